@@ -1,0 +1,64 @@
+// The checkout service's order store: a real SQLite database with an `orders`
+// table indexed on user_id, seeded on first open with many ordinary users and
+// one heavy user (kHeavyUser) who has tens of thousands of orders.
+//
+// Thread-safety: all methods may be called from any thread; each thread gets
+// its own SQLite connection to the same file (WAL mode), so a slow scan on one
+// request thread does not serialize the others.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+
+namespace checkout {
+
+inline constexpr int64_t kHeavyUser = 42;
+
+struct SeedPlan {
+  int64_t users = 20000;
+  int64_t orders_per_user = 10;       // ordinary users: 1..orders_per_user, varied
+  int64_t heavy_user_orders = 60000;
+};
+
+struct QueryResult {
+  std::string sql;       // the statement text, for the span and the log line
+  int64_t rows = 0;      // rows the query returned or aggregated
+  int64_t total_cents = 0;
+};
+
+struct Order {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  int64_t amount_cents = 0;
+  std::string created_at;
+};
+
+class Store {
+ public:
+  // Opens (creating and seeding when missing) the database at `path`.
+  static quartet::Result<std::unique_ptr<Store>> Open(const std::string& path, const SeedPlan& plan);
+  ~Store();
+
+  // Sums the user's orders: an index lookup while idx_orders_user_id exists,
+  // a full table scan after the "migration" dropped it.
+  quartet::Result<QueryResult> SumOrdersForUser(int64_t user_id);
+  quartet::Result<std::optional<Order>> FindOrder(int64_t order_id);
+
+  // The migration of the reference incident, and its rollback.
+  quartet::Status DropUserIndex();
+  quartet::Status CreateUserIndex();
+  quartet::Result<bool> HasUserIndex();
+  quartet::Result<int64_t> CountOrders();
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace checkout
