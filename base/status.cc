@@ -1,4 +1,4 @@
-#include "base/status.h"
+#include "quartet/status.h"
 
 namespace quartet {
 
