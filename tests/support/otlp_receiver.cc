@@ -1,0 +1,47 @@
+#include "tests/support/otlp_receiver.h"
+
+#include <httplib.h>
+
+#include "wire/compress/gzip.h"
+
+namespace quartet::testing {
+
+OtlpReceiver::OtlpReceiver() : server_(std::make_unique<httplib::Server>()) {
+  server_->Post(R"(/v1/(traces|logs|metrics))", [this](const httplib::Request& req, httplib::Response& res) {
+    Request r{req.path, req.get_header_value("Content-Type"), req.body};
+    if (req.get_header_value("Content-Encoding") == "gzip") {
+      auto plain = compress::GzipDecompress(req.body, 64 << 20);
+      r.body = plain.ok() ? *plain : "<bad gzip>";
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_.push_back(std::move(r));
+    }
+    res.status = status_.load();
+    if (res.status == 429 || res.status == 503) res.set_header("Retry-After", "1");
+    res.set_content("", "application/x-protobuf");
+  });
+  port_ = server_->bind_to_any_port("127.0.0.1");
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  server_->wait_until_ready();
+}
+
+OtlpReceiver::~OtlpReceiver() {
+  server_->stop();
+  thread_.join();
+}
+
+std::string OtlpReceiver::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+std::vector<OtlpReceiver::Request> OtlpReceiver::Requests(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<Request> out;
+  for (const auto& r : requests_) {
+    if (r.path == path) out.push_back(r);
+  }
+  return out;
+}
+
+size_t OtlpReceiver::Count(const std::string& path) const { return Requests(path).size(); }
+
+}  // namespace quartet::testing

@@ -1,0 +1,45 @@
+// Test support: an OTLP/HTTP receiver on loopback (cpp-httplib) that keeps
+// every request body it gets, per path (/v1/traces, /v1/logs, /v1/metrics),
+// gunzipped when Content-Encoding says so, and answers with a status the
+// test chooses. Thread-safe: the server thread appends, the test reads.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace quartet::testing {
+
+class OtlpReceiver {
+ public:
+  OtlpReceiver();
+  ~OtlpReceiver();
+
+  std::string endpoint() const;  // "http://127.0.0.1:<port>"
+  void set_status(int status) { status_ = status; }
+
+  struct Request {
+    std::string path;
+    std::string content_type;
+    std::string body;  // decompressed
+  };
+  std::vector<Request> Requests(const std::string& path) const;
+  size_t Count(const std::string& path) const;
+
+ private:
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = 0;
+  std::atomic<int> status_{200};
+  mutable std::mutex mu_;
+  std::vector<Request> requests_;
+  std::thread thread_;
+};
+
+}  // namespace quartet::testing
