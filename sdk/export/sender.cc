@@ -1,0 +1,209 @@
+#include "sdk/export/sender.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "base/clock.h"
+#include "wire/compress/gzip.h"
+
+namespace quartet::exporter {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+bool IsRetryableError(const Status& status) {
+  return status.code() == StatusCode::kUnavailable ||
+         status.code() == StatusCode::kDeadlineExceeded;
+}
+
+void DefaultDiagnostic(std::string_view message) {
+  std::fprintf(stderr, "quartet export: %.*s\n", static_cast<int>(message.size()),
+               message.data());
+}
+
+}  // namespace
+
+std::string_view ExportResultName(ExportResult result) {
+  switch (result) {
+    case ExportResult::kSuccess: return "success";
+    case ExportResult::kRetryableFailure: return "retryable_failure";
+    case ExportResult::kPermanentFailure: return "permanent_failure";
+    case ExportResult::kTimeout: return "timeout";
+  }
+  return "unknown";
+}
+
+bool IsRetryableStatus(int status) {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+std::optional<milliseconds> ParseRetryAfter(std::string_view value, int64_t now_unix_nanos) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty()) return std::nullopt;
+  if (std::isdigit(static_cast<unsigned char>(value.front()))) {
+    uint64_t seconds = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+    // Anything beyond a day is nonsense for an export; clamp before converting.
+    return milliseconds(std::min<uint64_t>(seconds, 86400) * 1000);
+  }
+  // curl_getdate accepts the three HTTP-date forms of RFC 9110 (IMF-fixdate,
+  // RFC 850, asctime). It needs a NUL-terminated string.
+  std::string date(value.substr(0, 64));
+  time_t when = curl_getdate(date.c_str(), nullptr);
+  if (when == static_cast<time_t>(-1)) return std::nullopt;
+  int64_t delta_ms = int64_t{when} * 1000 - now_unix_nanos / 1'000'000;
+  return milliseconds(std::clamp<int64_t>(delta_ms, 0, 86400 * 1000));
+}
+
+Sender::Sender(RetryPolicy policy, HttpClient::Options client_options,
+               Diagnostic diagnostic) noexcept
+    : policy_(policy),
+      client_(std::move(client_options)),
+      diagnostic_(diagnostic ? std::move(diagnostic) : Diagnostic(DefaultDiagnostic)),
+      rng_(static_cast<uint32_t>(MonotonicNanos())) {}
+
+void Sender::Cancel() noexcept {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+  }
+  cv_.notify_all();
+}
+
+SendStats Sender::stats() const noexcept {
+  SendStats s;
+  s.exports = exports_.load(std::memory_order_relaxed);
+  s.requests = requests_.load(std::memory_order_relaxed);
+  s.retries = retries_.load(std::memory_order_relaxed);
+  s.successes = successes_.load(std::memory_order_relaxed);
+  s.failures = failures_.load(std::memory_order_relaxed);
+  s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
+  return s;
+}
+
+bool Sender::WaitUntil(Clock::time_point until) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return !cv_.wait_until(lock, until, [this] { return cancelled_; });
+}
+
+milliseconds Sender::NextBackoff(int retry_index) {
+  double backoff = static_cast<double>(policy_.initial_backoff.count()) *
+                   std::pow(policy_.multiplier, retry_index);
+  backoff = std::min(backoff, static_cast<double>(policy_.max_backoff.count()));
+  double jitter = std::clamp(policy_.jitter, 0.0, 1.0);
+  std::uniform_real_distribution<double> dist(1.0 - jitter, 1.0);
+  return milliseconds(static_cast<int64_t>(backoff * dist(rng_)));
+}
+
+void Sender::ReportPermanent(int status, std::string_view body) {
+  if (status >= 0 && status < 640) {
+    uint64_t& word = reported_statuses_[status / 64];
+    uint64_t bit = uint64_t{1} << (status % 64);
+    if (word & bit) return;
+    word |= bit;
+  }
+  std::string msg = "export rejected with HTTP " + std::to_string(status) +
+                    " (not retried; further rejections with this status are not logged)";
+  if (!body.empty()) {
+    std::string_view head = body.substr(0, 200);
+    msg += ": ";
+    for (char c : head) msg += (c >= 0x20 && c < 0x7f) ? c : '.';
+  }
+  diagnostic_(msg);
+}
+
+SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadline) noexcept {
+  SendOutcome outcome;
+  exports_.fetch_add(1, std::memory_order_relaxed);
+  try {
+    std::string compressed;
+    HttpRequest http{request.url, request.body, request.content_type, "", &request.headers};
+    if (request.gzip) {
+      auto gz = compress::GzipCompress(request.body);
+      if (!gz.ok()) {
+        outcome.last_error = gz.status();
+        diagnostic_("gzip failed: " + gz.status().ToString());
+        failures_.fetch_add(1, std::memory_order_relaxed);
+        return outcome;
+      }
+      compressed = std::move(*gz);
+      http.body = compressed;
+      http.content_encoding = "gzip";
+    }
+
+    for (;;) {
+      auto now = Clock::now();
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
+      if (left.count() <= 0) {
+        // Only reachable before the first attempt: later rounds check before sleeping.
+        outcome.result = outcome.attempts == 0 ? ExportResult::kTimeout
+                                                : ExportResult::kRetryableFailure;
+        break;
+      }
+      ++outcome.attempts;
+      requests_.fetch_add(1, std::memory_order_relaxed);
+      if (outcome.attempts > 1) retries_.fetch_add(1, std::memory_order_relaxed);
+      bytes_sent_.fetch_add(http.body.size(), std::memory_order_relaxed);
+      auto response = client_.Post(http, left);
+
+      std::optional<milliseconds> server_wait;
+      if (response.ok()) {
+        outcome.response = std::move(*response);
+        outcome.last_error = Status::Ok();
+        int status = outcome.response.status;
+        if (status >= 200 && status < 300) {
+          outcome.result = ExportResult::kSuccess;
+          break;
+        }
+        if (!IsRetryableStatus(status)) {
+          outcome.result = ExportResult::kPermanentFailure;
+          ReportPermanent(status, outcome.response.body);
+          break;
+        }
+        if (!outcome.response.retry_after.empty()) {
+          server_wait = ParseRetryAfter(outcome.response.retry_after, UnixNanos());
+        }
+      } else {
+        outcome.last_error = response.status();
+        if (!IsRetryableError(outcome.last_error)) {
+          outcome.result = ExportResult::kPermanentFailure;
+          break;
+        }
+        // Each attempt may use all the time left, so an attempt timeout means
+        // the deadline is (to the millisecond) spent.
+        if (outcome.last_error.code() == StatusCode::kDeadlineExceeded) {
+          outcome.result = ExportResult::kTimeout;
+          break;
+        }
+      }
+
+      // Retryable. Decide whether another attempt fits.
+      outcome.result = ExportResult::kRetryableFailure;
+      if (policy_.max_attempts > 0 && outcome.attempts >= policy_.max_attempts) break;
+      milliseconds wait = server_wait ? *server_wait : NextBackoff(outcome.attempts - 1);
+      auto resume = Clock::now() + wait;
+      // Waiting past the deadline only to give up then would hold the
+      // exporter's thread for nothing; stop now.
+      if (resume >= deadline) break;
+      if (!WaitUntil(resume)) break;  // cancelled
+    }
+  } catch (...) {
+    outcome.result = ExportResult::kPermanentFailure;
+    outcome.last_error = Status::Internal("export: out of memory");
+  }
+  if (outcome.result == ExportResult::kSuccess) {
+    successes_.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    failures_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return outcome;
+}
+
+}  // namespace quartet::exporter
