@@ -1,0 +1,79 @@
+// Internal to wire/otlp: building blocks shared by the trace, log and metric
+// decoders. Error convention: a nested decoder returns "<path>: <problem>"
+// where <path> is relative to its message and may be empty (the message
+// then starts with ": "); Nest() prepends the parent's segment, and
+// TopLevel() strips the empty path at the root.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "wire/otlp/model.h"
+#include "wire/protobuf/reader.h"
+
+namespace quartet::otlp::internal {
+
+using protobuf::Field;
+using protobuf::Reader;
+
+// "spans[3]" + "trace_id: bad" -> "spans[3].trace_id: bad";
+// "spans[3]" + ": truncated" -> "spans[3]: truncated".
+Status Nest(std::string_view segment, const Status& st);
+Status NestIndex(std::string_view name, size_t index, const Status& st);
+// The reader's own status, with an empty path.
+Status ReaderStatus(const Reader& r);
+// Strips a leading ": " left by an empty path at the root.
+Status TopLevel(const Status& st);
+
+// st with "name: " in front of its message (OK stays OK).
+Status Named(std::string_view name, const Status& st);
+
+// A typed field value, its error prefixed with the field name.
+template <typename T, typename U>
+Status Get(Result<T> r, std::string_view name, U* out) {
+  if (!r.ok()) {
+    return Status(r.status().code(), std::string(name) + ": " + std::string(r.status().message()));
+  }
+  *out = static_cast<U>(*r);
+  return Status::Ok();
+}
+
+Status GetString(const Field& f, std::string_view name, std::string* out);
+Status GetOptionalDouble(const Field& f, std::string_view name, std::optional<double>* out);
+// An id field of exactly n bytes; an empty value means "absent" (zero id)
+// when allow_empty.
+Status GetId(const Field& f, std::string_view name, uint8_t* out, size_t n, bool allow_empty);
+
+// Opens the nested message in `f` and runs decode(Reader&) on it; errors come
+// back prefixed with "name[index]" (or "name" when index is npos).
+template <typename Fn>
+Status Sub(const Reader& parent, const Field& f, std::string_view name, size_t index,
+           Fn&& decode) {
+  auto child = parent.Message(f);
+  Status st;
+  if (!child.ok()) {
+    st = Status(child.status().code(), ": " + std::string(child.status().message()));
+  } else {
+    st = decode(*child);
+    if (st.ok()) st = ReaderStatus(*child);
+  }
+  if (st.ok()) return st;
+  return index == std::string_view::npos ? Nest(name, st) : NestIndex(name, index, st);
+}
+
+inline constexpr size_t kNoIndex = std::string_view::npos;
+
+// Common messages. Each loops over its reader; the caller (Sub) checks the
+// reader status afterwards.
+Status DecodeAnyValue(Reader& r, AnyValue* out);
+Status DecodeKeyValue(Reader& r, KeyValue* out);
+Status DecodeResource(Reader& r, Resource* out);
+Status DecodeScope(Reader& r, InstrumentationScope* out);
+// Appends one KeyValue from field `f` of `r` to *list, named name[i].
+Status AppendKeyValue(const Reader& r, const Field& f, std::string_view name,
+                      std::vector<KeyValue>* list);
+
+}  // namespace quartet::otlp::internal

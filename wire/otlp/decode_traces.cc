@@ -1,0 +1,184 @@
+#include "wire/otlp/decode.h"
+#include "wire/otlp/decode_internal.h"
+
+namespace quartet::otlp {
+namespace internal {
+namespace {
+
+Status DecodeEvent(Reader& r, SpanEvent* out) {
+  Field f;
+  while (r.Next(&f)) {
+    switch (f.number) {
+      case 1: RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano)); break;
+      case 2: RETURN_IF_ERROR(GetString(f, "name", &out->name)); break;
+      case 3: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
+      case 4:
+        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+        break;
+      default: break;
+    }
+  }
+  return Status::Ok();
+}
+
+Status DecodeLink(Reader& r, SpanLink* out) {
+  Field f;
+  bool has_trace_id = false, has_span_id = false;
+  while (r.Next(&f)) {
+    switch (f.number) {
+      case 1:
+        has_trace_id = true;
+        RETURN_IF_ERROR(GetId(f, "trace_id", out->trace_id.bytes.data(), 16, false));
+        break;
+      case 2:
+        has_span_id = true;
+        RETURN_IF_ERROR(GetId(f, "span_id", out->span_id.bytes.data(), 8, false));
+        break;
+      case 3: RETURN_IF_ERROR(GetString(f, "trace_state", &out->trace_state)); break;
+      case 4: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
+      case 5:
+        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+        break;
+      case 6: RETURN_IF_ERROR(Get(f.Fixed32(), "flags", &out->flags)); break;
+      default: break;
+    }
+  }
+  if (!r.status().ok()) return Status::Ok();  // Sub reports the reader error
+  if (!has_trace_id) return Status::InvalidArgument("trace_id: must be 16 bytes, got 0");
+  if (!has_span_id) return Status::InvalidArgument("span_id: must be 8 bytes, got 0");
+  return Status::Ok();
+}
+
+Status DecodeSpanStatus(Reader& r, SpanStatus* out) {
+  Field f;
+  while (r.Next(&f)) {
+    if (f.number == 2) {
+      RETURN_IF_ERROR(GetString(f, "message", &out->message));
+    } else if (f.number == 3) {
+      RETURN_IF_ERROR(Get(f.Int32(), "code", &out->code));
+    }
+  }
+  return Status::Ok();
+}
+
+Status DecodeSpan(Reader& r, Span* out) {
+  Field f;
+  bool has_trace_id = false, has_span_id = false;
+  while (r.Next(&f)) {
+    switch (f.number) {
+      case 1:
+        has_trace_id = true;
+        RETURN_IF_ERROR(GetId(f, "trace_id", out->trace_id.bytes.data(), 16, false));
+        break;
+      case 2:
+        has_span_id = true;
+        RETURN_IF_ERROR(GetId(f, "span_id", out->span_id.bytes.data(), 8, false));
+        break;
+      case 3: RETURN_IF_ERROR(GetString(f, "trace_state", &out->trace_state)); break;
+      case 4:
+        RETURN_IF_ERROR(GetId(f, "parent_span_id", out->parent_span_id.bytes.data(), 8, true));
+        break;
+      case 5: RETURN_IF_ERROR(GetString(f, "name", &out->name)); break;
+      case 6: RETURN_IF_ERROR(Get(f.Int32(), "kind", &out->kind)); break;
+      case 7:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "start_time_unix_nano", &out->start_time_unix_nano));
+        break;
+      case 8:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "end_time_unix_nano", &out->end_time_unix_nano));
+        break;
+      case 9: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
+      case 10:
+        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+        break;
+      case 11:
+        out->events.emplace_back();
+        RETURN_IF_ERROR(Sub(r, f, "events", out->events.size() - 1,
+                            [&](Reader& c) { return DecodeEvent(c, &out->events.back()); }));
+        break;
+      case 12:
+        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_events_count", &out->dropped_events_count));
+        break;
+      case 13:
+        out->links.emplace_back();
+        RETURN_IF_ERROR(Sub(r, f, "links", out->links.size() - 1,
+                            [&](Reader& c) { return DecodeLink(c, &out->links.back()); }));
+        break;
+      case 14:
+        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_links_count", &out->dropped_links_count));
+        break;
+      case 15:
+        RETURN_IF_ERROR(Sub(r, f, "status", kNoIndex,
+                            [&](Reader& c) { return DecodeSpanStatus(c, &out->status); }));
+        break;
+      case 16: RETURN_IF_ERROR(Get(f.Fixed32(), "flags", &out->flags)); break;
+      default: break;
+    }
+  }
+  if (!r.status().ok()) return Status::Ok();
+  if (!has_trace_id) return Status::InvalidArgument("trace_id: must be 16 bytes, got 0");
+  if (!has_span_id) return Status::InvalidArgument("span_id: must be 8 bytes, got 0");
+  return Status::Ok();
+}
+
+Status DecodeScopeSpans(Reader& r, ScopeSpans* out) {
+  Field f;
+  while (r.Next(&f)) {
+    switch (f.number) {
+      case 1:
+        RETURN_IF_ERROR(
+            Sub(r, f, "scope", kNoIndex, [&](Reader& c) { return DecodeScope(c, &out->scope); }));
+        break;
+      case 2:
+        out->spans.emplace_back();
+        RETURN_IF_ERROR(Sub(r, f, "spans", out->spans.size() - 1,
+                            [&](Reader& c) { return DecodeSpan(c, &out->spans.back()); }));
+        break;
+      case 3: RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url)); break;
+      default: break;
+    }
+  }
+  return Status::Ok();
+}
+
+Status DecodeResourceSpans(Reader& r, ResourceSpans* out) {
+  Field f;
+  while (r.Next(&f)) {
+    switch (f.number) {
+      case 1:
+        RETURN_IF_ERROR(Sub(r, f, "resource", kNoIndex,
+                            [&](Reader& c) { return DecodeResource(c, &out->resource); }));
+        break;
+      case 2:
+        out->scope_spans.emplace_back();
+        RETURN_IF_ERROR(Sub(r, f, "scope_spans", out->scope_spans.size() - 1, [&](Reader& c) {
+          return DecodeScopeSpans(c, &out->scope_spans.back());
+        }));
+        break;
+      case 3: RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url)); break;
+      default: break;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+}  // namespace internal
+
+Result<ExportTraceServiceRequest> DecodeTraces(std::string_view protobuf) {
+  using namespace internal;
+  ExportTraceServiceRequest req;
+  Reader r(protobuf);
+  Field f;
+  while (r.Next(&f)) {
+    if (f.number != 1) continue;
+    req.resource_spans.emplace_back();
+    Status st = Sub(r, f, "resource_spans", req.resource_spans.size() - 1, [&](Reader& c) {
+      return DecodeResourceSpans(c, &req.resource_spans.back());
+    });
+    if (!st.ok()) return TopLevel(st);
+  }
+  if (!r.status().ok()) return TopLevel(ReaderStatus(r));
+  return req;
+}
+
+}  // namespace quartet::otlp
