@@ -1,0 +1,119 @@
+// quartet::Logger, the level helpers and the global pipeline switch.
+#include <cctype>
+#include <mutex>
+#include <vector>
+
+#include "quartet/log.h"
+#include "sdk/log/bound_attrs.h"
+#include "sdk/log/log_pipeline.h"
+
+namespace quartet {
+
+namespace log_internal {
+constinit std::atomic<int> g_global_min_level{static_cast<int>(LogLevel::kInfo)};
+}  // namespace log_internal
+
+namespace {
+
+std::atomic<LogPipeline*> g_installed{nullptr};
+
+LogPipeline* DefaultPipeline() noexcept {
+  // Leaked on purpose: loggers may run during static destruction.
+  static LogPipeline* const p = []() -> LogPipeline* {
+    LogPipelineOptions o;
+    o.output = "stderr";
+    o.synchronous = true;
+    auto r = LogPipeline::Start(std::move(o));
+    if (!r.ok()) return nullptr;
+    return (new std::shared_ptr<LogPipeline>(std::move(r).value()))->get();
+  }();
+  return p;
+}
+
+std::mutex& KeepAliveMu() {
+  static auto* mu = new std::mutex;
+  return *mu;
+}
+std::vector<std::shared_ptr<LogPipeline>>& KeepAlive() {
+  static auto* v = new std::vector<std::shared_ptr<LogPipeline>>;
+  return *v;
+}
+
+}  // namespace
+
+std::optional<LogLevel> ParseLogLevel(std::string_view text) noexcept {
+  std::string lower;
+  for (char c : text.substr(0, 16)) {
+    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  if (text.size() > 16) return std::nullopt;
+  if (lower == "debug") return LogLevel::kDebug;
+  if (lower == "info") return LogLevel::kInfo;
+  if (lower == "warn" || lower == "warning") return LogLevel::kWarn;
+  if (lower == "error") return LogLevel::kError;
+  return std::nullopt;
+}
+
+std::string_view LogLevelName(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::kDebug: return "DEBUG";
+    case LogLevel::kInfo: return "INFO";
+    case LogLevel::kWarn: return "WARN";
+    case LogLevel::kError: return "ERROR";
+  }
+  return "INFO";
+}
+
+int LogSeverityNumber(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::kDebug: return 5;
+    case LogLevel::kInfo: return 9;
+    case LogLevel::kWarn: return 13;
+    case LogLevel::kError: return 17;
+  }
+  return 9;
+}
+
+Logger Logger::With(std::initializer_list<LogAttr> attrs) const noexcept {
+  Logger child = *this;
+  child.bound_ = log_internal::BoundAttrs::Make(bound_, std::span<const LogAttr>(attrs.begin(), attrs.size()));
+  return child;
+}
+
+void Logger::Write(LogLevel level, std::string_view message,
+                   std::span<const LogAttr> attrs) const noexcept {
+  LogPipeline* p = pipeline_ != nullptr ? pipeline_.get() : GlobalLogPipeline();
+  if (p != nullptr) p->Submit(level, message, attrs, bound_);
+}
+
+Logger& Log() noexcept {
+  static constinit Logger root;  // writes to whichever pipeline is installed
+  return root;
+}
+
+void InstallGlobalLogPipeline(std::shared_ptr<LogPipeline> p) noexcept {
+  if (p == nullptr) return;
+  std::lock_guard<std::mutex> lock(KeepAliveMu());
+  try {
+    KeepAlive().push_back(p);
+  } catch (...) {
+    return;  // cannot pin it: keep the current pipeline
+  }
+  g_installed.store(p.get(), std::memory_order_release);
+  log_internal::g_global_min_level.store(static_cast<int>(p->level()));
+}
+
+void ResetGlobalLogPipeline() noexcept {
+  std::lock_guard<std::mutex> lock(KeepAliveMu());
+  g_installed.store(nullptr, std::memory_order_release);
+  LogPipeline* d = DefaultPipeline();
+  log_internal::g_global_min_level.store(
+      static_cast<int>(d != nullptr ? d->level() : LogLevel::kInfo));
+}
+
+LogPipeline* GlobalLogPipeline() noexcept {
+  LogPipeline* p = g_installed.load(std::memory_order_acquire);
+  return p != nullptr ? p : DefaultPipeline();
+}
+
+}  // namespace quartet
