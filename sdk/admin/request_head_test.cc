@@ -1,0 +1,134 @@
+#include "sdk/admin/request_head.h"
+
+#include <gtest/gtest.h>
+
+namespace quartet::admin {
+namespace {
+
+TEST(RequestHeadTest, ParsesAWellFormedHead) {
+  auto r = ParseRequestHead(
+      "GET /metrics?name[]=up&x=%20 HTTP/1.1\r\nHost: 127.0.0.1:9464\r\n"
+      "Accept-Encoding:gzip\r\nUser-Agent: Prometheus/2.45\t \r\n\r\n",
+      {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->method, "GET");
+  EXPECT_EQ(r->target, "/metrics?name[]=up&x=%20");
+  EXPECT_EQ(r->path, "/metrics");
+  EXPECT_EQ(r->query, "name[]=up&x=%20");
+  EXPECT_EQ(r->version_minor, 1);
+  EXPECT_EQ(r->Header("host"), "127.0.0.1:9464");
+  EXPECT_EQ(r->Header("accept-encoding"), "gzip");
+  EXPECT_EQ(r->Header("user-agent"), "Prometheus/2.45");
+  EXPECT_EQ(r->Header("missing"), "");
+  EXPECT_TRUE(r->keep_alive);
+  EXPECT_FALSE(r->has_body);
+}
+
+TEST(RequestHeadTest, ConnectionSemantics) {
+  struct Case {
+    std::string head;
+    bool keep_alive;
+    bool has_body;
+  } cases[] = {
+      {"GET / HTTP/1.1\r\nHost: a\r\n\r\n", true, false},
+      {"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", false, false},
+      {"GET / HTTP/1.1\r\nHost: a\r\nConnection: TE, Close\r\n\r\n", false, false},
+      {"GET / HTTP/1.0\r\n\r\n", false, false},
+      {"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true, false},
+      {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", true, false},
+      {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n", true, true},
+      {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", true, true},
+      {"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n", true, true},
+      {"GET http://a:1/x?y HTTP/1.1\r\nHost: a\r\n\r\n", true, false},
+  };
+  for (const Case& c : cases) {
+    auto r = ParseRequestHead(c.head, {});
+    ASSERT_TRUE(r.ok()) << c.head << r.status().ToString();
+    EXPECT_EQ(r->keep_alive, c.keep_alive) << c.head;
+    EXPECT_EQ(r->has_body, c.has_body) << c.head;
+  }
+  EXPECT_EQ(ParseRequestHead("GET http://a:1/x?y HTTP/1.1\r\nHost: a\r\n\r\n", {})->path, "/x");
+  EXPECT_EQ(ParseRequestHead("GET http://a:1 HTTP/1.1\r\nHost: a\r\n\r\n", {})->path, "/");
+}
+
+TEST(RequestHeadTest, MalformedHeadsGetPreciseStatuses) {
+  HeadLimits limits;
+  limits.max_target_bytes = 64;
+  limits.max_headers = 4;
+  limits.max_head_bytes = 512;
+  std::string many_headers = "GET / HTTP/1.1\r\nHost: a\r\n";
+  for (int i = 0; i < 4; ++i) many_headers += "X-" + std::to_string(i) + ": v\r\n";
+  struct Case {
+    std::string head;
+    int status;
+    std::string_view message_part;
+  } cases[] = {
+      {"GET / HTTP/1.1\r\n\r\n", 400, "without Host"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 400, "more than one Host"},
+      {"GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "HTTP/2.0"},
+      {"GET / HTTP/0.9\r\nHost: a\r\n\r\n", 505, "unsupported"},
+      {"GET / HTTP/1.10\r\nHost: a\r\n\r\n", 400, "version"},
+      {"GET / http/1.1\r\nHost: a\r\n\r\n", 400, "version"},
+      {"GET /\r\nHost: a\r\n\r\n", 400, "request line"},
+      {"GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400, ""},
+      {"GET / HTTP/1.1 \r\nHost: a\r\n\r\n", 400, "request line"},
+      {"G(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "method"},
+      {"GET metrics HTTP/1.1\r\nHost: a\r\n\r\n", 400, "path"},
+      {"GET /\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "control"},
+      {"GET /" + std::string(64, 'a') + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, "limit of 64"},
+      {"GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400, "header name"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX Y: b\r\n\r\n", 400, "header name"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", 400, "without ':'"},
+      {"GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", 400, "folding"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX: a\x7f\r\n\r\n", 400, "control"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX: a\rb\r\n\r\n", 400, "control"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400,
+       "conflicting"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n", 400, "Content-Length"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1x\r\n\r\n", 400, "Content-Length"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400,
+       "Content-Length"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400,
+       "both"},
+      {many_headers + "\r\n", 431, "more than 4"},
+      {"GET / HTTP/1.1\r\nHost: a\r\nX: " + std::string(600, 'v') + "\r\n\r\n", 431, "limit"},
+      {"GET / HTTP/1.1\r\nHost: a\r\n", 400, "not terminated"},
+      {"", 400, "not terminated"},
+  };
+  for (const Case& c : cases) {
+    auto r = ParseRequestHead(c.head, limits);
+    ASSERT_FALSE(r.ok()) << c.head;
+    EXPECT_EQ(HttpStatusForHeadError(r.status()), c.status) << c.head << " -> "
+                                                            << r.status().ToString();
+    EXPECT_NE(r.status().message().find(c.message_part), std::string_view::npos)
+        << r.status().ToString();
+    for (char ch : r.status().message()) {
+      EXPECT_TRUE(ch >= 0x20 && ch < 0x7f) << "unprintable byte in error for " << c.head;
+    }
+  }
+}
+
+TEST(RequestHeadTest, AcceptsGzip) {
+  struct Case {
+    std::string_view value;
+    bool want;
+  } cases[] = {
+      {"", false},
+      {"gzip", true},
+      {"GZIP", true},
+      {"x-gzip", true},
+      {"deflate, gzip;q=1.0, *;q=0.5", true},
+      {"br, deflate", false},
+      {"gzip;q=0", false},
+      {"gzip; q=0.000", false},
+      {"gzip;q=0.001", true},
+      {"*", true},
+      {"*;q=0", false},
+      {"gzip;q=0, *", false},  // explicitly refused beats the wildcard
+      {"identity", false},
+  };
+  for (const Case& c : cases) EXPECT_EQ(AcceptsGzip(c.value), c.want) << c.value;
+}
+
+}  // namespace
+}  // namespace quartet::admin
