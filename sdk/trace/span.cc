@@ -1,0 +1,109 @@
+// Span handle methods and SpanRecord attribute handling.
+#include <utility>
+
+#include "base/clock.h"
+#include "sdk/trace/span_record.h"
+
+namespace quartet {
+namespace trace_internal {
+
+OwnedValue ToOwned(const AttributeValue& value) {
+  switch (value.type()) {
+    case AttributeValue::Type::kString: return std::string(value.string_value());
+    case AttributeValue::Type::kInt: return value.int_value();
+    case AttributeValue::Type::kDouble: return value.double_value();
+    case AttributeValue::Type::kBool: return value.bool_value();
+  }
+  return false;
+}
+
+void SpanRecord::SetAttribute(std::string_view key, const AttributeValue& value) {
+  for (KeyValue& kv : attributes) {
+    if (kv.key == key) {
+      kv.value = ToOwned(value);
+      return;
+    }
+  }
+  if (attributes.size() >= kMaxAttributes) {
+    ++dropped_attributes;
+    return;
+  }
+  attributes.push_back({std::string(key), ToOwned(value)});
+}
+
+}  // namespace trace_internal
+
+Span::Span(Span&& other) noexcept
+    : record_(std::exchange(other.record_, nullptr)), context_(std::move(other.context_)) {}
+
+Span& Span::operator=(Span&& other) noexcept {
+  if (this != &other) {
+    End();
+    record_ = std::exchange(other.record_, nullptr);
+    context_ = std::move(other.context_);
+  }
+  return *this;
+}
+
+void Span::SetAttribute(std::string_view key, AttributeValue value) noexcept {
+  if (record_ != nullptr) record_->SetAttribute(key, value);
+}
+
+void Span::AddEvent(std::string_view name, std::initializer_list<Attribute> attributes) noexcept {
+  AddEvent(name, std::span<const Attribute>(attributes.begin(), attributes.size()));
+}
+
+void Span::AddEvent(std::string_view name, std::span<const Attribute> attributes) noexcept {
+  if (record_ == nullptr) return;
+  if (record_->events.size() >= trace_internal::kMaxEvents) {
+    ++record_->dropped_events;
+    return;
+  }
+  trace_internal::SpanEvent& event = record_->events.emplace_back();
+  event.name.assign(name);
+  event.time_unix_nanos = UnixNanos();
+  event.attributes.reserve(attributes.size());
+  for (const Attribute& a : attributes) {
+    event.attributes.push_back({std::string(a.key), trace_internal::ToOwned(a.value)});
+  }
+}
+
+void Span::AddLink(const SpanContext& context, std::initializer_list<Attribute> attributes) noexcept {
+  if (record_ == nullptr || !context.valid()) return;
+  if (record_->links.size() >= trace_internal::kMaxLinks) {
+    ++record_->dropped_links;
+    return;
+  }
+  trace_internal::SpanLink& link = record_->links.emplace_back();
+  link.context = context;
+  for (const Attribute& a : attributes) {
+    link.attributes.push_back({std::string(a.key), trace_internal::ToOwned(a.value)});
+  }
+}
+
+void Span::SetStatus(SpanStatus status, std::string_view message) noexcept {
+  // OTel: Unset never overrides; Ok is final; the message belongs to Error.
+  if (record_ == nullptr || status == SpanStatus::kUnset || record_->status == SpanStatus::kOk) return;
+  record_->status = status;
+  if (status == SpanStatus::kError) {
+    record_->status_message.assign(message);
+  } else {
+    record_->status_message.clear();
+  }
+}
+
+void Span::RecordException(std::string_view type, std::string_view message) noexcept {
+  AddEvent("exception", {{"exception.type", type}, {"exception.message", message}});
+}
+
+void Span::UpdateName(std::string_view name) noexcept {
+  if (record_ != nullptr) record_->name.assign(name);
+}
+
+void Span::EndRecording(int64_t end_unix_nanos) noexcept {
+  trace_internal::SpanRecord* record = std::exchange(record_, nullptr);
+  record->end_unix_nanos = end_unix_nanos != 0 ? end_unix_nanos : UnixNanos();
+  record->sink->OnEnd(record);
+}
+
+}  // namespace quartet
