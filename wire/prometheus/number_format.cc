@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 
 namespace quartet::prometheus {
@@ -28,7 +27,10 @@ void AppendGoFloat(double v, std::string* out) {
   if (negative) s.remove_prefix(1);
   size_t e = s.find('e');
   std::string_view mantissa = s.substr(0, e);
-  int exp = std::atoi(std::string(s.substr(e + 1)).c_str());
+  std::string_view exp_text = s.substr(e + 1);
+  if (!exp_text.empty() && exp_text.front() == '+') exp_text.remove_prefix(1);
+  int exp = 0;
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exp);
   char digits[32];
   size_t nd = 0;
   for (char c : mantissa) {

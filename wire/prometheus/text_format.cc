@@ -170,38 +170,61 @@ void AppendOpenMetrics(const Family& family, std::string* out) {
   AppendFamily(Syntax::kOpenMetrics, family, out);
 }
 
+// A guess at the output size, so appending rarely reallocates.
+size_t EstimateSize(const std::vector<Family>& families) {
+  size_t n = 16;
+  for (const Family& f : families) {
+    n += 2 * f.name.size() + f.help.size() + 32;
+    for (const Point& p : f.points) n += (p.buckets.size() + 3) * (f.name.size() + 48 * (p.labels.size() + 1));
+  }
+  return n;
+}
+
 std::string WriteText004(const std::vector<Family>& families) {
   std::string out;
+  out.reserve(EstimateSize(families));
   for (const Family& f : families) AppendText004(f, &out);
   return out;
 }
 
 std::string WriteOpenMetrics(const std::vector<Family>& families) {
   std::string out;
+  out.reserve(EstimateSize(families));
   for (const Family& f : families) AppendOpenMetrics(f, &out);
   out.append("# EOF\n");
   return out;
 }
 
-void AppendEscapedLabelValue(std::string_view value, std::string* out) {
-  for (char c : value) {
-    switch (c) {
+namespace {
+
+// Appends `in` with backslash, newline and (optionally) double quote escaped; runs without specials are
+// copied whole (the common case: no escaping at all).
+void AppendEscaped(std::string_view in, bool escape_quote, std::string* out) {
+  while (!in.empty()) {
+    size_t pos = 0;
+    while (pos < in.size() && in[pos] != '\\' && in[pos] != '\n' &&
+           !(escape_quote && in[pos] == '"')) {
+      ++pos;
+    }
+    out->append(in.data(), pos);
+    if (pos == in.size()) return;
+    switch (in[pos]) {
       case '\\': out->append("\\\\"); break;
       case '"': out->append("\\\""); break;
-      case '\n': out->append("\\n"); break;
-      default: out->push_back(c);
+      default: out->append("\\n"); break;  // '\n'
     }
+    in.remove_prefix(pos + 1);
   }
 }
 
+}  // namespace
+
+void AppendEscapedLabelValue(std::string_view value, std::string* out) {
+  AppendEscaped(value, /*escape_quote=*/true, out);
+}
+
 void AppendEscapedHelp004(std::string_view help, std::string* out) {
-  for (char c : help) {
-    switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      default: out->push_back(c);
-    }
-  }
+  AppendEscaped(help, /*escape_quote=*/false, out);
 }
 
 void AppendEscapedHelpOpenMetrics(std::string_view help, std::string* out) {

@@ -2,7 +2,7 @@
 // OpenMetrics 1.0. A pure codec: callers describe metric families as plain
 // structs (already read from wherever they live) and get text back; nothing
 // here knows about registries, threads or I/O. Format notes: PROTOCOLS.md
-// "Prometheus exposition" and docs/formats/prometheus.md.
+// "Prometheus exposition" (/work/shared) and the OpenMetrics 1.0 spec.
 //
 // Naming convention of Family::name (the *base* name, as OpenMetrics uses it):
 //   counter    "http_requests"  -> samples "http_requests_total" (both formats;
