@@ -1,5 +1,5 @@
 // Fuzzes the OTLP decoders: the input is decoded as a trace, log and metric
-// request and as an export response and google.rpc.Status. Whatever decodes
+// request (protobuf and JSON) and as an export response and google.rpc.Status. Whatever decodes
 // must re-encode and decode again to the same model (the round trip the
 // server relies on when it forwards data).
 #include <cstddef>
@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "wire/otlp/decode.h"
+#include "wire/otlp/decode_json.h"
 #include "wire/otlp/encode_model.h"
 #include "wire/otlp/response.h"
 
@@ -28,6 +29,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RoundTrip(DecodeTraces(in), EncodeTraces, DecodeTraces);
   RoundTrip(DecodeLogs(in), EncodeLogs, DecodeLogs);
   RoundTrip(DecodeMetrics(in), EncodeMetrics, DecodeMetrics);
+  // The same bytes as OTLP/JSON; what decodes must encode to protobuf that
+  // decodes.
+  RoundTrip(DecodeTracesJson(in), EncodeTraces, DecodeTraces);
+  RoundTrip(DecodeLogsJson(in), EncodeLogs, DecodeLogs);
+  RoundTrip(DecodeMetricsJson(in), EncodeMetrics, DecodeMetrics);
   (void)DecodeExportResponse(in);
   (void)DecodeRpcStatus(in);
   return 0;
