@@ -98,8 +98,25 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, B
 }
 
 BatchSpanProcessor::~BatchSpanProcessor() {
-  Shutdown(state_->options.export_timeout);
-  if (worker_.joinable()) worker_.detach();  // stuck exporter: the thread owns the state
+  bool stopped;
+  {
+    std::lock_guard lock(state_->mu);
+    stopped = state_->stop;
+  }
+  // An explicit Shutdown already waited for its deadline: do not wait again.
+  if (!stopped) Shutdown(state_->options.export_timeout);
+  if (worker_.joinable()) {
+    bool finished;
+    {
+      std::lock_guard lock(state_->mu);
+      finished = state_->finished;
+    }
+    if (finished) {
+      worker_.join();
+    } else {
+      worker_.detach();  // stuck exporter: the thread owns the shared state
+    }
+  }
 }
 
 void BatchSpanProcessor::OnEnd(SpanRecord* record) noexcept {
