@@ -43,7 +43,7 @@ namespace quartet::admin {
 inline constexpr std::string_view kDefaultAdminAddress = "127.0.0.1:9464";
 
 struct AdminRequest {
-  std::string method;  // "GET" or "HEAD" (handlers see HEAD as a GET to answer)
+  std::string method;  // "GET" or "HEAD"; answer both alike (the server drops HEAD bodies)
   std::string path;    // percent-encoded, without the query
   std::string query;   // after '?', "" when absent
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased

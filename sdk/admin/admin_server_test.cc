@@ -183,6 +183,16 @@ TEST(AdminServerTest, BindsAndReportsTheActualPort) {
   EXPECT_EQ(again.status().code(), StatusCode::kUnavailable) << again.status().ToString();
 }
 
+TEST(AdminServerTest, ListensOnIpv6Loopback) {
+  auto s = AdminServer::Start("[::1]:0", TestRoutes());
+  if (!s.ok()) GTEST_SKIP() << "no IPv6 loopback: " << s.status().ToString();
+  EXPECT_EQ((*s)->bound_address(), "[::1]:" + std::to_string((*s)->port()));
+  CURL* curl = curl_easy_init();
+  auto r = CurlGet(curl, "http://" + (*s)->bound_address() + "/echo");
+  EXPECT_EQ(r.status, 200) << curl_easy_strerror(r.rc);
+  curl_easy_cleanup(curl);
+}
+
 TEST(AdminServerTest, RejectsBadListenAddresses) {
   for (std::string_view address : {"9464", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:http",
                                    "[::1", "[::1]9464", "no.such.host.invalid:1"}) {

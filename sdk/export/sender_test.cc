@@ -180,6 +180,54 @@ TEST(SenderTest, ConnectionRefusedRetriesUntilTheDeadline) {
   EXPECT_EQ(sender.stats().failures, 1u);
 }
 
+TEST(SenderTest, BackoffGrowsExponentiallyUpToTheCap) {
+  ScriptedServer s({503, 503, 503, 503});
+  ASSERT_TRUE(s.started);
+  RetryPolicy p;
+  p.initial_backoff = milliseconds(60);
+  p.max_backoff = milliseconds(150);
+  p.multiplier = 2;
+  p.jitter = 0;
+  Sender sender(p);
+  auto out = sender.Send(Request(s.server.Url("/v1/traces")), Clock::now() + milliseconds(5000));
+  EXPECT_EQ(out.result, ExportResult::kSuccess);
+  ASSERT_EQ(s.arrivals.size(), 5u);
+  const int want_ms[] = {60, 120, 150, 150};  // 60 * 2^n, capped at 150
+  for (int i = 0; i < 4; ++i) {
+    auto gap = std::chrono::duration_cast<milliseconds>(s.arrivals[i + 1] - s.arrivals[i]);
+    EXPECT_GE(gap.count(), want_ms[i]) << "retry " << i;
+    EXPECT_LT(gap.count(), want_ms[i] + 50) << "retry " << i;
+  }
+}
+
+TEST(SenderTest, JitterShortensWaitsWithinItsBand) {
+  ScriptedServer s({503, 503, 503, 503, 503, 503});
+  ASSERT_TRUE(s.started);
+  RetryPolicy p;
+  p.initial_backoff = milliseconds(100);
+  p.max_backoff = milliseconds(100);
+  p.jitter = 0.5;  // waits drawn from [50, 100] ms
+  Sender sender(p);
+  auto out = sender.Send(Request(s.server.Url("/v1/traces")), Clock::now() + milliseconds(5000));
+  EXPECT_EQ(out.result, ExportResult::kSuccess);
+  ASSERT_EQ(s.arrivals.size(), 7u);
+  for (size_t i = 0; i + 1 < s.arrivals.size(); ++i) {
+    auto gap = std::chrono::duration_cast<milliseconds>(s.arrivals[i + 1] - s.arrivals[i]);
+    EXPECT_GE(gap.count(), 50) << i;
+    EXPECT_LT(gap.count(), 140) << i;
+  }
+}
+
+TEST(SenderTest, AfterCancelAtMostOneAttempt) {
+  ScriptedServer s({503, 503});
+  ASSERT_TRUE(s.started);
+  Sender sender(FastPolicy());
+  sender.Cancel();
+  auto out = sender.Send(Request(s.server.Url("/v1/traces")), Clock::now() + milliseconds(5000));
+  EXPECT_EQ(out.result, ExportResult::kRetryableFailure);
+  EXPECT_EQ(out.attempts, 1);
+}
+
 TEST(SenderTest, MaxAttemptsBoundsRetries) {
   RetryPolicy p = FastPolicy();
   p.max_attempts = 2;
