@@ -37,19 +37,32 @@ constexpr milliseconds kLingerTime{500};
 
 std::string_view Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return status < 400 ? "OK" : "Error";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return status < 400 ? "OK" : "Error";
   }
 }
 
@@ -107,8 +120,8 @@ Status SplitHostPort(std::string_view address, std::string& host, std::string& p
   unsigned value = 0;
   auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
   if (p.empty() || ec != std::errc() || end != p.data() + p.size() || value > 65535) {
-    return Status::InvalidArgument("listen address '" + std::string(address) +
-                                   "': invalid port '" + std::string(p) + "'");
+    return Status::InvalidArgument("listen address '" + std::string(address) + "': invalid port '" +
+                                   std::string(p) + "'");
   }
   port.assign(p);
   return Status::Ok();
@@ -248,10 +261,10 @@ void AdminServer::Run() {
     for (const auto& c : connections_) {
       short events = (c->out.size() > c->out_sent) ? POLLOUT : POLLIN;
       fds.push_back({c->fd, events, 0});
-      Clock::time_point deadline =
-          c->lingering ? c->linger_until
-          : !c->in.empty() && c->out.empty() ? c->head_started + options_.header_timeout
-                                             : c->last_activity + options_.idle_timeout;
+      Clock::time_point deadline = c->lingering ? c->linger_until
+                                   : !c->in.empty() && c->out.empty()
+                                       ? c->head_started + options_.header_timeout
+                                       : c->last_activity + options_.idle_timeout;
       next = std::min(next, deadline);
     }
     if (!accepting) next = std::min(next, accept_paused_until);
@@ -420,8 +433,9 @@ void AdminServer::HandleHeads(Connection& c) {
     }
     if (end == std::string::npos) {
       if (c.in.size() > options_.limits.max_head_bytes) {
-        RespondError(c, 431, "request head exceeds " +
-                                 std::to_string(options_.limits.max_head_bytes) + " bytes");
+        RespondError(
+            c, 431,
+            "request head exceeds " + std::to_string(options_.limits.max_head_bytes) + " bytes");
       }
       return;  // wait for more
     }
@@ -479,8 +493,8 @@ void AdminServer::Respond(Connection& c, const RequestHead& head) {
     try {
       response = (*handler)(request);
     } catch (const std::exception& e) {
-      response = AdminResponse{500, "text/plain; charset=utf-8",
-                               std::string("handler failed: ") + e.what() + "\n", {}};
+      response = AdminResponse{
+          500, "text/plain; charset=utf-8", std::string("handler failed: ") + e.what() + "\n", {}};
     } catch (...) {
       response = AdminResponse{500, "text/plain; charset=utf-8", "handler failed\n", {}};
     }

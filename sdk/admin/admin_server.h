@@ -68,7 +68,7 @@ struct AdminOptions {
   size_t max_connections = 32;
   std::chrono::milliseconds idle_timeout{30000};   // keep-alive without a request
   std::chrono::milliseconds header_timeout{5000};  // a started head must complete
-  size_t gzip_min_bytes = 256;  // smaller bodies are not worth compressing
+  size_t gzip_min_bytes = 256;                     // smaller bodies are not worth compressing
   HeadLimits limits;
 };
 
@@ -120,15 +120,14 @@ class AdminServer {
   AdminRoutes routes_;
   AdminOptions options_;
   int listen_fd_;  // closed by the server thread on exit
-  int wake_fd_;  // eventfd: Stop() writes it to break poll()
+  int wake_fd_;    // eventfd: Stop() writes it to break poll()
   std::string bound_address_;
   int port_ = 0;
   std::vector<std::unique_ptr<Connection>> connections_;  // admin thread only
-  std::mutex stop_mu_;  // serialises Stop() callers
+  std::mutex stop_mu_;                                    // serialises Stop() callers
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::atomic<uint64_t> accepted_{0}, rejected_{0}, requests_{0}, bad_requests_{0},
-      timeouts_{0};
+  std::atomic<uint64_t> accepted_{0}, rejected_{0}, requests_{0}, bad_requests_{0}, timeouts_{0};
 };
 
 }  // namespace quartet::admin

@@ -32,7 +32,8 @@ class RawClient {
 
   explicit RawClient(int port, milliseconds read_timeout = milliseconds(3000)) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{read_timeout.count() / 1000, static_cast<suseconds_t>(read_timeout.count() % 1000) * 1000};
+    timeval tv{read_timeout.count() / 1000,
+               static_cast<suseconds_t>(read_timeout.count() % 1000) * 1000};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -44,7 +45,8 @@ class RawClient {
 
   bool connected() const { return connected_; }
   bool Send(std::string_view bytes) {
-    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+    return send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
   }
   // Reads until the peer closes (true) or the read times out (false).
   bool ReadToEof() {
@@ -130,9 +132,7 @@ AdminRoutes TestRoutes() {
   routes["/debug/pprof/*"] = [](const AdminRequest& req) {
     return AdminResponse{200, "text/plain", "pprof:" + req.path, {}};
   };
-  routes["/throw"] = [](const AdminRequest&) -> AdminResponse {
-    throw std::runtime_error("boom");
-  };
+  routes["/throw"] = [](const AdminRequest&) -> AdminResponse { throw std::runtime_error("boom"); };
   return routes;
 }
 
@@ -244,8 +244,9 @@ TEST(AdminServerTest, NegotiatesGzip) {
   EXPECT_EQ(*plain, MetricsText());
   EXPECT_LT(gz->body.size(), MetricsText().size() / 3);
 
-  ASSERT_TRUE(c.Send("GET /metrics HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip;q=0\r\n"
-                     "Accept: application/openmetrics-text\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("GET /metrics HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip;q=0\r\n"
+             "Accept: application/openmetrics-text\r\n\r\n"));
   auto identity = c.Read();
   ASSERT_TRUE(identity);
   EXPECT_EQ(identity->headers.count("content-encoding"), 0u);
@@ -303,7 +304,8 @@ TEST(AdminServerTest, RoutingMethodsAndHead) {
   EXPECT_NE(r->body.find("boom"), std::string::npos);
 
   // Two pipelined requests in one segment get two responses, in order.
-  ASSERT_TRUE(c.Send("GET /echo?1 HTTP/1.1\r\nHost: a\r\n\r\nGET /echo?2 HTTP/1.1\r\nHost: a\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("GET /echo?1 HTTP/1.1\r\nHost: a\r\n\r\nGET /echo?2 HTTP/1.1\r\nHost: a\r\n\r\n"));
   auto p1 = c.Read();
   auto p2 = c.Read();
   ASSERT_TRUE(p1 && p2);
@@ -331,7 +333,8 @@ TEST(AdminServerTest, MalformedHeadsTable) {
       {"GET /metrics HTTP/1.1\r\nHost: a\r\nX: " + std::string(20000, 'v'), 431},  // never ends
       {"GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400},
       {"POST /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 405},
-      {"POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      {"POST /metrics HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: "
+       "chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
        405},
       {"GET /metrics HTTP/1.0\r\n\r\n", 200},
       {"\r\n\r\nGET /metrics HTTP/1.1\r\nHost: a\r\n" + kClose + "\r\n", 200},

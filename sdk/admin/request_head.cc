@@ -63,7 +63,8 @@ Status ParseRequestLine(std::string_view line, const HeadLimits& limits, Request
   std::string_view method = line.substr(0, sp1);
   std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   std::string_view version = line.substr(sp2 + 1);
-  if (!IsToken(method)) return Status::InvalidArgument("invalid method: '" + Printable(method) + "'");
+  if (!IsToken(method))
+    return Status::InvalidArgument("invalid method: '" + Printable(method) + "'");
   if (target.empty()) return Status::InvalidArgument("empty request-target");
   if (target.size() > limits.max_target_bytes) {
     return Status::OutOfRange("request-target of " + std::to_string(target.size()) +
@@ -162,8 +163,7 @@ Result<RequestHead> ParseRequestHead(std::string_view head, const HeadLimits& li
     for (char c : value) {
       unsigned char u = static_cast<unsigned char>(c);
       if ((u < 0x20 && c != '\t') || u == 0x7f) {
-        return Status::InvalidArgument("control character in value of header " +
-                                       Printable(name));
+        return Status::InvalidArgument("control character in value of header " + Printable(name));
       }
     }
     std::string lower = Lower(name);
@@ -196,17 +196,21 @@ Result<RequestHead> ParseRequestHead(std::string_view head, const HeadLimits& li
     return Status::InvalidArgument("both Transfer-Encoding and Content-Length");
   }
   out.has_body = chunked || content_length > 0;
-  out.keep_alive = out.version_minor == 1 ? !connection_close
-                                          : (connection_keep_alive && !connection_close);
+  out.keep_alive =
+      out.version_minor == 1 ? !connection_close : (connection_keep_alive && !connection_close);
   return out;
 }
 
 int HttpStatusForHeadError(const Status& error) {
   switch (error.code()) {
-    case StatusCode::kOutOfRange: return 414;
-    case StatusCode::kResourceExhausted: return 431;
-    case StatusCode::kFailedPrecondition: return 505;
-    default: return 400;
+    case StatusCode::kOutOfRange:
+      return 414;
+    case StatusCode::kResourceExhausted:
+      return 431;
+    case StatusCode::kFailedPrecondition:
+      return 505;
+    default:
+      return 400;
   }
 }
 
@@ -215,8 +219,8 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   while (!accept_encoding.empty()) {
     size_t comma = accept_encoding.find(',');
     std::string_view item = TrimOws(accept_encoding.substr(0, comma));
-    accept_encoding = comma == std::string_view::npos ? std::string_view()
-                                                      : accept_encoding.substr(comma + 1);
+    accept_encoding =
+        comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     size_t semi = item.find(';');
     std::string coding = Lower(TrimOws(item.substr(0, semi)));
     bool acceptable = true;

@@ -26,9 +26,9 @@ struct HeadLimits {
 
 struct RequestHead {
   std::string method;
-  std::string target;  // as sent, e.g. "/metrics?name[]=up"
-  std::string path;    // target before '?', still percent-encoded
-  std::string query;   // after '?', without it; "" when absent
+  std::string target;     // as sent, e.g. "/metrics?name[]=up"
+  std::string path;       // target before '?', still percent-encoded
+  std::string query;      // after '?', without it; "" when absent
   int version_minor = 1;  // HTTP/1.<minor>
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   bool keep_alive = true;  // after Connection and version defaults

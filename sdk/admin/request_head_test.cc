@@ -98,8 +98,8 @@ TEST(RequestHeadTest, MalformedHeadsGetPreciseStatuses) {
   for (const Case& c : cases) {
     auto r = ParseRequestHead(c.head, limits);
     ASSERT_FALSE(r.ok()) << c.head;
-    EXPECT_EQ(HttpStatusForHeadError(r.status()), c.status) << c.head << " -> "
-                                                            << r.status().ToString();
+    EXPECT_EQ(HttpStatusForHeadError(r.status()), c.status)
+        << c.head << " -> " << r.status().ToString();
     EXPECT_NE(r.status().message().find(c.message_part), std::string_view::npos)
         << r.status().ToString();
     for (char ch : r.status().message()) {

@@ -39,7 +39,7 @@ struct HttpRequest {
 // is kept so that a hostile or buggy server cannot make us buffer much.
 struct HttpResponse {
   int status = 0;
-  std::string body;          // at most Options::max_response_body bytes
+  std::string body;  // at most Options::max_response_body bytes
   bool body_truncated = false;
   std::string content_type;  // "" when absent
   std::string retry_after;   // raw Retry-After value, "" when absent
@@ -63,8 +63,7 @@ class HttpClient {
 
   // Sends `request` and waits at most `timeout` for the whole exchange. Any
   // HTTP status is a successful Result; only transport failures are errors.
-  Result<HttpResponse> Post(const HttpRequest& request,
-                            std::chrono::milliseconds timeout) noexcept;
+  Result<HttpResponse> Post(const HttpRequest& request, std::chrono::milliseconds timeout) noexcept;
 
   // Convenience: gzips `body` (when `gzip`) and posts it.
   Result<HttpResponse> Post(std::string_view url, std::string_view body,

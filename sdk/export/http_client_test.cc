@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
 
 #include "sdk/export/test_http_server.h"
@@ -163,6 +165,52 @@ TEST(HttpClientTest, TimeoutIsHonoured) {
   EXPECT_EQ(r.status().code(), StatusCode::kDeadlineExceeded) << r.status().ToString();
   EXPECT_GE(took, milliseconds(290));
   EXPECT_LT(took, milliseconds(1500));
+}
+
+// https with a throwaway self-signed certificate for 127.0.0.1: trusted via
+// Options::ca_file it works; with the system store it must be refused.
+TEST(HttpClientTest, HttpsVerifiesThePeer) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("quartet_tls_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "openssl CLI unavailable";
+
+  httplib::SSLServer server(cert.c_str(), key.c_str());
+  ASSERT_TRUE(server.is_valid());
+  server.Post("/v1/traces", [](const httplib::Request& req, httplib::Response& res) {
+    res.status = 200;
+    res.set_content("tls:" + req.body, "text/plain");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread thread([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::sleep_for(milliseconds(1));
+  std::string url = "https://127.0.0.1:" + std::to_string(port) + "/v1/traces";
+
+  {
+    HttpClient::Options trusting;
+    trusting.ca_file = cert;
+    HttpClient client(trusting);
+    auto ok = client.Post(url, "x", "text/plain", {}, false, milliseconds(5000));
+    ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+    EXPECT_EQ(ok->status, 200);
+    EXPECT_EQ(ok->body, "tls:x");
+
+    HttpClient strict;
+    auto refused = strict.Post(url, "x", "text/plain", {}, false, milliseconds(5000));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition)
+        << refused.status().ToString();
+  }  // clients close their kept-alive connections before the server stops
+
+  server.stop();
+  thread.join();
+  fs::remove_all(dir);
 }
 
 }  // namespace

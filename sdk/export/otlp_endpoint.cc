@@ -10,18 +10,24 @@ namespace {
 
 std::string_view SignalUpper(Signal s) {
   switch (s) {
-    case Signal::kTraces: return "TRACES";
-    case Signal::kLogs: return "LOGS";
-    case Signal::kMetrics: return "METRICS";
+    case Signal::kTraces:
+      return "TRACES";
+    case Signal::kLogs:
+      return "LOGS";
+    case Signal::kMetrics:
+      return "METRICS";
   }
   return "TRACES";
 }
 
 std::string_view SignalPath(Signal s) {
   switch (s) {
-    case Signal::kTraces: return "v1/traces";
-    case Signal::kLogs: return "v1/logs";
-    case Signal::kMetrics: return "v1/metrics";
+    case Signal::kTraces:
+      return "v1/traces";
+    case Signal::kLogs:
+      return "v1/logs";
+    case Signal::kMetrics:
+      return "v1/metrics";
   }
   return "v1/traces";
 }
@@ -45,8 +51,7 @@ std::string PercentDecode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-        HexValue(s[i + 2]) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
       out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
       i += 2;
     } else {
@@ -95,8 +100,8 @@ void MergeHeaders(Headers& base, const Headers& over) {
 // is an explicit choice), else the generic one.
 std::optional<std::pair<std::string, std::string>> Lookup(const EnvLookup& env, Signal signal,
                                                           std::string_view suffix) {
-  std::string specific = "OTEL_EXPORTER_OTLP_" + std::string(SignalUpper(signal)) + "_" +
-                         std::string(suffix);
+  std::string specific =
+      "OTEL_EXPORTER_OTLP_" + std::string(SignalUpper(signal)) + "_" + std::string(suffix);
   if (auto v = env(specific)) return std::make_pair(specific, *v);
   std::string generic = "OTEL_EXPORTER_OTLP_" + std::string(suffix);
   if (auto v = env(generic)) return std::make_pair(generic, *v);

@@ -27,12 +27,18 @@ TEST(OtlpEndpointTest, UrlResolution) {
       {Signal::kTraces, {}, {}, "http://localhost:4318/v1/traces"},
       {Signal::kLogs, {}, {}, "http://localhost:4318/v1/logs"},
       {Signal::kMetrics, {}, {}, "http://localhost:4318/v1/metrics"},
-      {Signal::kTraces, {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://col:4318"}}, {},
+      {Signal::kTraces,
+       {{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://col:4318"}},
+       {},
        "http://col:4318/v1/traces"},
       // A trailing slash does not double; a base path is kept.
-      {Signal::kLogs, {{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://col/otlp/"}}, {},
+      {Signal::kLogs,
+       {{"OTEL_EXPORTER_OTLP_ENDPOINT", "https://col/otlp/"}},
+       {},
        "https://col/otlp/v1/logs"},
-      {Signal::kMetrics, {{"OTEL_EXPORTER_OTLP_ENDPOINT", " http://col:1/x "}}, {},
+      {Signal::kMetrics,
+       {{"OTEL_EXPORTER_OTLP_ENDPOINT", " http://col:1/x "}},
+       {},
        "http://col:1/x/v1/metrics"},
       // Per-signal endpoints are used as-is and win over the base.
       {Signal::kTraces,
@@ -47,11 +53,15 @@ TEST(OtlpEndpointTest, UrlResolution) {
        {},
        "http://base:4318/v1/logs"},
       // An empty per-signal value means "unset".
-      {Signal::kTraces, {{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ""}}, {},
+      {Signal::kTraces,
+       {{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", ""}},
+       {},
        "http://localhost:4318/v1/traces"},
       // Code wins over the environment.
-      {Signal::kTraces, {{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t:9/custom"}},
-       "http://code:1/v1/traces", "http://code:1/v1/traces"},
+      {Signal::kTraces,
+       {{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://t:9/custom"}},
+       "http://code:1/v1/traces",
+       "http://code:1/v1/traces"},
   };
   for (const Case& c : cases) {
     OtlpOverrides o;
@@ -63,8 +73,8 @@ TEST(OtlpEndpointTest, UrlResolution) {
 }
 
 TEST(OtlpEndpointTest, NonHttpUrlWarns) {
-  auto config = ResolveOtlpEndpoint(
-      Signal::kTraces, {}, Env({{"OTEL_EXPORTER_OTLP_ENDPOINT", "col:4317"}}));
+  auto config =
+      ResolveOtlpEndpoint(Signal::kTraces, {}, Env({{"OTEL_EXPORTER_OTLP_ENDPOINT", "col:4317"}}));
   ASSERT_EQ(config.warnings.size(), 1u);
   EXPECT_NE(config.warnings[0].find("col:4317"), std::string::npos);
 }
@@ -80,7 +90,7 @@ TEST(OtlpEndpointTest, HeaderParsing) {
       {"api-key=secret , tenant = t1", {{"api-key", "secret"}, {"tenant", "t1"}}, 0},
       {"Authorization=Basic%20dXNlcjpwYXNz", {{"Authorization", "Basic dXNlcjpwYXNz"}}, 0},
       {"k=a%3Db%2Cc", {{"k", "a=b,c"}}, 0},  // encoded '=' and ',' stay in the value
-      {"k=100%", {{"k", "100%"}}, 0},         // a lone '%' is literal
+      {"k=100%", {{"k", "100%"}}, 0},        // a lone '%' is literal
       {"k=", {{"k", ""}}, 0},
       {"novalue,a=b", {{"a", "b"}}, 1},
       {"=v", {}, 1},
@@ -98,11 +108,10 @@ TEST(OtlpEndpointTest, HeaderParsing) {
 TEST(OtlpEndpointTest, HeadersMergePerKeyWithSignalAndCodeWinning) {
   OtlpOverrides o;
   o.headers = Headers{{"X-Code", "1"}, {"tenant", "code"}};
-  auto config = ResolveOtlpEndpoint(
-      Signal::kMetrics, o,
-      Env({{"OTEL_EXPORTER_OTLP_HEADERS", "tenant=generic,auth=g"},
-           {"OTEL_EXPORTER_OTLP_METRICS_HEADERS", "Auth=m"},
-           {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "auth=t"}}));
+  auto config = ResolveOtlpEndpoint(Signal::kMetrics, o,
+                                    Env({{"OTEL_EXPORTER_OTLP_HEADERS", "tenant=generic,auth=g"},
+                                         {"OTEL_EXPORTER_OTLP_METRICS_HEADERS", "Auth=m"},
+                                         {"OTEL_EXPORTER_OTLP_TRACES_HEADERS", "auth=t"}}));
   Headers want = {{"tenant", "code"}, {"auth", "m"}, {"X-Code", "1"}};
   EXPECT_EQ(config.headers, want);
 }
@@ -116,12 +125,17 @@ TEST(OtlpEndpointTest, CompressionAndTimeout) {
   } cases[] = {
       {{}, false, milliseconds(10000), 0},
       {{{"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"}}, true, milliseconds(10000), 0},
-      {{{"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"}, {"OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "none"}},
-       false, milliseconds(10000), 0},
+      {{{"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"},
+        {"OTEL_EXPORTER_OTLP_LOGS_COMPRESSION", "none"}},
+       false,
+       milliseconds(10000),
+       0},
       {{{"OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"}}, false, milliseconds(10000), 1},
       {{{"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"}}, false, milliseconds(2500), 0},
-      {{{"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"}, {"OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "700"}}, false,
-       milliseconds(700), 0},
+      {{{"OTEL_EXPORTER_OTLP_TIMEOUT", "2500"}, {"OTEL_EXPORTER_OTLP_LOGS_TIMEOUT", "700"}},
+       false,
+       milliseconds(700),
+       0},
       {{{"OTEL_EXPORTER_OTLP_TIMEOUT", "10s"}}, false, milliseconds(10000), 1},
       {{{"OTEL_EXPORTER_OTLP_TIMEOUT", "-5"}}, false, milliseconds(10000), 1},
       {{{"OTEL_EXPORTER_OTLP_TIMEOUT", "0"}}, false, milliseconds(10000), 1},
@@ -143,10 +157,10 @@ TEST(OtlpEndpointTest, CompressionAndTimeout) {
 }
 
 TEST(OtlpEndpointTest, Certificate) {
-  auto config = ResolveOtlpEndpoint(
-      Signal::kTraces, {},
-      Env({{"OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"},
-           {"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "/etc/traces-ca.pem"}}));
+  auto config =
+      ResolveOtlpEndpoint(Signal::kTraces, {},
+                          Env({{"OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ca.pem"},
+                               {"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "/etc/traces-ca.pem"}}));
   EXPECT_EQ(config.ca_file, "/etc/traces-ca.pem");
 }
 

@@ -22,18 +22,21 @@ bool IsRetryableError(const Status& status) {
 }
 
 void DefaultDiagnostic(std::string_view message) {
-  std::fprintf(stderr, "quartet export: %.*s\n", static_cast<int>(message.size()),
-               message.data());
+  std::fprintf(stderr, "quartet export: %.*s\n", static_cast<int>(message.size()), message.data());
 }
 
 }  // namespace
 
 std::string_view ExportResultName(ExportResult result) {
   switch (result) {
-    case ExportResult::kSuccess: return "success";
-    case ExportResult::kRetryableFailure: return "retryable_failure";
-    case ExportResult::kPermanentFailure: return "permanent_failure";
-    case ExportResult::kTimeout: return "timeout";
+    case ExportResult::kSuccess:
+      return "success";
+    case ExportResult::kRetryableFailure:
+      return "retryable_failure";
+    case ExportResult::kPermanentFailure:
+      return "permanent_failure";
+    case ExportResult::kTimeout:
+      return "timeout";
   }
   return "unknown";
 }
@@ -143,8 +146,8 @@ SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadlin
       auto left = std::chrono::duration_cast<milliseconds>(deadline - now);
       if (left.count() <= 0) {
         // Only reachable before the first attempt: later rounds check before sleeping.
-        outcome.result = outcome.attempts == 0 ? ExportResult::kTimeout
-                                                : ExportResult::kRetryableFailure;
+        outcome.result =
+            outcome.attempts == 0 ? ExportResult::kTimeout : ExportResult::kRetryableFailure;
         break;
       }
       ++outcome.attempts;

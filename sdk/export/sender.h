@@ -64,9 +64,9 @@ struct SendOutcome {
 
 // Counters over the Sender's lifetime, for the SDK's self-monitoring metrics.
 struct SendStats {
-  uint64_t exports = 0;     // Send() calls
-  uint64_t requests = 0;    // HTTP attempts
-  uint64_t retries = 0;     // attempts after the first
+  uint64_t exports = 0;   // Send() calls
+  uint64_t requests = 0;  // HTTP attempts
+  uint64_t retries = 0;   // attempts after the first
   uint64_t successes = 0;
   uint64_t failures = 0;    // Send() calls that did not succeed
   uint64_t bytes_sent = 0;  // request bodies as sent (after compression)

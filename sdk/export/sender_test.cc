@@ -39,16 +39,17 @@ ExportRequest Request(const std::string& url, bool gzip = false) {
 struct ScriptedServer {
   explicit ScriptedServer(std::vector<int> statuses, std::string retry_after = "")
       : script(std::move(statuses)) {
-    server.server().Post("/v1/traces", [this, retry_after](const httplib::Request& req,
-                                                           httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mu);
-      arrivals.push_back(Clock::now());
-      bodies.push_back(req.body);
-      size_t i = arrivals.size() - 1;
-      res.status = i < script.size() ? script[i] : 200;
-      if (res.status != 200 && !retry_after.empty()) res.set_header("Retry-After", retry_after);
-      res.set_content("status " + std::to_string(res.status), "text/plain");
-    });
+    server.server().Post("/v1/traces",
+                         [this, retry_after](const httplib::Request& req, httplib::Response& res) {
+                           std::lock_guard<std::mutex> lock(mu);
+                           arrivals.push_back(Clock::now());
+                           bodies.push_back(req.body);
+                           size_t i = arrivals.size() - 1;
+                           res.status = i < script.size() ? script[i] : 200;
+                           if (res.status != 200 && !retry_after.empty())
+                             res.set_header("Retry-After", retry_after);
+                           res.set_content("status " + std::to_string(res.status), "text/plain");
+                         });
     started = server.Start();
   }
   size_t count() {
@@ -88,14 +89,10 @@ TEST(SenderTest, RetriesOnlyRetryableStatuses) {
     ExportResult want;
     int attempts;
   } cases[] = {
-      {{503}, ExportResult::kSuccess, 2},
-      {{502, 504, 429}, ExportResult::kSuccess, 4},
-      {{400}, ExportResult::kPermanentFailure, 1},
-      {{401}, ExportResult::kPermanentFailure, 1},
-      {{404}, ExportResult::kPermanentFailure, 1},
-      {{413}, ExportResult::kPermanentFailure, 1},
-      {{500}, ExportResult::kPermanentFailure, 1},
-      {{503, 400}, ExportResult::kPermanentFailure, 2},
+      {{503}, ExportResult::kSuccess, 2},          {{502, 504, 429}, ExportResult::kSuccess, 4},
+      {{400}, ExportResult::kPermanentFailure, 1}, {{401}, ExportResult::kPermanentFailure, 1},
+      {{404}, ExportResult::kPermanentFailure, 1}, {{413}, ExportResult::kPermanentFailure, 1},
+      {{500}, ExportResult::kPermanentFailure, 1}, {{503, 400}, ExportResult::kPermanentFailure, 2},
   };
   for (const Case& c : cases) {
     ScriptedServer s(c.script);
@@ -169,9 +166,9 @@ TEST(SenderTest, GzipRequestIsCompressedOnceAndDecodes) {
 TEST(SenderTest, ConnectionRefusedRetriesUntilTheDeadline) {
   Sender sender(FastPolicy());
   auto start = Clock::now();
-  auto out = sender.Send(
-      Request("http://127.0.0.1:" + std::to_string(RefusedPort()) + "/v1/traces"),
-      start + milliseconds(600));
+  auto out =
+      sender.Send(Request("http://127.0.0.1:" + std::to_string(RefusedPort()) + "/v1/traces"),
+                  start + milliseconds(600));
   auto took = Clock::now() - start;
   EXPECT_EQ(out.result, ExportResult::kRetryableFailure);
   EXPECT_EQ(out.last_error.code(), StatusCode::kUnavailable) << out.last_error.ToString();
@@ -232,9 +229,9 @@ TEST(SenderTest, MaxAttemptsBoundsRetries) {
   RetryPolicy p = FastPolicy();
   p.max_attempts = 2;
   Sender sender(p);
-  auto out = sender.Send(
-      Request("http://127.0.0.1:" + std::to_string(RefusedPort()) + "/v1/traces"),
-      Clock::now() + milliseconds(5000));
+  auto out =
+      sender.Send(Request("http://127.0.0.1:" + std::to_string(RefusedPort()) + "/v1/traces"),
+                  Clock::now() + milliseconds(5000));
   EXPECT_EQ(out.result, ExportResult::kRetryableFailure);
   EXPECT_EQ(out.attempts, 2);
 }

@@ -29,8 +29,8 @@ Result<std::string> Compress(std::string_view input, int level, Wrapper wrapper)
   int bits = wrapper == Wrapper::kGzip ? kGzipWindowBits : kZlibWindowBits;
   int rc = deflateInit2(&zs, level, Z_DEFLATED, bits, /*memLevel=*/8, Z_DEFAULT_STRATEGY);
   if (rc != Z_OK) {
-    return Status::Internal(std::string(WrapperName(wrapper)) + " deflateInit2 failed: " +
-                            std::to_string(rc));
+    return Status::Internal(std::string(WrapperName(wrapper)) +
+                            " deflateInit2 failed: " + std::to_string(rc));
   }
   std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, deflateEnd);
 
@@ -56,8 +56,8 @@ Result<std::string> Compress(std::string_view input, int level, Wrapper wrapper)
     produced += room - zs.avail_out;
     if (rc == Z_STREAM_END) break;
     if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      return Status::Internal(std::string(WrapperName(wrapper)) + " deflate failed: " +
-                              std::to_string(rc));
+      return Status::Internal(std::string(WrapperName(wrapper)) +
+                              " deflate failed: " + std::to_string(rc));
     }
   }
   out.resize(produced);

@@ -23,10 +23,10 @@ std::string Gzip(std::string_view in, int level = kDefaultLevel) {
 }
 
 TEST(GzipTest, RoundTripsAcrossSizesAndLevels) {
-  const std::string inputs[] = {
-      "", "a", "hello, world", std::string(100000, 'x'), RandomBytes(300000, 7),
-      // Mixed: compressible text followed by incompressible noise.
-      std::string(5000, 'q') + RandomBytes(5000, 9)};
+  const std::string inputs[] = {"", "a", "hello, world", std::string(100000, 'x'),
+                                RandomBytes(300000, 7),
+                                // Mixed: compressible text followed by incompressible noise.
+                                std::string(5000, 'q') + RandomBytes(5000, 9)};
   for (int level : {-1, 0, 1, 6, 9}) {
     for (const std::string& in : inputs) {
       std::string gz = Gzip(in, level);
