@@ -10,6 +10,7 @@
 #include <atomic>
 #include <map>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "wire/compress/gzip.h"
@@ -357,6 +358,38 @@ TEST(AdminServerTest, MalformedHeadsTable) {
   EXPECT_EQ(ok.status, 200);
   curl_easy_cleanup(curl);
   EXPECT_GE(s->stats().bad_requests, 10u);
+}
+
+TEST(AdminServerTest, SurvivesConcurrentJunk) {
+  AdminOptions options;
+  options.header_timeout = milliseconds(300);
+  options.max_connections = 64;
+  auto s = StartServer(options);
+  ASSERT_NE(s, nullptr);
+  std::mt19937 rng(1234);
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < 40; ++i) {
+    std::string junk;
+    size_t n = rng() % 3000;
+    for (size_t k = 0; k < n; ++k) junk += static_cast<char>(rng());
+    if (i % 2) junk = "GET /metrics HTTP/1.1\r\n" + junk;  // a plausible start
+    if (i % 3) junk += "\r\n\r\n";
+    clients.push_back(std::make_unique<RawClient>(s->port()));
+    ASSERT_TRUE(clients.back()->connected());
+    clients.back()->Send(junk);
+  }
+  for (auto& c : clients) {
+    auto r = c->Read();
+    ASSERT_TRUE(r) << "no response";
+    EXPECT_TRUE(r->status == 400 || r->status == 408 || r->status == 431 || r->status == 505)
+        << r->status;
+    EXPECT_TRUE(c->ReadToEof());
+  }
+  RawClient good(s->port());
+  ASSERT_TRUE(good.Send("GET /echo HTTP/1.1\r\nHost: a\r\n\r\n"));
+  auto r = good.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST(AdminServerTest, TimesOutIdleAndSlowClients) {

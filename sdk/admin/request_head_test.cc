@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace quartet::admin {
 namespace {
 
@@ -106,6 +108,50 @@ TEST(RequestHeadTest, MalformedHeadsGetPreciseStatuses) {
       EXPECT_TRUE(ch >= 0x20 && ch < 0x7f) << "unprintable byte in error for " << c.head;
     }
   }
+}
+
+// Random byte mutations of valid heads: never a crash, only the documented
+// statuses, and error messages stay printable (they may reach logs).
+TEST(RequestHeadTest, MutatedHeadsFailCleanly) {
+  const std::string seeds[] = {
+      "GET /metrics?x=1 HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\n\r\n",
+      "POST /x HTTP/1.0\r\nContent-Length: 10\r\nConnection: keep-alive\r\n\r\n",
+      "HEAD http://h:1/p HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+  };
+  const char alphabet[] = {' ', ':', '\r', '\n', '\t', '\0', '/', '?', 'H', '1', '\x7f', '\xff'};
+  std::mt19937 rng(7);
+  HeadLimits limits;
+  limits.max_headers = 3;
+  limits.max_target_bytes = 32;
+  int ok = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string s = seeds[rng() % 3];
+    int edits = 1 + rng() % 3;
+    for (int e = 0; e < edits; ++e) {
+      size_t pos = rng() % (s.size() - 4);  // keep the terminator mostly intact
+      char c = rng() % 2 ? alphabet[rng() % sizeof(alphabet)] : static_cast<char>(rng());
+      if (rng() % 3 == 0) {
+        s.insert(pos, 1, c);
+      } else {
+        s[pos] = c;
+      }
+    }
+    auto r = ParseRequestHead(s, limits);
+    if (r.ok()) {
+      ++ok;
+      EXPECT_FALSE(r->method.empty());
+      EXPECT_EQ(r->path.find_first_of(" \r\n"), std::string::npos);
+      for (const auto& [name, value] : r->headers) {
+        EXPECT_EQ(value.find_first_of("\r\n"), std::string::npos);
+        EXPECT_EQ(name.find_first_of(" :\r\n"), std::string::npos);
+      }
+      continue;
+    }
+    int status = HttpStatusForHeadError(r.status());
+    EXPECT_TRUE(status == 400 || status == 414 || status == 431 || status == 505) << status;
+    for (char ch : r.status().message()) ASSERT_TRUE(ch >= 0x20 && ch < 0x7f) << s;
+  }
+  EXPECT_GT(ok, 0);  // some mutations (e.g. in a header value) are still valid
 }
 
 TEST(RequestHeadTest, AcceptsGzip) {

@@ -156,6 +156,45 @@ TEST(GzipTest, ZeroLimitAcceptsOnlyEmptyPayload) {
   EXPECT_EQ(GzipDecompress(Gzip("x"), 0).status().code(), StatusCode::kResourceExhausted);
 }
 
+// Mutated streams (bit flips, cuts, splices) must never crash, never return
+// more than the limit, and fail only with the documented codes.
+TEST(GzipTest, MutatedStreamsFailCleanly) {
+  std::mt19937 rng(42);
+  const std::string base = Gzip(std::string(3000, 'm') + RandomBytes(3000, 5)) + Gzip("tail");
+  const size_t kLimit = 4096;
+  int accepted = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string s = base;
+    switch (rng() % 4) {
+      case 0:
+        s[rng() % s.size()] ^= static_cast<char>(1 << (rng() % 8));
+        break;
+      case 1:
+        s.resize(rng() % s.size());
+        break;
+      case 2:
+        s.insert(rng() % s.size(), 1, static_cast<char>(rng()));
+        break;
+      case 3:
+        s.erase(rng() % s.size(), 1 + rng() % 16);
+        break;
+    }
+    auto r = GzipDecompress(s, kLimit);
+    if (r.ok()) {
+      ++accepted;
+      EXPECT_LE(r->size(), kLimit);
+    } else {
+      StatusCode c = r.status().code();
+      EXPECT_TRUE(c == StatusCode::kOutOfRange || c == StatusCode::kDataLoss ||
+                  c == StatusCode::kResourceExhausted)
+          << r.status().ToString();
+    }
+  }
+  // The base decodes to 6004 bytes > 4096: only a mutation that shrinks the
+  // output and keeps the CRC valid could pass, which must be (nearly) never.
+  EXPECT_LT(accepted, 5);
+}
+
 TEST(ZlibTest, RoundTripAndErrors) {
   std::string in = RandomBytes(50000, 11) + std::string(50000, 'r');
   auto z = ZlibCompress(in);
