@@ -16,6 +16,8 @@ std::string_view SignalUpper(Signal s) {
       return "LOGS";
     case Signal::kMetrics:
       return "METRICS";
+    case Signal::kProfiles:
+      return "PROFILES";
   }
   return "TRACES";
 }
@@ -28,6 +30,8 @@ std::string_view SignalPath(Signal s) {
       return "v1/logs";
     case Signal::kMetrics:
       return "v1/metrics";
+    case Signal::kProfiles:
+      return "v1development/profiles";
   }
   return "v1/traces";
 }

@@ -26,7 +26,9 @@
 
 namespace quartet::exporter {
 
-enum class Signal { kTraces, kLogs, kMetrics };
+// kProfiles follows the still-unstable OTLP profiles signal
+// (/v1development/profiles, OTEL_EXPORTER_OTLP_PROFILES_*).
+enum class Signal { kTraces, kLogs, kMetrics, kProfiles };
 
 inline constexpr std::string_view kDefaultOtlpHttpEndpoint = "http://localhost:4318";
 inline constexpr std::chrono::milliseconds kDefaultOtlpTimeout{10000};
