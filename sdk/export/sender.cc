@@ -122,6 +122,16 @@ void Sender::ReportPermanent(int status, std::string_view body) {
   diagnostic_(msg);
 }
 
+void Sender::ReportPermanentError(const Status& error) {
+  uint32_t bit = uint32_t{1} << (static_cast<int>(error.code()) & 31);
+  if (reported_errors_ & bit) return;
+  reported_errors_ |= bit;
+  diagnostic_(
+      "export failed permanently (not retried; further errors of this kind are not "
+      "logged): " +
+      error.ToString());
+}
+
 SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadline) noexcept {
   SendOutcome outcome;
   exports_.fetch_add(1, std::memory_order_relaxed);
@@ -177,6 +187,7 @@ SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadlin
         outcome.last_error = response.status();
         if (!IsRetryableError(outcome.last_error)) {
           outcome.result = ExportResult::kPermanentFailure;
+          ReportPermanentError(outcome.last_error);
           break;
         }
         // Each attempt may use all the time left, so an attempt timeout means

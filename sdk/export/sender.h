@@ -6,7 +6,8 @@
 // seconds or HTTP-date) when the server sends it, but never sleeps past the
 // deadline. Any other status is final: 2xx is success (the body is handed back
 // for the caller to read partial_success), other 4xx/5xx are permanent and
-// reported once per status code through the diagnostic hook.
+// reported once per status code through the diagnostic hook; so are permanent
+// transport errors (malformed URL, TLS verification failure), once per kind.
 //
 // Thread-safety: Send() is called from one thread at a time (the exporter's);
 // Cancel() and stats() may be called from any thread.
@@ -75,7 +76,8 @@ struct SendStats {
 class Sender {
  public:
   // Called with a one-line message the first time each permanent HTTP status
-  // is seen, and on each failed compression; default prints to stderr.
+  // or permanent transport error kind is seen, and on each failed
+  // compression; default prints to stderr. Runs on the Send() thread.
   using Diagnostic = std::function<void(std::string_view)>;
 
   explicit Sender(RetryPolicy policy = {}, HttpClient::Options client_options = {},
@@ -96,12 +98,14 @@ class Sender {
   bool WaitUntil(std::chrono::steady_clock::time_point until);
   std::chrono::milliseconds NextBackoff(int retry_index);
   void ReportPermanent(int status, std::string_view body);
+  void ReportPermanentError(const Status& error);
 
   RetryPolicy policy_;
   HttpClient client_;
   Diagnostic diagnostic_;
   std::minstd_rand rng_;
   uint64_t reported_statuses_[10] = {};  // bit per status 0..639 already reported
+  uint32_t reported_errors_ = 0;         // bit per StatusCode already reported
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -124,6 +124,20 @@ TEST(SenderTest, PermanentFailureIsLoggedOncePerStatus) {
   EXPECT_EQ(sender.stats().failures, 4u);
 }
 
+TEST(SenderTest, PermanentTransportErrorsAreNotRetriedAndLoggedOnce) {
+  std::vector<std::string> logged;
+  Sender sender(FastPolicy(), {}, [&](std::string_view m) { logged.emplace_back(m); });
+  for (int i = 0; i < 3; ++i) {
+    auto out =
+        sender.Send(Request("gopher://127.0.0.1/v1/traces"), Clock::now() + milliseconds(5000));
+    EXPECT_EQ(out.result, ExportResult::kPermanentFailure);
+    EXPECT_EQ(out.attempts, 1);
+    EXPECT_EQ(out.last_error.code(), StatusCode::kInvalidArgument);
+  }
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("INVALID_ARGUMENT"), std::string::npos) << logged[0];
+}
+
 TEST(SenderTest, HonoursRetryAfterSeconds) {
   ScriptedServer s({429}, "1");
   ASSERT_TRUE(s.started);
