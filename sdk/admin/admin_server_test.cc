@@ -414,6 +414,29 @@ TEST(AdminServerTest, TimesOutIdleAndSlowClients) {
   EXPECT_GE(s->stats().timeouts, 2u);
 }
 
+TEST(AdminServerTest, ClosesOnAClientThatStopsReading) {
+  AdminOptions options;
+  options.idle_timeout = milliseconds(200);
+  AdminRoutes routes;
+  routes["/big"] = [](const AdminRequest&) {
+    return AdminResponse{200, "application/octet-stream", std::string(32 << 20, 'b'), {}};
+  };
+  auto s = AdminServer::Start("127.0.0.1:0", routes, options);
+  ASSERT_TRUE(s.ok());
+  RawClient lazy((*s)->port());
+  ASSERT_TRUE(lazy.Send("GET /big HTTP/1.1\r\nHost: a\r\n\r\n"));  // and never read
+  for (int i = 0; i < 100 && (*s)->stats().timeouts == 0; ++i) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ((*s)->stats().timeouts, 1u);
+  // Other clients were served all along.
+  RawClient other((*s)->port());
+  ASSERT_TRUE(other.Send("GET /missing HTTP/1.1\r\nHost: a\r\n\r\n"));
+  auto r = other.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+}
+
 TEST(AdminServerTest, BoundsConcurrentConnections) {
   AdminOptions options;
   options.max_connections = 4;

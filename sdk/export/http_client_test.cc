@@ -138,6 +138,32 @@ TEST(HttpClientTest, TransportErrorsCarryRetryableCodes) {
   EXPECT_EQ(no_time.status().code(), StatusCode::kDeadlineExceeded);
 }
 
+// A peer that accepts and hangs up without a reply (a crashing collector, a
+// load balancer with no healthy backend) is a retryable transport error.
+TEST(HttpClientTest, EmptyReplyIsUnavailable) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 4), 0);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread peer([fd] {
+    int c = accept(fd, nullptr, nullptr);
+    char buf[1024];
+    [[maybe_unused]] ssize_t n = recv(c, buf, sizeof(buf), 0);  // take the request...
+    close(c);                                                   // ...and hang up
+  });
+  HttpClient client;
+  auto r = client.Post("http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/v1/logs", "x",
+                       "text/plain", {}, false, milliseconds(3000));
+  peer.join();
+  close(fd);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status().ToString();
+}
+
 TEST(HttpClientTest, RejectsHeaderInjection) {
   HttpClient client;
   for (const Headers& bad : {Headers{{"X-A", "v\r\nHost: evil"}}, Headers{{"X-A\nB", "v"}},
