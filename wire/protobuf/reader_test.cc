@@ -205,7 +205,8 @@ TEST(ReaderTest, MalformedPackedFieldsAreRejected) {
   f.bytes = "1234567";  // 7 bytes: not a multiple of 8
   Status st = AppendFixed64s(f, &out);
   EXPECT_NE(st.message().find("not a multiple of 8"), std::string_view::npos);
-  f.bytes = "\x01\x80"s;  // second varint truncated
+  const std::string truncated = "\x01\x80"s;  // second varint truncated
+  f.bytes = truncated;
   st = AppendVarints(f, &out);
   EXPECT_EQ(st.code(), StatusCode::kOutOfRange);
   EXPECT_NE(st.message().find("packed field 6"), std::string_view::npos);
