@@ -18,16 +18,17 @@ namespace {
 std::atomic<LogPipeline*> g_installed{nullptr};
 
 LogPipeline* DefaultPipeline() noexcept {
-  // Leaked on purpose: loggers may run during static destruction.
-  static LogPipeline* const p = []() -> LogPipeline* {
+  // Leaked on purpose (loggers may run during static destruction), but kept
+  // reachable from this static so leak checkers stay quiet.
+  static std::shared_ptr<LogPipeline>* const holder = []() -> std::shared_ptr<LogPipeline>* {
     LogPipelineOptions o;
     o.output = "stderr";
     o.synchronous = true;
     auto r = LogPipeline::Start(std::move(o));
     if (!r.ok()) return nullptr;
-    return (new std::shared_ptr<LogPipeline>(std::move(r).value()))->get();
+    return new std::shared_ptr<LogPipeline>(std::move(r).value());
   }();
-  return p;
+  return holder != nullptr ? holder->get() : nullptr;
 }
 
 std::mutex& KeepAliveMu() {

@@ -10,7 +10,7 @@ namespace {
 std::string_view Clip(std::string_view s) { return s.substr(0, kMaxStringBytes); }
 
 char* Put(char* p, const void* src, size_t n) {
-  std::memcpy(p, src, n);
+  if (n != 0) std::memcpy(p, src, n);  // an empty string_view may hold null
   return p + n;
 }
 
