@@ -11,6 +11,7 @@
 #include <string>
 
 #include "quartet/metrics.h"
+#include "sdk/context/current.h"
 
 namespace {
 
@@ -76,6 +77,23 @@ void BM_PrometheusCpp_HistogramObserve(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_PrometheusCpp_HistogramObserve)->Threads(1)->Threads(2);
+
+// The cost of an exemplar: the same observation under a sampled span.
+void BM_Quartet_HistogramObserveSampledSpan(benchmark::State& state) {
+  static quartet::Histogram h = QRegistry()
+                                    .Histogram("bench_traced_seconds", "L.", {"route"})
+                                    .WithLabels({"/orders/:id"});
+  quartet::SpanContext span;
+  span.trace_id.bytes[0] = 1;
+  span.span_id.bytes[0] = 1;
+  span.trace_flags = quartet::kTraceFlagSampled;
+  quartet::context_internal::Frame frame;
+  frame.span = &span;
+  quartet::context_internal::Push(&frame);
+  for (auto _ : state) h.Observe(0.042);
+  quartet::context_internal::Pop(&frame);
+}
+BENCHMARK(BM_Quartet_HistogramObserveSampledSpan)->Threads(1)->Threads(2);
 
 // ---- Label lookup + increment ---------------------------------------------
 

@@ -179,7 +179,20 @@ class Histogram {
   void Observe(double v) noexcept {
     if (series_ == nullptr) return;
     uint32_t i = 0;
-    while (i < num_bounds_ && !(v <= bounds_[i])) ++i;
+    if (num_bounds_ <= 16) {
+      while (i < num_bounds_ && !(v <= bounds_[i])) ++i;
+    } else {
+      // First bound >= v; NaN compares false everywhere and lands in +Inf.
+      uint32_t hi = num_bounds_;
+      while (i < hi) {
+        uint32_t mid = i + (hi - i) / 2;
+        if (v <= bounds_[mid]) {
+          hi = mid;
+        } else {
+          i = mid + 1;
+        }
+      }
+    }
     // Layout: slot + i = bucket i (bucket num_bounds is +Inf), then the sum.
     if (metrics_internal::Cell* c = metrics_internal::FastCell(slot_)) [[likely]] {
       metrics_internal::AddTo(c + i, uint64_t{1});

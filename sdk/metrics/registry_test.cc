@@ -1,4 +1,5 @@
 #include <cmath>
+#include <ctime>
 #include <limits>
 #include <thread>
 
@@ -69,6 +70,21 @@ TEST(RegistryTest, HistogramBucketPlacementIsLeInclusive) {
   EXPECT_THAT(text, HasSubstr("lat_seconds_bucket{le=\"1\"} 6\n"));
   EXPECT_THAT(text, HasSubstr("lat_seconds_bucket{le=\"+Inf\"} 8\n"));
   EXPECT_THAT(text, HasSubstr("lat_seconds_count 8\n"));
+}
+
+TEST(RegistryTest, ManyBucketsUseTheSamePlacement) {
+  MetricRegistry r(Quiet());
+  std::vector<double> bounds;
+  for (int i = 1; i <= 40; ++i) bounds.push_back(i);
+  Histogram h = r.Histogram("many", "M.", {}, bounds).WithLabels({});
+  for (double v : {0.5, 1.0, 1.5, 20.0, 39.99, 40.0, 40.01, std::nan("")}) h.Observe(v);
+  std::string text = r.Render(MetricsFormat::kText004);
+  EXPECT_THAT(text, HasSubstr("many_bucket{le=\"1\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("many_bucket{le=\"2\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("many_bucket{le=\"19\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("many_bucket{le=\"20\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("many_bucket{le=\"40\"} 6\n"));
+  EXPECT_THAT(text, HasSubstr("many_bucket{le=\"+Inf\"} 8\n"));
 }
 
 TEST(RegistryTest, DefaultBucketsArePrometheusDefaults) {
@@ -244,6 +260,27 @@ TEST(RegistryTest, DefaultHandlesAreNoOps) {
   EXPECT_EQ(g.Value(), 0);
   EXPECT_EQ(h.Count(), 0u);
   EXPECT_FALSE(CounterFamily().WithLabels({"x"}).valid());
+}
+
+TEST(RegistryTest, ProcessMetricsAreSane) {
+  MetricRegistry r(MetricRegistryOptions{.runtime_metrics = true, .report_errors = false});
+  std::string text = r.Render(MetricsFormat::kText004);
+  auto value = [&](const std::string& name) {
+    size_t pos = text.find("\n" + name + " ");
+    EXPECT_NE(pos, std::string::npos) << name;
+    return pos == std::string::npos ? -1.0 : std::strtod(text.c_str() + pos + name.size() + 2, nullptr);
+  };
+  double now = static_cast<double>(time(nullptr));
+  EXPECT_GT(value("process_start_time_seconds"), now - 3600);
+  EXPECT_LE(value("process_start_time_seconds"), now + 1);
+  EXPECT_GT(value("process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GE(value("process_virtual_memory_bytes"), value("process_resident_memory_bytes"));
+  EXPECT_GE(value("process_open_fds"), 3);
+  EXPECT_GE(value("process_max_fds"), value("process_open_fds"));
+  EXPECT_GE(value("process_cpu_seconds_total"), 0);
+  EXPECT_GE(value("quartet_process_threads"), 1);
+  // User metrics cannot take the runtime names.
+  EXPECT_FALSE(r.Gauge("process_open_fds", "x").valid());
 }
 
 TEST(RegistryTest, GlobalRegistryServesWithRuntimeMetrics) {

@@ -145,11 +145,15 @@ void AppendFamily(Syntax syntax, const Family& f, std::string* out) {
           if (om) AppendExemplar(b.exemplar, out);
           out->push_back('\n');
         }
-        AppendSampleName(f.name, "_sum", out);
-        AppendLabels(p.labels, nullptr, out);
-        out->push_back(' ');
-        AppendFloat(syntax, p.sum, out);
-        out->push_back('\n');
+        // OpenMetrics: _sum is a counter, so a negative or NaN sum (negative
+        // observations) MUST be left out; 0.0.4 has no such rule.
+        if (!om || p.sum >= 0) {
+          AppendSampleName(f.name, "_sum", out);
+          AppendLabels(p.labels, nullptr, out);
+          out->push_back(' ');
+          AppendFloat(syntax, p.sum, out);
+          out->push_back('\n');
+        }
         AppendSampleName(f.name, "_count", out);
         AppendLabels(p.labels, nullptr, out);
         out->push_back(' ');

@@ -55,7 +55,7 @@ struct Point {
   double value = 0;                  // counter, gauge, unknown (info writes 1)
   std::optional<Exemplar> exemplar;  // counters only
   std::vector<Bucket> buckets;       // histograms: ascending, ending at +Inf
-  double sum = 0;                    // histograms
+  double sum = 0;                    // histograms (OpenMetrics omits it when < 0 or NaN)
   uint64_t count = 0;                // histograms: equals the +Inf bucket
 };
 

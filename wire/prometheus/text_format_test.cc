@@ -121,6 +121,20 @@ TEST(TextFormatTest, CodePointsNotBytes) {
   EXPECT_EQ(CountCodePoints("\xf0\x9f\x98\x80"), 1u);       // one emoji
 }
 
+TEST(TextFormatTest, OpenMetricsOmitsNegativeHistogramSum) {
+  Family f{"h", "", MetricType::kHistogram, {}};
+  Point p;
+  p.buckets = {{-1, 1, std::nullopt}, {kInf, 1, std::nullopt}};
+  p.sum = -2;
+  p.count = 1;
+  f.points.push_back(p);
+  EXPECT_EQ(WriteOpenMetrics({f}),
+            "# TYPE h histogram\nh_bucket{le=\"-1.0\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n# EOF\n");
+  EXPECT_EQ(WriteText004({f}),
+            "# TYPE h histogram\nh_bucket{le=\"-1\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum -2\n"
+            "h_count 1\n");
+}
+
 TEST(TextFormatTest, SpecialValues) {
   Family f{"g", "", MetricType::kGauge, {}};
   for (double v : {kInf, -kInf, std::nan("")}) {
