@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <thread>
 
+#include "sdk/export/test_http_server.h"
 #include "wire/json/json_parser.h"
 
 namespace quartet {
@@ -28,27 +28,19 @@ TEST(AnnotateTest, BodyHasGrafanaShapeAndIdentityTags) {
 class FakeAnnotations {
  public:
   explicit FakeAnnotations(int status) {
-    server_.Post("/api/annotations", [this, status](const httplib::Request& req, httplib::Response& res) {
+    server_.server().Post("/api/annotations", [this, status](const httplib::Request& req, httplib::Response& res) {
       last_body_ = req.body;
       res.status = status;
       res.set_content(status == 200 ? R"({"message":"Annotation added","id":17})" : "bad tags",
                       "application/json");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    server_.wait_until_ready();
+    EXPECT_TRUE(server_.Start());
   }
-  ~FakeAnnotations() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return server_.Url(""); }
   std::string last_body_;
 
  private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+  exporter::testing::TestHttpServer server_;
 };
 
 TEST(AnnotateTest, PostsAndReturnsTheId) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 
 #include "base/hex.h"
@@ -61,23 +62,6 @@ std::optional<long long> ParseInt(std::string_view s) {
   long long v = std::strtoll(copy.c_str(), &end, 10);
   if (errno != 0 || end == copy.c_str() || *end != '\0' || v < 0) return std::nullopt;
   return v;
-}
-
-std::optional<double> ParseDouble(std::string_view s) {
-  std::string copy(s);
-  char* end = nullptr;
-  double v = std::strtod(copy.c_str(), &end);
-  if (end == copy.c_str() || *end != '\0') return std::nullopt;
-  return v;
-}
-
-std::optional<LogLevel> ParseLevel(std::string_view s) {
-  std::string l = Lower(s);
-  if (l == "debug" || l == "trace") return LogLevel::kDebug;
-  if (l == "info") return LogLevel::kInfo;
-  if (l == "warn" || l == "warning") return LogLevel::kWarn;
-  if (l == "error") return LogLevel::kError;
-  return std::nullopt;
 }
 
 class Resolver {
@@ -145,14 +129,6 @@ std::string HostName() {
 
 }  // namespace
 
-EnvLookup ProcessEnvironment() {
-  return [](std::string_view name) -> std::optional<std::string> {
-    const char* v = std::getenv(std::string(name).c_str());
-    if (v == nullptr) return std::nullopt;
-    return std::string(v);
-  };
-}
-
 std::vector<std::pair<std::string, std::string>> ParseKeyValueList(std::string_view text,
                                                                    std::vector<std::string>* bad) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -211,10 +187,8 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
 
   r.Pick(config.disabled, "OTEL_SDK_DISABLED", ParseBool, s.disabled);
 
-  // Export.
-  r.Pick(config.otlp_endpoint, "OTEL_EXPORTER_OTLP_ENDPOINT", kAsString, s.otlp_endpoint);
-  if (s.otlp_endpoint.empty()) s.otlp_endpoint = "http://localhost:4318";
-  while (!s.otlp_endpoint.empty() && s.otlp_endpoint.back() == '/') s.otlp_endpoint.pop_back();
+  // Export. Code gives a base endpoint; the OTLP resolver derives each
+  // signal's URL from it or from OTEL_EXPORTER_OTLP_[<SIGNAL>_]ENDPOINT.
   r.Pick(config.otlp_protocol, "OTEL_EXPORTER_OTLP_PROTOCOL",
          [](const std::string& v) -> std::optional<OtlpProtocol> {
            if (v == "http/protobuf") return OtlpProtocol::kHttpProtobuf;
@@ -222,17 +196,22 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
            return std::nullopt;  // http/json is not offered: protobuf is smaller and faster
          },
          s.otlp_protocol);
-  if (auto raw = Get(env, "OTEL_EXPORTER_OTLP_HEADERS")) {
-    s.otlp_headers = ParseKeyValueList(*raw, nullptr);
-  }
-  for (const auto& h : config.otlp_headers) s.otlp_headers.push_back(h);
-  r.Pick(config.otlp_gzip, "OTEL_EXPORTER_OTLP_COMPRESSION",
-         [](const std::string& v) -> std::optional<bool> {
-           if (v == "gzip") return true;
-           if (v == "none") return false;
-           return std::nullopt;
-         },
-         s.otlp_gzip);
+  const auto endpoint = [&](exporter::Signal signal, std::string_view path) {
+    exporter::OtlpOverrides overrides;
+    if (config.otlp_endpoint) {
+      std::string base = *config.otlp_endpoint;
+      while (!base.empty() && base.back() == '/') base.pop_back();
+      overrides.endpoint = base + std::string(path);
+    }
+    if (!config.otlp_headers.empty()) overrides.headers = config.otlp_headers;
+    overrides.gzip = config.otlp_gzip;
+    exporter::OtlpEndpointConfig out = exporter::ResolveOtlpEndpoint(signal, overrides, env);
+    s.warnings.insert(s.warnings.end(), out.warnings.begin(), out.warnings.end());
+    return out;
+  };
+  s.traces_endpoint = endpoint(exporter::Signal::kTraces, "/v1/traces");
+  s.logs_endpoint = endpoint(exporter::Signal::kLogs, "/v1/logs");
+  s.metrics_endpoint = endpoint(exporter::Signal::kMetrics, "/v1/metrics");
 
   // Traces.
   const auto exporter_on = [](const std::string& v) -> std::optional<bool> {
@@ -243,29 +222,29 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
   std::optional<bool> traces_code;
   if (config.traces_exporter) traces_code = exporter_on(*config.traces_exporter);
   r.Pick(traces_code, "OTEL_TRACES_EXPORTER", exporter_on, s.export_traces);
-  r.Pick(config.sampler, "OTEL_TRACES_SAMPLER",
-         [](const std::string& v) -> std::optional<std::string> {
-           for (const char* known : {"always_on", "always_off", "traceidratio", "parentbased_always_on",
-                                     "parentbased_always_off", "parentbased_traceidratio"}) {
-             if (v == known) return v;
-           }
-           return std::nullopt;
-         },
-         s.sampler);
-  r.Pick(config.sampler_ratio, "OTEL_TRACES_SAMPLER_ARG",
-         [](const std::string& v) -> std::optional<double> {
-           auto d = ParseDouble(v);
-           if (!d || *d < 0 || *d > 1) return std::nullopt;
-           return d;
-         },
-         s.sampler_ratio);
-  s.always_sampled_routes = config.always_sampled_routes;
+  {
+    std::string name = config.sampler.value_or(Get(env, "OTEL_TRACES_SAMPLER").value_or(""));
+    std::string arg = Get(env, "OTEL_TRACES_SAMPLER_ARG").value_or("");
+    if (config.sampler_ratio) {
+      char text[32];
+      std::snprintf(text, sizeof(text), "%.17g", *config.sampler_ratio);
+      arg = text;
+    }
+    Result<trace_internal::SamplerConfig> sampler = trace_internal::ParseSamplerConfig(name, arg);
+    if (sampler.ok()) {
+      s.sampler = *sampler;
+    } else {
+      s.warnings.push_back("sampler '" + name + "' with argument '" + arg +
+                           "': " + std::string(sampler.status().message()) + "; using the default");
+    }
+  }
+  s.sampler.always_sampled_routes = config.always_sampled_routes;
   if (auto raw = Get(env, "QUARTET_ALWAYS_SAMPLED_ROUTES"); raw && config.always_sampled_routes.empty()) {
     std::string_view rest = *raw;
     while (!rest.empty()) {
       size_t comma = rest.find(',');
       std::string_view route = Trim(rest.substr(0, comma));
-      if (!route.empty()) s.always_sampled_routes.emplace_back(route);
+      if (!route.empty()) s.sampler.always_sampled_routes.emplace_back(route);
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
@@ -280,7 +259,7 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
   r.Pick(config.export_timeout, "OTEL_BSP_EXPORT_TIMEOUT", kAsMillis, s.export_timeout);
 
   // Logs.
-  r.Pick(config.log_level, "QUARTET_LOG_LEVEL", ParseLevel, s.log_level);
+  r.Pick(config.log_level, "QUARTET_LOG_LEVEL", ParseLogLevel, s.log_level);
   r.Pick(config.log_output, "QUARTET_LOG_OUTPUT", kAsString, s.log_output);
   r.Pick(config.log_buffer_records, "QUARTET_LOG_BUFFER_RECORDS", kAsSize, s.log_buffer_records);
   r.Pick(config.log_block_when_full, "QUARTET_LOG_BLOCK_WHEN_FULL", ParseBool, s.log_block_when_full);

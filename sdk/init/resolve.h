@@ -15,11 +15,12 @@
 #include <vector>
 
 #include "quartet/quartet.h"
+#include "sdk/export/otlp_endpoint.h"
+#include "sdk/trace/sampler.h"
 
 namespace quartet::init_internal {
 
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-EnvLookup ProcessEnvironment();
+using exporter::EnvLookup;
 
 struct Settings {
   // Identity: the one canonical service name, verbatim on every signal.
@@ -32,15 +33,14 @@ struct Settings {
 
   bool disabled = false;
 
-  std::string otlp_endpoint;  // base URL, no trailing slash
   OtlpProtocol otlp_protocol = OtlpProtocol::kHttpProtobuf;
-  std::vector<std::pair<std::string, std::string>> otlp_headers;
-  bool otlp_gzip = false;
+  // Per-signal URL, headers, compression and timeout (OTEL_EXPORTER_OTLP_*).
+  exporter::OtlpEndpointConfig traces_endpoint;
+  exporter::OtlpEndpointConfig logs_endpoint;
+  exporter::OtlpEndpointConfig metrics_endpoint;
 
   bool export_traces = true;
-  std::string sampler = "parentbased_always_on";
-  double sampler_ratio = 1.0;
-  std::vector<std::string> always_sampled_routes;
+  trace_internal::SamplerConfig sampler;  // with always_sampled_routes
   size_t max_queue_size = 2048;
   size_t max_export_batch_size = 512;
   std::chrono::milliseconds schedule_delay{5000};

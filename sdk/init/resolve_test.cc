@@ -25,8 +25,9 @@ std::string Attr(const Settings& s, std::string_view key) {
 TEST(ResolveTest, DefaultsWithEmptyEnvironment) {
   Settings s = Resolve(Config{}, FakeEnv({}));
   EXPECT_EQ(s.service_name, "unknown_service");
-  EXPECT_EQ(s.otlp_endpoint, "http://localhost:4318");
-  EXPECT_EQ(s.sampler, "parentbased_always_on");
+  EXPECT_EQ(s.traces_endpoint.url, "http://localhost:4318/v1/traces");
+  EXPECT_EQ(s.logs_endpoint.url, "http://localhost:4318/v1/logs");
+  EXPECT_EQ(s.sampler.kind, trace_internal::SamplerKind::kParentBasedAlwaysOn);
   EXPECT_EQ(s.max_queue_size, 2048u);
   EXPECT_EQ(s.max_export_batch_size, 512u);
   EXPECT_EQ(s.schedule_delay, std::chrono::milliseconds(5000));
@@ -57,15 +58,15 @@ TEST(ResolveTest, EnvironmentFillsUnsetFields) {
   EXPECT_EQ(s.environment, "prod");
   EXPECT_EQ(Attr(s, "team"), "pay ments");
   EXPECT_EQ(Attr(s, "deployment.environment.name"), "prod");
-  EXPECT_EQ(s.otlp_endpoint, "http://collector:4318");
-  EXPECT_EQ(s.sampler, "parentbased_traceidratio");
-  EXPECT_DOUBLE_EQ(s.sampler_ratio, 0.1);
+  EXPECT_EQ(s.traces_endpoint.url, "http://collector:4318/v1/traces");
+  EXPECT_EQ(s.sampler.kind, trace_internal::SamplerKind::kParentBasedTraceIdRatio);
+  EXPECT_DOUBLE_EQ(s.sampler.ratio, 0.1);
   EXPECT_EQ(s.max_queue_size, 100u);
   EXPECT_EQ(s.max_export_batch_size, 10u);
   EXPECT_EQ(s.schedule_delay, std::chrono::milliseconds(250));
-  EXPECT_TRUE(s.otlp_gzip);
-  ASSERT_EQ(s.otlp_headers.size(), 2u);
-  EXPECT_EQ(s.otlp_headers[1].second, "Bearer t");
+  EXPECT_TRUE(s.traces_endpoint.gzip);
+  ASSERT_EQ(s.traces_endpoint.headers.size(), 2u);
+  EXPECT_EQ(s.traces_endpoint.headers[1].second, "Bearer t");
 }
 
 TEST(ResolveTest, ServiceNamePrecedence) {
@@ -84,12 +85,14 @@ TEST(ResolveTest, CodeWinsOverEnvironment) {
   Config config;
   config.sampler = "always_off";
   config.max_queue_size = 7;
+  config.otlp_endpoint = "http://code:4318/";
   config.admin_listen = "";
   Settings s = Resolve(config, FakeEnv({{"OTEL_TRACES_SAMPLER", "always_on"},
                                         {"OTEL_BSP_MAX_QUEUE_SIZE", "99"},
                                         {"QUARTET_ADMIN_LISTEN", "0.0.0.0:1"}}));
-  EXPECT_EQ(s.sampler, "always_off");
+  EXPECT_EQ(s.sampler.kind, trace_internal::SamplerKind::kAlwaysOff);
   EXPECT_EQ(s.max_queue_size, 7u);
+  EXPECT_EQ(s.traces_endpoint.url, "http://code:4318/v1/traces");
   EXPECT_EQ(s.admin_listen, "");
 }
 
@@ -99,12 +102,13 @@ TEST(ResolveTest, BadValuesWarnAndKeepDefaults) {
                                           {"OTEL_BSP_MAX_QUEUE_SIZE", "-3"},
                                           {"OTEL_SDK_DISABLED", "yes"},
                                           {"OTEL_RESOURCE_ATTRIBUTES", "novalue,=x,ok=1"}}));
-  EXPECT_EQ(s.sampler, "parentbased_always_on");
-  EXPECT_DOUBLE_EQ(s.sampler_ratio, 1.0);
+  EXPECT_EQ(s.sampler.kind, trace_internal::SamplerKind::kParentBasedAlwaysOn);
+  EXPECT_DOUBLE_EQ(s.sampler.ratio, 1.0);
   EXPECT_EQ(s.max_queue_size, 2048u);
   EXPECT_FALSE(s.disabled);
   EXPECT_EQ(Attr(s, "ok"), "1");
-  EXPECT_EQ(s.warnings.size(), 6u);  // four bad values + two bad attribute members
+  // sampler+arg, queue size, disabled, and two bad attribute members.
+  EXPECT_EQ(s.warnings.size(), 5u);
 }
 
 TEST(ResolveTest, DisabledTurnsOffExportAndAdmin) {
@@ -118,7 +122,7 @@ TEST(ResolveTest, DisabledTurnsOffExportAndAdmin) {
 
 TEST(ResolveTest, AlwaysSampledRoutesFromEnvironment) {
   Settings s = Resolve(Config{}, FakeEnv({{"QUARTET_ALWAYS_SAMPLED_ROUTES", "/checkout, /pay"}}));
-  EXPECT_EQ(s.always_sampled_routes, (std::vector<std::string>{"/checkout", "/pay"}));
+  EXPECT_EQ(s.sampler.always_sampled_routes, (std::vector<std::string>{"/checkout", "/pay"}));
 }
 
 }  // namespace

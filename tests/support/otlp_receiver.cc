@@ -6,8 +6,8 @@
 
 namespace quartet::testing {
 
-OtlpReceiver::OtlpReceiver() : server_(std::make_unique<httplib::Server>()) {
-  server_->Post(R"(/v1/(traces|logs|metrics))", [this](const httplib::Request& req, httplib::Response& res) {
+OtlpReceiver::OtlpReceiver() {
+  server_.server().Post(R"(/v1/(traces|logs|metrics))", [this](const httplib::Request& req, httplib::Response& res) {
     Request r{req.path, req.get_header_value("Content-Type"), req.body};
     if (req.get_header_value("Content-Encoding") == "gzip") {
       auto plain = compress::GzipDecompress(req.body, 64 << 20);
@@ -21,17 +21,12 @@ OtlpReceiver::OtlpReceiver() : server_(std::make_unique<httplib::Server>()) {
     if (res.status == 429 || res.status == 503) res.set_header("Retry-After", "1");
     res.set_content("", "application/x-protobuf");
   });
-  port_ = server_->bind_to_any_port("127.0.0.1");
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  server_->wait_until_ready();
+  server_.Start();
 }
 
-OtlpReceiver::~OtlpReceiver() {
-  server_->stop();
-  thread_.join();
-}
+OtlpReceiver::~OtlpReceiver() { server_.Stop(); }
 
-std::string OtlpReceiver::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string OtlpReceiver::endpoint() const { return server_.Url(""); }
 
 std::vector<OtlpReceiver::Request> OtlpReceiver::Requests(const std::string& path) const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -8,12 +8,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
-namespace httplib {
-class Server;
-}
+#include "sdk/export/test_http_server.h"
 
 namespace quartet::testing {
 
@@ -34,12 +31,10 @@ class OtlpReceiver {
   size_t Count(const std::string& path) const;
 
  private:
-  std::unique_ptr<httplib::Server> server_;
-  int port_ = 0;
   std::atomic<int> status_{200};
   mutable std::mutex mu_;
   std::vector<Request> requests_;
-  std::thread thread_;
+  exporter::testing::TestHttpServer server_;  // last: stops before the rest goes
 };
 
 }  // namespace quartet::testing

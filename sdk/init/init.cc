@@ -1,0 +1,213 @@
+// quartet::Init: resolves the configuration once, then starts the signals in
+// order — logs (so later steps can report problems), metrics resource, traces
+// with their exporter, the admin endpoint — and Shutdown stops them in reverse.
+#include <cstdio>
+#include <mutex>
+
+#include "base/clock.h"
+#include "quartet/quartet.h"
+#include "sdk/admin/admin_server.h"
+#include "sdk/export/sender.h"
+#include "sdk/init/resolve.h"
+#include "sdk/log/log_pipeline.h"
+#include "sdk/trace/otlp_span_exporter.h"
+#include "sdk/trace/tracer_provider.h"
+
+namespace quartet {
+
+struct Telemetry::State {
+  init_internal::Settings settings;
+  std::shared_ptr<LogPipeline> logs;
+  std::unique_ptr<trace_internal::TracerProvider> traces;
+  std::unique_ptr<admin::AdminServer> admin;
+  std::vector<uint64_t> metric_callbacks;
+  std::chrono::milliseconds shutdown_timeout{5000};
+  std::mutex mu;
+  bool shut_down = false;  // guarded by mu
+};
+
+namespace {
+
+using Deadline = std::chrono::steady_clock::time_point;
+
+std::chrono::milliseconds Remaining(Deadline deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return left.count() > 0 ? left : std::chrono::milliseconds(0);
+}
+
+// Maps the OTLP transport (sdk/export) onto the span exporter's sender slot.
+trace_internal::OtlpSender HttpSender(const exporter::OtlpEndpointConfig& endpoint) {
+  auto sender = std::make_shared<exporter::Sender>(
+      exporter::RetryPolicy{}, exporter::HttpClient::Options{.ca_file = endpoint.ca_file},
+      [](std::string_view problem) {
+        Log().Warn("quartet: trace export problem", {{"problem", problem}});
+      });
+  auto request = std::make_shared<exporter::ExportRequest>();
+  request->url = endpoint.url;
+  request->content_type = "application/x-protobuf";
+  request->headers = endpoint.headers;
+  request->gzip = endpoint.gzip;
+  std::chrono::milliseconds timeout = endpoint.timeout;
+  return [sender, request, timeout](std::string_view body, Deadline deadline) {
+    request->body.assign(body);
+    // Each request is bounded by the OTLP timeout and by the batch deadline.
+    Deadline by = std::min(deadline, std::chrono::steady_clock::now() + timeout);
+    exporter::SendOutcome outcome = sender->Send(*request, by);
+    return outcome.result == exporter::ExportResult::kSuccess ? trace_internal::ExportResult::kSuccess
+                                                              : trace_internal::ExportResult::kFailure;
+  };
+}
+
+std::vector<trace_internal::KeyValue> ResourceKeyValues(const init_internal::Settings& s) {
+  std::vector<trace_internal::KeyValue> out;
+  for (const auto& [k, v] : s.resource) {
+    if (k == "process.pid") {
+      out.push_back({k, static_cast<int64_t>(std::strtoll(v.c_str(), nullptr, 10))});
+    } else {
+      out.push_back({k, v});
+    }
+  }
+  return out;
+}
+
+void StartLogs(Telemetry::State& st) {
+  const init_internal::Settings& s = st.settings;
+  LogPipelineOptions options;
+  options.service = s.service_name;
+  options.level = s.log_level;
+  options.output = s.log_output;
+  options.buffer_records = s.log_buffer_records;
+  options.block_when_full = s.log_block_when_full;
+  Result<std::shared_ptr<LogPipeline>> logs = LogPipeline::Start(options);
+  if (!logs.ok()) {
+    std::fprintf(stderr, "quartet: log output %s: %s; writing to stdout\n", s.log_output.c_str(),
+                 logs.status().ToString().c_str());
+    options.output = "stdout";
+    logs = LogPipeline::Start(options);
+  }
+  if (!logs.ok()) return;
+  st.logs = *logs;
+  InstallGlobalLogPipeline(st.logs);
+}
+
+void RegisterSelfMetrics(Telemetry::State& st) {
+  MetricRegistry& m = Metrics();
+  if (st.traces) {
+    std::shared_ptr<trace_internal::TraceCounters> c = st.traces->shared_counters();
+    auto counter = [&](const char* name, const char* help, std::atomic<uint64_t> trace_internal::TraceCounters::*field) {
+      st.metric_callbacks.push_back(
+          m.CallbackCounter(name, help, [c, field] { return static_cast<double>(((*c).*field).load()); }));
+    };
+    counter("quartet_sdk_spans_started_total", "Recording spans started.", &trace_internal::TraceCounters::spans_started);
+    counter("quartet_sdk_spans_exported_total", "Spans the exporter delivered.",
+            &trace_internal::TraceCounters::spans_exported);
+    counter("quartet_sdk_spans_dropped_total", "Spans dropped: export queue full or SDK shut down.",
+            &trace_internal::TraceCounters::spans_dropped);
+    counter("quartet_sdk_span_export_failures_total", "Span export requests that failed.",
+            &trace_internal::TraceCounters::export_failures);
+  }
+  if (st.logs) {
+    std::shared_ptr<LogPipeline> logs = st.logs;
+    st.metric_callbacks.push_back(m.CallbackCounter(
+        "quartet_sdk_log_records_dropped_total", "Log records dropped because the log buffer was full.",
+        [logs] { return static_cast<double>(logs->dropped()); }));
+  }
+}
+
+}  // namespace
+
+Telemetry Init(const Config& config) noexcept {
+  auto st = std::make_unique<Telemetry::State>();
+  st->settings = init_internal::Resolve(config, exporter::ProcessEnv());
+  st->shutdown_timeout = config.shutdown_timeout;
+  const init_internal::Settings& s = st->settings;
+
+  StartLogs(*st);
+  for (const std::string& warning : s.warnings) {
+    Log().Warn("quartet: configuration value ignored", {{"problem", warning}});
+  }
+
+  Metrics().SetResource(s.resource);
+
+  trace_internal::TracerProviderOptions traces;
+  traces.resource = ResourceKeyValues(s);
+  traces.sampler = s.sampler;
+  traces.batch = {s.max_queue_size, s.max_export_batch_size, s.schedule_delay, s.export_timeout};
+  if (s.export_traces) {
+    if (s.otlp_protocol == OtlpProtocol::kGrpc) {
+      Log().Warn("quartet: OTLP/gRPC exporter not built in (QUARTET_WITH_GRPC=OFF); using http/protobuf",
+                 {{"endpoint", s.traces_endpoint.url}});
+    }
+    traces.exporter = std::make_unique<trace_internal::OtlpSpanExporter>(traces.resource,
+                                                                         HttpSender(s.traces_endpoint));
+  }
+  st->traces = std::make_unique<trace_internal::TracerProvider>(std::move(traces));
+  st->traces->InstallGlobal();
+  RegisterSelfMetrics(*st);
+
+  if (!s.admin_listen.empty()) {
+    admin::AdminRoutes routes;
+    routes["/metrics"] = [](const admin::AdminRequest& request) {
+      MetricsResponse metrics = ServeMetrics(request.Header("accept"));
+      return admin::AdminResponse{.status = 200, .content_type = metrics.content_type, .body = std::move(metrics.body)};
+    };
+    Result<std::unique_ptr<admin::AdminServer>> server = admin::AdminServer::Start(s.admin_listen, std::move(routes));
+    if (server.ok()) {
+      st->admin = std::move(*server);
+    } else {
+      Log().Error("quartet: admin endpoint not started",
+                  {{"listen", s.admin_listen}, {"error", server.status().ToString()}});
+    }
+  }
+  return Telemetry(std::move(st));
+}
+
+Telemetry::Telemetry(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Telemetry::Telemetry(Telemetry&&) noexcept = default;
+Telemetry& Telemetry::operator=(Telemetry&& other) noexcept {
+  if (this != &other) {
+    if (state_) Shutdown(state_->shutdown_timeout);
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+Telemetry::~Telemetry() {
+  if (state_) Shutdown(state_->shutdown_timeout);
+}
+
+bool Telemetry::ForceFlush(std::chrono::milliseconds deadline) noexcept {
+  if (!state_) return true;
+  Deadline by = std::chrono::steady_clock::now() + deadline;
+  bool ok = true;
+  if (state_->traces) ok &= state_->traces->ForceFlush(Remaining(by));
+  if (state_->logs) ok &= state_->logs->Flush(Remaining(by));
+  return ok;
+}
+
+bool Telemetry::Shutdown(std::chrono::milliseconds deadline) noexcept {
+  if (!state_) return true;
+  std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->shut_down) return true;
+  state_->shut_down = true;
+  Deadline by = std::chrono::steady_clock::now() + deadline;
+  bool ok = true;
+  // Reverse order of Init: stop serving, stop traces (flushing), then logs
+  // last so every line written during shutdown still reaches the output.
+  if (state_->admin) state_->admin->Stop();
+  for (uint64_t id : state_->metric_callbacks) Metrics().RemoveCallback(id);
+  if (state_->traces) ok &= state_->traces->Shutdown(Remaining(by));
+  if (state_->logs) {
+    ResetGlobalLogPipeline();
+    ok &= state_->logs->Shutdown(Remaining(by));
+  }
+  return ok;
+}
+
+const std::string& Telemetry::service_name() const noexcept { return state_->settings.service_name; }
+const std::string& Telemetry::service_version() const noexcept { return state_->settings.service_version; }
+const std::string& Telemetry::environment() const noexcept { return state_->settings.environment; }
+std::string Telemetry::admin_address() const noexcept {
+  return state_ && state_->admin ? state_->admin->bound_address() : std::string();
+}
+
+}  // namespace quartet

@@ -1,0 +1,127 @@
+// Init end to end, in process: one service name on all three signals, the
+// trace context on log lines, and bounded behaviour when the collector is down.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <thread>
+
+#include "quartet/quartet.h"
+#include "tests/support/otlp_receiver.h"
+#include "tests/support/process.h"
+#include "wire/json/json_parser.h"
+#include "wire/otlp/decode.h"
+
+namespace quartet {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<json::Value> JsonLines(const std::string& text) {
+  std::vector<json::Value> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) {
+      auto doc = json::Parse(std::string_view(text).substr(start, end - start));
+      EXPECT_TRUE(doc.ok()) << text.substr(start, end - start);
+      if (doc.ok()) out.push_back(*doc);
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string Str(const json::Value& v, std::string_view key) {
+  const json::Value* f = v.Find(key);
+  return f && f->is_string() ? f->string_value() : "<absent>";
+}
+
+std::string ResourceAttr(const otlp::Resource& resource, std::string_view key) {
+  const otlp::AnyValue* v = otlp::FindAttribute(resource.attributes, key);
+  return v != nullptr ? v->string_value : "<absent>";
+}
+
+TEST(InitTest, OneServiceNameAndTraceContextOnEverySignal) {
+  testing::OtlpReceiver receiver;
+  std::string dir = testing::TempDir("init");
+  Config config;
+  config.service_name = "checkout";
+  config.service_version = "1.2.3";
+  config.otlp_endpoint = receiver.endpoint();
+  config.schedule_delay = 20ms;
+  config.log_output = dir + "/log.jsonl";
+  config.admin_listen = "127.0.0.1:0";
+  Telemetry telemetry = Init(config);
+  ASSERT_FALSE(telemetry.admin_address().empty());
+  EXPECT_EQ(telemetry.service_name(), "checkout");
+
+  std::string trace_id, span_id;
+  {
+    Span span = Tracer().StartSpan("GET /checkout", {.kind = SpanKind::kServer});
+    trace_id = span.context().trace_id.ToHex();
+    span_id = span.context().span_id.ToHex();
+    Scope scope(Context::Current().WithSpan(span).WithRequestId("req-7"));
+    Log().Info("db query", {{"rows", 42}});
+  }
+  Log().Info("outside");
+
+  httplib::Client admin("http://" + telemetry.admin_address());
+  auto scrape = admin.Get("/metrics");
+  ASSERT_TRUE(scrape);
+  EXPECT_EQ(scrape->status, 200);
+  EXPECT_NE(scrape->body.find("service_name=\"checkout\""), std::string::npos) << scrape->body;
+
+  ASSERT_TRUE(telemetry.Shutdown(5s));
+
+  auto lines = JsonLines(testing::ReadFile(dir + "/log.jsonl"));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(Str(lines[0], "service"), "checkout");
+  EXPECT_EQ(Str(lines[0], "trace_id"), trace_id);
+  EXPECT_EQ(Str(lines[0], "span_id"), span_id);
+  EXPECT_EQ(Str(lines[0], "request_id"), "req-7");
+  ASSERT_NE(lines[0].Find("sampled"), nullptr);
+  EXPECT_TRUE(lines[0].Find("sampled")->bool_value());
+  EXPECT_EQ(lines[1].Find("trace_id"), nullptr);
+
+  auto requests = receiver.Requests("/v1/traces");
+  ASSERT_FALSE(requests.empty());
+  auto decoded = otlp::DecodeTraces(requests[0].body);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_EQ(decoded->resource_spans.size(), 1u);
+  EXPECT_EQ(ResourceAttr(decoded->resource_spans[0].resource, "service.name"), "checkout");
+  EXPECT_EQ(ResourceAttr(decoded->resource_spans[0].resource, "service.version"), "1.2.3");
+}
+
+TEST(InitTest, CollectorDownDropsAndCountsAndShutsDownInTime) {
+  std::string dir = testing::TempDir("init-down");
+  Config config;
+  config.service_name = "burst";
+  config.otlp_endpoint = "http://127.0.0.1:1";  // nothing listens there
+  config.max_queue_size = 64;
+  config.max_export_batch_size = 16;
+  config.schedule_delay = 10ms;
+  config.log_output = dir + "/log.jsonl";
+  config.admin_listen = "127.0.0.1:0";
+  Telemetry telemetry = Init(config);
+
+  for (int i = 0; i < 640; ++i) {  // 10x the queue
+    Span span = Tracer().StartSpan("burst");
+  }
+  httplib::Client admin("http://" + telemetry.admin_address());
+  auto scrape = admin.Get("/metrics");
+  ASSERT_TRUE(scrape);
+  const std::string sample = "\nquartet_sdk_spans_dropped_total ";
+  size_t at = scrape->body.find(sample);
+  ASSERT_NE(at, std::string::npos) << scrape->body;
+  double dropped = std::strtod(scrape->body.c_str() + at + sample.size(), nullptr);
+  EXPECT_GE(dropped, 640 - 64 - 16) << scrape->body.substr(at, 200);
+
+  auto start = std::chrono::steady_clock::now();
+  telemetry.Shutdown(1s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+}
+
+}  // namespace
+}  // namespace quartet
