@@ -74,7 +74,8 @@ void BM_SampledSpan4AttrsScope(benchmark::State& state) {
   }
   provider->Shutdown(std::chrono::seconds(10));
   const auto& c = provider->counters();
-  state.counters["dropped_pct"] = c.spans_ended ? 100.0 * c.spans_dropped / c.spans_ended : 0;
+  state.counters["dropped_pct"] = benchmark::Counter(
+      c.spans_ended ? 100.0 * c.spans_dropped / c.spans_ended : 0, benchmark::Counter::kAvgThreads);
 }
 BENCHMARK(BM_SampledSpan4AttrsScope);
 BENCHMARK(BM_SampledSpan4AttrsScope)->Threads(2);

@@ -217,6 +217,9 @@ class Tracer {
   Tracer(const Tracer&) = delete;
   Tracer& operator=(const Tracer&) = delete;
 
+  // Starts a span (ended by Span::End or the handle's destructor). A span
+  // started while this thread's context has a request id carries it as the
+  // attribute `request_id`.
   Span StartSpan(std::string_view name, const SpanOptions& options = {}) noexcept;
 
  private:

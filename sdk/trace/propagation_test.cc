@@ -39,6 +39,7 @@ TEST(PropagationTest, ExtractTable) {
       {"invalid tracestate dropped alone", {{"traceparent", tp}, {"tracestate", "Bad=1"}}, true, "", 0},
       {"invalid traceparent drops tracestate", {{"traceparent", "00-zz"}, {"tracestate", "a=1"}}, false, "", 0},
       {"baggage without trace", {{"baggage", "a=1,b=2"}}, false, "", 2},
+      {"duplicated traceparent headers joined", {{"traceparent", tp + "," + tp}}, false, "", 0},
       {"all three", {{"traceparent", tp}, {"tracestate", "a=1"}, {"baggage", "k=v%201"}}, true, "a=1", 1},
   };
   for (const Case& c : cases) {

@@ -190,7 +190,7 @@ TEST(SpanTest, RequestIdFromCurrentContextBecomesAttribute) {
   }
   auto spans = tp.Flush();
   ASSERT_EQ(spans.size(), 1u);
-  EXPECT_EQ(std::get<std::string>(*FindAttr(spans[0].attributes, "request.id")), "req-42");
+  EXPECT_EQ(std::get<std::string>(*FindAttr(spans[0].attributes, "request_id")), "req-42");
 }
 
 TEST(SpanTest, GlobalTracerIsNoopUntilInstalled) {

@@ -79,7 +79,7 @@ Span TracerProvider::StartSpan(std::string_view name, const SpanOptions& options
   rec->start_unix_nanos = options.start_unix_nanos != 0 ? options.start_unix_nanos : UnixNanos();
   rec->attributes.reserve(options.attributes.size() + 4);
   for (const Attribute& a : options.attributes) rec->SetAttribute(a.key, a.value);
-  if (!request_id.empty()) rec->SetAttribute("request.id", request_id);
+  if (!request_id.empty()) rec->SetAttribute("request_id", request_id);
   for (const Link& link : options.links) {
     if (rec->links.size() >= kMaxLinks) {
       ++rec->dropped_links;
