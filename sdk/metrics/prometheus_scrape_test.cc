@@ -58,6 +58,10 @@ TEST(PrometheusScrapeTest, ScrapesOpenMetricsWithExemplars) {
   registry.Counter("checkout_requests_total", "Requests.", {"route"})
       .WithLabels({"/checkout"})
       .Add(5);
+  // Every escape of the label-value syntax, and UTF-8, must survive the parse.
+  registry.Counter("weird_total", "Odd \"help\" \\ text\nhere.", {"v"})
+      .WithLabels({"q\"b\\s\nn \xc3\xa9"})
+      .Inc();
   Histogram latency =
       registry.Histogram("checkout_duration_seconds", "Latency.", {"route"}).WithLabels({"/checkout"});
   SpanContext span;
@@ -131,6 +135,7 @@ TEST(PrometheusScrapeTest, ScrapesOpenMetricsWithExemplars) {
   }
   std::string counter = Get(web_port, "/api/v1/query?query=checkout_requests_total");
   std::string info = Get(web_port, "/api/v1/query?query=target_info");
+  std::string weird = Get(web_port, "/api/v1/query?query=weird_total");
   if (!exited) {
     kill(pid, SIGTERM);
     waitpid(pid, nullptr, 0);
@@ -150,6 +155,8 @@ TEST(PrometheusScrapeTest, ScrapesOpenMetricsWithExemplars) {
   EXPECT_NE(exemplars.find("\"value\":\"0.3\""), std::string::npos) << exemplars;
   EXPECT_NE(counter.find("\"5\"]"), std::string::npos) << counter;
   EXPECT_NE(info.find("\"service_name\":\"checkout\""), std::string::npos) << info;
+  // JSON of the stored value q"b\s<newline>n é.
+  EXPECT_NE(weird.find("\"v\":\"q\\\"b\\\\s\\nn \xc3\xa9\""), std::string::npos) << weird;
   if (!HasFailure()) std::filesystem::remove_all(dir);
 }
 
