@@ -117,7 +117,8 @@ Status DecodeAnyValue(Reader& r, AnyValue* out) {
         RETURN_IF_ERROR(Sub(r, f, "kvlist_value", kNoIndex, [&](Reader& list) {
           Field g;
           while (list.Next(&g)) {
-            if (g.number == 1) RETURN_IF_ERROR(AppendKeyValue(list, g, "values", &out->kvlist_value));
+            if (g.number == 1)
+              RETURN_IF_ERROR(AppendKeyValue(list, g, "values", &out->kvlist_value));
           }
           return Status::Ok();
         }));
@@ -139,8 +140,8 @@ Status DecodeKeyValue(Reader& r, KeyValue* out) {
     if (f.number == 1) {
       RETURN_IF_ERROR(GetString(f, "key", &out->key));
     } else if (f.number == 2) {
-      RETURN_IF_ERROR(Sub(r, f, "value", kNoIndex,
-                          [&](Reader& c) { return DecodeAnyValue(c, &out->value); }));
+      RETURN_IF_ERROR(
+          Sub(r, f, "value", kNoIndex, [&](Reader& c) { return DecodeAnyValue(c, &out->value); }));
     }
   }
   return Status::Ok();
@@ -162,13 +163,21 @@ Status DecodeScope(Reader& r, InstrumentationScope* out) {
   Field f;
   while (r.Next(&f)) {
     switch (f.number) {
-      case 1: RETURN_IF_ERROR(GetString(f, "name", &out->name)); break;
-      case 2: RETURN_IF_ERROR(GetString(f, "version", &out->version)); break;
-      case 3: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
-      case 4:
-        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+      case 1:
+        RETURN_IF_ERROR(GetString(f, "name", &out->name));
         break;
-      default: break;
+      case 2:
+        RETURN_IF_ERROR(GetString(f, "version", &out->version));
+        break;
+      case 3:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
+        break;
+      case 4:
+        RETURN_IF_ERROR(
+            Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();

@@ -50,8 +50,7 @@ Status GetId(const Field& f, std::string_view name, uint8_t* out, size_t n, bool
 // Opens the nested message in `f` and runs decode(Reader&) on it; errors come
 // back prefixed with "name[index]" (or "name" when index is npos).
 template <typename Fn>
-Status Sub(const Reader& parent, const Field& f, std::string_view name, size_t index,
-           Fn&& decode) {
+Status Sub(const Reader& parent, const Field& f, std::string_view name, size_t index, Fn&& decode) {
   auto child = parent.Message(f);
   Status st;
   if (!child.ok()) {

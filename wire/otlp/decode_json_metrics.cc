@@ -78,10 +78,10 @@ Status JsonHistogramPoint(const Value& v, HistogramDataPoint* p) {
   RETURN_IF_ERROR(JsonOptionalDouble(v, "min", &p->min));
   RETURN_IF_ERROR(JsonOptionalDouble(v, "max", &p->max));
   if (!p->bucket_counts.empty() && p->bucket_counts.size() != p->explicit_bounds.size() + 1) {
-    return Status::InvalidArgument(
-        "bucketCounts: " + std::to_string(p->bucket_counts.size()) + " buckets for " +
-        std::to_string(p->explicit_bounds.size()) + " explicitBounds, want " +
-        std::to_string(p->explicit_bounds.size() + 1));
+    return Status::InvalidArgument("bucketCounts: " + std::to_string(p->bucket_counts.size()) +
+                                   " buckets for " + std::to_string(p->explicit_bounds.size()) +
+                                   " explicitBounds, want " +
+                                   std::to_string(p->explicit_bounds.size() + 1));
   }
   return Status::Ok();
 }
@@ -121,9 +121,8 @@ Status JsonSummaryPoint(const Value& v, SummaryDataPoint* p) {
 
 template <typename Point, typename DecodePoint>
 Status JsonData(const Value& data, Metric* m, std::vector<Point>* points, DecodePoint decode) {
-  RETURN_IF_ERROR(JsonEach(data, "dataPoints", [&](const Value& p) {
-    return decode(p, &points->emplace_back());
-  }));
+  RETURN_IF_ERROR(JsonEach(data, "dataPoints",
+                           [&](const Value& p) { return decode(p, &points->emplace_back()); }));
   int32_t temporality = 0;
   RETURN_IF_ERROR(JsonInt32(data, "aggregationTemporality", &temporality));
   m->temporality = static_cast<AggregationTemporality>(temporality);
@@ -157,13 +156,16 @@ Status JsonMetric(const Value& v, Metric* m) {
     RETURN_IF_ERROR(JsonObject(v, k.key, [&](const Value& d) {
       switch (k.type) {
         case Metric::Type::kGauge:
-        case Metric::Type::kSum: return JsonData(d, m, &m->number_points, JsonNumberPoint);
+        case Metric::Type::kSum:
+          return JsonData(d, m, &m->number_points, JsonNumberPoint);
         case Metric::Type::kHistogram:
           return JsonData(d, m, &m->histogram_points, JsonHistogramPoint);
         case Metric::Type::kExponentialHistogram:
           return JsonData(d, m, &m->exponential_histogram_points, JsonExponentialPoint);
-        case Metric::Type::kSummary: return JsonData(d, m, &m->summary_points, JsonSummaryPoint);
-        case Metric::Type::kNone: break;
+        case Metric::Type::kSummary:
+          return JsonData(d, m, &m->summary_points, JsonSummaryPoint);
+        case Metric::Type::kNone:
+          break;
       }
       return Status::Ok();
     }));

@@ -26,8 +26,8 @@ std::string ReadFixture(const std::string& name) {
 
 TEST(DecodeJsonTest, JsonCapturesMatchTheirProtobufTwins) {
   // otel/0001.json is parent-op (protobuf twin 0004), 0002 is child-op (0003).
-  for (auto [json_file, pb_file] : {std::pair{"otel/0001.bin", "otel/0004.bin"},
-                                    std::pair{"otel/0002.bin", "otel/0003.bin"}}) {
+  for (auto [json_file, pb_file] :
+       {std::pair{"otel/0001.bin", "otel/0004.bin"}, std::pair{"otel/0002.bin", "otel/0003.bin"}}) {
     auto from_json = DecodeTracesJson(ReadFixture(json_file));
     ASSERT_TRUE(from_json.ok()) << json_file << ": " << from_json.status().ToString();
     auto from_pb = DecodeTraces(ReadFixture(pb_file));
@@ -84,7 +84,8 @@ TEST(DecodeJsonTest, ErrorsNameTheJsonPath) {
       {R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f1g","spanId":"0102030405060708"}]}]}]})",
        "resourceSpans[0].scopeSpans[0].spans[0].traceId: must be hex digits"},
       {R"({"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0102030405060708","startTimeUnixNano":"12x"}]}]}]})",
-       "resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: must be an integer, got \"12x\""},
+       "resourceSpans[0].scopeSpans[0].spans[0].startTimeUnixNano: must be an integer, got "
+       "\"12x\""},
       {R"({"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"intValue":1.5}}]}}]})",
        "resourceSpans[0].resource.attributes[0].value.intValue: must be an integer, got \"1.5\""},
       {R"({"resourceSpans":{}})", "resourceSpans: must be an array"},

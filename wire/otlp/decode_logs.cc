@@ -9,26 +9,43 @@ Status DecodeLogRecord(Reader& r, LogRecord* out) {
   Field f;
   while (r.Next(&f)) {
     switch (f.number) {
-      case 1: RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano)); break;
-      case 2: RETURN_IF_ERROR(Get(f.Int32(), "severity_number", &out->severity_number)); break;
-      case 3: RETURN_IF_ERROR(GetString(f, "severity_text", &out->severity_text)); break;
+      case 1:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano));
+        break;
+      case 2:
+        RETURN_IF_ERROR(Get(f.Int32(), "severity_number", &out->severity_number));
+        break;
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "severity_text", &out->severity_text));
+        break;
       case 5:
         RETURN_IF_ERROR(
             Sub(r, f, "body", kNoIndex, [&](Reader& c) { return DecodeAnyValue(c, &out->body); }));
         break;
-      case 6: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
+      case 6:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
+        break;
       case 7:
-        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
-        break;
-      case 8: RETURN_IF_ERROR(Get(f.Fixed32(), "flags", &out->flags)); break;
-      case 9: RETURN_IF_ERROR(GetId(f, "trace_id", out->trace_id.bytes.data(), 16, true)); break;
-      case 10: RETURN_IF_ERROR(GetId(f, "span_id", out->span_id.bytes.data(), 8, true)); break;
-      case 11:
         RETURN_IF_ERROR(
-            Get(f.Fixed64(), "observed_time_unix_nano", &out->observed_time_unix_nano));
+            Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
         break;
-      case 12: RETURN_IF_ERROR(GetString(f, "event_name", &out->event_name)); break;
-      default: break;
+      case 8:
+        RETURN_IF_ERROR(Get(f.Fixed32(), "flags", &out->flags));
+        break;
+      case 9:
+        RETURN_IF_ERROR(GetId(f, "trace_id", out->trace_id.bytes.data(), 16, true));
+        break;
+      case 10:
+        RETURN_IF_ERROR(GetId(f, "span_id", out->span_id.bytes.data(), 8, true));
+        break;
+      case 11:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "observed_time_unix_nano", &out->observed_time_unix_nano));
+        break;
+      case 12:
+        RETURN_IF_ERROR(GetString(f, "event_name", &out->event_name));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -48,8 +65,11 @@ Status DecodeScopeLogs(Reader& r, ScopeLogs* out) {
           return DecodeLogRecord(c, &out->log_records.back());
         }));
         break;
-      case 3: RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url)); break;
-      default: break;
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -69,8 +89,11 @@ Status DecodeResourceLogs(Reader& r, ResourceLogs* out) {
           return DecodeScopeLogs(c, &out->scope_logs.back());
         }));
         break;
-      case 3: RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url)); break;
-      default: break;
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -87,9 +110,8 @@ Result<ExportLogsServiceRequest> DecodeLogs(std::string_view protobuf) {
   while (r.Next(&f)) {
     if (f.number != 1) continue;
     req.resource_logs.emplace_back();
-    Status st = Sub(r, f, "resource_logs", req.resource_logs.size() - 1, [&](Reader& c) {
-      return DecodeResourceLogs(c, &req.resource_logs.back());
-    });
+    Status st = Sub(r, f, "resource_logs", req.resource_logs.size() - 1,
+                    [&](Reader& c) { return DecodeResourceLogs(c, &req.resource_logs.back()); });
     if (!st.ok()) return TopLevel(st);
   }
   if (!r.status().ok()) return TopLevel(ReaderStatus(r));

@@ -11,13 +11,19 @@ Status DecodeExemplar(Reader& r, Exemplar* out) {
   Field f;
   while (r.Next(&f)) {
     switch (f.number) {
-      case 2: RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano)); break;
+      case 2:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano));
+        break;
       case 3:
         out->kind = NumberKind::kDouble;
         RETURN_IF_ERROR(Get(f.Double(), "as_double", &out->as_double));
         break;
-      case 4: RETURN_IF_ERROR(GetId(f, "span_id", out->span_id.bytes.data(), 8, true)); break;
-      case 5: RETURN_IF_ERROR(GetId(f, "trace_id", out->trace_id.bytes.data(), 16, true)); break;
+      case 4:
+        RETURN_IF_ERROR(GetId(f, "span_id", out->span_id.bytes.data(), 8, true));
+        break;
+      case 5:
+        RETURN_IF_ERROR(GetId(f, "trace_id", out->trace_id.bytes.data(), 16, true));
+        break;
       case 6:
         out->kind = NumberKind::kInt;
         RETURN_IF_ERROR(Get(f.Sfixed64(), "as_int", &out->as_int));
@@ -25,7 +31,8 @@ Status DecodeExemplar(Reader& r, Exemplar* out) {
       case 7:
         RETURN_IF_ERROR(AppendKeyValue(r, f, "filtered_attributes", &out->filtered_attributes));
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -44,19 +51,28 @@ Status DecodeNumberPoint(Reader& r, NumberDataPoint* out) {
       case 2:
         RETURN_IF_ERROR(Get(f.Fixed64(), "start_time_unix_nano", &out->start_time_unix_nano));
         break;
-      case 3: RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano)); break;
+      case 3:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano));
+        break;
       case 4:
         out->kind = NumberKind::kDouble;
         RETURN_IF_ERROR(Get(f.Double(), "as_double", &out->as_double));
         break;
-      case 5: RETURN_IF_ERROR(AppendExemplar(r, f, &out->exemplars)); break;
+      case 5:
+        RETURN_IF_ERROR(AppendExemplar(r, f, &out->exemplars));
+        break;
       case 6:
         out->kind = NumberKind::kInt;
         RETURN_IF_ERROR(Get(f.Sfixed64(), "as_int", &out->as_int));
         break;
-      case 7: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
-      case 8: RETURN_IF_ERROR(Get(f.Uint32(), "flags", &out->flags)); break;
-      default: break;
+      case 7:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
+        break;
+      case 8:
+        RETURN_IF_ERROR(Get(f.Uint32(), "flags", &out->flags));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -69,29 +85,47 @@ Status DecodeHistogramPoint(Reader& r, HistogramDataPoint* out) {
       case 2:
         RETURN_IF_ERROR(Get(f.Fixed64(), "start_time_unix_nano", &out->start_time_unix_nano));
         break;
-      case 3: RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano)); break;
-      case 4: RETURN_IF_ERROR(Get(f.Fixed64(), "count", &out->count)); break;
-      case 5: RETURN_IF_ERROR(GetOptionalDouble(f, "sum", &out->sum)); break;
+      case 3:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano));
+        break;
+      case 4:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "count", &out->count));
+        break;
+      case 5:
+        RETURN_IF_ERROR(GetOptionalDouble(f, "sum", &out->sum));
+        break;
       case 6:
         RETURN_IF_ERROR(Named("bucket_counts", protobuf::AppendFixed64s(f, &out->bucket_counts)));
         break;
       case 7:
-        RETURN_IF_ERROR(Named("explicit_bounds", protobuf::AppendDoubles(f, &out->explicit_bounds)));
+        RETURN_IF_ERROR(
+            Named("explicit_bounds", protobuf::AppendDoubles(f, &out->explicit_bounds)));
         break;
-      case 8: RETURN_IF_ERROR(AppendExemplar(r, f, &out->exemplars)); break;
-      case 9: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
-      case 10: RETURN_IF_ERROR(Get(f.Uint32(), "flags", &out->flags)); break;
-      case 11: RETURN_IF_ERROR(GetOptionalDouble(f, "min", &out->min)); break;
-      case 12: RETURN_IF_ERROR(GetOptionalDouble(f, "max", &out->max)); break;
-      default: break;
+      case 8:
+        RETURN_IF_ERROR(AppendExemplar(r, f, &out->exemplars));
+        break;
+      case 9:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
+        break;
+      case 10:
+        RETURN_IF_ERROR(Get(f.Uint32(), "flags", &out->flags));
+        break;
+      case 11:
+        RETURN_IF_ERROR(GetOptionalDouble(f, "min", &out->min));
+        break;
+      case 12:
+        RETURN_IF_ERROR(GetOptionalDouble(f, "max", &out->max));
+        break;
+      default:
+        break;
     }
   }
   if (r.status().ok() && !out->bucket_counts.empty() &&
       out->bucket_counts.size() != out->explicit_bounds.size() + 1) {
-    return Status::InvalidArgument(
-        "bucket_counts: " + std::to_string(out->bucket_counts.size()) + " buckets for " +
-        std::to_string(out->explicit_bounds.size()) + " explicit_bounds, want " +
-        std::to_string(out->explicit_bounds.size() + 1));
+    return Status::InvalidArgument("bucket_counts: " + std::to_string(out->bucket_counts.size()) +
+                                   " buckets for " + std::to_string(out->explicit_bounds.size()) +
+                                   " explicit_bounds, want " +
+                                   std::to_string(out->explicit_bounds.size() + 1));
   }
   return Status::Ok();
 }
@@ -102,8 +136,7 @@ Status DecodeBuckets(Reader& r, ExponentialBuckets* out) {
     if (f.number == 1) {
       RETURN_IF_ERROR(Get(f.Sint32(), "offset", &out->offset));
     } else if (f.number == 2) {
-      RETURN_IF_ERROR(
-          Named("bucket_counts", protobuf::AppendVarints(f, &out->bucket_counts)));
+      RETURN_IF_ERROR(Named("bucket_counts", protobuf::AppendVarints(f, &out->bucket_counts)));
     }
   }
   return Status::Ok();
@@ -113,15 +146,27 @@ Status DecodeExponentialPoint(Reader& r, ExponentialHistogramDataPoint* out) {
   Field f;
   while (r.Next(&f)) {
     switch (f.number) {
-      case 1: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
+      case 1:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
+        break;
       case 2:
         RETURN_IF_ERROR(Get(f.Fixed64(), "start_time_unix_nano", &out->start_time_unix_nano));
         break;
-      case 3: RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano)); break;
-      case 4: RETURN_IF_ERROR(Get(f.Fixed64(), "count", &out->count)); break;
-      case 5: RETURN_IF_ERROR(GetOptionalDouble(f, "sum", &out->sum)); break;
-      case 6: RETURN_IF_ERROR(Get(f.Sint32(), "scale", &out->scale)); break;
-      case 7: RETURN_IF_ERROR(Get(f.Fixed64(), "zero_count", &out->zero_count)); break;
+      case 3:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano));
+        break;
+      case 4:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "count", &out->count));
+        break;
+      case 5:
+        RETURN_IF_ERROR(GetOptionalDouble(f, "sum", &out->sum));
+        break;
+      case 6:
+        RETURN_IF_ERROR(Get(f.Sint32(), "scale", &out->scale));
+        break;
+      case 7:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "zero_count", &out->zero_count));
+        break;
       case 8:
         RETURN_IF_ERROR(Sub(r, f, "positive", kNoIndex,
                             [&](Reader& c) { return DecodeBuckets(c, &out->positive); }));
@@ -130,12 +175,23 @@ Status DecodeExponentialPoint(Reader& r, ExponentialHistogramDataPoint* out) {
         RETURN_IF_ERROR(Sub(r, f, "negative", kNoIndex,
                             [&](Reader& c) { return DecodeBuckets(c, &out->negative); }));
         break;
-      case 10: RETURN_IF_ERROR(Get(f.Uint32(), "flags", &out->flags)); break;
-      case 11: RETURN_IF_ERROR(AppendExemplar(r, f, &out->exemplars)); break;
-      case 12: RETURN_IF_ERROR(GetOptionalDouble(f, "min", &out->min)); break;
-      case 13: RETURN_IF_ERROR(GetOptionalDouble(f, "max", &out->max)); break;
-      case 14: RETURN_IF_ERROR(Get(f.Double(), "zero_threshold", &out->zero_threshold)); break;
-      default: break;
+      case 10:
+        RETURN_IF_ERROR(Get(f.Uint32(), "flags", &out->flags));
+        break;
+      case 11:
+        RETURN_IF_ERROR(AppendExemplar(r, f, &out->exemplars));
+        break;
+      case 12:
+        RETURN_IF_ERROR(GetOptionalDouble(f, "min", &out->min));
+        break;
+      case 13:
+        RETURN_IF_ERROR(GetOptionalDouble(f, "max", &out->max));
+        break;
+      case 14:
+        RETURN_IF_ERROR(Get(f.Double(), "zero_threshold", &out->zero_threshold));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -160,17 +216,29 @@ Status DecodeSummaryPoint(Reader& r, SummaryDataPoint* out) {
       case 2:
         RETURN_IF_ERROR(Get(f.Fixed64(), "start_time_unix_nano", &out->start_time_unix_nano));
         break;
-      case 3: RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano)); break;
-      case 4: RETURN_IF_ERROR(Get(f.Fixed64(), "count", &out->count)); break;
-      case 5: RETURN_IF_ERROR(Get(f.Double(), "sum", &out->sum)); break;
+      case 3:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano));
+        break;
+      case 4:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "count", &out->count));
+        break;
+      case 5:
+        RETURN_IF_ERROR(Get(f.Double(), "sum", &out->sum));
+        break;
       case 6:
         out->quantile_values.emplace_back();
-        RETURN_IF_ERROR(Sub(r, f, "quantile_values", out->quantile_values.size() - 1,
-                            [&](Reader& c) { return DecodeQuantile(c, &out->quantile_values.back()); }));
+        RETURN_IF_ERROR(
+            Sub(r, f, "quantile_values", out->quantile_values.size() - 1,
+                [&](Reader& c) { return DecodeQuantile(c, &out->quantile_values.back()); }));
         break;
-      case 7: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
-      case 8: RETURN_IF_ERROR(Get(f.Uint32(), "flags", &out->flags)); break;
-      default: break;
+      case 7:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
+        break;
+      case 8:
+        RETURN_IF_ERROR(Get(f.Uint32(), "flags", &out->flags));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -200,7 +268,8 @@ Status DecodeData(Reader& r, Metric* m, std::vector<Point>* points, DecodePoint 
           RETURN_IF_ERROR(Get(f.Bool(), "is_monotonic", &m->is_monotonic));
         }
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -224,9 +293,15 @@ Status DecodeMetric(Reader& r, Metric* out) {
   Field f;
   while (r.Next(&f)) {
     switch (f.number) {
-      case 1: RETURN_IF_ERROR(GetString(f, "name", &out->name)); break;
-      case 2: RETURN_IF_ERROR(GetString(f, "description", &out->description)); break;
-      case 3: RETURN_IF_ERROR(GetString(f, "unit", &out->unit)); break;
+      case 1:
+        RETURN_IF_ERROR(GetString(f, "name", &out->name));
+        break;
+      case 2:
+        RETURN_IF_ERROR(GetString(f, "description", &out->description));
+        break;
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "unit", &out->unit));
+        break;
       case 5:
         SetType(out, Metric::Type::kGauge);
         RETURN_IF_ERROR(Sub(r, f, "gauge", kNoIndex, [&](Reader& c) {
@@ -257,8 +332,11 @@ Status DecodeMetric(Reader& r, Metric* out) {
           return DecodeData(c, out, &out->summary_points, DecodeSummaryPoint);
         }));
         break;
-      case 12: RETURN_IF_ERROR(AppendKeyValue(r, f, "metadata", &out->metadata)); break;
-      default: break;
+      case 12:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "metadata", &out->metadata));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -277,8 +355,11 @@ Status DecodeScopeMetrics(Reader& r, ScopeMetrics* out) {
         RETURN_IF_ERROR(Sub(r, f, "metrics", out->metrics.size() - 1,
                             [&](Reader& c) { return DecodeMetric(c, &out->metrics.back()); }));
         break;
-      case 3: RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url)); break;
-      default: break;
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -298,8 +379,11 @@ Status DecodeResourceMetrics(Reader& r, ResourceMetrics* out) {
           return DecodeScopeMetrics(c, &out->scope_metrics.back());
         }));
         break;
-      case 3: RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url)); break;
-      default: break;
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();

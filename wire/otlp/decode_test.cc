@@ -17,8 +17,8 @@ namespace {
 using protobuf::Writer;
 
 // request{resource_spans{scope_spans{spans{<span>}}}} around a span body.
-std::string TraceRequestWithSpan(const std::function<void(Writer&)>& span_body,
-                                 int scope_index = 0, int span_index = 0) {
+std::string TraceRequestWithSpan(const std::function<void(Writer&)>& span_body, int scope_index = 0,
+                                 int span_index = 0) {
   Writer w;
   auto rs = w.BeginMessage(1);
   for (int s = 0; s <= scope_index; ++s) {
@@ -52,31 +52,40 @@ TEST(DecodeTracesTest, ErrorsNameTheFieldPath) {
     const char* message;
   };
   const Case cases[] = {
-      {"short trace id", [](Writer& w) {
+      {"short trace id",
+       [](Writer& w) {
          w.Bytes(1, std::string(15, 'x'));
          w.Bytes(2, std::string(8, 'y'));
-       }, 1, 3, "resource_spans[0].scope_spans[1].spans[3].trace_id: must be 16 bytes, got 15"},
+       },
+       1, 3, "resource_spans[0].scope_spans[1].spans[3].trace_id: must be 16 bytes, got 15"},
       {"missing trace id", [](Writer& w) { w.Bytes(2, std::string(8, 'y')); }, 0, 0,
        "resource_spans[0].scope_spans[0].spans[0].trace_id: must be 16 bytes, got 0"},
       {"missing span id", [](Writer& w) { w.Bytes(1, std::string(16, 'x')); }, 0, 0,
        "resource_spans[0].scope_spans[0].spans[0].span_id: must be 8 bytes, got 0"},
-      {"long parent id", [](Writer& w) {
+      {"long parent id",
+       [](Writer& w) {
          ValidIds(w);
          w.Bytes(4, std::string(9, 'p'));
-       }, 0, 0, "resource_spans[0].scope_spans[0].spans[0].parent_span_id: must be 8 bytes, got 9"},
-      {"start time as varint", [](Writer& w) {
+       },
+       0, 0, "resource_spans[0].scope_spans[0].spans[0].parent_span_id: must be 8 bytes, got 9"},
+      {"start time as varint",
+       [](Writer& w) {
          ValidIds(w);
          w.Uint64(7, 5);
-       }, 0, 1,
+       },
+       0, 1,
        "resource_spans[0].scope_spans[0].spans[1].start_time_unix_nano: field 7 has wire type "
        "varint, expected fixed64"},
-      {"name as fixed32", [](Writer& w) {
+      {"name as fixed32",
+       [](Writer& w) {
          ValidIds(w);
          w.Fixed32(5, 1);
-       }, 0, 0,
+       },
+       0, 0,
        "resource_spans[0].scope_spans[0].spans[0].name: field 5 has wire type fixed32, expected "
        "length-delimited"},
-      {"attribute value wrong type", [](Writer& w) {
+      {"attribute value wrong type",
+       [](Writer& w) {
          ValidIds(w);
          auto kv = w.BeginMessage(9);
          w.String(1, "k");
@@ -84,27 +93,35 @@ TEST(DecodeTracesTest, ErrorsNameTheFieldPath) {
          w.Fixed64(3, 1);  // int_value must be a varint
          w.EndMessage(v);
          w.EndMessage(kv);
-       }, 0, 0,
+       },
+       0, 0,
        "resource_spans[0].scope_spans[0].spans[0].attributes[0].value.int_value: field 3 has "
        "wire type fixed64, expected varint"},
-      {"bad link trace id", [](Writer& w) {
+      {"bad link trace id",
+       [](Writer& w) {
          ValidIds(w);
          auto l = w.BeginMessage(13);
          w.EndMessage(l);
          l = w.BeginMessage(13);
          w.Bytes(1, "abc");
          w.EndMessage(l);
-       }, 0, 0, "resource_spans[0].scope_spans[0].spans[0].links[0].trace_id: must be 16 bytes, got 0"},
-      {"event with truncated body", [](Writer& w) {
+       },
+       0, 0,
+       "resource_spans[0].scope_spans[0].spans[0].links[0].trace_id: must be 16 bytes, got 0"},
+      {"event with truncated body",
+       [](Writer& w) {
          ValidIds(w);
          w.Bytes(11, "\x09\x01\x02");  // time_unix_nano fixed64 cut short
-       }, 0, 0,
+       },
+       0, 0,
        "resource_spans[0].scope_spans[0].spans[0].events[0]: at offset 0: truncated fixed64 "
        "field 1"},
-      {"status not a message", [](Writer& w) {
+      {"status not a message",
+       [](Writer& w) {
          ValidIds(w);
          w.Uint32(15, 2);
-       }, 0, 0,
+       },
+       0, 0,
        "resource_spans[0].scope_spans[0].spans[0].status: field 15 has wire type varint, "
        "expected length-delimited"},
   };

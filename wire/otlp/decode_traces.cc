@@ -9,13 +9,21 @@ Status DecodeEvent(Reader& r, SpanEvent* out) {
   Field f;
   while (r.Next(&f)) {
     switch (f.number) {
-      case 1: RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano)); break;
-      case 2: RETURN_IF_ERROR(GetString(f, "name", &out->name)); break;
-      case 3: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
-      case 4:
-        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+      case 1:
+        RETURN_IF_ERROR(Get(f.Fixed64(), "time_unix_nano", &out->time_unix_nano));
         break;
-      default: break;
+      case 2:
+        RETURN_IF_ERROR(GetString(f, "name", &out->name));
+        break;
+      case 3:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
+        break;
+      case 4:
+        RETURN_IF_ERROR(
+            Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -34,13 +42,21 @@ Status DecodeLink(Reader& r, SpanLink* out) {
         has_span_id = true;
         RETURN_IF_ERROR(GetId(f, "span_id", out->span_id.bytes.data(), 8, false));
         break;
-      case 3: RETURN_IF_ERROR(GetString(f, "trace_state", &out->trace_state)); break;
-      case 4: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
-      case 5:
-        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "trace_state", &out->trace_state));
         break;
-      case 6: RETURN_IF_ERROR(Get(f.Fixed32(), "flags", &out->flags)); break;
-      default: break;
+      case 4:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
+        break;
+      case 5:
+        RETURN_IF_ERROR(
+            Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+        break;
+      case 6:
+        RETURN_IF_ERROR(Get(f.Fixed32(), "flags", &out->flags));
+        break;
+      default:
+        break;
     }
   }
   if (!r.status().ok()) return Status::Ok();  // Sub reports the reader error
@@ -74,21 +90,30 @@ Status DecodeSpan(Reader& r, Span* out) {
         has_span_id = true;
         RETURN_IF_ERROR(GetId(f, "span_id", out->span_id.bytes.data(), 8, false));
         break;
-      case 3: RETURN_IF_ERROR(GetString(f, "trace_state", &out->trace_state)); break;
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "trace_state", &out->trace_state));
+        break;
       case 4:
         RETURN_IF_ERROR(GetId(f, "parent_span_id", out->parent_span_id.bytes.data(), 8, true));
         break;
-      case 5: RETURN_IF_ERROR(GetString(f, "name", &out->name)); break;
-      case 6: RETURN_IF_ERROR(Get(f.Int32(), "kind", &out->kind)); break;
+      case 5:
+        RETURN_IF_ERROR(GetString(f, "name", &out->name));
+        break;
+      case 6:
+        RETURN_IF_ERROR(Get(f.Int32(), "kind", &out->kind));
+        break;
       case 7:
         RETURN_IF_ERROR(Get(f.Fixed64(), "start_time_unix_nano", &out->start_time_unix_nano));
         break;
       case 8:
         RETURN_IF_ERROR(Get(f.Fixed64(), "end_time_unix_nano", &out->end_time_unix_nano));
         break;
-      case 9: RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes)); break;
+      case 9:
+        RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
+        break;
       case 10:
-        RETURN_IF_ERROR(Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
+        RETURN_IF_ERROR(
+            Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
         break;
       case 11:
         out->events.emplace_back();
@@ -110,8 +135,11 @@ Status DecodeSpan(Reader& r, Span* out) {
         RETURN_IF_ERROR(Sub(r, f, "status", kNoIndex,
                             [&](Reader& c) { return DecodeSpanStatus(c, &out->status); }));
         break;
-      case 16: RETURN_IF_ERROR(Get(f.Fixed32(), "flags", &out->flags)); break;
-      default: break;
+      case 16:
+        RETURN_IF_ERROR(Get(f.Fixed32(), "flags", &out->flags));
+        break;
+      default:
+        break;
     }
   }
   if (!r.status().ok()) return Status::Ok();
@@ -133,8 +161,11 @@ Status DecodeScopeSpans(Reader& r, ScopeSpans* out) {
         RETURN_IF_ERROR(Sub(r, f, "spans", out->spans.size() - 1,
                             [&](Reader& c) { return DecodeSpan(c, &out->spans.back()); }));
         break;
-      case 3: RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url)); break;
-      default: break;
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -154,8 +185,11 @@ Status DecodeResourceSpans(Reader& r, ResourceSpans* out) {
           return DecodeScopeSpans(c, &out->scope_spans.back());
         }));
         break;
-      case 3: RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url)); break;
-      default: break;
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
+        break;
+      default:
+        break;
     }
   }
   return Status::Ok();
@@ -172,9 +206,8 @@ Result<ExportTraceServiceRequest> DecodeTraces(std::string_view protobuf) {
   while (r.Next(&f)) {
     if (f.number != 1) continue;
     req.resource_spans.emplace_back();
-    Status st = Sub(r, f, "resource_spans", req.resource_spans.size() - 1, [&](Reader& c) {
-      return DecodeResourceSpans(c, &req.resource_spans.back());
-    });
+    Status st = Sub(r, f, "resource_spans", req.resource_spans.size() - 1,
+                    [&](Reader& c) { return DecodeResourceSpans(c, &req.resource_spans.back()); });
     if (!st.ok()) return TopLevel(st);
   }
   if (!r.status().ok()) return TopLevel(ReaderStatus(r));

@@ -86,10 +86,17 @@ bool MetricRequestBuilder::BeginMetric(const MetricView& metric) {
   if (open_) EndMetric();
   uint32_t data_field;
   switch (metric.type) {
-    case Metric::Type::kGauge: data_field = 5; break;
-    case Metric::Type::kSum: data_field = 7; break;
-    case Metric::Type::kHistogram: data_field = 9; break;
-    default: return false;
+    case Metric::Type::kGauge:
+      data_field = 5;
+      break;
+    case Metric::Type::kSum:
+      data_field = 7;
+      break;
+    case Metric::Type::kHistogram:
+      data_field = 9;
+      break;
+    default:
+      return false;
   }
   protobuf::Writer& w = envelope_.writer();
   metric_mark_ = w.BeginMessage(2);

@@ -200,7 +200,7 @@ struct MetricView {
   std::string_view unit;
   Metric::Type type = Metric::Type::kGauge;
   AggregationTemporality temporality = AggregationTemporality::kCumulative;  // sum, histogram
-  bool is_monotonic = false;                                                   // sum only
+  bool is_monotonic = false;                                                 // sum only
 };
 
 namespace internal {

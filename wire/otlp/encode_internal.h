@@ -43,11 +43,20 @@ template <typename AV>
 void WriteAnyValue(Writer& w, const AV& v) {
   // Oneof members are written even when zero: presence is the type.
   switch (v.type) {
-    case AnyValue::Type::kEmpty: break;
-    case AnyValue::Type::kString: w.String(1, v.string_value); break;
-    case AnyValue::Type::kBool: w.Bool(2, v.bool_value); break;
-    case AnyValue::Type::kInt: w.Int64(3, v.int_value); break;
-    case AnyValue::Type::kDouble: w.Double(4, v.double_value); break;
+    case AnyValue::Type::kEmpty:
+      break;
+    case AnyValue::Type::kString:
+      w.String(1, v.string_value);
+      break;
+    case AnyValue::Type::kBool:
+      w.Bool(2, v.bool_value);
+      break;
+    case AnyValue::Type::kInt:
+      w.Int64(3, v.int_value);
+      break;
+    case AnyValue::Type::kDouble:
+      w.Double(4, v.double_value);
+      break;
     case AnyValue::Type::kArray: {
       auto arr = w.BeginMessage(5);
       for (const auto& item : v.array_value) {
@@ -64,7 +73,9 @@ void WriteAnyValue(Writer& w, const AV& v) {
       w.EndMessage(list);
       break;
     }
-    case AnyValue::Type::kBytes: w.Bytes(7, v.string_value); break;
+    case AnyValue::Type::kBytes:
+      w.Bytes(7, v.string_value);
+      break;
   }
 }
 

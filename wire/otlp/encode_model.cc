@@ -79,7 +79,8 @@ void WriteMetric(Writer& w, const Metric& m) {
   if (!m.description.empty()) w.String(2, m.description);
   if (!m.unit.empty()) w.String(3, m.unit);
   switch (m.type) {
-    case Metric::Type::kNone: break;
+    case Metric::Type::kNone:
+      break;
     case Metric::Type::kGauge:
       WriteData(w, m, 5, m.number_points, WriteNumberPoint<NumberDataPoint>, false);
       break;

@@ -30,8 +30,8 @@ std::vector<KeyValue> AllValueKinds() {
       {"zero", AnyValue::Int(0)},
       {"d", AnyValue::Double(-0.5)},
       {"bytes", AnyValue::Bytes(std::string("\0\xff", 2))},
-      {"arr", AnyValue::Array({AnyValue::Int(1), AnyValue::Array({AnyValue::String("x")}),
-                               AnyValue()})},
+      {"arr",
+       AnyValue::Array({AnyValue::Int(1), AnyValue::Array({AnyValue::String("x")}), AnyValue()})},
       {"kv", AnyValue::KvList({{"inner", AnyValue::Double(2)}, {"", AnyValue()}})},
       {"unset", AnyValue()},
   };

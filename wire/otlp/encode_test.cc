@@ -95,8 +95,7 @@ TEST(TraceRequestBuilderTest, SpansDecodeToTheViewsValues) {
   EXPECT_EQ(s.attributes[0].value, AnyValue::String("/checkout"));
   EXPECT_EQ(s.attributes[1].value, AnyValue::Int(200));
   EXPECT_EQ(s.attributes[2].value, AnyValue::Bool(false));
-  EXPECT_EQ(s.attributes[3].value,
-            AnyValue::Array({AnyValue::Int(1), AnyValue::String("two")}));
+  EXPECT_EQ(s.attributes[3].value, AnyValue::Array({AnyValue::Int(1), AnyValue::String("two")}));
   EXPECT_EQ(s.attributes[4].value, AnyValue::KvList({{"n", AnyValue::Double(2.5)}}));
   EXPECT_EQ(s.attributes[5].value, AnyValue::Bytes(std::string("\0\1", 2)));
   ASSERT_EQ(s.events.size(), 1u);
@@ -203,8 +202,8 @@ TEST(MetricRequestBuilderTest, GaugeSumHistogramWithExemplars) {
   EXPECT_TRUE(b.AddNumberPoint(s));
 
   // BeginMetric closes the open sum.
-  ASSERT_TRUE(b.BeginMetric({"latency", "", "s", Metric::Type::kHistogram,
-                             AggregationTemporality::kDelta, false}));
+  ASSERT_TRUE(b.BeginMetric(
+      {"latency", "", "s", Metric::Type::kHistogram, AggregationTemporality::kDelta, false}));
   const uint64_t counts[] = {1, 0, 2};
   const double bounds[] = {0.1, 1};
   HistogramPointView h;

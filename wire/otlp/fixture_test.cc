@@ -3,9 +3,8 @@
 // and checks them field by field against the reference decodings (.txt files
 // where the capture has one; protoc --decode_raw-equivalent reading of the
 // bytes otherwise). A missing fixture fails the test.
-#include <zlib.h>
-
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -185,8 +184,8 @@ void ExpectLabMeter(const ExportMetricsServiceRequest& req, uint64_t time) {
   std::vector<uint64_t> buckets(16, 0);
   buckets[3] = 1;
   EXPECT_EQ(h.bucket_counts, buckets);
-  EXPECT_EQ(h.explicit_bounds, (std::vector<double>{0, 5, 10, 25, 50, 75, 100, 250, 500, 750,
-                                                    1000, 2500, 5000, 7500, 10000}));
+  EXPECT_EQ(h.explicit_bounds, (std::vector<double>{0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000,
+                                                    2500, 5000, 7500, 10000}));
   EXPECT_EQ(h.min, 12.5);
   EXPECT_EQ(h.max, 12.5);
   EXPECT_EQ(Str(FindAttribute(h.attributes, "route")), "/a");
@@ -225,10 +224,10 @@ TEST(FixtureTest, GrpcBodies) {
     uint64_t start, end;
   };
   const Case cases[] = {
-      {"grpc/1.bin", "7a8a1ac79022ada0f8f03e243e6452ad", "238ded793a8a6d16",
-       1795479877464000000u, 1795479877464194590u},
-      {"grpc/2.bin", "1e3fa823618fd36d33671c9990bee784", "c6c4beeac90d4943",
-       1795479877894000000u, 1795479877894179993u},
+      {"grpc/1.bin", "7a8a1ac79022ada0f8f03e243e6452ad", "238ded793a8a6d16", 1795479877464000000u,
+       1795479877464194590u},
+      {"grpc/2.bin", "1e3fa823618fd36d33671c9990bee784", "c6c4beeac90d4943", 1795479877894000000u,
+       1795479877894179993u},
   };
   for (const Case& c : cases) {
     auto req = DecodeTraces(ReadFixture(c.file));

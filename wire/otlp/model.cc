@@ -50,14 +50,21 @@ AnyValue AnyValue::KvList(std::vector<KeyValue> v) {
 bool operator==(const AnyValue& a, const AnyValue& b) {
   if (a.type != b.type) return false;
   switch (a.type) {
-    case AnyValue::Type::kEmpty: return true;
+    case AnyValue::Type::kEmpty:
+      return true;
     case AnyValue::Type::kString:
-    case AnyValue::Type::kBytes: return a.string_value == b.string_value;
-    case AnyValue::Type::kBool: return a.bool_value == b.bool_value;
-    case AnyValue::Type::kInt: return a.int_value == b.int_value;
-    case AnyValue::Type::kDouble: return a.double_value == b.double_value;
-    case AnyValue::Type::kArray: return a.array_value == b.array_value;
-    case AnyValue::Type::kKvList: return a.kvlist_value == b.kvlist_value;
+    case AnyValue::Type::kBytes:
+      return a.string_value == b.string_value;
+    case AnyValue::Type::kBool:
+      return a.bool_value == b.bool_value;
+    case AnyValue::Type::kInt:
+      return a.int_value == b.int_value;
+    case AnyValue::Type::kDouble:
+      return a.double_value == b.double_value;
+    case AnyValue::Type::kArray:
+      return a.array_value == b.array_value;
+    case AnyValue::Type::kKvList:
+      return a.kvlist_value == b.kvlist_value;
   }
   return false;
 }

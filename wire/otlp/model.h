@@ -230,7 +230,7 @@ struct HistogramDataPoint {
   uint64_t time_unix_nano = 0;
   uint64_t count = 0;
   std::optional<double> sum;
-  std::vector<uint64_t> bucket_counts;   // explicit_bounds.size() + 1 when set
+  std::vector<uint64_t> bucket_counts;  // explicit_bounds.size() + 1 when set
   std::vector<double> explicit_bounds;
   std::vector<Exemplar> exemplars;
   uint32_t flags = 0;
@@ -292,7 +292,7 @@ struct Metric {
   std::string unit;
   Type type = Type::kNone;
   AggregationTemporality temporality = AggregationTemporality::kUnspecified;  // sum, histograms
-  bool is_monotonic = false;                                                   // sum only
+  bool is_monotonic = false;                                                  // sum only
   std::vector<NumberDataPoint> number_points;
   std::vector<HistogramDataPoint> histogram_points;
   std::vector<ExponentialHistogramDataPoint> exponential_histogram_points;

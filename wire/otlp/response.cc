@@ -71,8 +71,12 @@ Result<RpcStatus> DecodeRpcStatus(std::string_view protobuf) {
   while (r.Next(&f)) {
     Status st;
     switch (f.number) {
-      case 1: st = Get(f.Int32(), "code", &out.code); break;
-      case 2: st = GetString(f, "message", &out.message); break;
+      case 1:
+        st = Get(f.Int32(), "code", &out.code);
+        break;
+      case 2:
+        st = GetString(f, "message", &out.message);
+        break;
       case 3:
         out.details.emplace_back();
         st = Sub(r, f, "details", out.details.size() - 1, [&](Reader& c) {
@@ -87,7 +91,8 @@ Result<RpcStatus> DecodeRpcStatus(std::string_view protobuf) {
           return Status::Ok();
         });
         break;
-      default: break;
+      default:
+        break;
     }
     if (!st.ok()) return internal::TopLevel(st);
   }

@@ -45,7 +45,9 @@ TEST(ResponseTest, RpcStatusRoundTrip) {
   auto back = DecodeRpcStatus(EncodeRpcStatus(st));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, st);
-  EXPECT_EQ(EncodeRpcStatus({3, "bad", {}}), std::string("\x08\x03\x12\x03" "bad", 7));
+  EXPECT_EQ(EncodeRpcStatus({3, "bad", {}}), std::string("\x08\x03\x12\x03"
+                                                         "bad",
+                                                         7));
   auto bad = DecodeRpcStatus(std::string("\x1a\x03\x0a\x05x", 5));
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(),

@@ -22,12 +22,18 @@ Status WrongType(const Field& f, std::string_view want) {
 
 std::string_view WireTypeName(WireType type) {
   switch (type) {
-    case WireType::kVarint: return "varint";
-    case WireType::kFixed64: return "fixed64";
-    case WireType::kLengthDelimited: return "length-delimited";
-    case WireType::kStartGroup: return "start-group";
-    case WireType::kEndGroup: return "end-group";
-    case WireType::kFixed32: return "fixed32";
+    case WireType::kVarint:
+      return "varint";
+    case WireType::kFixed64:
+      return "fixed64";
+    case WireType::kLengthDelimited:
+      return "length-delimited";
+    case WireType::kStartGroup:
+      return "start-group";
+    case WireType::kEndGroup:
+      return "end-group";
+    case WireType::kFixed32:
+      return "fixed32";
   }
   return "invalid";
 }
@@ -114,8 +120,7 @@ bool Reader::Next(Field* field) {
       if (len > data_.size() - pos_) {
         return Fail(Status::OutOfRange("length " + std::to_string(len) + " of field " +
                                        std::to_string(number) + " exceeds the " +
-                                       std::to_string(data_.size() - pos_) +
-                                       " bytes remaining"));
+                                       std::to_string(data_.size() - pos_) + " bytes remaining"));
       }
       field->bytes = data_.substr(pos_, len);
       pos_ += len;
@@ -130,8 +135,8 @@ bool Reader::Next(Field* field) {
     }
     case WireType::kEndGroup:
       pos_ = field_start;
-      return Fail(Status::InvalidArgument("unmatched end-group for field " +
-                                          std::to_string(number)));
+      return Fail(
+          Status::InvalidArgument("unmatched end-group for field " + std::to_string(number)));
   }
   return false;
 }
@@ -178,8 +183,7 @@ bool Reader::SkipGroup(uint32_t number, int depth, size_t* end_tag) {
         if (inner != number) {
           pos_ = field_start;
           return Fail(Status::InvalidArgument("end-group " + std::to_string(inner) +
-                                              " does not match group " +
-                                              std::to_string(number)));
+                                              " does not match group " + std::to_string(number)));
         }
         *end_tag = field_start;
         return true;

@@ -43,7 +43,7 @@ struct Field {
   Result<uint64_t> Uint64() const;
   Result<uint32_t> Uint32() const;  // truncates like protobuf does
   Result<int64_t> Int64() const;
-  Result<int32_t> Int32() const;    // also enums
+  Result<int32_t> Int32() const;  // also enums
   Result<bool> Bool() const;
   Result<int64_t> Sint64() const;
   Result<int32_t> Sint32() const;

@@ -87,8 +87,10 @@ TEST(ReaderTest, MalformedInputGivesPreciseErrors) {
       {"field number 0", "\x00\x01"s, StatusCode::kInvalidArgument, "invalid field number 0"},
       {"field number too big", "\xf8\xff\xff\xff\x1f\x00"s, StatusCode::kInvalidArgument,
        "invalid field number"},
-      {"length past end", "\x12\x05" "abc"s, StatusCode::kOutOfRange,
-       "length 5 of field 2 exceeds the 3 bytes remaining"},
+      {"length past end",
+       "\x12\x05"
+       "abc"s,
+       StatusCode::kOutOfRange, "length 5 of field 2 exceeds the 3 bytes remaining"},
       {"huge length", "\x12\xff\xff\xff\xff\x0f"s, StatusCode::kOutOfRange, "exceeds"},
       {"truncated fixed64", "\x09\x01\x02\x03"s, StatusCode::kOutOfRange, "truncated fixed64"},
       {"truncated fixed32", "\x0d\x01"s, StatusCode::kOutOfRange, "truncated fixed32"},

@@ -61,12 +61,8 @@ inline uint64_t ZigZag64(int64_t v) {
 inline uint32_t ZigZag32(int32_t v) {
   return (static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31);
 }
-inline int64_t UnZigZag64(uint64_t v) {
-  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
-}
-inline int32_t UnZigZag32(uint32_t v) {
-  return static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1));
-}
+inline int64_t UnZigZag64(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1)); }
+inline int32_t UnZigZag32(uint32_t v) { return static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1)); }
 
 class Writer {
  public:

@@ -45,15 +45,19 @@ TEST(WriterTest, ScalarsMatchProtobufEncoding) {
       {"string", [](Writer& w) { w.String(2, "testing"); }, "120774657374696e67"},
       {"empty bytes", [](Writer& w) { w.Bytes(2, ""); }, "1200"},
       {"big field number", [](Writer& w) { w.Uint32(kMaxFieldNumber, 1); }, "f8ffffff0f01"},
-      {"packed varint", [](Writer& w) {
+      {"packed varint",
+       [](Writer& w) {
          std::vector<uint64_t> v = {3, 270, 86942};
          w.PackedVarint(4, v);
-       }, "2206038e029ea705"},
+       },
+       "2206038e029ea705"},
       {"packed empty writes nothing", [](Writer& w) { w.PackedFixed64(6, {}); }, ""},
-      {"packed double", [](Writer& w) {
+      {"packed double",
+       [](Writer& w) {
          std::vector<double> v = {1.5};
          w.PackedDouble(7, v);
-       }, "3a08000000000000f83f"},
+       },
+       "3a08000000000000f83f"},
   };
   for (const Case& c : cases) {
     Writer w;
@@ -99,7 +103,9 @@ TEST(WriterTest, ReleaseEmptiesAndClearKeepsWorking) {
   Writer w(64);
   w.String(1, "a");
   std::string out = w.Release();
-  EXPECT_EQ(out, "\x0a\x01" "a");
+  EXPECT_EQ(out,
+            "\x0a\x01"
+            "a");
   EXPECT_EQ(w.size(), 0u);
   w.Bool(1, false);
   w.Clear();
@@ -111,8 +117,8 @@ TEST(ZigZagTest, RoundTripsExtremes) {
                     std::numeric_limits<int64_t>::max()}) {
     EXPECT_EQ(UnZigZag64(ZigZag64(v)), v);
   }
-  for (int32_t v : {0, -1, 1, std::numeric_limits<int32_t>::min(),
-                    std::numeric_limits<int32_t>::max()}) {
+  for (int32_t v :
+       {0, -1, 1, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()}) {
     EXPECT_EQ(UnZigZag32(ZigZag32(v)), v);
   }
   EXPECT_EQ(ZigZag64(-1), 1u);
