@@ -14,10 +14,6 @@ namespace {
 using quartet::Result;
 using quartet::Status;
 
-constexpr char kSumSql[] =
-    "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM orders WHERE user_id = ?1";
-constexpr char kFindSql[] =
-    "SELECT id, user_id, amount_cents, created_at FROM orders WHERE id = ?1";
 
 Status SqlError(sqlite3* db, const std::string& what) {
   return Status::Internal(what + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
@@ -149,10 +145,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const SeedPl
 Result<QueryResult> Store::SumOrdersForUser(int64_t user_id) {
   ASSIGN_OR_RETURN(sqlite3* db, impl_->Connection());
   sqlite3_stmt* q = nullptr;
-  if (sqlite3_prepare_v2(db, kSumSql, -1, &q, nullptr) != SQLITE_OK) return SqlError(db, "prepare sum");
+  if (sqlite3_prepare_v2(db, kSumOrdersSql, -1, &q, nullptr) != SQLITE_OK) return SqlError(db, "prepare sum");
   sqlite3_bind_int64(q, 1, user_id);
   QueryResult r;
-  r.sql = kSumSql;
   int rc = sqlite3_step(q);
   if (rc == SQLITE_ROW) {
     r.rows = sqlite3_column_int64(q, 0);
@@ -166,7 +161,7 @@ Result<QueryResult> Store::SumOrdersForUser(int64_t user_id) {
 Result<std::optional<Order>> Store::FindOrder(int64_t order_id) {
   ASSIGN_OR_RETURN(sqlite3* db, impl_->Connection());
   sqlite3_stmt* q = nullptr;
-  if (sqlite3_prepare_v2(db, kFindSql, -1, &q, nullptr) != SQLITE_OK) return SqlError(db, "prepare find");
+  if (sqlite3_prepare_v2(db, kFindOrderSql, -1, &q, nullptr) != SQLITE_OK) return SqlError(db, "prepare find");
   sqlite3_bind_int64(q, 1, order_id);
   std::optional<Order> order;
   int rc = sqlite3_step(q);

@@ -18,6 +18,12 @@ namespace checkout {
 
 inline constexpr int64_t kHeavyUser = 42;
 
+// The statements the service runs, as spans and log lines show them.
+inline constexpr char kSumOrdersSql[] =
+    "SELECT COUNT(*), COALESCE(SUM(amount_cents), 0) FROM orders WHERE user_id = ?1";
+inline constexpr char kFindOrderSql[] =
+    "SELECT id, user_id, amount_cents, created_at FROM orders WHERE id = ?1";
+
 struct SeedPlan {
   int64_t users = 20000;
   int64_t orders_per_user = 10;       // ordinary users: 1..orders_per_user, varied
@@ -25,7 +31,6 @@ struct SeedPlan {
 };
 
 struct QueryResult {
-  std::string sql;       // the statement text, for the span and the log line
   int64_t rows = 0;      // rows the query returned or aggregated
   int64_t total_cents = 0;
 };
