@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "wire/otlp/decode.h"
+#include "wire/otlp/encode_model.h"
 
 namespace quartet::otlp {
 namespace {
@@ -119,6 +120,43 @@ TEST(TraceRequestBuilderTest, SpansDecodeToTheViewsValues) {
   ASSERT_EQ(next->resource_spans[0].scope_spans[0].spans.size(), 1u);
   EXPECT_EQ(next->resource_spans[0].scope_spans[0].spans[0].name, "next");
   EXPECT_EQ(next->resource_spans[0].resource.attributes.size(), 2u);
+}
+
+// The streaming builder and the model encoder share their message writers:
+// for the same content they must produce the same bytes.
+TEST(TraceRequestBuilderTest, BytesMatchTheModelEncoder) {
+  const KeyValueView attrs[] = {{"k", AnyValueView::String("v")}, {"n", AnyValueView::Int(-1)}};
+  SpanView v;
+  v.trace_id = Tid(1);
+  v.span_id = Sid(2);
+  v.name = "a-name-long-enough-to-matter";
+  v.kind = SpanKind::kClient;
+  v.start_time_unix_nano = 10;
+  v.end_time_unix_nano = 20;
+  v.attributes = attrs;
+  v.status = {"m", SpanStatusCode::kOk};
+  TraceRequestBuilder b(kResource, "scope", "1");
+  b.AddSpan(v);
+  b.AddSpan(v);
+
+  ExportTraceServiceRequest req;
+  ResourceSpans& rs = req.resource_spans.emplace_back();
+  rs.resource.attributes = {{"service.name", AnyValue::String("checkout")},
+                            {"service.version", AnyValue::String("1.4.2")}};
+  ScopeSpans& ss = rs.scope_spans.emplace_back();
+  ss.scope.name = "scope";
+  ss.scope.version = "1";
+  Span s;
+  s.trace_id = Tid(1);
+  s.span_id = Sid(2);
+  s.name = "a-name-long-enough-to-matter";
+  s.kind = SpanKind::kClient;
+  s.start_time_unix_nano = 10;
+  s.end_time_unix_nano = 20;
+  s.attributes = {{"k", AnyValue::String("v")}, {"n", AnyValue::Int(-1)}};
+  s.status = {"m", SpanStatusCode::kOk};
+  ss.spans = {s, s};
+  EXPECT_EQ(b.Finish(), EncodeTraces(req));
 }
 
 TEST(TraceRequestBuilderTest, EmptyBatchIsAValidRequest) {
