@@ -20,7 +20,9 @@
 #include <string>
 
 #include "quartet/log.h"
+#include "sdk/log/log_line.h"
 #include "sdk/log/log_pipeline.h"
+#include "sdk/log/record_ring.h"
 
 namespace {
 
@@ -73,6 +75,38 @@ void BM_Quartet_Disabled(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Quartet_Disabled)->Threads(1);
+
+// The writer thread's work per record: decode the captured record and render
+// its JSON line (bounds how many lines per second the pipeline can write).
+void BM_Quartet_WriterSide_DecodeAndRender(benchmark::State& state) {
+  const std::string query = "SELECT id, total FROM orders WHERE user_id = ?";
+  const quartet::LogAttr attrs[] = {{"query", query},
+                                    {"rows", 42},
+                                    {"ok", true},
+                                    {"ratio", 0.25},
+                                    {"duration", std::chrono::microseconds(1234)}};
+  quartet::log_internal::RecordHeader h;
+  h.time_unix_nano = 1795736467123456789;
+  std::string record(quartet::log_internal::EncodedSize("db query", "", attrs), '\0');
+  quartet::log_internal::EncodeRecord(h, "db query", "", attrs, record.data());
+  quartet::log_internal::DecodedRecord rec;
+  std::vector<quartet::LogAttr> decoded;
+  std::string out;
+  for (auto _ : state) {
+    quartet::log_internal::DecodeRecord(record.data(), &rec, &decoded);
+    quartet::log_internal::LineFields f;
+    f.time_unix_nano = rec.header.time_unix_nano;
+    f.level = rec.header.level;
+    f.message = rec.message;
+    f.service_json = "\"checkout\"";
+    f.attrs = decoded;
+    out.clear();
+    quartet::log_internal::AppendLogLine(f, &out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * out.size()));
+}
+BENCHMARK(BM_Quartet_WriterSide_DecodeAndRender);
 
 spdlog::logger* SpdlogAsync() {
   static std::shared_ptr<spdlog::logger> logger = [] {

@@ -5,7 +5,7 @@
 //   quartet::Logger db = quartet::Log().With({{"component", "db"}});  // bound once
 //   if (db.Enabled(quartet::LogLevel::kDebug)) db.Debug("plan", {{"text", Explain()}});
 //
-// Line format (docs/formats/log_lines.md), keys in this order:
+// Line format (sdk/log/log_format.md), keys in this order:
 //   {"time":"2026-11-25T23:41:07.123456789Z","level":"INFO","message":"db query",
 //    "service":"checkout",<bound attributes>,<call attributes>,
 //    "trace_id":"<32 hex>","span_id":"<16 hex>","sampled":true,"request_id":"r-1"}
@@ -65,12 +65,13 @@ class LogAttr {
       : key_(key), type_(Type::kString), s_(v) {}
   LogAttr(std::string_view key, const char* v) noexcept
       : LogAttr(key, v != nullptr ? std::string_view(v) : std::string_view()) {}
-  LogAttr(std::string_view key, const std::string& v) noexcept : LogAttr(key, std::string_view(v)) {}
+  LogAttr(std::string_view key, const std::string& v) noexcept
+      : LogAttr(key, std::string_view(v)) {}
   template <std::signed_integral T>
   LogAttr(std::string_view key, T v) noexcept : key_(key), type_(Type::kInt), i_(v) {}
   template <std::unsigned_integral T>
-    requires(!std::same_as<T, bool>)
-  LogAttr(std::string_view key, T v) noexcept : key_(key), type_(Type::kUint), u_(v) {}
+  requires(!std::same_as<T, bool>) LogAttr(std::string_view key, T v)
+  noexcept : key_(key), type_(Type::kUint), u_(v) {}
   LogAttr(std::string_view key, bool v) noexcept : key_(key), type_(Type::kBool), b_(v) {}
   LogAttr(std::string_view key, double v) noexcept : key_(key), type_(Type::kDouble), d_(v) {}
   LogAttr(std::string_view key, float v) noexcept : LogAttr(key, static_cast<double>(v)) {}
@@ -83,11 +84,11 @@ class LogAttr {
   std::string_view key() const noexcept { return key_; }
   Type type() const noexcept { return type_; }
   std::string_view string_value() const noexcept { return s_; }
-  int64_t int_value() const noexcept { return i_; }        // kInt
-  uint64_t uint_value() const noexcept { return u_; }      // kUint
-  double double_value() const noexcept { return d_; }      // kDouble
-  bool bool_value() const noexcept { return b_; }          // kBool
-  int64_t duration_nanos() const noexcept { return i_; }   // kDuration
+  int64_t int_value() const noexcept { return i_; }       // kInt
+  uint64_t uint_value() const noexcept { return u_; }     // kUint
+  double double_value() const noexcept { return d_; }     // kDouble
+  bool bool_value() const noexcept { return b_; }         // kBool
+  int64_t duration_nanos() const noexcept { return i_; }  // kDuration
 
  private:
   std::string_view key_;
@@ -131,7 +132,8 @@ class Logger {
            std::initializer_list<LogAttr> attrs) const noexcept {
     if (Enabled(level)) Write(level, message, attrs);
   }
-  void Log(LogLevel level, std::string_view message, std::span<const LogAttr> attrs = {}) const noexcept {
+  void Log(LogLevel level, std::string_view message,
+           std::span<const LogAttr> attrs = {}) const noexcept {
     if (Enabled(level)) Write(level, message, attrs);
   }
 
@@ -147,7 +149,8 @@ class Logger {
 
  private:
   friend class LogPipeline;
-  void Write(LogLevel level, std::string_view message, std::span<const LogAttr> attrs) const noexcept;
+  void Write(LogLevel level, std::string_view message,
+             std::span<const LogAttr> attrs) const noexcept;
 
   std::shared_ptr<LogPipeline> pipeline_;  // null: the installed (global) pipeline
   std::shared_ptr<const log_internal::BoundAttrs> bound_;

@@ -33,34 +33,51 @@ const char kHex[] = "0123456789abcdef";
 
 bool IsReservedKey(std::string_view key) {
   switch (key.size()) {
-    case 4: return key == "time";
-    case 5: return key == "level";
-    case 7: return key == "message" || key == "service" || key == "span_id" || key == "sampled";
-    case 8: return key == "trace_id";
-    case 10: return key == "request_id";
-    default: return false;
+    case 4:
+      return key == "time";
+    case 5:
+      return key == "level";
+    case 7:
+      return key == "message" || key == "service" || key == "span_id" || key == "sampled";
+    case 8:
+      return key == "trace_id";
+    case 10:
+      return key == "request_id";
+    default:
+      return false;
   }
 }
 
 uint64_t AttrBits(const LogAttr& a) {
   switch (a.type()) {
-    case LogAttr::Type::kString: return 0;
-    case LogAttr::Type::kInt: return static_cast<uint64_t>(a.int_value());
-    case LogAttr::Type::kUint: return a.uint_value();
-    case LogAttr::Type::kDouble: return std::bit_cast<uint64_t>(a.double_value());
-    case LogAttr::Type::kBool: return a.bool_value() ? 1 : 0;
-    case LogAttr::Type::kDuration: return static_cast<uint64_t>(a.duration_nanos());
+    case LogAttr::Type::kString:
+      return 0;
+    case LogAttr::Type::kInt:
+      return static_cast<uint64_t>(a.int_value());
+    case LogAttr::Type::kUint:
+      return a.uint_value();
+    case LogAttr::Type::kDouble:
+      return std::bit_cast<uint64_t>(a.double_value());
+    case LogAttr::Type::kBool:
+      return a.bool_value() ? 1 : 0;
+    case LogAttr::Type::kDuration:
+      return static_cast<uint64_t>(a.duration_nanos());
   }
   return 0;
 }
 
 LogAttr MakeAttr(LogAttr::Type type, std::string_view key, std::string_view str, uint64_t bits) {
   switch (type) {
-    case LogAttr::Type::kString: break;
-    case LogAttr::Type::kInt: return LogAttr(key, static_cast<int64_t>(bits));
-    case LogAttr::Type::kUint: return LogAttr(key, bits);
-    case LogAttr::Type::kDouble: return LogAttr(key, std::bit_cast<double>(bits));
-    case LogAttr::Type::kBool: return LogAttr(key, bits != 0);
+    case LogAttr::Type::kString:
+      break;
+    case LogAttr::Type::kInt:
+      return LogAttr(key, static_cast<int64_t>(bits));
+    case LogAttr::Type::kUint:
+      return LogAttr(key, bits);
+    case LogAttr::Type::kDouble:
+      return LogAttr(key, std::bit_cast<double>(bits));
+    case LogAttr::Type::kBool:
+      return LogAttr(key, bits != 0);
     case LogAttr::Type::kDuration:
       return LogAttr(key, std::chrono::nanoseconds(static_cast<int64_t>(bits)));
   }
@@ -112,11 +129,21 @@ void AppendAttr(const LogAttr& attr, std::string* out) {
   json::AppendEscaped(out, attr.key());
   out->append("\":");
   switch (attr.type()) {
-    case LogAttr::Type::kString: json::AppendString(out, attr.string_value()); break;
-    case LogAttr::Type::kInt: json::AppendInt(out, attr.int_value()); break;
-    case LogAttr::Type::kUint: json::AppendUint(out, attr.uint_value()); break;
-    case LogAttr::Type::kDouble: json::AppendDouble(out, attr.double_value()); break;
-    case LogAttr::Type::kBool: json::AppendBool(out, attr.bool_value()); break;
+    case LogAttr::Type::kString:
+      json::AppendString(out, attr.string_value());
+      break;
+    case LogAttr::Type::kInt:
+      json::AppendInt(out, attr.int_value());
+      break;
+    case LogAttr::Type::kUint:
+      json::AppendUint(out, attr.uint_value());
+      break;
+    case LogAttr::Type::kDouble:
+      json::AppendDouble(out, attr.double_value());
+      break;
+    case LogAttr::Type::kBool:
+      json::AppendBool(out, attr.bool_value());
+      break;
     case LogAttr::Type::kDuration:
       json::AppendDouble(out, static_cast<double>(attr.duration_nanos()) / 1e9);
       break;

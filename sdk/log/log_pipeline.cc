@@ -142,8 +142,8 @@ void LogPipeline::SubmitSync(const log_internal::RecordHeader& h, std::string_vi
                              const log_internal::BoundAttrs* bound) noexcept {
   std::lock_guard<std::mutex> lock(sync_mu_);
   try {
-    Render(h, message, request_id, attrs.subspan(0, std::min(attrs.size(), log_internal::kMaxAttrs)),
-           bound, &sync_buffer_);
+    Render(h, message, request_id,
+           attrs.subspan(0, std::min(attrs.size(), log_internal::kMaxAttrs)), bound, &sync_buffer_);
   } catch (...) {  // bad_alloc while growing the buffer
     dropped_.fetch_add(1, std::memory_order_relaxed);
   }

@@ -42,9 +42,9 @@ struct LogPipelineOptions {
   LogLevel level = LogLevel::kInfo;
   // "stdout", "stderr" or a file path (opened O_WRONLY|O_APPEND|O_CREAT, 0644).
   std::string output = "stdout";
-  int output_fd = -1;             // when >= 0: write here instead of output (not closed)
-  size_t buffer_records = 8192;   // ring capacity, rounded up to a power of two
-  bool block_when_full = false;   // false: drop and count; true: the caller waits for space
+  int output_fd = -1;                   // when >= 0: write here instead of output (not closed)
+  size_t buffer_records = 8192;         // ring capacity, rounded up to a power of two
+  bool block_when_full = false;         // false: drop and count; true: the caller waits for space
   std::shared_ptr<LogRecordSink> sink;  // optional, called on the writer thread
   // Format and write on the caller's thread under a mutex, no writer thread
   // (the pre-Init logger; slow but needs no thread).

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <functional>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -53,8 +53,11 @@ TEST(LogPipelineTest, WritesOneParsableLinePerCall) {
   TempFile file;
   auto p = StartToFile(file);
   Logger log = p->logger();
-  log.Info("db query", {{"query", std::string("SELECT 1")}, {"rows", 42}, {"ok", true},
-                        {"ratio", 0.5}, {"duration", 12500us}});
+  log.Info("db query", {{"query", std::string("SELECT 1")},
+                        {"rows", 42},
+                        {"ok", true},
+                        {"ratio", 0.5},
+                        {"duration", 12500us}});
   log.Error("boom");
   ASSERT_TRUE(p->Shutdown(5s));
   auto lines = ParseLines(ReadLines(file.path()));
@@ -178,10 +181,14 @@ TEST(LogPipelineTest, LevelFiltering) {
     const char* text;
     std::optional<LogLevel> level;
   };
-  const Case cases[] = {{"debug", LogLevel::kDebug}, {"INFO", LogLevel::kInfo},
-                        {"Warn", LogLevel::kWarn},   {"warning", LogLevel::kWarn},
-                        {"error", LogLevel::kError}, {"", std::nullopt},
-                        {"fatal", std::nullopt},     {"info ", std::nullopt},
+  const Case cases[] = {{"debug", LogLevel::kDebug},
+                        {"INFO", LogLevel::kInfo},
+                        {"Warn", LogLevel::kWarn},
+                        {"warning", LogLevel::kWarn},
+                        {"error", LogLevel::kError},
+                        {"", std::nullopt},
+                        {"fatal", std::nullopt},
+                        {"info ", std::nullopt},
                         {"debugdebugdebugdebug", std::nullopt}};
   for (const Case& c : cases) EXPECT_EQ(ParseLogLevel(c.text), c.level) << c.text;
   EXPECT_EQ(LogSeverityNumber(LogLevel::kDebug), 5);
@@ -359,8 +366,15 @@ class FakeSink : public LogRecordSink {
     uint8_t flags;
   };
   void OnRecord(const LogRecordView& r) noexcept override {
-    Seen s{r.time_unix_nano, r.severity_number, std::string(r.severity_text), std::string(r.body),
-           "", std::string(r.request_id), r.has_span, r.trace_id.ToHex(), r.trace_flags};
+    Seen s{r.time_unix_nano,
+           r.severity_number,
+           std::string(r.severity_text),
+           std::string(r.body),
+           "",
+           std::string(r.request_id),
+           r.has_span,
+           r.trace_id.ToHex(),
+           r.trace_flags};
     for (const LogAttr& a : r.bound_attributes) s.attrs += std::string(a.key()) + "=b ";
     for (const LogAttr& a : r.attributes) s.attrs += std::string(a.key()) + " ";
     std::lock_guard<std::mutex> lock(mu);

@@ -18,16 +18,16 @@ namespace quartet {
 struct LogRecordView {
   int64_t time_unix_nano = 0;
   LogLevel level = LogLevel::kInfo;
-  int severity_number = 9;           // OTel SeverityNumber: 5, 9, 13, 17
-  std::string_view severity_text;    // "DEBUG", "INFO", "WARN", "ERROR"
-  std::string_view body;             // the message
+  int severity_number = 9;                    // OTel SeverityNumber: 5, 9, 13, 17
+  std::string_view severity_text;             // "DEBUG", "INFO", "WARN", "ERROR"
+  std::string_view body;                      // the message
   std::span<const LogAttr> bound_attributes;  // from Logger::With, original keys
   std::span<const LogAttr> attributes;        // the call's, original keys
-  bool has_span = false;             // trace_id/span_id/trace_flags are set
+  bool has_span = false;                      // trace_id/span_id/trace_flags are set
   TraceId trace_id;
   SpanId span_id;
   uint8_t trace_flags = 0;
-  std::string_view request_id;       // empty when none
+  std::string_view request_id;  // empty when none
 };
 
 class LogRecordSink {

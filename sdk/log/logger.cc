@@ -57,27 +57,36 @@ std::optional<LogLevel> ParseLogLevel(std::string_view text) noexcept {
 
 std::string_view LogLevelName(LogLevel level) noexcept {
   switch (level) {
-    case LogLevel::kDebug: return "DEBUG";
-    case LogLevel::kInfo: return "INFO";
-    case LogLevel::kWarn: return "WARN";
-    case LogLevel::kError: return "ERROR";
+    case LogLevel::kDebug:
+      return "DEBUG";
+    case LogLevel::kInfo:
+      return "INFO";
+    case LogLevel::kWarn:
+      return "WARN";
+    case LogLevel::kError:
+      return "ERROR";
   }
   return "INFO";
 }
 
 int LogSeverityNumber(LogLevel level) noexcept {
   switch (level) {
-    case LogLevel::kDebug: return 5;
-    case LogLevel::kInfo: return 9;
-    case LogLevel::kWarn: return 13;
-    case LogLevel::kError: return 17;
+    case LogLevel::kDebug:
+      return 5;
+    case LogLevel::kInfo:
+      return 9;
+    case LogLevel::kWarn:
+      return 13;
+    case LogLevel::kError:
+      return 17;
   }
   return 9;
 }
 
 Logger Logger::With(std::initializer_list<LogAttr> attrs) const noexcept {
   Logger child = *this;
-  child.bound_ = log_internal::BoundAttrs::Make(bound_, std::span<const LogAttr>(attrs.begin(), attrs.size()));
+  child.bound_ =
+      log_internal::BoundAttrs::Make(bound_, std::span<const LogAttr>(attrs.begin(), attrs.size()));
   return child;
 }
 

@@ -86,7 +86,7 @@ TEST(RecordRingTest, ClaimPublishConsumeInOrderAndReportFull) {
   ring.PopFront();
   EXPECT_EQ(ring.Front()->inline_data[0], 'b');
   ring.PopFront();
-  EXPECT_EQ(ring.Front(), nullptr);  // slot 2 claimed but not published
+  EXPECT_EQ(ring.Front(), nullptr);           // slot 2 claimed but not published
   RecordRing::Slot* again = ring.TryClaim();  // space returned
   ASSERT_NE(again, nullptr);
   again->heap = new char[8];  // a spilled record is freed by PopFront

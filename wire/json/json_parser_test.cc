@@ -11,11 +11,38 @@ namespace {
 TEST(JsonParserTest, AcceptsValidDocuments) {
   // RFC 8259 grammar and JSONTestSuite "y_" style cases.
   const char* accepted[] = {
-      "null", "true", "false", "0", "-0", "1", "-1", "0.5", "-0.0e+0", "1E5", "1e-5", "1.5E+10",
-      "123456789012345678901234567890", "\"\"", "\"a\\u0000b\"", "[]", "{}", " [ ] ", "\t\r\n{}\n",
-      "[1,[2,[3]]]", "{\"a\":{\"b\":[]}}", "{\"\":0}", "{\"a\":1,\"a\":2}", "[null,true,false]",
-      "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", "\"\\uD834\\uDD1E\"", "\"\xF0\x9D\x84\x9E\"", "1e400",
-      "-1e400", "1e-400", "[\"\x7f\"]", "\"\\u00e9\"",
+      "null",
+      "true",
+      "false",
+      "0",
+      "-0",
+      "1",
+      "-1",
+      "0.5",
+      "-0.0e+0",
+      "1E5",
+      "1e-5",
+      "1.5E+10",
+      "123456789012345678901234567890",
+      "\"\"",
+      "\"a\\u0000b\"",
+      "[]",
+      "{}",
+      " [ ] ",
+      "\t\r\n{}\n",
+      "[1,[2,[3]]]",
+      "{\"a\":{\"b\":[]}}",
+      "{\"\":0}",
+      "{\"a\":1,\"a\":2}",
+      "[null,true,false]",
+      "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"",
+      "\"\\uD834\\uDD1E\"",
+      "\"\xF0\x9D\x84\x9E\"",
+      "1e400",
+      "-1e400",
+      "1e-400",
+      "[\"\x7f\"]",
+      "\"\\u00e9\"",
   };
   for (const char* text : accepted) {
     auto r = Parse(text);
@@ -147,11 +174,18 @@ TEST(JsonParserTest, Strings) {
       {"\"\\uD83D\\uDE00\"", "\xF0\x9F\x98\x80"},  // surrogate pair
       {"\"\\uD83D\"", "\xEF\xBF\xBD"},             // lone high surrogate
       {"\"\\uDE00\"", "\xEF\xBF\xBD"},             // lone low surrogate
-      {"\"\\uD83Dx\"", "\xEF\xBF\xBD" "x"},
-      {"\"\\uD83D\\u0041\"", "\xEF\xBF\xBD" "A"},  // the second escape stands alone
+      {"\"\\uD83Dx\"",
+       "\xEF\xBF\xBD"
+       "x"},
+      {"\"\\uD83D\\u0041\"",
+       "\xEF\xBF\xBD"
+       "A"},  // the second escape stands alone
       {"\"\\uD83D\\uD83D\\uDE00\"", "\xEF\xBF\xBD\xF0\x9F\x98\x80"},
       {"\"\\u0000\"", std::string(1, '\0')},
-      {"\"a\xFF" "b\"", "a\xEF\xBF\xBD" "b"},      // invalid UTF-8 replaced
+      {"\"a\xFF"
+       "b\"",
+       "a\xEF\xBF\xBD"
+       "b"},  // invalid UTF-8 replaced
       {"\"\xED\xA0\x80\"", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
       {"\"\xC3\xA9\"", "\xC3\xA9"},
   };
@@ -193,8 +227,10 @@ TEST(JsonParserTest, RoundTrips) {
     EXPECT_EQ(Serialize(*second), text);
   }
   // Values built in code serialize to parseable JSON.
-  Value v = Value::Object({{"i", Value::Int(-7)}, {"d", Value::Double(0.25)},
-                           {"s", Value::String("a\"b")}, {"n", Value::Null()},
+  Value v = Value::Object({{"i", Value::Int(-7)},
+                           {"d", Value::Double(0.25)},
+                           {"s", Value::String("a\"b")},
+                           {"n", Value::Null()},
                            {"a", Value::Array({Value::Bool(true)})}});
   EXPECT_EQ(Serialize(v), R"({"i":-7,"d":0.25,"s":"a\"b","n":null,"a":[true]})");
   auto back = Parse(Serialize(v));

@@ -70,23 +70,32 @@ const Value* Value::Find(std::string_view key) const {
 bool operator==(const Value& a, const Value& b) {
   if (a.type_ != b.type_) return false;
   switch (a.type_) {
-    case Value::Type::kNull: return true;
-    case Value::Type::kBool: return a.bool_ == b.bool_;
+    case Value::Type::kNull:
+      return true;
+    case Value::Type::kBool:
+      return a.bool_ == b.bool_;
     case Value::Type::kNumber:
       if (a.has_int_ && b.has_int_) return a.int_ == b.int_;
       if (a.has_int_ != b.has_int_) return false;
       return a.double_ == b.double_ || (std::isnan(a.double_) && std::isnan(b.double_));
-    case Value::Type::kString: return a.text_ == b.text_;
-    case Value::Type::kArray: return a.items_ == b.items_;
-    case Value::Type::kObject: return a.members_ == b.members_;
+    case Value::Type::kString:
+      return a.text_ == b.text_;
+    case Value::Type::kArray:
+      return a.items_ == b.items_;
+    case Value::Type::kObject:
+      return a.members_ == b.members_;
   }
   return false;
 }
 
 void Serialize(const Value& v, std::string* out) {
   switch (v.type()) {
-    case Value::Type::kNull: out->append("null"); break;
-    case Value::Type::kBool: AppendBool(out, v.bool_value()); break;
+    case Value::Type::kNull:
+      out->append("null");
+      break;
+    case Value::Type::kBool:
+      AppendBool(out, v.bool_value());
+      break;
     case Value::Type::kNumber:
       if (!v.number_text().empty()) {
         out->append(v.number_text());
@@ -96,7 +105,9 @@ void Serialize(const Value& v, std::string* out) {
         AppendDouble(out, v.double_value());
       }
       break;
-    case Value::Type::kString: AppendString(out, v.string_value()); break;
+    case Value::Type::kString:
+      AppendString(out, v.string_value());
+      break;
     case Value::Type::kArray: {
       out->push_back('[');
       bool first = true;

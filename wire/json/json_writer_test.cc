@@ -42,7 +42,8 @@ TEST(JsonWriterTest, EscapeTable) {
   };
   const Case cases[] = {
       {"", ""},
-      {"plain ascii text, long enough for the 8-byte path", "plain ascii text, long enough for the 8-byte path"},
+      {"plain ascii text, long enough for the 8-byte path",
+       "plain ascii text, long enough for the 8-byte path"},
       {"say \"hi\"", "say \\\"hi\\\""},
       {"back\\slash", "back\\\\slash"},
       {"/", "/"},
@@ -53,13 +54,16 @@ TEST(JsonWriterTest, EscapeTable) {
       {"caf\xC3\xA9", "caf\xC3\xA9"},
       {"\xE2\x82\xAC euro", "\xE2\x82\xAC euro"},
       {"\xF0\x9F\x98\x80 emoji", "\xF0\x9F\x98\x80 emoji"},
-      {"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},      // U+10FFFF
-      {"\xEF\xBF\xBD", "\xEF\xBF\xBD"},              // a real U+FFFD
-      {"\xEE\x80\x80", "\xEE\x80\x80"},              // U+E000, just past the surrogates
+      {"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},  // U+10FFFF
+      {"\xEF\xBF\xBD", "\xEF\xBF\xBD"},          // a real U+FFFD
+      {"\xEE\x80\x80", "\xEE\x80\x80"},          // U+E000, just past the surrogates
       // Ill-formed UTF-8 becomes U+FFFD, one per maximal subpart.
-      {"\x80", "\xEF\xBF\xBD"},                      // stray continuation
-      {"a\xBF" "b", "a\xEF\xBF\xBD" "b"},
-      {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},      // overlong '/'
+      {"\x80", "\xEF\xBF\xBD"},  // stray continuation
+      {"a\xBF"
+       "b",
+       "a\xEF\xBF\xBD"
+       "b"},
+      {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},  // overlong '/'
       {"\xC1\xBF", "\xEF\xBF\xBD\xEF\xBF\xBD"},
       {"\xE0\x80\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // overlong 3-byte
       {"\xF0\x80\x80\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
@@ -68,11 +72,14 @@ TEST(JsonWriterTest, EscapeTable) {
       {"\xF4\x90\x80\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // > U+10FFFF
       {"\xF5\x80", "\xEF\xBF\xBD\xEF\xBF\xBD"},
       {"\xFF", "\xEF\xBF\xBD"},
-      {"\xE2\x82", "\xEF\xBF\xBD"},                  // truncated 3-byte: one U+FFFD
-      {"\xE2\x82" "x", "\xEF\xBF\xBD" "x"},
-      {"\xF0\x9F\x98", "\xEF\xBF\xBD"},              // truncated 4-byte
+      {"\xE2\x82", "\xEF\xBF\xBD"},  // truncated 3-byte: one U+FFFD
+      {"\xE2\x82"
+       "x",
+       "\xEF\xBF\xBD"
+       "x"},
+      {"\xF0\x9F\x98", "\xEF\xBF\xBD"},  // truncated 4-byte
       {"\xC3", "\xEF\xBF\xBD"},
-      {"\xC3\"", "\xEF\xBF\xBD\\\""},                // the quote is not swallowed
+      {"\xC3\"", "\xEF\xBF\xBD\\\""},  // the quote is not swallowed
   };
   for (const Case& c : cases) {
     std::string out;
@@ -126,8 +133,13 @@ TEST(JsonWriterTest, Numbers) {
     const char* out;
   };
   const Case doubles[] = {
-      {0.0, "0"},         {-0.0, "-0"},     {1.5, "1.5"},   {0.1, "0.1"},
-      {1e21, "1e+21"},    {1e-7, "1e-07"},  {123456789.125, "123456789.125"},
+      {0.0, "0"},
+      {-0.0, "-0"},
+      {1.5, "1.5"},
+      {0.1, "0.1"},
+      {1e21, "1e+21"},
+      {1e-7, "1e-07"},
+      {123456789.125, "123456789.125"},
       {std::numeric_limits<double>::quiet_NaN(), "\"NaN\""},
       {std::numeric_limits<double>::infinity(), "\"Infinity\""},
       {-std::numeric_limits<double>::infinity(), "\"-Infinity\""},
