@@ -53,9 +53,8 @@ BENCHMARK(BM_PrometheusCpp_CounterInc)->Threads(1)->Threads(2);
 // ---- Histogram observation -------------------------------------------------
 
 void BM_Quartet_HistogramObserve(benchmark::State& state) {
-  static quartet::Histogram h = QRegistry()
-                                    .Histogram("bench_latency_seconds", "L.", {"route"})
-                                    .WithLabels({"/orders/:id"});
+  static quartet::Histogram h =
+      QRegistry().Histogram("bench_latency_seconds", "L.", {"route"}).WithLabels({"/orders/:id"});
   double v = 0.0001;
   for (auto _ : state) {
     h.Observe(v);
@@ -80,9 +79,8 @@ BENCHMARK(BM_PrometheusCpp_HistogramObserve)->Threads(1)->Threads(2);
 
 // The cost of an exemplar: the same observation under a sampled span.
 void BM_Quartet_HistogramObserveSampledSpan(benchmark::State& state) {
-  static quartet::Histogram h = QRegistry()
-                                    .Histogram("bench_traced_seconds", "L.", {"route"})
-                                    .WithLabels({"/orders/:id"});
+  static quartet::Histogram h =
+      QRegistry().Histogram("bench_traced_seconds", "L.", {"route"}).WithLabels({"/orders/:id"});
   quartet::SpanContext span;
   span.trace_id.bytes[0] = 1;
   span.span_id.bytes[0] = 1;

@@ -69,9 +69,11 @@ extern constinit thread_local ThreadCells* tls_cells __attribute__((tls_model("i
 // The calling thread's cell for `slot` when it already exists, else null.
 inline Cell* FastCell(uint32_t slot) noexcept {
   ThreadCells* t = tls_cells;
-  if (t == nullptr) [[unlikely]] return nullptr;
+  if (t == nullptr) [[unlikely]]
+    return nullptr;
   Cell* chunk = t->chunks[slot >> kChunkBits].load(std::memory_order_relaxed);
-  if (chunk == nullptr) [[unlikely]] return nullptr;
+  if (chunk == nullptr) [[unlikely]]
+    return nullptr;
   return chunk + (slot & (kChunkSize - 1));
 }
 

@@ -1,13 +1,13 @@
 // Hammers counters and histograms from several threads (some of which exit
 // mid-run) while another thread scrapes: totals must be exact at the end and
 // never go down between scrapes. Runs under TSan in CI (label "concurrency").
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "quartet/metrics.h"
 #include "sdk/context/current.h"
@@ -35,7 +35,7 @@ TEST(MetricsConcurrencyTest, ExactTotalsAndMonotonicScrapes) {
   Gauge gauge = r.Gauge("inflight", "In flight.");
 
   constexpr int kThreads = 4;
-  constexpr int kRounds = 3;          // threads are recreated: exits fold mid-scrape
+  constexpr int kRounds = 3;           // threads are recreated: exits fold mid-scrape
   constexpr int kOpsPerRound = 30000;  // a multiple of 3
   std::atomic<bool> done{false};
 

@@ -36,7 +36,7 @@ class ExemplarSlot {
   bool Read(ExemplarValue* out) const noexcept;
 
  private:
-  std::atomic<uint64_t> seq_{0};  // odd while a writer is inside; 0: never written
+  std::atomic<uint64_t> seq_{0};         // odd while a writer is inside; 0: never written
   std::atomic<uint64_t> words_[5] = {};  // trace id (2), span id, value bits, time
 };
 

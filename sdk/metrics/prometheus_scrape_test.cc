@@ -4,6 +4,8 @@
 // (up == 1, our series present) and stores the histogram exemplar with the
 // trace id of the sampled span current at Observe time.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -17,9 +19,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <httplib.h>
 
 #include "quartet/metrics.h"
 #include "sdk/context/current.h"
@@ -62,8 +61,8 @@ TEST(PrometheusScrapeTest, ScrapesOpenMetricsWithExemplars) {
   registry.Counter("weird_total", "Odd \"help\" \\ text\nhere.", {"v"})
       .WithLabels({"q\"b\\s\nn \xc3\xa9"})
       .Inc();
-  Histogram latency =
-      registry.Histogram("checkout_duration_seconds", "Latency.", {"route"}).WithLabels({"/checkout"});
+  Histogram latency = registry.Histogram("checkout_duration_seconds", "Latency.", {"route"})
+                          .WithLabels({"/checkout"});
   SpanContext span;
   for (int i = 0; i < 16; ++i) span.trace_id.bytes[i] = static_cast<uint8_t>(0x40 + i);
   for (int i = 0; i < 8; ++i) span.span_id.bytes[i] = static_cast<uint8_t>(0x70 + i);
@@ -91,8 +90,8 @@ TEST(PrometheusScrapeTest, ScrapesOpenMetricsWithExemplars) {
   ASSERT_GT(target_port, 0);
   std::thread serving([&] { server.listen_after_bind(); });
 
-  auto dir = std::filesystem::path(::testing::TempDir()) /
-             ("quartet_prom_" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::path(::testing::TempDir()) / ("quartet_prom_" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   {
     std::ofstream config(dir / "prometheus.yml");
@@ -127,8 +126,7 @@ TEST(PrometheusScrapeTest, ScrapesOpenMetricsWithExemplars) {
     exemplars = Get(web_port,
                     "/api/v1/query_exemplars?query=checkout_duration_seconds_bucket&start=0&end=" +
                         std::to_string(time(nullptr) + 60));
-    if (up.find("\"1\"]") != std::string::npos &&
-        exemplars.find("trace_id") != std::string::npos) {
+    if (up.find("\"1\"]") != std::string::npos && exemplars.find("trace_id") != std::string::npos) {
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -1,13 +1,12 @@
 // Integration: Debian's `promtool check metrics` lints the 0.0.4 exposition
 // of a realistic registry (RED metrics, labels needing escapes, resource,
 // process metrics, callbacks) and must report no problem at all.
-#include <cstdio>
-#include <string>
-
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
+#include <cstdio>
+#include <string>
 
 #include "quartet/metrics.h"
 
@@ -36,13 +35,12 @@ int RunPromtool(const std::string& input, std::string* output) {
 TEST(PromtoolTest, Text004PassesLint) {
   ASSERT_EQ(access(kPromtool, X_OK), 0) << kPromtool << " is missing: install Debian's prometheus";
   MetricRegistry r(MetricRegistryOptions{.runtime_metrics = true});
-  auto requests = r.Counter("http_server_requests_total", "Requests served.",
-                            {"method", "route", "status"});
+  auto requests =
+      r.Counter("http_server_requests_total", "Requests served.", {"method", "route", "status"});
   requests.WithLabels({"GET", "/orders/:id", "200"}).Add(41);
   requests.WithLabels({"POST", "/checkout", "500"}).Inc();
   requests.WithLabels({"GET", "/weird \"route\"\\n\nline", "404"}).Inc();
-  auto latency =
-      r.Histogram("http_server_request_duration_seconds", "Request latency.", {"route"});
+  auto latency = r.Histogram("http_server_request_duration_seconds", "Request latency.", {"route"});
   for (int i = 0; i < 100; ++i) latency.WithLabels({"/orders/:id"}).Observe(i * 0.013);
   r.Gauge("http_server_active_requests", "Requests in flight.").Set(3);
   r.Gauge("db_pool_connections", "Connections by state.", {"state"}).WithLabels({"idle"}).Set(4);

@@ -254,9 +254,12 @@ std::vector<std::string> SampleNames(Kind kind, const std::string& base) {
 
 std::string_view KindName(Kind kind) {
   switch (kind) {
-    case Kind::kCounter: return "counter";
-    case Kind::kGauge: return "gauge";
-    case Kind::kHistogram: return "histogram";
+    case Kind::kCounter:
+      return "counter";
+    case Kind::kGauge:
+      return "gauge";
+    case Kind::kHistogram:
+      return "histogram";
   }
   return "?";
 }
@@ -360,11 +363,10 @@ MetricRegistry::MetricRegistry(MetricRegistryOptions options) noexcept : impl_(n
   impl_->options = options;
   if (options.runtime_metrics) {
     // Names render.cc writes itself; user metrics must not take them.
-    for (const char* n :
-         {"process_cpu_seconds_total", "process_resident_memory_bytes",
-          "process_virtual_memory_bytes", "process_virtual_memory_max_bytes", "process_open_fds",
-          "process_max_fds", "process_start_time_seconds", "quartet_process_threads",
-          "quartet_sdk_build_info"}) {
+    for (const char* n : {"process_cpu_seconds_total", "process_resident_memory_bytes",
+                          "process_virtual_memory_bytes", "process_virtual_memory_max_bytes",
+                          "process_open_fds", "process_max_fds", "process_start_time_seconds",
+                          "quartet_process_threads", "quartet_sdk_build_info"}) {
       impl_->sample_names.insert(n);
     }
   }
@@ -379,8 +381,8 @@ MetricRegistry::~MetricRegistry() = default;
 
 CounterFamily MetricRegistry::Counter(std::string_view name, std::string_view help,
                                       const std::vector<std::string>& label_names) noexcept {
-  return CounterFamily(
-      metrics_internal::RegisterFamily(impl_.get(), Kind::kCounter, name, help, label_names, nullptr));
+  return CounterFamily(metrics_internal::RegisterFamily(impl_.get(), Kind::kCounter, name, help,
+                                                        label_names, nullptr));
 }
 
 ::quartet::Gauge MetricRegistry::Gauge(std::string_view name, std::string_view help) noexcept {
@@ -389,8 +391,8 @@ CounterFamily MetricRegistry::Counter(std::string_view name, std::string_view he
 
 GaugeFamily MetricRegistry::Gauge(std::string_view name, std::string_view help,
                                   const std::vector<std::string>& label_names) noexcept {
-  return GaugeFamily(
-      metrics_internal::RegisterFamily(impl_.get(), Kind::kGauge, name, help, label_names, nullptr));
+  return GaugeFamily(metrics_internal::RegisterFamily(impl_.get(), Kind::kGauge, name, help,
+                                                      label_names, nullptr));
 }
 
 ::quartet::Histogram MetricRegistry::Histogram(std::string_view name,
@@ -401,8 +403,8 @@ GaugeFamily MetricRegistry::Gauge(std::string_view name, std::string_view help,
 HistogramFamily MetricRegistry::Histogram(std::string_view name, std::string_view help,
                                           const std::vector<std::string>& label_names,
                                           const std::vector<double>& buckets) noexcept {
-  return HistogramFamily(metrics_internal::RegisterFamily(impl_.get(), Kind::kHistogram, name,
-                                                          help, label_names, &buckets));
+  return HistogramFamily(metrics_internal::RegisterFamily(impl_.get(), Kind::kHistogram, name, help,
+                                                          label_names, &buckets));
 }
 
 std::vector<std::string> MetricRegistry::RegistrationErrors() const noexcept {

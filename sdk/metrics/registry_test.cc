@@ -1,10 +1,10 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <ctime>
 #include <limits>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "quartet/metrics.h"
 
@@ -26,8 +26,8 @@ TEST(RegistryTest, CounterCountsIntegersAndFloats) {
   c.Inc();
   c.Add(4);
   c.Add(0.5);
-  c.Add(-3);        // ignored: counters only go up
-  c.Add(-1.0);      // ignored
+  c.Add(-3);    // ignored: counters only go up
+  c.Add(-1.0);  // ignored
   c.Add(std::nan(""));
   c.Add(std::numeric_limits<double>::infinity());
   EXPECT_DOUBLE_EQ(c.Value(), 5.5);
@@ -100,8 +100,8 @@ TEST(RegistryTest, DefaultBucketsArePrometheusDefaults) {
 
 TEST(RegistryTest, LabelFamiliesBindHandles) {
   MetricRegistry r(Quiet());
-  CounterFamily requests = r.Counter("http_server_requests_total", "Requests.",
-                                     {"method", "route", "status"});
+  CounterFamily requests =
+      r.Counter("http_server_requests_total", "Requests.", {"method", "route", "status"});
   Counter a = requests.WithLabels({"GET", "/orders/:id", "200"});
   Counter b = requests.WithLabels({"GET", "/orders/:id", "200"});
   Counter c = requests.WithLabels({"POST", "/orders", "201"});
@@ -164,15 +164,22 @@ TEST(RegistryTest, InvalidRegistrationsGiveNoOpHandles) {
        "offset 1"},
       {"reserved label", [](MetricRegistry& r) { return r.Gauge("a", "h", {"__l"}).valid(); },
        "reserved"},
-      {"le on histogram",
-       [](MetricRegistry& r) { return r.Histogram("a", "h", {"le"}).valid(); }, "\"le\""},
+      {"le on histogram", [](MetricRegistry& r) { return r.Histogram("a", "h", {"le"}).valid(); },
+       "\"le\""},
       {"duplicate label",
-       [](MetricRegistry& r) { return r.Gauge("a", "h", {"x", "x"}).valid(); }, "twice"},
+       [](MetricRegistry& r) {
+         return r.Gauge("a", "h", {"x", "x"}).valid();
+       },
+       "twice"},
       {"unsorted buckets",
-       [](MetricRegistry& r) { return r.Histogram("a", "h", {}, {1, 0.5}).valid(); },
+       [](MetricRegistry& r) {
+         return r.Histogram("a", "h", {}, {1, 0.5}).valid();
+       },
        "strictly increasing"},
       {"equal buckets",
-       [](MetricRegistry& r) { return r.Histogram("a", "h", {}, {1, 1}).valid(); },
+       [](MetricRegistry& r) {
+         return r.Histogram("a", "h", {}, {1, 1}).valid();
+       },
        "strictly increasing"},
       {"nan bucket",
        [](MetricRegistry& r) { return r.Histogram("a", "h", {}, {std::nan("")}).valid(); },
@@ -191,8 +198,8 @@ TEST(RegistryTest, InvalidRegistrationsGiveNoOpHandles) {
          return r.Gauge("h_count", "h").valid();
        },
        "clashes"},
-      {"target_info reserved", [](MetricRegistry& r) { return r.Gauge("target_info", "h").valid(); },
-       "clashes"},
+      {"target_info reserved",
+       [](MetricRegistry& r) { return r.Gauge("target_info", "h").valid(); }, "clashes"},
   };
   for (const Case& c : cases) {
     MetricRegistry r(Quiet());
@@ -268,7 +275,8 @@ TEST(RegistryTest, ProcessMetricsAreSane) {
   auto value = [&](const std::string& name) {
     size_t pos = text.find("\n" + name + " ");
     EXPECT_NE(pos, std::string::npos) << name;
-    return pos == std::string::npos ? -1.0 : std::strtod(text.c_str() + pos + name.size() + 2, nullptr);
+    return pos == std::string::npos ? -1.0
+                                    : std::strtod(text.c_str() + pos + name.size() + 2, nullptr);
   };
   double now = static_cast<double>(time(nullptr));
   EXPECT_GT(value("process_start_time_seconds"), now - 3600);

@@ -40,7 +40,8 @@ std::optional<prometheus::Exemplar> ToExemplar(const metrics_internal::ExemplarS
 }
 
 template <typename SeriesPtr>
-std::vector<SeriesPtr> SortedSeries(const std::vector<std::unique_ptr<std::remove_pointer_t<SeriesPtr>>>& all) {
+std::vector<SeriesPtr> SortedSeries(
+    const std::vector<std::unique_ptr<std::remove_pointer_t<SeriesPtr>>>& all) {
   std::vector<SeriesPtr> out;
   out.reserve(all.size());
   for (const auto& s : all) out.push_back(s.get());
@@ -159,8 +160,10 @@ std::string MetricRegistry::Render(MetricsFormat format) const noexcept {
     }
     if (impl_->options.runtime_metrics) {
       metrics_internal::AppendProcessFamilies(&out);
-      prometheus::Family build{"quartet_sdk_build_info", "The quartet SDK in this process.",
-                               prometheus::MetricType::kGauge, {}};
+      prometheus::Family build{"quartet_sdk_build_info",
+                               "The quartet SDK in this process.",
+                               prometheus::MetricType::kGauge,
+                               {}};
       prometheus::Point p;
       p.labels = {{"language", "cpp"}, {"version", kSdkVersion}};
       p.value = 1;
@@ -174,10 +177,9 @@ std::string MetricRegistry::Render(MetricsFormat format) const noexcept {
       info.points.push_back(std::move(p));
       out.push_back(std::move(info));
     }
-    std::stable_sort(out.begin(), out.end(),
-                     [](const prometheus::Family& a, const prometheus::Family& b) {
-                       return a.name < b.name;
-                     });
+    std::stable_sort(
+        out.begin(), out.end(),
+        [](const prometheus::Family& a, const prometheus::Family& b) { return a.name < b.name; });
     return format == MetricsFormat::kOpenMetrics1 ? prometheus::WriteOpenMetrics(out)
                                                   : prometheus::WriteText004(out);
   } catch (...) {
@@ -243,8 +245,8 @@ uint64_t AddCallback(MetricRegistry::Impl* r, bool counter, std::string_view nam
           id, MetricRegistry::Impl::Callback{base, std::string(help), counter, std::move(read)});
       return id;
     }
-    metrics_internal::ReportError(r, kind + " \"" + std::string(name) +
-                                         "\": name clashes with another metric");
+    metrics_internal::ReportError(
+        r, kind + " \"" + std::string(name) + "\": name clashes with another metric");
     return 0;
   } catch (...) {
     return 0;
@@ -295,7 +297,8 @@ std::string_view MetricsContentType(MetricsFormat format) noexcept {
 
 MetricRegistry& Metrics() noexcept {
   // Leaked on purpose: handles and other threads may use it during exit.
-  static MetricRegistry* registry = new MetricRegistry(MetricRegistryOptions{.runtime_metrics = true});
+  static MetricRegistry* registry =
+      new MetricRegistry(MetricRegistryOptions{.runtime_metrics = true});
   return *registry;
 }
 

@@ -11,8 +11,8 @@ void Fill(MetricRegistry& r) {
   requests.WithLabels({"GET", "200"}).Add(3);
   requests.WithLabels({"GET", "500"}).Inc();
   r.Gauge("queue_depth", "Items \"queued\"\nnow.").Set(2.5);
-  auto latency = r.Histogram("http_server_request_duration_seconds", "Latency.", {"route"},
-                             {0.1, 1});
+  auto latency =
+      r.Histogram("http_server_request_duration_seconds", "Latency.", {"route"}, {0.1, 1});
   Histogram h = latency.WithLabels({"/a\"b"});
   h.Observe(0.05);
   h.Observe(2);

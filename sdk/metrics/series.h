@@ -36,7 +36,7 @@ struct HistogramSeries {
   std::vector<std::string> label_values;
   uint32_t slot = kNoSlot;  // slot + i: bucket i (num_bounds = +Inf), then the sum
   uint32_t num_bounds = 0;
-  const double* bounds = nullptr;  // the family's; lives as long as it
+  const double* bounds = nullptr;             // the family's; lives as long as it
   std::unique_ptr<ExemplarSlot[]> exemplars;  // one per bucket
 };
 

@@ -1,9 +1,9 @@
 #include "wire/prometheus/number_format.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace quartet::prometheus {
 namespace {

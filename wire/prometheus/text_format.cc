@@ -179,7 +179,8 @@ size_t EstimateSize(const std::vector<Family>& families) {
   size_t n = 16;
   for (const Family& f : families) {
     n += 2 * f.name.size() + f.help.size() + 32;
-    for (const Point& p : f.points) n += (p.buckets.size() + 3) * (f.name.size() + 48 * (p.labels.size() + 1));
+    for (const Point& p : f.points)
+      n += (p.buckets.size() + 3) * (f.name.size() + 48 * (p.labels.size() + 1));
   }
   return n;
 }
@@ -201,8 +202,8 @@ std::string WriteOpenMetrics(const std::vector<Family>& families) {
 
 namespace {
 
-// Appends `in` with backslash, newline and (optionally) double quote escaped; runs without specials are
-// copied whole (the common case: no escaping at all).
+// Appends `in` with backslash, newline and (optionally) double quote escaped; runs without specials
+// are copied whole (the common case: no escaping at all).
 void AppendEscaped(std::string_view in, bool escape_quote, std::string* out) {
   while (!in.empty()) {
     size_t pos = 0;
@@ -213,9 +214,15 @@ void AppendEscaped(std::string_view in, bool escape_quote, std::string* out) {
     out->append(in.data(), pos);
     if (pos == in.size()) return;
     switch (in[pos]) {
-      case '\\': out->append("\\\\"); break;
-      case '"': out->append("\\\""); break;
-      default: out->append("\\n"); break;  // '\n'
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      default:
+        out->append("\\n");
+        break;  // '\n'
     }
     in.remove_prefix(pos + 1);
   }

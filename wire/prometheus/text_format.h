@@ -44,7 +44,7 @@ struct Exemplar {
 inline constexpr size_t kMaxExemplarCodePoints = 128;
 
 struct Bucket {
-  double upper_bound = 0;      // the `le` value; the last bucket must be +Inf
+  double upper_bound = 0;  // the `le` value; the last bucket must be +Inf
   uint64_t cumulative_count = 0;
   std::optional<Exemplar> exemplar;
 };

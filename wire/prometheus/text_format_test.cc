@@ -1,9 +1,9 @@
 #include "wire/prometheus/text_format.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace quartet::prometheus {
 namespace {
@@ -16,10 +16,10 @@ std::vector<Family> Sample() {
   Point p;
   p.labels = {{"method", "GET"}, {"route", "/a\\b\"c\nd"}};
   p.value = 3;
-  p.exemplar = Exemplar{{{"trace_id", "0af7651916cd43dd8448eb211c80319c"},
-                         {"span_id", "b7ad6b7169203331"}},
-                        1,
-                        1'700'000'000'250'000'000};
+  p.exemplar =
+      Exemplar{{{"trace_id", "0af7651916cd43dd8448eb211c80319c"}, {"span_id", "b7ad6b7169203331"}},
+               1,
+               1'700'000'000'250'000'000};
   counter.points.push_back(p);
   families.push_back(counter);
 
@@ -117,8 +117,8 @@ TEST(TextFormatTest, ExemplarOverLimitIsDropped) {
 
 TEST(TextFormatTest, CodePointsNotBytes) {
   EXPECT_EQ(CountCodePoints("abc"), 3u);
-  EXPECT_EQ(CountCodePoints("\xc3\xa9t\xc3\xa9"), 3u);      // été
-  EXPECT_EQ(CountCodePoints("\xf0\x9f\x98\x80"), 1u);       // one emoji
+  EXPECT_EQ(CountCodePoints("\xc3\xa9t\xc3\xa9"), 3u);  // été
+  EXPECT_EQ(CountCodePoints("\xf0\x9f\x98\x80"), 1u);   // one emoji
 }
 
 TEST(TextFormatTest, OpenMetricsOmitsNegativeHistogramSum) {
@@ -128,8 +128,9 @@ TEST(TextFormatTest, OpenMetricsOmitsNegativeHistogramSum) {
   p.sum = -2;
   p.count = 1;
   f.points.push_back(p);
-  EXPECT_EQ(WriteOpenMetrics({f}),
-            "# TYPE h histogram\nh_bucket{le=\"-1.0\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n# EOF\n");
+  EXPECT_EQ(
+      WriteOpenMetrics({f}),
+      "# TYPE h histogram\nh_bucket{le=\"-1.0\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_count 1\n# EOF\n");
   EXPECT_EQ(WriteText004({f}),
             "# TYPE h histogram\nh_bucket{le=\"-1\"} 1\nh_bucket{le=\"+Inf\"} 1\nh_sum -2\n"
             "h_count 1\n");
