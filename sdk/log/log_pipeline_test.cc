@@ -318,6 +318,33 @@ TEST(LogPipelineTest, BlockModeLosesNothing) {
   for (int i = 0; i < kRecords; ++i) EXPECT_EQ(*lines[i].Find("i")->int_value(), i);
 }
 
+TEST(LogPipelineTest, FlushAndShutdownReturnInTimeWhenTheOutputIsStuck) {
+  StalledPipe pipe;
+  LogPipelineOptions o;
+  o.output_fd = pipe.fds[1];
+  o.buffer_records = 64;
+  auto p = StartOrDie(o);
+  for (int i = 0; i < 1000; ++i) p->logger().Info("x", {{"pad", std::string(100, 'p')}});
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(p->Flush(50ms));
+  EXPECT_FALSE(p->Shutdown(50ms));
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 100ms);
+  EXPECT_LT(took, 2s);
+  // Once the reader catches up, a second Shutdown finishes the job.
+  std::atomic<bool> done{false};
+  std::thread closer([&] {
+    EXPECT_TRUE(p->Shutdown(10s));
+    done = true;
+  });
+  auto lines = ParseLines(pipe.Drain([&] { return done.load(); }));
+  closer.join();
+  uint64_t records = 0;
+  for (const auto& l : lines) records += Str(l, "message") == "x" ? 1 : 0;
+  EXPECT_GT(p->dropped(), 0u);
+  EXPECT_EQ(records + p->dropped(), 1000u);
+}
+
 TEST(LogPipelineTest, ShutdownWritesEverythingAndLaterRecordsAreDropped) {
   TempFile file;
   LogPipelineOptions o;
