@@ -98,3 +98,36 @@ TEST(OtlpSpanExporterTest, SenderFailureIsCounted) {
 
 }  // namespace
 }  // namespace quartet::trace_internal
+
+namespace quartet::trace_internal {
+namespace {
+
+TEST(OtlpSpanExporterTest, RootSpanHasNoParentAndLocalFlags) {
+  std::string body;
+  OtlpSpanExporter exporter({}, [&](std::string_view b, Deadline) {
+    body.assign(b);
+    return ExportResult::kSuccess;
+  });
+  SpanRecord root;
+  root.context.trace_id.bytes[15] = 1;
+  root.context.span_id.bytes[7] = 2;
+  root.context.trace_flags = 0xff;  // only the sampled bit may be exported
+  root.name = "root";
+  root.kind = SpanKind::kConsumer;
+  root.start_unix_nanos = 1;
+  root.end_unix_nanos = 2;
+  const SpanRecord* batch[] = {&root};
+  ASSERT_EQ(exporter.Export(batch, Deadline::max()), ExportResult::kSuccess);
+  auto decoded = otlp::DecodeTraces(body);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  const otlp::Span& s = decoded->resource_spans.at(0).scope_spans.at(0).spans.at(0);
+  EXPECT_FALSE(s.parent_span_id.valid());
+  EXPECT_EQ(s.flags, 0x101u);
+  EXPECT_EQ(s.kind, otlp::SpanKind::kConsumer);
+  EXPECT_EQ(s.status.code, otlp::SpanStatusCode::kUnset);
+  exporter.Shutdown(Deadline::max());
+  EXPECT_EQ(exporter.Export(batch, Deadline::max()), ExportResult::kFailure);
+}
+
+}  // namespace
+}  // namespace quartet::trace_internal
