@@ -1,22 +1,6 @@
 #include "sdk/context/current.h"
 
-#include "base/hex.h"
-
 namespace quartet {
-
-std::string TraceId::ToHex() const {
-  std::string out(32, '\0');
-  ToHex(out.data());
-  return out;
-}
-void TraceId::ToHex(char* out) const { HexEncode(bytes.data(), bytes.size(), out); }
-
-std::string SpanId::ToHex() const {
-  std::string out(16, '\0');
-  ToHex(out.data());
-  return out;
-}
-void SpanId::ToHex(char* out) const { HexEncode(bytes.data(), bytes.size(), out); }
 
 namespace context_internal {
 namespace {
