@@ -7,8 +7,11 @@
 // wrong length, histogram bucket/bound count mismatch) with a status whose
 // message names the field path, e.g.
 //   "resource_spans[0].scope_spans[1].spans[3].trace_id: must be 16 bytes, got 15".
-// Codes: kOutOfRange for truncated input, kInvalidArgument otherwise; a
-// server answers both with 400. Pure functions; thread-safe.
+// Codes: kOutOfRange for truncated input, kInvalidArgument otherwise (a
+// server answers both with 400), and kResourceExhausted when the decoded
+// structs would take more than 32x the input's size in memory (only
+// adversarial input does: see kBudgetPerInputByte; a server answers 413).
+// Pure functions; thread-safe.
 #pragma once
 
 #include <string_view>

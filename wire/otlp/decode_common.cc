@@ -70,7 +70,7 @@ Status GetId(const Field& f, std::string_view name, uint8_t* out, size_t n, bool
 
 Status AppendKeyValue(const Reader& r, const Field& f, std::string_view name,
                       std::vector<KeyValue>* list) {
-  list->emplace_back();
+  RETURN_IF_ERROR(Grow(r, list));
   return Sub(r, f, name, list->size() - 1,
              [&](Reader& c) { return DecodeKeyValue(c, &list->back()); });
 }
@@ -103,7 +103,7 @@ Status DecodeAnyValue(Reader& r, AnyValue* out) {
           Field g;
           while (arr.Next(&g)) {
             if (g.number != 1) continue;
-            out->array_value.emplace_back();
+            RETURN_IF_ERROR(Grow(arr, &out->array_value));
             RETURN_IF_ERROR(Sub(arr, g, "values", out->array_value.size() - 1, [&](Reader& c) {
               return DecodeAnyValue(c, &out->array_value.back());
             }));

@@ -60,7 +60,7 @@ Status DecodeScopeLogs(Reader& r, ScopeLogs* out) {
             Sub(r, f, "scope", kNoIndex, [&](Reader& c) { return DecodeScope(c, &out->scope); }));
         break;
       case 2:
-        out->log_records.emplace_back();
+        RETURN_IF_ERROR(Grow(r, &out->log_records));
         RETURN_IF_ERROR(Sub(r, f, "log_records", out->log_records.size() - 1, [&](Reader& c) {
           return DecodeLogRecord(c, &out->log_records.back());
         }));
@@ -84,7 +84,7 @@ Status DecodeResourceLogs(Reader& r, ResourceLogs* out) {
                             [&](Reader& c) { return DecodeResource(c, &out->resource); }));
         break;
       case 2:
-        out->scope_logs.emplace_back();
+        RETURN_IF_ERROR(Grow(r, &out->scope_logs));
         RETURN_IF_ERROR(Sub(r, f, "scope_logs", out->scope_logs.size() - 1, [&](Reader& c) {
           return DecodeScopeLogs(c, &out->scope_logs.back());
         }));
@@ -105,13 +105,16 @@ Status DecodeResourceLogs(Reader& r, ResourceLogs* out) {
 Result<ExportLogsServiceRequest> DecodeLogs(std::string_view protobuf) {
   using namespace internal;
   ExportLogsServiceRequest req;
+  int64_t budget = DecodeBudget(protobuf);
   Reader r(protobuf);
+  r.set_budget(&budget);
   Field f;
   while (r.Next(&f)) {
     if (f.number != 1) continue;
-    req.resource_logs.emplace_back();
-    Status st = Sub(r, f, "resource_logs", req.resource_logs.size() - 1,
-                    [&](Reader& c) { return DecodeResourceLogs(c, &req.resource_logs.back()); });
+    Status st = Grow(r, &req.resource_logs);
+    if (!st.ok()) return TopLevel(st);
+    st = Sub(r, f, "resource_logs", req.resource_logs.size() - 1,
+             [&](Reader& c) { return DecodeResourceLogs(c, &req.resource_logs.back()); });
     if (!st.ok()) return TopLevel(st);
   }
   if (!r.status().ok()) return TopLevel(ReaderStatus(r));

@@ -39,7 +39,7 @@ Status DecodeExemplar(Reader& r, Exemplar* out) {
 }
 
 Status AppendExemplar(const Reader& r, const Field& f, std::vector<Exemplar>* list) {
-  list->emplace_back();
+  RETURN_IF_ERROR(Grow(r, list));
   return Sub(r, f, "exemplars", list->size() - 1,
              [&](Reader& c) { return DecodeExemplar(c, &list->back()); });
 }
@@ -226,7 +226,7 @@ Status DecodeSummaryPoint(Reader& r, SummaryDataPoint* out) {
         RETURN_IF_ERROR(Get(f.Double(), "sum", &out->sum));
         break;
       case 6:
-        out->quantile_values.emplace_back();
+        RETURN_IF_ERROR(Grow(r, &out->quantile_values));
         RETURN_IF_ERROR(
             Sub(r, f, "quantile_values", out->quantile_values.size() - 1,
                 [&](Reader& c) { return DecodeQuantile(c, &out->quantile_values.back()); }));
@@ -253,7 +253,7 @@ Status DecodeData(Reader& r, Metric* m, std::vector<Point>* points, DecodePoint 
   while (r.Next(&f)) {
     switch (f.number) {
       case 1:
-        points->emplace_back();
+        RETURN_IF_ERROR(Grow(r, points));
         RETURN_IF_ERROR(Sub(r, f, "data_points", points->size() - 1,
                             [&](Reader& c) { return decode_point(c, &points->back()); }));
         break;
@@ -351,7 +351,7 @@ Status DecodeScopeMetrics(Reader& r, ScopeMetrics* out) {
             Sub(r, f, "scope", kNoIndex, [&](Reader& c) { return DecodeScope(c, &out->scope); }));
         break;
       case 2:
-        out->metrics.emplace_back();
+        RETURN_IF_ERROR(Grow(r, &out->metrics));
         RETURN_IF_ERROR(Sub(r, f, "metrics", out->metrics.size() - 1,
                             [&](Reader& c) { return DecodeMetric(c, &out->metrics.back()); }));
         break;
@@ -374,7 +374,7 @@ Status DecodeResourceMetrics(Reader& r, ResourceMetrics* out) {
                             [&](Reader& c) { return DecodeResource(c, &out->resource); }));
         break;
       case 2:
-        out->scope_metrics.emplace_back();
+        RETURN_IF_ERROR(Grow(r, &out->scope_metrics));
         RETURN_IF_ERROR(Sub(r, f, "scope_metrics", out->scope_metrics.size() - 1, [&](Reader& c) {
           return DecodeScopeMetrics(c, &out->scope_metrics.back());
         }));
@@ -395,14 +395,16 @@ Status DecodeResourceMetrics(Reader& r, ResourceMetrics* out) {
 Result<ExportMetricsServiceRequest> DecodeMetrics(std::string_view protobuf) {
   using namespace internal;
   ExportMetricsServiceRequest req;
+  int64_t budget = DecodeBudget(protobuf);
   Reader r(protobuf);
+  r.set_budget(&budget);
   Field f;
   while (r.Next(&f)) {
     if (f.number != 1) continue;
-    req.resource_metrics.emplace_back();
-    Status st = Sub(r, f, "resource_metrics", req.resource_metrics.size() - 1, [&](Reader& c) {
-      return DecodeResourceMetrics(c, &req.resource_metrics.back());
-    });
+    Status st = Grow(r, &req.resource_metrics);
+    if (!st.ok()) return TopLevel(st);
+    st = Sub(r, f, "resource_metrics", req.resource_metrics.size() - 1,
+             [&](Reader& c) { return DecodeResourceMetrics(c, &req.resource_metrics.back()); });
     if (!st.ok()) return TopLevel(st);
   }
   if (!r.status().ok()) return TopLevel(ReaderStatus(r));

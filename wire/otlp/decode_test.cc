@@ -365,5 +365,46 @@ TEST(DecodeMetricsTest, IntPointsExemplarsAndOneofSwitch) {
   EXPECT_EQ(ex.trace_id.bytes[15], 6);
 }
 
+TEST(DecodeMetricsTest, EmptyMessageFloodHitsTheMemoryBudget) {
+  // 200k empty Metric messages: 2 wire bytes each, ~230 bytes decoded each.
+  std::string metrics;
+  for (int i = 0; i < 200000; ++i) metrics += std::string("\x12\x00", 2);
+  Writer w;
+  auto rm = w.BeginMessage(1);
+  w.Message(2, metrics);
+  w.EndMessage(rm);
+  auto r = DecodeMetrics(w.data());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(),
+            "resource_metrics[0].scope_metrics[0]: decoded request needs more than 32 times its "
+            "wire size in memory");
+
+  // The same count of realistic points (name, time, value, attribute) fits.
+  Writer ok;
+  auto rm2 = ok.BeginMessage(1);
+  auto sm2 = ok.BeginMessage(2);
+  for (int i = 0; i < 20000; ++i) {
+    auto m = ok.BeginMessage(2);
+    ok.String(1, "http_requests_total");
+    auto g = ok.BeginMessage(5);
+    auto p = ok.BeginMessage(1);
+    ok.Fixed64(3, 1700000000000000000ull);
+    ok.Double(4, i);
+    auto kv = ok.BeginMessage(7);
+    ok.String(1, "route");
+    ok.Message(2, "\x0a\x02/a");
+    ok.EndMessage(kv);
+    ok.EndMessage(p);
+    ok.EndMessage(g);
+    ok.EndMessage(m);
+  }
+  ok.EndMessage(sm2);
+  ok.EndMessage(rm2);
+  auto fine = DecodeMetrics(ok.data());
+  ASSERT_TRUE(fine.ok()) << fine.status().ToString();
+  EXPECT_EQ(fine->resource_metrics[0].scope_metrics[0].metrics.size(), 20000u);
+}
+
 }  // namespace
 }  // namespace quartet::otlp

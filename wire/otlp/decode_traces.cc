@@ -116,7 +116,7 @@ Status DecodeSpan(Reader& r, Span* out) {
             Get(f.Uint32(), "dropped_attributes_count", &out->dropped_attributes_count));
         break;
       case 11:
-        out->events.emplace_back();
+        RETURN_IF_ERROR(Grow(r, &out->events));
         RETURN_IF_ERROR(Sub(r, f, "events", out->events.size() - 1,
                             [&](Reader& c) { return DecodeEvent(c, &out->events.back()); }));
         break;
@@ -124,7 +124,7 @@ Status DecodeSpan(Reader& r, Span* out) {
         RETURN_IF_ERROR(Get(f.Uint32(), "dropped_events_count", &out->dropped_events_count));
         break;
       case 13:
-        out->links.emplace_back();
+        RETURN_IF_ERROR(Grow(r, &out->links));
         RETURN_IF_ERROR(Sub(r, f, "links", out->links.size() - 1,
                             [&](Reader& c) { return DecodeLink(c, &out->links.back()); }));
         break;
@@ -157,7 +157,7 @@ Status DecodeScopeSpans(Reader& r, ScopeSpans* out) {
             Sub(r, f, "scope", kNoIndex, [&](Reader& c) { return DecodeScope(c, &out->scope); }));
         break;
       case 2:
-        out->spans.emplace_back();
+        RETURN_IF_ERROR(Grow(r, &out->spans));
         RETURN_IF_ERROR(Sub(r, f, "spans", out->spans.size() - 1,
                             [&](Reader& c) { return DecodeSpan(c, &out->spans.back()); }));
         break;
@@ -180,7 +180,7 @@ Status DecodeResourceSpans(Reader& r, ResourceSpans* out) {
                             [&](Reader& c) { return DecodeResource(c, &out->resource); }));
         break;
       case 2:
-        out->scope_spans.emplace_back();
+        RETURN_IF_ERROR(Grow(r, &out->scope_spans));
         RETURN_IF_ERROR(Sub(r, f, "scope_spans", out->scope_spans.size() - 1, [&](Reader& c) {
           return DecodeScopeSpans(c, &out->scope_spans.back());
         }));
@@ -201,13 +201,16 @@ Status DecodeResourceSpans(Reader& r, ResourceSpans* out) {
 Result<ExportTraceServiceRequest> DecodeTraces(std::string_view protobuf) {
   using namespace internal;
   ExportTraceServiceRequest req;
+  int64_t budget = DecodeBudget(protobuf);
   Reader r(protobuf);
+  r.set_budget(&budget);
   Field f;
   while (r.Next(&f)) {
     if (f.number != 1) continue;
-    req.resource_spans.emplace_back();
-    Status st = Sub(r, f, "resource_spans", req.resource_spans.size() - 1,
-                    [&](Reader& c) { return DecodeResourceSpans(c, &req.resource_spans.back()); });
+    Status st = Grow(r, &req.resource_spans);
+    if (!st.ok()) return TopLevel(st);
+    st = Sub(r, f, "resource_spans", req.resource_spans.size() - 1,
+             [&](Reader& c) { return DecodeResourceSpans(c, &req.resource_spans.back()); });
     if (!st.ok()) return TopLevel(st);
   }
   if (!r.status().ok()) return TopLevel(ReaderStatus(r));

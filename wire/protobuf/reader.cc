@@ -196,7 +196,9 @@ Result<Reader> Reader::Message(const Field& field) const {
   if (depth_ + 1 > kMaxDepth) {
     return Status::InvalidArgument("messages nested deeper than " + std::to_string(kMaxDepth));
   }
-  return Reader(field.bytes, depth_ + 1);
+  Reader child(field.bytes, depth_ + 1);
+  child.budget_ = budget_;
+  return child;
 }
 
 Status Field::ExpectType(WireType want) const {

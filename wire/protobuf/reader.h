@@ -72,8 +72,23 @@ class Reader {
   int depth() const { return depth_; }
 
   // A Reader over the nested message in `field` (which must be
-  // length-delimited), one level deeper; fails past kMaxDepth.
+  // length-delimited), one level deeper; fails past kMaxDepth. It shares
+  // this reader's budget.
   Result<Reader> Message(const Field& field) const;
+
+  // An optional allocation budget (bytes), shared with every Reader made by
+  // Message(). A decoder that materializes what it reads calls Charge()
+  // first, so that hostile input (e.g. thousands of 2-byte empty messages,
+  // each becoming a large struct) cannot make it allocate far more memory
+  // than the input's own size. Null (the default): unlimited. The budget
+  // must outlive the readers.
+  void set_budget(int64_t* budget) { budget_ = budget; }
+  // Takes `bytes` from the budget; false once it is exhausted.
+  bool Charge(size_t bytes) const {
+    if (budget_ == nullptr) return true;
+    *budget_ -= static_cast<int64_t>(bytes);
+    return *budget_ >= 0;
+  }
 
  private:
   bool Fail(Status status);
@@ -86,6 +101,7 @@ class Reader {
   size_t pos_ = 0;
   size_t field_start_ = 0;  // where the field being read began, for errors
   int depth_;
+  int64_t* budget_ = nullptr;
   Status status_;
 };
 
