@@ -43,15 +43,17 @@ std::vector<std::shared_ptr<LogPipeline>>& KeepAlive() {
 }  // namespace
 
 std::optional<LogLevel> ParseLogLevel(std::string_view text) noexcept {
-  std::string lower;
-  for (char c : text.substr(0, 16)) {
-    lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
-  if (text.size() > 16) return std::nullopt;
-  if (lower == "debug") return LogLevel::kDebug;
-  if (lower == "info") return LogLevel::kInfo;
-  if (lower == "warn" || lower == "warning") return LogLevel::kWarn;
-  if (lower == "error") return LogLevel::kError;
+  auto is = [text](std::string_view word) {
+    if (text.size() != word.size()) return false;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
+    }
+    return true;
+  };
+  if (is("debug")) return LogLevel::kDebug;
+  if (is("info")) return LogLevel::kInfo;
+  if (is("warn") || is("warning")) return LogLevel::kWarn;
+  if (is("error")) return LogLevel::kError;
   return std::nullopt;
 }
 
