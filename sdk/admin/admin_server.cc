@@ -182,7 +182,12 @@ void AdminServer::Run() {
     if (!accepting) next = std::min(next, accept_paused_until);
     auto wait = std::chrono::duration_cast<milliseconds>(next - now).count() + 1;
     int n = poll(fds.data(), fds.size(), static_cast<int>(std::clamp<int64_t>(wait, 1, 1000)));
-    if (n < 0 && errno != EINTR) break;
+    if (n < 0 && errno != EINTR) {
+      // ENOMEM and friends are transient; leaving the loop would silently
+      // turn the endpoint off.
+      std::this_thread::sleep_for(milliseconds(10));
+      continue;
+    }
     if (stopping_.load()) break;
     if (n > 0 && (fds[0].revents & POLLIN)) {
       uint64_t drained;

@@ -6,7 +6,8 @@
 // retry layer (sender.h) what to do: kUnavailable (could not connect / send /
 // receive: retryable), kDeadlineExceeded (timeout: retryable), kInvalidArgument
 // (bad URL, unsupported scheme: permanent), kFailedPrecondition (TLS
-// verification failed: permanent), kInternal.
+// verification failed: permanent), kInternal. As any libcurl program, it
+// honours the http_proxy / https_proxy / no_proxy environment variables.
 //
 // Thread-safety: one HttpClient per thread (an exporter's background thread);
 // an instance must not be used concurrently. Distinct instances are
