@@ -156,6 +156,23 @@ TEST(ReaderTest, MessageDepthIsBounded) {
   EXPECT_NE(st.message().find("nested deeper than 64"), std::string_view::npos) << st.ToString();
 }
 
+TEST(ReaderTest, BudgetIsSharedWithChildReaders) {
+  Writer w;
+  w.Message(1, "\x08\x01");
+  Reader r(w.data());
+  EXPECT_TRUE(r.Charge(1'000'000));  // no budget: unlimited
+  int64_t budget = 100;
+  r.set_budget(&budget);
+  Field f;
+  ASSERT_TRUE(r.Next(&f));
+  auto child = r.Message(f);
+  ASSERT_TRUE(child.ok());
+  EXPECT_TRUE(child->Charge(60));
+  EXPECT_TRUE(r.Charge(40));
+  EXPECT_EQ(budget, 0);
+  EXPECT_FALSE(child->Charge(1));
+}
+
 TEST(ReaderTest, WrongWireTypeIsRejectedByTypedAccessors) {
   Field f;
   f.number = 7;
