@@ -21,6 +21,9 @@ endfunction()
 # registered with CTest. Labels pick subsets: "sdk" runs under ASan+UBSan in CI,
 # "concurrency" under TSan, "integration" needs the real peers from ./setup.
 function(quartet_test name)
+  if(NOT QUARTET_BUILD_TESTS)
+    return()
+  endif()
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
