@@ -53,6 +53,8 @@ Value Value::Array(std::vector<Value> items) {
   return v;
 }
 
+Value Value::Object() { return Object(std::vector<Member>{}); }
+
 Value Value::Object(std::vector<Member> members) {
   Value v;
   v.type_ = Type::kObject;

@@ -25,7 +25,14 @@ class Value {
  public:
   enum class Type : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
 
-  Value() = default;  // null
+  // Special members are defined below Member: a vector of an incomplete
+  // type may be declared here but not destroyed or copied (clang insists).
+  Value();  // null
+  ~Value();
+  Value(const Value&);
+  Value(Value&&) noexcept;
+  Value& operator=(const Value&);
+  Value& operator=(Value&&) noexcept;
   static Value Null() { return Value(); }
   static Value Bool(bool b);
   static Value Int(int64_t v);
@@ -34,7 +41,8 @@ class Value {
   static Value Number(std::string text, double d, std::optional<int64_t> i);
   static Value String(std::string s);
   static Value Array(std::vector<Value> items = {});
-  static Value Object(std::vector<Member> members = {});
+  static Value Object();  // empty; an overload because Member is incomplete here
+  static Value Object(std::vector<Member> members);
 
   Type type() const { return type_; }
   bool is_null() const { return type_ == Type::kNull; }
@@ -79,6 +87,13 @@ struct Member {
   Value value;
   friend bool operator==(const Member&, const Member&) = default;
 };
+
+inline Value::Value() = default;
+inline Value::~Value() = default;
+inline Value::Value(const Value&) = default;
+inline Value::Value(Value&&) noexcept = default;
+inline Value& Value::operator=(const Value&) = default;
+inline Value& Value::operator=(Value&&) noexcept = default;
 
 // Appends compact JSON for v (no whitespace). Numbers from the parser are
 // written as their source text; strings via AppendString (json_writer.h).
