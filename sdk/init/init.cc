@@ -10,6 +10,7 @@
 #include "sdk/export/sender.h"
 #include "sdk/init/resolve.h"
 #include "sdk/log/log_pipeline.h"
+#include "sdk/log/otlp_log_exporter.h"
 #include "sdk/trace/otlp_span_exporter.h"
 #include "sdk/trace/tracer_provider.h"
 
@@ -18,7 +19,9 @@ namespace quartet {
 struct Telemetry::State {
   init_internal::Settings settings;
   std::shared_ptr<LogPipeline> logs;
+  std::shared_ptr<OtlpLogExporter> log_exporter;  // when OTEL_LOGS_EXPORTER=otlp
   std::unique_ptr<trace_internal::TracerProvider> traces;
+  std::shared_ptr<exporter::Sender> trace_sender;  // cancelled at shutdown
   std::unique_ptr<admin::AdminServer> admin;
   std::vector<uint64_t> metric_callbacks;
   std::chrono::milliseconds shutdown_timeout{5000};
@@ -36,8 +39,9 @@ std::chrono::milliseconds Remaining(Deadline deadline) {
 }
 
 // Maps the OTLP transport (sdk/export) onto the span exporter's sender slot.
-trace_internal::OtlpSender HttpSender(const exporter::OtlpEndpointConfig& endpoint) {
-  auto sender = std::make_shared<exporter::Sender>(
+trace_internal::OtlpSender HttpSender(const exporter::OtlpEndpointConfig& endpoint,
+                                      std::shared_ptr<exporter::Sender>& sender) {
+  sender = std::make_shared<exporter::Sender>(
       exporter::RetryPolicy{}, exporter::HttpClient::Options{.ca_file = endpoint.ca_file},
       [](std::string_view problem) {
         Log().Warn("quartet: trace export problem", {{"problem", problem}});
@@ -78,6 +82,17 @@ void StartLogs(Telemetry::State& st) {
   options.output = s.log_output;
   options.buffer_records = s.log_buffer_records;
   options.block_when_full = s.log_block_when_full;
+  if (s.export_logs) {
+    std::vector<otlp::KeyValue> resource;
+    for (const trace_internal::KeyValue& kv : ResourceKeyValues(s)) {
+      resource.push_back({kv.key, std::holds_alternative<int64_t>(kv.value)
+                                      ? otlp::AnyValue::Int(std::get<int64_t>(kv.value))
+                                      : otlp::AnyValue::String(std::get<std::string>(kv.value))});
+    }
+    st.log_exporter = std::make_shared<OtlpLogExporter>(OtlpLogExporterOptions{
+        .endpoint = s.logs_endpoint, .resource = std::move(resource), .schedule_delay = s.schedule_delay});
+    options.sink = st.log_exporter;
+  }
   Result<std::shared_ptr<LogPipeline>> logs = LogPipeline::Start(options);
   if (!logs.ok()) {
     std::fprintf(stderr, "quartet: log output %s: %s; writing to stdout\n", s.log_output.c_str(),
@@ -112,6 +127,15 @@ void RegisterSelfMetrics(Telemetry::State& st) {
         "quartet_sdk_log_records_dropped_total", "Log records dropped because the log buffer was full.",
         [logs] { return static_cast<double>(logs->dropped()); }));
   }
+  if (st.log_exporter) {
+    std::shared_ptr<OtlpLogExporter> exporter = st.log_exporter;
+    st.metric_callbacks.push_back(m.CallbackCounter(
+        "quartet_sdk_log_records_exported_total", "Log records delivered over OTLP.",
+        [exporter] { return static_cast<double>(exporter->exported_records()); }));
+    st.metric_callbacks.push_back(m.CallbackCounter(
+        "quartet_sdk_log_records_export_dropped_total", "Log records not delivered over OTLP (queue full or failed).",
+        [exporter] { return static_cast<double>(exporter->dropped_records()); }));
+  }
 }
 
 }  // namespace
@@ -139,7 +163,7 @@ Telemetry Init(const Config& config) noexcept {
                  {{"endpoint", s.traces_endpoint.url}});
     }
     traces.exporter = std::make_unique<trace_internal::OtlpSpanExporter>(traces.resource,
-                                                                         HttpSender(s.traces_endpoint));
+                                                                         HttpSender(s.traces_endpoint, st->trace_sender));
   }
   st->traces = std::make_unique<trace_internal::TracerProvider>(std::move(traces));
   st->traces->InstallGlobal();
@@ -196,10 +220,13 @@ bool Telemetry::Shutdown(std::chrono::milliseconds deadline) noexcept {
   if (state_->admin) state_->admin->Stop();
   for (uint64_t id : state_->metric_callbacks) Metrics().RemoveCallback(id);
   if (state_->traces) ok &= state_->traces->Shutdown(Remaining(by));
+  // An export still retrying past the deadline (its thread was let go) stops now.
+  if (state_->trace_sender) state_->trace_sender->Cancel();
   if (state_->logs) {
     ResetGlobalLogPipeline();
     ok &= state_->logs->Shutdown(Remaining(by));
   }
+  if (state_->log_exporter) ok &= state_->log_exporter->Shutdown(Remaining(by));
   return ok;
 }
 

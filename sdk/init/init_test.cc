@@ -53,6 +53,7 @@ TEST(InitTest, OneServiceNameAndTraceContextOnEverySignal) {
   config.schedule_delay = 20ms;
   config.log_output = dir + "/log.jsonl";
   config.admin_listen = "127.0.0.1:0";
+  config.logs_exporter = "otlp";
   Telemetry telemetry = Init(config);
   ASSERT_FALSE(telemetry.admin_address().empty());
   EXPECT_EQ(telemetry.service_name(), "checkout");
@@ -92,6 +93,17 @@ TEST(InitTest, OneServiceNameAndTraceContextOnEverySignal) {
   ASSERT_EQ(decoded->resource_spans.size(), 1u);
   EXPECT_EQ(ResourceAttr(decoded->resource_spans[0].resource, "service.name"), "checkout");
   EXPECT_EQ(ResourceAttr(decoded->resource_spans[0].resource, "service.version"), "1.2.3");
+
+  // The same line over OTLP, with the same trace context and service.
+  auto log_requests = receiver.Requests("/v1/logs");
+  ASSERT_FALSE(log_requests.empty());
+  auto logs = otlp::DecodeLogs(log_requests[0].body);
+  ASSERT_TRUE(logs.ok()) << logs.status().ToString();
+  EXPECT_EQ(ResourceAttr(logs->resource_logs[0].resource, "service.name"), "checkout");
+  const otlp::LogRecord& record = logs->resource_logs[0].scope_logs[0].log_records[0];
+  EXPECT_EQ(record.body.string_value, "db query");
+  EXPECT_EQ(record.trace_id.ToHex(), trace_id);
+  EXPECT_EQ(record.span_id.ToHex(), span_id);
 }
 
 TEST(InitTest, CollectorDownDropsAndCountsAndShutsDownInTime) {
