@@ -5,7 +5,7 @@
 //   quartet::Logger db = quartet::Log().With({{"component", "db"}});  // bound once
 //   if (db.Enabled(quartet::LogLevel::kDebug)) db.Debug("plan", {{"text", Explain()}});
 //
-// Line format (sdk/log/log_format.md), keys in this order:
+// Line format (docs/formats/log_lines.md), keys in this order:
 //   {"time":"2026-11-25T23:41:07.123456789Z","level":"INFO","message":"db query",
 //    "service":"checkout",<bound attributes>,<call attributes>,
 //    "trace_id":"<32 hex>","span_id":"<16 hex>","sampled":true,"request_id":"r-1"}

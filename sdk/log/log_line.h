@@ -1,5 +1,5 @@
 // Rendering one log record as its JSON line (format in include/quartet/log.h
-// and sdk/log/log_format.md). Used by the pipeline's writer thread and by
+// and docs/formats/log_lines.md). Used by the pipeline's writer thread and by
 // the synchronous pre-Init logger. Pure functions over caller-owned buffers;
 // thread-safe.
 #pragma once
