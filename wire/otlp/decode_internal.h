@@ -88,6 +88,61 @@ Status Grow(const Reader& r, std::vector<T>* v) {
   return Status::Ok();
 }
 
+// The envelope the three signals share (opentelemetry-proto):
+//   Export*ServiceRequest { repeated Resource* resource_* = 1; }
+//   Resource* { Resource resource = 1; repeated Scope* scope_* = 2; string schema_url = 3; }
+//   Scope*    { InstrumentationScope scope = 1; repeated Item items = 2; string schema_url = 3; }
+// DecodeGroup reads a Resource* or a Scope*: field 1 into `head`, the repeated
+// field 2 into `items`, field 3 into schema_url.
+template <typename Group, typename Head, typename Item>
+Status DecodeGroup(Reader& r, Group* out, Head Group::*head, std::string_view head_name,
+                   Status (*decode_head)(Reader&, Head*), std::vector<Item> Group::*items,
+                   std::string_view items_name, Status (*decode_item)(Reader&, Item*)) {
+  Field f;
+  while (r.Next(&f)) {
+    switch (f.number) {
+      case 1:
+        RETURN_IF_ERROR(
+            Sub(r, f, head_name, kNoIndex, [&](Reader& c) { return decode_head(c, &(out->*head)); }));
+        break;
+      case 2: {
+        std::vector<Item>& list = out->*items;
+        RETURN_IF_ERROR(Grow(r, &list));
+        RETURN_IF_ERROR(Sub(r, f, items_name, list.size() - 1,
+                            [&](Reader& c) { return decode_item(c, &list.back()); }));
+        break;
+      }
+      case 3:
+        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
+        break;
+      default:
+        break;
+    }
+  }
+  return Status::Ok();
+}
+
+// Decodes a whole Export*ServiceRequest within the memory budget.
+template <typename Request, typename Group>
+Result<Request> DecodeRequest(std::string_view protobuf, std::vector<Group> Request::*groups,
+                              std::string_view name, Status (*decode_group)(Reader&, Group*)) {
+  Request req;
+  std::vector<Group>& list = req.*groups;
+  int64_t budget = DecodeBudget(protobuf);
+  Reader r(protobuf);
+  r.set_budget(&budget);
+  Field f;
+  while (r.Next(&f)) {
+    if (f.number != 1) continue;
+    Status st = Grow(r, &list);
+    if (!st.ok()) return TopLevel(st);
+    st = Sub(r, f, name, list.size() - 1, [&](Reader& c) { return decode_group(c, &list.back()); });
+    if (!st.ok()) return TopLevel(st);
+  }
+  if (!r.status().ok()) return TopLevel(ReaderStatus(r));
+  return req;
+}
+
 // Common messages. Each loops over its reader; the caller (Sub) checks the
 // reader status afterwards.
 Status DecodeAnyValue(Reader& r, AnyValue* out);

@@ -52,73 +52,19 @@ Status DecodeLogRecord(Reader& r, LogRecord* out) {
 }
 
 Status DecodeScopeLogs(Reader& r, ScopeLogs* out) {
-  Field f;
-  while (r.Next(&f)) {
-    switch (f.number) {
-      case 1:
-        RETURN_IF_ERROR(
-            Sub(r, f, "scope", kNoIndex, [&](Reader& c) { return DecodeScope(c, &out->scope); }));
-        break;
-      case 2:
-        RETURN_IF_ERROR(Grow(r, &out->log_records));
-        RETURN_IF_ERROR(Sub(r, f, "log_records", out->log_records.size() - 1, [&](Reader& c) {
-          return DecodeLogRecord(c, &out->log_records.back());
-        }));
-        break;
-      case 3:
-        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
-        break;
-      default:
-        break;
-    }
-  }
-  return Status::Ok();
+  return DecodeGroup(r, out, &ScopeLogs::scope, "scope", DecodeScope, &ScopeLogs::log_records, "log_records", DecodeLogRecord);
 }
 
 Status DecodeResourceLogs(Reader& r, ResourceLogs* out) {
-  Field f;
-  while (r.Next(&f)) {
-    switch (f.number) {
-      case 1:
-        RETURN_IF_ERROR(Sub(r, f, "resource", kNoIndex,
-                            [&](Reader& c) { return DecodeResource(c, &out->resource); }));
-        break;
-      case 2:
-        RETURN_IF_ERROR(Grow(r, &out->scope_logs));
-        RETURN_IF_ERROR(Sub(r, f, "scope_logs", out->scope_logs.size() - 1, [&](Reader& c) {
-          return DecodeScopeLogs(c, &out->scope_logs.back());
-        }));
-        break;
-      case 3:
-        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
-        break;
-      default:
-        break;
-    }
-  }
-  return Status::Ok();
+  return DecodeGroup(r, out, &ResourceLogs::resource, "resource", DecodeResource, &ResourceLogs::scope_logs,
+                     "scope_logs", DecodeScopeLogs);
 }
 
 }  // namespace
 }  // namespace internal
 
 Result<ExportLogsServiceRequest> DecodeLogs(std::string_view protobuf) {
-  using namespace internal;
-  ExportLogsServiceRequest req;
-  int64_t budget = DecodeBudget(protobuf);
-  Reader r(protobuf);
-  r.set_budget(&budget);
-  Field f;
-  while (r.Next(&f)) {
-    if (f.number != 1) continue;
-    Status st = Grow(r, &req.resource_logs);
-    if (!st.ok()) return TopLevel(st);
-    st = Sub(r, f, "resource_logs", req.resource_logs.size() - 1,
-             [&](Reader& c) { return DecodeResourceLogs(c, &req.resource_logs.back()); });
-    if (!st.ok()) return TopLevel(st);
-  }
-  if (!r.status().ok()) return TopLevel(ReaderStatus(r));
-  return req;
+  return internal::DecodeRequest(protobuf, &ExportLogsServiceRequest::resource_logs, "resource_logs", internal::DecodeResourceLogs);
 }
 
 }  // namespace quartet::otlp

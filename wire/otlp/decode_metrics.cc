@@ -343,72 +343,19 @@ Status DecodeMetric(Reader& r, Metric* out) {
 }
 
 Status DecodeScopeMetrics(Reader& r, ScopeMetrics* out) {
-  Field f;
-  while (r.Next(&f)) {
-    switch (f.number) {
-      case 1:
-        RETURN_IF_ERROR(
-            Sub(r, f, "scope", kNoIndex, [&](Reader& c) { return DecodeScope(c, &out->scope); }));
-        break;
-      case 2:
-        RETURN_IF_ERROR(Grow(r, &out->metrics));
-        RETURN_IF_ERROR(Sub(r, f, "metrics", out->metrics.size() - 1,
-                            [&](Reader& c) { return DecodeMetric(c, &out->metrics.back()); }));
-        break;
-      case 3:
-        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
-        break;
-      default:
-        break;
-    }
-  }
-  return Status::Ok();
+  return DecodeGroup(r, out, &ScopeMetrics::scope, "scope", DecodeScope, &ScopeMetrics::metrics, "metrics", DecodeMetric);
 }
 
 Status DecodeResourceMetrics(Reader& r, ResourceMetrics* out) {
-  Field f;
-  while (r.Next(&f)) {
-    switch (f.number) {
-      case 1:
-        RETURN_IF_ERROR(Sub(r, f, "resource", kNoIndex,
-                            [&](Reader& c) { return DecodeResource(c, &out->resource); }));
-        break;
-      case 2:
-        RETURN_IF_ERROR(Grow(r, &out->scope_metrics));
-        RETURN_IF_ERROR(Sub(r, f, "scope_metrics", out->scope_metrics.size() - 1, [&](Reader& c) {
-          return DecodeScopeMetrics(c, &out->scope_metrics.back());
-        }));
-        break;
-      case 3:
-        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
-        break;
-      default:
-        break;
-    }
-  }
-  return Status::Ok();
+  return DecodeGroup(r, out, &ResourceMetrics::resource, "resource", DecodeResource, &ResourceMetrics::scope_metrics,
+                     "scope_metrics", DecodeScopeMetrics);
 }
 
 }  // namespace
 }  // namespace internal
 
 Result<ExportMetricsServiceRequest> DecodeMetrics(std::string_view protobuf) {
-  using namespace internal;
-  ExportMetricsServiceRequest req;
-  int64_t budget = DecodeBudget(protobuf);
-  Reader r(protobuf);
-  r.set_budget(&budget);
-  Field f;
-  while (r.Next(&f)) {
-    if (f.number != 1) continue;
-    Status st = Grow(r, &req.resource_metrics);
-    if (!st.ok()) return TopLevel(st);
-    st = Sub(r, f, "resource_metrics", req.resource_metrics.size() - 1,
-             [&](Reader& c) { return DecodeResourceMetrics(c, &req.resource_metrics.back()); });
-    if (!st.ok()) return TopLevel(st);
-  }
-  if (!r.status().ok()) return TopLevel(ReaderStatus(r));
-  return req;
+  return internal::DecodeRequest(protobuf, &ExportMetricsServiceRequest::resource_metrics, "resource_metrics", internal::DecodeResourceMetrics);
 }
 
 }  // namespace quartet::otlp

@@ -149,72 +149,19 @@ Status DecodeSpan(Reader& r, Span* out) {
 }
 
 Status DecodeScopeSpans(Reader& r, ScopeSpans* out) {
-  Field f;
-  while (r.Next(&f)) {
-    switch (f.number) {
-      case 1:
-        RETURN_IF_ERROR(
-            Sub(r, f, "scope", kNoIndex, [&](Reader& c) { return DecodeScope(c, &out->scope); }));
-        break;
-      case 2:
-        RETURN_IF_ERROR(Grow(r, &out->spans));
-        RETURN_IF_ERROR(Sub(r, f, "spans", out->spans.size() - 1,
-                            [&](Reader& c) { return DecodeSpan(c, &out->spans.back()); }));
-        break;
-      case 3:
-        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
-        break;
-      default:
-        break;
-    }
-  }
-  return Status::Ok();
+  return DecodeGroup(r, out, &ScopeSpans::scope, "scope", DecodeScope, &ScopeSpans::spans, "spans", DecodeSpan);
 }
 
 Status DecodeResourceSpans(Reader& r, ResourceSpans* out) {
-  Field f;
-  while (r.Next(&f)) {
-    switch (f.number) {
-      case 1:
-        RETURN_IF_ERROR(Sub(r, f, "resource", kNoIndex,
-                            [&](Reader& c) { return DecodeResource(c, &out->resource); }));
-        break;
-      case 2:
-        RETURN_IF_ERROR(Grow(r, &out->scope_spans));
-        RETURN_IF_ERROR(Sub(r, f, "scope_spans", out->scope_spans.size() - 1, [&](Reader& c) {
-          return DecodeScopeSpans(c, &out->scope_spans.back());
-        }));
-        break;
-      case 3:
-        RETURN_IF_ERROR(GetString(f, "schema_url", &out->schema_url));
-        break;
-      default:
-        break;
-    }
-  }
-  return Status::Ok();
+  return DecodeGroup(r, out, &ResourceSpans::resource, "resource", DecodeResource, &ResourceSpans::scope_spans,
+                     "scope_spans", DecodeScopeSpans);
 }
 
 }  // namespace
 }  // namespace internal
 
 Result<ExportTraceServiceRequest> DecodeTraces(std::string_view protobuf) {
-  using namespace internal;
-  ExportTraceServiceRequest req;
-  int64_t budget = DecodeBudget(protobuf);
-  Reader r(protobuf);
-  r.set_budget(&budget);
-  Field f;
-  while (r.Next(&f)) {
-    if (f.number != 1) continue;
-    Status st = Grow(r, &req.resource_spans);
-    if (!st.ok()) return TopLevel(st);
-    st = Sub(r, f, "resource_spans", req.resource_spans.size() - 1,
-             [&](Reader& c) { return DecodeResourceSpans(c, &req.resource_spans.back()); });
-    if (!st.ok()) return TopLevel(st);
-  }
-  if (!r.status().ok()) return TopLevel(ReaderStatus(r));
-  return req;
+  return internal::DecodeRequest(protobuf, &ExportTraceServiceRequest::resource_spans, "resource_spans", internal::DecodeResourceSpans);
 }
 
 }  // namespace quartet::otlp
