@@ -102,8 +102,8 @@ Status DecodeGroup(Reader& r, Group* out, Head Group::*head, std::string_view he
   while (r.Next(&f)) {
     switch (f.number) {
       case 1:
-        RETURN_IF_ERROR(
-            Sub(r, f, head_name, kNoIndex, [&](Reader& c) { return decode_head(c, &(out->*head)); }));
+        RETURN_IF_ERROR(Sub(r, f, head_name, kNoIndex,
+                            [&](Reader& c) { return decode_head(c, &(out->*head)); }));
         break;
       case 2: {
         std::vector<Item>& list = out->*items;

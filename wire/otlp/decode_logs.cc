@@ -52,19 +52,21 @@ Status DecodeLogRecord(Reader& r, LogRecord* out) {
 }
 
 Status DecodeScopeLogs(Reader& r, ScopeLogs* out) {
-  return DecodeGroup(r, out, &ScopeLogs::scope, "scope", DecodeScope, &ScopeLogs::log_records, "log_records", DecodeLogRecord);
+  return DecodeGroup(r, out, &ScopeLogs::scope, "scope", DecodeScope, &ScopeLogs::log_records,
+                     "log_records", DecodeLogRecord);
 }
 
 Status DecodeResourceLogs(Reader& r, ResourceLogs* out) {
-  return DecodeGroup(r, out, &ResourceLogs::resource, "resource", DecodeResource, &ResourceLogs::scope_logs,
-                     "scope_logs", DecodeScopeLogs);
+  return DecodeGroup(r, out, &ResourceLogs::resource, "resource", DecodeResource,
+                     &ResourceLogs::scope_logs, "scope_logs", DecodeScopeLogs);
 }
 
 }  // namespace
 }  // namespace internal
 
 Result<ExportLogsServiceRequest> DecodeLogs(std::string_view protobuf) {
-  return internal::DecodeRequest(protobuf, &ExportLogsServiceRequest::resource_logs, "resource_logs", internal::DecodeResourceLogs);
+  return internal::DecodeRequest(protobuf, &ExportLogsServiceRequest::resource_logs,
+                                 "resource_logs", internal::DecodeResourceLogs);
 }
 
 }  // namespace quartet::otlp

@@ -343,19 +343,21 @@ Status DecodeMetric(Reader& r, Metric* out) {
 }
 
 Status DecodeScopeMetrics(Reader& r, ScopeMetrics* out) {
-  return DecodeGroup(r, out, &ScopeMetrics::scope, "scope", DecodeScope, &ScopeMetrics::metrics, "metrics", DecodeMetric);
+  return DecodeGroup(r, out, &ScopeMetrics::scope, "scope", DecodeScope, &ScopeMetrics::metrics,
+                     "metrics", DecodeMetric);
 }
 
 Status DecodeResourceMetrics(Reader& r, ResourceMetrics* out) {
-  return DecodeGroup(r, out, &ResourceMetrics::resource, "resource", DecodeResource, &ResourceMetrics::scope_metrics,
-                     "scope_metrics", DecodeScopeMetrics);
+  return DecodeGroup(r, out, &ResourceMetrics::resource, "resource", DecodeResource,
+                     &ResourceMetrics::scope_metrics, "scope_metrics", DecodeScopeMetrics);
 }
 
 }  // namespace
 }  // namespace internal
 
 Result<ExportMetricsServiceRequest> DecodeMetrics(std::string_view protobuf) {
-  return internal::DecodeRequest(protobuf, &ExportMetricsServiceRequest::resource_metrics, "resource_metrics", internal::DecodeResourceMetrics);
+  return internal::DecodeRequest(protobuf, &ExportMetricsServiceRequest::resource_metrics,
+                                 "resource_metrics", internal::DecodeResourceMetrics);
 }
 
 }  // namespace quartet::otlp

@@ -149,19 +149,21 @@ Status DecodeSpan(Reader& r, Span* out) {
 }
 
 Status DecodeScopeSpans(Reader& r, ScopeSpans* out) {
-  return DecodeGroup(r, out, &ScopeSpans::scope, "scope", DecodeScope, &ScopeSpans::spans, "spans", DecodeSpan);
+  return DecodeGroup(r, out, &ScopeSpans::scope, "scope", DecodeScope, &ScopeSpans::spans, "spans",
+                     DecodeSpan);
 }
 
 Status DecodeResourceSpans(Reader& r, ResourceSpans* out) {
-  return DecodeGroup(r, out, &ResourceSpans::resource, "resource", DecodeResource, &ResourceSpans::scope_spans,
-                     "scope_spans", DecodeScopeSpans);
+  return DecodeGroup(r, out, &ResourceSpans::resource, "resource", DecodeResource,
+                     &ResourceSpans::scope_spans, "scope_spans", DecodeScopeSpans);
 }
 
 }  // namespace
 }  // namespace internal
 
 Result<ExportTraceServiceRequest> DecodeTraces(std::string_view protobuf) {
-  return internal::DecodeRequest(protobuf, &ExportTraceServiceRequest::resource_spans, "resource_spans", internal::DecodeResourceSpans);
+  return internal::DecodeRequest(protobuf, &ExportTraceServiceRequest::resource_spans,
+                                 "resource_spans", internal::DecodeResourceSpans);
 }
 
 }  // namespace quartet::otlp
