@@ -4,31 +4,10 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/strings.h"
+
 namespace quartet::admin {
 namespace {
-
-bool IsTokenChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool IsToken(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), IsTokenChar);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string_view TrimOws(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Printable for an error message: untrusted bytes must not reach logs raw.
 std::string Printable(std::string_view s) {
@@ -43,8 +22,8 @@ std::string Printable(std::string_view s) {
 bool ListHas(std::string_view list, std::string_view token) {
   while (!list.empty()) {
     size_t comma = list.find(',');
-    std::string_view item = TrimOws(list.substr(0, comma));
-    if (Lower(item) == token) return true;
+    std::string_view item = TrimSpace(list.substr(0, comma));
+    if (AsciiLower(item) == token) return true;
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
@@ -63,7 +42,7 @@ Status ParseRequestLine(std::string_view line, const HeadLimits& limits, Request
   std::string_view method = line.substr(0, sp1);
   std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   std::string_view version = line.substr(sp2 + 1);
-  if (!IsToken(method))
+  if (!IsHttpToken(method))
     return Status::InvalidArgument("invalid method: '" + Printable(method) + "'");
   if (target.empty()) return Status::InvalidArgument("empty request-target");
   if (target.size() > limits.max_target_bytes) {
@@ -156,17 +135,17 @@ Result<RequestHead> ParseRequestHead(std::string_view head, const HeadLimits& li
     std::string_view name = line.substr(0, colon);
     // No whitespace between name and colon (RFC 9112 5.1): a classic
     // request-smuggling vector, so it is rejected, not trimmed.
-    if (!IsToken(name)) {
+    if (!IsHttpToken(name)) {
       return Status::InvalidArgument("invalid header name: '" + Printable(name) + "'");
     }
-    std::string_view value = TrimOws(line.substr(colon + 1));
+    std::string_view value = TrimSpace(line.substr(colon + 1));
     for (char c : value) {
       unsigned char u = static_cast<unsigned char>(c);
       if ((u < 0x20 && c != '\t') || u == 0x7f) {
         return Status::InvalidArgument("control character in value of header " + Printable(name));
       }
     }
-    std::string lower = Lower(name);
+    std::string lower = AsciiLower(name);
     if (lower == "host") {
       ++hosts;
     } else if (lower == "content-length") {
@@ -218,17 +197,17 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   bool star = false, gzip = false, gzip_listed = false;
   while (!accept_encoding.empty()) {
     size_t comma = accept_encoding.find(',');
-    std::string_view item = TrimOws(accept_encoding.substr(0, comma));
+    std::string_view item = TrimSpace(accept_encoding.substr(0, comma));
     accept_encoding =
         comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
     size_t semi = item.find(';');
-    std::string coding = Lower(TrimOws(item.substr(0, semi)));
+    std::string coding = AsciiLower(TrimSpace(item.substr(0, semi)));
     bool acceptable = true;
     if (semi != std::string_view::npos) {
-      std::string params = Lower(item.substr(semi + 1));
-      std::string_view p = TrimOws(params);
+      std::string params = AsciiLower(item.substr(semi + 1));
+      std::string_view p = TrimSpace(params);
       if (p.starts_with("q=")) {
-        std::string_view q = TrimOws(p.substr(2));
+        std::string_view q = TrimSpace(p.substr(2));
         // q=0, q=0.0, q=0.000: not acceptable; anything else (well-formed or
         // not) counts as acceptable.
         acceptable = !(q.starts_with("0") && q.find_first_not_of("0.") == std::string_view::npos);

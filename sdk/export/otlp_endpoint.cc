@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cstdlib>
 
+#include "base/strings.h"
+
 namespace quartet::exporter {
 namespace {
 
@@ -34,46 +36,6 @@ std::string_view SignalPath(Signal s) {
       return "v1development/profiles";
   }
   return "v1/traces";
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decodes; a '%' not followed by two hex digits is kept literally, as
-// the baggage spec's decoders do.
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-// RFC 9110 token characters: what a header name may contain.
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
 }
 
 bool IsSafeValue(std::string_view s) {
@@ -118,7 +80,7 @@ Headers ParseOtlpHeaders(std::string_view list, std::vector<std::string>* warnin
   Headers out;
   while (!list.empty()) {
     size_t comma = list.find(',');
-    std::string_view member = Trim(list.substr(0, comma));
+    std::string_view member = TrimSpace(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     if (member.empty()) continue;
     size_t eq = member.find('=');
@@ -126,9 +88,9 @@ Headers ParseOtlpHeaders(std::string_view list, std::vector<std::string>* warnin
       if (warnings) warnings->push_back("header entry without '=' ignored: " + std::string(member));
       continue;
     }
-    std::string name = PercentDecode(Trim(member.substr(0, eq)));
-    std::string value = PercentDecode(Trim(member.substr(eq + 1)));
-    if (!IsToken(name)) {
+    std::string name = PercentDecode(TrimSpace(member.substr(0, eq)));
+    std::string value = PercentDecode(TrimSpace(member.substr(eq + 1)));
+    if (!IsHttpToken(name)) {
       if (warnings) warnings->push_back("invalid header name ignored: '" + name + "'");
       continue;
     }
@@ -150,11 +112,11 @@ OtlpEndpointConfig ResolveOtlpEndpoint(Signal signal, const OtlpOverrides& overr
   if (overrides.endpoint) {
     config.url = *overrides.endpoint;
   } else if (auto v = env("OTEL_EXPORTER_OTLP_" + upper + "_ENDPOINT"); v && !v->empty()) {
-    config.url = std::string(Trim(*v));
+    config.url = std::string(TrimSpace(*v));
   } else {
     std::string base(kDefaultOtlpHttpEndpoint);
-    if (auto b = env("OTEL_EXPORTER_OTLP_ENDPOINT"); b && !Trim(*b).empty()) {
-      base = std::string(Trim(*b));
+    if (auto b = env("OTEL_EXPORTER_OTLP_ENDPOINT"); b && !TrimSpace(*b).empty()) {
+      base = std::string(TrimSpace(*b));
     }
     if (base.empty() || base.back() != '/') base += '/';
     config.url = base + std::string(SignalPath(signal));
@@ -177,7 +139,7 @@ OtlpEndpointConfig ResolveOtlpEndpoint(Signal signal, const OtlpOverrides& overr
   if (overrides.gzip) {
     config.gzip = *overrides.gzip;
   } else if (auto v = Lookup(env, signal, "COMPRESSION")) {
-    std::string_view value = Trim(v->second);
+    std::string_view value = TrimSpace(v->second);
     if (value == "gzip") {
       config.gzip = true;
     } else if (value != "none" && !value.empty()) {
@@ -190,7 +152,7 @@ OtlpEndpointConfig ResolveOtlpEndpoint(Signal signal, const OtlpOverrides& overr
   if (overrides.timeout) {
     config.timeout = *overrides.timeout;
   } else if (auto v = Lookup(env, signal, "TIMEOUT")) {
-    std::string_view value = Trim(v->second);
+    std::string_view value = TrimSpace(v->second);
     int64_t ms = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
     if (ec == std::errc() && end == value.data() + value.size() && ms > 0) {
@@ -205,7 +167,7 @@ OtlpEndpointConfig ResolveOtlpEndpoint(Signal signal, const OtlpOverrides& overr
   if (overrides.ca_file) {
     config.ca_file = *overrides.ca_file;
   } else if (auto v = Lookup(env, signal, "CERTIFICATE")) {
-    config.ca_file = std::string(Trim(v->second));
+    config.ca_file = std::string(TrimSpace(v->second));
   }
   return config;
 }

@@ -6,50 +6,21 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "base/hex.h"
+#include "base/strings.h"
 
 namespace quartet::init_internal {
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    uint8_t byte;
-    if (s[i] == '%' && i + 2 < s.size() && HexDecode(s.substr(i + 1, 2), &byte, 1)) {
-      out.push_back(static_cast<char>(byte));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // Reads one environment value, empty treated as unset (the OTel spec says so).
 std::optional<std::string> Get(const EnvLookup& env, std::string_view name) {
   std::optional<std::string> v = env(name);
-  if (v && Trim(*v).empty()) return std::nullopt;
-  if (v) return std::string(Trim(*v));
+  if (v && TrimSpace(*v).empty()) return std::nullopt;
+  if (v) return std::string(TrimSpace(*v));
   return v;
 }
 
 std::optional<bool> ParseBool(std::string_view s) {
-  std::string l = Lower(s);
+  std::string l = AsciiLower(s);
   if (l == "true") return true;
   if (l == "false") return false;
   return std::nullopt;
@@ -134,16 +105,16 @@ std::vector<std::pair<std::string, std::string>> ParseKeyValueList(std::string_v
   std::vector<std::pair<std::string, std::string>> out;
   while (!text.empty()) {
     size_t comma = text.find(',');
-    std::string_view member = Trim(text.substr(0, comma));
+    std::string_view member = TrimSpace(text.substr(0, comma));
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     if (member.empty()) continue;
     size_t eq = member.find('=');
-    std::string_view key = Trim(member.substr(0, eq));
+    std::string_view key = TrimSpace(member.substr(0, eq));
     if (eq == std::string_view::npos || key.empty()) {
       if (bad) bad->emplace_back(member);
       continue;
     }
-    out.emplace_back(PercentDecode(key), PercentDecode(Trim(member.substr(eq + 1))));
+    out.emplace_back(PercentDecode(key), PercentDecode(TrimSpace(member.substr(eq + 1))));
   }
   return out;
 }
@@ -157,7 +128,8 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
   std::vector<std::string> bad;
   std::vector<std::pair<std::string, std::string>> env_attrs;
   if (auto raw = Get(env, "OTEL_RESOURCE_ATTRIBUTES")) env_attrs = ParseKeyValueList(*raw, &bad);
-  for (const auto& b : bad) s.warnings.push_back("OTEL_RESOURCE_ATTRIBUTES: ignored member '" + b + "'");
+  for (const auto& b : bad)
+    s.warnings.push_back("OTEL_RESOURCE_ATTRIBUTES: ignored member '" + b + "'");
   for (const auto& [k, v] : config.resource_attributes) SetResource(s.resource, k, v);
   for (const auto& [k, v] : env_attrs) {
     if (!FindAttr(config.resource_attributes, k)) SetResource(s.resource, k, v);
@@ -189,13 +161,14 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
 
   // Export. Code gives a base endpoint; the OTLP resolver derives each
   // signal's URL from it or from OTEL_EXPORTER_OTLP_[<SIGNAL>_]ENDPOINT.
-  r.Pick(config.otlp_protocol, "OTEL_EXPORTER_OTLP_PROTOCOL",
-         [](const std::string& v) -> std::optional<OtlpProtocol> {
-           if (v == "http/protobuf") return OtlpProtocol::kHttpProtobuf;
-           if (v == "grpc") return OtlpProtocol::kGrpc;
-           return std::nullopt;  // http/json is not offered: protobuf is smaller and faster
-         },
-         s.otlp_protocol);
+  r.Pick(
+      config.otlp_protocol, "OTEL_EXPORTER_OTLP_PROTOCOL",
+      [](const std::string& v) -> std::optional<OtlpProtocol> {
+        if (v == "http/protobuf") return OtlpProtocol::kHttpProtobuf;
+        if (v == "grpc") return OtlpProtocol::kGrpc;
+        return std::nullopt;  // http/json is not offered: protobuf is smaller and faster
+      },
+      s.otlp_protocol);
   const auto endpoint = [&](exporter::Signal signal, std::string_view path) {
     exporter::OtlpOverrides overrides;
     if (config.otlp_endpoint) {
@@ -239,11 +212,12 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
     }
   }
   s.sampler.always_sampled_routes = config.always_sampled_routes;
-  if (auto raw = Get(env, "QUARTET_ALWAYS_SAMPLED_ROUTES"); raw && config.always_sampled_routes.empty()) {
+  if (auto raw = Get(env, "QUARTET_ALWAYS_SAMPLED_ROUTES");
+      raw && config.always_sampled_routes.empty()) {
     std::string_view rest = *raw;
     while (!rest.empty()) {
       size_t comma = rest.find(',');
-      std::string_view route = Trim(rest.substr(0, comma));
+      std::string_view route = TrimSpace(rest.substr(0, comma));
       if (!route.empty()) s.sampler.always_sampled_routes.emplace_back(route);
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
@@ -262,7 +236,8 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
   r.Pick(config.log_level, "QUARTET_LOG_LEVEL", ParseLogLevel, s.log_level);
   r.Pick(config.log_output, "QUARTET_LOG_OUTPUT", kAsString, s.log_output);
   r.Pick(config.log_buffer_records, "QUARTET_LOG_BUFFER_RECORDS", kAsSize, s.log_buffer_records);
-  r.Pick(config.log_block_when_full, "QUARTET_LOG_BLOCK_WHEN_FULL", ParseBool, s.log_block_when_full);
+  r.Pick(config.log_block_when_full, "QUARTET_LOG_BLOCK_WHEN_FULL", ParseBool,
+         s.log_block_when_full);
   std::optional<bool> logs_code;
   if (config.logs_exporter) logs_code = exporter_on(*config.logs_exporter);
   r.Pick(logs_code, "OTEL_LOGS_EXPORTER", exporter_on, s.export_logs);
@@ -271,17 +246,18 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
   if (config.admin_listen) {
     s.admin_listen = *config.admin_listen;
   } else if (auto raw = env("QUARTET_ADMIN_LISTEN")) {
-    s.admin_listen = std::string(Trim(*raw));  // empty here means "disabled"
+    s.admin_listen = std::string(TrimSpace(*raw));  // empty here means "disabled"
   }
   std::optional<bool> metrics_code;
   if (config.metrics_exporter) metrics_code = exporter_on(*config.metrics_exporter);
-  r.Pick(metrics_code, "OTEL_METRICS_EXPORTER",
-         [](const std::string& v) -> std::optional<bool> {
-           if (v == "otlp") return true;
-           if (v == "none" || v == "prometheus") return false;
-           return std::nullopt;
-         },
-         s.export_metrics);
+  r.Pick(
+      metrics_code, "OTEL_METRICS_EXPORTER",
+      [](const std::string& v) -> std::optional<bool> {
+        if (v == "otlp") return true;
+        if (v == "none" || v == "prometheus") return false;
+        return std::nullopt;
+      },
+      s.export_metrics);
   r.Pick(config.metric_export_interval, "OTEL_METRIC_EXPORT_INTERVAL", kAsMillis,
          s.metric_export_interval);
 

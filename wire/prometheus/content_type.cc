@@ -2,14 +2,10 @@
 
 #include <charconv>
 
+#include "base/strings.h"
+
 namespace quartet::prometheus {
 namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -37,15 +33,15 @@ struct MediaRange {
 MediaRange ParseRange(std::string_view part) {
   MediaRange r;
   size_t semi = part.find(';');
-  r.type = Trim(part.substr(0, semi));
+  r.type = TrimSpace(part.substr(0, semi));
   while (semi != std::string_view::npos) {
     part.remove_prefix(semi + 1);
     semi = part.find(';');
-    std::string_view param = Trim(part.substr(0, semi));
+    std::string_view param = TrimSpace(part.substr(0, semi));
     size_t eq = param.find('=');
     if (eq == std::string_view::npos) continue;
-    std::string_view key = Trim(param.substr(0, eq));
-    std::string_view value = Unquote(Trim(param.substr(eq + 1)));
+    std::string_view key = TrimSpace(param.substr(0, eq));
+    std::string_view value = Unquote(TrimSpace(param.substr(eq + 1)));
     if (EqualsIgnoreCase(key, "q")) {
       double q = 0;
       auto res = std::from_chars(value.data(), value.data() + value.size(), q);
