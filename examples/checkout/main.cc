@@ -202,7 +202,12 @@ int Main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   quartet::Config config;
-  if (std::getenv("OTEL_SERVICE_NAME") == nullptr) config.service_name = "checkout";
+  // The environment names the service when it says anything; else "checkout".
+  const char* attrs = std::getenv("OTEL_RESOURCE_ATTRIBUTES");
+  if (std::getenv("OTEL_SERVICE_NAME") == nullptr &&
+      (attrs == nullptr || std::string_view(attrs).find("service.name=") == std::string_view::npos)) {
+    config.service_name = "checkout";
+  }
   config.service_version = kVersion;
   config.admin_listen = options.admin;
   quartet::Telemetry telemetry = quartet::Init(config);

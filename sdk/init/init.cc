@@ -1,6 +1,7 @@
 // quartet::Init: resolves the configuration once, then starts the signals in
 // order — logs (so later steps can report problems), metrics resource, traces
 // with their exporter, the admin endpoint — and Shutdown stops them in reverse.
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 
@@ -38,6 +39,20 @@ std::chrono::milliseconds Remaining(Deadline deadline) {
   return left.count() > 0 ? left : std::chrono::milliseconds(0);
 }
 
+// A collector that is down must be visible in the service's own logs, but at
+// most once a minute: the drops themselves are counted in the metrics.
+void WarnExportFailed(const std::string& url, const exporter::SendOutcome& outcome) {
+  static std::atomic<int64_t> last_warning{0};
+  int64_t now = MonotonicNanos(), last = last_warning.load();
+  if (now - last < 60'000'000'000 && last != 0) return;
+  if (!last_warning.compare_exchange_strong(last, now)) return;
+  Log().Warn("quartet: span export failed; spans are being dropped",
+             {{"endpoint", url},
+              {"result", exporter::ExportResultName(outcome.result)},
+              {"http_status", outcome.response.status},
+              {"error", outcome.last_error.ToString()}});
+}
+
 // Maps the OTLP transport (sdk/export) onto the span exporter's sender slot.
 trace_internal::OtlpSender HttpSender(const exporter::OtlpEndpointConfig& endpoint,
                                       std::shared_ptr<exporter::Sender>& sender) {
@@ -57,6 +72,7 @@ trace_internal::OtlpSender HttpSender(const exporter::OtlpEndpointConfig& endpoi
     // Each request is bounded by the OTLP timeout and by the batch deadline.
     Deadline by = std::min(deadline, std::chrono::steady_clock::now() + timeout);
     exporter::SendOutcome outcome = sender->Send(*request, by);
+    if (outcome.result != exporter::ExportResult::kSuccess) WarnExportFailed(request->url, outcome);
     return outcome.result == exporter::ExportResult::kSuccess ? trace_internal::ExportResult::kSuccess
                                                               : trace_internal::ExportResult::kFailure;
   };
