@@ -136,7 +136,8 @@ TEST_F(MiddlewareTest, IncomingTraceparentBecomesTheParentAndStampsLogs) {
 }
 
 TEST_F(MiddlewareTest, HostileRequestIdIsReplaced) {
-  for (const char* bad : {"", "has space", "quote\"", std::string(200, 'a').c_str()}) {
+  for (const std::string& bad : {std::string(), std::string("has space"), std::string("quote\""),
+                                 std::string(200, 'a')}) {
     FakeExchange ex("GET", "/", "/");
     ex.request_headers["X-Request-Id"] = bad;
     Instrument([](Exchange& e) { e.Reply(200, "", "text/plain"); })(ex);
