@@ -10,15 +10,28 @@
 namespace quartet::trace_internal {
 
 struct BatchSpanProcessor::State {
-  State(std::unique_ptr<SpanExporter> e, BatchOptions o, std::shared_ptr<TraceCounters> c)
-      : exporter(std::move(e)), options(o), counters(std::move(c)), queue(o.max_queue_size) {}
+  State(std::unique_ptr<SpanExporter> e, BatchOptions o, std::shared_ptr<TraceCounters> c,
+        std::shared_ptr<SpanRecordPool> p)
+      : exporter(std::move(e)),
+        options(o),
+        counters(std::move(c)),
+        pool(std::move(p)),
+        queue(o.max_queue_size) {}
+
+  void Free(SpanRecord* r) noexcept {
+    if (pool) {
+      pool->Release(r);
+    } else {
+      delete r;
+    }
+  }
 
   ~State() {
     // Spans that raced with Shutdown past the final drain.
     SpanRecord* r;
     while (queue.TryPop(&r)) {
       counters->spans_dropped.fetch_add(1, std::memory_order_relaxed);
-      delete r;
+      Free(r);
     }
   }
 
@@ -29,6 +42,7 @@ struct BatchSpanProcessor::State {
   std::unique_ptr<SpanExporter> exporter;
   const BatchOptions options;
   std::shared_ptr<TraceCounters> counters;
+  std::shared_ptr<SpanRecordPool> pool;  // null: records are deleted
   BoundedQueue<SpanRecord*> queue;
   std::atomic<bool> accepting{true};
   std::atomic<bool> wake_pending{false};
@@ -41,6 +55,9 @@ struct BatchSpanProcessor::State {
   bool stop = false;             // guarded by mu
   bool finished = false;         // guarded by mu
 };
+
+// How often a waiting worker looks at the queue even without a wake-up.
+constexpr std::chrono::milliseconds kBatchRecheck{50};
 
 void BatchSpanProcessor::State::Drain(std::vector<SpanRecord*>& batch) {
   for (;;) {
@@ -57,7 +74,7 @@ void BatchSpanProcessor::State::Drain(std::vector<SpanRecord*>& batch) {
       counters->export_failures.fetch_add(1, std::memory_order_relaxed);
       counters->spans_dropped.fetch_add(batch.size(), std::memory_order_relaxed);
     }
-    for (SpanRecord* rec : batch) delete rec;
+    for (SpanRecord* rec : batch) Free(rec);
   }
 }
 
@@ -69,10 +86,21 @@ void BatchSpanProcessor::State::Run() {
     bool stopping;
     {
       std::unique_lock lock(mu);
-      wake.wait_for(lock, options.schedule_delay, [&] {
-        return stop || flush_requested > flush_done || queue.SizeApprox() >= options.max_export_batch_size;
-      });
-      wake_pending.store(false, std::memory_order_relaxed);
+      // Re-arm the producers' batch-full wake-up *before* looking at the
+      // queue: a producer that fills a batch from here on notifies again.
+      // (Re-arming after the drain lost every wake-up that came during it,
+      // and the worker slept a whole schedule delay while the queue
+      // overflowed.) The periodic re-check bounds what a wake-up lost to a
+      // store/load race can cost.
+      wake_pending.store(false, std::memory_order_seq_cst);
+      const auto ready = [&] {
+        return stop || flush_requested > flush_done ||
+               queue.SizeApprox() >= options.max_export_batch_size;
+      };
+      const auto until = std::chrono::steady_clock::now() + options.schedule_delay;
+      while (!ready() && std::chrono::steady_clock::now() < until) {
+        wake.wait_until(lock, std::min(until, std::chrono::steady_clock::now() + kBatchRecheck));
+      }
       flush_target = flush_requested;
       stopping = stop;
     }
@@ -89,11 +117,13 @@ void BatchSpanProcessor::State::Run() {
 }
 
 BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, BatchOptions options,
-                                       std::shared_ptr<TraceCounters> counters)
+                                       std::shared_ptr<TraceCounters> counters,
+                                       std::shared_ptr<SpanRecordPool> pool)
     : counters_(counters ? std::move(counters) : std::make_shared<TraceCounters>()) {
   options.max_queue_size = std::max<size_t>(options.max_queue_size, 1);
-  options.max_export_batch_size = std::clamp<size_t>(options.max_export_batch_size, 1, options.max_queue_size);
-  state_ = std::make_shared<State>(std::move(exporter), options, counters_);
+  options.max_export_batch_size =
+      std::clamp<size_t>(options.max_export_batch_size, 1, options.max_queue_size);
+  state_ = std::make_shared<State>(std::move(exporter), options, counters_, std::move(pool));
   worker_ = std::thread([state = state_] { state->Run(); });
 }
 
@@ -123,12 +153,12 @@ void BatchSpanProcessor::OnEnd(SpanRecord* record) noexcept {
   State& s = *state_;
   if (!s.accepting.load(std::memory_order_acquire) || !s.queue.TryPush(record)) {
     s.counters->spans_dropped.fetch_add(1, std::memory_order_relaxed);
-    delete record;
+    s.Free(record);
     return;
   }
   // Wake the worker once per batch-full, not once per span.
   if (s.queue.SizeApprox() >= s.options.max_export_batch_size &&
-      !s.wake_pending.exchange(true, std::memory_order_relaxed)) {
+      !s.wake_pending.exchange(true, std::memory_order_seq_cst)) {
     std::lock_guard lock(s.mu);
     s.wake.notify_one();
   }

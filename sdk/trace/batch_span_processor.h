@@ -15,14 +15,15 @@
 #include <thread>
 
 #include "sdk/trace/counters.h"
+#include "sdk/trace/record_pool.h"
 #include "sdk/trace/span_exporter.h"
 #include "sdk/trace/span_record.h"
 
 namespace quartet::trace_internal {
 
 struct BatchOptions {
-  size_t max_queue_size = 2048;        // OTEL_BSP_MAX_QUEUE_SIZE
-  size_t max_export_batch_size = 512;  // OTEL_BSP_MAX_EXPORT_BATCH_SIZE
+  size_t max_queue_size = 2048;                     // OTEL_BSP_MAX_QUEUE_SIZE
+  size_t max_export_batch_size = 512;               // OTEL_BSP_MAX_EXPORT_BATCH_SIZE
   std::chrono::milliseconds schedule_delay{5000};   // OTEL_BSP_SCHEDULE_DELAY
   std::chrono::milliseconds export_timeout{30000};  // OTEL_BSP_EXPORT_TIMEOUT
 };
@@ -30,8 +31,10 @@ struct BatchOptions {
 class BatchSpanProcessor : public SpanSink {
  public:
   // `counters` may be shared with the provider and the metrics layer.
+  // `pool`, when given, takes back exported and dropped records.
   BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter, BatchOptions options,
-                     std::shared_ptr<TraceCounters> counters);
+                     std::shared_ptr<TraceCounters> counters,
+                     std::shared_ptr<SpanRecordPool> pool = nullptr);
   ~BatchSpanProcessor() override;  // Shutdown(export_timeout) if not done
 
   void OnEnd(SpanRecord* record) noexcept override;

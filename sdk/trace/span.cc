@@ -9,12 +9,32 @@ namespace trace_internal {
 
 OwnedValue ToOwned(const AttributeValue& value) {
   switch (value.type()) {
-    case AttributeValue::Type::kString: return std::string(value.string_value());
-    case AttributeValue::Type::kInt: return value.int_value();
-    case AttributeValue::Type::kDouble: return value.double_value();
-    case AttributeValue::Type::kBool: return value.bool_value();
+    case AttributeValue::Type::kString:
+      return std::string(value.string_value());
+    case AttributeValue::Type::kInt:
+      return value.int_value();
+    case AttributeValue::Type::kDouble:
+      return value.double_value();
+    case AttributeValue::Type::kBool:
+      return value.bool_value();
   }
   return false;
+}
+
+void SpanRecord::Reset() noexcept {
+  context = SpanContext();
+  parent_span_id = SpanId();
+  parent_is_remote = false;
+  kind = SpanKind::kInternal;
+  status = SpanStatus::kUnset;
+  name.clear();
+  status_message.clear();
+  start_unix_nanos = end_unix_nanos = 0;
+  attributes.clear();
+  events.clear();
+  links.clear();
+  dropped_attributes = dropped_events = dropped_links = 0;
+  sink = nullptr;
 }
 
 void SpanRecord::SetAttribute(std::string_view key, const AttributeValue& value) {
@@ -68,7 +88,8 @@ void Span::AddEvent(std::string_view name, std::span<const Attribute> attributes
   }
 }
 
-void Span::AddLink(const SpanContext& context, std::initializer_list<Attribute> attributes) noexcept {
+void Span::AddLink(const SpanContext& context,
+                   std::initializer_list<Attribute> attributes) noexcept {
   if (record_ == nullptr || !context.valid()) return;
   if (record_->links.size() >= trace_internal::kMaxLinks) {
     ++record_->dropped_links;
@@ -83,7 +104,8 @@ void Span::AddLink(const SpanContext& context, std::initializer_list<Attribute> 
 
 void Span::SetStatus(SpanStatus status, std::string_view message) noexcept {
   // OTel: Unset never overrides; Ok is final; the message belongs to Error.
-  if (record_ == nullptr || status == SpanStatus::kUnset || record_->status == SpanStatus::kOk) return;
+  if (record_ == nullptr || status == SpanStatus::kUnset || record_->status == SpanStatus::kOk)
+    return;
   record_->status = status;
   if (status == SpanStatus::kError) {
     record_->status_message.assign(message);

@@ -63,6 +63,8 @@ struct SpanRecord {
 
   // Sets or replaces `key` (last write wins), counting drops beyond the limit.
   void SetAttribute(std::string_view key, const AttributeValue& value);
+  // Back to a fresh record, keeping the containers' capacity (for reuse).
+  void Reset() noexcept;
 };
 
 // Where ended spans go (the provider, which forwards to its processor).

@@ -22,10 +22,13 @@ class DiscardExporter : public SpanExporter {
 TracerProvider::TracerProvider(TracerProviderOptions options)
     : resource_(std::move(options.resource)),
       sampler_(std::move(options.sampler)),
-      counters_(options.counters ? std::move(options.counters) : std::make_shared<TraceCounters>()) {
+      counters_(options.counters ? std::move(options.counters)
+                                 : std::make_shared<TraceCounters>()) {
   std::unique_ptr<SpanExporter> exporter =
       options.exporter ? std::move(options.exporter) : std::make_unique<DiscardExporter>();
-  processor_ = std::make_unique<BatchSpanProcessor>(std::move(exporter), options.batch, counters_);
+  pool_ = std::make_shared<SpanRecordPool>(options.batch.max_queue_size);
+  processor_ =
+      std::make_unique<BatchSpanProcessor>(std::move(exporter), options.batch, counters_, pool_);
   tracer_.provider_.store(this, std::memory_order_release);
 }
 
@@ -53,8 +56,8 @@ bool TracerProvider::Shutdown(std::chrono::milliseconds timeout) noexcept {
   return processor_->Shutdown(timeout);
 }
 
-Span TracerProvider::StartSpan(std::string_view name, const SpanOptions& options, const SpanContext* parent,
-                               std::string_view request_id) noexcept {
+Span TracerProvider::StartSpan(std::string_view name, const SpanOptions& options,
+                               const SpanContext* parent, std::string_view request_id) noexcept {
   Span span;
   SpanContext& sc = span.context_;
   if (parent != nullptr) {
@@ -67,7 +70,7 @@ Span TracerProvider::StartSpan(std::string_view name, const SpanOptions& options
   if (!sampler_.ShouldSample(parent, sc.trace_id, options.kind, options.attributes)) return span;
   sc.trace_flags = kTraceFlagSampled;
 
-  auto* rec = new (std::nothrow) SpanRecord;
+  SpanRecord* rec = pool_->Acquire();
   if (rec == nullptr) return span;
   rec->context = sc;
   if (parent != nullptr) {
@@ -87,7 +90,8 @@ Span TracerProvider::StartSpan(std::string_view name, const SpanOptions& options
     }
     SpanLink& l = rec->links.emplace_back();
     l.context = link.context;
-    for (const Attribute& a : link.attributes) l.attributes.push_back({std::string(a.key), ToOwned(a.value)});
+    for (const Attribute& a : link.attributes)
+      l.attributes.push_back({std::string(a.key), ToOwned(a.value)});
   }
   rec->sink = this;
   counters_->spans_started.fetch_add(1, std::memory_order_relaxed);

@@ -46,7 +46,9 @@ class TracerProvider : public SpanSink {
   TracerProvider& operator=(const TracerProvider&) = delete;
 
   // A tracer bound to this provider (independent of the global one).
-  class Tracer& tracer() noexcept { return tracer_; }
+  class Tracer& tracer() noexcept {
+    return tracer_;
+  }
 
   // Makes quartet::Tracer() start spans here. At most one provider is
   // installed; installing replaces the previous one.
@@ -73,6 +75,7 @@ class TracerProvider : public SpanSink {
   std::vector<KeyValue> resource_;
   Sampler sampler_;
   std::shared_ptr<TraceCounters> counters_;
+  std::shared_ptr<SpanRecordPool> pool_;  // records recycled by the processor
   std::unique_ptr<BatchSpanProcessor> processor_;
   class Tracer tracer_;
 };
