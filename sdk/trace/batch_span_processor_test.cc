@@ -89,6 +89,31 @@ TEST(BatchSpanProcessorTest, ExportsInBatchesOfMaxSize) {
   EXPECT_EQ(p.counters().spans_dropped.load(), 0u);
 }
 
+// Regression: a batch filled while the worker was draining used to consume
+// the one wake-up, so the worker then slept a whole schedule delay while the
+// queue overflowed. With steady load it must keep up without dropping.
+TEST(BatchSpanProcessorTest, SustainedLoadKeepsWakingTheWorker) {
+  auto exp = std::make_unique<CountingExporter>(ExportResult::kSuccess);
+  BatchOptions options;
+  options.max_queue_size = 4096;
+  options.max_export_batch_size = 32;
+  options.schedule_delay = milliseconds(60000);  // only batch-full wake-ups
+  auto pool = std::make_shared<SpanRecordPool>(4096);
+  BatchSpanProcessor p(std::move(exp), options, nullptr, pool);
+  constexpr int kBursts = 20, kBurst = 1000;  // long bursts: the worker drains while we push
+  for (int burst = 1; burst <= kBursts; ++burst) {
+    for (int i = 0; i < kBurst; ++i) p.OnEnd(pool->Acquire());
+    // A live worker drains a burst in well under a second; a stalled one
+    // sleeps for the 60 s schedule delay and the queue overflows.
+    const auto until = Clock::now() + std::chrono::seconds(2);
+    while (p.counters().spans_exported.load() < uint64_t(burst) * kBurst && Clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+  EXPECT_EQ(p.counters().spans_dropped.load(), 0u);
+  EXPECT_EQ(p.counters().spans_exported.load(), uint64_t(kBursts) * kBurst);
+}
+
 TEST(BatchSpanProcessorTest, ScheduleDelayExportsWithoutFlush) {
   auto exp = std::make_unique<InMemorySpanExporter>();
   InMemorySpanExporter* exporter = exp.get();
