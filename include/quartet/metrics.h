@@ -102,6 +102,7 @@ void GaugeAdd(GaugeSeries* series, double v) noexcept;
 void GaugeSet(GaugeSeries* series, double v) noexcept;
 double GaugeRead(const GaugeSeries* series) noexcept;
 struct HistogramSnapshot;
+struct RegistryAccess;  // sdk/metrics/collect.h: the SDK's exporters read the registry
 
 }  // namespace metrics_internal
 
@@ -345,6 +346,7 @@ class MetricRegistry {
   struct Impl;
 
  private:
+  friend struct metrics_internal::RegistryAccess;
   std::unique_ptr<Impl> impl_;
 };
 

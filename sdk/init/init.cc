@@ -12,6 +12,7 @@
 #include "sdk/init/resolve.h"
 #include "sdk/log/log_pipeline.h"
 #include "sdk/log/otlp_log_exporter.h"
+#include "sdk/metrics/otlp_metric_exporter.h"
 #include "sdk/trace/otlp_span_exporter.h"
 #include "sdk/trace/tracer_provider.h"
 
@@ -20,7 +21,8 @@ namespace quartet {
 struct Telemetry::State {
   init_internal::Settings settings;
   std::shared_ptr<LogPipeline> logs;
-  std::shared_ptr<OtlpLogExporter> log_exporter;  // when OTEL_LOGS_EXPORTER=otlp
+  std::shared_ptr<OtlpLogExporter> log_exporter;        // when OTEL_LOGS_EXPORTER=otlp
+  std::unique_ptr<OtlpMetricExporter> metric_exporter;  // when OTEL_METRICS_EXPORTER=otlp
   std::unique_ptr<trace_internal::TracerProvider> traces;
   std::shared_ptr<exporter::Sender> trace_sender;  // cancelled at shutdown
   std::unique_ptr<admin::AdminServer> admin;
@@ -35,7 +37,8 @@ namespace {
 using Deadline = std::chrono::steady_clock::time_point;
 
 std::chrono::milliseconds Remaining(Deadline deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
   return left.count() > 0 ? left : std::chrono::milliseconds(0);
 }
 
@@ -73,8 +76,9 @@ trace_internal::OtlpSender HttpSender(const exporter::OtlpEndpointConfig& endpoi
     Deadline by = std::min(deadline, std::chrono::steady_clock::now() + timeout);
     exporter::SendOutcome outcome = sender->Send(*request, by);
     if (outcome.result != exporter::ExportResult::kSuccess) WarnExportFailed(request->url, outcome);
-    return outcome.result == exporter::ExportResult::kSuccess ? trace_internal::ExportResult::kSuccess
-                                                              : trace_internal::ExportResult::kFailure;
+    return outcome.result == exporter::ExportResult::kSuccess
+               ? trace_internal::ExportResult::kSuccess
+               : trace_internal::ExportResult::kFailure;
   };
 }
 
@@ -90,6 +94,17 @@ std::vector<trace_internal::KeyValue> ResourceKeyValues(const init_internal::Set
   return out;
 }
 
+// The resource as the wire model, for the log and metric exporters.
+std::vector<otlp::KeyValue> OtlpResource(const init_internal::Settings& s) {
+  std::vector<otlp::KeyValue> out;
+  for (const trace_internal::KeyValue& kv : ResourceKeyValues(s)) {
+    out.push_back({kv.key, std::holds_alternative<int64_t>(kv.value)
+                               ? otlp::AnyValue::Int(std::get<int64_t>(kv.value))
+                               : otlp::AnyValue::String(std::get<std::string>(kv.value))});
+  }
+  return out;
+}
+
 void StartLogs(Telemetry::State& st) {
   const init_internal::Settings& s = st.settings;
   LogPipelineOptions options;
@@ -99,14 +114,10 @@ void StartLogs(Telemetry::State& st) {
   options.buffer_records = s.log_buffer_records;
   options.block_when_full = s.log_block_when_full;
   if (s.export_logs) {
-    std::vector<otlp::KeyValue> resource;
-    for (const trace_internal::KeyValue& kv : ResourceKeyValues(s)) {
-      resource.push_back({kv.key, std::holds_alternative<int64_t>(kv.value)
-                                      ? otlp::AnyValue::Int(std::get<int64_t>(kv.value))
-                                      : otlp::AnyValue::String(std::get<std::string>(kv.value))});
-    }
-    st.log_exporter = std::make_shared<OtlpLogExporter>(OtlpLogExporterOptions{
-        .endpoint = s.logs_endpoint, .resource = std::move(resource), .schedule_delay = s.schedule_delay});
+    st.log_exporter = std::make_shared<OtlpLogExporter>(
+        OtlpLogExporterOptions{.endpoint = s.logs_endpoint,
+                               .resource = OtlpResource(s),
+                               .schedule_delay = s.schedule_delay});
     options.sink = st.log_exporter;
   }
   Result<std::shared_ptr<LogPipeline>> logs = LogPipeline::Start(options);
@@ -125,11 +136,13 @@ void RegisterSelfMetrics(Telemetry::State& st) {
   MetricRegistry& m = Metrics();
   if (st.traces) {
     std::shared_ptr<trace_internal::TraceCounters> c = st.traces->shared_counters();
-    auto counter = [&](const char* name, const char* help, std::atomic<uint64_t> trace_internal::TraceCounters::*field) {
-      st.metric_callbacks.push_back(
-          m.CallbackCounter(name, help, [c, field] { return static_cast<double>(((*c).*field).load()); }));
+    auto counter = [&](const char* name, const char* help,
+                       std::atomic<uint64_t> trace_internal::TraceCounters::*field) {
+      st.metric_callbacks.push_back(m.CallbackCounter(
+          name, help, [c, field] { return static_cast<double>(((*c).*field).load()); }));
     };
-    counter("quartet_sdk_spans_started_total", "Recording spans started.", &trace_internal::TraceCounters::spans_started);
+    counter("quartet_sdk_spans_started_total", "Recording spans started.",
+            &trace_internal::TraceCounters::spans_started);
     counter("quartet_sdk_spans_exported_total", "Spans the exporter delivered.",
             &trace_internal::TraceCounters::spans_exported);
     counter("quartet_sdk_spans_dropped_total", "Spans dropped: export queue full or SDK shut down.",
@@ -139,18 +152,20 @@ void RegisterSelfMetrics(Telemetry::State& st) {
   }
   if (st.logs) {
     std::shared_ptr<LogPipeline> logs = st.logs;
-    st.metric_callbacks.push_back(m.CallbackCounter(
-        "quartet_sdk_log_records_dropped_total", "Log records dropped because the log buffer was full.",
-        [logs] { return static_cast<double>(logs->dropped()); }));
+    st.metric_callbacks.push_back(
+        m.CallbackCounter("quartet_sdk_log_records_dropped_total",
+                          "Log records dropped because the log buffer was full.",
+                          [logs] { return static_cast<double>(logs->dropped()); }));
   }
   if (st.log_exporter) {
     std::shared_ptr<OtlpLogExporter> exporter = st.log_exporter;
     st.metric_callbacks.push_back(m.CallbackCounter(
         "quartet_sdk_log_records_exported_total", "Log records delivered over OTLP.",
         [exporter] { return static_cast<double>(exporter->exported_records()); }));
-    st.metric_callbacks.push_back(m.CallbackCounter(
-        "quartet_sdk_log_records_export_dropped_total", "Log records not delivered over OTLP (queue full or failed).",
-        [exporter] { return static_cast<double>(exporter->dropped_records()); }));
+    st.metric_callbacks.push_back(
+        m.CallbackCounter("quartet_sdk_log_records_export_dropped_total",
+                          "Log records not delivered over OTLP (queue full or failed).",
+                          [exporter] { return static_cast<double>(exporter->dropped_records()); }));
   }
 }
 
@@ -175,23 +190,32 @@ Telemetry Init(const Config& config) noexcept {
   traces.batch = {s.max_queue_size, s.max_export_batch_size, s.schedule_delay, s.export_timeout};
   if (s.export_traces) {
     if (s.otlp_protocol == OtlpProtocol::kGrpc) {
-      Log().Warn("quartet: OTLP/gRPC exporter not built in (QUARTET_WITH_GRPC=OFF); using http/protobuf",
-                 {{"endpoint", s.traces_endpoint.url}});
+      Log().Warn(
+          "quartet: OTLP/gRPC exporter not built in (QUARTET_WITH_GRPC=OFF); using http/protobuf",
+          {{"endpoint", s.traces_endpoint.url}});
     }
-    traces.exporter = std::make_unique<trace_internal::OtlpSpanExporter>(traces.resource,
-                                                                         HttpSender(s.traces_endpoint, st->trace_sender));
+    traces.exporter = std::make_unique<trace_internal::OtlpSpanExporter>(
+        traces.resource, HttpSender(s.traces_endpoint, st->trace_sender));
   }
   st->traces = std::make_unique<trace_internal::TracerProvider>(std::move(traces));
   st->traces->InstallGlobal();
   RegisterSelfMetrics(*st);
+  if (s.export_metrics) {
+    st->metric_exporter = std::make_unique<OtlpMetricExporter>(
+        OtlpMetricExporterOptions{.endpoint = s.metrics_endpoint,
+                                  .resource = OtlpResource(s),
+                                  .interval = s.metric_export_interval});
+  }
 
   if (!s.admin_listen.empty()) {
     admin::AdminRoutes routes;
     routes["/metrics"] = [](const admin::AdminRequest& request) {
       MetricsResponse metrics = ServeMetrics(request.Header("accept"));
-      return admin::AdminResponse{.status = 200, .content_type = metrics.content_type, .body = std::move(metrics.body)};
+      return admin::AdminResponse{
+          .status = 200, .content_type = metrics.content_type, .body = std::move(metrics.body)};
     };
-    Result<std::unique_ptr<admin::AdminServer>> server = admin::AdminServer::Start(s.admin_listen, std::move(routes));
+    Result<std::unique_ptr<admin::AdminServer>> server =
+        admin::AdminServer::Start(s.admin_listen, std::move(routes));
     if (server.ok()) {
       st->admin = std::move(*server);
     } else {
@@ -234,6 +258,8 @@ bool Telemetry::Shutdown(std::chrono::milliseconds deadline) noexcept {
   // Reverse order of Init: stop serving, stop traces (flushing), then logs
   // last so every line written during shutdown still reaches the output.
   if (state_->admin) state_->admin->Stop();
+  // The last push sees every count made until now, self-metrics included.
+  if (state_->metric_exporter) ok &= state_->metric_exporter->Shutdown(Remaining(by));
   for (uint64_t id : state_->metric_callbacks) Metrics().RemoveCallback(id);
   if (state_->traces) ok &= state_->traces->Shutdown(Remaining(by));
   // An export still retrying past the deadline (its thread was let go) stops now.
@@ -246,8 +272,12 @@ bool Telemetry::Shutdown(std::chrono::milliseconds deadline) noexcept {
   return ok;
 }
 
-const std::string& Telemetry::service_name() const noexcept { return state_->settings.service_name; }
-const std::string& Telemetry::service_version() const noexcept { return state_->settings.service_version; }
+const std::string& Telemetry::service_name() const noexcept {
+  return state_->settings.service_name;
+}
+const std::string& Telemetry::service_version() const noexcept {
+  return state_->settings.service_version;
+}
 const std::string& Telemetry::environment() const noexcept { return state_->settings.environment; }
 std::string Telemetry::admin_address() const noexcept {
   return state_ && state_->admin ? state_->admin->bound_address() : std::string();

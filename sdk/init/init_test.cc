@@ -54,6 +54,7 @@ TEST(InitTest, OneServiceNameAndTraceContextOnEverySignal) {
   config.log_output = dir + "/log.jsonl";
   config.admin_listen = "127.0.0.1:0";
   config.logs_exporter = "otlp";
+  config.metrics_exporter = "otlp";
   Telemetry telemetry = Init(config);
   ASSERT_FALSE(telemetry.admin_address().empty());
   EXPECT_EQ(telemetry.service_name(), "checkout");
@@ -104,6 +105,18 @@ TEST(InitTest, OneServiceNameAndTraceContextOnEverySignal) {
   EXPECT_EQ(record.body.string_value, "db query");
   EXPECT_EQ(record.trace_id.ToHex(), trace_id);
   EXPECT_EQ(record.span_id.ToHex(), span_id);
+
+  // And the metrics, pushed at shutdown, under the same resource.
+  auto metric_requests = receiver.Requests("/v1/metrics");
+  ASSERT_FALSE(metric_requests.empty());
+  auto metrics = otlp::DecodeMetrics(metric_requests.back().body);
+  ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+  EXPECT_EQ(ResourceAttr(metrics->resource_metrics[0].resource, "service.name"), "checkout");
+  bool spans_started = false;
+  for (const auto& m : metrics->resource_metrics[0].scope_metrics[0].metrics) {
+    spans_started |= m.name == "quartet_sdk_spans_started";
+  }
+  EXPECT_TRUE(spans_started);
 }
 
 TEST(InitTest, CollectorDownDropsAndCountsAndShutsDownInTime) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sdk/metrics/collect.h"
 #include "sdk/metrics/cells.h"
 #include "sdk/metrics/process_metrics.h"
 #include "sdk/metrics/registry_impl.h"
@@ -115,8 +116,9 @@ void ReadValue(const PendingRead& r, const CellReader& reader, prometheus::Point
 
 }  // namespace
 
-std::string MetricRegistry::Render(MetricsFormat format) const noexcept {
-  try {
+std::vector<prometheus::Family> metrics_internal::RegistryAccess::Collect(const MetricRegistry& registry) {
+  const std::unique_ptr<MetricRegistry::Impl>& impl_ = registry.impl_;
+  {
     std::vector<const FamilyImpl*> families;
     std::vector<std::pair<std::string, std::string>> resource;
     {
@@ -180,6 +182,13 @@ std::string MetricRegistry::Render(MetricsFormat format) const noexcept {
     std::stable_sort(
         out.begin(), out.end(),
         [](const prometheus::Family& a, const prometheus::Family& b) { return a.name < b.name; });
+    return out;
+  }
+}
+
+std::string MetricRegistry::Render(MetricsFormat format) const noexcept {
+  try {
+    std::vector<prometheus::Family> out = metrics_internal::RegistryAccess::Collect(*this);
     return format == MetricsFormat::kOpenMetrics1 ? prometheus::WriteOpenMetrics(out)
                                                   : prometheus::WriteText004(out);
   } catch (...) {
