@@ -66,11 +66,12 @@ void BM_SampledSpan4AttrsScope(benchmark::State& state) {
   auto provider = MakeProvider(SamplerKind::kAlwaysOn);
   class Tracer& tracer = provider->tracer();
   for (auto _ : state) {
-    Span span = tracer.StartSpan("GET /checkout", {.kind = SpanKind::kServer,
-                                                   .attributes = {{"http.route", "/checkout"},
-                                                                  {"http.request.method", "GET"},
-                                                                  {"http.response.status_code", 200},
-                                                                  {"user.premium", true}}});
+    Span span =
+        tracer.StartSpan("GET /checkout", {.kind = SpanKind::kServer,
+                                           .attributes = {{"http.route", "/checkout"},
+                                                          {"http.request.method", "GET"},
+                                                          {"http.response.status_code", 200},
+                                                          {"user.premium", true}}});
     Scope scope(span);
     benchmark::DoNotOptimize(span.context());
   }
@@ -111,7 +112,8 @@ void ExportThroughput(benchmark::State& state, std::unique_ptr<SpanExporter> exp
     processor.ForceFlush(std::chrono::seconds(10));
     spans += 2048;
   }
-  state.counters["spans_per_s"] = benchmark::Counter(static_cast<double>(spans), benchmark::Counter::kIsRate);
+  state.counters["spans_per_s"] =
+      benchmark::Counter(static_cast<double>(spans), benchmark::Counter::kIsRate);
 }
 
 // The batch machinery alone: the exporter discards.
@@ -142,7 +144,8 @@ void BM_OtlpExportThroughput(benchmark::State& state) {
     return ExportResult::kSuccess;
   };
   ExportThroughput(state, std::make_unique<OtlpSpanExporter>(resource, sender));
-  state.counters["wire_bytes_per_s"] = benchmark::Counter(static_cast<double>(bytes), benchmark::Counter::kIsRate);
+  state.counters["wire_bytes_per_s"] =
+      benchmark::Counter(static_cast<double>(bytes), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_OtlpExportThroughput)->Arg(0)->Arg(1)->UseRealTime();
 
@@ -155,7 +158,9 @@ void BM_InjectExtract(benchmark::State& state) {
     Inject(ctx, [&](std::string_view k, std::string_view v) {
       if (k == "traceparent") traceparent.assign(v);
     });
-    Context in = Extract([&](std::string_view k) { return k == "traceparent" ? std::string_view(traceparent) : std::string_view(); });
+    Context in = Extract([&](std::string_view k) {
+      return k == "traceparent" ? std::string_view(traceparent) : std::string_view();
+    });
     benchmark::DoNotOptimize(in.span_context());
   }
 }

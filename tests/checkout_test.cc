@@ -1,11 +1,12 @@
 // The reference service end to end, as a black box: real process, real HTTP,
 // a loopback OTLP receiver decoding what it exports with wire/otlp.
+#include "tests/support/checkout.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <mutex>
 
-#include "tests/support/checkout.h"
 #include "tests/support/otlp_receiver.h"
 #include "wire/otlp/decode.h"
 
@@ -14,7 +15,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<otlp::Span> ExportedSpans(const OtlpReceiver& receiver, std::string* service = nullptr) {
+std::vector<otlp::Span> ExportedSpans(const OtlpReceiver& receiver,
+                                      std::string* service = nullptr) {
   std::vector<otlp::Span> out;
   for (const auto& request : receiver.Requests("/v1/traces")) {
     auto decoded = otlp::DecodeTraces(request.body);
@@ -46,8 +48,9 @@ TEST(CheckoutTest, OneRequestIsCorrelatedAcrossLogsSpansAndMetrics) {
   httplib::Client client("http://" + service.address());
   const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
   const std::string parent_id = "00f067aa0ba902b7";
-  auto res = client.Get("/checkout?user_id=7", {{"traceparent", "00-" + trace_id + "-" + parent_id + "-01"},
-                                                {"X-Request-Id", "support-ticket-81"}});
+  auto res = client.Get("/checkout?user_id=7",
+                        {{"traceparent", "00-" + trace_id + "-" + parent_id + "-01"},
+                         {"X-Request-Id", "support-ticket-81"}});
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   EXPECT_EQ(res->get_header_value("X-Request-Id"), "support-ticket-81");
@@ -92,7 +95,8 @@ TEST(CheckoutTest, OneRequestIsCorrelatedAcrossLogsSpansAndMetrics) {
   EXPECT_EQ(resource_service, "checkout");
   EXPECT_NE(metrics->body.find("target_info{"), std::string::npos);
   EXPECT_NE(metrics->body.find("service_name=\"checkout\""), std::string::npos);
-  EXPECT_NE(metrics->body.find("http_server_request_duration_seconds_bucket{method=\"GET\",route=\"/checkout\""),
+  EXPECT_NE(metrics->body.find(
+                "http_server_request_duration_seconds_bucket{method=\"GET\",route=\"/checkout\""),
             std::string::npos);
   // The request was sampled: its bucket carries the trace id as an exemplar.
   EXPECT_NE(metrics->body.find("trace_id=\"" + trace_id + "\""), std::string::npos);
@@ -119,7 +123,8 @@ TEST(CheckoutTest, ThrowingHandlerGives500ErrorSpanAndErrorLineAndServiceKeepsSe
   EXPECT_EQ(failed->events[0].name, "exception");
   bool error_line = false;
   for (const auto& line : service.LogLines()) {
-    if (JsonString(line, "level") == "ERROR" && JsonString(line, "trace_id") == failed->trace_id.ToHex()) {
+    if (JsonString(line, "level") == "ERROR" &&
+        JsonString(line, "trace_id") == failed->trace_id.ToHex()) {
       error_line = true;
       EXPECT_EQ(JsonString(line, "exception.message"), "panic requested via /debug/panic");
     }
@@ -145,11 +150,12 @@ TEST(CheckoutTest, MigrationDropsTheIndexAndAnnouncesADeploy) {
   std::vector<std::string> annotations;
   std::mutex mu;
   exporter::testing::TestHttpServer grafana;
-  grafana.server().Post("/api/annotations", [&](const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mu);
-    annotations.push_back(req.body);
-    res.set_content(R"({"message":"Annotation added","id":1})", "application/json");
-  });
+  grafana.server().Post(
+      "/api/annotations", [&](const httplib::Request& req, httplib::Response& res) {
+        std::lock_guard<std::mutex> lock(mu);
+        annotations.push_back(req.body);
+        res.set_content(R"({"message":"Annotation added","id":1})", "application/json");
+      });
   ASSERT_TRUE(grafana.Start());
   CheckoutService service(receiver.endpoint(), {}, {"--annotations", grafana.Url("")});
   ASSERT_TRUE(service.ready());

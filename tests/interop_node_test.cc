@@ -13,7 +13,8 @@ namespace quartet::testing {
 namespace {
 
 TEST(InteropNodeTest, JsClientSpanIsTheParentOfTheServerSpan) {
-  ASSERT_EQ(access(SourcePath("tests/peers/node_modules/@opentelemetry/sdk-trace-base").c_str(), R_OK), 0)
+  ASSERT_EQ(
+      access(SourcePath("tests/peers/node_modules/@opentelemetry/sdk-trace-base").c_str(), R_OK), 0)
       << "npm peers missing: run ./setup";
   OtlpReceiver receiver;
   CheckoutService service(receiver.endpoint());
@@ -21,8 +22,8 @@ TEST(InteropNodeTest, JsClientSpanIsTheParentOfTheServerSpan) {
 
   std::string dir = TempDir("node");
   std::string cmd = "cd " + SourcePath("tests/peers") + " && node traced_client.js '" +
-                    service.url("/checkout?user_id=3") + "' tenant=acme > " + dir + "/out.json 2> " + dir +
-                    "/err.txt";
+                    service.url("/checkout?user_id=3") + "' tenant=acme > " + dir +
+                    "/out.json 2> " + dir + "/err.txt";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(dir + "/err.txt");
   auto client = json::Parse(ReadFile(dir + "/out.json"));
   ASSERT_TRUE(client.ok()) << ReadFile(dir + "/out.json");

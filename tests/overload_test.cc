@@ -47,7 +47,9 @@ double MedianMicros(const CheckoutService& service, int n) {
   for (int i = 0; i < n; ++i) {
     auto start = std::chrono::steady_clock::now();
     auto res = client.Get(("/orders/" + std::to_string(1 + i)).c_str());
-    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    micros.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
     EXPECT_TRUE(res && res->status == 200);
   }
   std::nth_element(micros.begin(), micros.begin() + n / 2, micros.end());
@@ -56,13 +58,14 @@ double MedianMicros(const CheckoutService& service, int n) {
 
 double Sample(const std::string& exposition, const std::string& name) {
   size_t at = exposition.find("\n" + name + " ");
-  return at == std::string::npos ? -1 : std::strtod(exposition.c_str() + at + name.size() + 2, nullptr);
+  return at == std::string::npos ? -1
+                                 : std::strtod(exposition.c_str() + at + name.size() + 2, nullptr);
 }
 
 TEST(OverloadTest, HungCollectorBurstIsBoundedCountedAndDoesNotSlowRequests) {
   const std::map<std::string, std::string> env = {{"OTEL_BSP_MAX_QUEUE_SIZE", "64"},
-                                                   {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "16"},
-                                                   {"OTEL_BSP_SCHEDULE_DELAY", "10"}};
+                                                  {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "16"},
+                                                  {"OTEL_BSP_SCHEDULE_DELAY", "10"}};
   double baseline;
   {
     OtlpReceiver healthy;
@@ -87,12 +90,14 @@ TEST(OverloadTest, HungCollectorBurstIsBoundedCountedAndDoesNotSlowRequests) {
   double dropped = Sample(metrics->body, "quartet_sdk_spans_dropped_total");
   EXPECT_GE(dropped, 2 * 640 - 64 - 2 * 16) << metrics->body;
 
-  EXPECT_LT(rss_after, rss_before + (16u << 20)) << "RSS grew from " << rss_before << " to " << rss_after;
+  EXPECT_LT(rss_after, rss_before + (16u << 20))
+      << "RSS grew from " << rss_before << " to " << rss_after;
   // Request latency does not depend on the collector: within noise of the
   // healthy run (generous bound: this machine is shared and small).
-  EXPECT_LT(during, baseline * 2 + 2000) << "baseline " << baseline << "us, during outage " << during << "us";
+  EXPECT_LT(during, baseline * 2 + 2000)
+      << "baseline " << baseline << "us, during outage " << during << "us";
 
-  EXPECT_EQ(service.process().Stop(20s), 1);  // exit code 1: not everything was flushed
+  EXPECT_EQ(service.process().Stop(20s), 1);              // exit code 1: not everything was flushed
   EXPECT_LT(service.process().last_stop_duration(), 7s);  // shutdown deadline is 5 s
 }
 

@@ -54,7 +54,8 @@ TEST(PrometheusTest, PromtoolLintsTheTextExpositionClean) {
   EXPECT_NE(scrape->get_header_value("Content-Type").find("version=0.0.4"), std::string::npos);
   std::string dir = TempDir("promtool");
   std::ofstream(dir + "/metrics.txt") << scrape->body;
-  std::string cmd = "/usr/bin/promtool check metrics < " + dir + "/metrics.txt > " + dir + "/out.txt 2>&1";
+  std::string cmd =
+      "/usr/bin/promtool check metrics < " + dir + "/metrics.txt > " + dir + "/out.txt 2>&1";
   int rc = std::system(cmd.c_str());
   std::string out = ReadFile(dir + "/out.txt");
   EXPECT_EQ(rc, 0) << out;
@@ -69,31 +70,39 @@ TEST(PrometheusTest, RealPrometheusScrapesExemplarsThatNameExportedTraces) {
 
   std::string dir = TempDir("prometheus");
   int port = FreePort();
-  std::ofstream(dir + "/prometheus.yml") << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                                         << "scrape_configs:\n  - job_name: checkout\n    static_configs:\n"
-                                         << "      - targets: ['" << service.admin() << "']\n";
+  std::ofstream(dir + "/prometheus.yml")
+      << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+      << "scrape_configs:\n  - job_name: checkout\n    static_configs:\n"
+      << "      - targets: ['" << service.admin() << "']\n";
   Process prometheus({.argv = {"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
                                "--storage.tsdb.path=" + dir + "/data",
                                "--web.listen-address=127.0.0.1:" + std::to_string(port),
                                "--enable-feature=exemplar-storage"}});
   httplib::Client api("http://127.0.0.1:" + std::to_string(port));
-  ASSERT_TRUE(Process::WaitFor([&] {
-    auto r = api.Get("/-/ready");
-    return r && r->status == 200;
-  }, 60s)) << prometheus.ReadStderr();
+  ASSERT_TRUE(Process::WaitFor(
+      [&] {
+        auto r = api.Get("/-/ready");
+        return r && r->status == 200;
+      },
+      60s))
+      << prometheus.ReadStderr();
 
   SendTraffic(service, 30);
   json::Value exemplars;
-  bool found = Process::WaitFor([&] {
-    std::string now = std::to_string(time(nullptr));
-    auto r = api.Get("/api/v1/query_exemplars?query=http_server_request_duration_seconds_bucket&start=" +
-                     std::to_string(time(nullptr) - 600) + "&end=" + now);
-    if (!r || r->status != 200) return false;
-    auto doc = json::Parse(r->body);
-    if (!doc.ok() || doc->Find("data") == nullptr || doc->Find("data")->items().empty()) return false;
-    exemplars = *doc->Find("data");
-    return true;
-  }, 30s);
+  bool found = Process::WaitFor(
+      [&] {
+        std::string now = std::to_string(time(nullptr));
+        auto r = api.Get(
+            "/api/v1/query_exemplars?query=http_server_request_duration_seconds_bucket&start=" +
+            std::to_string(time(nullptr) - 600) + "&end=" + now);
+        if (!r || r->status != 200) return false;
+        auto doc = json::Parse(r->body);
+        if (!doc.ok() || doc->Find("data") == nullptr || doc->Find("data")->items().empty())
+          return false;
+        exemplars = *doc->Find("data");
+        return true;
+      },
+      30s);
   ASSERT_TRUE(found) << prometheus.ReadStderr();
   auto up = api.Get("/api/v1/query?query=up");
   ASSERT_TRUE(up);
@@ -114,7 +123,8 @@ TEST(PrometheusTest, RealPrometheusScrapesExemplarsThatNameExportedTraces) {
   for (const auto& series : exemplars.items()) {
     for (const auto& exemplar : series.Find("exemplars")->items()) {
       std::string trace_id = JsonString(*exemplar.Find("labels"), "trace_id");
-      EXPECT_TRUE(exported.contains(trace_id)) << "exemplar trace " << trace_id << " was never exported";
+      EXPECT_TRUE(exported.contains(trace_id))
+          << "exemplar trace " << trace_id << " was never exported";
       ++checked;
     }
   }

@@ -60,10 +60,11 @@ bool ParseArgs(int argc, char** argv, Options& o) {
     } else if (flag == "--drop-index") {
       o.drop_index = true;
     } else {
-      std::fprintf(stderr,
-                   "checkout: unknown flag %s\nusage: checkout --listen HOST:PORT --admin HOST:PORT "
-                   "--db PATH [--drop-index] [--annotations URL]\n",
-                   flag.c_str());
+      std::fprintf(
+          stderr,
+          "checkout: unknown flag %s\nusage: checkout --listen HOST:PORT --admin HOST:PORT "
+          "--db PATH [--drop-index] [--annotations URL]\n",
+          flag.c_str());
       return false;
     }
   }
@@ -82,18 +83,20 @@ std::optional<int64_t> ParseId(std::string_view text) {
 template <typename Fn>
 auto TracedQuery(std::string_view operation, std::string_view sql, Fn&& run) {
   quartet::Span span = quartet::Tracer().StartSpan(
-      std::string(operation) + " orders",
-      {.kind = quartet::SpanKind::kClient,
-       .attributes = {{"db.system", "sqlite"}, {"db.operation.name", operation}, {"db.query.text", sql},
-                      {"db.collection.name", "orders"}}});
+      std::string(operation) + " orders", {.kind = quartet::SpanKind::kClient,
+                                           .attributes = {{"db.system", "sqlite"},
+                                                          {"db.operation.name", operation},
+                                                          {"db.query.text", sql},
+                                                          {"db.collection.name", "orders"}}});
   quartet::Scope scope(span);
   auto start = Clock::now();
   auto result = run();
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (!result.ok()) {
     span.SetStatus(quartet::SpanStatus::kError, result.status().message());
-    quartet::Log().Error("db query failed", {{"query", sql}, {"duration_ms", ms},
-                                             {"error", result.status().ToString()}});
+    quartet::Log().Error(
+        "db query failed",
+        {{"query", sql}, {"duration_ms", ms}, {"error", result.status().ToString()}});
   }
   return std::make_pair(std::move(result), ms);
 }
@@ -109,14 +112,19 @@ std::string AnnotationsUrl(const Options& o) {
   return endpoint != nullptr && *endpoint != '\0' ? endpoint : "http://localhost:4318";
 }
 
-quartet::Status Migrate(Store& store, std::string_view action, const Options& o, const quartet::Telemetry& t) {
+quartet::Status Migrate(Store& store, std::string_view action, const Options& o,
+                        const quartet::Telemetry& t) {
   quartet::Status st = action == "drop_index" ? store.DropUserIndex() : store.CreateUserIndex();
   if (!st.ok()) return st;
-  std::string text = action == "drop_index" ? "migration: DROP INDEX idx_orders_user_id"
-                                            : "migration: CREATE INDEX idx_orders_user_id ON orders(user_id)";
+  std::string text = action == "drop_index"
+                         ? "migration: DROP INDEX idx_orders_user_id"
+                         : "migration: CREATE INDEX idx_orders_user_id ON orders(user_id)";
   quartet::Log().Warn("migration applied", {{"action", action}, {"text", text}});
-  quartet::DeployEvent event{.service = t.service_name(), .version = t.service_version(),
-                             .environment = t.environment(), .text = text, .tags = {"migration"}};
+  quartet::DeployEvent event{.service = t.service_name(),
+                             .version = t.service_version(),
+                             .environment = t.environment(),
+                             .text = text,
+                             .tags = {"migration"}};
   auto id = quartet::AnnounceDeploy(AnnotationsUrl(o), event, std::chrono::seconds(2));
   if (id.ok()) {
     quartet::Log().Info("deploy annotation posted", {{"annotation_id", *id}});
@@ -126,39 +134,49 @@ quartet::Status Migrate(Store& store, std::string_view action, const Options& o,
   return quartet::Status::Ok();
 }
 
-void Routes(httplib::Server& server, Store& store, const Options& options, const quartet::Telemetry& telemetry) {
+void Routes(httplib::Server& server, Store& store, const Options& options,
+            const quartet::Telemetry& telemetry) {
   using quartet::httplib_adapter::Params;
   using quartet::httplib_adapter::Route;
 
-  Route(server, "GET", "/checkout", [&store](const httplib::Request& req, httplib::Response& res, const Params&) {
-    std::optional<int64_t> user = ParseId(req.get_param_value("user_id"));
-    if (!user) return Reply(res, 400, R"({"error":"user_id must be a positive integer"})");
-    auto [result, ms] = TracedQuery("SELECT", kSumOrdersSql,
-                                    [&] { return store.SumOrdersForUser(*user); });
-    if (!result.ok()) return Reply(res, 500, R"({"error":"database error"})");
-    quartet::Log().Info("db query", {{"query", kSumOrdersSql}, {"duration_ms", ms}, {"rows", result->rows},
-                                     {"user_id", *user}});
-    Reply(res, 200, "{\"user_id\":" + std::to_string(*user) + ",\"orders\":" + std::to_string(result->rows) +
-                        ",\"total_cents\":" + std::to_string(result->total_cents) + "}");
-  });
+  Route(server, "GET", "/checkout",
+        [&store](const httplib::Request& req, httplib::Response& res, const Params&) {
+          std::optional<int64_t> user = ParseId(req.get_param_value("user_id"));
+          if (!user) return Reply(res, 400, R"({"error":"user_id must be a positive integer"})");
+          auto [result, ms] =
+              TracedQuery("SELECT", kSumOrdersSql, [&] { return store.SumOrdersForUser(*user); });
+          if (!result.ok()) return Reply(res, 500, R"({"error":"database error"})");
+          quartet::Log().Info("db query", {{"query", kSumOrdersSql},
+                                           {"duration_ms", ms},
+                                           {"rows", result->rows},
+                                           {"user_id", *user}});
+          Reply(res, 200,
+                "{\"user_id\":" + std::to_string(*user) +
+                    ",\"orders\":" + std::to_string(result->rows) +
+                    ",\"total_cents\":" + std::to_string(result->total_cents) + "}");
+        });
 
-  Route(server, "GET", "/orders/:id", [&store](const httplib::Request&, httplib::Response& res, const Params& p) {
-    std::optional<int64_t> id = ParseId(p.at("id"));
-    if (!id) return Reply(res, 400, R"({"error":"order id must be a positive integer"})");
-    auto [result, ms] = TracedQuery("SELECT", kFindOrderSql,
-                                    [&] { return store.FindOrder(*id); });
-    if (!result.ok()) return Reply(res, 500, R"({"error":"database error"})");
-    quartet::Log().Info("db query", {{"query", kFindOrderSql}, {"duration_ms", ms},
-                                     {"rows", result->has_value() ? 1 : 0}});
-    if (!result->has_value()) return Reply(res, 404, R"({"error":"no such order"})");
-    const Order& o = **result;
-    Reply(res, 200, "{\"id\":" + std::to_string(o.id) + ",\"user_id\":" + std::to_string(o.user_id) +
-                        ",\"amount_cents\":" + std::to_string(o.amount_cents) + ",\"created_at\":\"" + o.created_at +
-                        "\"}");
-  });
+  Route(server, "GET", "/orders/:id",
+        [&store](const httplib::Request&, httplib::Response& res, const Params& p) {
+          std::optional<int64_t> id = ParseId(p.at("id"));
+          if (!id) return Reply(res, 400, R"({"error":"order id must be a positive integer"})");
+          auto [result, ms] =
+              TracedQuery("SELECT", kFindOrderSql, [&] { return store.FindOrder(*id); });
+          if (!result.ok()) return Reply(res, 500, R"({"error":"database error"})");
+          quartet::Log().Info("db query", {{"query", kFindOrderSql},
+                                           {"duration_ms", ms},
+                                           {"rows", result->has_value() ? 1 : 0}});
+          if (!result->has_value()) return Reply(res, 404, R"({"error":"no such order"})");
+          const Order& o = **result;
+          Reply(res, 200,
+                "{\"id\":" + std::to_string(o.id) + ",\"user_id\":" + std::to_string(o.user_id) +
+                    ",\"amount_cents\":" + std::to_string(o.amount_cents) + ",\"created_at\":\"" +
+                    o.created_at + "\"}");
+        });
 
   Route(server, "POST", "/admin/migration",
-        [&store, &options, &telemetry](const httplib::Request& req, httplib::Response& res, const Params&) {
+        [&store, &options, &telemetry](const httplib::Request& req, httplib::Response& res,
+                                       const Params&) {
           std::string action = req.get_param_value("action");
           if (action != "drop_index" && action != "create_index") {
             return Reply(res, 400, R"({"error":"action must be drop_index or create_index"})");
@@ -170,18 +188,22 @@ void Routes(httplib::Server& server, Store& store, const Options& options, const
 
   // Deliberately throws: shows the recovery middleware (a 500, an error span,
   // an error log line) while the service keeps serving.
-  Route(server, "GET", "/debug/panic", [](const httplib::Request&, httplib::Response&, const Params&) {
-    throw std::runtime_error("panic requested via /debug/panic");
-  });
+  Route(server, "GET", "/debug/panic",
+        [](const httplib::Request&, httplib::Response&, const Params&) {
+          throw std::runtime_error("panic requested via /debug/panic");
+        });
 
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
 }
 
 std::pair<std::string, int> SplitHostPort(const std::string& address) {
   size_t colon = address.rfind(':');
   if (colon == std::string::npos) return {address, -1};
-  std::optional<int64_t> port = address.substr(colon + 1) == "0" ? std::optional<int64_t>(0)
-                                                                  : ParseId(address.substr(colon + 1));
+  std::optional<int64_t> port = address.substr(colon + 1) == "0"
+                                    ? std::optional<int64_t>(0)
+                                    : ParseId(address.substr(colon + 1));
   return {address.substr(0, colon), port && *port <= 65535 ? static_cast<int>(*port) : -1};
 }
 
@@ -190,7 +212,8 @@ int Main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, options)) return 2;
   auto [host, port] = SplitHostPort(options.listen);
   if (port < 0) {
-    std::fprintf(stderr, "checkout: flag --listen: '%s' is not HOST:PORT\n", options.listen.c_str());
+    std::fprintf(stderr, "checkout: flag --listen: '%s' is not HOST:PORT\n",
+                 options.listen.c_str());
     return 2;
   }
 
@@ -205,7 +228,8 @@ int Main(int argc, char** argv) {
   // The environment names the service when it says anything; else "checkout".
   const char* attrs = std::getenv("OTEL_RESOURCE_ATTRIBUTES");
   if (std::getenv("OTEL_SERVICE_NAME") == nullptr &&
-      (attrs == nullptr || std::string_view(attrs).find("service.name=") == std::string_view::npos)) {
+      (attrs == nullptr ||
+       std::string_view(attrs).find("service.name=") == std::string_view::npos)) {
     config.service_name = "checkout";
   }
   config.service_version = kVersion;
@@ -214,7 +238,8 @@ int Main(int argc, char** argv) {
 
   auto store = Store::Open(options.db, SeedPlan{});
   if (!store.ok()) {
-    quartet::Log().Error("cannot open the database", {{"db", options.db}, {"error", store.status().ToString()}});
+    quartet::Log().Error("cannot open the database",
+                         {{"db", options.db}, {"error", store.status().ToString()}});
     return 1;
   }
   if (options.drop_index) {
@@ -224,13 +249,15 @@ int Main(int argc, char** argv) {
 
   httplib::Server server;
   Routes(server, **store, options, telemetry);
-  int bound = port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  int bound =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
     quartet::Log().Error("cannot listen", {{"listen", options.listen}});
     return 1;
   }
   quartet::Log().Info("listening", {{"address", host + ":" + std::to_string(bound)},
-                                    {"admin", telemetry.admin_address()}, {"db", options.db},
+                                    {"admin", telemetry.admin_address()},
+                                    {"db", options.db},
                                     {"version", telemetry.service_version()}});
 
   std::atomic<bool> done{false};

@@ -14,7 +14,6 @@ namespace {
 using quartet::Result;
 using quartet::Status;
 
-
 Status SqlError(sqlite3* db, const std::string& what) {
   return Status::Internal(what + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
 }
@@ -43,8 +42,9 @@ Status Seed(sqlite3* db, const SeedPlan& plan) {
                        "amount_cents INTEGER NOT NULL, created_at TEXT NOT NULL)"));
   RETURN_IF_ERROR(Exec(db, "BEGIN"));
   sqlite3_stmt* insert = nullptr;
-  if (sqlite3_prepare_v2(db, "INSERT INTO orders (user_id, amount_cents, created_at) VALUES (?1, ?2, ?3)",
-                         -1, &insert, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(
+          db, "INSERT INTO orders (user_id, amount_cents, created_at) VALUES (?1, ?2, ?3)", -1,
+          &insert, nullptr) != SQLITE_OK) {
     return SqlError(db, "prepare insert");
   }
   auto add = [&](int64_t user, uint64_t n) -> Status {
@@ -72,7 +72,8 @@ Status Seed(sqlite3* db, const SeedPlan& plan) {
         return st;
       }
     }
-    int64_t heavy_now = std::min<int64_t>(heavy_left, (plan.heavy_user_orders + plan.users - 1) / plan.users);
+    int64_t heavy_now =
+        std::min<int64_t>(heavy_left, (plan.heavy_user_orders + plan.users - 1) / plan.users);
     for (int64_t i = 0; i < heavy_now; ++i) {
       Status st = add(kHeavyUser, ++n);
       if (!st.ok()) {
@@ -122,7 +123,8 @@ Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const SeedPlan& plan) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
     Status st = SqlError(db, "open " + path);
     sqlite3_close_v2(db);
     return st;
@@ -130,7 +132,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const SeedPl
   Status st = Exec(db, "PRAGMA journal_mode=WAL");
   if (st.ok()) {
     sqlite3_stmt* q = nullptr;
-    sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='orders'", -1, &q, nullptr);
+    sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='orders'", -1,
+                       &q, nullptr);
     bool exists = q && sqlite3_step(q) == SQLITE_ROW;
     sqlite3_finalize(q);
     if (!exists) st = Seed(db, plan);
@@ -143,9 +146,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const SeedPl
 }
 
 Result<QueryResult> Store::SumOrdersForUser(int64_t user_id) {
-  ASSIGN_OR_RETURN(sqlite3* db, impl_->Connection());
+  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
   sqlite3_stmt* q = nullptr;
-  if (sqlite3_prepare_v2(db, kSumOrdersSql, -1, &q, nullptr) != SQLITE_OK) return SqlError(db, "prepare sum");
+  if (sqlite3_prepare_v2(db, kSumOrdersSql, -1, &q, nullptr) != SQLITE_OK)
+    return SqlError(db, "prepare sum");
   sqlite3_bind_int64(q, 1, user_id);
   QueryResult r;
   int rc = sqlite3_step(q);
@@ -159,15 +163,17 @@ Result<QueryResult> Store::SumOrdersForUser(int64_t user_id) {
 }
 
 Result<std::optional<Order>> Store::FindOrder(int64_t order_id) {
-  ASSIGN_OR_RETURN(sqlite3* db, impl_->Connection());
+  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
   sqlite3_stmt* q = nullptr;
-  if (sqlite3_prepare_v2(db, kFindOrderSql, -1, &q, nullptr) != SQLITE_OK) return SqlError(db, "prepare find");
+  if (sqlite3_prepare_v2(db, kFindOrderSql, -1, &q, nullptr) != SQLITE_OK)
+    return SqlError(db, "prepare find");
   sqlite3_bind_int64(q, 1, order_id);
   std::optional<Order> order;
   int rc = sqlite3_step(q);
   if (rc == SQLITE_ROW) {
-    order = Order{sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2),
-                  reinterpret_cast<const char*>(sqlite3_column_text(q, 3))};
+    order =
+        Order{sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2),
+              reinterpret_cast<const char*>(sqlite3_column_text(q, 3))};
   }
   sqlite3_finalize(q);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError(db, "find order");
@@ -175,27 +181,28 @@ Result<std::optional<Order>> Store::FindOrder(int64_t order_id) {
 }
 
 Status Store::DropUserIndex() {
-  ASSIGN_OR_RETURN(sqlite3* db, impl_->Connection());
+  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
   return Exec(db, "DROP INDEX IF EXISTS idx_orders_user_id");
 }
 
 Status Store::CreateUserIndex() {
-  ASSIGN_OR_RETURN(sqlite3* db, impl_->Connection());
+  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
   return Exec(db, "CREATE INDEX IF NOT EXISTS idx_orders_user_id ON orders(user_id)");
 }
 
 Result<bool> Store::HasUserIndex() {
-  ASSIGN_OR_RETURN(sqlite3* db, impl_->Connection());
+  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
   sqlite3_stmt* q = nullptr;
-  sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='index' AND name='idx_orders_user_id'", -1,
-                     &q, nullptr);
+  sqlite3_prepare_v2(db,
+                     "SELECT 1 FROM sqlite_master WHERE type='index' AND name='idx_orders_user_id'",
+                     -1, &q, nullptr);
   bool exists = q && sqlite3_step(q) == SQLITE_ROW;
   sqlite3_finalize(q);
   return exists;
 }
 
 Result<int64_t> Store::CountOrders() {
-  ASSIGN_OR_RETURN(sqlite3* db, impl_->Connection());
+  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
   sqlite3_stmt* q = nullptr;
   sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM orders", -1, &q, nullptr);
   int64_t n = (q && sqlite3_step(q) == SQLITE_ROW) ? sqlite3_column_int64(q, 0) : -1;

@@ -26,12 +26,12 @@ inline constexpr char kFindOrderSql[] =
 
 struct SeedPlan {
   int64_t users = 20000;
-  int64_t orders_per_user = 10;       // ordinary users: 1..orders_per_user, varied
+  int64_t orders_per_user = 10;  // ordinary users: 1..orders_per_user, varied
   int64_t heavy_user_orders = 60000;
 };
 
 struct QueryResult {
-  int64_t rows = 0;      // rows the query returned or aggregated
+  int64_t rows = 0;  // rows the query returned or aggregated
   int64_t total_cents = 0;
 };
 
@@ -45,7 +45,8 @@ struct Order {
 class Store {
  public:
   // Opens (creating and seeding when missing) the database at `path`.
-  static quartet::Result<std::unique_ptr<Store>> Open(const std::string& path, const SeedPlan& plan);
+  static quartet::Result<std::unique_ptr<Store>> Open(const std::string& path,
+                                                      const SeedPlan& plan);
   ~Store();
 
   // Sums the user's orders: an index lookup while idx_orders_user_id exists,

@@ -45,7 +45,8 @@ TEST_F(StoreTest, SeedsOnceWithAHeavyUser) {
 }
 
 TEST_F(StoreTest, MigrationDropsAndRestoresTheIndex) {
-  auto store = Store::Open(Path(), SeedPlan{.users = 2000, .orders_per_user = 10, .heavy_user_orders = 20000});
+  auto store = Store::Open(
+      Path(), SeedPlan{.users = 2000, .orders_per_user = 10, .heavy_user_orders = 20000});
   ASSERT_TRUE(store.ok());
   EXPECT_TRUE(*(*store)->HasUserIndex());
   auto timed = [&](int64_t user) {
@@ -64,7 +65,8 @@ TEST_F(StoreTest, MigrationDropsAndRestoresTheIndex) {
 }
 
 TEST_F(StoreTest, FindsOrdersById) {
-  auto store = Store::Open(Path(), SeedPlan{.users = 10, .orders_per_user = 2, .heavy_user_orders = 5});
+  auto store =
+      Store::Open(Path(), SeedPlan{.users = 10, .orders_per_user = 2, .heavy_user_orders = 5});
   ASSERT_TRUE(store.ok());
   auto order = (*store)->FindOrder(1);
   ASSERT_TRUE(order.ok());

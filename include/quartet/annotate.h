@@ -27,10 +27,10 @@ struct DeployEvent {
   std::string service;
   std::string version;
   std::string environment;
-  std::string text;               // what changed, shown on the marker
-  std::vector<std::string> tags;  // extra tags
-  int64_t time_ms = 0;            // 0 = now
-  int64_t time_end_ms = 0;        // 0 = a point in time, not a region
+  std::string text;                                          // what changed, shown on the marker
+  std::vector<std::string> tags;                             // extra tags
+  int64_t time_ms = 0;                                       // 0 = now
+  int64_t time_end_ms = 0;                                   // 0 = a point in time, not a region
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Authorization
 };
 

@@ -25,8 +25,8 @@ struct TraceId {
     std::memcpy(&b, bytes.data() + 8, 8);
     return (a | b) != 0;
   }
-  std::string ToHex() const;   // 32 lowercase hex digits
-  void ToHex(char* out) const; // writes 32 chars
+  std::string ToHex() const;    // 32 lowercase hex digits
+  void ToHex(char* out) const;  // writes 32 chars
   friend bool operator==(const TraceId&, const TraceId&) = default;
 };
 
@@ -39,8 +39,8 @@ struct SpanId {
     std::memcpy(&a, bytes.data(), 8);
     return a != 0;
   }
-  std::string ToHex() const;   // 16 lowercase hex digits
-  void ToHex(char* out) const; // writes 16 chars
+  std::string ToHex() const;    // 16 lowercase hex digits
+  void ToHex(char* out) const;  // writes 16 chars
   friend bool operator==(const SpanId&, const SpanId&) = default;
 };
 

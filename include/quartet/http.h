@@ -38,8 +38,8 @@ class Exchange {
  public:
   virtual ~Exchange() = default;
   virtual std::string_view method() const = 0;
-  virtual std::string_view path() const = 0;    // raw path, without query
-  virtual std::string_view route() const = 0;   // template, e.g. "/orders/:id"
+  virtual std::string_view path() const = 0;   // raw path, without query
+  virtual std::string_view route() const = 0;  // template, e.g. "/orders/:id"
   virtual std::string_view scheme() const { return "http"; }
   // Case-insensitive lookup; nullopt when absent.
   virtual std::optional<std::string> request_header(std::string_view name) const = 0;

@@ -39,35 +39,41 @@ struct Config {
   std::optional<std::string> environment;      // deployment.environment(.name) in the same
   std::vector<std::pair<std::string, std::string>> resource_attributes;  // added to the env ones
 
-  std::optional<bool> disabled;  // OTEL_SDK_DISABLED: no export, no admin endpoint, logs still written
+  std::optional<bool>
+      disabled;  // OTEL_SDK_DISABLED: no export, no admin endpoint, logs still written
 
   // OTLP export (traces; logs and metrics when their export is switched on).
-  std::optional<std::string> otlp_endpoint;    // OTEL_EXPORTER_OTLP_ENDPOINT; default http://localhost:4318
-  std::optional<OtlpProtocol> otlp_protocol;   // OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf | grpc)
+  std::optional<std::string>
+      otlp_endpoint;  // OTEL_EXPORTER_OTLP_ENDPOINT; default http://localhost:4318
+  std::optional<OtlpProtocol> otlp_protocol;  // OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf | grpc)
   std::vector<std::pair<std::string, std::string>> otlp_headers;  // + OTEL_EXPORTER_OTLP_HEADERS
-  std::optional<bool> otlp_gzip;               // OTEL_EXPORTER_OTLP_COMPRESSION=gzip
+  std::optional<bool> otlp_gzip;  // OTEL_EXPORTER_OTLP_COMPRESSION=gzip
 
   // Traces.
   std::optional<std::string> traces_exporter;  // OTEL_TRACES_EXPORTER: "otlp" (default) | "none"
   std::optional<std::string> sampler;          // OTEL_TRACES_SAMPLER; default parentbased_always_on
   std::optional<double> sampler_ratio;         // OTEL_TRACES_SAMPLER_ARG
   std::vector<std::string> always_sampled_routes;  // e.g. {"/checkout"}: kept whatever the ratio
-  std::optional<size_t> max_queue_size;        // OTEL_BSP_MAX_QUEUE_SIZE (2048)
-  std::optional<size_t> max_export_batch_size; // OTEL_BSP_MAX_EXPORT_BATCH_SIZE (512)
+  std::optional<size_t> max_queue_size;            // OTEL_BSP_MAX_QUEUE_SIZE (2048)
+  std::optional<size_t> max_export_batch_size;     // OTEL_BSP_MAX_EXPORT_BATCH_SIZE (512)
   std::optional<std::chrono::milliseconds> schedule_delay;  // OTEL_BSP_SCHEDULE_DELAY (5000)
   std::optional<std::chrono::milliseconds> export_timeout;  // OTEL_BSP_EXPORT_TIMEOUT (30000)
 
   // Logs.
-  std::optional<LogLevel> log_level;           // QUARTET_LOG_LEVEL; default info
-  std::optional<std::string> log_output;       // QUARTET_LOG_OUTPUT: "stdout" (default), "stderr" or a file path
-  std::optional<size_t> log_buffer_records;    // bounded buffer between callers and the writer (8192)
-  std::optional<bool> log_block_when_full;     // default false: drop and count
-  std::optional<std::string> logs_exporter;    // OTEL_LOGS_EXPORTER: "none" (default) | "otlp"
+  std::optional<LogLevel> log_level;  // QUARTET_LOG_LEVEL; default info
+  std::optional<std::string>
+      log_output;  // QUARTET_LOG_OUTPUT: "stdout" (default), "stderr" or a file path
+  std::optional<size_t> log_buffer_records;  // bounded buffer between callers and the writer (8192)
+  std::optional<bool> log_block_when_full;   // default false: drop and count
+  std::optional<std::string> logs_exporter;  // OTEL_LOGS_EXPORTER: "none" (default) | "otlp"
 
   // Metrics and the admin endpoint (/metrics).
-  std::optional<std::string> admin_listen;     // QUARTET_ADMIN_LISTEN; default 127.0.0.1:9464; "" disables
-  std::optional<std::string> metrics_exporter; // OTEL_METRICS_EXPORTER: "none" (default; scrape) | "otlp"
-  std::optional<std::chrono::milliseconds> metric_export_interval;  // OTEL_METRIC_EXPORT_INTERVAL (60000)
+  std::optional<std::string>
+      admin_listen;  // QUARTET_ADMIN_LISTEN; default 127.0.0.1:9464; "" disables
+  std::optional<std::string>
+      metrics_exporter;  // OTEL_METRICS_EXPORTER: "none" (default; scrape) | "otlp"
+  std::optional<std::chrono::milliseconds>
+      metric_export_interval;  // OTEL_METRIC_EXPORT_INTERVAL (60000)
 
   std::chrono::milliseconds shutdown_timeout{5000};  // deadline used by ~Telemetry
 };

@@ -19,13 +19,13 @@ namespace quartet {
 
 enum class StatusCode : int {
   kOk = 0,
-  kInvalidArgument,   // bad input: the caller must change it (HTTP 400)
+  kInvalidArgument,  // bad input: the caller must change it (HTTP 400)
   kNotFound,
-  kOutOfRange,        // truncated input, index past the end
-  kResourceExhausted, // a bound was hit: queue full, too large (429/413)
-  kUnavailable,       // transient: retry later (503)
+  kOutOfRange,         // truncated input, index past the end
+  kResourceExhausted,  // a bound was hit: queue full, too large (429/413)
+  kUnavailable,        // transient: retry later (503)
   kDeadlineExceeded,
-  kDataLoss,          // corruption detected (checksum mismatch)
+  kDataLoss,  // corruption detected (checksum mismatch)
   kFailedPrecondition,
   kInternal,
 };
@@ -38,19 +38,29 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message);
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {StatusCode::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {StatusCode::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {StatusCode::kNotFound, std::move(msg)}; }
   static Status OutOfRange(std::string msg) { return {StatusCode::kOutOfRange, std::move(msg)}; }
-  static Status ResourceExhausted(std::string msg) { return {StatusCode::kResourceExhausted, std::move(msg)}; }
+  static Status ResourceExhausted(std::string msg) {
+    return {StatusCode::kResourceExhausted, std::move(msg)};
+  }
   static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
-  static Status DeadlineExceeded(std::string msg) { return {StatusCode::kDeadlineExceeded, std::move(msg)}; }
+  static Status DeadlineExceeded(std::string msg) {
+    return {StatusCode::kDeadlineExceeded, std::move(msg)};
+  }
   static Status DataLoss(std::string msg) { return {StatusCode::kDataLoss, std::move(msg)}; }
-  static Status FailedPrecondition(std::string msg) { return {StatusCode::kFailedPrecondition, std::move(msg)}; }
+  static Status FailedPrecondition(std::string msg) {
+    return {StatusCode::kFailedPrecondition, std::move(msg)};
+  }
   static Status Internal(std::string msg) { return {StatusCode::kInternal, std::move(msg)}; }
 
   bool ok() const { return rep_ == nullptr; }
   StatusCode code() const { return rep_ ? rep_->code : StatusCode::kOk; }
-  std::string_view message() const { return rep_ ? std::string_view(rep_->message) : std::string_view(); }
+  std::string_view message() const {
+    return rep_ ? std::string_view(rep_->message) : std::string_view();
+  }
   // "INVALID_ARGUMENT: span 3: trace_id must be 16 bytes" (or "OK").
   std::string ToString() const;
   // A copy with `context + ": "` in front of the message, for errors passed up.
@@ -67,7 +77,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: must not be OK
 
   bool ok() const { return value_.has_value(); }
@@ -90,10 +100,10 @@ class [[nodiscard]] Result {
 #define QUARTET_CONCAT_INNER(a, b) a##b
 #define QUARTET_CONCAT(a, b) QUARTET_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                   \
-  do {                                          \
-    ::quartet::Status _st = (expr);             \
-    if (!_st.ok()) return _st;                  \
+#define RETURN_IF_ERROR(expr)       \
+  do {                              \
+    ::quartet::Status _st = (expr); \
+    if (!_st.ok()) return _st;      \
   } while (0)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \

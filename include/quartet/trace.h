@@ -56,14 +56,14 @@ class AttributeValue {
  public:
   enum class Type : uint8_t { kString, kInt, kDouble, kBool };
 
-  AttributeValue(std::string_view v) noexcept : type_(Type::kString), str_(v) {}  // NOLINT
-  AttributeValue(const char* v) noexcept : type_(Type::kString), str_(v) {}       // NOLINT
+  AttributeValue(std::string_view v) noexcept : type_(Type::kString), str_(v) {}    // NOLINT
+  AttributeValue(const char* v) noexcept : type_(Type::kString), str_(v) {}         // NOLINT
   AttributeValue(const std::string& v) noexcept : type_(Type::kString), str_(v) {}  // NOLINT
-  AttributeValue(bool v) noexcept : type_(Type::kBool), bool_(v) {}               // NOLINT
-  AttributeValue(double v) noexcept : type_(Type::kDouble), double_(v) {}         // NOLINT
+  AttributeValue(bool v) noexcept : type_(Type::kBool), bool_(v) {}                 // NOLINT
+  AttributeValue(double v) noexcept : type_(Type::kDouble), double_(v) {}           // NOLINT
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  AttributeValue(T v) noexcept : type_(Type::kInt), int_(static_cast<int64_t>(v)) {}  // NOLINT
+  requires(!std::same_as<T, bool>) AttributeValue(T v)
+  noexcept : type_(Type::kInt), int_(static_cast<int64_t>(v)) {}  // NOLINT
 
   Type type() const noexcept { return type_; }
   std::string_view string_value() const noexcept { return str_; }
@@ -104,7 +104,8 @@ class Baggage {
   // The value of the first entry with `key`, if any.
   std::optional<std::string_view> Get(std::string_view key) const noexcept;
   // A copy with `key` set to `value` (replacing earlier entries of that key).
-  Baggage Set(std::string_view key, std::string_view value, std::string_view metadata = {}) const noexcept;
+  Baggage Set(std::string_view key, std::string_view value,
+              std::string_view metadata = {}) const noexcept;
   Baggage Remove(std::string_view key) const noexcept;
   const std::vector<Entry>& entries() const noexcept;
   bool empty() const noexcept { return entries_ == nullptr || entries_->empty(); }
@@ -131,7 +132,9 @@ class Context {
   Context WithBaggage(Baggage baggage) const noexcept;
 
   const SpanContext& span_context() const noexcept { return span_; }
-  std::string_view request_id() const noexcept { return request_id_ ? std::string_view(*request_id_) : std::string_view(); }
+  std::string_view request_id() const noexcept {
+    return request_id_ ? std::string_view(*request_id_) : std::string_view();
+  }
   const Baggage& baggage() const noexcept { return baggage_; }
 
  private:
@@ -147,8 +150,9 @@ class Context {
 class SpanParent {
  public:
   SpanParent() noexcept = default;
-  SpanParent(const Context& context) noexcept : explicit_(true), context_(context.span_context()) {}  // NOLINT
-  SpanParent(const SpanContext& context) noexcept : explicit_(true), context_(context) {}             // NOLINT
+  SpanParent(const Context& context) noexcept
+      : explicit_(true), context_(context.span_context()) {}                               // NOLINT
+  SpanParent(const SpanContext& context) noexcept : explicit_(true), context_(context) {}  // NOLINT
   static SpanParent Root() noexcept { return SpanParent(SpanContext{}); }
 
  private:
@@ -186,7 +190,8 @@ class Span {
   void SetAttribute(std::string_view key, AttributeValue value) noexcept;
   void AddEvent(std::string_view name, std::initializer_list<Attribute> attributes = {}) noexcept;
   void AddEvent(std::string_view name, std::span<const Attribute> attributes) noexcept;
-  void AddLink(const SpanContext& context, std::initializer_list<Attribute> attributes = {}) noexcept;
+  void AddLink(const SpanContext& context,
+               std::initializer_list<Attribute> attributes = {}) noexcept;
   // kError/kOk with a message; a later kUnset is ignored and kOk is final (OTel rules).
   void SetStatus(SpanStatus status, std::string_view message = {}) noexcept;
   // Adds an "exception" event with exception.type and exception.message.
@@ -260,8 +265,9 @@ template <typename R, typename... Args>
 class FunctionRef<R(Args...)> {
  public:
   template <typename F>
-    requires(!std::same_as<std::remove_cvref_t<F>, FunctionRef> && std::is_invocable_r_v<R, F&, Args...>)
-  FunctionRef(F&& f) noexcept  // NOLINT: implicit by design
+  requires(!std::same_as<std::remove_cvref_t<F>, FunctionRef> &&
+           std::is_invocable_r_v<R, F&, Args...>) FunctionRef(F&& f)
+  noexcept  // NOLINT: implicit by design
       : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
         call_([](void* object, Args... args) -> R {
           return (*static_cast<std::remove_reference_t<F>*>(object))(std::forward<Args>(args)...);

@@ -15,7 +15,8 @@ std::string DeployAnnotationJson(const DeployEvent& event) {
   tags.insert(tags.end(), event.tags.begin(), event.tags.end());
 
   std::string text = event.text;
-  if (text.empty()) text = "deploy " + event.service + (event.version.empty() ? "" : " " + event.version);
+  if (text.empty())
+    text = "deploy " + event.service + (event.version.empty() ? "" : " " + event.version);
 
   std::string out = "{\"time\":";
   json::AppendInt(&out, event.time_ms != 0 ? event.time_ms : UnixNanos() / 1'000'000);
@@ -51,8 +52,8 @@ Result<int64_t> AnnounceDeploy(std::string_view server_url, const DeployEvent& e
   // Grafana answers {"message":"Annotation added","id":N}.
   Result<json::Value> doc = json::Parse(response.body);
   if (!doc.ok() || doc->Find("id") == nullptr || !doc->Find("id")->int_value()) {
-    return Status::Internal("POST " + url + ": response has no numeric id: " +
-                            response.body.substr(0, 200));
+    return Status::Internal("POST " + url +
+                            ": response has no numeric id: " + response.body.substr(0, 200));
   }
   return *doc->Find("id")->int_value();
 }

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-
 #include "sdk/export/test_http_server.h"
 #include "wire/json/json_parser.h"
 
@@ -11,16 +10,20 @@ namespace quartet {
 namespace {
 
 TEST(AnnotateTest, BodyHasGrafanaShapeAndIdentityTags) {
-  DeployEvent event{.service = "checkout", .version = "1.4.2", .environment = "prod",
-                    .text = "drop \"idx\"", .tags = {"migration"}, .time_ms = 1700000000123};
+  DeployEvent event{.service = "checkout",
+                    .version = "1.4.2",
+                    .environment = "prod",
+                    .text = "drop \"idx\"",
+                    .tags = {"migration"},
+                    .time_ms = 1700000000123};
   auto doc = json::Parse(DeployAnnotationJson(event));
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
   EXPECT_EQ(*doc->Find("time")->int_value(), 1700000000123);
   EXPECT_EQ(doc->Find("text")->string_value(), "drop \"idx\"");
   std::vector<std::string> tags;
   for (const auto& t : doc->Find("tags")->items()) tags.push_back(t.string_value());
-  EXPECT_EQ(tags, (std::vector<std::string>{"deploy", "service=checkout", "version=1.4.2", "env=prod",
-                                            "migration"}));
+  EXPECT_EQ(tags, (std::vector<std::string>{"deploy", "service=checkout", "version=1.4.2",
+                                            "env=prod", "migration"}));
   EXPECT_EQ(doc->Find("timeEnd"), nullptr);
 }
 
@@ -28,12 +31,13 @@ TEST(AnnotateTest, BodyHasGrafanaShapeAndIdentityTags) {
 class FakeAnnotations {
  public:
   explicit FakeAnnotations(int status) {
-    server_.server().Post("/api/annotations", [this, status](const httplib::Request& req, httplib::Response& res) {
-      last_body_ = req.body;
-      res.status = status;
-      res.set_content(status == 200 ? R"({"message":"Annotation added","id":17})" : "bad tags",
-                      "application/json");
-    });
+    server_.server().Post(
+        "/api/annotations", [this, status](const httplib::Request& req, httplib::Response& res) {
+          last_body_ = req.body;
+          res.status = status;
+          res.set_content(status == 200 ? R"({"message":"Annotation added","id":17})" : "bad tags",
+                          "application/json");
+        });
     EXPECT_TRUE(server_.Start());
   }
   std::string url() const { return server_.Url(""); }

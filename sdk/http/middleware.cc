@@ -27,7 +27,8 @@ thread_local RequestState* tls_request = nullptr;
 
 std::string Demangle(const char* mangled) {
   int status = 0;
-  std::unique_ptr<char, void (*)(void*)> out(abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
+  std::unique_ptr<char, void (*)(void*)> out(
+      abi::__cxa_demangle(mangled, nullptr, nullptr, &status), std::free);
   return status == 0 && out ? std::string(out.get()) : std::string(mangled);
 }
 
@@ -60,10 +61,11 @@ std::string NewRequestId() {
 }
 
 struct RequestMetricFamilies {
-  HistogramFamily duration = Metrics().Histogram(
-      "http_server_request_duration_seconds", "Duration of HTTP server requests.", {"method", "route", "status"});
-  GaugeFamily active = Metrics().Gauge("http_server_active_requests", "HTTP server requests in flight.",
-                                       {"method", "route"});
+  HistogramFamily duration =
+      Metrics().Histogram("http_server_request_duration_seconds",
+                          "Duration of HTTP server requests.", {"method", "route", "status"});
+  GaugeFamily active = Metrics().Gauge("http_server_active_requests",
+                                       "HTTP server requests in flight.", {"method", "route"});
 };
 
 const RequestMetricFamilies& Families() {
@@ -76,9 +78,10 @@ void Fail(Exchange& ex, std::string_view type, std::string_view message) {
     state->span->RecordException(type, message);
     state->span->SetStatus(SpanStatus::kError, message);
   }
-  Log().Error("unhandled exception in HTTP handler",
-              {{"exception.type", type}, {"exception.message", message}, {"http.route", ex.route()},
-               {"http.request.method", ex.method()}});
+  Log().Error("unhandled exception in HTTP handler", {{"exception.type", type},
+                                                      {"exception.message", message},
+                                                      {"http.route", ex.route()},
+                                                      {"http.request.method", ex.method()}});
   ex.Reply(500, "internal server error\n", "text/plain; charset=utf-8");
 }
 
@@ -86,7 +89,9 @@ void Fail(Exchange& ex, std::string_view type, std::string_view message) {
 
 Handler Chain(std::vector<Middleware> middlewares, Handler handler) {
   for (auto it = middlewares.rbegin(); it != middlewares.rend(); ++it) {
-    handler = [middleware = std::move(*it), next = std::move(handler)](Exchange& ex) { middleware(ex, next); };
+    handler = [middleware = std::move(*it), next = std::move(handler)](Exchange& ex) {
+      middleware(ex, next);
+    };
   }
   return handler;
 }
@@ -102,13 +107,12 @@ Middleware Tracing() {
     std::string name(ex.method());
     name += ' ';
     name += ex.route();
-    Span span = Tracer().StartSpan(
-        name, {.kind = SpanKind::kServer,
-               .parent = parent,
-               .attributes = {{"http.request.method", ex.method()},
-                              {"http.route", ex.route()},
-                              {"url.path", ex.path()},
-                              {"url.scheme", ex.scheme()}}});
+    Span span = Tracer().StartSpan(name, {.kind = SpanKind::kServer,
+                                          .parent = parent,
+                                          .attributes = {{"http.request.method", ex.method()},
+                                                         {"http.route", ex.route()},
+                                                         {"url.path", ex.path()},
+                                                         {"url.scheme", ex.scheme()}}});
     RequestState state{&span, UnixNanos()};
     RequestState* outer = tls_request;
     tls_request = &state;
@@ -152,7 +156,8 @@ Middleware RequestMetrics() {
         char code[12];
         std::snprintf(code, sizeof(code), "%d", status);
         // Observed inside the span's scope, so the bucket gets its exemplar.
-        Families().duration.WithLabels({ex.method(), ex.route(), code})
+        Families()
+            .duration.WithLabels({ex.method(), ex.route(), code})
             .Observe(static_cast<double>(UnixNanos() - start) / 1e9);
       }
     } finish{ex, active, start};
@@ -182,15 +187,17 @@ std::string_view CurrentRequestId() noexcept {
 }
 
 ClientCall::ClientCall(std::string_view method, std::string_view url) noexcept {
-  std::string_view rest = url.substr(url.find("://") == std::string_view::npos ? 0 : url.find("://") + 3);
+  std::string_view rest =
+      url.substr(url.find("://") == std::string_view::npos ? 0 : url.find("://") + 3);
   std::string_view host = rest.substr(0, rest.find_first_of("/?#"));
-  span_ = Tracer().StartSpan(method, {.kind = SpanKind::kClient,
-                                      .attributes = {{"http.request.method", method},
-                                                     {"url.full", url},
-                                                     {"server.address", host}}});
+  span_ = Tracer().StartSpan(
+      method, {.kind = SpanKind::kClient,
+               .attributes = {
+                   {"http.request.method", method}, {"url.full", url}, {"server.address", host}}});
   Inject(Context::Current().WithSpan(span_),
          [this](std::string_view k, std::string_view v) { headers_.emplace_back(k, v); });
-  if (std::string_view id = CurrentRequestId(); !id.empty()) headers_.emplace_back("X-Request-Id", id);
+  if (std::string_view id = CurrentRequestId(); !id.empty())
+    headers_.emplace_back("X-Request-Id", id);
 }
 
 ClientCall::~ClientCall() { span_.End(); }

@@ -136,8 +136,8 @@ TEST_F(MiddlewareTest, IncomingTraceparentBecomesTheParentAndStampsLogs) {
 }
 
 TEST_F(MiddlewareTest, HostileRequestIdIsReplaced) {
-  for (const std::string& bad : {std::string(), std::string("has space"), std::string("quote\""),
-                                 std::string(200, 'a')}) {
+  for (const std::string& bad :
+       {std::string(), std::string("has space"), std::string("quote\""), std::string(200, 'a')}) {
     FakeExchange ex("GET", "/", "/");
     ex.request_headers["X-Request-Id"] = bad;
     Instrument([](Exchange& e) { e.Reply(200, "", "text/plain"); })(ex);
@@ -180,9 +180,10 @@ TEST_F(MiddlewareTest, DurationHistogramPerRouteAndStatus) {
   FakeExchange ex("GET", "/orders/999", "/orders/:id");
   handler(ex);
   std::string text = Metrics().Render(MetricsFormat::kOpenMetrics1);
-  EXPECT_NE(text.find("http_server_request_duration_seconds_count{method=\"GET\",route=\"/orders/:id\","
-                      "status=\"404\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("http_server_request_duration_seconds_count{method=\"GET\",route=\"/orders/:id\","
+                "status=\"404\"} 1"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("http_server_active_requests{method=\"GET\",route=\"/orders/:id\"} 0"),
             std::string::npos);

@@ -41,18 +41,20 @@ TEST(ResolveTest, DefaultsWithEmptyEnvironment) {
 }
 
 TEST(ResolveTest, EnvironmentFillsUnsetFields) {
-  Settings s = Resolve(Config{}, FakeEnv({
-      {"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs,service.version=1.2.3,"
-                                   "deployment.environment=prod,team=pay%20ments"},
-      {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"},
-      {"OTEL_TRACES_SAMPLER", "parentbased_traceidratio"},
-      {"OTEL_TRACES_SAMPLER_ARG", "0.1"},
-      {"OTEL_BSP_MAX_QUEUE_SIZE", "100"},
-      {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "10"},
-      {"OTEL_BSP_SCHEDULE_DELAY", "250"},
-      {"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"},
-      {"OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=a,authorization=Bearer%20t"},
-  }));
+  Settings s =
+      Resolve(Config{}, FakeEnv({
+                            {"OTEL_RESOURCE_ATTRIBUTES",
+                             "service.name=from-attrs,service.version=1.2.3,"
+                             "deployment.environment=prod,team=pay%20ments"},
+                            {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"},
+                            {"OTEL_TRACES_SAMPLER", "parentbased_traceidratio"},
+                            {"OTEL_TRACES_SAMPLER_ARG", "0.1"},
+                            {"OTEL_BSP_MAX_QUEUE_SIZE", "100"},
+                            {"OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "10"},
+                            {"OTEL_BSP_SCHEDULE_DELAY", "250"},
+                            {"OTEL_EXPORTER_OTLP_COMPRESSION", "gzip"},
+                            {"OTEL_EXPORTER_OTLP_HEADERS", "x-tenant=a,authorization=Bearer%20t"},
+                        }));
   EXPECT_EQ(s.service_name, "from-attrs");
   EXPECT_EQ(s.service_version, "1.2.3");
   EXPECT_EQ(s.environment, "prod");
@@ -70,8 +72,8 @@ TEST(ResolveTest, EnvironmentFillsUnsetFields) {
 }
 
 TEST(ResolveTest, ServiceNamePrecedence) {
-  auto env = FakeEnv({{"OTEL_SERVICE_NAME", "from-env"},
-                      {"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"}});
+  auto env = FakeEnv(
+      {{"OTEL_SERVICE_NAME", "from-env"}, {"OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs"}});
   EXPECT_EQ(Resolve(Config{}, env).service_name, "from-env");
   Config config;
   config.service_name = "checkout";
@@ -112,8 +114,8 @@ TEST(ResolveTest, BadValuesWarnAndKeepDefaults) {
 }
 
 TEST(ResolveTest, DisabledTurnsOffExportAndAdmin) {
-  Settings s = Resolve(Config{}, FakeEnv({{"OTEL_SDK_DISABLED", "true"},
-                                          {"OTEL_LOGS_EXPORTER", "otlp"}}));
+  Settings s =
+      Resolve(Config{}, FakeEnv({{"OTEL_SDK_DISABLED", "true"}, {"OTEL_LOGS_EXPORTER", "otlp"}}));
   EXPECT_TRUE(s.disabled);
   EXPECT_FALSE(s.export_traces);
   EXPECT_FALSE(s.export_logs);

@@ -7,14 +7,18 @@ namespace {
 
 otlp::AnyValueView ToView(const LogAttr& a) {
   switch (a.type()) {
-    case LogAttr::Type::kString: return otlp::AnyValueView::String(a.string_value());
-    case LogAttr::Type::kInt: return otlp::AnyValueView::Int(a.int_value());
+    case LogAttr::Type::kString:
+      return otlp::AnyValueView::String(a.string_value());
+    case LogAttr::Type::kInt:
+      return otlp::AnyValueView::Int(a.int_value());
     case LogAttr::Type::kUint:
       return a.uint_value() <= static_cast<uint64_t>(INT64_MAX)
                  ? otlp::AnyValueView::Int(static_cast<int64_t>(a.uint_value()))
                  : otlp::AnyValueView::Double(static_cast<double>(a.uint_value()));
-    case LogAttr::Type::kDouble: return otlp::AnyValueView::Double(a.double_value());
-    case LogAttr::Type::kBool: return otlp::AnyValueView::Bool(a.bool_value());
+    case LogAttr::Type::kDouble:
+      return otlp::AnyValueView::Double(a.double_value());
+    case LogAttr::Type::kBool:
+      return otlp::AnyValueView::Bool(a.bool_value());
     case LogAttr::Type::kDuration:  // seconds, as the JSON lines write it
       return otlp::AnyValueView::Double(static_cast<double>(a.duration_nanos()) / 1e9);
   }
@@ -51,7 +55,8 @@ void OtlpLogExporter::OnRecord(const LogRecordView& record) noexcept {
   attrs.reserve(record.bound_attributes.size() + record.attributes.size() + 1);
   for (const LogAttr& a : record.bound_attributes) attrs.push_back({a.key(), ToView(a)});
   for (const LogAttr& a : record.attributes) attrs.push_back({a.key(), ToView(a)});
-  if (!record.request_id.empty()) attrs.push_back({"request_id", otlp::AnyValueView::String(record.request_id)});
+  if (!record.request_id.empty())
+    attrs.push_back({"request_id", otlp::AnyValueView::String(record.request_id)});
 
   otlp::LogRecordView view;
   view.time_unix_nano = static_cast<uint64_t>(record.time_unix_nano);

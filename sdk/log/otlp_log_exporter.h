@@ -67,11 +67,11 @@ class OtlpLogExporter : public LogRecordSink {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  otlp::LogRequestBuilder builder_;  // guarded by mu_
+  otlp::LogRequestBuilder builder_;                      // guarded by mu_
   std::chrono::steady_clock::time_point batch_started_;  // guarded by mu_
-  std::deque<Batch> queue_;          // guarded by mu_
-  bool stopping_ = false;            // guarded by mu_
-  bool sending_ = false;             // guarded by mu_
+  std::deque<Batch> queue_;                              // guarded by mu_
+  bool stopping_ = false;                                // guarded by mu_
+  bool sending_ = false;                                 // guarded by mu_
 
   std::atomic<uint64_t> exported_{0}, dropped_{0};
   std::thread shipper_;

@@ -16,7 +16,8 @@ OtlpLogExporterOptions Options(const std::string& url) {
   OtlpLogExporterOptions o;
   o.endpoint.url = url;
   o.endpoint.timeout = 2s;
-  o.resource = {{"service.name", otlp::AnyValue::String("checkout")}, {"process.pid", otlp::AnyValue::Int(7)}};
+  o.resource = {{"service.name", otlp::AnyValue::String("checkout")},
+                {"process.pid", otlp::AnyValue::Int(7)}};
   o.schedule_delay = 50ms;
   o.retry.initial_backoff = 10ms;
   o.retry.max_backoff = 20ms;
@@ -26,7 +27,8 @@ OtlpLogExporterOptions Options(const std::string& url) {
 TEST(OtlpLogExporterTest, RecordsCarryTraceContextAndAttributes) {
   testing::OtlpReceiver receiver;
   auto exporter = std::make_shared<OtlpLogExporter>(Options(receiver.endpoint() + "/v1/logs"));
-  auto pipeline = *LogPipeline::Start({.service = "checkout", .output = "/dev/null", .sink = exporter});
+  auto pipeline =
+      *LogPipeline::Start({.service = "checkout", .output = "/dev/null", .sink = exporter});
 
   SpanContext span;
   span.trace_id.bytes[15] = 0xab;
@@ -48,9 +50,11 @@ TEST(OtlpLogExporterTest, RecordsCarryTraceContextAndAttributes) {
     auto decoded = otlp::DecodeLogs(request.body);
     ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
     for (const auto& rl : decoded->resource_logs) {
-      EXPECT_EQ(otlp::FindAttribute(rl.resource.attributes, "service.name")->string_value, "checkout");
+      EXPECT_EQ(otlp::FindAttribute(rl.resource.attributes, "service.name")->string_value,
+                "checkout");
       EXPECT_EQ(otlp::FindAttribute(rl.resource.attributes, "process.pid")->int_value, 7);
-      for (const auto& sl : rl.scope_logs) records.insert(records.end(), sl.log_records.begin(), sl.log_records.end());
+      for (const auto& sl : rl.scope_logs)
+        records.insert(records.end(), sl.log_records.begin(), sl.log_records.end());
     }
   }
   ASSERT_EQ(records.size(), 2u);

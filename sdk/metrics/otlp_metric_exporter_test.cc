@@ -55,7 +55,8 @@ TEST(OtlpMetricExporterTest, PushesSumsGaugesAndHistogramsWithExemplars) {
   ASSERT_FALSE(requests.empty());
   auto decoded = otlp::DecodeMetrics(requests.back().body);
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
-  EXPECT_EQ(otlp::FindAttribute(decoded->resource_metrics[0].resource.attributes, "service.name")->string_value,
+  EXPECT_EQ(otlp::FindAttribute(decoded->resource_metrics[0].resource.attributes, "service.name")
+                ->string_value,
             "checkout");
   EXPECT_EQ(Find(*decoded, "target"), nullptr);  // target_info travels as the resource
 
@@ -66,7 +67,8 @@ TEST(OtlpMetricExporterTest, PushesSumsGaugesAndHistogramsWithExemplars) {
   EXPECT_EQ(sum->temporality, otlp::AggregationTemporality::kCumulative);
   ASSERT_EQ(sum->number_points.size(), 1u);
   EXPECT_DOUBLE_EQ(sum->number_points[0].as_double, 3);
-  EXPECT_EQ(otlp::FindAttribute(sum->number_points[0].attributes, "route")->string_value, "/checkout");
+  EXPECT_EQ(otlp::FindAttribute(sum->number_points[0].attributes, "route")->string_value,
+            "/checkout");
 
   const otlp::Metric* gauge = Find(*decoded, "pool_in_use");
   ASSERT_NE(gauge, nullptr);

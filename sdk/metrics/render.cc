@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sdk/metrics/collect.h"
 #include "sdk/metrics/cells.h"
+#include "sdk/metrics/collect.h"
 #include "sdk/metrics/process_metrics.h"
 #include "sdk/metrics/registry_impl.h"
 #include "sdk/metrics/validation.h"
@@ -116,7 +116,8 @@ void ReadValue(const PendingRead& r, const CellReader& reader, prometheus::Point
 
 }  // namespace
 
-std::vector<prometheus::Family> metrics_internal::RegistryAccess::Collect(const MetricRegistry& registry) {
+std::vector<prometheus::Family> metrics_internal::RegistryAccess::Collect(
+    const MetricRegistry& registry) {
   const std::unique_ptr<MetricRegistry::Impl>& impl_ = registry.impl_;
   {
     std::vector<const FamilyImpl*> families;

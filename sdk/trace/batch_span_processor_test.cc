@@ -122,14 +122,16 @@ TEST(BatchSpanProcessorTest, ScheduleDelayExportsWithoutFlush) {
   BatchSpanProcessor p(std::move(exp), options, nullptr);
   p.OnEnd(NewRecord(1));
   const auto give_up = Clock::now() + std::chrono::seconds(5);
-  while (exporter->size() == 0 && Clock::now() < give_up) std::this_thread::sleep_for(milliseconds(5));
+  while (exporter->size() == 0 && Clock::now() < give_up)
+    std::this_thread::sleep_for(milliseconds(5));
   EXPECT_EQ(exporter->size(), 1u);
 }
 
 TEST(BatchSpanProcessorTest, FailedExportsAreCounted) {
   BatchOptions options;
   options.max_export_batch_size = 10;
-  BatchSpanProcessor p(std::make_unique<CountingExporter>(ExportResult::kFailure), options, nullptr);
+  BatchSpanProcessor p(std::make_unique<CountingExporter>(ExportResult::kFailure), options,
+                       nullptr);
   for (int i = 0; i < 25; ++i) p.OnEnd(NewRecord(i));
   ASSERT_TRUE(p.ForceFlush(milliseconds(5000)));
   EXPECT_EQ(p.counters().export_failures.load(), 3u);
@@ -143,10 +145,12 @@ TEST(BatchSpanProcessorTest, StuckExporterDropsBoundedAndDeadlinesHold) {
   options.max_queue_size = 64;
   options.max_export_batch_size = 8;
   options.schedule_delay = milliseconds(1);
-  auto p = std::make_unique<BatchSpanProcessor>(std::make_unique<StuckExporter>(gate), options, nullptr);
+  auto p =
+      std::make_unique<BatchSpanProcessor>(std::make_unique<StuckExporter>(gate), options, nullptr);
   p->OnEnd(NewRecord(0));
   const auto wait_until = Clock::now() + std::chrono::seconds(5);
-  while (gate->entered.load() == 0 && Clock::now() < wait_until) std::this_thread::sleep_for(milliseconds(1));
+  while (gate->entered.load() == 0 && Clock::now() < wait_until)
+    std::this_thread::sleep_for(milliseconds(1));
   ASSERT_EQ(gate->entered.load(), 1);  // export thread is now stuck holding 1 span
 
   constexpr int kSpans = 1000;

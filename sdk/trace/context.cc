@@ -22,7 +22,8 @@ std::optional<std::string_view> Baggage::Get(std::string_view key) const noexcep
   return std::nullopt;
 }
 
-Baggage Baggage::Set(std::string_view key, std::string_view value, std::string_view metadata) const noexcept {
+Baggage Baggage::Set(std::string_view key, std::string_view value,
+                     std::string_view metadata) const noexcept {
   auto next = std::make_shared<std::vector<Entry>>();
   next->reserve(entries().size() + 1);
   for (const Entry& e : entries()) {
@@ -51,12 +52,15 @@ Context Context::Current() noexcept {
   const Frame* frame = context_internal::Current();
   if (frame == nullptr) return c;
   if (frame->span != nullptr) c.span_ = *frame->span;
-  if (!frame->request_id.empty()) c.request_id_ = std::make_shared<const std::string>(frame->request_id);
+  if (!frame->request_id.empty())
+    c.request_id_ = std::make_shared<const std::string>(frame->request_id);
   if (frame->baggage != nullptr) c.baggage_ = *static_cast<const Baggage*>(frame->baggage);
   return c;
 }
 
-Context Context::WithSpan(const Span& span) const noexcept { return WithSpanContext(span.context()); }
+Context Context::WithSpan(const Span& span) const noexcept {
+  return WithSpanContext(span.context());
+}
 
 Context Context::WithSpanContext(const SpanContext& span_context) const noexcept {
   Context c = *this;

@@ -18,7 +18,8 @@ TEST(ContextTest, EmptyByDefault) {
 TEST(ContextTest, ScopeExposesRequestIdSpanAndBaggageThroughFrame) {
   TestProvider tp;
   Span span = tp.tracer().StartSpan("s");
-  Context ctx = Context().WithSpan(span).WithRequestId("r-1").WithBaggage(Baggage().Set("tenant", "acme"));
+  Context ctx =
+      Context().WithSpan(span).WithRequestId("r-1").WithBaggage(Baggage().Set("tenant", "acme"));
   {
     Scope scope(ctx);
     const context_internal::Frame* f = context_internal::Current();

@@ -9,30 +9,39 @@ namespace {
 
 otlp::AnyValueView ToView(const OwnedValue& v) {
   switch (v.index()) {
-    case 0: return otlp::AnyValueView::String(std::get<std::string>(v));
-    case 1: return otlp::AnyValueView::Int(std::get<int64_t>(v));
-    case 2: return otlp::AnyValueView::Double(std::get<double>(v));
-    default: return otlp::AnyValueView::Bool(std::get<bool>(v));
+    case 0:
+      return otlp::AnyValueView::String(std::get<std::string>(v));
+    case 1:
+      return otlp::AnyValueView::Int(std::get<int64_t>(v));
+    case 2:
+      return otlp::AnyValueView::Double(std::get<double>(v));
+    default:
+      return otlp::AnyValueView::Bool(std::get<bool>(v));
   }
 }
 
 // Appends views of `attrs` to `out` (reserved by the caller so earlier spans
 // into it stay valid) and returns the span of the appended part.
-otlp::Attributes AppendViews(const std::vector<KeyValue>& attrs, std::vector<otlp::KeyValueView>& out) {
+otlp::Attributes AppendViews(const std::vector<KeyValue>& attrs,
+                             std::vector<otlp::KeyValueView>& out) {
   const size_t first = out.size();
   for (const KeyValue& kv : attrs) out.push_back({kv.key, ToView(kv.value)});
   return otlp::Attributes(out.data() + first, attrs.size());
 }
 
 otlp::SpanKind ToOtlpKind(SpanKind kind) {
-  return static_cast<otlp::SpanKind>(static_cast<int32_t>(kind) + 1);  // internal = 1 ... consumer = 5
+  return static_cast<otlp::SpanKind>(static_cast<int32_t>(kind) +
+                                     1);  // internal = 1 ... consumer = 5
 }
 
 otlp::SpanStatusCode ToOtlpStatus(SpanStatus status) {
   switch (status) {
-    case SpanStatus::kOk: return otlp::SpanStatusCode::kOk;
-    case SpanStatus::kError: return otlp::SpanStatusCode::kError;
-    default: return otlp::SpanStatusCode::kUnset;
+    case SpanStatus::kOk:
+      return otlp::SpanStatusCode::kOk;
+    case SpanStatus::kError:
+      return otlp::SpanStatusCode::kError;
+    default:
+      return otlp::SpanStatusCode::kUnset;
   }
 }
 
@@ -109,8 +118,10 @@ std::string OtlpSpanExporter::Encode(std::span<const SpanRecord* const> batch) {
   return builder_->Finish();
 }
 
-ExportResult OtlpSpanExporter::Export(std::span<const SpanRecord* const> batch, Deadline deadline) noexcept {
-  if (shutdown_ || batch.empty()) return shutdown_ ? ExportResult::kFailure : ExportResult::kSuccess;
+ExportResult OtlpSpanExporter::Export(std::span<const SpanRecord* const> batch,
+                                      Deadline deadline) noexcept {
+  if (shutdown_ || batch.empty())
+    return shutdown_ ? ExportResult::kFailure : ExportResult::kSuccess;
   const std::string body = Encode(batch);
   return sender_ ? sender_(body, deadline) : ExportResult::kFailure;
 }

@@ -29,10 +29,12 @@ using OtlpSender = std::function<ExportResult(std::string_view body, Deadline de
 class OtlpSpanExporter : public SpanExporter {
  public:
   OtlpSpanExporter(const std::vector<KeyValue>& resource, OtlpSender sender,
-                   std::string_view scope_name = "quartet", std::string_view scope_version = "0.1.0");
+                   std::string_view scope_name = "quartet",
+                   std::string_view scope_version = "0.1.0");
   ~OtlpSpanExporter() override;
 
-  ExportResult Export(std::span<const SpanRecord* const> batch, Deadline deadline) noexcept override;
+  ExportResult Export(std::span<const SpanRecord* const> batch,
+                      Deadline deadline) noexcept override;
   void Shutdown(Deadline deadline) noexcept override { shutdown_ = true; }
 
   // The request body for `batch` (what Export sends); exposed for tests.

@@ -33,9 +33,11 @@ TEST(OtlpSpanExporterTest, EncodesRecordsDecodableByWireOtlp) {
   linked.span_id.bytes[1] = 2;
   SpanContext server_ctx;
   {
-    Span server = provider.tracer().StartSpan(
-        "GET /checkout", {.kind = SpanKind::kServer, .parent = remote, .attributes = {{"http.route", "/checkout"}},
-                          .start_unix_nanos = 1000});
+    Span server =
+        provider.tracer().StartSpan("GET /checkout", {.kind = SpanKind::kServer,
+                                                      .parent = remote,
+                                                      .attributes = {{"http.route", "/checkout"}},
+                                                      .start_unix_nanos = 1000});
     server_ctx = server.context();
     server.SetAttribute("rows", 17);
     server.SetAttribute("ratio", 0.5);
@@ -73,7 +75,8 @@ TEST(OtlpSpanExporterTest, EncodesRecordsDecodableByWireOtlp) {
   EXPECT_EQ(otlp::FindAttribute(s.attributes, "cached")->type, otlp::AnyValue::Type::kBool);
   ASSERT_EQ(s.events.size(), 1u);
   EXPECT_EQ(s.events[0].name, "exception");
-  EXPECT_EQ(otlp::FindAttribute(s.events[0].attributes, "exception.message")->string_value, "timeout");
+  EXPECT_EQ(otlp::FindAttribute(s.events[0].attributes, "exception.message")->string_value,
+            "timeout");
   ASSERT_EQ(s.links.size(), 1u);
   EXPECT_EQ(s.links[0].trace_id, linked.trace_id);
   EXPECT_EQ(otlp::FindAttribute(s.links[0].attributes, "reason")->string_value, "batch");
@@ -83,8 +86,8 @@ TEST(OtlpSpanExporterTest, EncodesRecordsDecodableByWireOtlp) {
 }
 
 TEST(OtlpSpanExporterTest, SenderFailureIsCounted) {
-  auto exp = std::make_unique<OtlpSpanExporter>(std::vector<KeyValue>{},
-                                                [](std::string_view, Deadline) { return ExportResult::kFailure; });
+  auto exp = std::make_unique<OtlpSpanExporter>(
+      std::vector<KeyValue>{}, [](std::string_view, Deadline) { return ExportResult::kFailure; });
   TracerProviderOptions options;
   options.sampler = {SamplerKind::kAlwaysOn, 1.0, {}};
   options.exporter = std::move(exp);

@@ -17,7 +17,8 @@ void Inject(const Context& context, HeaderSetter set) noexcept {
   if (!context.baggage().empty()) {
     std::vector<w3c::BaggageMember> members;
     members.reserve(context.baggage().entries().size());
-    for (const Baggage::Entry& e : context.baggage().entries()) members.push_back({e.key, e.value, e.metadata});
+    for (const Baggage::Entry& e : context.baggage().entries())
+      members.push_back({e.key, e.value, e.metadata});
     const std::string header = w3c::FormatBaggage(members);
     if (!header.empty()) set("baggage", header);
   }
@@ -31,7 +32,8 @@ Context Extract(HeaderGetter get) noexcept {
     const std::string_view raw_state = get("tracestate");
     if (!raw_state.empty()) {
       Result<std::string> state = w3c::NormalizeTraceState(raw_state);
-      if (state.ok() && !state->empty()) sc->trace_state = std::make_shared<const std::string>(std::move(*state));
+      if (state.ok() && !state->empty())
+        sc->trace_state = std::make_shared<const std::string>(std::move(*state));
     }
     context = context.WithSpanContext(*sc);
   }
@@ -39,7 +41,8 @@ Context Extract(HeaderGetter get) noexcept {
   if (!raw_baggage.empty()) {
     w3c::BaggageParse parsed = w3c::ParseBaggage(raw_baggage);
     Baggage baggage;
-    for (w3c::BaggageMember& m : parsed.members) baggage = baggage.Set(m.key, m.value, m.properties);
+    for (w3c::BaggageMember& m : parsed.members)
+      baggage = baggage.Set(m.key, m.value, m.properties);
     context = context.WithBaggage(std::move(baggage));
   }
   return context;

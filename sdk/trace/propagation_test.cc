@@ -35,12 +35,28 @@ TEST(PropagationTest, ExtractTable) {
   const Case cases[] = {
       {"none", {}, false, "", 0},
       {"traceparent only", {{"traceparent", tp}}, true, "", 0},
-      {"with tracestate", {{"traceparent", tp}, {"tracestate", "rojo=1, congo=2"}}, true, "rojo=1,congo=2", 0},
-      {"invalid tracestate dropped alone", {{"traceparent", tp}, {"tracestate", "Bad=1"}}, true, "", 0},
-      {"invalid traceparent drops tracestate", {{"traceparent", "00-zz"}, {"tracestate", "a=1"}}, false, "", 0},
+      {"with tracestate",
+       {{"traceparent", tp}, {"tracestate", "rojo=1, congo=2"}},
+       true,
+       "rojo=1,congo=2",
+       0},
+      {"invalid tracestate dropped alone",
+       {{"traceparent", tp}, {"tracestate", "Bad=1"}},
+       true,
+       "",
+       0},
+      {"invalid traceparent drops tracestate",
+       {{"traceparent", "00-zz"}, {"tracestate", "a=1"}},
+       false,
+       "",
+       0},
       {"baggage without trace", {{"baggage", "a=1,b=2"}}, false, "", 2},
       {"duplicated traceparent headers joined", {{"traceparent", tp + "," + tp}}, false, "", 0},
-      {"all three", {{"traceparent", tp}, {"tracestate", "a=1"}, {"baggage", "k=v%201"}}, true, "a=1", 1},
+      {"all three",
+       {{"traceparent", tp}, {"tracestate", "a=1"}, {"baggage", "k=v%201"}},
+       true,
+       "a=1",
+       1},
   };
   for (const Case& c : cases) {
     Context ctx = ExtractAll(c.headers);
@@ -81,7 +97,8 @@ TEST(PropagationTest, RoundTripThroughServiceHop) {
 
 TEST(PropagationTest, UnsampledTraceStaysUnsampled) {
   TestProvider tp({SamplerKind::kParentBasedAlwaysOn, 1.0, {}});
-  Context in = ExtractAll({{"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"}});
+  Context in =
+      ExtractAll({{"traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00"}});
   Span s = tp.tracer().StartSpan("serve", {.parent = in});
   EXPECT_FALSE(s.IsRecording());
   Headers out = InjectAll(Context().WithSpan(s));
@@ -90,9 +107,7 @@ TEST(PropagationTest, UnsampledTraceStaysUnsampled) {
   EXPECT_NE(out["traceparent"].substr(36, 16), "b7ad6b7169203331");  // new span id
 }
 
-TEST(PropagationTest, NothingInjectedForEmptyContext) {
-  EXPECT_TRUE(InjectAll(Context()).empty());
-}
+TEST(PropagationTest, NothingInjectedForEmptyContext) { EXPECT_TRUE(InjectAll(Context()).empty()); }
 
 }  // namespace
 }  // namespace quartet::trace_internal

@@ -7,12 +7,18 @@ namespace quartet::trace_internal {
 
 std::string_view SamplerName(SamplerKind kind) {
   switch (kind) {
-    case SamplerKind::kAlwaysOn: return "always_on";
-    case SamplerKind::kAlwaysOff: return "always_off";
-    case SamplerKind::kTraceIdRatio: return "traceidratio";
-    case SamplerKind::kParentBasedAlwaysOn: return "parentbased_always_on";
-    case SamplerKind::kParentBasedAlwaysOff: return "parentbased_always_off";
-    case SamplerKind::kParentBasedTraceIdRatio: return "parentbased_traceidratio";
+    case SamplerKind::kAlwaysOn:
+      return "always_on";
+    case SamplerKind::kAlwaysOff:
+      return "always_off";
+    case SamplerKind::kTraceIdRatio:
+      return "traceidratio";
+    case SamplerKind::kParentBasedAlwaysOn:
+      return "parentbased_always_on";
+    case SamplerKind::kParentBasedAlwaysOff:
+      return "parentbased_always_off";
+    case SamplerKind::kParentBasedTraceIdRatio:
+      return "parentbased_traceidratio";
   }
   return "unknown";
 }
@@ -21,21 +27,24 @@ Result<SamplerConfig> ParseSamplerConfig(std::string_view name, std::string_view
   SamplerConfig config;
   if (name.empty()) return config;
   bool found = false;
-  for (SamplerKind kind : {SamplerKind::kAlwaysOn, SamplerKind::kAlwaysOff, SamplerKind::kTraceIdRatio,
-                           SamplerKind::kParentBasedAlwaysOn, SamplerKind::kParentBasedAlwaysOff,
-                           SamplerKind::kParentBasedTraceIdRatio}) {
+  for (SamplerKind kind :
+       {SamplerKind::kAlwaysOn, SamplerKind::kAlwaysOff, SamplerKind::kTraceIdRatio,
+        SamplerKind::kParentBasedAlwaysOn, SamplerKind::kParentBasedAlwaysOff,
+        SamplerKind::kParentBasedTraceIdRatio}) {
     if (SamplerName(kind) == name) {
       config.kind = kind;
       found = true;
     }
   }
   if (!found) return Status::InvalidArgument("unknown sampler \"" + std::string(name) + "\"");
-  if (config.kind == SamplerKind::kTraceIdRatio || config.kind == SamplerKind::kParentBasedTraceIdRatio) {
+  if (config.kind == SamplerKind::kTraceIdRatio ||
+      config.kind == SamplerKind::kParentBasedTraceIdRatio) {
     if (!arg.empty()) {
       double ratio = 0;
       auto [end, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), ratio);
       if (ec != std::errc() || end != arg.data() + arg.size() || !(ratio >= 0 && ratio <= 1)) {
-        return Status::InvalidArgument("sampler ratio must be a number in [0, 1], got \"" + std::string(arg) + "\"");
+        return Status::InvalidArgument("sampler ratio must be a number in [0, 1], got \"" +
+                                       std::string(arg) + "\"");
       }
       config.ratio = ratio;
     }
@@ -68,13 +77,17 @@ bool Sampler::RouteForced(std::initializer_list<Attribute> attributes) const noe
 
 bool Sampler::ShouldSample(const SpanContext* parent, const TraceId& trace_id, SpanKind kind,
                            std::initializer_list<Attribute> attributes) const noexcept {
-  if (!routes_.empty() && (parent == nullptr || kind == SpanKind::kServer) && RouteForced(attributes)) {
+  if (!routes_.empty() && (parent == nullptr || kind == SpanKind::kServer) &&
+      RouteForced(attributes)) {
     return true;
   }
   switch (config_.kind) {
-    case SamplerKind::kAlwaysOn: return true;
-    case SamplerKind::kAlwaysOff: return false;
-    case SamplerKind::kTraceIdRatio: return RatioDecision(trace_id);
+    case SamplerKind::kAlwaysOn:
+      return true;
+    case SamplerKind::kAlwaysOff:
+      return false;
+    case SamplerKind::kTraceIdRatio:
+      return RatioDecision(trace_id);
     case SamplerKind::kParentBasedAlwaysOn:
       // Remote and local parents follow their sampled flag (the spec's
       // default delegates for all four parent cases).

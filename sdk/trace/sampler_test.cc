@@ -60,19 +60,28 @@ TEST(SamplerTest, ParentBasedTable) {
     bool want;
   };
   const Case cases[] = {
-      {SamplerKind::kParentBasedAlwaysOn, 1, 0, true},  {SamplerKind::kParentBasedAlwaysOn, 1, 1, true},
-      {SamplerKind::kParentBasedAlwaysOn, 1, 2, false}, {SamplerKind::kParentBasedAlwaysOn, 1, 3, true},
-      {SamplerKind::kParentBasedAlwaysOn, 1, 4, false}, {SamplerKind::kParentBasedAlwaysOff, 1, 0, false},
-      {SamplerKind::kParentBasedAlwaysOff, 1, 1, true}, {SamplerKind::kParentBasedAlwaysOff, 1, 2, false},
-      {SamplerKind::kParentBasedAlwaysOff, 1, 3, true}, {SamplerKind::kParentBasedAlwaysOff, 1, 4, false},
-      {SamplerKind::kParentBasedTraceIdRatio, 0, 0, false}, {SamplerKind::kParentBasedTraceIdRatio, 0, 1, true},
-      {SamplerKind::kParentBasedTraceIdRatio, 1, 2, false}, {SamplerKind::kParentBasedTraceIdRatio, 1, 0, true},
+      {SamplerKind::kParentBasedAlwaysOn, 1, 0, true},
+      {SamplerKind::kParentBasedAlwaysOn, 1, 1, true},
+      {SamplerKind::kParentBasedAlwaysOn, 1, 2, false},
+      {SamplerKind::kParentBasedAlwaysOn, 1, 3, true},
+      {SamplerKind::kParentBasedAlwaysOn, 1, 4, false},
+      {SamplerKind::kParentBasedAlwaysOff, 1, 0, false},
+      {SamplerKind::kParentBasedAlwaysOff, 1, 1, true},
+      {SamplerKind::kParentBasedAlwaysOff, 1, 2, false},
+      {SamplerKind::kParentBasedAlwaysOff, 1, 3, true},
+      {SamplerKind::kParentBasedAlwaysOff, 1, 4, false},
+      {SamplerKind::kParentBasedTraceIdRatio, 0, 0, false},
+      {SamplerKind::kParentBasedTraceIdRatio, 0, 1, true},
+      {SamplerKind::kParentBasedTraceIdRatio, 1, 2, false},
+      {SamplerKind::kParentBasedTraceIdRatio, 1, 0, true},
       // Non-parent-based samplers ignore the parent.
-      {SamplerKind::kAlwaysOn, 1, 2, true},  {SamplerKind::kAlwaysOff, 1, 1, false},
-      {SamplerKind::kTraceIdRatio, 0, 1, false}, {SamplerKind::kTraceIdRatio, 1, 2, true},
+      {SamplerKind::kAlwaysOn, 1, 2, true},
+      {SamplerKind::kAlwaysOff, 1, 1, false},
+      {SamplerKind::kTraceIdRatio, 0, 1, false},
+      {SamplerKind::kTraceIdRatio, 1, 2, true},
   };
-  const SpanContext parents[] = {SpanContext(), Parent(true, true), Parent(false, true), Parent(true, false),
-                                 Parent(false, false)};
+  const SpanContext parents[] = {SpanContext(), Parent(true, true), Parent(false, true),
+                                 Parent(true, false), Parent(false, false)};
   for (const Case& c : cases) {
     Sampler sampler({c.kind, c.ratio, {}});
     const SpanContext* parent = c.parent == 0 ? nullptr : &parents[c.parent];
@@ -86,7 +95,8 @@ TEST(SamplerTest, RatioStatisticsWithinTolerance) {
   for (double ratio : {0.01, 0.1, 0.5, 0.9}) {
     Sampler sampler({SamplerKind::kTraceIdRatio, ratio, {}});
     int kept = 0;
-    for (int i = 0; i < kTrials; ++i) kept += sampler.ShouldSample(nullptr, NewTraceId(), SpanKind::kInternal, {});
+    for (int i = 0; i < kTrials; ++i)
+      kept += sampler.ShouldSample(nullptr, NewTraceId(), SpanKind::kInternal, {});
     // 5 standard deviations of a binomial: fails by chance < 1e-6.
     const double sigma = std::sqrt(kTrials * ratio * (1 - ratio));
     EXPECT_NEAR(kept, kTrials * ratio, 5 * sigma) << "ratio " << ratio;
@@ -96,7 +106,7 @@ TEST(SamplerTest, RatioStatisticsWithinTolerance) {
 TEST(SamplerTest, RatioDecisionIsAFunctionOfTheTraceIdBytes) {
   Sampler sampler({SamplerKind::kTraceIdRatio, 0.5, {}});
   TraceId low, high;
-  low.bytes[8] = 0x00;   // (id >> 1) small: kept
+  low.bytes[8] = 0x00;  // (id >> 1) small: kept
   low.bytes[15] = 0x02;
   high.bytes[8] = 0xff;  // (id >> 1) near 2^63: dropped
   EXPECT_TRUE(sampler.ShouldSample(nullptr, low, SpanKind::kInternal, {}));
@@ -127,16 +137,17 @@ TEST(SamplerTest, AlwaysSampledRoutes) {
     bool want;
   };
   const Case cases[] = {
-      {nullptr, SpanKind::kInternal, "/checkout", true},          // root
+      {nullptr, SpanKind::kInternal, "/checkout", true},  // root
       {nullptr, SpanKind::kServer, "/pay", true},
       {nullptr, SpanKind::kServer, "/other", false},
       {nullptr, SpanKind::kServer, "", false},
-      {&unsampled_remote, SpanKind::kServer, "/checkout", true},  // server span with parent
-      {&unsampled_remote, SpanKind::kClient, "/checkout", false}, // not root, not server
+      {&unsampled_remote, SpanKind::kServer, "/checkout", true},   // server span with parent
+      {&unsampled_remote, SpanKind::kClient, "/checkout", false},  // not root, not server
   };
   for (const Case& c : cases) {
     bool got = c.route.empty() ? sampler.ShouldSample(c.parent, NewTraceId(), c.kind, {})
-                               : sampler.ShouldSample(c.parent, NewTraceId(), c.kind, {{"http.route", c.route}});
+                               : sampler.ShouldSample(c.parent, NewTraceId(), c.kind,
+                                                      {{"http.route", c.route}});
     EXPECT_EQ(got, c.want) << c.route;
   }
 }

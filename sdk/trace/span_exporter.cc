@@ -2,7 +2,8 @@
 
 namespace quartet::trace_internal {
 
-ExportResult InMemorySpanExporter::Export(std::span<const SpanRecord* const> batch, Deadline) noexcept {
+ExportResult InMemorySpanExporter::Export(std::span<const SpanRecord* const> batch,
+                                          Deadline) noexcept {
   std::lock_guard lock(mu_);
   if (shutdown_) return ExportResult::kFailure;
   for (const SpanRecord* r : batch) spans_.push_back(*r);

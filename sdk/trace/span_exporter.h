@@ -24,7 +24,8 @@ using Deadline = std::chrono::steady_clock::time_point;
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
-  virtual ExportResult Export(std::span<const SpanRecord* const> batch, Deadline deadline) noexcept = 0;
+  virtual ExportResult Export(std::span<const SpanRecord* const> batch,
+                              Deadline deadline) noexcept = 0;
   // Called once from the export thread after the last Export.
   virtual void Shutdown(Deadline deadline) noexcept {}
 };
@@ -32,7 +33,8 @@ class SpanExporter {
 // Keeps copies of every exported record. Thread-safe.
 class InMemorySpanExporter : public SpanExporter {
  public:
-  ExportResult Export(std::span<const SpanRecord* const> batch, Deadline deadline) noexcept override;
+  ExportResult Export(std::span<const SpanRecord* const> batch,
+                      Deadline deadline) noexcept override;
   void Shutdown(Deadline deadline) noexcept override;
 
   std::vector<SpanRecord> spans() const;

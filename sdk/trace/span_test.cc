@@ -75,7 +75,8 @@ TEST(SpanTest, RecordsAttributesEventsLinksStatus) {
   linked.trace_id.bytes[0] = 1;
   linked.span_id.bytes[0] = 2;
   {
-    Span s = tp.tracer().StartSpan("op", {.attributes = {{"http.route", "/x"}, {"n", 3}}, .links = {{linked, {{"why", "retry"}}}}});
+    Span s = tp.tracer().StartSpan("op", {.attributes = {{"http.route", "/x"}, {"n", 3}},
+                                          .links = {{linked, {{"why", "retry"}}}}});
     s.SetAttribute("s", "str");
     s.SetAttribute("i", int64_t{-4});
     s.SetAttribute("d", 2.5);
@@ -90,7 +91,7 @@ TEST(SpanTest, RecordsAttributesEventsLinksStatus) {
     EXPECT_TRUE(s.IsRecording());
     s.End();
     EXPECT_FALSE(s.IsRecording());
-    s.End();  // idempotent
+    s.End();                    // idempotent
     s.SetAttribute("late", 1);  // ignored after End
   }
   auto spans = tp.Flush();
@@ -108,7 +109,8 @@ TEST(SpanTest, RecordsAttributesEventsLinksStatus) {
   ASSERT_EQ(r.events.size(), 2u);
   EXPECT_EQ(r.events[0].name, "cache miss");
   EXPECT_EQ(r.events[1].name, "exception");
-  EXPECT_EQ(std::get<std::string>(*FindAttr(r.events[1].attributes, "exception.type")), "std::runtime_error");
+  EXPECT_EQ(std::get<std::string>(*FindAttr(r.events[1].attributes, "exception.type")),
+            "std::runtime_error");
   EXPECT_EQ(std::get<std::string>(*FindAttr(r.events[1].attributes, "exception.message")), "boom");
   ASSERT_EQ(r.links.size(), 2u);
   EXPECT_EQ(r.links[0].context.trace_id, linked.trace_id);
@@ -147,7 +149,8 @@ TEST(SpanTest, MoveTransfersOwnershipAndDestructionEnds) {
   {
     Span a = tp.tracer().StartSpan("moved");
     Span b = std::move(a);
-    EXPECT_FALSE(a.IsRecording());  // NOLINT(bugprone-use-after-move): checking the moved-from state
+    EXPECT_FALSE(
+        a.IsRecording());  // NOLINT(bugprone-use-after-move): checking the moved-from state
     EXPECT_TRUE(b.IsRecording());
     Span c = tp.tracer().StartSpan("overwritten");
     c = std::move(b);  // ends "overwritten"

@@ -24,7 +24,9 @@ struct TestProvider {
     EXPECT_TRUE(provider->ForceFlush(std::chrono::seconds(5)));
     return exporter->spans();
   }
-  class Tracer& tracer() { return provider->tracer(); }
+  class Tracer& tracer() {
+    return provider->tracer();
+  }
 
   InMemorySpanExporter* exporter;  // owned by provider
   std::unique_ptr<TracerProvider> provider;

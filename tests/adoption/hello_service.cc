@@ -11,7 +11,8 @@ int main() {
   config.admin_listen = "127.0.0.1:0";
   quartet::Telemetry telemetry = quartet::Init(config);
 
-  auto requests = quartet::Metrics().Counter("hello_requests_total", "Greetings served.", {"route"});
+  auto requests =
+      quartet::Metrics().Counter("hello_requests_total", "Greetings served.", {"route"});
   {
     quartet::Span span = quartet::Tracer().StartSpan("greet", {.kind = quartet::SpanKind::kServer});
     quartet::Scope scope(span);

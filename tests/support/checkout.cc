@@ -6,7 +6,8 @@
 
 namespace quartet::testing {
 
-CheckoutService::CheckoutService(const std::string& otlp_endpoint, std::map<std::string, std::string> env,
+CheckoutService::CheckoutService(const std::string& otlp_endpoint,
+                                 std::map<std::string, std::string> env,
                                  std::vector<std::string> extra_args) {
   dir_ = TempDir("checkout");
   std::map<std::string, std::string> all = {
@@ -16,8 +17,9 @@ CheckoutService::CheckoutService(const std::string& otlp_endpoint, std::map<std:
   };
   for (auto& [k, v] : env) all[k] = v;
   // Each service gets its own database: seeding takes well under a second.
-  std::vector<std::string> argv = {BinaryPath("checkout"), "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0",
-                                   "--db", dir_ + "/orders.db"};
+  std::vector<std::string> argv = {
+      BinaryPath("checkout"), "--listen", "127.0.0.1:0",      "--admin",
+      "127.0.0.1:0",          "--db",     dir_ + "/orders.db"};
   for (auto& a : extra_args) argv.push_back(a);
   process_ = std::make_unique<Process>(Process::Options{.argv = argv, .env = all});
   Process::WaitFor(

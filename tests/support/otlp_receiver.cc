@@ -7,20 +7,22 @@
 namespace quartet::testing {
 
 OtlpReceiver::OtlpReceiver() {
-  server_.server().Post(R"(/v1/(traces|logs|metrics))", [this](const httplib::Request& req, httplib::Response& res) {
-    Request r{req.path, req.get_header_value("Content-Type"), req.body};
-    if (req.get_header_value("Content-Encoding") == "gzip") {
-      auto plain = compress::GzipDecompress(req.body, 64 << 20);
-      r.body = plain.ok() ? *plain : "<bad gzip>";
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      requests_.push_back(std::move(r));
-    }
-    res.status = status_.load();
-    if (res.status == 429 || res.status == 503) res.set_header("Retry-After", "1");
-    res.set_content("", "application/x-protobuf");
-  });
+  server_.server().Post(R"(/v1/(traces|logs|metrics))",
+                        [this](const httplib::Request& req, httplib::Response& res) {
+                          Request r{req.path, req.get_header_value("Content-Type"), req.body};
+                          if (req.get_header_value("Content-Encoding") == "gzip") {
+                            auto plain = compress::GzipDecompress(req.body, 64 << 20);
+                            r.body = plain.ok() ? *plain : "<bad gzip>";
+                          }
+                          {
+                            std::lock_guard<std::mutex> lock(mu_);
+                            requests_.push_back(std::move(r));
+                          }
+                          res.status = status_.load();
+                          if (res.status == 429 || res.status == 503)
+                            res.set_header("Retry-After", "1");
+                          res.set_content("", "application/x-protobuf");
+                        });
   server_.Start();
 }
 

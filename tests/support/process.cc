@@ -119,7 +119,8 @@ std::string SourcePath(const std::string& relative) {
 }
 
 std::string TempDir(const std::string& prefix) {
-  std::string templ = (std::filesystem::temp_directory_path() / ("quartet-" + prefix + "-XXXXXX")).string();
+  std::string templ =
+      (std::filesystem::temp_directory_path() / ("quartet-" + prefix + "-XXXXXX")).string();
   if (mkdtemp(templ.data()) == nullptr) std::abort();
   return templ;
 }

@@ -18,10 +18,10 @@ namespace quartet::testing {
 class Process {
  public:
   struct Options {
-    std::vector<std::string> argv;             // argv[0] is the program path
-    std::map<std::string, std::string> env;    // added to a minimal inherited env
-    std::string stdout_path;                   // default: a temp file
-    std::string stderr_path;                   // default: a temp file
+    std::vector<std::string> argv;           // argv[0] is the program path
+    std::map<std::string, std::string> env;  // added to a minimal inherited env
+    std::string stdout_path;                 // default: a temp file
+    std::string stderr_path;                 // default: a temp file
   };
 
   explicit Process(Options options);

@@ -5,7 +5,8 @@
 
 namespace quartet::cli {
 
-Result<Flags> Flags::Parse(const std::vector<FlagSpec>& specs, const std::vector<std::string>& args) {
+Result<Flags> Flags::Parse(const std::vector<FlagSpec>& specs,
+                           const std::vector<std::string>& args) {
   Flags flags;
   auto find = [&](std::string_view name) -> const FlagSpec* {
     for (const auto& spec : specs) {
@@ -16,7 +17,8 @@ Result<Flags> Flags::Parse(const std::vector<FlagSpec>& specs, const std::vector
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     if (arg.substr(0, 2) != "--" || arg.size() == 2) {
-      return Status::InvalidArgument("unexpected argument '" + std::string(arg) + "' (flags start with --)");
+      return Status::InvalidArgument("unexpected argument '" + std::string(arg) +
+                                     "' (flags start with --)");
     }
     arg.remove_prefix(2);
     std::string name(arg.substr(0, arg.find('=')));
@@ -66,7 +68,8 @@ Result<std::optional<int64_t>> Flags::GetInt(std::string_view name) const {
   errno = 0;
   long long v = std::strtoll(raw->c_str(), &end, 10);
   if (errno != 0 || end == raw->c_str() || *end != '\0') {
-    return Status::InvalidArgument("flag --" + std::string(name) + ": '" + *raw + "' is not an integer");
+    return Status::InvalidArgument("flag --" + std::string(name) + ": '" + *raw +
+                                   "' is not an integer");
   }
   return std::optional<int64_t>(v);
 }

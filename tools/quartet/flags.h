@@ -25,7 +25,8 @@ class Flags {
   // Parses args (after the subcommand) against specs; unknown flags, missing
   // values, repeats of non-repeatable flags and missing required flags are
   // InvalidArgument errors naming the flag.
-  static Result<Flags> Parse(const std::vector<FlagSpec>& specs, const std::vector<std::string>& args);
+  static Result<Flags> Parse(const std::vector<FlagSpec>& specs,
+                             const std::vector<std::string>& args);
 
   std::optional<std::string> Get(std::string_view name) const;
   std::string GetOr(std::string_view name, std::string fallback) const;

@@ -32,7 +32,8 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
        }) {
     auto flags = Flags::Parse(kSpecs, c.args);
     ASSERT_FALSE(flags.ok()) << c.error;
-    EXPECT_NE(flags.status().message().find(c.error), std::string_view::npos) << flags.status().message();
+    EXPECT_NE(flags.status().message().find(c.error), std::string_view::npos)
+        << flags.status().message();
   }
   auto flags = Flags::Parse(kSpecs, {"--server", "s", "--time", "soon"});
   ASSERT_TRUE(flags.ok());

@@ -20,12 +20,13 @@ int Annotate(const std::vector<std::string>& args) {
       {"text", "what changed"},
       {"tag", "extra tag (repeatable)", false, true},
       {"time", "event time, unix milliseconds (default: now)"},
-      {"header", "extra request header 'Name: value' (repeatable), e.g. Authorization", false, true},
+      {"header", "extra request header 'Name: value' (repeatable), e.g. Authorization", false,
+       true},
   };
   Result<Flags> flags = Flags::Parse(specs, args);
   if (!flags.ok()) {
-    std::fprintf(stderr, "quartet annotate: %s\n\nflags:\n%s", std::string(flags.status().message()).c_str(),
-                 Usage(specs).c_str());
+    std::fprintf(stderr, "quartet annotate: %s\n\nflags:\n%s",
+                 std::string(flags.status().message()).c_str(), Usage(specs).c_str());
     return 2;
   }
   Result<std::optional<int64_t>> time = flags->GetInt("time");
@@ -42,7 +43,8 @@ int Annotate(const std::vector<std::string>& args) {
   for (const std::string& header : flags->GetAll("header")) {
     size_t colon = header.find(':');
     if (colon == std::string::npos || colon == 0) {
-      std::fprintf(stderr, "quartet annotate: flag --header: '%s' is not 'Name: value'\n", header.c_str());
+      std::fprintf(stderr, "quartet annotate: flag --header: '%s' is not 'Name: value'\n",
+                   header.c_str());
       return 2;
     }
     size_t value = header.find_first_not_of(' ', colon + 1);

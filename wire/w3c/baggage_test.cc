@@ -22,10 +22,14 @@ TEST(BaggageTest, ParseTable) {
   const Case cases[] = {
       {"empty", "", {}, 0},
       {"one", "k=v", {{"k", "v", ""}}, 0},
-      {"spec example", "key1=value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue",
-       {{"key1", "value1", "property1;property2"}, {"key2", "value2", ""}, {"key3", "value3", "propertyKey=propertyValue"}},
+      {"spec example",
+       "key1=value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue",
+       {{"key1", "value1", "property1;property2"},
+        {"key2", "value2", ""},
+        {"key3", "value3", "propertyKey=propertyValue"}},
        0},
-      {"percent decoded", "userId=alice%20smith,serverNode=DF%3A28,isProduction=false",
+      {"percent decoded",
+       "userId=alice%20smith,serverNode=DF%3A28,isProduction=false",
        {{"userId", "alice smith", ""}, {"serverNode", "DF:28", ""}, {"isProduction", "false", ""}},
        0},
       {"utf8 percent", "k=%E2%9C%93", {{"k", "\xe2\x9c\x93", ""}}, 0},
@@ -53,7 +57,8 @@ TEST(BaggageTest, ParseTable) {
 }
 
 TEST(BaggageTest, FormatRoundTrip) {
-  const Members members = {{"user", "alice smith", ""}, {"enc", "50%,;\"\\=x", "p;q=1"}, {"u", "\xe2\x9c\x93", ""}};
+  const Members members = {
+      {"user", "alice smith", ""}, {"enc", "50%,;\"\\=x", "p;q=1"}, {"u", "\xe2\x9c\x93", ""}};
   const std::string header = FormatBaggage(members);
   EXPECT_EQ(header, "user=alice%20smith,enc=50%25%2C%3B%22%5C=x;p;q=1,u=%E2%9C%93");
   EXPECT_EQ(ParseBaggage(header).members, members);
@@ -88,11 +93,13 @@ TEST(BaggageTest, DropsWholeMembersBeyondLimits) {
   EXPECT_EQ(p.members.size(), kMaxBaggageMembers);
   EXPECT_EQ(p.over_limit, 200 - kMaxBaggageMembers);
 
-  const Members big = {{"a", std::string(5000, 'x'), ""}, {"b", std::string(5000, 'y'), ""}, {"c", "small", ""}};
+  const Members big = {
+      {"a", std::string(5000, 'x'), ""}, {"b", std::string(5000, 'y'), ""}, {"c", "small", ""}};
   const std::string out = FormatBaggage(big);
   EXPECT_LE(out.size(), kMaxBaggageBytes);
   EXPECT_EQ(out, "a=" + std::string(5000, 'x'));  // never a partial member
-  BaggageParse q = ParseBaggage("a=" + std::string(5000, 'x') + ",b=" + std::string(5000, 'y') + ",c=1");
+  BaggageParse q =
+      ParseBaggage("a=" + std::string(5000, 'x') + ",b=" + std::string(5000, 'y') + ",c=1");
   ASSERT_EQ(q.members.size(), 2u);
   EXPECT_EQ(q.members[1].key, "c");
   EXPECT_EQ(q.over_limit, 1u);

@@ -27,7 +27,8 @@ Result<SpanContext> ParseTraceparent(std::string_view value) {
     return Status::InvalidArgument("traceparent: fields must be version-traceid-parentid-flags");
   }
   for (size_t i : {size_t{0}, size_t{1}}) {
-    if (!IsLowerHexChar(v[i])) return Status::InvalidArgument("traceparent: version must be 2 lowercase hex digits");
+    if (!IsLowerHexChar(v[i]))
+      return Status::InvalidArgument("traceparent: version must be 2 lowercase hex digits");
   }
   const int version = HexValue(v[0]) * 16 + HexValue(v[1]);
   if (version == 0xff) return Status::InvalidArgument("traceparent: version ff is invalid");
@@ -40,9 +41,12 @@ Result<SpanContext> ParseTraceparent(std::string_view value) {
   const std::string_view trace_hex = v.substr(3, 32);
   const std::string_view span_hex = v.substr(36, 16);
   const std::string_view flags_hex = v.substr(53, 2);
-  if (!IsLowerHex(trace_hex)) return Status::InvalidArgument("traceparent: trace-id must be 32 lowercase hex digits");
-  if (!IsLowerHex(span_hex)) return Status::InvalidArgument("traceparent: parent-id must be 16 lowercase hex digits");
-  if (!IsLowerHex(flags_hex)) return Status::InvalidArgument("traceparent: trace-flags must be 2 lowercase hex digits");
+  if (!IsLowerHex(trace_hex))
+    return Status::InvalidArgument("traceparent: trace-id must be 32 lowercase hex digits");
+  if (!IsLowerHex(span_hex))
+    return Status::InvalidArgument("traceparent: parent-id must be 16 lowercase hex digits");
+  if (!IsLowerHex(flags_hex))
+    return Status::InvalidArgument("traceparent: trace-flags must be 2 lowercase hex digits");
 
   SpanContext sc;
   HexDecode(trace_hex, sc.trace_id.bytes.data(), sc.trace_id.bytes.size());

@@ -27,8 +27,8 @@ bool IsValidTraceStateKey(std::string_view key) {
   const std::string_view tenant = key.substr(0, at);
   const std::string_view system = key.substr(at + 1);
   return !tenant.empty() && tenant.size() <= 241 && (IsLcAlpha(tenant[0]) || IsDigit(tenant[0])) &&
-         AllKeyChars(tenant.substr(1)) && !system.empty() && system.size() <= 14 && IsLcAlpha(system[0]) &&
-         AllKeyChars(system.substr(1));
+         AllKeyChars(tenant.substr(1)) && !system.empty() && system.size() <= 14 &&
+         IsLcAlpha(system[0]) && AllKeyChars(system.substr(1));
 }
 
 bool IsValidTraceStateValue(std::string_view value) {
@@ -47,18 +47,22 @@ Result<std::vector<TraceStateMember>> ParseTraceState(std::string_view value) {
     if (!member.empty()) {
       const size_t eq = member.find('=');
       if (eq == std::string_view::npos) {
-        return Status::InvalidArgument("tracestate: member without '=': " + std::string(member.substr(0, 64)));
+        return Status::InvalidArgument("tracestate: member without '=': " +
+                                       std::string(member.substr(0, 64)));
       }
       const std::string_view key = member.substr(0, eq);
       const std::string_view val = member.substr(eq + 1);
       if (!IsValidTraceStateKey(key)) {
-        return Status::InvalidArgument("tracestate: invalid key: " + std::string(key.substr(0, 64)));
+        return Status::InvalidArgument("tracestate: invalid key: " +
+                                       std::string(key.substr(0, 64)));
       }
       if (!IsValidTraceStateValue(val)) {
-        return Status::InvalidArgument("tracestate: invalid value for key " + std::string(key.substr(0, 64)));
+        return Status::InvalidArgument("tracestate: invalid value for key " +
+                                       std::string(key.substr(0, 64)));
       }
       for (const auto& m : members) {
-        if (m.key == key) return Status::InvalidArgument("tracestate: duplicate key " + std::string(key));
+        if (m.key == key)
+          return Status::InvalidArgument("tracestate: duplicate key " + std::string(key));
       }
       if (members.size() == kMaxTraceStateMembers) {
         return Status::InvalidArgument("tracestate: more than 32 members");

@@ -28,7 +28,8 @@
 namespace quartet::httplib_adapter {
 
 using Params = std::map<std::string, std::string>;
-using RouteHandler = std::function<void(const httplib::Request&, httplib::Response&, const Params&)>;
+using RouteHandler =
+    std::function<void(const httplib::Request&, httplib::Response&, const Params&)>;
 
 class Exchange final : public http::Exchange {
  public:
