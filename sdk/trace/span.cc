@@ -30,6 +30,14 @@ void SpanRecord::Reset() noexcept {
   name.clear();
   status_message.clear();
   start_unix_nanos = end_unix_nanos = 0;
+  // Keep a few attributes' strings for the next span (see SetAttribute);
+  // bounded, so one span with huge attributes does not pin memory forever.
+  constexpr size_t kMaxSpareAttributes = 16;
+  for (KeyValue& kv : attributes) {
+    if (spare_attributes.size() >= kMaxSpareAttributes) break;
+    if (auto* str = std::get_if<std::string>(&kv.value); str != nullptr && str->capacity() > 256) continue;
+    spare_attributes.push_back(std::move(kv));
+  }
   attributes.clear();
   events.clear();
   links.clear();
@@ -48,7 +56,22 @@ void SpanRecord::SetAttribute(std::string_view key, const AttributeValue& value)
     ++dropped_attributes;
     return;
   }
-  attributes.push_back({std::string(key), ToOwned(value)});
+  if (spare_attributes.empty()) {
+    attributes.push_back({std::string(key), ToOwned(value)});
+    return;
+  }
+  // A recycled record: reuse a previous attribute's strings (their heap
+  // buffers, for keys past the small-string size) instead of allocating.
+  KeyValue& kv = attributes.emplace_back(std::move(spare_attributes.back()));
+  spare_attributes.pop_back();
+  kv.key.assign(key);
+  if (value.type() == AttributeValue::Type::kString) {
+    if (auto* str = std::get_if<std::string>(&kv.value)) {
+      str->assign(value.string_value());
+      return;
+    }
+  }
+  kv.value = ToOwned(value);
 }
 
 }  // namespace trace_internal

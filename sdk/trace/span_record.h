@@ -54,6 +54,7 @@ struct SpanRecord {
   int64_t start_unix_nanos = 0;
   int64_t end_unix_nanos = 0;
   std::vector<KeyValue> attributes;
+  std::vector<KeyValue> spare_attributes;  // emptied entries kept by Reset() for reuse
   std::vector<SpanEvent> events;
   std::vector<SpanLink> links;
   uint32_t dropped_attributes = 0;
