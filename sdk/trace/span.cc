@@ -35,7 +35,8 @@ void SpanRecord::Reset() noexcept {
   constexpr size_t kMaxSpareAttributes = 16;
   for (KeyValue& kv : attributes) {
     if (spare_attributes.size() >= kMaxSpareAttributes) break;
-    if (auto* str = std::get_if<std::string>(&kv.value); str != nullptr && str->capacity() > 256) continue;
+    if (auto* str = std::get_if<std::string>(&kv.value); str != nullptr && str->capacity() > 256)
+      continue;
     spare_attributes.push_back(std::move(kv));
   }
   attributes.clear();
