@@ -149,7 +149,7 @@ TEST(CheckoutTest, MigrationDropsTheIndexAndAnnouncesADeploy) {
   OtlpReceiver receiver;
   std::vector<std::string> annotations;
   std::mutex mu;
-  exporter::testing::TestHttpServer grafana;
+  TestHttpServer grafana;
   grafana.server().Post(
       "/api/annotations", [&](const httplib::Request& req, httplib::Response& res) {
         std::lock_guard<std::mutex> lock(mu);

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "sdk/export/test_http_server.h"
+#include "tests/support/http_server.h"
 #include "wire/json/json_parser.h"
 
 namespace quartet {
@@ -44,7 +44,7 @@ class FakeAnnotations {
   std::string last_body_;
 
  private:
-  exporter::testing::TestHttpServer server_;
+  testing::TestHttpServer server_;
 };
 
 TEST(AnnotateTest, PostsAndReturnsTheId) {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <mutex>
 
-#include "sdk/export/test_http_server.h"
+#include "tests/support/http_server.h"
 #include "wire/compress/gzip.h"
 
 namespace quartet::exporter {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "sdk/export/test_http_server.h"
+#include "tests/support/http_server.h"
 
 namespace quartet::exporter {
 namespace {

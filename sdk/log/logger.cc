@@ -1,5 +1,6 @@
 // quartet::Logger, the level helpers and the global pipeline switch.
 #include <cctype>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -24,6 +25,9 @@ LogPipeline* DefaultPipeline() noexcept {
     LogPipelineOptions o;
     o.output = "stderr";
     o.synchronous = true;
+    // Before Init, the service name Init would pick from the environment.
+    if (const char* name = std::getenv("OTEL_SERVICE_NAME"); name != nullptr && *name != '\0')
+      o.service = name;
     auto r = LogPipeline::Start(std::move(o));
     if (!r.ok()) return nullptr;
     return new std::shared_ptr<LogPipeline>(std::move(r).value());

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sdk/export/test_http_server.h"
+#include "tests/support/http_server.h"
 
 namespace quartet::testing {
 
@@ -34,7 +34,7 @@ class OtlpReceiver {
   std::atomic<int> status_{200};
   mutable std::mutex mu_;
   std::vector<Request> requests_;
-  exporter::testing::TestHttpServer server_;  // last: stops before the rest goes
+  TestHttpServer server_;  // last: stops before the rest goes
 };
 
 }  // namespace quartet::testing

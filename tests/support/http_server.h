@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-namespace quartet::exporter::testing {
+namespace quartet::testing {
 
 class TestHttpServer {
  public:
@@ -61,4 +61,4 @@ inline int RefusedPort() {
   return ntohs(addr.sin_port);
 }
 
-}  // namespace quartet::exporter::testing
+}  // namespace quartet::testing
