@@ -25,23 +25,11 @@ otlp::AnyValueView ToView(const LogAttr& a) {
   return {};
 }
 
-std::vector<otlp::KeyValueView> ResourceViews(const std::vector<otlp::KeyValue>& resource) {
-  std::vector<otlp::KeyValueView> out;
-  for (const otlp::KeyValue& kv : resource) {
-    if (kv.value.type == otlp::AnyValue::Type::kInt) {
-      out.push_back({kv.key, otlp::AnyValueView::Int(kv.value.int_value)});
-    } else {
-      out.push_back({kv.key, otlp::AnyValueView::String(kv.value.string_value)});
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 OtlpLogExporter::OtlpLogExporter(OtlpLogExporterOptions options)
     : options_(std::move(options)),
-      resource_views_(ResourceViews(options_.resource)),
+      resource_views_(otlp::ScalarViews(options_.resource)),
       sender_(options_.retry, exporter::HttpClient::Options{.ca_file = options_.endpoint.ca_file}),
       builder_(resource_views_, "quartet", QUARTET_VERSION_STRING),
       batch_started_(std::chrono::steady_clock::now()) {

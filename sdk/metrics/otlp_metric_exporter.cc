@@ -59,12 +59,7 @@ OtlpMetricExporter::OtlpMetricExporter(OtlpMetricExporterOptions options)
 OtlpMetricExporter::~OtlpMetricExporter() { Shutdown(std::chrono::milliseconds(0)); }
 
 std::string OtlpMetricExporter::Encode() {
-  std::vector<otlp::KeyValueView> resource;
-  for (const otlp::KeyValue& kv : options_.resource) {
-    resource.push_back({kv.key, kv.value.type == otlp::AnyValue::Type::kInt
-                                    ? otlp::AnyValueView::Int(kv.value.int_value)
-                                    : otlp::AnyValueView::String(kv.value.string_value)});
-  }
+  const std::vector<otlp::KeyValueView> resource = otlp::ScalarViews(options_.resource);
   otlp::MetricRequestBuilder builder(resource, "quartet", QUARTET_VERSION_STRING);
   const uint64_t now = static_cast<uint64_t>(UnixNanos());
   for (const Family& family : metrics_internal::RegistryAccess::Collect(*options_.registry)) {

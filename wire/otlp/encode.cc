@@ -151,4 +151,34 @@ std::string MetricRequestBuilder::Finish() {
   return envelope_.Finish();
 }
 
+std::vector<KeyValueView> ScalarViews(const std::vector<KeyValue>& attributes) {
+  std::vector<KeyValueView> out;
+  out.reserve(attributes.size());
+  for (const KeyValue& kv : attributes) {
+    const AnyValue& v = kv.value;
+    AnyValueView view;
+    switch (v.type) {
+      case AnyValue::Type::kString:
+        view = AnyValueView::String(v.string_value);
+        break;
+      case AnyValue::Type::kBytes:
+        view = AnyValueView::Bytes(v.string_value);
+        break;
+      case AnyValue::Type::kBool:
+        view = AnyValueView::Bool(v.bool_value);
+        break;
+      case AnyValue::Type::kInt:
+        view = AnyValueView::Int(v.int_value);
+        break;
+      case AnyValue::Type::kDouble:
+        view = AnyValueView::Double(v.double_value);
+        break;
+      default:
+        break;  // nested values: not viewed here
+    }
+    out.push_back({kv.key, view});
+  }
+  return out;
+}
+
 }  // namespace quartet::otlp

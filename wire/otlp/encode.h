@@ -292,4 +292,9 @@ class MetricRequestBuilder {
   size_t points_ = 0;
 };
 
+// Views of owning attributes (model.h) with scalar values — string, bytes,
+// bool, int, double — as a resource usually has. Arrays and kvlists become
+// empty values, which the builders skip. The views point into `attributes`.
+std::vector<KeyValueView> ScalarViews(const std::vector<KeyValue>& attributes);
+
 }  // namespace quartet::otlp

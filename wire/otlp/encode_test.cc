@@ -306,5 +306,21 @@ TEST(MetricRequestBuilderTest, GaugeSumHistogramWithExemplars) {
   EXPECT_FALSE(b.AddNumberPoint(g));  // nothing open after Finish
 }
 
+TEST(ScalarViewsTest, ViewsScalarsAndEmptiesNestedValues) {
+  const std::vector<KeyValue> attrs = {{"service.name", AnyValue::String("checkout")},
+                                       {"process.pid", AnyValue::Int(42)},
+                                       {"ratio", AnyValue::Double(0.5)},
+                                       {"on", AnyValue::Bool(true)},
+                                       {"nested", AnyValue::Array({AnyValue::Int(1)})}};
+  const std::vector<KeyValueView> views = ScalarViews(attrs);
+  ASSERT_EQ(views.size(), 5u);
+  EXPECT_EQ(views[0].key, "service.name");
+  EXPECT_EQ(views[0].value.string_value, "checkout");
+  EXPECT_EQ(views[1].value.int_value, 42);
+  EXPECT_EQ(views[2].value.double_value, 0.5);
+  EXPECT_TRUE(views[3].value.bool_value);
+  EXPECT_EQ(views[4].value.type, AnyValue::Type::kEmpty);
+}
+
 }  // namespace
 }  // namespace quartet::otlp
