@@ -11,6 +11,7 @@
 #include <set>
 
 #include "tests/support/checkout.h"
+#include "tests/support/http_server.h"
 #include "tests/support/otlp_receiver.h"
 #include "wire/json/json_parser.h"
 #include "wire/otlp/decode.h"
@@ -19,18 +20,6 @@ namespace quartet::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 void SendTraffic(const CheckoutService& service, int n) {
   httplib::Client client("http://" + service.address());
@@ -69,7 +58,7 @@ TEST(PrometheusTest, RealPrometheusScrapesExemplarsThatNameExportedTraces) {
   ASSERT_TRUE(service.ready());
 
   std::string dir = TempDir("prometheus");
-  int port = FreePort();
+  int port = FreeLoopbackPort();
   std::ofstream(dir + "/prometheus.yml")
       << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
       << "scrape_configs:\n  - job_name: checkout\n    static_configs:\n"

@@ -14,7 +14,7 @@ namespace quartet::exporter {
 namespace {
 
 using std::chrono::milliseconds;
-using testing::RefusedPort;
+using testing::FreeLoopbackPort;
 using testing::TestHttpServer;
 
 TEST(HttpClientTest, PostsBodyHeadersAndReadsResponse) {
@@ -116,8 +116,9 @@ TEST(HttpClientTest, NonSuccessStatusIsAResponseNotAnError) {
 
 TEST(HttpClientTest, TransportErrorsCarryRetryableCodes) {
   HttpClient client;
-  auto refused = client.Post("http://127.0.0.1:" + std::to_string(RefusedPort()) + "/v1/traces",
-                             "x", "text/plain", {}, false, milliseconds(2000));
+  auto refused =
+      client.Post("http://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/v1/traces", "x",
+                  "text/plain", {}, false, milliseconds(2000));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable) << refused.status().ToString();
 

@@ -15,7 +15,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-using testing::RefusedPort;
+using testing::FreeLoopbackPort;
 using testing::TestHttpServer;
 
 // Fast backoff so tests exercise retries in milliseconds, not seconds.
@@ -181,7 +181,7 @@ TEST(SenderTest, ConnectionRefusedRetriesUntilTheDeadline) {
   Sender sender(FastPolicy());
   auto start = Clock::now();
   auto out =
-      sender.Send(Request("http://127.0.0.1:" + std::to_string(RefusedPort()) + "/v1/traces"),
+      sender.Send(Request("http://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/v1/traces"),
                   start + milliseconds(600));
   auto took = Clock::now() - start;
   EXPECT_EQ(out.result, ExportResult::kRetryableFailure);
@@ -244,7 +244,7 @@ TEST(SenderTest, MaxAttemptsBoundsRetries) {
   p.max_attempts = 2;
   Sender sender(p);
   auto out =
-      sender.Send(Request("http://127.0.0.1:" + std::to_string(RefusedPort()) + "/v1/traces"),
+      sender.Send(Request("http://127.0.0.1:" + std::to_string(FreeLoopbackPort()) + "/v1/traces"),
                   Clock::now() + milliseconds(5000));
   EXPECT_EQ(out.result, ExportResult::kRetryableFailure);
   EXPECT_EQ(out.attempts, 2);

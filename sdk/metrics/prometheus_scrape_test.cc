@@ -22,27 +22,12 @@
 
 #include "quartet/metrics.h"
 #include "sdk/context/current.h"
+#include "tests/support/http_server.h"
 
 namespace quartet {
 namespace {
 
 constexpr const char* kPrometheus = "/usr/bin/prometheus";
-
-// A free loopback port (Prometheus' web listener cannot report a port 0 bind).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 std::string Get(int port, const std::string& path) {
   httplib::Client client("127.0.0.1", port);
@@ -99,7 +84,7 @@ TEST(PrometheusScrapeTest, ScrapesOpenMetricsWithExemplars) {
            << "scrape_configs:\n  - job_name: quartet\n    static_configs:\n"
            << "      - targets: ['127.0.0.1:" << target_port << "']\n";
   }
-  int web_port = FreePort();
+  int web_port = testing::FreeLoopbackPort();
   pid_t pid = fork();
   if (pid == 0) {
     std::string config = "--config.file=" + (dir / "prometheus.yml").string();

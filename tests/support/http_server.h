@@ -48,17 +48,22 @@ class TestHttpServer {
   std::thread thread_;
 };
 
-// A loopback port with nothing listening: connecting to it is refused.
-inline int RefusedPort() {
+// A loopback port that was free a moment ago: nothing listens there, so a
+// connection is refused, and a peer that cannot bind port 0 itself (Prometheus'
+// web listener) can be given it. -1 if no port could be had.
+inline int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof(addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
   close(fd);
-  return ntohs(addr.sin_port);
+  return port;
 }
 
 }  // namespace quartet::testing
