@@ -8,30 +8,11 @@
 #include <mutex>
 
 #include "tests/support/otlp_receiver.h"
-#include "wire/otlp/decode.h"
 
 namespace quartet::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-std::vector<otlp::Span> ExportedSpans(const OtlpReceiver& receiver,
-                                      std::string* service = nullptr) {
-  std::vector<otlp::Span> out;
-  for (const auto& request : receiver.Requests("/v1/traces")) {
-    auto decoded = otlp::DecodeTraces(request.body);
-    EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
-    if (!decoded.ok()) continue;
-    for (const auto& rs : decoded->resource_spans) {
-      if (service) {
-        const otlp::AnyValue* name = otlp::FindAttribute(rs.resource.attributes, "service.name");
-        *service = name ? name->string_value : "<absent>";
-      }
-      for (const auto& ss : rs.scope_spans) out.insert(out.end(), ss.spans.begin(), ss.spans.end());
-    }
-  }
-  return out;
-}
 
 const otlp::Span* FindSpan(const std::vector<otlp::Span>& spans, std::string_view name) {
   for (const auto& s : spans) {
@@ -61,7 +42,7 @@ TEST(CheckoutTest, OneRequestIsCorrelatedAcrossLogsSpansAndMetrics) {
   EXPECT_EQ(service.Stop(), 0);  // SIGTERM flushes every signal
 
   std::string resource_service;
-  std::vector<otlp::Span> spans = ExportedSpans(receiver, &resource_service);
+  std::vector<otlp::Span> spans = receiver.Spans(&resource_service);
   const otlp::Span* server = FindSpan(spans, "GET /checkout");
   ASSERT_NE(server, nullptr);
   EXPECT_EQ(server->trace_id.ToHex(), trace_id);
@@ -115,7 +96,7 @@ TEST(CheckoutTest, ThrowingHandlerGives500ErrorSpanAndErrorLineAndServiceKeepsSe
   EXPECT_EQ(next->status, 200);
   EXPECT_EQ(service.Stop(), 0);
 
-  std::vector<otlp::Span> spans = ExportedSpans(receiver);
+  std::vector<otlp::Span> spans = receiver.Spans();
   const otlp::Span* failed = FindSpan(spans, "GET /debug/panic");
   ASSERT_NE(failed, nullptr);
   EXPECT_EQ(failed->status.code, otlp::SpanStatusCode::kError);

@@ -1,8 +1,10 @@
 #include "tests/support/otlp_receiver.h"
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include "wire/compress/gzip.h"
+#include "wire/otlp/decode.h"
 
 namespace quartet::testing {
 
@@ -40,5 +42,24 @@ std::vector<OtlpReceiver::Request> OtlpReceiver::Requests(const std::string& pat
 }
 
 size_t OtlpReceiver::Count(const std::string& path) const { return Requests(path).size(); }
+
+std::vector<otlp::Span> OtlpReceiver::Spans(std::string* service) const {
+  std::vector<otlp::Span> out;
+  for (const Request& request : Requests("/v1/traces")) {
+    auto decoded = otlp::DecodeTraces(request.body);
+    if (!decoded.ok()) {
+      ADD_FAILURE() << "undecodable /v1/traces body: " << decoded.status().ToString();
+      continue;
+    }
+    for (const auto& rs : decoded->resource_spans) {
+      if (service != nullptr) {
+        const otlp::AnyValue* name = otlp::FindAttribute(rs.resource.attributes, "service.name");
+        *service = name != nullptr ? name->string_value : "<absent>";
+      }
+      for (const auto& ss : rs.scope_spans) out.insert(out.end(), ss.spans.begin(), ss.spans.end());
+    }
+  }
+  return out;
+}
 
 }  // namespace quartet::testing

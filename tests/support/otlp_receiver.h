@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tests/support/http_server.h"
+#include "wire/otlp/model.h"
 
 namespace quartet::testing {
 
@@ -29,6 +30,10 @@ class OtlpReceiver {
   };
   std::vector<Request> Requests(const std::string& path) const;
   size_t Count(const std::string& path) const;
+  // Every span received on /v1/traces, decoded with wire/otlp (a body that
+  // does not decode fails the test). `service`, when given, gets the last
+  // resource's service.name.
+  std::vector<otlp::Span> Spans(std::string* service = nullptr) const;
 
  private:
   std::atomic<int> status_{200};
