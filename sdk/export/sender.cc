@@ -220,4 +220,13 @@ SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadlin
   return outcome;
 }
 
+ExportRequest OtlpProtobufRequest(const OtlpEndpointConfig& endpoint) {
+  ExportRequest request;
+  request.url = endpoint.url;
+  request.content_type = "application/x-protobuf";
+  request.headers = endpoint.headers;
+  request.gzip = endpoint.gzip;
+  return request;
+}
+
 }  // namespace quartet::exporter

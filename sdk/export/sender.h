@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "sdk/export/http_client.h"
+#include "sdk/export/otlp_endpoint.h"
 
 namespace quartet::exporter {
 
@@ -55,6 +56,10 @@ struct ExportRequest {
   Headers headers;
   bool gzip = false;
 };
+
+// An OTLP/protobuf request to `endpoint` (URL, headers, compression); the
+// caller fills in the body.
+ExportRequest OtlpProtobufRequest(const OtlpEndpointConfig& endpoint);
 
 struct SendOutcome {
   ExportResult result = ExportResult::kPermanentFailure;

@@ -64,11 +64,7 @@ trace_internal::OtlpSender HttpSender(const exporter::OtlpEndpointConfig& endpoi
       [](std::string_view problem) {
         Log().Warn("quartet: trace export problem", {{"problem", problem}});
       });
-  auto request = std::make_shared<exporter::ExportRequest>();
-  request->url = endpoint.url;
-  request->content_type = "application/x-protobuf";
-  request->headers = endpoint.headers;
-  request->gzip = endpoint.gzip;
+  auto request = std::make_shared<exporter::ExportRequest>(exporter::OtlpProtobufRequest(endpoint));
   std::chrono::milliseconds timeout = endpoint.timeout;
   return [sender, request, timeout](std::string_view body, Deadline deadline) {
     request->body.assign(body);

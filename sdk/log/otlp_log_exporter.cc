@@ -82,11 +82,7 @@ void OtlpLogExporter::SealLocked() {
 }
 
 void OtlpLogExporter::ShipperLoop() {
-  exporter::ExportRequest request;
-  request.url = options_.endpoint.url;
-  request.content_type = "application/x-protobuf";
-  request.headers = options_.endpoint.headers;
-  request.gzip = options_.endpoint.gzip;
+  exporter::ExportRequest request = exporter::OtlpProtobufRequest(options_.endpoint);
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait_for(lock, options_.schedule_delay, [&] { return stopping_ || !queue_.empty(); });

@@ -119,11 +119,7 @@ std::string OtlpMetricExporter::Encode() {
 
 bool OtlpMetricExporter::Push(exporter::Sender& sender,
                               std::chrono::steady_clock::time_point deadline) {
-  exporter::ExportRequest request;
-  request.url = options_.endpoint.url;
-  request.content_type = "application/x-protobuf";
-  request.headers = options_.endpoint.headers;
-  request.gzip = options_.endpoint.gzip;
+  exporter::ExportRequest request = exporter::OtlpProtobufRequest(options_.endpoint);
   try {
     request.body = Encode();
   } catch (...) {  // out of memory: skip this round
