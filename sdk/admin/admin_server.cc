@@ -15,6 +15,7 @@
 
 #include "sdk/admin/listen_socket.h"
 #include "wire/compress/gzip.h"
+#include "wire/http/content_encoding.h"
 
 namespace quartet::admin {
 namespace {
@@ -356,11 +357,11 @@ void AdminServer::HandleHeads(Connection& c) {
       }
       return;  // wait for more
     }
-    auto head = ParseRequestHead(std::string_view(c.in).substr(0, end + 4), options_.limits);
+    auto head = http::ParseRequestHead(std::string_view(c.in).substr(0, end + 4), options_.limits);
     c.in.erase(0, end + 4);
     c.head_started = Clock::now();
     if (!head.ok()) {
-      RespondError(c, HttpStatusForHeadError(head.status()), head.status().message());
+      RespondError(c, http::HttpStatusForHeadError(head.status()), head.status().message());
       return;
     }
     Respond(c, *head);
@@ -391,7 +392,7 @@ const AdminHandler* AdminServer::FindRoute(std::string_view path) const {
   return best;
 }
 
-void AdminServer::Respond(Connection& c, const RequestHead& head) {
+void AdminServer::Respond(Connection& c, const http::RequestHead& head) {
   requests_.fetch_add(1, std::memory_order_relaxed);
   // A body we will not read would be parsed as the next request: answer, close.
   bool keep_alive = head.keep_alive && !head.has_body && !stopping_.load();
@@ -417,7 +418,7 @@ void AdminServer::Respond(Connection& c, const RequestHead& head) {
     }
   }
   bool gzip = handler != nullptr && response.body.size() >= options_.gzip_min_bytes &&
-              AcceptsGzip(head.Header("accept-encoding"));
+              http::AcceptsGzip(head.Header("accept-encoding"));
   c.close_after_write = !keep_alive;
   AppendResponse(c, response.status, response, head_only, gzip, keep_alive);
 }

@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "sdk/admin/request_head.h"
+#include "wire/http/request_head.h"
 
 namespace quartet::admin {
 
@@ -69,7 +69,7 @@ struct AdminOptions {
   std::chrono::milliseconds idle_timeout{30000};   // keep-alive without a request
   std::chrono::milliseconds header_timeout{5000};  // a started head must complete
   size_t gzip_min_bytes = 256;                     // smaller bodies are not worth compressing
-  HeadLimits limits;
+  http::HeadLimits limits;
 };
 
 class AdminServer {
@@ -110,7 +110,7 @@ class AdminServer {
   bool OnReadable(Connection& c);
   bool OnWritable(Connection& c);
   void HandleHeads(Connection& c);
-  void Respond(Connection& c, const RequestHead& head);
+  void Respond(Connection& c, const http::RequestHead& head);
   void RespondError(Connection& c, int status, std::string_view message);
   void AppendResponse(Connection& c, int status, const AdminResponse& response, bool head_only,
                       bool gzip, bool keep_alive);

@@ -1,4 +1,4 @@
-#include "sdk/admin/request_head.h"
+#include "wire/http/request_head.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 
 #include "base/strings.h"
 
-namespace quartet::admin {
+namespace quartet::http {
 namespace {
 
 // Printable for an error message: untrusted bytes must not reach logs raw.
@@ -160,7 +160,15 @@ Result<RequestHead> ParseRequestHead(std::string_view head, const HeadLimits& li
       have_length = true;
       content_length = n;
     } else if (lower == "transfer-encoding") {
+      // Only a lone "chunked": with any other coding the body's end is
+      // ambiguous (RFC 9112 6.3), and nothing we serve sends one.
+      if (chunked || AsciiLower(value) != "chunked") {
+        return Status::InvalidArgument("unsupported Transfer-Encoding '" + Printable(value) +
+                                       "' (only chunked)");
+      }
       chunked = true;
+    } else if (lower == "expect") {
+      out.expect_continue = AsciiLower(value) == "100-continue";
     } else if (lower == "connection") {
       connection_close |= ListHas(value, "close");
       connection_keep_alive |= ListHas(value, "keep-alive");
@@ -175,6 +183,9 @@ Result<RequestHead> ParseRequestHead(std::string_view head, const HeadLimits& li
     return Status::InvalidArgument("both Transfer-Encoding and Content-Length");
   }
   out.has_body = chunked || content_length > 0;
+  out.chunked = chunked;
+  out.content_length = chunked ? 0 : content_length;
+  out.expect_continue = out.expect_continue && out.version_minor == 1;
   out.keep_alive =
       out.version_minor == 1 ? !connection_close : (connection_keep_alive && !connection_close);
   return out;
@@ -193,34 +204,4 @@ int HttpStatusForHeadError(const Status& error) {
   }
 }
 
-bool AcceptsGzip(std::string_view accept_encoding) {
-  bool star = false, gzip = false, gzip_listed = false;
-  while (!accept_encoding.empty()) {
-    size_t comma = accept_encoding.find(',');
-    std::string_view item = TrimSpace(accept_encoding.substr(0, comma));
-    accept_encoding =
-        comma == std::string_view::npos ? std::string_view() : accept_encoding.substr(comma + 1);
-    size_t semi = item.find(';');
-    std::string coding = AsciiLower(TrimSpace(item.substr(0, semi)));
-    bool acceptable = true;
-    if (semi != std::string_view::npos) {
-      std::string params = AsciiLower(item.substr(semi + 1));
-      std::string_view p = TrimSpace(params);
-      if (p.starts_with("q=")) {
-        std::string_view q = TrimSpace(p.substr(2));
-        // q=0, q=0.0, q=0.000: not acceptable; anything else (well-formed or
-        // not) counts as acceptable.
-        acceptable = !(q.starts_with("0") && q.find_first_not_of("0.") == std::string_view::npos);
-      }
-    }
-    if (coding == "gzip" || coding == "x-gzip") {
-      gzip_listed = true;
-      gzip = gzip || acceptable;
-    } else if (coding == "*") {
-      star = acceptable;
-    }
-  }
-  return gzip || (!gzip_listed && star);
-}
-
-}  // namespace quartet::admin
+}  // namespace quartet::http

@@ -1,8 +1,10 @@
 // Parsing of an HTTP/1.1 request head (request line + header fields, RFC 9112)
-// for the admin server. Strict and bounded, because the admin port faces
-// whatever can reach it: every malformed or oversized head gets a precise
-// error that maps to the status the server replies with (400, 414, 431, 505),
-// never a crash or an unbounded allocation.
+// for the SDK's admin server and quartetd. Strict and bounded, because both
+// ports face whatever can reach them: every malformed or oversized head gets a
+// precise error that maps to the status the server replies with (400, 414,
+// 431, 505), never a crash or an unbounded allocation. The head also says how
+// the body is framed (Content-Length or chunked, RFC 9112 section 6), with the
+// ambiguous framings used for request smuggling rejected.
 //
 // Thread-safety: pure functions; safe to call concurrently.
 #pragma once
@@ -16,7 +18,7 @@
 
 #include "base/status.h"
 
-namespace quartet::admin {
+namespace quartet::http {
 
 struct HeadLimits {
   size_t max_head_bytes = 8 * 1024;    // request line + headers + final CRLF
@@ -31,8 +33,11 @@ struct RequestHead {
   std::string query;      // after '?', without it; "" when absent
   int version_minor = 1;  // HTTP/1.<minor>
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
-  bool keep_alive = true;  // after Connection and version defaults
-  bool has_body = false;   // Content-Length > 0 or Transfer-Encoding present
+  bool keep_alive = true;        // after Connection and version defaults
+  bool has_body = false;         // Content-Length > 0 or Transfer-Encoding present
+  bool chunked = false;          // Transfer-Encoding: chunked (the only coding accepted)
+  uint64_t content_length = 0;   // 0 when absent or chunked
+  bool expect_continue = false;  // "Expect: 100-continue" on an HTTP/1.1 request
 
   // The first value of header `lower_name`, "" when absent.
   std::string_view Header(std::string_view lower_name) const;
@@ -41,7 +46,8 @@ struct RequestHead {
 // Parses `head`: everything up to and including the blank line ending the
 // header section ("\r\n\r\n"). Errors, with the reply status they call for:
 //   InvalidArgument    -> 400 (syntax, bad header, missing/duplicate Host,
-//                              conflicting Content-Length)
+//                              conflicting Content-Length, a Transfer-Encoding
+//                              other than exactly "chunked", or both framings)
 //   OutOfRange         -> 414 (request-target too long)
 //   ResourceExhausted  -> 431 (too many header fields / head too large)
 //   FailedPrecondition -> 505 (HTTP version other than 1.0/1.1)
@@ -50,8 +56,4 @@ Result<RequestHead> ParseRequestHead(std::string_view head, const HeadLimits& li
 // The HTTP status to reply for a ParseRequestHead error.
 int HttpStatusForHeadError(const Status& error);
 
-// True when an Accept-Encoding value admits gzip (gzip, x-gzip or "*" with a
-// non-zero q-value).
-bool AcceptsGzip(std::string_view accept_encoding);
-
-}  // namespace quartet::admin
+}  // namespace quartet::http
