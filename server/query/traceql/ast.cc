@@ -1,0 +1,109 @@
+#include "server/query/traceql/ast.h"
+
+namespace quartet::traceql {
+
+bool operator==(const FieldCondition& a, const FieldCondition& b) {
+  return a.scope == b.scope && a.name == b.name && a.op == b.op && a.literal == b.literal &&
+         a.intrinsic == b.intrinsic;
+}
+
+std::string_view StructuralOpText(StructuralOp op) {
+  switch (op) {
+    case StructuralOp::kDescendant:
+      return ">>";
+    case StructuralOp::kChild:
+      return ">";
+    case StructuralOp::kSibling:
+      return "~";
+    case StructuralOp::kAncestor:
+      return "<<";
+    case StructuralOp::kParent:
+      return "<";
+    case StructuralOp::kNotDescendant:
+      return "!>>";
+    case StructuralOp::kNotChild:
+      return "!>";
+    case StructuralOp::kNotSibling:
+      return "!~";
+    case StructuralOp::kNotAncestor:
+      return "!<<";
+    case StructuralOp::kNotParent:
+      return "!<";
+  }
+  return "?";
+}
+
+std::string_view AggregateName(Aggregate a) {
+  switch (a) {
+    case Aggregate::kCount:
+      return "count";
+    case Aggregate::kAvg:
+      return "avg";
+    case Aggregate::kMin:
+      return "min";
+    case Aggregate::kMax:
+      return "max";
+    case Aggregate::kSum:
+      return "sum";
+  }
+  return "count";
+}
+
+namespace {
+
+struct Spelling {
+  std::string_view text;
+  Intrinsic intrinsic;
+};
+
+// The first spelling of each intrinsic is its canonical one.
+constexpr Spelling kSpellings[] = {
+    {"name", Intrinsic::kName},
+    {"span:name", Intrinsic::kName},
+    {"status", Intrinsic::kStatus},
+    {"span:status", Intrinsic::kStatus},
+    {"statusMessage", Intrinsic::kStatusMessage},
+    {"span:statusMessage", Intrinsic::kStatusMessage},
+    {"kind", Intrinsic::kKind},
+    {"span:kind", Intrinsic::kKind},
+    {"duration", Intrinsic::kDuration},
+    {"span:duration", Intrinsic::kDuration},
+    {"event:name", Intrinsic::kEventName},
+    {"instrumentation:name", Intrinsic::kInstrumentationName},
+    {"instrumentation:version", Intrinsic::kInstrumentationVersion},
+    {"trace:duration", Intrinsic::kTraceDuration},
+    {"traceDuration", Intrinsic::kTraceDuration},
+    {"trace:rootName", Intrinsic::kRootName},
+    {"rootName", Intrinsic::kRootName},
+    {"trace:rootService", Intrinsic::kRootService},
+    {"rootServiceName", Intrinsic::kRootService},
+};
+
+}  // namespace
+
+Intrinsic LookupIntrinsic(std::string_view spelling) {
+  for (const Spelling& s : kSpellings) {
+    if (s.text == spelling) return s.intrinsic;
+  }
+  return Intrinsic::kNone;
+}
+
+std::string_view IntrinsicName(Intrinsic i) {
+  for (const Spelling& s : kSpellings) {
+    if (s.intrinsic == i) return s.text;
+  }
+  return "";
+}
+
+Scope IntrinsicScope(Intrinsic i) {
+  switch (i) {
+    case Intrinsic::kTraceDuration:
+    case Intrinsic::kRootName:
+    case Intrinsic::kRootService:
+      return Scope::kTrace;
+    default:
+      return Scope::kIntrinsic;
+  }
+}
+
+}  // namespace quartet::traceql
