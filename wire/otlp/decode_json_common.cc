@@ -4,6 +4,7 @@
 #include <limits>
 #include <string>
 
+#include "base/base64.h"
 #include "base/hex.h"
 #include "wire/json/json_parser.h"
 #include "wire/otlp/decode_json_internal.h"
@@ -61,33 +62,6 @@ template <typename T>
 Status ParseIntegerMember(const Value& obj, std::string_view key, T* out) {
   const Value* v = Member(obj, key);
   return v == nullptr ? Status::Ok() : ParseInteger(*v, key, out);
-}
-
-bool Base64Decode(std::string_view in, std::string* out) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+' || c == '-') return 62;  // standard and URL-safe alphabets
-    if (c == '/' || c == '_') return 63;
-    return -1;
-  };
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  if (in.size() % 4 == 1) return false;
-  out->clear();
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = val(c);
-    if (v < 0) return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return true;
 }
 
 }  // namespace
