@@ -1,0 +1,194 @@
+// The storage contract of quartetd: what ingest writes and what the query
+// APIs read, for traces and logs (metrics and profiles join on the same engine
+// later). Everything outside server/store/ reaches storage only through these
+// interfaces; server/main.cc alone picks the implementations.
+//
+// Durability: an Append* call that returns OK has put its data in the
+// write-ahead log under the configured sync policy (default: fsync'd, so it
+// survives kill -9 and power loss). An Append* call that returns
+// ResourceExhausted / Unavailable stored nothing and the caller should answer
+// 429/503 with Retry-After; InvalidArgument names the bad record.
+//
+// Thread-safety: every method of every interface here may be called
+// concurrently from any thread. Callbacks run on the calling thread and must
+// not call back into the same store.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "quartet/context.h"
+#include "wire/otlp/model.h"
+
+namespace quartet::store {
+
+// Label sets of log streams: sorted by name, names unique.
+using Labels = std::vector<std::pair<std::string, std::string>>;
+
+// A half-open time interval [start_ns, end_ns) in unix nanoseconds.
+struct TimeRange {
+  int64_t start_ns = 0;
+  int64_t end_ns = INT64_MAX;
+  bool Overlaps(int64_t lo, int64_t hi) const { return lo < end_ns && hi >= start_ns; }
+};
+
+// How an append went: what was stored and what was refused with why (the
+// OTLP partial-success response carries these).
+struct AppendResult {
+  int64_t accepted = 0;
+  int64_t rejected = 0;
+  std::string rejection_message;  // first reason, "" when nothing was rejected
+};
+
+// ---- the correlation index: one entry per trace -------------------------
+
+// What quartetd knows about a whole trace, kept at ingest, so that a trace
+// id opens every signal with no time range from the caller.
+struct TraceSummary {
+  TraceId trace_id;
+  int64_t start_ns = 0;  // earliest span start
+  int64_t end_ns = 0;    // latest span end
+  int64_t duration_ns() const { return end_ns - start_ns; }
+  std::string root_service;  // service.name of the root span ("" until it arrives)
+  std::string root_name;     // name of the root span
+  std::string root_route;    // http.route of the root span, if any
+  bool has_error = false;    // some span has status ERROR
+  int64_t span_count = 0;
+  int64_t log_count = 0;              // log records carrying this trace id
+  std::vector<std::string> services;  // every service.name seen, sorted
+};
+
+// ---- traces --------------------------------------------------------------
+
+// Cheap tests the store applies, with its indexes, before materialising a
+// trace's spans for the query engine. Each field narrows; an empty filter
+// matches every trace in the range. The engine re-checks everything, so a
+// store may ignore any hint (it only costs speed).
+struct TraceFilter {
+  TimeRange range;
+  // Traces with at least one span satisfying every condition below.
+  std::optional<std::string> service;                                  // resource service.name
+  std::optional<std::string> span_name;                                // span name
+  std::vector<std::pair<std::string, std::string>> string_attributes;  // span or resource
+  std::optional<int64_t> min_span_duration_ns;
+  std::optional<int64_t> max_span_duration_ns;
+  bool span_has_error = false;
+  // Whole-trace conditions (from the correlation index).
+  std::optional<int64_t> min_trace_duration_ns;
+  std::optional<int64_t> max_trace_duration_ns;
+  std::optional<std::string> root_route;
+  std::optional<std::string> root_name;
+  std::optional<std::string> root_service;
+};
+
+// One trace handed to the query engine: its summary and its spans, grouped as
+// OTLP groups them (resource -> scope -> spans).
+struct TraceCandidate {
+  const TraceSummary* summary;
+  const otlp::ExportTraceServiceRequest* spans;
+};
+
+class TraceStore {
+ public:
+  virtual ~TraceStore() = default;
+
+  // Stores every span of `request` (and updates the correlation index).
+  virtual Result<AppendResult> AppendSpans(const otlp::ExportTraceServiceRequest& request) = 0;
+
+  // The whole trace, grouped by resource and scope; NotFound when unknown.
+  virtual Result<otlp::ExportTraceServiceRequest> GetTrace(const TraceId& id) = 0;
+  virtual Result<TraceSummary> GetTraceSummary(const TraceId& id) = 0;
+
+  // Calls `fn` for traces that may match `filter`, newest first, until it
+  // returns false. Traces are complete (every stored span), and each is
+  // delivered once.
+  virtual Status SearchTraces(const TraceFilter& filter,
+                              const std::function<bool(const TraceCandidate&)>& fn) = 0;
+
+  // Attribute names seen on spans ("span") and resources ("resource") in the
+  // range, and the values of one of them (most frequent first, at most
+  // `limit`). `scope` is "span", "resource" or "" for both.
+  virtual Result<std::vector<std::string>> TagNames(std::string_view scope,
+                                                    const TimeRange& range) = 0;
+  virtual Result<std::vector<std::string>> TagValues(std::string_view scope, std::string_view name,
+                                                     const TimeRange& range, size_t limit) = 0;
+};
+
+// ---- logs ----------------------------------------------------------------
+
+// One log line as stored: the Loki model, which OTLP log records map onto
+// (body -> line, attributes -> structured metadata, trace/span ids -> the
+// `trace_id` / `span_id` metadata), so one query language serves both.
+struct LogEntry {
+  int64_t timestamp_ns = 0;
+  std::string line;
+  Labels structured_metadata;  // sorted by name
+  TraceId trace_id;            // all-zero when the line is not in a trace
+  SpanId span_id;
+};
+
+struct LogStream {
+  Labels labels;  // the stream's identity: low-cardinality labels
+  std::vector<LogEntry> entries;
+};
+
+// A stream selector matcher, with Prometheus/Loki semantics (regexes are RE2
+// and fully anchored).
+struct LabelMatch {
+  enum class Op { kEq, kNeq, kRe, kNre };
+  std::string name;
+  Op op = Op::kEq;
+  std::string value;
+};
+
+enum class Direction { kForward, kBackward };
+
+struct LogScan {
+  std::vector<LabelMatch> matchers;  // all must match the stream labels
+  TimeRange range;
+  Direction direction = Direction::kBackward;
+  // Substrings every delivered line must contain; a store may use them to
+  // skip data, and must deliver only lines that contain all of them.
+  std::vector<std::string> required_substrings;
+};
+
+// One delivered line: the stream's labels and the entry.
+struct LogRow {
+  const Labels* stream;
+  int64_t timestamp_ns;
+  std::string_view line;
+  const Labels* structured_metadata;
+  TraceId trace_id;
+  SpanId span_id;
+};
+
+class LogStore {
+ public:
+  virtual ~LogStore() = default;
+
+  virtual Result<AppendResult> AppendLogs(std::vector<LogStream> streams) = 0;
+
+  // Delivers matching lines in time order (per `direction`) until fn returns
+  // false.
+  virtual Status Scan(const LogScan& scan, const std::function<bool(const LogRow&)>& fn) = 0;
+
+  // The lines of one trace (and, when span_id is valid, of one span), in time
+  // order, with no time range needed: found through the correlation index.
+  virtual Status LogsOfTrace(const TraceId& trace_id, const SpanId& span_id,
+                             const std::function<bool(const LogRow&)>& fn) = 0;
+
+  virtual Result<std::vector<std::string>> LabelNames(const TimeRange& range) = 0;
+  virtual Result<std::vector<std::string>> LabelValues(std::string_view name,
+                                                       const TimeRange& range) = 0;
+  // Label sets of the streams matching `matchers` in the range.
+  virtual Result<std::vector<Labels>> Series(const std::vector<LabelMatch>& matchers,
+                                             const TimeRange& range) = 0;
+};
+
+}  // namespace quartet::store

@@ -1,0 +1,119 @@
+#include "server/store/traces/trace_head.h"
+
+#include <algorithm>
+
+#include "server/store/traces/trace_filter.h"
+#include "wire/otlp/encode_model.h"
+
+namespace quartet::store {
+namespace {
+
+size_t AttributeBytes(const std::vector<otlp::KeyValue>& attributes);
+
+size_t ValueBytes(const otlp::AnyValue& value) {
+  size_t n = sizeof(otlp::AnyValue) + value.string_value.size();
+  for (const otlp::AnyValue& v : value.array_value) n += ValueBytes(v);
+  n += AttributeBytes(value.kvlist_value);
+  return n;
+}
+
+size_t AttributeBytes(const std::vector<otlp::KeyValue>& attributes) {
+  size_t n = 0;
+  for (const otlp::KeyValue& kv : attributes) n += kv.key.size() + ValueBytes(kv.value);
+  return n;
+}
+
+}  // namespace
+
+size_t ApproximateBytes(const otlp::Span& span) {
+  size_t n = sizeof(otlp::Span) + span.name.size() + span.trace_state.size() +
+             span.status.message.size() + AttributeBytes(span.attributes);
+  for (const otlp::SpanEvent& e : span.events) {
+    n += sizeof(e) + e.name.size() + AttributeBytes(e.attributes);
+  }
+  for (const otlp::SpanLink& l : span.links) {
+    n += sizeof(l) + l.trace_state.size() + AttributeBytes(l.attributes);
+  }
+  return n;
+}
+
+uint32_t TraceHead::InternGroup(const otlp::ResourceSpans& rs, const otlp::ScopeSpans& ss) {
+  otlp::ExportTraceServiceRequest key_request;
+  otlp::ResourceSpans& key_rs = key_request.resource_spans.emplace_back();
+  key_rs.resource = rs.resource;
+  key_rs.schema_url = rs.schema_url;
+  otlp::ScopeSpans& key_ss = key_rs.scope_spans.emplace_back();
+  key_ss.scope = ss.scope;
+  key_ss.schema_url = ss.schema_url;
+  std::string key = otlp::EncodeTraces(key_request);
+  auto [it, inserted] = group_index_.try_emplace(std::move(key), groups_.size());
+  if (inserted) {
+    groups_.push_back(Group{.resource = rs.resource,
+                            .scope = ss.scope,
+                            .resource_schema_url = rs.schema_url,
+                            .scope_schema_url = ss.schema_url});
+    bytes_ += it->first.size() * 2 + sizeof(Group);
+  }
+  return it->second;
+}
+
+int64_t TraceHead::Add(const otlp::ExportTraceServiceRequest& request) {
+  int64_t added = 0;
+  for (const otlp::ResourceSpans& rs : request.resource_spans) {
+    for (const otlp::ScopeSpans& ss : rs.scope_spans) {
+      if (ss.spans.empty()) continue;
+      const uint32_t group = InternGroup(rs, ss);
+      for (const otlp::Span& span : ss.spans) {
+        if (!span.trace_id.valid() || !span.span_id.valid()) continue;
+        const auto index = static_cast<uint32_t>(spans_.size());
+        spans_.push_back(StoredSpan{group, span});
+        Trace& trace = traces_[span.trace_id];
+        if (trace.spans.empty()) bytes_ += sizeof(Trace) + 64;
+        trace.spans.push_back(index);
+        AddSpanToSummary(groups_[group].resource, span, &trace.summary);
+        min_time_ns_ = std::min(min_time_ns_, static_cast<int64_t>(span.start_time_unix_nano));
+        max_time_ns_ = std::max(max_time_ns_, static_cast<int64_t>(span.end_time_unix_nano));
+        bytes_ += ApproximateBytes(span) + sizeof(uint32_t);
+        ++added;
+      }
+    }
+  }
+  return added;
+}
+
+const TraceHead::Trace* TraceHead::Find(const TraceId& id) const {
+  auto it = traces_.find(id);
+  return it == traces_.end() ? nullptr : &it->second;
+}
+
+otlp::ExportTraceServiceRequest TraceHead::Materialize(const Trace& trace) const {
+  otlp::ExportTraceServiceRequest out;
+  // Group spans by their (resource, scope) group, keeping arrival order
+  // within each group and first-appearance order across groups.
+  std::vector<uint32_t> order;
+  std::map<uint32_t, std::vector<uint32_t>> by_group;
+  for (uint32_t index : trace.spans) {
+    auto [it, inserted] = by_group.try_emplace(spans_[index].group);
+    if (inserted) order.push_back(spans_[index].group);
+    it->second.push_back(index);
+  }
+  for (uint32_t g : order) {
+    const Group& group = groups_[g];
+    otlp::ResourceSpans& rs = out.resource_spans.emplace_back();
+    rs.resource = group.resource;
+    rs.schema_url = group.resource_schema_url;
+    otlp::ScopeSpans& ss = rs.scope_spans.emplace_back();
+    ss.scope = group.scope;
+    ss.schema_url = group.scope_schema_url;
+    for (uint32_t index : by_group[g]) ss.spans.push_back(spans_[index].span);
+  }
+  return out;
+}
+
+void TraceHead::ForEachTrace(const std::function<bool(const Trace&)>& fn) const {
+  for (const auto& [id, trace] : traces_) {
+    if (!fn(trace)) return;
+  }
+}
+
+}  // namespace quartet::store

@@ -1,0 +1,212 @@
+#include "server/store/traces/trace_table.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+namespace quartet::store {
+namespace {
+
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kT0 = 1'700'000'000'000'000'000;
+
+TraceId MakeTraceId(uint8_t n) {
+  TraceId id;
+  id.bytes[0] = 0xab;
+  id.bytes[15] = n;
+  return id;
+}
+SpanId MakeSpanId(uint8_t n) {
+  SpanId id;
+  id.bytes[7] = n;
+  return id;
+}
+
+otlp::Span MakeSpan(TraceId trace, uint8_t id, uint8_t parent, std::string name, int64_t start,
+                    int64_t duration, std::string route = "") {
+  otlp::Span span;
+  span.trace_id = trace;
+  span.span_id = MakeSpanId(id);
+  if (parent != 0) span.parent_span_id = MakeSpanId(parent);
+  span.name = std::move(name);
+  span.start_time_unix_nano = static_cast<uint64_t>(start);
+  span.end_time_unix_nano = static_cast<uint64_t>(start + duration);
+  if (!route.empty()) span.attributes.push_back({"http.route", otlp::AnyValue::String(route)});
+  return span;
+}
+
+otlp::ExportTraceServiceRequest Request(std::string service, std::vector<otlp::Span> spans) {
+  otlp::ExportTraceServiceRequest request;
+  otlp::ResourceSpans& rs = request.resource_spans.emplace_back();
+  rs.resource.attributes.push_back({"service.name", otlp::AnyValue::String(std::move(service))});
+  otlp::ScopeSpans& ss = rs.scope_spans.emplace_back();
+  ss.scope.name = "test";
+  ss.spans = std::move(spans);
+  return request;
+}
+
+class TraceTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("trace_table_test_" + std::to_string(std::random_device{}()));
+    options_.dir = dir_.string();
+    Reopen();
+  }
+  void TearDown() override {
+    table_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    table_.reset();
+    Result<std::unique_ptr<TraceTable>> t = TraceTable::Open(options_);
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    table_ = std::move(*t);
+  }
+  void Append(const otlp::ExportTraceServiceRequest& request) {
+    Result<AppendResult> r = table_->AppendSpans(request);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+  }
+  std::vector<std::string> SearchRoots(const TraceFilter& filter) {
+    std::vector<std::string> roots;
+    Status s = table_->SearchTraces(filter, [&](const TraceCandidate& c) {
+      roots.push_back(c.summary->root_name);
+      return true;
+    });
+    EXPECT_TRUE(s.ok());
+    return roots;
+  }
+
+  std::filesystem::path dir_;
+  TableOptions options_;
+  std::unique_ptr<TraceTable> table_;
+};
+
+TEST_F(TraceTableTest, TraceAcrossServicesIsOneTraceWithItsSummary) {
+  const TraceId t = MakeTraceId(1);
+  // The child service reports first: the summary must still find the root.
+  Append(Request("db", {MakeSpan(t, 2, 1, "SELECT orders", kT0 + 5 * kMs, 700 * kMs)}));
+  otlp::Span root = MakeSpan(t, 1, 0, "GET /checkout", kT0, 800 * kMs, "/checkout");
+  root.status.code = otlp::SpanStatusCode::kError;
+  Append(Request("checkout", {root}));
+
+  Result<TraceSummary> summary = table_->GetTraceSummary(t);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->root_name, "GET /checkout");
+  EXPECT_EQ(summary->root_service, "checkout");
+  EXPECT_EQ(summary->root_route, "/checkout");
+  EXPECT_EQ(summary->duration_ns(), 800 * kMs);
+  EXPECT_EQ(summary->span_count, 2);
+  EXPECT_TRUE(summary->has_error);
+  EXPECT_EQ(summary->services, (std::vector<std::string>{"checkout", "db"}));
+
+  Result<otlp::ExportTraceServiceRequest> trace = table_->GetTrace(t);
+  ASSERT_TRUE(trace.ok());
+  ASSERT_EQ(trace->resource_spans.size(), 2u);
+  EXPECT_EQ(trace->resource_spans[0].scope_spans[0].spans[0].name, "SELECT orders");
+  EXPECT_EQ(trace->resource_spans[1].scope_spans[0].spans[0], root);
+
+  EXPECT_EQ(table_->GetTrace(MakeTraceId(9)).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(TraceTableTest, AcknowledgedSpansSurviveReopen) {
+  for (uint8_t i = 1; i <= 20; ++i) {
+    Append(Request("checkout", {MakeSpan(MakeTraceId(i), 1, 0, "op", kT0 + i * kMs, kMs)}));
+  }
+  Reopen();
+  EXPECT_EQ(table_->stats().spans, 20);
+  EXPECT_EQ(table_->stats().replayed_records, 20);
+  for (uint8_t i = 1; i <= 20; ++i) {
+    Result<otlp::ExportTraceServiceRequest> trace = table_->GetTrace(MakeTraceId(i));
+    ASSERT_TRUE(trace.ok()) << int(i);
+    EXPECT_EQ(trace->resource_spans[0].scope_spans[0].spans[0].start_time_unix_nano,
+              static_cast<uint64_t>(kT0 + i * kMs));
+  }
+}
+
+TEST_F(TraceTableTest, SearchByWholeTraceAndBySpanNewestFirst) {
+  Append(
+      Request("checkout",
+              {MakeSpan(MakeTraceId(1), 1, 0, "slow", kT0, 900 * kMs, "/checkout"),
+               MakeSpan(MakeTraceId(2), 1, 0, "fast", kT0 + kMs, 10 * kMs, "/checkout"),
+               MakeSpan(MakeTraceId(3), 1, 0, "other", kT0 + 2 * kMs, 950 * kMs, "/orders/:id")}));
+  TraceFilter all;
+  EXPECT_EQ(SearchRoots(all), (std::vector<std::string>{"other", "fast", "slow"}));
+
+  TraceFilter slow_checkout;
+  slow_checkout.root_route = "/checkout";
+  slow_checkout.min_trace_duration_ns = 500 * kMs;
+  EXPECT_EQ(SearchRoots(slow_checkout), (std::vector<std::string>{"slow"}));
+
+  TraceFilter by_attribute;
+  by_attribute.string_attributes = {{"http.route", "/orders/:id"}};
+  EXPECT_EQ(SearchRoots(by_attribute), (std::vector<std::string>{"other"}));
+
+  TraceFilter resource_attribute;
+  resource_attribute.string_attributes = {{"service.name", "checkout"}};
+  EXPECT_EQ(SearchRoots(resource_attribute).size(), 3u);
+
+  TraceFilter out_of_range;
+  out_of_range.range = {kT0 + 2 * kMs + 951 * kMs, kT0 + 2000 * kMs};
+  EXPECT_TRUE(SearchRoots(out_of_range).empty());
+
+  TraceFilter stop_early;
+  int seen = 0;
+  ASSERT_TRUE(
+      table_->SearchTraces(stop_early, [&](const TraceCandidate&) { return ++seen < 2; }).ok());
+  EXPECT_EQ(seen, 2);
+}
+
+TEST_F(TraceTableTest, SpansWithoutIdsAreRejectedAndCounted) {
+  otlp::Span bad = MakeSpan(MakeTraceId(1), 1, 0, "bad", kT0, kMs);
+  bad.trace_id = TraceId{};
+  Result<AppendResult> r =
+      table_->AppendSpans(Request("x", {bad, MakeSpan(MakeTraceId(2), 1, 0, "ok", kT0, kMs)}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->accepted, 1);
+  EXPECT_EQ(r->rejected, 1);
+  EXPECT_FALSE(r->rejection_message.empty());
+}
+
+TEST_F(TraceTableTest, OverTheMemoryLimitAppendsAreRefusedAndNothingIsLost) {
+  options_.memory_limit_bytes = 64 * 1024;
+  Reopen();
+  int accepted = 0;
+  Status refused;
+  for (int i = 0; i < 10000 && refused.ok(); ++i) {
+    Result<AppendResult> r = table_->AppendSpans(
+        Request("checkout", {MakeSpan(MakeTraceId(static_cast<uint8_t>(i)), 1, 0,
+                                      std::string(200, 'x'), kT0 + i, kMs)}));
+    if (r.ok()) {
+      ++accepted;
+    } else {
+      refused = r.status();
+    }
+  }
+  EXPECT_EQ(refused.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(refused.message().find("memory limit"), std::string::npos);
+  EXPECT_EQ(table_->stats().spans, accepted);
+  EXPECT_EQ(table_->stats().refused_appends, 1);
+  Reopen();
+  EXPECT_EQ(table_->stats().spans, accepted);
+}
+
+TEST_F(TraceTableTest, TagNamesAndValuesMostFrequentFirst) {
+  Append(Request("checkout", {MakeSpan(MakeTraceId(1), 1, 0, "a", kT0, kMs, "/checkout"),
+                              MakeSpan(MakeTraceId(2), 1, 0, "b", kT0, kMs, "/checkout"),
+                              MakeSpan(MakeTraceId(3), 1, 0, "c", kT0, kMs, "/orders/:id")}));
+  Result<std::vector<std::string>> span_tags = table_->TagNames("span", {});
+  ASSERT_TRUE(span_tags.ok());
+  EXPECT_EQ(*span_tags, (std::vector<std::string>{"http.route"}));
+  Result<std::vector<std::string>> all_tags = table_->TagNames("", {});
+  EXPECT_EQ(*all_tags, (std::vector<std::string>{"http.route", "service.name"}));
+  Result<std::vector<std::string>> values = table_->TagValues("span", "http.route", {}, 10);
+  EXPECT_EQ(*values, (std::vector<std::string>{"/checkout", "/orders/:id"}));
+  EXPECT_EQ(*table_->TagValues("resource", "service.name", {}, 10),
+            (std::vector<std::string>{"checkout"}));
+  EXPECT_EQ(table_->TagValues("span", "http.route", {}, 1)->size(), 1u);
+}
+
+}  // namespace
+}  // namespace quartet::store
