@@ -220,10 +220,13 @@ void Connection::Dispatch() {
   std::string_view type = request_.Header("content-type");
   if (request_.method == "POST" && type.size() >= 33 &&
       EqualsIgnoreCase(type.substr(0, 33), "application/x-www-form-urlencoded")) {
+    // Not an error by itself: `curl --data-binary` labels any body a form,
+    // and most handlers never read form parameters. Those that do see
+    // form_error.
     Status s = http::ParseUrlEncoded(request_.body, &request_.params);
     if (!s.ok()) {
-      RespondError(400, "invalid form body: " + std::string(s.message()));
-      return;
+      request_.params.clear();
+      request_.form_error = "invalid form body: " + std::string(s.message());
     }
   }
   if (Status s = http::ParseUrlEncoded(request_.raw_query, &request_.params); !s.ok()) {
@@ -262,6 +265,7 @@ void Connection::RespondError(int status, std::string_view message) {
 }
 
 void Connection::Respond(HttpResponse response, bool keep_alive) {
+  if (config_.server_stopping != nullptr && config_.server_stopping->load()) stopping_ = true;
   keep_alive = keep_alive && !stopping_;
   const int status = response.status;
   const bool body_allowed = !(status / 100 == 1 || status == 204 || status == 304);

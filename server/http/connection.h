@@ -40,6 +40,9 @@ struct ConnectionConfig {
   http::HeadLimits head_limits;
   size_t max_body_bytes = 20 << 20;
   size_t gzip_min_bytes = 1024;  // responses larger than this are gzip'd on request
+  // Set when the server stops: responses then say "Connection: close", also
+  // those of handlers that were already running.
+  const std::atomic<bool>* server_stopping = nullptr;
 };
 
 class Connection {

@@ -32,6 +32,10 @@ struct HttpRequest {
   // Prometheus, Loki and Tempo follow), repeated keys in order.
   std::vector<std::pair<std::string, std::string>> path_params;
   std::vector<std::pair<std::string, std::string>> params;
+  // Non-empty when a form-encoded POST body did not parse (its message names
+  // the problem); params then hold only the query string's. Handlers that
+  // take form parameters should reply 400 with it.
+  std::string form_error;
 
   // The first value of header `lower_name`, "" when absent.
   std::string_view Header(std::string_view lower_name) const;

@@ -177,6 +177,7 @@ struct HttpServer::Impl {
   int acceptor_wake_fd = -1;
   std::thread acceptor;
   std::vector<std::unique_ptr<Worker>> workers;
+  std::atomic<bool> stopping{false};
   std::mutex stop_mu;
   bool stopped = false;
 
@@ -475,6 +476,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   impl->config.router = &impl->router;
   impl->config.counters = &impl->counters;
   impl->config.max_body_bytes = impl->options.max_body_bytes;
+  impl->config.server_stopping = &impl->stopping;
   ASSIGN_OR_RETURN(impl->listen_fd, ListenTcp(impl->options.listen, &impl->port));
 
   auto fail = [&](const char* what) {
@@ -513,6 +515,7 @@ void HttpServer::Stop() {
   std::lock_guard<std::mutex> lock(impl_->stop_mu);
   if (impl_->stopped) return;
   impl_->stopped = true;
+  impl_->stopping.store(true);
   Wake(impl_->acceptor_wake_fd);
   impl_->acceptor.join();
   close(impl_->listen_fd);
