@@ -1,0 +1,261 @@
+#include "server/ingest/otlp/otlp_http.h"
+
+#include <string>
+
+#include "base/clock.h"
+#include "base/strings.h"
+#include "server/ingest/otlp/log_mapping.h"
+#include "wire/json/json_writer.h"
+#include "wire/otlp/decode.h"
+#include "wire/otlp/decode_json.h"
+#include "wire/otlp/response.h"
+
+namespace quartet::ingest {
+namespace {
+
+using server::HttpRequest;
+using server::HttpResponse;
+
+enum class Format { kProtobuf, kJson, kUnsupported };
+
+Format FormatOf(const HttpRequest& request) {
+  std::string_view type = request.Header("content-type");
+  type = TrimSpace(type.substr(0, type.find(';')));
+  const std::string lower = AsciiLower(type);
+  if (lower == "application/x-protobuf" || lower == "application/protobuf") {
+    return Format::kProtobuf;
+  }
+  if (lower == "application/json") return Format::kJson;
+  return Format::kUnsupported;
+}
+
+// gRPC codes carried in google.rpc.Status.
+constexpr int32_t kInvalidArgument = 3;
+constexpr int32_t kResourceExhausted = 8;
+constexpr int32_t kUnavailable = 14;
+
+HttpResponse ErrorResponse(Format format, int http_status, int32_t rpc_code,
+                           std::string_view message) {
+  if (format == Format::kProtobuf) {
+    return HttpResponse::Bytes(
+        http_status, "application/x-protobuf",
+        otlp::EncodeRpcStatus(otlp::RpcStatus{.code = rpc_code, .message = std::string(message)}));
+  }
+  std::string body = "{\"code\":";
+  json::AppendInt(&body, rpc_code);
+  body += ",\"message\":";
+  json::AppendString(&body, message);
+  body += '}';
+  return HttpResponse::Json(http_status, std::move(body));
+}
+
+HttpResponse SuccessResponse(Format format, std::string_view rejected_field,
+                             const store::AppendResult& result) {
+  otlp::ExportResponse response;
+  if (result.rejected > 0) {
+    response.partial_success =
+        otlp::ExportPartialSuccess{result.rejected, result.rejection_message};
+  }
+  if (format == Format::kProtobuf) {
+    return HttpResponse::Bytes(200, "application/x-protobuf", otlp::EncodeExportResponse(response));
+  }
+  std::string body = "{}";
+  if (response.partial_success) {
+    body = "{\"partialSuccess\":{\"";
+    body += rejected_field;
+    body += "\":\"" + std::to_string(result.rejected) + "\",\"errorMessage\":";
+    json::AppendString(&body, result.rejection_message);
+    body += "}}";
+  }
+  return HttpResponse::Json(200, std::move(body));
+}
+
+std::string Path(std::string_view prefix, size_t i) {
+  return std::string(prefix) + "[" + std::to_string(i) + "]";
+}
+
+Status CheckValue(const otlp::AnyValue& value, const std::string& path, size_t max_bytes) {
+  if ((value.type == otlp::AnyValue::Type::kString || value.type == otlp::AnyValue::Type::kBytes) &&
+      value.string_value.size() > max_bytes) {
+    return Status::InvalidArgument(path + ": value is " +
+                                   std::to_string(value.string_value.size()) + " bytes, over the " +
+                                   std::to_string(max_bytes) + "-byte limit");
+  }
+  for (size_t i = 0; i < value.array_value.size(); ++i) {
+    RETURN_IF_ERROR(CheckValue(value.array_value[i], Path(path, i), max_bytes));
+  }
+  for (const otlp::KeyValue& kv : value.kvlist_value) {
+    RETURN_IF_ERROR(CheckValue(kv.value, path + "[\"" + kv.key + "\"]", max_bytes));
+  }
+  return Status::Ok();
+}
+
+Status CheckAttributes(const std::vector<otlp::KeyValue>& attributes, const std::string& path,
+                       size_t max_bytes) {
+  for (const otlp::KeyValue& kv : attributes) {
+    if (kv.key.size() > max_bytes) {
+      return Status::InvalidArgument(path + ".attributes: a key is " +
+                                     std::to_string(kv.key.size()) + " bytes, over the " +
+                                     std::to_string(max_bytes) + "-byte limit");
+    }
+    RETURN_IF_ERROR(CheckValue(kv.value, path + ".attributes[\"" + kv.key + "\"]", max_bytes));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckValueSizes(const otlp::ExportTraceServiceRequest& request, size_t max_bytes) {
+  for (size_t r = 0; r < request.resource_spans.size(); ++r) {
+    const otlp::ResourceSpans& rs = request.resource_spans[r];
+    const std::string rpath = Path("resource_spans", r);
+    RETURN_IF_ERROR(CheckAttributes(rs.resource.attributes, rpath + ".resource", max_bytes));
+    for (size_t s = 0; s < rs.scope_spans.size(); ++s) {
+      const otlp::ScopeSpans& ss = rs.scope_spans[s];
+      const std::string spath = rpath + Path(".scope_spans", s);
+      RETURN_IF_ERROR(CheckAttributes(ss.scope.attributes, spath + ".scope", max_bytes));
+      for (size_t i = 0; i < ss.spans.size(); ++i) {
+        const otlp::Span& span = ss.spans[i];
+        const std::string path = spath + Path(".spans", i);
+        if (span.name.size() > max_bytes) {
+          return Status::InvalidArgument(path + ".name: " + std::to_string(span.name.size()) +
+                                         " bytes, over the " + std::to_string(max_bytes) +
+                                         "-byte limit");
+        }
+        RETURN_IF_ERROR(CheckAttributes(span.attributes, path, max_bytes));
+        for (size_t e = 0; e < span.events.size(); ++e) {
+          RETURN_IF_ERROR(
+              CheckAttributes(span.events[e].attributes, path + Path(".events", e), max_bytes));
+        }
+        for (size_t l = 0; l < span.links.size(); ++l) {
+          RETURN_IF_ERROR(
+              CheckAttributes(span.links[l].attributes, path + Path(".links", l), max_bytes));
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckValueSizes(const otlp::ExportLogsServiceRequest& request, size_t max_bytes) {
+  for (size_t r = 0; r < request.resource_logs.size(); ++r) {
+    const otlp::ResourceLogs& rl = request.resource_logs[r];
+    const std::string rpath = Path("resource_logs", r);
+    RETURN_IF_ERROR(CheckAttributes(rl.resource.attributes, rpath + ".resource", max_bytes));
+    for (size_t s = 0; s < rl.scope_logs.size(); ++s) {
+      const otlp::ScopeLogs& sl = rl.scope_logs[s];
+      const std::string spath = rpath + Path(".scope_logs", s);
+      for (size_t i = 0; i < sl.log_records.size(); ++i) {
+        const otlp::LogRecord& record = sl.log_records[i];
+        const std::string path = spath + Path(".log_records", i);
+        RETURN_IF_ERROR(CheckValue(record.body, path + ".body", max_bytes));
+        RETURN_IF_ERROR(CheckAttributes(record.attributes, path, max_bytes));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+OtlpHttpIngest::OtlpHttpIngest(store::TraceStore* traces, store::LogStore* logs, OtlpLimits limits)
+    : traces_(traces), logs_(logs), limits_(limits) {}
+
+void OtlpHttpIngest::Register(server::Router* router) {
+  router->Handle("POST", "/v1/traces", [this](const HttpRequest& r) { return Traces(r); });
+  router->Handle("POST", "/v1/logs", [this](const HttpRequest& r) { return Logs(r); });
+}
+
+namespace {
+
+// The answer to a request that could not be decoded or checked.
+HttpResponse DecodeFailure(Format format, const Status& status) {
+  if (status.code() == StatusCode::kResourceExhausted) {
+    return ErrorResponse(format, 413, kInvalidArgument, status.message());
+  }
+  return ErrorResponse(format, 400, kInvalidArgument, status.message());
+}
+
+// The answer when the store refused an append: push back (retryable) or
+// fail (not retryable, e.g. a disk error).
+HttpResponse StoreFailure(Format format, const Status& status, int retry_after) {
+  const bool busy = status.code() == StatusCode::kResourceExhausted;
+  const bool unavailable = status.code() == StatusCode::kUnavailable;
+  if (busy || unavailable) {
+    HttpResponse response = ErrorResponse(
+        format, busy ? 429 : 503, busy ? kResourceExhausted : kUnavailable, status.message());
+    response.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    return response;
+  }
+  HttpResponse response =
+      ErrorResponse(format, 503, kUnavailable, "storage error: " + std::string(status.message()));
+  response.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  return response;
+}
+
+HttpResponse UnsupportedType(const HttpRequest& request) {
+  return HttpResponse::Text(415, "unsupported Content-Type \"" +
+                                     std::string(request.Header("content-type")) +
+                                     "\": OTLP/HTTP takes application/x-protobuf or "
+                                     "application/json\n");
+}
+
+}  // namespace
+
+HttpResponse OtlpHttpIngest::Traces(const HttpRequest& request) {
+  const Format format = FormatOf(request);
+  if (format == Format::kUnsupported) {
+    bad_requests_.fetch_add(1, std::memory_order_relaxed);
+    return UnsupportedType(request);
+  }
+  Result<otlp::ExportTraceServiceRequest> decoded = format == Format::kProtobuf
+                                                        ? otlp::DecodeTraces(request.body)
+                                                        : otlp::DecodeTracesJson(request.body);
+  Status checked =
+      decoded.ok() ? CheckValueSizes(*decoded, limits_.max_value_bytes) : decoded.status();
+  if (!checked.ok()) {
+    bad_requests_.fetch_add(1, std::memory_order_relaxed);
+    return DecodeFailure(format, checked);
+  }
+  Result<store::AppendResult> appended = traces_->AppendSpans(*decoded);
+  if (!appended.ok()) {
+    pushed_back_.fetch_add(1, std::memory_order_relaxed);
+    return StoreFailure(format, appended.status(), limits_.retry_after_seconds);
+  }
+  spans_accepted_.fetch_add(appended->accepted, std::memory_order_relaxed);
+  spans_rejected_.fetch_add(appended->rejected, std::memory_order_relaxed);
+  return SuccessResponse(format, "rejectedSpans", *appended);
+}
+
+HttpResponse OtlpHttpIngest::Logs(const HttpRequest& request) {
+  const Format format = FormatOf(request);
+  if (format == Format::kUnsupported) {
+    bad_requests_.fetch_add(1, std::memory_order_relaxed);
+    return UnsupportedType(request);
+  }
+  Result<otlp::ExportLogsServiceRequest> decoded = format == Format::kProtobuf
+                                                       ? otlp::DecodeLogs(request.body)
+                                                       : otlp::DecodeLogsJson(request.body);
+  Status checked =
+      decoded.ok() ? CheckValueSizes(*decoded, limits_.max_value_bytes) : decoded.status();
+  if (!checked.ok()) {
+    bad_requests_.fetch_add(1, std::memory_order_relaxed);
+    return DecodeFailure(format, checked);
+  }
+  Result<store::AppendResult> appended =
+      logs_->AppendLogs(LogStreamsFromOtlp(*decoded, UnixNanos()));
+  if (!appended.ok()) {
+    pushed_back_.fetch_add(1, std::memory_order_relaxed);
+    return StoreFailure(format, appended.status(), limits_.retry_after_seconds);
+  }
+  logs_accepted_.fetch_add(appended->accepted, std::memory_order_relaxed);
+  return SuccessResponse(format, "rejectedLogRecords", *appended);
+}
+
+OtlpIngestStats OtlpHttpIngest::stats() const {
+  return OtlpIngestStats{.spans_accepted = spans_accepted_.load(),
+                         .spans_rejected = spans_rejected_.load(),
+                         .logs_accepted = logs_accepted_.load(),
+                         .bad_requests = bad_requests_.load(),
+                         .pushed_back = pushed_back_.load()};
+}
+
+}  // namespace quartet::ingest
