@@ -1,12 +1,14 @@
 // quartet — the command-line tool. Subcommands:
 //   annotate   post a deploy annotation (service, version, text, tags)
-// (incident, demo, doctor and ship arrive with the server.)
+//   ship       follow log files and push their lines to Loki's push API
+// (incident, demo and doctor arrive with the server.)
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "quartet/annotate.h"
 #include "tools/quartet/flags.h"
+#include "tools/quartet/ship/ship_command.h"
 
 namespace quartet::cli {
 namespace {
@@ -64,7 +66,8 @@ void PrintUsage() {
   std::fprintf(stderr,
                "usage: quartet <command> [flags]\n\n"
                "commands:\n"
-               "  annotate   post a deploy annotation to quartetd or Grafana\n");
+               "  annotate   post a deploy annotation to quartetd or Grafana\n"
+               "  ship       follow log files and push their lines to quartetd or Loki\n");
 }
 
 }  // namespace
@@ -78,6 +81,7 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "annotate") return quartet::cli::Annotate(args);
+  if (command == "ship") return quartet::ship::RunShipCommand(args);
   if (command == "help" || command == "--help" || command == "-h") {
     quartet::cli::PrintUsage();
     return 0;
