@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include "server/query/logql/literals.h"
 
 namespace quartet::logql {
@@ -116,6 +121,26 @@ TEST(ParseTest, NestingIsBounded) {
   EXPECT_NE(e.status().message().find("nests too deeply"), std::string_view::npos);
   std::string ok = std::string(20, '(') + "1" + std::string(20, ')');
   EXPECT_TRUE(Parse(ok).ok());
+}
+
+// The fuzz seeds are realistic queries: every one must parse and round-trip.
+TEST(ParseTest, FuzzSeedCorpusParses) {
+  const char* root = std::getenv("QUARTET_SOURCE_DIR");
+  if (root == nullptr) GTEST_SKIP() << "QUARTET_SOURCE_DIR not set";
+  size_t n = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::path(root) / "fuzz/corpus/logql_fuzz")) {
+    if (entry.path().filename().string().rfind("seed_", 0) != 0) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto e = Parse(text);
+    ASSERT_TRUE(e.ok()) << entry.path() << ": " << e.status().ToString();
+    auto again = Parse(ToString(*e));
+    ASSERT_TRUE(again.ok()) << ToString(*e);
+    EXPECT_EQ(ToString(*again), ToString(*e));
+    ++n;
+  }
+  EXPECT_GE(n, 30u);
 }
 
 TEST(LiteralsTest, Durations) {
