@@ -4,7 +4,7 @@
 // other threads of this process. With cpp-httplib installed the same load runs
 // against it in the same binary as a peer.
 //
-//   build-h/bin/http_server_benchmark --benchmark_min_time=2s
+//   build-h/bin/http_server_benchmark --benchmark_min_time=2
 #include <arpa/inet.h>
 #include <benchmark/benchmark.h>
 #include <netinet/in.h>
@@ -109,6 +109,7 @@ BENCHMARK(BM_QuartetServer)->Threads(1)->Threads(2)->UseRealTime();
 uint16_t HttplibPort() {
   static int port = [] {
     auto* server = new httplib::Server();
+    server->set_keep_alive_max_count(1 << 30);  // its default closes after a few requests
     server->Post("/v1/traces", [](const httplib::Request& r, httplib::Response& res) {
       benchmark::DoNotOptimize(r.body.data());
       res.status = 200;
