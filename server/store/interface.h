@@ -182,6 +182,8 @@ class LogStore {
   // order, with no time range needed: found through the correlation index.
   virtual Status LogsOfTrace(const TraceId& trace_id, const SpanId& span_id,
                              const std::function<bool(const LogRow&)>& fn) = 0;
+  // How many stored lines carry `trace_id` (from the index, no scan).
+  virtual int64_t CountLogsOfTrace(const TraceId& trace_id) = 0;
 
   virtual Result<std::vector<std::string>> LabelNames(const TimeRange& range) = 0;
   virtual Result<std::vector<std::string>> LabelValues(std::string_view name,

@@ -25,6 +25,19 @@ void LokiPushIngest::Register(server::Router* router) {
   router->Handle("POST", "/api/prom/push", push);
 }
 
+namespace {
+
+template <typename Id>
+void AddMetadataIfAbsent(store::Labels* metadata, std::string_view name, const Id& id) {
+  if (!id.valid()) return;
+  auto at = std::lower_bound(metadata->begin(), metadata->end(), name,
+                             [](const auto& label, std::string_view n) { return label.first < n; });
+  if (at != metadata->end() && at->first == name) return;
+  metadata->insert(at, {std::string(name), id.ToHex()});
+}
+
+}  // namespace
+
 std::vector<store::LogStream> LogStreamsFromPush(loki::PushRequest push) {
   std::vector<store::LogStream> out;
   out.reserve(push.streams.size());
@@ -42,6 +55,10 @@ std::vector<store::LogStream> LogStreamsFromPush(loki::PushRequest push) {
       const TraceLink link = FindTraceLink(entry.line, entry.structured_metadata);
       entry.trace_id = link.trace_id;
       entry.span_id = link.span_id;
+      // A link found in the line itself becomes metadata too, so every query
+      // result carries it: a log line leads to its trace in one step.
+      AddMetadataIfAbsent(&entry.structured_metadata, "trace_id", link.trace_id);
+      AddMetadataIfAbsent(&entry.structured_metadata, "span_id", link.span_id);
     }
   }
   return out;

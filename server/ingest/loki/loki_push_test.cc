@@ -125,7 +125,7 @@ TEST_F(LokiPushTest, LinesCarryingATraceIdAreIndexedForTheirTrace) {
   ASSERT_EQ(r.status, 204) << r.body;
   TraceId id;
   ASSERT_TRUE(HexDecode(trace, id.bytes.data(), 16));
-  EXPECT_EQ(logs_->CountTrace(id), 2);
+  EXPECT_EQ(logs_->CountLogsOfTrace(id), 2);
 }
 
 TEST_F(LokiPushTest, BadPushesGet4xxAndLoseNothing) {

@@ -100,7 +100,7 @@ Status LogTable::LogsOfTrace(const TraceId& trace_id, const SpanId& span_id,
   return Status::Ok();
 }
 
-int64_t LogTable::CountTrace(const TraceId& trace_id) const {
+int64_t LogTable::CountLogsOfTrace(const TraceId& trace_id) {
   std::shared_lock lock(mu_);
   return head_.CountTrace(trace_id);
 }

@@ -43,8 +43,7 @@ class LogTable final : public LogStore {
   Result<std::vector<Labels>> Series(const std::vector<LabelMatch>& matchers,
                                      const TimeRange& range) override;
 
-  // Number of stored lines carrying `trace_id` (the correlation index).
-  int64_t CountTrace(const TraceId& trace_id) const;
+  int64_t CountLogsOfTrace(const TraceId& trace_id) override;
   LogTableStats stats() const;
   const WalReplayReport& wal_report() const { return wal_report_; }
   Status Close();

@@ -134,8 +134,8 @@ TEST_F(LogTableTest, LogsOfATraceAndOfASpanWithoutATimeRange) {
   lines.clear();
   ASSERT_TRUE(table_->LogsOfTrace(MakeTraceId(1), MakeSpanId(3), collect).ok());
   EXPECT_EQ(lines, (std::vector<std::string>{"t1 db"}));
-  EXPECT_EQ(table_->CountTrace(MakeTraceId(1)), 3);
-  EXPECT_EQ(table_->CountTrace(MakeTraceId(7)), 0);
+  EXPECT_EQ(table_->CountLogsOfTrace(MakeTraceId(1)), 3);
+  EXPECT_EQ(table_->CountLogsOfTrace(MakeTraceId(7)), 0);
 }
 
 TEST_F(LogTableTest, AcknowledgedLinesSurviveReopen) {
@@ -149,7 +149,7 @@ TEST_F(LogTableTest, AcknowledgedLinesSurviveReopen) {
   scan.matchers = {{"app", Op::kEq, "checkout"}};
   EXPECT_EQ(Lines(scan), (std::vector<std::string>{"checkout:early", "checkout:c1", "checkout:c2",
                                                    "checkout:c3 error"}));
-  EXPECT_EQ(table_->CountTrace(MakeTraceId(4)), 1);
+  EXPECT_EQ(table_->CountLogsOfTrace(MakeTraceId(4)), 1);
 }
 
 TEST_F(LogTableTest, LabelsValuesAndSeries) {

@@ -1,0 +1,70 @@
+#include "server/api/params.h"
+
+#include <gtest/gtest.h>
+
+namespace quartet::api {
+namespace {
+
+TEST(ParseTime, SecondsNanosecondsAndRfc3339) {
+  const std::pair<std::string_view, int64_t> cases[] = {
+      {"1700000000", 1700000000'000000000},
+      {"1700000000.5", 1700000000'500000000},
+      {"1700000000123456789", 1700000000123456789},
+      {"2023-11-14T22:13:20Z", 1700000000'000000000},
+      {"2023-11-14T22:13:20.123456789Z", 1700000000'123456789},
+      {"2023-11-14T23:13:20+01:00", 1700000000'000000000},
+      {"2023-11-14T22:13:20.5z", 1700000000'500000000},
+  };
+  for (auto [text, want] : cases) {
+    Result<int64_t> got = ParseTime(text);
+    ASSERT_TRUE(got.ok()) << text << ": " << got.status().message();
+    EXPECT_EQ(*got, want) << text;
+  }
+  for (std::string_view bad : {"", "yesterday", "2023-13-14T22:13:20Z", "2023-11-14 22:13:20",
+                               "1e400", "2023-11-14T22:13:20"}) {
+    EXPECT_FALSE(ParseTime(bad).ok()) << bad;
+  }
+}
+
+TEST(ParseDuration, GoSyntaxAndSeconds) {
+  const std::pair<std::string_view, int64_t> cases[] = {
+      {"250ms", 250'000'000},    {"1h30m", 5400'000'000'000},
+      {"1.5s", 1'500'000'000},   {"30", 30'000'000'000},
+      {"0.5", 500'000'000},      {"2d", 172800'000'000'000},
+      {"10us", 10'000},          {"7ns", 7},
+      {"1m30s", 90'000'000'000},
+  };
+  for (auto [text, want] : cases) {
+    Result<int64_t> got = ParseDuration(text);
+    ASSERT_TRUE(got.ok()) << text << ": " << got.status().message();
+    EXPECT_EQ(*got, want) << text;
+  }
+  for (std::string_view bad : {"", "5x", "-1s", "ms", "1h-5m"}) {
+    EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
+  }
+}
+
+TEST(Params, ErrorsNameTheParameter) {
+  server::HttpRequest r;
+  r.params = {{"start", "soon"}, {"limit", "-3"}, {"step", "5x"}};
+  Result<int64_t> start = TimeParam(r, "start", 0);
+  ASSERT_FALSE(start.ok());
+  EXPECT_NE(start.status().message().find("invalid parameter \"start\""), std::string::npos);
+  EXPECT_FALSE(IntParam(r, "limit", 0).ok());
+  EXPECT_FALSE(DurationParam(r, "step", 0).ok());
+  EXPECT_EQ(*TimeParam(r, "end", 42), 42);
+}
+
+TEST(AppendUnixSeconds, TrimsTrailingZeros) {
+  auto f = [](int64_t ns) {
+    std::string out;
+    AppendUnixSeconds(&out, ns);
+    return out;
+  };
+  EXPECT_EQ(f(1700000000'000000000), "1700000000");
+  EXPECT_EQ(f(1700000000'500000000), "1700000000.5");
+  EXPECT_EQ(f(1700000000'000000001), "1700000000.000000001");
+}
+
+}  // namespace
+}  // namespace quartet::api
