@@ -21,7 +21,8 @@ struct Decoded {
   std::string body;
 };
 
-Decoded DecodeChunked(std::string_view in, size_t split, const quartet::http::ChunkedLimits& limits) {
+Decoded DecodeChunked(std::string_view in, size_t split,
+                      const quartet::http::ChunkedLimits& limits) {
   quartet::http::ChunkedDecoder d(limits);
   Decoded out;
   for (std::string_view piece : {in.substr(0, split), in.substr(split)}) {
@@ -53,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto head = quartet::http::ParseRequestHead(
       end == std::string_view::npos ? in : in.substr(0, end + 4), head_limits);
   if (head.ok()) {
-    if (head->method.empty() || head->path.find_first_of(" \r\n") != std::string::npos) std::abort();
+    if (head->method.empty() || head->path.find_first_of(" \r\n") != std::string::npos)
+      std::abort();
     if (head->chunked && head->content_length != 0) std::abort();
     if (head->headers.size() > head_limits.max_headers) std::abort();
   } else {

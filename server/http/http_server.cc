@@ -477,6 +477,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions options,
   impl->config.counters = &impl->counters;
   impl->config.max_body_bytes = impl->options.max_body_bytes;
   impl->config.server_stopping = &impl->stopping;
+  impl->config.head_limits = impl->options.head_limits;
   ASSIGN_OR_RETURN(impl->listen_fd, ListenTcp(impl->options.listen, &impl->port));
 
   auto fail = [&](const char* what) {

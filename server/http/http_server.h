@@ -28,6 +28,7 @@
 #include "base/status.h"
 #include "server/http/http_message.h"
 #include "server/http/router.h"
+#include "wire/http/request_head.h"
 
 namespace quartet::server {
 
@@ -37,7 +38,13 @@ struct HttpServerOptions {
   size_t max_body_bytes = 20 << 20;  // after decompression; larger -> 413, connection closed
   size_t max_connections = 1024;     // beyond: 503 + Retry-After, then close
   std::chrono::milliseconds idle_timeout{60000};
+  // A whole request (head and body) must arrive within this; a 20 MB body
+  // thus needs at least ~0.7 MB/s.
   std::chrono::milliseconds read_timeout{30000};
+  // Larger than the SDK admin port's: Grafana sends LogQL/TraceQL queries of
+  // several KiB in GET query strings, and browsers send cookies.
+  http::HeadLimits head_limits{
+      .max_head_bytes = 64 << 10, .max_target_bytes = 32 << 10, .max_headers = 100};
 };
 
 struct HttpServerStats {

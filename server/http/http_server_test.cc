@@ -264,6 +264,14 @@ TEST_F(HttpServerTest, ExpectContinueAndEarly413) {
   EXPECT_TRUE(closed);
 }
 
+TEST_F(HttpServerTest, LongQueryStringsAreServed) {
+  StartServer();
+  std::string matcher(20000, 'a');
+  CurlReply r = Curl(curl_, base_ + "/api/v1/label/job/values?match[]=" + matcher);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "\"job|" + matcher + "\"");
+}
+
 TEST_F(HttpServerTest, PipelinedRequestsOnOneSocket) {
   StartServer();
   RawClient c(server_->port());
@@ -287,8 +295,8 @@ TEST_F(HttpServerTest, MalformedInputGetsOneLineErrorThenClose) {
     std::string_view status;
   } cases[] = {
       {"GET / HTTP/1.1\r\n\r\n", "400"},
-      {"GET /" + std::string(5000, 'x') + " HTTP/1.1\r\nHost: x\r\n\r\n", "414"},
-      {"GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(10000, 'y') + "\r\n\r\n", "431"},
+      {"GET /" + std::string(40000, 'x') + " HTTP/1.1\r\nHost: x\r\n\r\n", "414"},
+      {"GET / HTTP/1.1\r\nHost: x\r\nX: " + std::string(70000, 'y') + "\r\n\r\n", "431"},
       {"GET / HTTP/3.0\r\nHost: x\r\n\r\n", "505"},
       {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999\r\n\r\n", "413"},
   };
