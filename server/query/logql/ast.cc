@@ -2,7 +2,6 @@
 
 #include <re2/re2.h>
 
-#include <cstring>
 
 namespace quartet::logql {
 
@@ -34,27 +33,62 @@ bool LabelMatcher::Matches(std::string_view v) const {
   return false;
 }
 
+namespace {
+
+// Splits "a|b|c" into literals when the regex has no other syntax.
+bool LiteralAlternatives(std::string_view re, std::vector<std::string>* out) {
+  static constexpr std::string_view kMeta = "\\.+*?()[]{}^$";
+  if (re.find_first_of(kMeta) != std::string_view::npos) return false;
+  size_t start = 0;
+  while (true) {
+    size_t bar = re.find('|', start);
+    out->emplace_back(re.substr(start, bar == std::string_view::npos ? bar : bar - start));
+    if (bar == std::string_view::npos) return true;
+    start = bar + 1;
+  }
+}
+
+}  // namespace
+
+Result<LineFilter> LineFilter::Make(Op op, std::vector<std::string> values) {
+  LineFilter f;
+  f.op = op;
+  f.values = std::move(values);
+  for (const std::string& v : f.values) {
+    Compiled c;
+    std::vector<std::string> literals;
+    if (op == Op::kContains || op == Op::kNotContains) {
+      c.any_of.emplace_back(v);
+    } else if (LiteralAlternatives(v, &literals)) {
+      for (std::string& l : literals) c.any_of.emplace_back(std::move(l));
+    } else {
+      RE2::Options options;
+      options.set_log_errors(false);
+      auto re = std::make_shared<const RE2>(v, options);
+      if (!re->ok()) return Status::InvalidArgument("invalid regex \"" + v + "\": " + re->error());
+      c.re = std::move(re);
+    }
+    f.compiled.push_back(std::move(c));
+  }
+  return f;
+}
+
 bool LineFilter::Matches(std::string_view line) const {
   bool any = false;
-  if (op == Op::kContains || op == Op::kNotContains) {
-    for (const std::string& v : values) {
-      // glibc's memmem is a two-way search with a vectorised first-pair scan:
-      // linear time and no allocation, faster than string_view::find on text
-      // where the needle's first byte is common (JSON quotes, spaces).
-      if (v.empty() || memmem(line.data(), line.size(), v.data(), v.size()) != nullptr) {
+  for (size_t i = 0; i < compiled.size() && !any; ++i) {
+    const Compiled& c = compiled[i];
+    if (c.re) {
+      any = RE2::PartialMatch(line, *c.re);
+      continue;
+    }
+    for (const SubstringSearcher& s : c.any_of) {
+      if (s.Contains(line)) {
         any = true;
         break;
       }
     }
-    return op == Op::kContains ? any : !any;
   }
-  for (const auto& re : regexes) {
-    if (RE2::PartialMatch(line, *re)) {
-      any = true;
-      break;
-    }
-  }
-  return op == Op::kRegex ? any : !any;
+  return (op == Op::kContains || op == Op::kRegex) ? any : !any;
 }
 
 std::string_view RangeOpName(RangeOp op) {

@@ -186,29 +186,30 @@ class Parser {
   }
 
   Result<LineFilter> ParseLineFilter() {
-    LineFilter f;
-    std::string op = Cur().text;
+    LineFilter::Op op;
+    std::string op_text = Cur().text;
     switch (Cur().type) {
-      case T::kPipeExact: f.op = LineFilter::Op::kContains; break;
-      case T::kNeq: f.op = LineFilter::Op::kNotContains; break;
-      case T::kPipeMatch: f.op = LineFilter::Op::kRegex; break;
-      default: f.op = LineFilter::Op::kNotRegex; break;
+      case T::kPipeExact: op = LineFilter::Op::kContains; break;
+      case T::kNeq: op = LineFilter::Op::kNotContains; break;
+      case T::kPipeMatch: op = LineFilter::Op::kRegex; break;
+      default: op = LineFilter::Op::kNotRegex; break;
     }
     Advance();
+    std::vector<std::string> values;
+    std::optional<LineFilter> first;
     while (true) {
       size_t at = Cur().offset;
-      ASSIGN_OR_RETURN(std::string v, ExpectString(f.values.empty() ? op : "or"));
-      if (f.op == LineFilter::Op::kRegex || f.op == LineFilter::Op::kNotRegex) {
-        std::string error;
-        auto re = CompileUnanchored(v, &error);
-        if (!re) return ErrorAt(at, "invalid regex " + Quote(v) + ": " + error);
-        f.regexes.push_back(std::move(re));
-      }
-      f.values.push_back(std::move(v));
+      ASSIGN_OR_RETURN(std::string v, ExpectString(values.empty() ? op_text : "or"));
+      // Compiled one by one only to point the error at the bad value.
+      auto one = LineFilter::Make(op, {v});
+      if (!one.ok()) return ErrorAt(at, std::string(one.status().message()));
+      if (values.empty()) first = std::move(*one);
+      values.push_back(std::move(v));
       if (!IsIdent("or")) break;
       Advance();
     }
-    return f;
+    if (values.size() == 1) return std::move(*first);
+    return LineFilter::Make(op, std::move(values));
   }
 
   Result<Stage> ParseStage() {

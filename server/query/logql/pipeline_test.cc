@@ -50,6 +50,13 @@ TEST(PipelineTest, LineFilters) {
       {R"({app="api"} |= "an" |= "error" != "warn")", "an error", true},
       {R"({app="api"} |= "")", "anything", true},
       {R"({app="api"} | logfmt |= "b=2")", "a=1 b=2", true},
+      {R"({app="api"} |~ "fatal|error")", "an error", true},
+      {R"({app="api"} |~ "fatal|panic")", "an error", false},
+      {R"({app="api"} !~ "fatal|error")", "an error", false},
+      {R"({app="api"} |~ "x|")", "anything", true},
+      {R"({app="api"} |~ "(?i)ERROR")", "an error", true},
+      {R"({app="api"} |~ "E.*R" or "an")", "an error", true},
+      {R"({app="api"} !~ "zzz" or "an")", "an error", false},
   };
   for (const auto& c : cases) EXPECT_EQ(RunPipeline(c.query, c.line).kept, c.kept) << c.query << " / " << c.line;
 }
