@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/duration.h"
 #include "base/status.h"
 #include "server/http/http_message.h"
 
@@ -22,11 +23,6 @@ namespace quartet::api {
 //   - RFC 3339 ("2026-11-25T10:00:00Z", "...+01:00", fractional seconds).
 // InvalidArgument names the text.
 Result<int64_t> ParseTime(std::string_view text);
-
-// A duration in nanoseconds: Go/Prometheus syntax ("5m", "1h30m", "1.5s",
-// "250ms", "2d", "1w", "1y") or a plain number of seconds ("30", "0.5").
-// Negative durations are an error.
-Result<int64_t> ParseDuration(std::string_view text);
 
 // Parameter `name` of `request` parsed with ParseTime, or `fallback` when
 // absent; errors name the parameter: `invalid parameter "start": ...`.
