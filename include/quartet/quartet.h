@@ -65,7 +65,7 @@ struct Config {
       log_output;  // QUARTET_LOG_OUTPUT: "stdout" (default), "stderr" or a file path
   std::optional<size_t> log_buffer_records;  // bounded buffer between callers and the writer (8192)
   std::optional<bool> log_block_when_full;   // default false: drop and count
-  std::optional<std::string> logs_exporter;  // OTEL_LOGS_EXPORTER: "none" (default) | "otlp"
+  std::optional<std::string> logs_exporter;  // OTEL_LOGS_EXPORTER: "otlp" (default) | "none"
 
   // Metrics and the admin endpoint (/metrics).
   std::optional<std::string>

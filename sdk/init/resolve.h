@@ -50,7 +50,7 @@ struct Settings {
   std::string log_output = "stdout";
   size_t log_buffer_records = 8192;
   bool log_block_when_full = false;
-  bool export_logs = false;
+  bool export_logs = true;  // OTEL_LOGS_EXPORTER defaults to otlp, as the spec says
 
   std::string admin_listen = "127.0.0.1:9464";
   bool export_metrics = false;

@@ -33,7 +33,7 @@ TEST(ResolveTest, DefaultsWithEmptyEnvironment) {
   EXPECT_EQ(s.schedule_delay, std::chrono::milliseconds(5000));
   EXPECT_EQ(s.admin_listen, "127.0.0.1:9464");
   EXPECT_TRUE(s.export_traces);
-  EXPECT_FALSE(s.export_logs);
+  EXPECT_TRUE(s.export_logs);  // the spec's default, so a collector gets logs with traces
   EXPECT_EQ(Attr(s, "telemetry.sdk.name"), "quartet");
   EXPECT_EQ(Attr(s, "telemetry.sdk.language"), "cpp");
   EXPECT_NE(Attr(s, "process.pid"), "<absent>");
