@@ -1,0 +1,218 @@
+// quartetd: one process, one data directory — ingest, storage and queries for
+// the signals of quartet (docs/architecture.md). Main wires the components in
+// order (config, stores, ingest, query APIs, the HTTP server) and stops them
+// in reverse on SIGTERM/SIGINT: the server stops taking requests and finishes
+// the running ones, then the stores make everything acknowledged durable.
+#include <signal.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "quartet/log.h"
+#include "quartet/metrics.h"
+#include "quartet/quartet.h"
+#include "server/api/links/links_api.h"
+#include "server/api/loki/loki_api.h"
+#include "server/api/tempo/tempo_api.h"
+#include "server/config/config.h"
+#include "server/http/http_server.h"
+#include "server/ingest/loki/loki_push.h"
+#include "server/ingest/otlp/otlp_http.h"
+#include "server/store/logs/log_table.h"
+#include "server/store/traces/trace_table.h"
+
+namespace quartet::server {
+namespace {
+
+store::TableOptions TableOptionsFor(const ServerConfig& config, const std::string& table) {
+  store::TableOptions options;
+  options.dir = config.data_dir + "/" + table;
+  options.sync = config.fsync;
+  options.memory_limit_bytes = config.memory_limit_bytes;
+  options.retention_age = config.retention;
+  options.retention_bytes = config.retention_bytes;
+  return options;
+}
+
+void ReportReplay(std::string_view table, const store::WalReplayReport& report) {
+  if (report.corruptions.empty() && report.truncated_bytes == 0) return;
+  for (const auto& c : report.corruptions) {
+    Log().Error("WAL corruption skipped", {{"table", table},
+                                           {"segment", c.segment},
+                                           {"offset", c.offset},
+                                           {"bytes", c.bytes_skipped},
+                                           {"reason", c.reason}});
+  }
+  if (report.truncated_bytes > 0) {
+    Log().Warn("WAL torn tail truncated (an unacknowledged write cut short by a crash)",
+               {{"table", table}, {"bytes", report.truncated_bytes}});
+  }
+}
+
+// Self-metrics on the SDK's registry, read when /metrics is scraped.
+void RegisterSelfMetrics(const HttpServer* http, const ingest::OtlpHttpIngest* otlp,
+                         const ingest::LokiPushIngest* loki, const store::TraceTable* traces,
+                         const store::LogTable* logs) {
+  MetricRegistry& m = Metrics();
+  auto d = [](auto v) { return static_cast<double>(v); };
+  m.CallbackCounter("quartetd_http_requests_total", "HTTP requests received",
+                    [=] { return d(http->stats().requests); });
+  m.CallbackCounter("quartetd_http_responses_4xx_total", "HTTP 4xx responses",
+                    [=] { return d(http->stats().responses_4xx); });
+  m.CallbackCounter("quartetd_http_responses_5xx_total", "HTTP 5xx responses",
+                    [=] { return d(http->stats().responses_5xx); });
+  m.CallbackCounter("quartetd_http_received_bytes_total", "HTTP request bytes received",
+                    [=] { return d(http->stats().bytes_in); });
+  m.CallbackGauge("quartetd_http_open_connections", "open HTTP connections",
+                  [=] { return d(http->stats().open_connections); });
+  m.CallbackCounter("quartetd_ingest_spans_accepted_total", "spans stored from OTLP",
+                    [=] { return d(otlp->stats().spans_accepted); });
+  m.CallbackCounter("quartetd_ingest_spans_rejected_total", "spans refused (partial success)",
+                    [=] { return d(otlp->stats().spans_rejected); });
+  m.CallbackCounter("quartetd_ingest_log_records_accepted_total", "log lines stored from OTLP",
+                    [=] { return d(otlp->stats().logs_accepted); });
+  m.CallbackCounter("quartetd_ingest_loki_lines_accepted_total", "log lines stored from Loki push",
+                    [=] { return d(loki->stats().lines_accepted); });
+  m.CallbackCounter("quartetd_ingest_bad_requests_total", "ingest requests refused as bad input",
+                    [=] { return d(otlp->stats().bad_requests + loki->stats().bad_requests); });
+  m.CallbackCounter("quartetd_ingest_pushed_back_total", "ingest requests answered 429/503",
+                    [=] { return d(otlp->stats().pushed_back + loki->stats().pushed_back); });
+  m.CallbackGauge("quartetd_store_spans", "spans in the trace store",
+                  [=] { return d(traces->stats().spans); });
+  m.CallbackGauge("quartetd_store_traces", "traces in the trace store",
+                  [=] { return d(traces->stats().traces); });
+  m.CallbackGauge("quartetd_store_log_lines", "lines in the log store",
+                  [=] { return d(logs->stats().entries); });
+  m.CallbackGauge("quartetd_store_head_bytes", "memory held by the in-memory heads",
+                  [=] { return d(traces->stats().head_bytes + logs->stats().head_bytes); });
+}
+
+int Run(const ServerConfig& config) {
+  // Signals are taken by sigwait below; block them before any thread starts
+  // so that no other thread is interrupted by them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // quartetd observes itself with the SDK: JSON logs on stdout and its
+  // metrics on the registry that /metrics serves (no admin port, no
+  // self-tracing yet, no log export).
+  Config sdk;
+  sdk.service_name = "quartetd";
+  sdk.service_version = QUARTET_VERSION_STRING;
+  sdk.admin_listen = "";
+  sdk.traces_exporter = "none";
+  sdk.logs_exporter = "none";  // its logs go to stdout; sending them to itself would loop
+  Telemetry telemetry = Init(sdk);
+
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "quartetd: cannot create --data-dir %s: %s\n", config.data_dir.c_str(),
+                 ec.message().c_str());
+    return 1;
+  }
+  for (const std::string& section : config.reserved_sections) {
+    Log().Warn("config section accepted but not used yet (metrics arrive later)",
+               {{"section", section}});
+  }
+
+  Result<std::unique_ptr<store::TraceTable>> traces =
+      store::TraceTable::Open(TableOptionsFor(config, "traces"));
+  if (!traces.ok()) {
+    Log().Error("cannot open the trace store", {{"error", traces.status().message()}});
+    return 1;
+  }
+  ReportReplay("traces", (*traces)->wal_report());
+  Result<std::unique_ptr<store::LogTable>> logs =
+      store::LogTable::Open(TableOptionsFor(config, "logs"));
+  if (!logs.ok()) {
+    Log().Error("cannot open the log store", {{"error", logs.status().message()}});
+    return 1;
+  }
+  ReportReplay("logs", (*logs)->wal_report());
+
+  ingest::OtlpHttpIngest otlp(traces->get(), logs->get(),
+                              ingest::OtlpLimits{.max_value_bytes = config.max_value_bytes});
+  ingest::LokiPushIngest loki(logs->get(), loki::Limits{}, config.max_body_bytes);
+  api::TempoApi tempo(traces->get());
+  api::LokiApi loki_api(logs->get());
+  api::LinksApi links(traces->get(), logs->get());
+
+  std::atomic<bool> ready{false};
+  Router router;
+  otlp.Register(&router);
+  loki.Register(&router);
+  tempo.Register(&router);
+  loki_api.Register(&router);
+  links.Register(&router);
+  router.Handle("GET", "/healthz",
+                [](const HttpRequest&) { return HttpResponse::Text(200, "ok\n"); });
+  router.Handle("GET", "/ready", [&ready](const HttpRequest&) {
+    return ready ? HttpResponse::Text(200, "ready\n") : HttpResponse::Text(503, "not ready\n");
+  });
+  router.Handle("GET", "/metrics", [](const HttpRequest& r) {
+    MetricsResponse m = ServeMetrics(r.Header("accept"));
+    return HttpResponse::Bytes(200, std::move(m.content_type), std::move(m.body));
+  });
+
+  HttpServerOptions http_options;
+  http_options.listen = config.http_listen;
+  http_options.workers = config.http_workers;
+  http_options.max_body_bytes = config.max_body_bytes;
+  Result<std::unique_ptr<HttpServer>> http = HttpServer::Start(http_options, std::move(router));
+  if (!http.ok()) {
+    Log().Error("cannot start the HTTP server",
+                {{"listen", config.http_listen}, {"error", http.status().message()}});
+    return 1;
+  }
+  RegisterSelfMetrics(http->get(), &otlp, &loki, traces->get(), logs->get());
+  ready = true;
+  Log().Info("quartetd ready", {{"http", config.http_listen},
+                                {"port", (*http)->port()},
+                                {"data_dir", config.data_dir},
+                                {"spans", (*traces)->stats().spans},
+                                {"log_lines", (*logs)->stats().entries}});
+  // The one line tests and scripts wait for, with the bound port.
+  std::printf("quartetd listening on http port %u\n", static_cast<unsigned>((*http)->port()));
+  std::fflush(stdout);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  ready = false;
+  Log().Info("quartetd stopping", {{"signal", signal}});
+  (*http)->Stop();
+  Status traces_closed = (*traces)->Close();
+  Status logs_closed = (*logs)->Close();
+  if (!traces_closed.ok() || !logs_closed.ok()) {
+    Log().Error("stores did not close cleanly",
+                {{"traces", traces_closed.message()}, {"logs", logs_closed.message()}});
+    return 1;
+  }
+  Log().Info("quartetd stopped");
+  telemetry.Shutdown(std::chrono::seconds(5));
+  return 0;
+}
+
+}  // namespace
+}  // namespace quartet::server
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  quartet::Result<quartet::server::ServerConfig> config = quartet::server::LoadConfig(args);
+  if (!config.ok()) {
+    if (config.status().code() == quartet::StatusCode::kFailedPrecondition) {
+      std::fputs(std::string(config.status().message()).c_str(), stdout);
+      return 0;
+    }
+    std::fprintf(stderr, "quartetd: %s\n\n%s", std::string(config.status().message()).c_str(),
+                 quartet::server::Usage().c_str());
+    return 2;
+  }
+  return quartet::server::Run(*config);
+}
