@@ -126,12 +126,12 @@ struct PipelineStage {
   };
 
   Kind kind = Kind::kFilter;
-  FilterExpr filter;                   // kFilter
+  FilterExpr filter;                        // kFilter
   Aggregate aggregate = Aggregate::kCount;  // kAggregate
-  FieldRef aggregate_field;            // kAggregate (unused for count)
-  Op op = Op::kEq;                     // kAggregate
-  Value literal;                       // kAggregate: numeric
-  std::vector<FieldRef> fields;        // kBy, kSelect
+  FieldRef aggregate_field;                 // kAggregate (unused for count)
+  Op op = Op::kEq;                          // kAggregate
+  Value literal;                            // kAggregate: numeric
+  std::vector<FieldRef> fields;             // kBy, kSelect
 
   friend bool operator==(const PipelineStage&, const PipelineStage&) = default;
 };

@@ -62,8 +62,7 @@ TraceMatch Evaluate(const Query& query, std::span<const SpanRow> spans_of_one_tr
 
 // Whether one span (with its trace's facts) satisfies one condition, with
 // exactly the comparison semantics of Evaluate.
-bool MatchesCondition(const FieldCondition& condition, const SpanRow& row,
-                      const TraceFacts& facts);
+bool MatchesCondition(const FieldCondition& condition, const SpanRow& row, const TraceFacts& facts);
 
 // Whether one span satisfies a filter expression (the inside of `{ }`).
 bool MatchesFilter(const FilterExpr& filter, const SpanRow& row, const TraceFacts& facts);

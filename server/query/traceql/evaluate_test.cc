@@ -242,7 +242,7 @@ TEST_F(EvaluateTest, StructuralOperators) {
       {"{ name = \"read page\" } !<< { }", {2, 4}},
       {"{ name = \"read page\" } !< { }", {0, 1, 2, 4}},
       {"{ kind = producer } !>> { kind = server }", {0}},  // nothing on the left: all of R
-      {"{ kind = server } > { } > { }", {3}},  // left-associative chains
+      {"{ kind = server } > { } > { }", {3}},              // left-associative chains
       {"{ kind = client } >> ({ } > { })", {3, 4}},
       {"({ kind = server } > { status = error }) && { name = \"render\" }", {1, 2}},
   });
@@ -263,8 +263,7 @@ TEST_F(EvaluateTest, Pipelines) {
       {"{ } | { status = error } | count() > 1", {}},
       {"{ } | by(resource.service.name) | count() = 3", {1, 3, 4}},
       {"{ } | by(resource.service.name) | count() = 2", {0, 2}},
-      {"{ } | by(resource.service.name) | count() > 1 | coalesce() | count() = 5",
-       {0, 1, 2, 3, 4}},
+      {"{ } | by(resource.service.name) | count() > 1 | coalesce() | count() = 5", {0, 1, 2, 3, 4}},
       {"{ } | by(resource.service.name) | avg(duration) > 600ms", {0, 2}},
       {"{ status = error } | select(span.db.rows, name)", {1}},
       {"({ } | count() > 4) && { kind = producer }", {}},
@@ -278,7 +277,7 @@ TEST_F(EvaluateTest, EmptyTraceDoesNotMatch) {
 }
 
 TEST_F(EvaluateTest, StructuralOperatorsSurviveCyclesAndMissingParents) {
-  spans_[0].parent_span_id = Id(5);  // 0 -> 4 -> 3 -> 1 -> 0: a cycle
+  spans_[0].parent_span_id = Id(5);   // 0 -> 4 -> 3 -> 1 -> 0: a cycle
   spans_[2].parent_span_id = Id(99);  // parent not in the trace
   EXPECT_EQ(Run("{ name = \"render\" } >> { }"), std::vector<uint32_t>{});
   EXPECT_EQ(Run("{ } > { name = \"render\" }"), std::vector<uint32_t>{});
@@ -314,8 +313,7 @@ TEST_F(EvaluateTest, NullResourceAndScopeReadAsMissing) {
   rows_[0].scope = nullptr;
   EXPECT_EQ(Run(R"({ resource.service.name = "web" })"), std::vector<uint32_t>{2});
   EXPECT_EQ(Run(R"({ .service.name = nil })"), std::vector<uint32_t>{0});
-  EXPECT_EQ(Run(R"({ instrumentation:name = "quartet" })"),
-            (std::vector<uint32_t>{1, 2, 3, 4}));
+  EXPECT_EQ(Run(R"({ instrumentation:name = "quartet" })"), (std::vector<uint32_t>{1, 2, 3, 4}));
 }
 
 }  // namespace

@@ -192,8 +192,8 @@ class Lexer {
     if (Peek() == ':') {
       ++pos_;
       if (!IsAlpha(Peek())) {
-        return ErrorAt(text_, pos_, "expected an intrinsic name after \"" + std::string(word) +
-                                        ":\"");
+        return ErrorAt(text_, pos_,
+                       "expected an intrinsic name after \"" + std::string(word) + ":\"");
       }
       while (IsIdentChar(Peek())) ++pos_;
     }
@@ -302,9 +302,8 @@ class Lexer {
           break;
         }
         default: {
-          std::string shown = static_cast<unsigned char>(e) >= 0x20 && e != 0x7f
-                                  ? std::string(1, e)
-                                  : std::string("?");
+          std::string shown = static_cast<unsigned char>(e) >= 0x20 && e != 0x7f ? std::string(1, e)
+                                                                                 : std::string("?");
           return ErrorAt(text_, esc,
                          "unknown escape \"\\" + shown +
                              "\" in string (write \\\\ for a backslash, or use a `raw string`)");
@@ -319,14 +318,10 @@ class Lexer {
       std::string_view text;
       int64_t nanos;
     };
-    static constexpr Unit kUnits[] = {{"ns", 1},
-                                      {"us", 1000},
-                                      {"\xC2\xB5s", 1000},  // µs (micro sign)
-                                      {"\xCE\xBCs", 1000},  // μs (Greek mu)
-                                      {"ms", 1000000},
-                                      {"s", 1000000000},
-                                      {"m", 60000000000},
-                                      {"h", 3600000000000}};
+    static constexpr Unit kUnits[] = {
+        {"ns", 1},           {"us", 1000},      {"\xC2\xB5s", 1000},  // µs (micro sign)
+        {"\xCE\xBCs", 1000},                                          // μs (Greek mu)
+        {"ms", 1000000},     {"s", 1000000000}, {"m", 60000000000},  {"h", 3600000000000}};
     size_t end = pos_;
     while (end < text_.size() && (IsAlpha(text_[end]) || (text_[end] & 0x80))) ++end;
     const std::string_view word = text_.substr(pos_, end - pos_);
@@ -361,8 +356,8 @@ class Lexer {
     }
     const std::string_view num = text_.substr(start, pos_ - start);
     if (IsIdentChar(Peek()) || Peek() == '.') {
-      return ErrorAt(text_, start, "bad number \"" + std::string(num) + std::string(1, Peek()) +
-                                       "...\"");
+      return ErrorAt(text_, start,
+                     "bad number \"" + std::string(num) + std::string(1, Peek()) + "...\"");
     }
     if (is_float) {
       t->kind = TokenKind::kFloat;
@@ -388,13 +383,13 @@ class Lexer {
     __int128 total = 0;
     auto bad = [&](std::string_view why) {
       size_t end = pos_;
-      while (end < text_.size() && (IsIdentChar(text_[end]) || text_[end] == '.' ||
-                                    (text_[end] & 0x80))) {
+      while (end < text_.size() &&
+             (IsIdentChar(text_[end]) || text_[end] == '.' || (text_[end] & 0x80))) {
         ++end;
       }
       return ErrorAt(text_, start,
-                     "bad duration \"" + std::string(text_.substr(start, end - start)) + "\": " +
-                         std::string(why));
+                     "bad duration \"" + std::string(text_.substr(start, end - start)) +
+                         "\": " + std::string(why));
     };
     do {
       if (!IsDigit(Peek())) return bad("expected a number before each unit");

@@ -31,11 +31,11 @@ enum class TokenKind : uint8_t {
   kLte,
   kGt,
   kGte,
-  kRegex,       // =~
-  kNotRegex,    // !~ (also "not sibling" between spansets)
-  kDescendant,  // >>
-  kAncestor,    // <<
-  kTilde,       // ~
+  kRegex,          // =~
+  kNotRegex,       // !~ (also "not sibling" between spansets)
+  kDescendant,     // >>
+  kAncestor,       // <<
+  kTilde,          // ~
   kNotDescendant,  // !>>
   kNotChild,       // !>
   kNotAncestor,    // !<<
@@ -50,11 +50,11 @@ enum class TokenKind : uint8_t {
 
 struct Token {
   TokenKind kind = TokenKind::kEnd;
-  size_t pos = 0;          // byte offset of the first character
-  std::string_view text;   // the source text of the token
-  std::string str;         // decoded string literal, or attribute key
-  int64_t i = 0;           // int, or duration in nanoseconds
-  double f = 0;            // float
+  size_t pos = 0;              // byte offset of the first character
+  std::string_view text;       // the source text of the token
+  std::string str;             // decoded string literal, or attribute key
+  int64_t i = 0;               // int, or duration in nanoseconds
+  double f = 0;                // float
   Scope scope = Scope::kSpan;  // kAttribute
 };
 

@@ -46,7 +46,9 @@ TEST(TraceqlLexerTest, NumbersAndStrings) {
   EXPECT_EQ((*tokens)[3].kind, TokenKind::kFloat);
   EXPECT_EQ((*tokens)[3].f, 2000.0);
   EXPECT_EQ((*tokens)[4].kind, TokenKind::kString);
-  EXPECT_EQ((*tokens)[4].str, "a\"b\\c\n\xC3\xA9" "A");
+  EXPECT_EQ((*tokens)[4].str,
+            "a\"b\\c\n\xC3\xA9"
+            "A");
   EXPECT_EQ((*tokens)[5].str, "raw\\d+");
 }
 

@@ -141,8 +141,8 @@ class Parser {
     Query q;
     ASSIGN_OR_RETURN(q.root, ParsePipeline());
     if (Cur().kind != TokenKind::kEnd) {
-      return Error(Cur(), "expected \"|\", \"&&\", \"||\" or a structural operator, got " +
-                              Describe(Cur()));
+      return Error(
+          Cur(), "expected \"|\", \"&&\", \"||\" or a structural operator, got " + Describe(Cur()));
     }
     return q;
   }
@@ -273,8 +273,8 @@ class Parser {
   Result<FilterExpr> ParseFilterBody() {
     if (Accept(TokenKind::kRBrace)) return FilterExpr{};  // { } matches every span
     ASSIGN_OR_RETURN(FilterExpr f, ParseOr());
-    RETURN_IF_ERROR(Expect(TokenKind::kRBrace, "\"}\"",
-                           "to close the spanset filter (or \"&&\", \"||\")"));
+    RETURN_IF_ERROR(
+        Expect(TokenKind::kRBrace, "\"}\"", "to close the spanset filter (or \"&&\", \"||\")"));
     return f;
   }
 
@@ -288,9 +288,10 @@ class Parser {
       return stage;
     }
     if (t.kind != TokenKind::kIdent) {
-      return Error(t, "expected a pipeline stage after \"|\" ({ ... }, count(), avg(), min(), "
-                      "max(), sum(), by(), select() or coalesce()), got " +
-                          Describe(t));
+      return Error(t,
+                   "expected a pipeline stage after \"|\" ({ ... }, count(), avg(), min(), "
+                   "max(), sum(), by(), select() or coalesce()), got " +
+                       Describe(t));
     }
     const std::string_view word = t.text;
     Advance();
@@ -310,8 +311,8 @@ class Parser {
       RETURN_IF_ERROR(Expect(TokenKind::kRParen, "\")\"", "after \"coalesce(\""));
       return stage;
     }
-    static constexpr Aggregate kAggregates[] = {Aggregate::kCount, Aggregate::kAvg,
-                                                Aggregate::kMin, Aggregate::kMax, Aggregate::kSum};
+    static constexpr Aggregate kAggregates[] = {Aggregate::kCount, Aggregate::kAvg, Aggregate::kMin,
+                                                Aggregate::kMax, Aggregate::kSum};
     bool found = false;
     for (Aggregate a : kAggregates) {
       if (AggregateName(a) == word) {
@@ -337,8 +338,7 @@ class Parser {
     }
     RETURN_IF_ERROR(Expect(TokenKind::kRParen, "\")\"", "to close " + fn + "("));
     const Token& opt = Cur();
-    if (!ComparisonOp(opt.kind, &stage.op) || stage.op == Op::kRegex ||
-        stage.op == Op::kNotRegex) {
+    if (!ComparisonOp(opt.kind, &stage.op) || stage.op == Op::kRegex || stage.op == Op::kNotRegex) {
       return Error(opt, "expected a comparison (=, !=, <, <=, >, >=) after " + fn + "(), got " +
                             Describe(opt));
     }
@@ -424,9 +424,10 @@ class Parser {
       return f;
     }
     if (t.kind != TokenKind::kIdent) {
-      return Error(t, "expected a field (an attribute like span.http.route or an intrinsic like "
-                      "duration), got " +
-                          Describe(t));
+      return Error(t,
+                   "expected a field (an attribute like span.http.route or an intrinsic like "
+                   "duration), got " +
+                       Describe(t));
     }
     f.intrinsic = LookupIntrinsic(t.text);
     if (f.intrinsic == Intrinsic::kNone) {
@@ -479,8 +480,8 @@ class Parser {
         return v;
       }
       default:
-        return Error(t, "expected a value after \"" + std::string(after) + "\", got " +
-                            Describe(t));
+        return Error(t,
+                     "expected a value after \"" + std::string(after) + "\", got " + Describe(t));
     }
   }
 
@@ -495,8 +496,8 @@ class Parser {
     c.intrinsic = field.intrinsic;
     const Token& opt = Cur();
     if (!ComparisonOp(opt.kind, &c.op)) {
-      return Error(opt, "expected an operator (=, !=, <, <=, >, >=, =~, !~) after " +
-                            Describe(ft) + ", got " + Describe(opt));
+      return Error(opt, "expected an operator (=, !=, <, <=, >, >=, =~, !~) after " + Describe(ft) +
+                            ", got " + Describe(opt));
     }
     Advance();
     const Token& vt = Cur();
@@ -547,8 +548,9 @@ class Parser {
     }
     if (IsDurationIntrinsic(c->intrinsic)) {
       if (!c->literal.is_numeric()) {
-        return Error(vt, field + " compares with a duration (like 150ms) or a number of "
-                                 "nanoseconds, got " +
+        return Error(vt, field +
+                             " compares with a duration (like 150ms) or a number of "
+                             "nanoseconds, got " +
                              Describe(vt));
       }
       return Status::Ok();

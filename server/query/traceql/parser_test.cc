@@ -105,8 +105,9 @@ TEST(TraceqlParserTest, InvalidQueriesGivePreciseErrors) {
       {"", "parse error at 1:1: empty query"},
       {"{ span.http.route = }", "parse error at 1:21: expected a value after \"=\", got \"}\""},
       {"{ span.a = 1", "parse error at 1:13: expected \"}\" to close the spanset filter"},
-      {"{ span.a 1 }", "parse error at 1:10: expected an operator (=, !=, <, <=, >, >=, =~, !~) "
-                      "after \"span.a\", got \"1\""},
+      {"{ span.a 1 }",
+       "parse error at 1:10: expected an operator (=, !=, <, <=, >, >=, =~, !~) "
+       "after \"span.a\", got \"1\""},
       {"{ foo = 1 }",
        "parse error at 1:3: unknown intrinsic \"foo\" (attributes need a scope: span.foo, "
        "resource.foo or .foo)"},

@@ -53,8 +53,8 @@ class Planner {
         Cnf out;
         for (size_t k = 0; k < e.children.size(); ++k) {
           Cnf c = Visit(e.children[k]);
-          const bool negated_left = e.kind == SpansetExpr::Kind::kStructural && k == 0 &&
-                                    IsNegated(e.structural);
+          const bool negated_left =
+              e.kind == SpansetExpr::Kind::kStructural && k == 0 && IsNegated(e.structural);
           if (!negated_left) out.insert(out.end(), c.begin(), c.end());
         }
         return Cap(std::move(out));

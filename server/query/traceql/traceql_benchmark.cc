@@ -55,9 +55,9 @@ void RunEvaluate(benchmark::State& state, const char* text) {
     benchmark::DoNotOptimize(m);
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(t.rows.size()));
-  state.counters["ns_per_span"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * t.rows.size()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_span"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * t.rows.size()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 void BM_EvaluateRouteAndDuration(benchmark::State& state) {
