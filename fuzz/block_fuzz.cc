@@ -3,6 +3,7 @@
 // every column type, parse the meta) and, because checksums stop most
 // mutations at the door, directly as the encoded bytes of each column type.
 // Nothing may crash or read out of bounds; decoders return errors.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -19,9 +20,11 @@ using namespace quartet::store;
 
 void DecodeAsEveryColumn(std::string_view bytes) {
   if (auto v = DecodeInt64s(bytes); v.ok() && v->size() > bytes.size()) std::abort();
-  if (auto v = DecodeUint32s(bytes); v.ok() && v->size() > bytes.size() * 8 + (1u << 20)) {
-    // width 0 columns may be long; anything else is bounded by the input
-    if (bytes.size() > 2) std::abort();
+  // Zero-width columns are bounded by max_values; others by the input.
+  constexpr uint64_t kMaxValues = 1 << 20;
+  if (auto v = DecodeUint32s(bytes, kMaxValues);
+      v.ok() && v->size() > std::max<uint64_t>(bytes.size() * 8, kMaxValues)) {
+    std::abort();
   }
   if (auto v = DecodeStrings(bytes); v.ok()) {
     size_t total = 0;

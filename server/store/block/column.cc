@@ -110,16 +110,17 @@ std::string EncodeUint32s(std::span<const uint32_t> values) {
   return out;
 }
 
-Result<std::vector<uint32_t>> DecodeUint32s(std::string_view in) {
+Result<std::vector<uint32_t>> DecodeUint32s(std::string_view in, uint64_t max_values) {
   uint64_t n;
   if (!GetVarint64(&in, &n)) return Bad("uint32 column: bad count");
+  if (n > max_values) return Bad("uint32 column: more values than allowed");
   if (in.empty()) return Bad("uint32 column: missing width");
   int width = static_cast<uint8_t>(in[0]);
   in.remove_prefix(1);
   if (width > 32) return Bad("uint32 column: width over 32");
   // n * width must match the payload exactly; check in a way that cannot overflow.
   if (width == 0) {
-    if (!in.empty() || n > (uint64_t{1} << 32)) return Bad("uint32 column: bad length");
+    if (!in.empty()) return Bad("uint32 column: bad length");
   } else if (n > in.size() * 8 / static_cast<uint64_t>(width) ||
              (n * static_cast<uint64_t>(width) + 7) / 8 != in.size()) {
     return Bad("uint32 column: length does not match count");

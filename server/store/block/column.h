@@ -33,9 +33,13 @@ std::string EncodeInt64s(std::span<const int64_t> values);
 Result<std::vector<int64_t>> DecodeInt64s(std::string_view in);
 
 // Unsigned 32-bit values bit-packed at the width of the largest value
-// (dictionary ids, counts, small enums).
+// (dictionary ids, counts, small enums). An all-zero column takes no bits per
+// value, so its length is not bounded by its bytes: the decoder refuses more
+// than max_values values.
+inline constexpr uint64_t kMaxColumnValues = uint64_t{1} << 26;
 std::string EncodeUint32s(std::span<const uint32_t> values);
-Result<std::vector<uint32_t>> DecodeUint32s(std::string_view in);
+Result<std::vector<uint32_t>> DecodeUint32s(std::string_view in,
+                                            uint64_t max_values = kMaxColumnValues);
 
 // --- Strings ----------------------------------------------------------------
 

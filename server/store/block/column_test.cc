@@ -124,10 +124,14 @@ TEST(Uint32Column, RoundTripTable) {
   forged += '\x08';
   forged += "abc";
   EXPECT_FALSE(DecodeUint32s(forged).ok());
+  // A forged count of zero-width values must not allocate gigabytes.
   std::string zero_width_huge;
-  PutVarint64(&zero_width_huge, uint64_t{1} << 40);
+  PutVarint64(&zero_width_huge, uint64_t{1} << 32);
   zero_width_huge += '\x00';
   EXPECT_FALSE(DecodeUint32s(zero_width_huge).ok());
+  std::vector<uint32_t> zeros(1000, 0);
+  EXPECT_TRUE(DecodeUint32s(EncodeUint32s(zeros), 1000).ok());
+  EXPECT_FALSE(DecodeUint32s(EncodeUint32s(zeros), 999).ok());
 }
 
 TEST(StringColumn, RoundTripTable) {
