@@ -71,6 +71,10 @@ constexpr Spelling kSpellings[] = {
     {"event:name", Intrinsic::kEventName},
     {"instrumentation:name", Intrinsic::kInstrumentationName},
     {"instrumentation:version", Intrinsic::kInstrumentationVersion},
+    {"nestedSetParent", Intrinsic::kNestedSetParent},
+    {"span:id", Intrinsic::kSpanId},
+    {"span:parentID", Intrinsic::kParentId},
+    {"trace:id", Intrinsic::kTraceId},
     {"trace:duration", Intrinsic::kTraceDuration},
     {"traceDuration", Intrinsic::kTraceDuration},
     {"trace:rootName", Intrinsic::kRootName},
@@ -100,6 +104,7 @@ Scope IntrinsicScope(Intrinsic i) {
     case Intrinsic::kTraceDuration:
     case Intrinsic::kRootName:
     case Intrinsic::kRootService:
+    case Intrinsic::kTraceId:
       return Scope::kTrace;
     default:
       return Scope::kIntrinsic;

@@ -33,10 +33,14 @@ enum class Intrinsic : uint8_t {
   kEventName,               // event:name — any event of the span
   kInstrumentationName,     // instrumentation:name
   kInstrumentationVersion,  // instrumentation:version
+  kNestedSetParent,         // nestedSetParent: -1 for a root span, else positive
+  kSpanId,                  // span:id, 16 lowercase hex digits
+  kParentId,                // span:parentID, "" for a root span
   // Trace level (scope kTrace), from TraceFacts.
   kTraceDuration,
   kRootName,
   kRootService,
+  kTraceId,  // trace:id, 32 lowercase hex digits (read from the span)
 };
 
 // Where a field is looked up.

@@ -18,10 +18,16 @@ namespace {
 struct Resolved {
   enum class Type : uint8_t { kNil, kString, kInt, kDouble, kBool, kStatus, kKind, kOther };
   Type type = Type::kNil;
-  std::string_view s;
+  std::string_view s;   // kString, unless in_buf
+  bool in_buf = false;  // the string is buf[0, len): hex ids, formatted on demand
+  uint8_t len = 0;
+  char buf[32];
   int64_t i = 0;
   double d = 0;
   bool b = false;
+
+  // Safe after copying, unlike a view into buf.
+  std::string_view str() const { return in_buf ? std::string_view(buf, len) : s; }
 };
 
 Resolved FromAny(const otlp::AnyValue* v) {
@@ -64,6 +70,16 @@ Resolved Int(int64_t i, Resolved::Type type = Resolved::Type::kInt) {
   return r;
 }
 
+template <typename Id>
+Resolved Hex(const Id& id) {
+  Resolved r;
+  r.type = Resolved::Type::kString;
+  r.in_buf = true;
+  r.len = static_cast<uint8_t>(2 * sizeof(id.bytes));
+  id.ToHex(r.buf);
+  return r;
+}
+
 int64_t SpanDuration(const otlp::Span& s) {
   return s.end_time_unix_nano >= s.start_time_unix_nano
              ? static_cast<int64_t>(s.end_time_unix_nano - s.start_time_unix_nano)
@@ -99,6 +115,17 @@ Resolved Resolve(Scope scope, std::string_view name, Intrinsic intrinsic, const 
       return Str(facts.root_service);
     case Intrinsic::kEventName:
       return span.events.empty() ? Resolved{} : Str(span.events[0].name);
+    case Intrinsic::kNestedSetParent:
+      // Only the sign is meaningful here (Tempo numbers spans in a nested set
+      // model): -1 for a root span, as Grafana's "root spans" filter
+      // `nestedSetParent<0` expects.
+      return Int(span.parent_span_id.valid() ? 1 : -1);
+    case Intrinsic::kSpanId:
+      return Hex(span.span_id);
+    case Intrinsic::kParentId:
+      return span.parent_span_id.valid() ? Hex(span.parent_span_id) : Str("");
+    case Intrinsic::kTraceId:
+      return Hex(span.trace_id);
   }
   switch (scope) {
     case Scope::kSpan:
@@ -163,10 +190,10 @@ bool Matches(const Resolved& r, const FieldCondition& c) {
       if (r.type != Resolved::Type::kString) return false;
       if (c.op == Op::kRegex || c.op == Op::kNotRegex) {
         if (c.regex == nullptr) return false;
-        const bool full = RE2::FullMatch(r.s, *c.regex);
+        const bool full = RE2::FullMatch(r.str(), *c.regex);
         return c.op == Op::kRegex ? full : !full;
       }
-      return Compare<std::string_view>(c.op, r.s, lit.s);
+      return Compare<std::string_view>(c.op, r.str(), lit.s);
     case Value::Type::kInt:
     case Value::Type::kDuration:
       if (r.type == Resolved::Type::kInt) return Compare(c.op, r.i, lit.i);
@@ -214,7 +241,7 @@ bool SameValue(const Resolved& a, const Resolved& b) {
   if (a.type != b.type) return false;
   switch (a.type) {
     case Resolved::Type::kString:
-      return a.s == b.s;
+      return a.str() == b.str();
     case Resolved::Type::kDouble:
       return a.d == b.d;
     case Resolved::Type::kBool:

@@ -47,6 +47,10 @@ class EvaluateTest : public ::testing::Test {
       s.start_time_unix_nano = 1000000000000 + start_ms * kMs;
       s.end_time_unix_nano = s.start_time_unix_nano + dur_ms * kMs;
     };
+    for (auto& s : spans_) {
+      s.trace_id.bytes[14] = 0xab;
+      s.trace_id.bytes[15] = 0xcd;
+    }
     make(0, -1, "GET /checkout", otlp::SpanKind::kServer, 0, 1200);
     make(1, 0, "SELECT orders", otlp::SpanKind::kClient, 10, 800);
     make(2, 0, "render", otlp::SpanKind::kInternal, 900, 50);
@@ -131,6 +135,14 @@ TEST_F(EvaluateTest, Intrinsics) {
       {R"({ event:name = "exception" })", {1}},
       {R"({ instrumentation:name = "quartet" && instrumentation:version = "0.1.0" })",
        {0, 1, 2, 3, 4}},
+      {"{ nestedSetParent < 0 }", {0}},  // Grafana's "root spans"
+      {"{ nestedSetParent < 0 && true }", {0}},
+      {"{ nestedSetParent > 0 }", {1, 2, 3, 4}},
+      {R"({ span:id = "0000000000000002" })", {1}},
+      {R"({ span:parentID = "0000000000000001" })", {1, 2}},
+      {R"({ span:parentID = "" })", {0}},
+      {R"({ trace:id = "0000000000000000000000000000abcd" })", {0, 1, 2, 3, 4}},
+      {R"({ trace:id =~ "0+" })", {}},
   });
 }
 

@@ -18,6 +18,9 @@ bool IsStringIntrinsic(Intrinsic i) {
     case Intrinsic::kInstrumentationVersion:
     case Intrinsic::kRootName:
     case Intrinsic::kRootService:
+    case Intrinsic::kSpanId:
+    case Intrinsic::kParentId:
+    case Intrinsic::kTraceId:
       return true;
     default:
       return false;
@@ -26,6 +29,10 @@ bool IsStringIntrinsic(Intrinsic i) {
 
 bool IsDurationIntrinsic(Intrinsic i) {
   return i == Intrinsic::kDuration || i == Intrinsic::kTraceDuration;
+}
+
+bool IsNumericIntrinsic(Intrinsic i) {
+  return IsDurationIntrinsic(i) || i == Intrinsic::kNestedSetParent;
 }
 
 bool ComparisonOp(TokenKind k, Op* op) {
@@ -331,7 +338,7 @@ class Parser {
       const Token& ft = Cur();
       ASSIGN_OR_RETURN(stage.aggregate_field, ParseField());
       const Intrinsic i = stage.aggregate_field.intrinsic;
-      if (i != Intrinsic::kNone && !IsDurationIntrinsic(i)) {
+      if (i != Intrinsic::kNone && !IsNumericIntrinsic(i)) {
         return Error(ft, fn + "() needs a numeric field, and " + std::string(IntrinsicName(i)) +
                              " is not one");
       }
@@ -552,6 +559,12 @@ class Parser {
                              " compares with a duration (like 150ms) or a number of "
                              "nanoseconds, got " +
                              Describe(vt));
+      }
+      return Status::Ok();
+    }
+    if (c->intrinsic == Intrinsic::kNestedSetParent) {
+      if (!c->literal.is_numeric()) {
+        return Error(vt, "nestedSetParent compares with a number, got " + Describe(vt));
       }
       return Status::Ok();
     }

@@ -83,6 +83,9 @@ TEST(TraceqlParserTest, ValidQueriesPrintCanonically) {
       {"{ instrumentation:name = \"a\" && instrumentation.x = 1 }",
        "{ instrumentation:name = \"a\" && instrumentation.x = 1 }"},
       {"{\n  span.a = 1\n}", "{ span.a = 1 }"},
+      {"{nestedSetParent<0 && true}", "{ nestedSetParent < 0 && true }"},
+      {R"({ span:id = "ab" && span:parentID != "" && trace:id =~ "0.*" })",
+       R"({ span:id = "ab" && span:parentID != "" && trace:id =~ "0.*" })"},
   };
   for (const Case& c : cases) {
     auto q = Parse(c.text);
@@ -117,6 +120,7 @@ TEST(TraceqlParserTest, InvalidQueriesGivePreciseErrors) {
       {"{ status > error }", "status compares only with = and !="},
       {"{ kind = 2 }", "kind compares with unspecified, internal"},
       {"{ duration > \"1s\" }", "\"duration\" compares with a duration"},
+      {"{ nestedSetParent < \"x\" }", "nestedSetParent compares with a number"},
       {"{ name = 3 }", "\"name\" compares with a string, got \"3\""},
       {"{ span.a = foo }", "unknown value \"foo\" (strings need quotes: \"foo\")"},
       {"{ span.a =~ 3 }", "\"=~\" needs a string pattern"},
