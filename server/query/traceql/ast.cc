@@ -1,5 +1,7 @@
 #include "server/query/traceql/ast.h"
 
+#include <algorithm>
+
 namespace quartet::traceql {
 
 bool operator==(const FieldCondition& a, const FieldCondition& b) {
@@ -84,6 +86,26 @@ constexpr Spelling kSpellings[] = {
 };
 
 }  // namespace
+
+namespace {
+
+void CollectSelected(const SpansetExpr& e, std::vector<FieldRef>* out) {
+  for (const SpansetExpr& c : e.children) CollectSelected(c, out);
+  for (const PipelineStage& st : e.stages) {
+    if (st.kind != PipelineStage::Kind::kSelect) continue;
+    for (const FieldRef& f : st.fields) {
+      if (std::find(out->begin(), out->end(), f) == out->end()) out->push_back(f);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<FieldRef> SelectedFields(const Query& query) {
+  std::vector<FieldRef> out;
+  CollectSelected(query.root, &out);
+  return out;
+}
 
 Intrinsic LookupIntrinsic(std::string_view spelling) {
   for (const Spelling& s : kSpellings) {

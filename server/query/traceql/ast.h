@@ -162,6 +162,10 @@ struct Query {
   friend bool operator==(const Query&, const Query&) = default;
 };
 
+// The fields of every `select(...)` stage of the query, in order, without
+// duplicates: what a search response should show for each returned span.
+std::vector<FieldRef> SelectedFields(const Query& query);
+
 // Intrinsic by any accepted spelling ("duration", "span:duration",
 // "traceDuration", "trace:duration", ...), or kNone.
 Intrinsic LookupIntrinsic(std::string_view spelling);

@@ -174,6 +174,17 @@ TEST(TraceqlParserTest, NestingIsBounded) {
   EXPECT_TRUE(Parse(flat + " }").ok());
 }
 
+TEST(TraceqlParserTest, SelectedFields) {
+  auto q = Parse("({ } | select(span.a, name)) && { } | select(name, resource.b)");
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  const std::vector<FieldRef> fields = SelectedFields(*q);
+  ASSERT_EQ(fields.size(), 3u);
+  EXPECT_EQ(fields[0], (FieldRef{Scope::kSpan, "a", Intrinsic::kNone}));
+  EXPECT_EQ(fields[1], (FieldRef{Scope::kIntrinsic, "name", Intrinsic::kName}));
+  EXPECT_EQ(fields[2], (FieldRef{Scope::kResource, "b", Intrinsic::kNone}));
+  EXPECT_TRUE(SelectedFields(*Parse("{ }")).empty());
+}
+
 TEST(TraceqlParserTest, RegexIsCompiledOnce) {
   auto q = Parse(R"({ span.a =~ "x.*" })");
   ASSERT_TRUE(q.ok());
