@@ -43,13 +43,16 @@ MemoryLogSource& Source() {
 
 const MetricExpr* FirstRange(const MetricExpr& e) {
   switch (e.kind) {
-    case MetricExpr::Kind::kRangeAggregation: return &e;
-    case MetricExpr::Kind::kVectorAggregation: return FirstRange(*e.inner);
+    case MetricExpr::Kind::kRangeAggregation:
+      return &e;
+    case MetricExpr::Kind::kVectorAggregation:
+      return FirstRange(*e.inner);
     case MetricExpr::Kind::kBinary: {
       const MetricExpr* l = FirstRange(*e.lhs);
       return l ? l : FirstRange(*e.rhs);
     }
-    case MetricExpr::Kind::kLiteral: return nullptr;
+    case MetricExpr::Kind::kLiteral:
+      return nullptr;
   }
   return nullptr;
 }
@@ -63,9 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string canonical = ToString(*expr);
   auto again = Parse(canonical);
   if (!again.ok() || ToString(*again) != canonical) {
-    std::fprintf(stderr, "round trip failed\n  input:     %.*s\n  canonical: %s\n  reparsed:  %s\n",
-                 static_cast<int>(size), text.data(), canonical.c_str(),
-                 again.ok() ? ToString(*again).c_str() : std::string(again.status().message()).c_str());
+    std::fprintf(
+        stderr, "round trip failed\n  input:     %.*s\n  canonical: %s\n  reparsed:  %s\n",
+        static_cast<int>(size), text.data(), canonical.c_str(),
+        again.ok() ? ToString(*again).c_str() : std::string(again.status().message()).c_str());
     std::abort();
   }
   Labels labels;
@@ -73,7 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   double value;
   if (const auto* q = std::get_if<LogQuery>(&*expr)) {
     Pipeline p(*q);
-    for (const char* l : kLines) p.Process({{"app", "api"}}, {{"trace_id", "abc"}}, l, &labels, &line);
+    for (const char* l : kLines)
+      p.Process({{"app", "api"}}, {{"trace_id", "abc"}}, l, &labels, &line);
     (void)EvaluateLogs(*expr, Source(), 0, 100 * kSec, 10, Direction::kBackward);
     return 0;
   }

@@ -75,7 +75,7 @@ struct LabelFilterExpr {
   LabelMatcher matcher;                                // kString
   std::string name;                                    // numeric kinds
   Cmp cmp = Cmp::kEq;                                  // numeric kinds
-  double value = 0;  // kNumber: the number; kDuration: seconds; kBytes: bytes
+  double value = 0;     // kNumber: the number; kDuration: seconds; kBytes: bytes
   std::string literal;  // kDuration/kBytes: the literal as written, for printing
 };
 
@@ -169,13 +169,35 @@ struct LogRange {
 };
 
 enum class RangeOp {
-  kCountOverTime, kRate, kBytesOverTime, kBytesRate, kSumOverTime, kAvgOverTime,
-  kMaxOverTime, kMinOverTime, kFirstOverTime, kLastOverTime, kStddevOverTime,
-  kStdvarOverTime, kQuantileOverTime, kAbsentOverTime,
+  kCountOverTime,
+  kRate,
+  kBytesOverTime,
+  kBytesRate,
+  kSumOverTime,
+  kAvgOverTime,
+  kMaxOverTime,
+  kMinOverTime,
+  kFirstOverTime,
+  kLastOverTime,
+  kStddevOverTime,
+  kStdvarOverTime,
+  kQuantileOverTime,
+  kAbsentOverTime,
 };
 enum class VectorOp { kSum, kAvg, kMax, kMin, kCount, kStddev, kStdvar, kTopK, kBottomK };
 enum class BinaryOp {
-  kAdd, kSub, kMul, kDiv, kMod, kPow, kEq, kNeq, kGt, kGte, kLt, kLte,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kEq,
+  kNeq,
+  kGt,
+  kGte,
+  kLt,
+  kLte,
 };
 
 struct Grouping {

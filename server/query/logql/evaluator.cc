@@ -41,18 +41,30 @@ std::optional<double> Apply(BinaryOp op, double l, double r, bool return_bool, b
     return l;
   };
   switch (op) {
-    case BinaryOp::kAdd: return l + r;
-    case BinaryOp::kSub: return l - r;
-    case BinaryOp::kMul: return l * r;
-    case BinaryOp::kDiv: return l / r;
-    case BinaryOp::kMod: return std::fmod(l, r);
-    case BinaryOp::kPow: return std::pow(l, r);
-    case BinaryOp::kEq: return cmp(l == r);
-    case BinaryOp::kNeq: return cmp(l != r);
-    case BinaryOp::kGt: return cmp(l > r);
-    case BinaryOp::kGte: return cmp(l >= r);
-    case BinaryOp::kLt: return cmp(l < r);
-    case BinaryOp::kLte: return cmp(l <= r);
+    case BinaryOp::kAdd:
+      return l + r;
+    case BinaryOp::kSub:
+      return l - r;
+    case BinaryOp::kMul:
+      return l * r;
+    case BinaryOp::kDiv:
+      return l / r;
+    case BinaryOp::kMod:
+      return std::fmod(l, r);
+    case BinaryOp::kPow:
+      return std::pow(l, r);
+    case BinaryOp::kEq:
+      return cmp(l == r);
+    case BinaryOp::kNeq:
+      return cmp(l != r);
+    case BinaryOp::kGt:
+      return cmp(l > r);
+    case BinaryOp::kGte:
+      return cmp(l >= r);
+    case BinaryOp::kLt:
+      return cmp(l < r);
+    case BinaryOp::kLte:
+      return cmp(l <= r);
   }
   return std::nullopt;
 }
@@ -75,8 +87,10 @@ class Evaluator {
         ASSIGN_OR_RETURN(v.series, internal::EvaluateRangeAggregation(e, source_, steps_, limits_));
         return v;
       }
-      case MetricExpr::Kind::kVectorAggregation: return VectorAggregation(e);
-      case MetricExpr::Kind::kBinary: return Binary(e);
+      case MetricExpr::Kind::kVectorAggregation:
+        return VectorAggregation(e);
+      case MetricExpr::Kind::kBinary:
+        return Binary(e);
     }
     return Status::Internal("unknown expression kind");
   }
@@ -90,7 +104,9 @@ class Evaluator {
   }
 
  private:
-  size_t StepIndex(int64_t ts) const { return static_cast<size_t>((ts - steps_.start_ns) / steps_.step_ns); }
+  size_t StepIndex(int64_t ts) const {
+    return static_cast<size_t>((ts - steps_.start_ns) / steps_.step_ns);
+  }
 
   Result<Value> VectorAggregation(const MetricExpr& e) {
     ASSIGN_OR_RETURN(Value in, Eval(*e.inner));
@@ -144,8 +160,9 @@ class Evaluator {
     }
     for (size_t gi = 0; gi < members.size(); ++gi) {
       auto& m = members[gi];
-      std::stable_sort(m.begin(), m.end(),
-                       [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+      std::stable_sort(m.begin(), m.end(), [](const auto& a, const auto& b) {
+        return std::get<0>(a) < std::get<0>(b);
+      });
       Series s{group_labels[gi], {}};
       for (size_t i = 0; i < m.size();) {
         size_t j = i;
@@ -159,19 +176,32 @@ class Evaluator {
         }
         double n = static_cast<double>(j - i), v = 0;
         switch (e.vector_op) {
-          case VectorOp::kSum: v = sum; break;
-          case VectorOp::kAvg: v = sum / n; break;
-          case VectorOp::kMin: v = mn; break;
-          case VectorOp::kMax: v = mx; break;
-          case VectorOp::kCount: v = n; break;
-          case VectorOp::kStddev: case VectorOp::kStdvar: {
+          case VectorOp::kSum:
+            v = sum;
+            break;
+          case VectorOp::kAvg:
+            v = sum / n;
+            break;
+          case VectorOp::kMin:
+            v = mn;
+            break;
+          case VectorOp::kMax:
+            v = mx;
+            break;
+          case VectorOp::kCount:
+            v = n;
+            break;
+          case VectorOp::kStddev:
+          case VectorOp::kStdvar: {
             double mean = sum / n, acc = 0;
-            for (size_t k = i; k < j; ++k) acc += (std::get<1>(m[k]) - mean) * (std::get<1>(m[k]) - mean);
+            for (size_t k = i; k < j; ++k)
+              acc += (std::get<1>(m[k]) - mean) * (std::get<1>(m[k]) - mean);
             v = acc / n;
             if (e.vector_op == VectorOp::kStddev) v = std::sqrt(v);
             break;
           }
-          default: break;
+          default:
+            break;
         }
         s.points.emplace_back(steps_.at(std::get<0>(m[i])), v);
         i = j;
@@ -200,7 +230,8 @@ class Evaluator {
           double lv = l.scalar ? l.s : v, rv = r.scalar ? r.s : v;
           auto x = Apply(e.binary_op, lv, rv, e.return_bool, &keep);
           // A filtering comparison keeps the vector's own value.
-          if (keep) res.points.emplace_back(ts, e.return_bool || !IsComparison(e.binary_op) ? *x : v);
+          if (keep)
+            res.points.emplace_back(ts, e.return_bool || !IsComparison(e.binary_op) ? *x : v);
         }
         if (!res.points.empty()) out.series.push_back(std::move(res));
       }
@@ -258,11 +289,12 @@ Result<std::vector<Stream>> EvaluateLogs(const Expr& expr, LogSource& source, in
   }
   if (limit == 0) return Status::InvalidArgument("limit must be a positive value");
   if (limit > limits.max_entries) {
-    return Status::InvalidArgument("max entries limit per query exceeded, limit > max_entries_limit (" +
-                                   std::to_string(limit) + " > " +
-                                   std::to_string(limits.max_entries) + ")");
+    return Status::InvalidArgument(
+        "max entries limit per query exceeded, limit > max_entries_limit (" +
+        std::to_string(limit) + " > " + std::to_string(limits.max_entries) + ")");
   }
-  if (end_ns < start_ns) return Status::InvalidArgument("end timestamp must not be before start time");
+  if (end_ns < start_ns)
+    return Status::InvalidArgument("end timestamp must not be before start time");
   Pipeline pipeline(*query);
   std::vector<Stream> streams;
   std::unordered_map<std::string, size_t> index;
@@ -299,15 +331,19 @@ Result<std::vector<Series>> EvaluateRange(const Expr& expr, LogSource& source, i
                                           const EvalLimits& limits) {
   const auto* metric = std::get_if<MetricPtr>(&expr);
   if (metric == nullptr) {
-    return Status::InvalidArgument("a log query returns streams, not series; use a range "
-                                   "aggregation such as count_over_time({...}[5m])");
+    return Status::InvalidArgument(
+        "a log query returns streams, not series; use a range "
+        "aggregation such as count_over_time({...}[5m])");
   }
   if (step_ns <= 0) {
-    return Status::InvalidArgument("zero or negative query resolution step widths are not "
-                                   "accepted; try a positive step");
+    return Status::InvalidArgument(
+        "zero or negative query resolution step widths are not "
+        "accepted; try a positive step");
   }
-  if (end_ns < start_ns) return Status::InvalidArgument("end timestamp must not be before start time");
-  if (static_cast<uint64_t>(end_ns - start_ns) / static_cast<uint64_t>(step_ns) + 1 > limits.max_points) {
+  if (end_ns < start_ns)
+    return Status::InvalidArgument("end timestamp must not be before start time");
+  if (static_cast<uint64_t>(end_ns - start_ns) / static_cast<uint64_t>(step_ns) + 1 >
+      limits.max_points) {
     return Status::InvalidArgument("exceeded maximum resolution of " +
                                    std::to_string(limits.max_points) +
                                    " points per timeseries; try decreasing the query resolution "
@@ -318,10 +354,12 @@ Result<std::vector<Series>> EvaluateRange(const Expr& expr, LogSource& source, i
   ASSIGN_OR_RETURN(Value v, ev.Eval(**metric));
   std::vector<Series> out = ev.ToSeries(std::move(v));
   if (out.size() > limits.max_series) {
-    return Status::ResourceExhausted("maximum number of series (" + std::to_string(limits.max_series) +
+    return Status::ResourceExhausted("maximum number of series (" +
+                                     std::to_string(limits.max_series) +
                                      ") reached for a single query");
   }
-  std::sort(out.begin(), out.end(), [](const Series& a, const Series& b) { return a.labels < b.labels; });
+  std::sort(out.begin(), out.end(),
+            [](const Series& a, const Series& b) { return a.labels < b.labels; });
   return out;
 }
 

@@ -35,10 +35,10 @@ struct Series {
 };
 
 struct EvalLimits {
-  size_t max_entries = 5000;       // largest accepted `limit` (Loki's max_entries_limit_per_query)
-  size_t max_points = 11000;       // per series: (end - start) / step + 1
-  size_t max_series = 10000;       // series alive at any stage of a metric query
-  size_t max_samples = 20'000'000; // samples buffered by range aggregations (16 bytes each)
+  size_t max_entries = 5000;        // largest accepted `limit` (Loki's max_entries_limit_per_query)
+  size_t max_points = 11000;        // per series: (end - start) / step + 1
+  size_t max_series = 10000;        // series alive at any stage of a metric query
+  size_t max_samples = 20'000'000;  // samples buffered by range aggregations (16 bytes each)
 };
 
 // Loki semantics: `limit` (1..max_entries) entries in total, the oldest ones

@@ -43,8 +43,8 @@ class EvaluatorTest : public ::testing::Test {
 };
 
 TEST_F(EvaluatorTest, LogsHonourLimitAndDirection) {
-  auto back = EvaluateLogs(MustParse(R"({env="prod"})"), source_, 0, 1000 * kSec, 3,
-                           Direction::kBackward);
+  auto back =
+      EvaluateLogs(MustParse(R"({env="prod"})"), source_, 0, 1000 * kSec, 3, Direction::kBackward);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   // Metadata is part of each entry's labels: the three newest api entries
   // (100, 90, 80 s) carry three trace ids, so three streams.
@@ -74,8 +74,8 @@ TEST_F(EvaluatorTest, LogsHonourLimitAndDirection) {
 }
 
 TEST_F(EvaluatorTest, LogsGroupByFinalLabels) {
-  auto r = EvaluateLogs(MustParse(R"({app="api"} | json | status >= 500 | keep status)"), source_, 0,
-                        1000 * kSec, 100, Direction::kBackward);
+  auto r = EvaluateLogs(MustParse(R"({app="api"} | json | status >= 500 | keep status)"), source_,
+                        0, 1000 * kSec, 100, Direction::kBackward);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->size(), 1u);
   EXPECT_EQ((*r)[0].labels, (Labels{{"status", "500"}}));
@@ -84,20 +84,25 @@ TEST_F(EvaluatorTest, LogsGroupByFinalLabels) {
 }
 
 TEST_F(EvaluatorTest, LogsRejectBadArguments) {
-  EXPECT_FALSE(EvaluateLogs(MustParse(R"({app="api"})"), source_, 0, kSec, 0, Direction::kForward).ok());
-  EXPECT_FALSE(EvaluateLogs(MustParse(R"({app="api"})"), source_, 0, kSec, 6000, Direction::kForward).ok());
-  EXPECT_FALSE(EvaluateLogs(MustParse(R"(rate({app="api"}[1m]))"), source_, 0, kSec, 10,
-                            Direction::kForward).ok());
+  EXPECT_FALSE(
+      EvaluateLogs(MustParse(R"({app="api"})"), source_, 0, kSec, 0, Direction::kForward).ok());
+  EXPECT_FALSE(
+      EvaluateLogs(MustParse(R"({app="api"})"), source_, 0, kSec, 6000, Direction::kForward).ok());
+  EXPECT_FALSE(
+      EvaluateLogs(MustParse(R"(rate({app="api"}[1m]))"), source_, 0, kSec, 10, Direction::kForward)
+          .ok());
 }
 
 TEST_F(EvaluatorTest, CountRateBytesAtExactSteps) {
   // Point at t covers (t - 30s, t].
-  auto c = Range(R"(sum by (app) (count_over_time({app="api"}[30s])))", 30 * kSec, 60 * kSec, 15 * kSec);
+  auto c =
+      Range(R"(sum by (app) (count_over_time({app="api"}[30s])))", 30 * kSec, 60 * kSec, 15 * kSec);
   ASSERT_EQ(c.size(), 1u);
   EXPECT_EQ(c[0].labels, (Labels{{"app", "api"}}));
   EXPECT_EQ(c[0].points, (Points{{30 * kSec, 3}, {45 * kSec, 3}, {60 * kSec, 3}}));
 
-  auto filtered = Range(R"(count_over_time({app="api"} |= "500" | drop trace_id [30s]))", 30 * kSec, 30 * kSec, kSec);
+  auto filtered = Range(R"(count_over_time({app="api"} |= "500" | drop trace_id [30s]))", 30 * kSec,
+                        30 * kSec, kSec);
   ASSERT_EQ(filtered.size(), 1u);
   EXPECT_EQ(filtered[0].points, (Points{{30 * kSec, 1}}));
 
@@ -106,7 +111,8 @@ TEST_F(EvaluatorTest, CountRateBytesAtExactSteps) {
   EXPECT_EQ(rate[0].labels, Labels{});
   EXPECT_DOUBLE_EQ(rate[0].points[0].second, 2.0 / 20);
 
-  auto bytes = Range(R"(sum by (app) (bytes_over_time({app="web"}[1m])))", 60 * kSec, 60 * kSec, kSec);
+  auto bytes =
+      Range(R"(sum by (app) (bytes_over_time({app="web"}[1m])))", 60 * kSec, 60 * kSec, kSec);
   ASSERT_EQ(bytes.size(), 1u);
   EXPECT_EQ(bytes[0].points, (Points{{60 * kSec, 3.0 * 17}}));
   auto bytes_rate = Range(R"(bytes_rate({app="web"}[10s]))", 15 * kSec, 15 * kSec, kSec);
@@ -128,8 +134,8 @@ TEST_F(EvaluatorTest, StructuredMetadataIsALabel) {
 }
 
 TEST_F(EvaluatorTest, VectorAggregations) {
-  auto by_status =
-      Range(R"(sum by (status) (count_over_time({app="api"} | json [100s])))", 100 * kSec, 100 * kSec, kSec);
+  auto by_status = Range(R"(sum by (status) (count_over_time({app="api"} | json [100s])))",
+                         100 * kSec, 100 * kSec, kSec);
   ASSERT_EQ(by_status.size(), 2u);
   EXPECT_EQ(by_status[0].labels, (Labels{{"status", "200"}}));
   EXPECT_EQ(by_status[0].points, (Points{{100 * kSec, 5}}));
@@ -149,7 +155,8 @@ TEST_F(EvaluatorTest, VectorAggregations) {
   ASSERT_EQ(without.size(), 2u);
   EXPECT_EQ(without[0].labels, (Labels{{"app", "api"}}));
 
-  auto counts = Range(R"(count(count_over_time({env="prod"}[100s])))", 100 * kSec, 100 * kSec, kSec);
+  auto counts =
+      Range(R"(count(count_over_time({env="prod"}[100s])))", 100 * kSec, 100 * kSec, kSec);
   EXPECT_EQ(counts[0].points, (Points{{100 * kSec, 4}}));  // api x3 trace ids + web
   auto maxes = Range(R"(max(count_over_time({env="prod"}[100s])))", 100 * kSec, 100 * kSec, kSec);
   EXPECT_EQ(maxes[0].points, (Points{{100 * kSec, 4}}));
@@ -162,9 +169,9 @@ TEST_F(EvaluatorTest, UnwrappedRangeAggregations) {
   };
   // ms over (0, 100s] for api: 10, 20, ..., 100.
   const Case cases[] = {
-      {"sum_over_time", 550},       {"avg_over_time", 55},   {"max_over_time", 100},
-      {"min_over_time", 10},        {"first_over_time", 10}, {"last_over_time", 100},
-      {"stdvar_over_time", 825},    {"rate", 5.5},
+      {"sum_over_time", 550},    {"avg_over_time", 55},   {"max_over_time", 100},
+      {"min_over_time", 10},     {"first_over_time", 10}, {"last_over_time", 100},
+      {"stdvar_over_time", 825}, {"rate", 5.5},
   };
   for (const auto& c : cases) {
     auto r = Range(std::string(c.op) + R"(({app="api"} | json | unwrap ms [100s]) by (app))",
@@ -176,8 +183,9 @@ TEST_F(EvaluatorTest, UnwrappedRangeAggregations) {
   auto q = Range(R"(quantile_over_time(0.5, {app="api"} | json | unwrap ms [100s]) by (app))",
                  100 * kSec, 100 * kSec, kSec);
   EXPECT_DOUBLE_EQ(q[0].points[0].second, 55);
-  auto dur = Range(R"(sum(sum_over_time({app="api"} | json | label_format d="{{.ms}}ms" | unwrap duration(d) [100s])))",
-                   100 * kSec, 100 * kSec, kSec);
+  auto dur = Range(
+      R"(sum(sum_over_time({app="api"} | json | label_format d="{{.ms}}ms" | unwrap duration(d) [100s])))",
+      100 * kSec, 100 * kSec, kSec);
   EXPECT_DOUBLE_EQ(dur[0].points[0].second, 0.55);
 }
 
@@ -190,24 +198,29 @@ TEST_F(EvaluatorTest, PipelineErrorsFailMetricQueries) {
   auto ok = Range(R"(sum(count_over_time({env="prod"} | json | __error__="" [100s])))", 100 * kSec,
                   100 * kSec, kSec);
   EXPECT_EQ(ok[0].points, (Points{{100 * kSec, 10}}));
-  auto unwrap = EvaluateRange(MustParse(R"(sum_over_time({app="web"} | logfmt | unwrap msg [100s]))"),
-                              source_, 100 * kSec, 100 * kSec, kSec);
+  auto unwrap =
+      EvaluateRange(MustParse(R"(sum_over_time({app="web"} | logfmt | unwrap msg [100s]))"),
+                    source_, 100 * kSec, 100 * kSec, kSec);
   ASSERT_FALSE(unwrap.ok());
   EXPECT_NE(unwrap.status().message().find("SampleExtractionErr"), std::string_view::npos);
 }
 
 TEST_F(EvaluatorTest, BinaryOperations) {
-  auto mul = Range(R"(sum(count_over_time({app="api"}[100s])) * 10 + 1)", 100 * kSec, 100 * kSec, kSec);
+  auto mul =
+      Range(R"(sum(count_over_time({app="api"}[100s])) * 10 + 1)", 100 * kSec, 100 * kSec, kSec);
   EXPECT_EQ(mul[0].points, (Points{{100 * kSec, 101}}));
-  auto cmp = Range(R"(sum by (app) (count_over_time({env="prod"}[100s])) > 5)", 100 * kSec, 100 * kSec, kSec);
+  auto cmp = Range(R"(sum by (app) (count_over_time({env="prod"}[100s])) > 5)", 100 * kSec,
+                   100 * kSec, kSec);
   ASSERT_EQ(cmp.size(), 1u);
   EXPECT_EQ(cmp[0].labels, (Labels{{"app", "api"}}));
   EXPECT_EQ(cmp[0].points, (Points{{100 * kSec, 10}}));
-  auto b = Range(R"(sum by (app) (count_over_time({env="prod"}[100s])) > bool 5)", 100 * kSec, 100 * kSec, kSec);
+  auto b = Range(R"(sum by (app) (count_over_time({env="prod"}[100s])) > bool 5)", 100 * kSec,
+                 100 * kSec, kSec);
   ASSERT_EQ(b.size(), 2u);
   EXPECT_EQ(b[1].points, (Points{{100 * kSec, 0}}));
-  auto vv = Range(R"(sum by (app) (count_over_time({env="prod"} |= "500" [100s])) / sum by (app) (count_over_time({env="prod"}[100s])))",
-                  100 * kSec, 100 * kSec, kSec);
+  auto vv = Range(
+      R"(sum by (app) (count_over_time({env="prod"} |= "500" [100s])) / sum by (app) (count_over_time({env="prod"}[100s])))",
+      100 * kSec, 100 * kSec, kSec);
   ASSERT_EQ(vv.size(), 1u);
   EXPECT_DOUBLE_EQ(vv[0].points[0].second, 0.5);
   auto scalar = Range("2 ^ 3", 0, 2 * kSec, kSec);
@@ -215,14 +228,16 @@ TEST_F(EvaluatorTest, BinaryOperations) {
 }
 
 TEST_F(EvaluatorTest, AbsentOffsetAndInstant) {
-  auto absent = Range(R"(absent_over_time({app="web", env=~"p.*"}[5s]))", 10 * kSec, 40 * kSec, 5 * kSec);
+  auto absent =
+      Range(R"(absent_over_time({app="web", env=~"p.*"}[5s]))", 10 * kSec, 40 * kSec, 5 * kSec);
   ASSERT_EQ(absent.size(), 1u);
   EXPECT_EQ(absent[0].labels, (Labels{{"app", "web"}}));
   EXPECT_EQ(absent[0].points,
             (Points{{10 * kSec, 1}, {20 * kSec, 1}, {30 * kSec, 1}, {40 * kSec, 1}}));
   auto off = Range(R"(count_over_time({app="web"}[10s] offset 10s))", 25 * kSec, 25 * kSec, kSec);
   EXPECT_EQ(off[0].points, (Points{{25 * kSec, 1}}));  // covers (5s, 15s]
-  auto inst = EvaluateInstant(MustParse(R"(sum(count_over_time({app="api"}[1m])))"), source_, 100 * kSec);
+  auto inst =
+      EvaluateInstant(MustParse(R"(sum(count_over_time({app="api"}[1m])))"), source_, 100 * kSec);
   ASSERT_TRUE(inst.ok());
   EXPECT_EQ((*inst)[0].points, (Points{{100 * kSec, 6}}));
 }
@@ -231,7 +246,8 @@ TEST_F(EvaluatorTest, LimitsAndBadSteps) {
   Expr e = MustParse(R"(count_over_time({app="api"}[1m]))");
   auto tiny = EvaluateRange(e, source_, 0, 20000 * kSec, kSec);
   ASSERT_FALSE(tiny.ok());
-  EXPECT_NE(tiny.status().message().find("maximum resolution of 11000 points"), std::string_view::npos);
+  EXPECT_NE(tiny.status().message().find("maximum resolution of 11000 points"),
+            std::string_view::npos);
   EXPECT_FALSE(EvaluateRange(e, source_, 0, kSec, 0).ok());
   EXPECT_FALSE(EvaluateRange(e, source_, kSec, 0, kSec).ok());
   EXPECT_FALSE(EvaluateRange(MustParse(R"({app="api"})"), source_, 0, kSec, kSec).ok());

@@ -171,17 +171,39 @@ class Lexer {
       if (pos_ >= text_.size()) return Error(start, "unterminated string");
       char e = text_[pos_++];
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'a': out += '\a'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'v': out += '\v'; break;
-        case '\\': out += '\\'; break;
-        case '"': out += '"'; break;
-        case '\'': out += '\''; break;
-        case 'x': case 'u': case 'U': {
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 'a':
+          out += '\a';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'v':
+          out += '\v';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '"':
+          out += '"';
+          break;
+        case '\'':
+          out += '\'';
+          break;
+        case 'x':
+        case 'u':
+        case 'U': {
           int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
           uint32_t cp = 0;
           for (int i = 0; i < digits; ++i) {
@@ -233,13 +255,20 @@ std::string Position(std::string_view text, size_t offset) {
 
 std::string Describe(const Token& token) {
   switch (token.type) {
-    case TokenType::kEof: return "end of query";
-    case TokenType::kIdent: return "identifier \"" + token.text + "\"";
-    case TokenType::kString: return "string " + Quote(token.text);
-    case TokenType::kNumber: return "number " + token.text;
-    case TokenType::kDuration: return "duration " + token.text;
-    case TokenType::kBytes: return "byte size " + token.text;
-    default: return "\"" + token.text + "\"";
+    case TokenType::kEof:
+      return "end of query";
+    case TokenType::kIdent:
+      return "identifier \"" + token.text + "\"";
+    case TokenType::kString:
+      return "string " + Quote(token.text);
+    case TokenType::kNumber:
+      return "number " + token.text;
+    case TokenType::kDuration:
+      return "duration " + token.text;
+    case TokenType::kBytes:
+      return "byte size " + token.text;
+    default:
+      return "\"" + token.text + "\"";
   }
 }
 

@@ -14,15 +14,42 @@
 namespace quartet::logql {
 
 enum class TokenType {
-  kEof, kIdent, kString, kNumber, kDuration, kBytes,
-  kLBrace, kRBrace, kLParen, kRParen, kLBracket, kRBracket, kComma,
-  kEq, kEqEq, kNeq, kRe, kNre, kPipeExact, kPipeMatch, kPipe,
-  kGt, kGte, kLt, kLte, kAdd, kSub, kMul, kDiv, kMod, kPow,
+  kEof,
+  kIdent,
+  kString,
+  kNumber,
+  kDuration,
+  kBytes,
+  kLBrace,
+  kRBrace,
+  kLParen,
+  kRParen,
+  kLBracket,
+  kRBracket,
+  kComma,
+  kEq,
+  kEqEq,
+  kNeq,
+  kRe,
+  kNre,
+  kPipeExact,
+  kPipeMatch,
+  kPipe,
+  kGt,
+  kGte,
+  kLt,
+  kLte,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
 };
 
 struct Token {
   TokenType type = TokenType::kEof;
-  std::string text;  // identifier, unescaped string, or the literal as written
+  std::string text;      // identifier, unescaped string, or the literal as written
   double number = 0;     // kNumber; kBytes: bytes
   int64_t duration = 0;  // kDuration: nanoseconds
   size_t offset = 0;     // byte offset in the query

@@ -37,7 +37,8 @@ Result<Template> Template::Compile(std::string_view text) {
       t.parts_.push_back({Part::Kind::kText, std::string(text.substr(pos)), {}});
       break;
     }
-    if (open > pos) t.parts_.push_back({Part::Kind::kText, std::string(text.substr(pos, open - pos)), {}});
+    if (open > pos)
+      t.parts_.push_back({Part::Kind::kText, std::string(text.substr(pos, open - pos)), {}});
     size_t close = text.find("}}", open + 2);
     if (close == std::string_view::npos) {
       return Status::InvalidArgument("template: unclosed \"{{\" at offset " + std::to_string(open));
@@ -61,9 +62,8 @@ Result<Template> Template::Compile(std::string_view text) {
     }
     while (bar != std::string_view::npos) {
       size_t next = action.find('|', bar + 1);
-      std::string_view fn = Trim(action.substr(bar + 1, next == std::string_view::npos
-                                                             ? std::string_view::npos
-                                                             : next - bar - 1));
+      std::string_view fn = Trim(action.substr(
+          bar + 1, next == std::string_view::npos ? std::string_view::npos : next - bar - 1));
       if (fn == "upper" || fn == "ToUpper") {
         part.funcs.push_back(Func::kUpper);
       } else if (fn == "lower" || fn == "ToLower") {
@@ -71,7 +71,8 @@ Result<Template> Template::Compile(std::string_view text) {
       } else if (fn == "trim" || fn == "TrimSpace") {
         part.funcs.push_back(Func::kTrim);
       } else {
-        return Status::InvalidArgument("template: unsupported function \"" + std::string(fn) + "\"");
+        return Status::InvalidArgument("template: unsupported function \"" + std::string(fn) +
+                                       "\"");
       }
       bar = next;
     }

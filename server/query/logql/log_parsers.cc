@@ -94,14 +94,30 @@ class JsonReader {
       if (pos_ >= s_.size()) break;
       char e = s_[pos_++];
       switch (e) {
-        case '"': *buf += '"'; break;
-        case '\\': *buf += '\\'; break;
-        case '/': *buf += '/'; break;
-        case 'b': *buf += '\b'; break;
-        case 'f': *buf += '\f'; break;
-        case 'n': *buf += '\n'; break;
-        case 'r': *buf += '\r'; break;
-        case 't': *buf += '\t'; break;
+        case '"':
+          *buf += '"';
+          break;
+        case '\\':
+          *buf += '\\';
+          break;
+        case '/':
+          *buf += '/';
+          break;
+        case 'b':
+          *buf += '\b';
+          break;
+        case 'f':
+          *buf += '\f';
+          break;
+        case 'n':
+          *buf += '\n';
+          break;
+        case 'r':
+          *buf += '\r';
+          break;
+        case 't':
+          *buf += '\t';
+          break;
         case 'u': {
           uint32_t cp = 0;
           if (!Hex4(&cp)) return Error("invalid \\u escape");
@@ -117,7 +133,8 @@ class JsonReader {
           AppendUtf8(cp, buf);
           break;
         }
-        default: return Error("invalid escape in string");
+        default:
+          return Error("invalid escape in string");
       }
     }
     return Error("unterminated string");
@@ -129,7 +146,8 @@ class JsonReader {
     size_t start = pos_;
     while (pos_ < s_.size()) {
       char c = s_[pos_];
-      if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r') break;
+      if (c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r')
+        break;
       ++pos_;
     }
     *out = s_.substr(start, pos_ - start);
@@ -285,7 +303,7 @@ Status ParseLogfmtFields(std::string_view line, const FieldFn& fn, std::string* 
     while (i < n && static_cast<unsigned char>(line[i]) <= ' ') ++i;
     if (i >= n) return Status::Ok();
     size_t start = i;
-    while (i < n && static_cast<unsigned char>(line[i]) > ' ' && line[i] != '=' && line[i] != '"') {
+    while (i<n&& static_cast<unsigned char>(line[i])> ' ' && line[i] != '=' && line[i] != '"') {
       ++i;
     }
     if (i == start) {
@@ -312,10 +330,18 @@ Status ParseLogfmtFields(std::string_view line, const FieldFn& fn, std::string* 
         if (c == '\\' && i < n) {
           char e = line[i++];
           switch (e) {
-            case 'n': *scratch += '\n'; break;
-            case 't': *scratch += '\t'; break;
-            case 'r': *scratch += '\r'; break;
-            default: *scratch += e; break;
+            case 'n':
+              *scratch += '\n';
+              break;
+            case 't':
+              *scratch += '\t';
+              break;
+            case 'r':
+              *scratch += '\r';
+              break;
+            default:
+              *scratch += e;
+              break;
           }
           continue;
         }
@@ -329,7 +355,7 @@ Status ParseLogfmtFields(std::string_view line, const FieldFn& fn, std::string* 
       continue;
     }
     size_t vstart = i;
-    while (i < n && static_cast<unsigned char>(line[i]) > ' ') ++i;
+    while (i<n&& static_cast<unsigned char>(line[i])> ' ') ++i;
     fn(key, line.substr(vstart, i - vstart));
   }
 }

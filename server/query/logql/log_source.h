@@ -38,8 +38,8 @@ class LogSource {
  public:
   virtual ~LogSource() = default;
   virtual Status Scan(const std::vector<LabelMatcher>& matchers,
-                      const std::vector<LineFilter>& line_filters, int64_t start_ns,
-                      int64_t end_ns, Direction dir, const EntryFn& fn) = 0;
+                      const std::vector<LineFilter>& line_filters, int64_t start_ns, int64_t end_ns,
+                      Direction dir, const EntryFn& fn) = 0;
 };
 
 }  // namespace quartet::logql

@@ -41,14 +41,13 @@ const Corpus& Lines() {
       trace[32] = 0;
       c->text += R"({"ts":"2026-11-26T10:00:)" + std::to_string(10 + rng() % 50) + "." +
                  std::to_string(100 + rng() % 900) + R"(Z","level":")" +
-                 (rng() % 20 == 0 ? "error" : "info") +
-                 R"(","service":"checkout","trace_id":")" + trace + R"(","method":")" +
-                 methods[rng() % 3] + R"(","path":")" + paths[rng() % 5] + "/" +
-                 std::to_string(rng() % 10000) + R"(","status":)" +
+                 (rng() % 20 == 0 ? "error" : "info") + R"(","service":"checkout","trace_id":")" +
+                 trace + R"(","method":")" + methods[rng() % 3] + R"(","path":")" +
+                 paths[rng() % 5] + "/" + std::to_string(rng() % 10000) + R"(","status":)" +
                  std::to_string(statuses[rng() % 10]) + R"(,"duration_ms":)" +
-                 std::to_string(rng() % 2000) + R"q(,"user_agent":"Mozilla/5.0 (X11; Linux x86_64)",)q" +
-                 R"("msg":")" + (rng() % 1000 == 0 ? "needle in the haystack" : "request completed") +
-                 "\"}";
+                 std::to_string(rng() % 2000) +
+                 R"q(,"user_agent":"Mozilla/5.0 (X11; Linux x86_64)",)q" + R"("msg":")" +
+                 (rng() % 1000 == 0 ? "needle in the haystack" : "request completed") + "\"}";
       ends.push_back(c->text.size());
       c->text += '\n';
     }
@@ -184,8 +183,8 @@ void BM_CountOverTime(benchmark::State& state) {
   static MemoryLogSource* source = [&] {
     auto* s = new MemoryLogSource();
     for (size_t i = 0; i < 100000; ++i) {
-      s->Add({{"app", "x"}, {"pod", "p" + std::to_string(i % 4)}}, static_cast<int64_t>(i) * 10'000'000,
-             std::string(c.lines[i]));
+      s->Add({{"app", "x"}, {"pod", "p" + std::to_string(i % 4)}},
+             static_cast<int64_t>(i) * 10'000'000, std::string(c.lines[i]));
     }
     return s;
   }();

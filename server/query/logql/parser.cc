@@ -5,34 +5,14 @@
 #include <cmath>
 #include <utility>
 
-#include "server/query/logql/lexer.h"
 #include "server/query/logql/line_template.h"
 #include "server/query/logql/literals.h"
+#include "server/query/logql/parser_internal.h"
 #include "server/query/logql/pattern_parser.h"
 
 namespace quartet::logql {
+namespace parser_internal {
 namespace {
-
-using T = TokenType;
-
-std::optional<RangeOp> RangeOpFromName(std::string_view n) {
-  for (int i = 0; i <= static_cast<int>(RangeOp::kAbsentOverTime); ++i) {
-    if (RangeOpName(static_cast<RangeOp>(i)) == n) return static_cast<RangeOp>(i);
-  }
-  return std::nullopt;
-}
-
-std::optional<VectorOp> VectorOpFromName(std::string_view n) {
-  for (int i = 0; i <= static_cast<int>(VectorOp::kBottomK); ++i) {
-    if (VectorOpName(static_cast<VectorOp>(i)) == n) return static_cast<VectorOp>(i);
-  }
-  return std::nullopt;
-}
-
-bool IsUnwrappedOp(RangeOp op) {
-  return op != RangeOp::kCountOverTime && op != RangeOp::kRate && op != RangeOp::kBytesOverTime &&
-         op != RangeOp::kBytesRate && op != RangeOp::kAbsentOverTime;
-}
 
 std::shared_ptr<const re2::RE2> CompileUnanchored(const std::string& re, std::string* error) {
   RE2::Options options;
@@ -45,645 +25,446 @@ std::shared_ptr<const re2::RE2> CompileUnanchored(const std::string& re, std::st
   return compiled;
 }
 
-class Parser {
- public:
-  Parser(std::string_view text, std::vector<Token> tokens)
-      : text_(text), tokens_(std::move(tokens)) {}
+}  // namespace
 
-  Result<Expr> Run() {
-    Expr expr;
-    if (Is(T::kLBrace)) {
-      ASSIGN_OR_RETURN(LogQuery q, ParseLogQuery(/*range=*/nullptr));
-      expr = std::move(q);
-    } else {
-      ASSIGN_OR_RETURN(MetricPtr m, ParseMetric(0));
-      expr = std::move(m);
-    }
-    if (!Is(T::kEof)) return Unexpected("an operator or the end of the query");
-    return expr;
-  }
+using T = TokenType;
 
- private:
-  const Token& Cur() const { return tokens_[pos_]; }
-  const Token& PeekAt(size_t ahead) const {
-    return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
+Result<Expr> Parser::Run() {
+  Expr expr;
+  if (Is(T::kLBrace)) {
+    ASSIGN_OR_RETURN(LogQuery q, ParseLogQuery(/*range=*/nullptr));
+    expr = std::move(q);
+  } else {
+    ASSIGN_OR_RETURN(MetricPtr m, ParseMetric(0));
+    expr = std::move(m);
   }
-  bool Is(T type) const { return Cur().type == type; }
-  bool IsIdent(std::string_view name) const { return Is(T::kIdent) && Cur().text == name; }
-  void Advance() {
-    if (pos_ + 1 < tokens_.size()) ++pos_;
-  }
+  if (!Is(T::kEof)) return Unexpected("an operator or the end of the query");
+  return expr;
+}
 
-  Status ErrorAt(size_t offset, const std::string& what) const {
-    return Status::InvalidArgument("parse error at " + Position(text_, offset) + ": " + what);
+Result<LabelMatcher> Parser::ParseMatcher() {
+  size_t at = Cur().offset;
+  ASSIGN_OR_RETURN(std::string name, ExpectIdent("a label name"));
+  LabelMatcher::Type type;
+  switch (Cur().type) {
+    case T::kEq:
+      type = LabelMatcher::Type::kEq;
+      break;
+    case T::kNeq:
+      type = LabelMatcher::Type::kNeq;
+      break;
+    case T::kRe:
+      type = LabelMatcher::Type::kRe;
+      break;
+    case T::kNre:
+      type = LabelMatcher::Type::kNre;
+      break;
+    default:
+      return Unexpected("one of =, !=, =~, !~ after label \"" + name + "\"");
   }
-  Status Unexpected(const std::string& expected) const {
-    return ErrorAt(Cur().offset, "expected " + expected + ", got " + Describe(Cur()));
-  }
-  Status Expect(T type, const std::string& expected) {
-    if (!Is(type)) return Unexpected(expected);
-    Advance();
-    return Status::Ok();
-  }
-  Result<std::string> ExpectString(const std::string& after) {
-    if (!Is(T::kString)) return Unexpected("a string after \"" + after + "\"");
-    std::string s = Cur().text;
-    Advance();
-    return s;
-  }
-  Result<std::string> ExpectIdent(const std::string& what) {
-    if (!Is(T::kIdent)) return Unexpected(what);
-    std::string s = Cur().text;
-    Advance();
-    return s;
-  }
-  Status Enter() {
-    if (++depth_ > kMaxParseDepth) {
-      return ErrorAt(Cur().offset, "query nests too deeply (more than " +
-                                       std::to_string(kMaxParseDepth) + " levels)");
-    }
-    return Status::Ok();
-  }
+  std::string op = Cur().text;
+  Advance();
+  ASSIGN_OR_RETURN(std::string value, ExpectString(op));
+  auto m = LabelMatcher::Make(type, std::move(name), std::move(value));
+  if (!m.ok()) return ErrorAt(at, std::string(m.status().message()));
+  return m;
+}
 
-  // ---- log queries ----
-
-  Result<LabelMatcher> ParseMatcher() {
-    size_t at = Cur().offset;
-    ASSIGN_OR_RETURN(std::string name, ExpectIdent("a label name"));
-    LabelMatcher::Type type;
-    switch (Cur().type) {
-      case T::kEq: type = LabelMatcher::Type::kEq; break;
-      case T::kNeq: type = LabelMatcher::Type::kNeq; break;
-      case T::kRe: type = LabelMatcher::Type::kRe; break;
-      case T::kNre: type = LabelMatcher::Type::kNre; break;
-      default: return Unexpected("one of =, !=, =~, !~ after label \"" + name + "\"");
-    }
-    std::string op = Cur().text;
-    Advance();
-    ASSIGN_OR_RETURN(std::string value, ExpectString(op));
-    auto m = LabelMatcher::Make(type, std::move(name), std::move(value));
-    if (!m.ok()) return ErrorAt(at, std::string(m.status().message()));
-    return m;
-  }
-
-  Result<std::vector<LabelMatcher>> ParseSelector() {
-    size_t at = Cur().offset;
-    RETURN_IF_ERROR(Expect(T::kLBrace, "\"{\" to start a stream selector"));
-    std::vector<LabelMatcher> matchers;
-    while (!Is(T::kRBrace)) {
-      ASSIGN_OR_RETURN(LabelMatcher m, ParseMatcher());
-      matchers.push_back(std::move(m));
-      if (Is(T::kComma)) {
-        Advance();
-      } else if (!Is(T::kRBrace)) {
-        return Unexpected("\",\" or \"}\" in stream selector");
-      }
-    }
-    Advance();
-    bool selective = false;
-    for (const auto& m : matchers) selective |= !m.Matches("");
-    if (!selective) {
-      return ErrorAt(at, "queries require at least one regexp or equality matcher that does not "
-                         "match the empty string, e.g. {app=\"x\"}");
-    }
-    return matchers;
-  }
-
-  // Parses `{...} stages`; when `range` is set (inside a range aggregation)
-  // also accepts `[5m]` after the selector or the pipeline, and `| unwrap`.
-  Result<LogQuery> ParseLogQuery(LogRange* range) {
-    LogQuery q;
-    ASSIGN_OR_RETURN(q.selector, ParseSelector());
-    if (range && Is(T::kLBracket)) RETURN_IF_ERROR(ParseRange(range));
-    while (true) {
-      if (Is(T::kPipeExact) || Is(T::kNeq) || Is(T::kPipeMatch) || Is(T::kNre)) {
-        ASSIGN_OR_RETURN(LineFilter f, ParseLineFilter());
-        q.pipeline.push_back(std::move(f));
-        continue;
-      }
-      if (!Is(T::kPipe)) break;
+Result<std::vector<LabelMatcher>> Parser::ParseSelector() {
+  size_t at = Cur().offset;
+  RETURN_IF_ERROR(Expect(T::kLBrace, "\"{\" to start a stream selector"));
+  std::vector<LabelMatcher> matchers;
+  while (!Is(T::kRBrace)) {
+    ASSIGN_OR_RETURN(LabelMatcher m, ParseMatcher());
+    matchers.push_back(std::move(m));
+    if (Is(T::kComma)) {
       Advance();
-      if (IsIdent("unwrap")) {
-        if (!range) return ErrorAt(Cur().offset, "unwrap is only allowed in a range aggregation "
-                                                 "such as sum_over_time(... | unwrap x [5m])");
-        RETURN_IF_ERROR(ParseUnwrap(range));
-        break;
-      }
-      ASSIGN_OR_RETURN(Stage s, ParseStage());
-      q.pipeline.push_back(std::move(s));
+    } else if (!Is(T::kRBrace)) {
+      return Unexpected("\",\" or \"}\" in stream selector");
     }
-    return q;
   }
-
-  Status ParseRange(LogRange* range) {
-    if (range->range_ns != 0) return ErrorAt(Cur().offset, "the range is given twice");
-    Advance();
-    if (!Is(T::kDuration)) return Unexpected("a duration such as 5m in the range");
-    range->range_ns = Cur().duration;
-    if (range->range_ns <= 0) return ErrorAt(Cur().offset, "the range must be positive");
-    Advance();
-    return Expect(T::kRBracket, "\"]\" after the range");
+  Advance();
+  bool selective = false;
+  for (const auto& m : matchers) selective |= !m.Matches("");
+  if (!selective) {
+    return ErrorAt(at,
+                   "queries require at least one regexp or equality matcher that does not "
+                   "match the empty string, e.g. {app=\"x\"}");
   }
+  return matchers;
+}
 
-  Result<LineFilter> ParseLineFilter() {
-    LineFilter::Op op;
-    std::string op_text = Cur().text;
-    switch (Cur().type) {
-      case T::kPipeExact: op = LineFilter::Op::kContains; break;
-      case T::kNeq: op = LineFilter::Op::kNotContains; break;
-      case T::kPipeMatch: op = LineFilter::Op::kRegex; break;
-      default: op = LineFilter::Op::kNotRegex; break;
+// Parses `{...} stages`; when `range` is set (inside a range aggregation)
+// also accepts `[5m]` after the selector or the pipeline, and `| unwrap`.
+Result<LogQuery> Parser::ParseLogQuery(LogRange* range) {
+  LogQuery q;
+  ASSIGN_OR_RETURN(q.selector, ParseSelector());
+  if (range && Is(T::kLBracket)) RETURN_IF_ERROR(ParseRange(range));
+  while (true) {
+    if (Is(T::kPipeExact) || Is(T::kNeq) || Is(T::kPipeMatch) || Is(T::kNre)) {
+      ASSIGN_OR_RETURN(LineFilter f, ParseLineFilter());
+      q.pipeline.push_back(std::move(f));
+      continue;
     }
+    if (!Is(T::kPipe)) break;
     Advance();
-    std::vector<std::string> values;
-    std::optional<LineFilter> first;
-    while (true) {
-      size_t at = Cur().offset;
-      ASSIGN_OR_RETURN(std::string v, ExpectString(values.empty() ? op_text : "or"));
-      // Compiled one by one only to point the error at the bad value.
-      auto one = LineFilter::Make(op, {v});
-      if (!one.ok()) return ErrorAt(at, std::string(one.status().message()));
-      if (values.empty()) first = std::move(*one);
-      values.push_back(std::move(v));
-      if (!IsIdent("or")) break;
-      Advance();
+    if (IsIdent("unwrap")) {
+      if (!range)
+        return ErrorAt(Cur().offset,
+                       "unwrap is only allowed in a range aggregation "
+                       "such as sum_over_time(... | unwrap x [5m])");
+      RETURN_IF_ERROR(ParseUnwrap(range));
+      break;
     }
-    if (values.size() == 1) return std::move(*first);
-    return LineFilter::Make(op, std::move(values));
+    ASSIGN_OR_RETURN(Stage s, ParseStage());
+    q.pipeline.push_back(std::move(s));
   }
+  return q;
+}
 
-  Result<Stage> ParseStage() {
-    if (!Is(T::kIdent) && !Is(T::kLParen)) {
-      return Unexpected("a parser, label filter or formatting stage after \"|\"");
-    }
-    // `json` etc. are keywords only when not used as a label in a filter.
-    bool keyword = Is(T::kIdent) && !(PeekAt(1).type >= T::kEq && PeekAt(1).type <= T::kNre) &&
-                   !(PeekAt(1).type >= T::kGt && PeekAt(1).type <= T::kLte);
-    std::string name = Cur().text;
+Status Parser::ParseRange(LogRange* range) {
+  if (range->range_ns != 0) return ErrorAt(Cur().offset, "the range is given twice");
+  Advance();
+  if (!Is(T::kDuration)) return Unexpected("a duration such as 5m in the range");
+  range->range_ns = Cur().duration;
+  if (range->range_ns <= 0) return ErrorAt(Cur().offset, "the range must be positive");
+  Advance();
+  return Expect(T::kRBracket, "\"]\" after the range");
+}
+
+Result<LineFilter> Parser::ParseLineFilter() {
+  LineFilter::Op op;
+  std::string op_text = Cur().text;
+  switch (Cur().type) {
+    case T::kPipeExact:
+      op = LineFilter::Op::kContains;
+      break;
+    case T::kNeq:
+      op = LineFilter::Op::kNotContains;
+      break;
+    case T::kPipeMatch:
+      op = LineFilter::Op::kRegex;
+      break;
+    default:
+      op = LineFilter::Op::kNotRegex;
+      break;
+  }
+  Advance();
+  std::vector<std::string> values;
+  std::optional<LineFilter> first;
+  while (true) {
     size_t at = Cur().offset;
-    if (keyword && (name == "json" || name == "logfmt")) {
+    ASSIGN_OR_RETURN(std::string v, ExpectString(values.empty() ? op_text : "or"));
+    // Compiled one by one only to point the error at the bad value.
+    auto one = LineFilter::Make(op, {v});
+    if (!one.ok()) return ErrorAt(at, std::string(one.status().message()));
+    if (values.empty()) first = std::move(*one);
+    values.push_back(std::move(v));
+    if (!IsIdent("or")) break;
+    Advance();
+  }
+  if (values.size() == 1) return std::move(*first);
+  return LineFilter::Make(op, std::move(values));
+}
+
+Result<Stage> Parser::ParseStage() {
+  if (!Is(T::kIdent) && !Is(T::kLParen)) {
+    return Unexpected("a parser, label filter or formatting stage after \"|\"");
+  }
+  // `json` etc. are keywords only when not used as a label in a filter.
+  bool keyword = Is(T::kIdent) && !(PeekAt(1).type >= T::kEq && PeekAt(1).type <= T::kNre) &&
+                 !(PeekAt(1).type >= T::kGt && PeekAt(1).type <= T::kLte);
+  std::string name = Cur().text;
+  size_t at = Cur().offset;
+  if (keyword && (name == "json" || name == "logfmt")) {
+    Advance();
+    std::vector<std::pair<std::string, std::string>> items;
+    while (Is(T::kIdent) && !(PeekAt(1).type == T::kIdent)) {
+      std::string label = Cur().text;
+      std::string path = label;
       Advance();
-      std::vector<std::pair<std::string, std::string>> items;
-      while (Is(T::kIdent) && !(PeekAt(1).type == T::kIdent)) {
-        std::string label = Cur().text;
-        std::string path = label;
+      if (Is(T::kEq)) {
         Advance();
-        if (Is(T::kEq)) {
-          Advance();
-          ASSIGN_OR_RETURN(path, ExpectString("="));
-        }
-        items.emplace_back(std::move(label), std::move(path));
-        if (!Is(T::kComma)) break;
-        Advance();
+        ASSIGN_OR_RETURN(path, ExpectString("="));
       }
-      if (name == "logfmt") {
-        LogfmtStage s;
-        for (auto& [label, key] : items) s.extractions.push_back({label, key});
-        return Stage(std::move(s));
-      }
-      JsonStage s;
-      for (auto& [label, path] : items) {
-        ASSIGN_OR_RETURN(auto segments, ParseJsonPath(path, at));
-        s.extractions.push_back({label, path, std::move(segments)});
-      }
+      items.emplace_back(std::move(label), std::move(path));
+      if (!Is(T::kComma)) break;
+      Advance();
+    }
+    if (name == "logfmt") {
+      LogfmtStage s;
+      for (auto& [label, key] : items) s.extractions.push_back({label, key});
       return Stage(std::move(s));
     }
-    if (keyword && name == "pattern") {
-      Advance();
-      ASSIGN_OR_RETURN(std::string text, ExpectString("pattern"));
-      auto p = Pattern::Compile(text);
-      if (!p.ok()) return ErrorAt(at, std::string(p.status().message()));
-      return Stage(PatternStage{text, std::make_shared<const Pattern>(std::move(*p))});
+    JsonStage s;
+    for (auto& [label, path] : items) {
+      ASSIGN_OR_RETURN(auto segments, ParseJsonPath(path, at));
+      s.extractions.push_back({label, path, std::move(segments)});
     }
-    if (keyword && name == "regexp") {
-      Advance();
-      ASSIGN_OR_RETURN(std::string text, ExpectString("regexp"));
-      std::string error;
-      auto re = CompileUnanchored(text, &error);
-      if (!re) return ErrorAt(at, "invalid regex " + Quote(text) + ": " + error);
-      if (re->NamedCapturingGroups().empty()) {
-        return ErrorAt(at, "regexp " + Quote(text) + " has no named capture group like (?P<name>...)");
-      }
-      return Stage(RegexpStage{text, std::move(re)});
-    }
-    if (keyword && name == "line_format") {
-      Advance();
-      ASSIGN_OR_RETURN(std::string text, ExpectString("line_format"));
-      auto t = Template::Compile(text);
-      if (!t.ok()) return ErrorAt(at, "line_format: " + std::string(t.status().message()));
-      return Stage(LineFormatStage{text, std::make_shared<const Template>(std::move(*t))});
-    }
-    if (keyword && name == "label_format") {
-      Advance();
-      LabelFormatStage s;
-      do {
-        if (!s.items.empty()) Advance();
-        LabelFormatStage::Item item;
-        ASSIGN_OR_RETURN(item.dst, ExpectIdent("a label name in label_format"));
-        RETURN_IF_ERROR(Expect(T::kEq, "\"=\" in label_format"));
-        if (Is(T::kString)) {
-          item.is_template = true;
-          item.src = Cur().text;
-          auto t = Template::Compile(item.src);
-          if (!t.ok()) return ErrorAt(Cur().offset, "label_format: " + std::string(t.status().message()));
-          item.compiled = std::make_shared<const Template>(std::move(*t));
-          Advance();
-        } else {
-          ASSIGN_OR_RETURN(item.src, ExpectIdent("a label name or a template string"));
-        }
-        s.items.push_back(std::move(item));
-      } while (Is(T::kComma));
-      return Stage(std::move(s));
-    }
-    if (keyword && (name == "drop" || name == "keep")) {
-      Advance();
-      DropKeepStage s;
-      s.keep = name == "keep";
-      do {
-        if (!s.items.empty()) Advance();
-        DropKeepStage::Item item;
-        if (Is(T::kIdent) && PeekAt(1).type >= T::kEq && PeekAt(1).type <= T::kNre &&
-            PeekAt(1).type != T::kEqEq) {
-          ASSIGN_OR_RETURN(LabelMatcher m, ParseMatcher());
-          item.name = m.name;
-          item.matcher = std::move(m);
-        } else {
-          ASSIGN_OR_RETURN(item.name, ExpectIdent("a label name in " + name));
-        }
-        s.items.push_back(std::move(item));
-      } while (Is(T::kComma));
-      return Stage(std::move(s));
-    }
-    if (keyword && name != "__error__") {
-      static constexpr std::string_view kUnsupported[] = {"unpack", "decolorize", "distinct"};
-      for (auto u : kUnsupported) {
-        if (name == u) return ErrorAt(at, "the \"" + name + "\" stage is not supported");
-      }
-    }
-    ASSIGN_OR_RETURN(auto expr, ParseLabelFilterOr());
-    return Stage(LabelFilterStage{std::move(expr)});
+    return Stage(std::move(s));
   }
-
-  Result<std::vector<JsonPathSegment>> ParseJsonPath(const std::string& path, size_t at) {
-    std::vector<JsonPathSegment> segs;
-    size_t i = 0;
-    auto bad = [&](const std::string& why) {
-      return ErrorAt(at, "invalid json path " + Quote(path) + ": " + why);
-    };
-    while (i < path.size()) {
-      if (path[i] == '.') {
-        if (segs.empty()) return bad("unexpected \".\"");
-        ++i;
-      }
-      if (i < path.size() && path[i] == '[') {
-        size_t close = path.find(']', i);
-        if (close == std::string::npos) return bad("unclosed \"[\"");
-        std::string_view inner(path.data() + i + 1, close - i - 1);
-        JsonPathSegment seg;
-        if (inner.size() >= 2 && (inner.front() == '"' || inner.front() == '\'') &&
-            inner.back() == inner.front()) {
-          seg.key = std::string(inner.substr(1, inner.size() - 2));
-        } else {
-          auto n = ParseNumber(inner);
-          if (!n || *n < 0 || *n != std::floor(*n) || *n > 1e9) {
-            return bad("index must be a non-negative integer or a quoted key");
-          }
-          seg.index = static_cast<int64_t>(*n);
-        }
-        segs.push_back(std::move(seg));
-        i = close + 1;
-        continue;
-      }
-      size_t end = i;
-      while (end < path.size() && path[end] != '.' && path[end] != '[') ++end;
-      if (end == i) return bad("empty key");
-      segs.push_back({path.substr(i, end - i), -1});
-      i = end;
-    }
-    if (segs.empty()) return bad("empty path");
-    return segs;
-  }
-
-  Result<std::shared_ptr<const LabelFilterExpr>> ParseLabelFilterOr() {
-    RETURN_IF_ERROR(Enter());
-    ASSIGN_OR_RETURN(auto left, ParseLabelFilterAnd());
-    while (IsIdent("or")) {
-      Advance();
-      ASSIGN_OR_RETURN(auto right, ParseLabelFilterAnd());
-      auto node = std::make_shared<LabelFilterExpr>();
-      node->kind = LabelFilterExpr::Kind::kOr;
-      node->left = std::move(left);
-      node->right = std::move(right);
-      left = std::move(node);
-    }
-    --depth_;
-    return left;
-  }
-
-  Result<std::shared_ptr<const LabelFilterExpr>> ParseLabelFilterAnd() {
-    ASSIGN_OR_RETURN(auto left, ParseLabelFilterPrimary());
-    while (IsIdent("and") || Is(T::kComma)) {
-      Advance();
-      ASSIGN_OR_RETURN(auto right, ParseLabelFilterPrimary());
-      auto node = std::make_shared<LabelFilterExpr>();
-      node->kind = LabelFilterExpr::Kind::kAnd;
-      node->left = std::move(left);
-      node->right = std::move(right);
-      left = std::move(node);
-    }
-    return left;
-  }
-
-  Result<std::shared_ptr<const LabelFilterExpr>> ParseLabelFilterPrimary() {
-    if (Is(T::kLParen)) {
-      Advance();
-      ASSIGN_OR_RETURN(auto inner, ParseLabelFilterOr());
-      RETURN_IF_ERROR(Expect(T::kRParen, "\")\" closing the label filter"));
-      return inner;
-    }
-    ASSIGN_OR_RETURN(std::string name, ExpectIdent("a label name in a label filter"));
-    auto node = std::make_shared<LabelFilterExpr>();
-    T op = Cur().type;
-    std::string op_text = Cur().text;
-    if (!(op >= T::kEq && op <= T::kNre) && !(op >= T::kGt && op <= T::kLte)) {
-      return Unexpected("a comparison (=, !=, =~, !~, >, >=, <, <=, ==) after label \"" + name + "\"");
-    }
+  if (keyword && name == "pattern") {
     Advance();
-    const Token& v = Cur();
-    if (v.type == T::kString) {
-      LabelMatcher::Type type;
-      if (op == T::kEq || op == T::kEqEq) {
-        type = LabelMatcher::Type::kEq;
-      } else if (op == T::kNeq) {
-        type = LabelMatcher::Type::kNeq;
-      } else if (op == T::kRe) {
-        type = LabelMatcher::Type::kRe;
-      } else if (op == T::kNre) {
-        type = LabelMatcher::Type::kNre;
+    ASSIGN_OR_RETURN(std::string text, ExpectString("pattern"));
+    auto p = Pattern::Compile(text);
+    if (!p.ok()) return ErrorAt(at, std::string(p.status().message()));
+    return Stage(PatternStage{text, std::make_shared<const Pattern>(std::move(*p))});
+  }
+  if (keyword && name == "regexp") {
+    Advance();
+    ASSIGN_OR_RETURN(std::string text, ExpectString("regexp"));
+    std::string error;
+    auto re = CompileUnanchored(text, &error);
+    if (!re) return ErrorAt(at, "invalid regex " + Quote(text) + ": " + error);
+    if (re->NamedCapturingGroups().empty()) {
+      return ErrorAt(at,
+                     "regexp " + Quote(text) + " has no named capture group like (?P<name>...)");
+    }
+    return Stage(RegexpStage{text, std::move(re)});
+  }
+  if (keyword && name == "line_format") {
+    Advance();
+    ASSIGN_OR_RETURN(std::string text, ExpectString("line_format"));
+    auto t = Template::Compile(text);
+    if (!t.ok()) return ErrorAt(at, "line_format: " + std::string(t.status().message()));
+    return Stage(LineFormatStage{text, std::make_shared<const Template>(std::move(*t))});
+  }
+  if (keyword && name == "label_format") {
+    Advance();
+    LabelFormatStage s;
+    do {
+      if (!s.items.empty()) Advance();
+      LabelFormatStage::Item item;
+      ASSIGN_OR_RETURN(item.dst, ExpectIdent("a label name in label_format"));
+      RETURN_IF_ERROR(Expect(T::kEq, "\"=\" in label_format"));
+      if (Is(T::kString)) {
+        item.is_template = true;
+        item.src = Cur().text;
+        auto t = Template::Compile(item.src);
+        if (!t.ok())
+          return ErrorAt(Cur().offset, "label_format: " + std::string(t.status().message()));
+        item.compiled = std::make_shared<const Template>(std::move(*t));
+        Advance();
       } else {
-        return ErrorAt(v.offset, "\"" + op_text + "\" needs a number, duration or byte size, got " +
-                                     Describe(v));
+        ASSIGN_OR_RETURN(item.src, ExpectIdent("a label name or a template string"));
       }
-      auto m = LabelMatcher::Make(type, name, v.text);
-      if (!m.ok()) return ErrorAt(v.offset, std::string(m.status().message()));
-      node->kind = LabelFilterExpr::Kind::kString;
-      node->matcher = std::move(*m);
-      Advance();
-      return std::shared_ptr<const LabelFilterExpr>(std::move(node));
-    }
-    if (op == T::kRe || op == T::kNre) return Unexpected("a regex string after \"" + op_text + "\"");
-    if (v.type == T::kNumber) {
-      node->kind = LabelFilterExpr::Kind::kNumber;
-      node->value = v.number;
-    } else if (v.type == T::kDuration) {
-      node->kind = LabelFilterExpr::Kind::kDuration;
-      node->value = static_cast<double>(v.duration) / 1e9;
-      node->literal = v.text;
-    } else if (v.type == T::kBytes) {
-      node->kind = LabelFilterExpr::Kind::kBytes;
-      node->value = v.number;
-      node->literal = v.text;
-    } else if (v.type == T::kSub && PeekAt(1).type == T::kNumber) {
-      Advance();
-      node->kind = LabelFilterExpr::Kind::kNumber;
-      node->value = -Cur().number;
-    } else {
-      return Unexpected("a string, number, duration or byte size after \"" + op_text + "\"");
-    }
+      s.items.push_back(std::move(item));
+    } while (Is(T::kComma));
+    return Stage(std::move(s));
+  }
+  if (keyword && (name == "drop" || name == "keep")) {
     Advance();
-    node->name = std::move(name);
-    switch (op) {
-      case T::kEq: case T::kEqEq: node->cmp = LabelFilterExpr::Cmp::kEq; break;
-      case T::kNeq: node->cmp = LabelFilterExpr::Cmp::kNeq; break;
-      case T::kGt: node->cmp = LabelFilterExpr::Cmp::kGt; break;
-      case T::kGte: node->cmp = LabelFilterExpr::Cmp::kGte; break;
-      case T::kLt: node->cmp = LabelFilterExpr::Cmp::kLt; break;
-      default: node->cmp = LabelFilterExpr::Cmp::kLte; break;
+    DropKeepStage s;
+    s.keep = name == "keep";
+    do {
+      if (!s.items.empty()) Advance();
+      DropKeepStage::Item item;
+      if (Is(T::kIdent) && PeekAt(1).type >= T::kEq && PeekAt(1).type <= T::kNre &&
+          PeekAt(1).type != T::kEqEq) {
+        ASSIGN_OR_RETURN(LabelMatcher m, ParseMatcher());
+        item.name = m.name;
+        item.matcher = std::move(m);
+      } else {
+        ASSIGN_OR_RETURN(item.name, ExpectIdent("a label name in " + name));
+      }
+      s.items.push_back(std::move(item));
+    } while (Is(T::kComma));
+    return Stage(std::move(s));
+  }
+  if (keyword && name != "__error__") {
+    static constexpr std::string_view kUnsupported[] = {"unpack", "decolorize", "distinct"};
+    for (auto u : kUnsupported) {
+      if (name == u) return ErrorAt(at, "the \"" + name + "\" stage is not supported");
     }
+  }
+  ASSIGN_OR_RETURN(auto expr, ParseLabelFilterOr());
+  return Stage(LabelFilterStage{std::move(expr)});
+}
+
+Result<std::vector<JsonPathSegment>> Parser::ParseJsonPath(const std::string& path, size_t at) {
+  std::vector<JsonPathSegment> segs;
+  size_t i = 0;
+  auto bad = [&](const std::string& why) {
+    return ErrorAt(at, "invalid json path " + Quote(path) + ": " + why);
+  };
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      if (segs.empty()) return bad("unexpected \".\"");
+      ++i;
+    }
+    if (i < path.size() && path[i] == '[') {
+      size_t close = path.find(']', i);
+      if (close == std::string::npos) return bad("unclosed \"[\"");
+      std::string_view inner(path.data() + i + 1, close - i - 1);
+      JsonPathSegment seg;
+      if (inner.size() >= 2 && (inner.front() == '"' || inner.front() == '\'') &&
+          inner.back() == inner.front()) {
+        seg.key = std::string(inner.substr(1, inner.size() - 2));
+      } else {
+        auto n = ParseNumber(inner);
+        if (!n || *n < 0 || *n != std::floor(*n) || *n > 1e9) {
+          return bad("index must be a non-negative integer or a quoted key");
+        }
+        seg.index = static_cast<int64_t>(*n);
+      }
+      segs.push_back(std::move(seg));
+      i = close + 1;
+      continue;
+    }
+    size_t end = i;
+    while (end < path.size() && path[end] != '.' && path[end] != '[') ++end;
+    if (end == i) return bad("empty key");
+    segs.push_back({path.substr(i, end - i), -1});
+    i = end;
+  }
+  if (segs.empty()) return bad("empty path");
+  return segs;
+}
+
+Result<std::shared_ptr<const LabelFilterExpr>> Parser::ParseLabelFilterOr() {
+  RETURN_IF_ERROR(Enter());
+  ASSIGN_OR_RETURN(auto left, ParseLabelFilterAnd());
+  while (IsIdent("or")) {
+    Advance();
+    ASSIGN_OR_RETURN(auto right, ParseLabelFilterAnd());
+    auto node = std::make_shared<LabelFilterExpr>();
+    node->kind = LabelFilterExpr::Kind::kOr;
+    node->left = std::move(left);
+    node->right = std::move(right);
+    left = std::move(node);
+  }
+  --depth_;
+  return left;
+}
+
+Result<std::shared_ptr<const LabelFilterExpr>> Parser::ParseLabelFilterAnd() {
+  ASSIGN_OR_RETURN(auto left, ParseLabelFilterPrimary());
+  while (IsIdent("and") || Is(T::kComma)) {
+    Advance();
+    ASSIGN_OR_RETURN(auto right, ParseLabelFilterPrimary());
+    auto node = std::make_shared<LabelFilterExpr>();
+    node->kind = LabelFilterExpr::Kind::kAnd;
+    node->left = std::move(left);
+    node->right = std::move(right);
+    left = std::move(node);
+  }
+  return left;
+}
+
+Result<std::shared_ptr<const LabelFilterExpr>> Parser::ParseLabelFilterPrimary() {
+  if (Is(T::kLParen)) {
+    Advance();
+    ASSIGN_OR_RETURN(auto inner, ParseLabelFilterOr());
+    RETURN_IF_ERROR(Expect(T::kRParen, "\")\" closing the label filter"));
+    return inner;
+  }
+  ASSIGN_OR_RETURN(std::string name, ExpectIdent("a label name in a label filter"));
+  auto node = std::make_shared<LabelFilterExpr>();
+  T op = Cur().type;
+  std::string op_text = Cur().text;
+  if (!(op >= T::kEq && op <= T::kNre) && !(op >= T::kGt && op <= T::kLte)) {
+    return Unexpected("a comparison (=, !=, =~, !~, >, >=, <, <=, ==) after label \"" + name +
+                      "\"");
+  }
+  Advance();
+  const Token& v = Cur();
+  if (v.type == T::kString) {
+    LabelMatcher::Type type;
+    if (op == T::kEq || op == T::kEqEq) {
+      type = LabelMatcher::Type::kEq;
+    } else if (op == T::kNeq) {
+      type = LabelMatcher::Type::kNeq;
+    } else if (op == T::kRe) {
+      type = LabelMatcher::Type::kRe;
+    } else if (op == T::kNre) {
+      type = LabelMatcher::Type::kNre;
+    } else {
+      return ErrorAt(v.offset, "\"" + op_text + "\" needs a number, duration or byte size, got " +
+                                   Describe(v));
+    }
+    auto m = LabelMatcher::Make(type, name, v.text);
+    if (!m.ok()) return ErrorAt(v.offset, std::string(m.status().message()));
+    node->kind = LabelFilterExpr::Kind::kString;
+    node->matcher = std::move(*m);
+    Advance();
     return std::shared_ptr<const LabelFilterExpr>(std::move(node));
   }
+  if (op == T::kRe || op == T::kNre) return Unexpected("a regex string after \"" + op_text + "\"");
+  if (v.type == T::kNumber) {
+    node->kind = LabelFilterExpr::Kind::kNumber;
+    node->value = v.number;
+  } else if (v.type == T::kDuration) {
+    node->kind = LabelFilterExpr::Kind::kDuration;
+    node->value = static_cast<double>(v.duration) / 1e9;
+    node->literal = v.text;
+  } else if (v.type == T::kBytes) {
+    node->kind = LabelFilterExpr::Kind::kBytes;
+    node->value = v.number;
+    node->literal = v.text;
+  } else if (v.type == T::kSub && PeekAt(1).type == T::kNumber) {
+    Advance();
+    node->kind = LabelFilterExpr::Kind::kNumber;
+    node->value = -Cur().number;
+  } else {
+    return Unexpected("a string, number, duration or byte size after \"" + op_text + "\"");
+  }
+  Advance();
+  node->name = std::move(name);
+  switch (op) {
+    case T::kEq:
+    case T::kEqEq:
+      node->cmp = LabelFilterExpr::Cmp::kEq;
+      break;
+    case T::kNeq:
+      node->cmp = LabelFilterExpr::Cmp::kNeq;
+      break;
+    case T::kGt:
+      node->cmp = LabelFilterExpr::Cmp::kGt;
+      break;
+    case T::kGte:
+      node->cmp = LabelFilterExpr::Cmp::kGte;
+      break;
+    case T::kLt:
+      node->cmp = LabelFilterExpr::Cmp::kLt;
+      break;
+    default:
+      node->cmp = LabelFilterExpr::Cmp::kLte;
+      break;
+  }
+  return std::shared_ptr<const LabelFilterExpr>(std::move(node));
+}
 
-  Status ParseUnwrap(LogRange* range) {
-    Advance();  // unwrap
-    Unwrap u;
-    ASSIGN_OR_RETURN(std::string name, ExpectIdent("a label name after unwrap"));
-    if (Is(T::kLParen)) {
-      if (name == "duration") {
-        u.conv = Unwrap::Conv::kDuration;
-      } else if (name == "duration_seconds") {
-        u.conv = Unwrap::Conv::kDurationSeconds;
-      } else if (name == "bytes") {
-        u.conv = Unwrap::Conv::kBytes;
-      } else {
-        return ErrorAt(Cur().offset, "unknown unwrap conversion \"" + name +
-                                         "\" (use duration, duration_seconds or bytes)");
-      }
-      Advance();
-      ASSIGN_OR_RETURN(u.label, ExpectIdent("a label name in " + name + "(...)"));
-      RETURN_IF_ERROR(Expect(T::kRParen, "\")\" after the unwrapped label"));
+Status Parser::ParseUnwrap(LogRange* range) {
+  Advance();  // unwrap
+  Unwrap u;
+  ASSIGN_OR_RETURN(std::string name, ExpectIdent("a label name after unwrap"));
+  if (Is(T::kLParen)) {
+    if (name == "duration") {
+      u.conv = Unwrap::Conv::kDuration;
+    } else if (name == "duration_seconds") {
+      u.conv = Unwrap::Conv::kDurationSeconds;
+    } else if (name == "bytes") {
+      u.conv = Unwrap::Conv::kBytes;
     } else {
-      u.label = std::move(name);
-    }
-    while (Is(T::kPipe)) {
-      Advance();
-      ASSIGN_OR_RETURN(auto f, ParseLabelFilterOr());
-      u.post_filters.push_back(std::move(f));
-    }
-    range->unwrap = std::move(u);
-    return Status::Ok();
-  }
-
-  // ---- metric queries ----
-
-  Result<MetricPtr> ParseMetric(int min_prec) {
-    RETURN_IF_ERROR(Enter());
-    ASSIGN_OR_RETURN(MetricPtr left, ParseMetricUnary());
-    while (true) {
-      std::optional<BinaryOp> op;
-      switch (Cur().type) {
-        case T::kAdd: op = BinaryOp::kAdd; break;
-        case T::kSub: op = BinaryOp::kSub; break;
-        case T::kMul: op = BinaryOp::kMul; break;
-        case T::kDiv: op = BinaryOp::kDiv; break;
-        case T::kMod: op = BinaryOp::kMod; break;
-        case T::kPow: op = BinaryOp::kPow; break;
-        case T::kEqEq: op = BinaryOp::kEq; break;
-        case T::kNeq: op = BinaryOp::kNeq; break;
-        case T::kGt: op = BinaryOp::kGt; break;
-        case T::kGte: op = BinaryOp::kGte; break;
-        case T::kLt: op = BinaryOp::kLt; break;
-        case T::kLte: op = BinaryOp::kLte; break;
-        default: break;
-      }
-      if (!op) break;
-      int prec = *op == BinaryOp::kPow ? 4
-                 : (*op == BinaryOp::kMul || *op == BinaryOp::kDiv || *op == BinaryOp::kMod) ? 3
-                 : (*op == BinaryOp::kAdd || *op == BinaryOp::kSub) ? 2 : 1;
-      if (prec < min_prec) break;
-      Advance();
-      auto node = std::make_shared<MetricExpr>();
-      node->kind = MetricExpr::Kind::kBinary;
-      node->binary_op = *op;
-      if (IsIdent("bool")) {
-        if (prec != 1) return ErrorAt(Cur().offset, "bool modifier is only allowed on comparisons");
-        node->return_bool = true;
-        Advance();
-      }
-      ASSIGN_OR_RETURN(node->rhs, ParseMetric(*op == BinaryOp::kPow ? prec : prec + 1));
-      node->lhs = std::move(left);
-      if (prec == 1 && !node->return_bool && node->lhs->kind == MetricExpr::Kind::kLiteral &&
-          node->rhs->kind == MetricExpr::Kind::kLiteral) {
-        return ErrorAt(Cur().offset, "comparisons between scalars must use the bool modifier");
-      }
-      left = std::move(node);
-    }
-    --depth_;
-    return left;
-  }
-
-  Result<MetricPtr> ParseMetricUnary() {
-    if (Is(T::kSub) || Is(T::kAdd)) {
-      bool negate = Is(T::kSub);
-      Advance();
-      ASSIGN_OR_RETURN(MetricPtr inner, ParseMetricUnary());
-      if (!negate) return inner;
-      auto node = std::make_shared<MetricExpr>();
-      if (inner->kind == MetricExpr::Kind::kLiteral) {
-        node->kind = MetricExpr::Kind::kLiteral;
-        node->literal = -inner->literal;
-      } else {
-        auto minus_one = std::make_shared<MetricExpr>();
-        minus_one->literal = -1;
-        node->kind = MetricExpr::Kind::kBinary;
-        node->binary_op = BinaryOp::kMul;
-        node->lhs = std::move(minus_one);
-        node->rhs = std::move(inner);
-      }
-      return MetricPtr(std::move(node));
-    }
-    return ParseMetricPrimary();
-  }
-
-  Result<MetricPtr> ParseMetricPrimary() {
-    if (Is(T::kNumber)) {
-      auto node = std::make_shared<MetricExpr>();
-      node->literal = Cur().number;
-      Advance();
-      return MetricPtr(std::move(node));
-    }
-    if (Is(T::kLParen)) {
-      Advance();
-      ASSIGN_OR_RETURN(MetricPtr inner, ParseMetric(0));
-      RETURN_IF_ERROR(Expect(T::kRParen, "\")\""));
-      return inner;
-    }
-    if (Is(T::kLBrace)) {
-      return ErrorAt(Cur().offset, "a log query cannot be used in a metric expression; wrap it in "
-                                   "a range aggregation such as count_over_time({...}[5m])");
-    }
-    if (!Is(T::kIdent)) return Unexpected("a metric expression");
-    std::string name = Cur().text;
-    size_t at = Cur().offset;
-    if (auto op = RangeOpFromName(name)) return ParseRangeAggregation(*op);
-    if (auto op = VectorOpFromName(name)) return ParseVectorAggregation(*op);
-    return ErrorAt(at, "unknown function \"" + name + "\"");
-  }
-
-  Result<std::optional<Grouping>> ParseGrouping() {
-    if (!IsIdent("by") && !IsIdent("without")) return std::optional<Grouping>();
-    Grouping g;
-    g.without = Cur().text == "without";
-    Advance();
-    RETURN_IF_ERROR(Expect(T::kLParen, "\"(\" after " + std::string(g.without ? "without" : "by")));
-    while (!Is(T::kRParen)) {
-      ASSIGN_OR_RETURN(std::string label, ExpectIdent("a label name in the grouping"));
-      g.labels.push_back(std::move(label));
-      if (Is(T::kComma)) {
-        Advance();
-      } else if (!Is(T::kRParen)) {
-        return Unexpected("\",\" or \")\" in the grouping");
-      }
+      return ErrorAt(Cur().offset, "unknown unwrap conversion \"" + name +
+                                       "\" (use duration, duration_seconds or bytes)");
     }
     Advance();
-    return std::optional<Grouping>(std::move(g));
+    ASSIGN_OR_RETURN(u.label, ExpectIdent("a label name in " + name + "(...)"));
+    RETURN_IF_ERROR(Expect(T::kRParen, "\")\" after the unwrapped label"));
+  } else {
+    u.label = std::move(name);
   }
-
-  Result<MetricPtr> ParseRangeAggregation(RangeOp op) {
-    size_t at = Cur().offset;
-    std::string name = Cur().text;
+  while (Is(T::kPipe)) {
     Advance();
-    auto node = std::make_shared<MetricExpr>();
-    node->kind = MetricExpr::Kind::kRangeAggregation;
-    node->range_op = op;
-    RETURN_IF_ERROR(Expect(T::kLParen, "\"(\" after " + name));
-    if (op == RangeOp::kQuantileOverTime) {
-      if (!Is(T::kNumber)) return Unexpected("the quantile (a number) as first argument of " + name);
-      node->quantile = Cur().number;
-      Advance();
-      RETURN_IF_ERROR(Expect(T::kComma, "\",\" after the quantile"));
-    }
-    if (!Is(T::kLBrace)) return Unexpected("a log query such as {app=\"x\"} in " + name);
-    ASSIGN_OR_RETURN(node->range.query, ParseLogQuery(&node->range));
-    if (Is(T::kLBracket)) RETURN_IF_ERROR(ParseRange(&node->range));
-    if (node->range.range_ns == 0) {
-      return ErrorAt(Cur().offset, name + " needs a range such as [5m] after the log query, got " +
-                                       Describe(Cur()));
-    }
-    if (IsIdent("offset")) {
-      Advance();
-      if (!Is(T::kDuration)) return Unexpected("a duration after offset");
-      node->range.offset_ns = Cur().duration;
-      Advance();
-    }
-    RETURN_IF_ERROR(Expect(T::kRParen, "\")\" closing " + name));
-    ASSIGN_OR_RETURN(node->grouping, ParseGrouping());
-    bool unwrapped = node->range.unwrap.has_value();
-    if (IsUnwrappedOp(op) && !unwrapped) {
-      return ErrorAt(at, name + " needs an unwrapped label, e.g. | unwrap duration_ms");
-    }
-    if (!IsUnwrappedOp(op) && unwrapped && op != RangeOp::kRate) {
-      return ErrorAt(at, name + " does not take | unwrap");
-    }
-    if (node->grouping && !unwrapped) {
-      return ErrorAt(at, "grouping is only allowed on unwrapped range aggregations; use sum by "
-                         "(...) (" + name + "(...)) instead");
-    }
-    return MetricPtr(std::move(node));
+    ASSIGN_OR_RETURN(auto f, ParseLabelFilterOr());
+    u.post_filters.push_back(std::move(f));
   }
+  range->unwrap = std::move(u);
+  return Status::Ok();
+}
 
-  Result<MetricPtr> ParseVectorAggregation(VectorOp op) {
-    std::string name = Cur().text;
-    Advance();
-    auto node = std::make_shared<MetricExpr>();
-    node->kind = MetricExpr::Kind::kVectorAggregation;
-    node->vector_op = op;
-    ASSIGN_OR_RETURN(node->grouping, ParseGrouping());
-    RETURN_IF_ERROR(Expect(T::kLParen, "\"(\" after " + name));
-    if (op == VectorOp::kTopK || op == VectorOp::kBottomK) {
-      if (!Is(T::kNumber) || Cur().number < 1 || Cur().number != std::floor(Cur().number) ||
-          Cur().number > 1e6) {
-        return Unexpected("a positive integer as first argument of " + name);
-      }
-      node->k = static_cast<int64_t>(Cur().number);
-      Advance();
-      RETURN_IF_ERROR(Expect(T::kComma, "\",\" after the parameter of " + name));
-    }
-    ASSIGN_OR_RETURN(node->inner, ParseMetric(0));
-    RETURN_IF_ERROR(Expect(T::kRParen, "\")\" closing " + name));
-    if (IsIdent("by") || IsIdent("without")) {
-      if (node->grouping) return ErrorAt(Cur().offset, "the grouping is given twice");
-      ASSIGN_OR_RETURN(node->grouping, ParseGrouping());
-    }
-    return MetricPtr(std::move(node));
-  }
-
-  std::string_view text_;
-  std::vector<Token> tokens_;
-  size_t pos_ = 0;
-  int depth_ = 0;
-};
-
-}  // namespace
+}  // namespace parser_internal
 
 Result<Expr> Parse(std::string_view text) {
   if (text.size() > kMaxQueryBytes) {
@@ -691,7 +472,7 @@ Result<Expr> Parse(std::string_view text) {
                                    " bytes, the limit is " + std::to_string(kMaxQueryBytes) + ")");
   }
   ASSIGN_OR_RETURN(std::vector<Token> tokens, Tokenize(text));
-  return Parser(text, std::move(tokens)).Run();
+  return parser_internal::Parser(text, std::move(tokens)).Run();
 }
 
 }  // namespace quartet::logql

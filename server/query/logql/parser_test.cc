@@ -28,7 +28,8 @@ TEST(ParseTest, ValidQueriesPrintCanonically) {
       {R"({app="x"} | json status="response.status", first=`items[0]`, id)",
        R"({app="x"} | json status="response.status", first="items[0]", id="id")"},
       {R"({app="x"} | logfmt | level="error")", R"({app="x"} | logfmt | level="error")"},
-      {R"({app="x"} | pattern "<ip> - <_> <status>")", R"({app="x"} | pattern "<ip> - <_> <status>")"},
+      {R"({app="x"} | pattern "<ip> - <_> <status>")",
+       R"({app="x"} | pattern "<ip> - <_> <status>")"},
       {R"q({app="x"} | regexp "(?P<x>\\w+)")q", R"q({app="x"} | regexp "(?P<x>\\w+)")q"},
       {R"({app="x"} | status>=500)", R"({app="x"} | status >= 500)"},
       {R"({app="x"} | status=500)", R"({app="x"} | status == 500)"},
@@ -40,7 +41,8 @@ TEST(ParseTest, ValidQueriesPrintCanonically) {
       {R"({app="x"} | __error__="")", R"({app="x"} | __error__="")"},
       {R"({app="x"} | line_format "{{.status}} {{ .path }}")",
        R"({app="x"} | line_format "{{.status}} {{ .path }}")"},
-      {R"({app="x"} | label_format a=b, c="{{.d}}")", R"({app="x"} | label_format a=b, c="{{.d}}")"},
+      {R"({app="x"} | label_format a=b, c="{{.d}}")",
+       R"({app="x"} | label_format a=b, c="{{.d}}")"},
       {R"({app="x"} | drop a, b="x" | keep c)", R"({app="x"} | drop a, b="x" | keep c)"},
       {R"(count_over_time({app="x"} |= "x" [5m]))", R"(count_over_time({app="x"} |= "x" [5m]))"},
       {R"(count_over_time({app="x"}[300s] |= "x"))", R"(count_over_time({app="x"} |= "x" [5m]))"},
@@ -77,8 +79,10 @@ TEST(ParseTest, InvalidQueriesNameTheProblem) {
     const char* error;
   };
   const Case cases[] = {
-      {R"({app="x"} |= x)", R"(parse error at 1:14: expected a string after "|=", got identifier "x")"},
-      {R"({app="x")", R"(parse error at 1:9: expected "," or "}" in stream selector, got end of query)"},
+      {R"({app="x"} |= x)",
+       R"(parse error at 1:14: expected a string after "|=", got identifier "x")"},
+      {R"({app="x")",
+       R"(parse error at 1:9: expected "," or "}" in stream selector, got end of query)"},
       {R"({app=~".*"})", "at least one regexp or equality matcher"},
       {R"({})", "at least one regexp or equality matcher"},
       {R"({app=~"("})", "parse error at 1:2: invalid regex (: missing )"},
@@ -128,8 +132,8 @@ TEST(ParseTest, FuzzSeedCorpusParses) {
   const char* root = std::getenv("QUARTET_SOURCE_DIR");
   if (root == nullptr) GTEST_SKIP() << "QUARTET_SOURCE_DIR not set";
   size_t n = 0;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(std::filesystem::path(root) / "fuzz/corpus/logql_fuzz")) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(root) /
+                                                               "fuzz/corpus/logql_fuzz")) {
     if (entry.path().filename().string().rfind("seed_", 0) != 0) continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -33,9 +33,9 @@ Result<Pattern> Pattern::Compile(std::string_view text) {
         if (!literal.empty()) p.parts_.push_back({false, std::move(literal)});
         literal.clear();
         if (!p.parts_.empty() && p.parts_.back().capture) {
-          return Status::InvalidArgument("pattern " + std::string(text) +
-                                         ": captures <" + p.parts_.back().text + "> and <" +
-                                         std::string(name) + "> must be separated by literal text");
+          return Status::InvalidArgument("pattern " + std::string(text) + ": captures <" +
+                                         p.parts_.back().text + "> and <" + std::string(name) +
+                                         "> must be separated by literal text");
         }
         if (name != "_" && !names.insert(std::string(name)).second) {
           return Status::InvalidArgument("pattern: duplicate capture <" + std::string(name) + ">");

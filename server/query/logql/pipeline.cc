@@ -85,13 +85,16 @@ void Pipeline::SetError(std::string_view error, std::string_view details) {
 bool Pipeline::EvalFilter(const LabelFilterExpr& e) {
   using K = LabelFilterExpr::Kind;
   switch (e.kind) {
-    case K::kAnd: return EvalFilter(*e.left) && EvalFilter(*e.right);
-    case K::kOr: return EvalFilter(*e.left) || EvalFilter(*e.right);
+    case K::kAnd:
+      return EvalFilter(*e.left) && EvalFilter(*e.right);
+    case K::kOr:
+      return EvalFilter(*e.left) || EvalFilter(*e.right);
     case K::kString: {
       bool found;
       return e.matcher.Matches(Get(e.matcher.name, &found));
     }
-    default: break;
+    default:
+      break;
   }
   // As in Loki: a line that already failed parsing is left for `__error__`
   // filters to decide; a missing label fails the comparison.
@@ -110,17 +113,25 @@ bool Pipeline::EvalFilter(const LabelFilterExpr& e) {
   if (!v) {
     scratch_.assign("cannot parse \"");
     scratch_.append(text);
-    scratch_.append(e.kind == K::kNumber ? "\" as a number" : e.kind == K::kDuration ? "\" as a duration" : "\" as a byte size");
+    scratch_.append(e.kind == K::kNumber     ? "\" as a number"
+                    : e.kind == K::kDuration ? "\" as a duration"
+                                             : "\" as a byte size");
     SetError("LabelFilterErr", scratch_);
     return true;
   }
   switch (e.cmp) {
-    case LabelFilterExpr::Cmp::kEq: return *v == e.value;
-    case LabelFilterExpr::Cmp::kNeq: return *v != e.value;
-    case LabelFilterExpr::Cmp::kGt: return *v > e.value;
-    case LabelFilterExpr::Cmp::kGte: return *v >= e.value;
-    case LabelFilterExpr::Cmp::kLt: return *v < e.value;
-    case LabelFilterExpr::Cmp::kLte: return *v <= e.value;
+    case LabelFilterExpr::Cmp::kEq:
+      return *v == e.value;
+    case LabelFilterExpr::Cmp::kNeq:
+      return *v != e.value;
+    case LabelFilterExpr::Cmp::kGt:
+      return *v > e.value;
+    case LabelFilterExpr::Cmp::kGte:
+      return *v >= e.value;
+    case LabelFilterExpr::Cmp::kLt:
+      return *v < e.value;
+    case LabelFilterExpr::Cmp::kLte:
+      return *v <= e.value;
   }
   return false;
 }
@@ -174,7 +185,8 @@ bool Pipeline::RunStage(const Stage& stage) {
     if (re.Match(re2::StringPiece(cur_.data(), cur_.size()), 0, cur_.size(), RE2::UNANCHORED,
                  groups, n)) {
       for (const auto& [name, index] : re.NamedCapturingGroups()) {
-        if (index < n) SetParsed(name, std::string_view(groups[index].data(), groups[index].size()));
+        if (index < n)
+          SetParsed(name, std::string_view(groups[index].data(), groups[index].size()));
       }
     }
     return true;
@@ -268,12 +280,16 @@ bool Pipeline::ProcessSample(const Labels& stream, const Labels& metadata, std::
     std::optional<double> v;
     if (found) {
       switch (unwrap_->conv) {
-        case Unwrap::Conv::kNone: v = ParseNumber(text); break;
+        case Unwrap::Conv::kNone:
+          v = ParseNumber(text);
+          break;
         case Unwrap::Conv::kDuration:
         case Unwrap::Conv::kDurationSeconds:
           if (auto ns = ParseDuration(text)) v = static_cast<double>(*ns) / 1e9;
           break;
-        case Unwrap::Conv::kBytes: v = ParseBytes(text); break;
+        case Unwrap::Conv::kBytes:
+          v = ParseBytes(text);
+          break;
       }
     }
     if (v) {

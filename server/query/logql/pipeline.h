@@ -58,7 +58,11 @@ class Pipeline {
   void Set(std::string_view name, std::string_view value);
   void SetParsed(std::string_view name, std::string_view value);
   void Remove(std::string_view name);
-  bool HasError() { bool f; Get(kErrorLabel, &f); return f; }
+  bool HasError() {
+    bool f;
+    Get(kErrorLabel, &f);
+    return f;
+  }
   void SetError(std::string_view error, std::string_view details);
   bool EvalFilter(const LabelFilterExpr& e);
   bool RunStage(const Stage& stage);
@@ -71,8 +75,8 @@ class Pipeline {
   std::vector<Label> labels_;
   size_t size_ = 0;
   size_t base_ = 0;
-  std::string line_;        // the current line once a stage rewrote it
-  std::string_view cur_;    // the current line
+  std::string line_;      // the current line once a stage rewrote it
+  std::string_view cur_;  // the current line
   std::string scratch_, scratch2_, key_;
   std::vector<std::string> formatted_;  // label_format values
 };

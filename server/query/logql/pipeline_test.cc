@@ -58,12 +58,14 @@ TEST(PipelineTest, LineFilters) {
       {R"({app="api"} |~ "E.*R" or "an")", "an error", true},
       {R"({app="api"} !~ "zzz" or "an")", "an error", false},
   };
-  for (const auto& c : cases) EXPECT_EQ(RunPipeline(c.query, c.line).kept, c.kept) << c.query << " / " << c.line;
+  for (const auto& c : cases)
+    EXPECT_EQ(RunPipeline(c.query, c.line).kept, c.kept) << c.query << " / " << c.line;
 }
 
 TEST(PipelineTest, JsonFlattensAndReportsErrors) {
-  Out out = RunPipeline(R"({app="api"} | json)",
-                R"({"a":{"b":1,"c":{"d":"x\"y"}},"arr":[1,2],"n":null,"ok":true,"app":"dup","user.name":"u"})");
+  Out out = RunPipeline(
+      R"({app="api"} | json)",
+      R"({"a":{"b":1,"c":{"d":"x\"y"}},"arr":[1,2],"n":null,"ok":true,"app":"dup","user.name":"u"})");
   ASSERT_TRUE(out.kept);
   EXPECT_EQ(Label(out, "a_b"), "1");
   EXPECT_EQ(Label(out, "a_c_d"), "x\"y");
@@ -85,8 +87,9 @@ TEST(PipelineTest, JsonFlattensAndReportsErrors) {
 }
 
 TEST(PipelineTest, JsonExtraction) {
-  Out out = RunPipeline(R"({app="api"} | json s="resp.status", first="items[1]", obj="resp", q=`resp["a b"]`)",
-                R"({"resp":{"status":503,"a b":"q"},"items":["x",{"k":"v"}]})");
+  Out out = RunPipeline(
+      R"({app="api"} | json s="resp.status", first="items[1]", obj="resp", q=`resp["a b"]`)",
+      R"({"resp":{"status":503,"a b":"q"},"items":["x",{"k":"v"}]})");
   ASSERT_TRUE(out.kept);
   EXPECT_EQ(Label(out, "s"), "503");
   EXPECT_EQ(Label(out, "first"), R"({"k":"v"})");
@@ -110,8 +113,9 @@ TEST(PipelineTest, Logfmt) {
 }
 
 TEST(PipelineTest, PatternAndRegexp) {
-  Out p = RunPipeline(R"({app="api"} | pattern "<ip> - <_> [<ts>] \"<method> <path> <_>\" <status>")",
-              R"(10.0.0.1 - - [01/Jan/2024] "GET /x HTTP/1.1" 404)");
+  Out p =
+      RunPipeline(R"({app="api"} | pattern "<ip> - <_> [<ts>] \"<method> <path> <_>\" <status>")",
+                  R"(10.0.0.1 - - [01/Jan/2024] "GET /x HTTP/1.1" 404)");
   ASSERT_TRUE(p.kept);
   EXPECT_EQ(Label(p, "ip"), "10.0.0.1");
   EXPECT_EQ(Label(p, "ts"), "01/Jan/2024");
@@ -128,7 +132,8 @@ TEST(PipelineTest, LabelFilters) {
     const char* filter;
     bool kept;
   };
-  const std::string line = R"({"status":"503","dur":"1.5s","size":"12KB","level":"error","n":"abc"})";
+  const std::string line =
+      R"({"status":"503","dur":"1.5s","size":"12KB","level":"error","n":"abc"})";
   const Case cases[] = {
       {"status >= 500", true},
       {"status > 503", false},
@@ -148,7 +153,8 @@ TEST(PipelineTest, LabelFilters) {
       {"missing=\"\"", true},
   };
   for (const auto& c : cases) {
-    EXPECT_EQ(RunPipeline(std::string(R"({app="api"} | json | )") + c.filter, line).kept, c.kept) << c.filter;
+    EXPECT_EQ(RunPipeline(std::string(R"({app="api"} | json | )") + c.filter, line).kept, c.kept)
+        << c.filter;
   }
   Out err = RunPipeline(R"({app="api"} | json | n > 1)", line);
   EXPECT_TRUE(err.kept);
@@ -156,11 +162,13 @@ TEST(PipelineTest, LabelFilters) {
 }
 
 TEST(PipelineTest, FormattingAndDropKeep) {
-  Out f = RunPipeline(R"({app="api"} | logfmt | line_format "{{.status}} {{.path | upper}} {{__line__}}")",
-              "status=200 path=/a");
+  Out f = RunPipeline(
+      R"({app="api"} | logfmt | line_format "{{.status}} {{.path | upper}} {{__line__}}")",
+      "status=200 path=/a");
   EXPECT_EQ(f.line, "200 /A status=200 path=/a");
-  Out lf = RunPipeline(R"({app="api"} | logfmt | label_format code=status, both="{{.app}}-{{.status}}")",
-               "status=200");
+  Out lf =
+      RunPipeline(R"({app="api"} | logfmt | label_format code=status, both="{{.app}}-{{.status}}")",
+                  "status=200");
   EXPECT_EQ(Label(lf, "code"), "200");
   EXPECT_EQ(Label(lf, "status"), "<missing>");
   EXPECT_EQ(Label(lf, "both"), "api-200");
@@ -174,8 +182,9 @@ TEST(PipelineTest, StructuredMetadataBehavesAsLabels) {
   Labels md = {{"trace_id", "abc"}, {"app", "meta"}};
   Out out = RunPipeline(R"({app="api"} | trace_id="abc")", "line", md);
   ASSERT_TRUE(out.kept);
-  EXPECT_EQ(out.labels,
-            (Labels{{"app", "api"}, {"app_extracted", "meta"}, {"env", "prod"}, {"trace_id", "abc"}}));
+  EXPECT_EQ(
+      out.labels,
+      (Labels{{"app", "api"}, {"app_extracted", "meta"}, {"env", "prod"}, {"trace_id", "abc"}}));
   EXPECT_FALSE(RunPipeline(R"({app="api"} | trace_id="x")", "line", md).kept);
   Out plain = RunPipeline(R"({app="api"} |= "li")", "line", {{"trace_id", "abc"}});
   EXPECT_EQ(Label(plain, "trace_id"), "abc");
@@ -197,16 +206,21 @@ TEST(PipelineTest, UnwrapExtractsSamples) {
 }
 
 TEST(LogParsersTest, JsonRejectsMalformed) {
-  const char* bad[] = {"", "{", "{\"a\"}", "{\"a\":}", "{\"a\":1,}", "[1]", "{\"a\":1} x",
-                       "{\"a\":\"\\q\"}", "{\"a\":tru}", "{\"a\":{\"b\":1}"};
+  const char* bad[] = {"",    "{",           "{\"a\"}",         "{\"a\":}",    "{\"a\":1,}",
+                       "[1]", "{\"a\":1} x", "{\"a\":\"\\q\"}", "{\"a\":tru}", "{\"a\":{\"b\":1}"};
   std::string scratch;
   for (const char* s : bad) {
-    EXPECT_FALSE(ParseJsonFields(s, [](auto, auto) {}, &scratch).ok()) << s;
+    EXPECT_FALSE(ParseJsonFields(
+                     s, [](auto, auto) {}, &scratch)
+                     .ok())
+        << s;
   }
   std::string deep;
   for (int i = 0; i < 100; ++i) deep += "{\"a\":";
   deep += "1" + std::string(100, '}');
-  EXPECT_FALSE(ParseJsonFields(deep, [](auto, auto) {}, &scratch).ok());
+  EXPECT_FALSE(ParseJsonFields(
+                   deep, [](auto, auto) {}, &scratch)
+                   .ok());
 }
 
 }  // namespace

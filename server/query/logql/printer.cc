@@ -7,22 +7,32 @@ namespace {
 
 std::string_view MatchOp(LabelMatcher::Type t) {
   switch (t) {
-    case LabelMatcher::Type::kEq: return "=";
-    case LabelMatcher::Type::kNeq: return "!=";
-    case LabelMatcher::Type::kRe: return "=~";
-    case LabelMatcher::Type::kNre: return "!~";
+    case LabelMatcher::Type::kEq:
+      return "=";
+    case LabelMatcher::Type::kNeq:
+      return "!=";
+    case LabelMatcher::Type::kRe:
+      return "=~";
+    case LabelMatcher::Type::kNre:
+      return "!~";
   }
   return "?";
 }
 
 std::string_view CmpOp(LabelFilterExpr::Cmp c) {
   switch (c) {
-    case LabelFilterExpr::Cmp::kEq: return "==";
-    case LabelFilterExpr::Cmp::kNeq: return "!=";
-    case LabelFilterExpr::Cmp::kGt: return ">";
-    case LabelFilterExpr::Cmp::kGte: return ">=";
-    case LabelFilterExpr::Cmp::kLt: return "<";
-    case LabelFilterExpr::Cmp::kLte: return "<=";
+    case LabelFilterExpr::Cmp::kEq:
+      return "==";
+    case LabelFilterExpr::Cmp::kNeq:
+      return "!=";
+    case LabelFilterExpr::Cmp::kGt:
+      return ">";
+    case LabelFilterExpr::Cmp::kGte:
+      return ">=";
+    case LabelFilterExpr::Cmp::kLt:
+      return "<";
+    case LabelFilterExpr::Cmp::kLte:
+      return "<=";
   }
   return "?";
 }
@@ -98,7 +108,8 @@ struct StagePrinter {
     *out += " | label_format ";
     for (size_t i = 0; i < s.items.size(); ++i) {
       if (i > 0) *out += ", ";
-      *out += s.items[i].dst + "=" + (s.items[i].is_template ? Quote(s.items[i].src) : s.items[i].src);
+      *out +=
+          s.items[i].dst + "=" + (s.items[i].is_template ? Quote(s.items[i].src) : s.items[i].src);
     }
   }
   void operator()(const DropKeepStage& s) const {
@@ -135,10 +146,17 @@ void PrintGrouping(const Grouping& g, std::string* out) {
 
 int Precedence(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kPow: return 4;
-    case BinaryOp::kMul: case BinaryOp::kDiv: case BinaryOp::kMod: return 3;
-    case BinaryOp::kAdd: case BinaryOp::kSub: return 2;
-    default: return 1;
+    case BinaryOp::kPow:
+      return 4;
+    case BinaryOp::kMul:
+    case BinaryOp::kDiv:
+    case BinaryOp::kMod:
+      return 3;
+    case BinaryOp::kAdd:
+    case BinaryOp::kSub:
+      return 2;
+    default:
+      return 1;
   }
 }
 

@@ -127,7 +127,8 @@ Result<std::vector<Series>> EvaluateRangeAggregation(const MetricExpr& node, Log
     if (std::is_sorted(s.ts.begin(), s.ts.end())) continue;
     std::vector<size_t> order(s.ts.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return s.ts[a] < s.ts[b]; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return s.ts[a] < s.ts[b]; });
     RawSeries sorted{s.labels, {}, {}};
     for (size_t i : order) {
       sorted.ts.push_back(s.ts[i]);
@@ -148,9 +149,10 @@ Result<std::vector<Series>> EvaluateRangeAggregation(const MetricExpr& node, Log
       if (m.type == LabelMatcher::Type::kEq) absent.labels.emplace_back(m.name, m.value);
     }
     std::sort(absent.labels.begin(), absent.labels.end());
-    absent.labels.erase(std::unique(absent.labels.begin(), absent.labels.end(),
-                                    [](const auto& a, const auto& b) { return a.first == b.first; }),
-                        absent.labels.end());
+    absent.labels.erase(
+        std::unique(absent.labels.begin(), absent.labels.end(),
+                    [](const auto& a, const auto& b) { return a.first == b.first; }),
+        absent.labels.end());
     for (size_t i = 0; i < nsteps; ++i) {
       int64_t t = steps.at(i) - off;
       auto it = std::upper_bound(all.begin(), all.end(), t - range.range_ns);
@@ -177,20 +179,36 @@ Result<std::vector<Series>> EvaluateRangeAggregation(const MetricExpr& node, Log
       const double sum = prefix[b] - prefix[a];
       double v = 0;
       switch (op) {
-        case RangeOp::kCountOverTime: v = n; break;
-        case RangeOp::kRate: v = (range.unwrap ? sum : n) / range_s; break;
-        case RangeOp::kBytesOverTime: case RangeOp::kSumOverTime: v = sum; break;
-        case RangeOp::kBytesRate: v = sum / range_s; break;
-        case RangeOp::kAvgOverTime: v = sum / n; break;
+        case RangeOp::kCountOverTime:
+          v = n;
+          break;
+        case RangeOp::kRate:
+          v = (range.unwrap ? sum : n) / range_s;
+          break;
+        case RangeOp::kBytesOverTime:
+        case RangeOp::kSumOverTime:
+          v = sum;
+          break;
+        case RangeOp::kBytesRate:
+          v = sum / range_s;
+          break;
+        case RangeOp::kAvgOverTime:
+          v = sum / n;
+          break;
         case RangeOp::kMaxOverTime:
           v = *std::max_element(s.values.begin() + a, s.values.begin() + b);
           break;
         case RangeOp::kMinOverTime:
           v = *std::min_element(s.values.begin() + a, s.values.begin() + b);
           break;
-        case RangeOp::kFirstOverTime: v = s.values[a]; break;
-        case RangeOp::kLastOverTime: v = s.values[b - 1]; break;
-        case RangeOp::kStddevOverTime: case RangeOp::kStdvarOverTime: {
+        case RangeOp::kFirstOverTime:
+          v = s.values[a];
+          break;
+        case RangeOp::kLastOverTime:
+          v = s.values[b - 1];
+          break;
+        case RangeOp::kStddevOverTime:
+        case RangeOp::kStdvarOverTime: {
           double mean = sum / n, acc = 0;
           for (size_t j = a; j < b; ++j) acc += (s.values[j] - mean) * (s.values[j] - mean);
           v = acc / n;
@@ -201,7 +219,8 @@ Result<std::vector<Series>> EvaluateRangeAggregation(const MetricExpr& node, Log
           window.assign(s.values.begin() + a, s.values.begin() + b);
           v = Quantile(node.quantile, &window);
           break;
-        case RangeOp::kAbsentOverTime: break;
+        case RangeOp::kAbsentOverTime:
+          break;
       }
       result.points.emplace_back(steps.at(i), v);
     }

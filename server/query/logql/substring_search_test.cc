@@ -15,11 +15,19 @@ TEST(SubstringSearcherTest, Table) {
     bool want;
   };
   const Case cases[] = {
-      {"", "", true},          {"", "x", true},           {"a", "", false},
-      {"abc", "abc", true},    {"abc", "xxabc", true},    {"abc", "abcxx", true},
-      {"abc", "ab", false},    {"abc", "abdabc", true},   {"Zq", "zq", false},
-      {"\"status\":5", R"({"status":503})", true},         {"\"status\":5", R"({"status":200})", false},
-      {"needle", "haystack with a needle inside", true},    {"needle", "needl", false},
+      {"", "", true},
+      {"", "x", true},
+      {"a", "", false},
+      {"abc", "abc", true},
+      {"abc", "xxabc", true},
+      {"abc", "abcxx", true},
+      {"abc", "ab", false},
+      {"abc", "abdabc", true},
+      {"Zq", "zq", false},
+      {"\"status\":5", R"({"status":503})", true},
+      {"\"status\":5", R"({"status":200})", false},
+      {"needle", "haystack with a needle inside", true},
+      {"needle", "needl", false},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(SubstringSearcher(c.needle).Contains(c.hay), c.want) << c.needle << " in " << c.hay;
