@@ -264,3 +264,48 @@ TEST_F(EvaluatorTest, LimitsAndBadSteps) {
 
 }  // namespace
 }  // namespace quartet::logql
+
+namespace quartet::logql {
+namespace {
+
+// A source that breaks the ordering contract of log_source.h.
+class UnorderedSource : public LogSource {
+ public:
+  Status Scan(const std::vector<LabelMatcher>&, const std::vector<LineFilter>&, int64_t, int64_t,
+              Direction, const EntryFn& fn) override {
+    Labels stream = {{"app", "a"}};
+    fn(stream, 2, "second", {});
+    fn(stream, 1, "first", {});
+    return Status::Ok();
+  }
+};
+
+class FailingSource : public LogSource {
+ public:
+  Status Scan(const std::vector<LabelMatcher>&, const std::vector<LineFilter>&, int64_t, int64_t,
+              Direction, const EntryFn&) override {
+    return Status::DataLoss("block 7: checksum mismatch");
+  }
+};
+
+TEST(EvaluatorContractTest, SourceErrorsAndOrderViolationsSurface) {
+  auto e = Parse(R"({app="a"})");
+  ASSERT_TRUE(e.ok());
+  UnorderedSource unordered;
+  auto r = EvaluateLogs(*e, unordered, 0, 10, 10, Direction::kForward);
+  EXPECT_EQ(r.status().code(), StatusCode::kInternal);
+  FailingSource failing;
+  auto f = EvaluateLogs(*e, failing, 0, 10, 10, Direction::kForward);
+  EXPECT_EQ(f.status().code(), StatusCode::kDataLoss);
+  auto m = Parse(R"(count_over_time({app="a"}[1s]))");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(EvaluateRange(*m, failing, 0, 10, 1).status().code(), StatusCode::kDataLoss);
+  // Range aggregations tolerate (and sort) out-of-order delivery.
+  auto sorted = EvaluateRange(*m, unordered, 2, 2, 1);
+  ASSERT_TRUE(sorted.ok());
+  ASSERT_EQ(sorted->size(), 1u);
+  EXPECT_EQ((*sorted)[0].points, (std::vector<std::pair<int64_t, double>>{{2, 2}}));
+}
+
+}  // namespace
+}  // namespace quartet::logql

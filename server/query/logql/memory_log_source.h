@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <utility>
 #include <vector>
@@ -57,7 +58,7 @@ class MemoryLogSource : public LogSource {
 
  private:
   std::vector<Entry> entries_;
-  size_t scans_ = 0;
+  std::atomic<size_t> scans_{0};
 };
 
 }  // namespace quartet::logql

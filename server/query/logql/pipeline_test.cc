@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "server/query/logql/log_parsers.h"
 #include "server/query/logql/parser.h"
 
@@ -221,6 +223,49 @@ TEST(LogParsersTest, JsonRejectsMalformed) {
   EXPECT_FALSE(ParseJsonFields(
                    deep, [](auto, auto) {}, &scratch)
                    .ok());
+}
+
+}  // namespace
+}  // namespace quartet::logql
+
+namespace quartet::logql {
+namespace {
+
+// Entries as pushed by real clients (/work/shared/fixtures/real-clients/loki:
+// 0001 pino-loki with structured metadata, 0004 winston-loki).
+TEST(PipelineTest, RealClientEntries) {
+  const Labels pino_stream = {{"app", "pino-app"}, {"hostname", "vm"}, {"level", "30"}};
+  const std::string pino_line =
+      R"({"level":30,"time":1795479939694,"pid":7555,"reqId":"r1","meta":{"trace_id":"abc123"},"msg":"hello from pino"})";
+  auto q = Parse(R"({app="pino-app"} | json | trace_id="abc123" and level_extracted < 40)");
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  Pipeline p(std::get<LogQuery>(*q));
+  Labels labels;
+  std::string line;
+  ASSERT_TRUE(p.Process(pino_stream, {{"trace_id", "abc123"}}, pino_line, &labels, &line));
+  EXPECT_EQ(labels, (Labels{{"app", "pino-app"},
+                            {"hostname", "vm"},
+                            {"level", "30"},
+                            {"level_extracted", "30"},
+                            {"meta_trace_id", "abc123"},
+                            {"msg", "hello from pino"},
+                            {"pid", "7555"},
+                            {"reqId", "r1"},
+                            {"time", "1795479939694"},
+                            {"trace_id", "abc123"}}));
+  EXPECT_EQ(line, pino_line);
+
+  const Labels winston_stream = {
+      {"app", "winston-app"}, {"extra", "x"}, {"level", "info"}, {"mode", "json"}};
+  const Labels winston_md = {{"user", "bob"}, {"level", "info"}};
+  auto w = Parse(R"({app="winston-app"} | user="bob" | json | __error__="JSONParserErr")");
+  ASSERT_TRUE(w.ok());
+  Pipeline pw(std::get<LogQuery>(*w));
+  ASSERT_TRUE(pw.Process(winston_stream, winston_md,
+                         R"(hello from winston {"user":"bob","level":"info"})", &labels, &line));
+  EXPECT_NE(std::find(labels.begin(), labels.end(),
+                      std::pair<std::string, std::string>{"level_extracted", "info"}),
+            labels.end());
 }
 
 }  // namespace
