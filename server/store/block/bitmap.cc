@@ -75,8 +75,7 @@ std::string Bitmap::Encode() const {
 
 Result<Bitmap> Bitmap::Decode(std::string_view in) {
   uint64_t size;
-  if (!GetVarint64(&in, &size) || size / 64 > in.size() / 8 ||
-      (size + 63) / 64 * 8 != in.size()) {
+  if (!GetVarint64(&in, &size) || size / 64 > in.size() / 8 || (size + 63) / 64 * 8 != in.size()) {
     return Status::DataLoss("bitmap: size does not match data");
   }
   Bitmap b;
@@ -88,7 +87,8 @@ Result<Bitmap> Bitmap::Decode(std::string_view in) {
     b.words_[w] = v;
   }
   size_t tail = size % 64;
-  if (tail != 0 && (b.words_.back() >> tail) != 0) return Status::DataLoss("bitmap: padding bits set");
+  if (tail != 0 && (b.words_.back() >> tail) != 0)
+    return Status::DataLoss("bitmap: padding bits set");
   return b;
 }
 

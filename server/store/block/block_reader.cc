@@ -115,8 +115,7 @@ Status BlockReader::Parse() {
         s.stored_len > footer_offset - s.offset) {
       return Corrupt("section '" + s.name + "' lies outside the data area");
     }
-    if ((s.codec == Codec::kNone && s.raw_len != s.stored_len) ||
-        s.raw_len > kMaxRawSectionBytes) {
+    if ((s.codec == Codec::kNone && s.raw_len != s.stored_len) || s.raw_len > kMaxRawSectionBytes) {
       return Corrupt("section '" + s.name + "' has an impossible length");
     }
     if (!names.insert(name).second) return Corrupt("duplicate section '" + s.name + "'");
@@ -166,9 +165,8 @@ Result<std::string> BlockReader::ReadSection(std::string_view name) const {
   std::string out(s.raw_len, '\0');
   size_t n = ZSTD_decompress(out.data(), out.size(), stored.data(), stored.size());
   if (ZSTD_isError(n) || n != s.raw_len) {
-    return Corrupt("section '" + s.name + "' does not decompress to " +
-                   std::to_string(s.raw_len) + " bytes" +
-                   (ZSTD_isError(n) ? std::string(": ") + ZSTD_getErrorName(n) : ""));
+    return Corrupt("section '" + s.name + "' does not decompress to " + std::to_string(s.raw_len) +
+                   " bytes" + (ZSTD_isError(n) ? std::string(": ") + ZSTD_getErrorName(n) : ""));
   }
   return out;
 }

@@ -89,8 +89,8 @@ Status BlockWriter::AddSection(std::string_view name, std::string_view bytes, Co
   } else if (codec != Codec::kNone) {
     return Status::InvalidArgument("unknown codec");
   }
-  SectionInfo info{std::string(name), offset_, stored.size(), bytes.size(), codec,
-                   crc32c::Value(stored)};
+  SectionInfo info{std::string(name), offset_, stored.size(),
+                   bytes.size(),      codec,   crc32c::Value(stored)};
   RETURN_IF_ERROR(Write(stored));
   names_.insert(info.name);
   sections_.push_back(std::move(info));

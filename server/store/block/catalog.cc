@@ -199,22 +199,22 @@ Status BlockCatalog::Replace(std::span<const std::string> old_ids, const std::st
   for (const auto& b : removed) {
     if (!fs::remove(b->path, ec) && ec) {
       std::lock_guard<std::mutex> l(mu_);
-      issues_.push_back({b->path, "replaced by " + probe->meta.id,
-                         "could not delete: " + ec.message()});
+      issues_.push_back(
+          {b->path, "replaced by " + probe->meta.id, "could not delete: " + ec.message()});
     }
   }
   return SyncDir();
 }
 
 Result<RetentionResult> BlockCatalog::ApplyRetention(std::chrono::nanoseconds max_age,
-                                                     uint64_t max_bytes,
-                                                     int64_t now_unix_nanos) {
+                                                     uint64_t max_bytes, int64_t now_unix_nanos) {
   std::lock_guard<std::mutex> w(write_mu_);
   auto current = Blocks();
   // Oldest data first: by end of range, then id.
   BlockList order = *current;
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
-    if (a->meta.max_time_ns != b->meta.max_time_ns) return a->meta.max_time_ns < b->meta.max_time_ns;
+    if (a->meta.max_time_ns != b->meta.max_time_ns)
+      return a->meta.max_time_ns < b->meta.max_time_ns;
     return a->meta.id < b->meta.id;
   });
   uint64_t total = 0;

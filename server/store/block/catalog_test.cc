@@ -40,7 +40,8 @@ class CatalogTest : public ::testing::Test {
     m.level = level;
     m.sources = std::move(sources);
     std::string payload(payload_bytes, '\0');
-    for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 2654435761u >> 13);
+    for (size_t i = 0; i < payload.size(); ++i)
+      payload[i] = static_cast<char>(i * 2654435761u >> 13);
     auto w = BlockWriter::Create(path.empty() ? (dir_ / (id + ".blk")).string() : path);
     EXPECT_TRUE(w.ok());
     EXPECT_TRUE((*w)->AddSection("data", payload, Codec::kNone).ok());
@@ -81,11 +82,12 @@ TEST(BlockMeta, JsonRoundTripAndValidation) {
   EXPECT_EQ(back->level, m.level);
   EXPECT_EQ(back->sources, m.sources);
   EXPECT_EQ(back->extra_json, m.extra_json);
-  for (const char* bad : {"", "[]", R"({"id":"a/b","min_time_ns":0,"max_time_ns":0,"rows":0,"level":0})",
-                          R"({"id":"A","min_time_ns":5,"max_time_ns":1,"rows":0,"level":0})",
-                          R"({"id":"A","min_time_ns":0,"max_time_ns":1,"rows":-1,"level":0})",
-                          R"({"id":"A","min_time_ns":0,"max_time_ns":1,"rows":0,"level":0,"sources":[1]})",
-                          R"({"id":"A","min_time_ns":0.5,"max_time_ns":1,"rows":0,"level":0})"}) {
+  for (const char* bad :
+       {"", "[]", R"({"id":"a/b","min_time_ns":0,"max_time_ns":0,"rows":0,"level":0})",
+        R"({"id":"A","min_time_ns":5,"max_time_ns":1,"rows":0,"level":0})",
+        R"({"id":"A","min_time_ns":0,"max_time_ns":1,"rows":-1,"level":0})",
+        R"({"id":"A","min_time_ns":0,"max_time_ns":1,"rows":0,"level":0,"sources":[1]})",
+        R"({"id":"A","min_time_ns":0.5,"max_time_ns":1,"rows":0,"level":0})"}) {
     EXPECT_EQ(BlockMeta::FromJson(bad).status().code(), StatusCode::kInvalidArgument) << bad;
   }
 }
@@ -151,7 +153,8 @@ TEST_F(CatalogTest, AddMovesIntoDirAndRefusesDuplicates) {
   ASSERT_TRUE(cat->Add(cat->PathFor("Y")).ok());
   EXPECT_EQ(cat->Add(cat->PathFor("Y")).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Ids(*cat), (std::vector<std::string>{"X", "Y"}));
-  EXPECT_EQ(cat->total_bytes(), fs::file_size(cat->PathFor("X")) + fs::file_size(cat->PathFor("Y")));
+  EXPECT_EQ(cat->total_bytes(),
+            fs::file_size(cat->PathFor("X")) + fs::file_size(cat->PathFor("Y")));
 }
 
 TEST_F(CatalogTest, RetentionByAgeThenBySize) {
@@ -249,9 +252,9 @@ TEST_F(CatalogTest, ReplaceIsCrashSafeAtEveryStep) {
 TEST_F(CatalogTest, CompactionCandidatesGroupByLevelAndWindow) {
   Write("A", 0, kHour - 1);
   Write("B", kHour / 2, kHour / 2 + 5);
-  Write("C", kHour, kHour + 5);               // next window, alone
-  Write("D", kHour - 5, kHour + 5);           // straddles: never grouped
-  Write("E", 10, 20, 1);                      // other level
+  Write("C", kHour, kHour + 5);      // next window, alone
+  Write("D", kHour - 5, kHour + 5);  // straddles: never grouped
+  Write("E", 10, 20, 1);             // other level
   Write("F", 2 * kHour, 2 * kHour + 1);
   Write("G", 2 * kHour + 2, 2 * kHour + 3);
   Write("H", 2 * kHour + 4, 2 * kHour + 9);

@@ -162,9 +162,7 @@ std::string EncodeStringsImpl(std::span<const S> values) {
 std::string EncodeStrings(std::span<const std::string_view> values) {
   return EncodeStringsImpl(values);
 }
-std::string EncodeStrings(std::span<const std::string> values) {
-  return EncodeStringsImpl(values);
-}
+std::string EncodeStrings(std::span<const std::string> values) { return EncodeStringsImpl(values); }
 
 Result<StringColumn> DecodeStrings(std::string_view in) {
   uint64_t n;

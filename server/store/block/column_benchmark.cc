@@ -48,8 +48,8 @@ std::vector<std::string> SpanNames() {
 std::vector<std::string> LogLines() {
   std::mt19937 rng(3);
   const char* levels[] = {"info", "info", "info", "warn", "error", "debug"};
-  const char* msgs[] = {"request served", "cache miss", "retrying upstream", "order created",
-                        "payment declined", "slow query"};
+  const char* msgs[] = {"request served", "cache miss",       "retrying upstream",
+                        "order created",  "payment declined", "slow query"};
   std::vector<std::string> out;
   char buf[512];
   for (size_t i = 0; i < kRows; ++i) {

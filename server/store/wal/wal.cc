@@ -107,7 +107,7 @@ struct Wal::Writer {
   enum Kind { kAppend, kRotate } kind = kAppend;
   std::span<const std::string_view> records;
   size_t bytes = 0;
-  WalPosition pos;        // of records[0], set by the leader
+  WalPosition pos;  // of records[0], set by the leader
   uint64_t rotated_to = 0;
   Status status;
   bool done = false;

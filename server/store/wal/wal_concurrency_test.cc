@@ -19,8 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path TestDir(const char* name) {
-  fs::path dir = fs::path(::testing::TempDir()) /
-                 ("wal_conc_" + std::to_string(::getpid()) + "_" + name);
+  fs::path dir =
+      fs::path(::testing::TempDir()) / ("wal_conc_" + std::to_string(::getpid()) + "_" + name);
   fs::remove_all(dir);
   return dir;
 }

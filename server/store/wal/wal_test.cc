@@ -140,9 +140,9 @@ TEST_F(WalTest, RefusesOversizedRecordAndLateReplayAndUseAfterClose) {
   EXPECT_EQ((*wal)->Append(huge).status().code(), StatusCode::kInvalidArgument);
   ASSERT_TRUE((*wal)->Append("x").ok());
   WalReplayReport report;
-  EXPECT_EQ((*wal)->Replay([](std::string_view, WalPosition) { return Status::Ok(); }, &report)
-                .code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      (*wal)->Replay([](std::string_view, WalPosition) { return Status::Ok(); }, &report).code(),
+      StatusCode::kFailedPrecondition);
   ASSERT_TRUE((*wal)->Close().ok());
   EXPECT_TRUE((*wal)->Close().ok());
   EXPECT_EQ((*wal)->Append("y").status().code(), StatusCode::kFailedPrecondition);
