@@ -1,6 +1,7 @@
 #include "server/query/logql/log_parsers.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace quartet::logql {
 namespace {
@@ -74,7 +75,13 @@ class JsonReader {
   Status String(std::string_view* out, std::string* buf) {
     if (!Consume('"')) return Error("expected a string");
     size_t start = pos_;
-    while (pos_ < s_.size() && s_[pos_] != '"' && s_[pos_] != '\\') ++pos_;
+    // Most strings have no escapes: find the closing quote with memchr and
+    // check the span for a backslash the same way.
+    const void* quote = std::memchr(s_.data() + pos_, '"', s_.size() - pos_);
+    size_t end =
+        quote ? static_cast<size_t>(static_cast<const char*>(quote) - s_.data()) : s_.size();
+    const void* backslash = std::memchr(s_.data() + pos_, '\\', end - pos_);
+    pos_ = backslash ? static_cast<size_t>(static_cast<const char*>(backslash) - s_.data()) : end;
     if (pos_ < s_.size() && s_[pos_] == '"') {
       *out = s_.substr(start, pos_ - start);
       ++pos_;
@@ -243,7 +250,11 @@ Status FlattenObject(JsonReader& r, std::string* prefix, int depth, const FieldF
 
 void AppendSanitizedLabel(std::string_view name, std::string* out) {
   if (!name.empty() && name[0] >= '0' && name[0] <= '9') *out += '_';
-  for (char c : name) *out += IsLabelChar(c) ? c : '_';
+  size_t from = out->size();
+  out->append(name);
+  for (size_t i = from; i < out->size(); ++i) {
+    if (!IsLabelChar((*out)[i])) (*out)[i] = '_';
+  }
 }
 
 Status ParseJsonFields(std::string_view line, const FieldFn& fn, std::string* scratch) {
