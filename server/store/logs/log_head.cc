@@ -114,6 +114,28 @@ void LogHead::Scan(const CompiledMatchers& matchers, const TimeRange& range, Dir
   }
 }
 
+std::vector<LogHead::StreamSlice> LogHead::Slices(const CompiledMatchers& matchers,
+                                                  const TimeRange& range) const {
+  std::vector<StreamSlice> out;
+  auto before = [&](uint32_t i, int64_t t) { return entries_[i].entry.timestamp_ns < t; };
+  for (const Stream& stream : streams_) {
+    if (!range.Overlaps(stream.min_time_ns, stream.max_time_ns)) continue;
+    if (!matchers.Matches(stream.labels)) continue;
+    const auto& order = stream.by_time;
+    const size_t lo =
+        std::lower_bound(order.begin(), order.end(), range.start_ns, before) - order.begin();
+    const size_t hi =
+        std::lower_bound(order.begin(), order.end(), range.end_ns, before) - order.begin();
+    if (lo < hi) out.push_back(StreamSlice{&stream.labels, &order, lo, hi});
+  }
+  return out;
+}
+
+void LogHead::ForEachStreamSorted(
+    const std::function<void(const Labels&, const std::vector<uint32_t>&)>& fn) const {
+  for (const auto& [key, id] : stream_index_) fn(streams_[id].labels, streams_[id].by_time);
+}
+
 void LogHead::ScanTrace(const TraceId& trace_id, const SpanId& span_id,
                         const std::function<bool(const LogRow&)>& fn) const {
   auto it = by_trace_.find(trace_id);

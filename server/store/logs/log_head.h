@@ -40,6 +40,21 @@ class LogHead {
   // Calls fn with the labels of every stream that has entries in `range`.
   void ForEachStream(const TimeRange& range, const std::function<void(const Labels&)>& fn) const;
 
+  // Pull-style access for the table's cross-source merge and block writer.
+  // Streams `matchers` accept with entries in `range`, and the [lo, hi)
+  // slice of their time-sorted entry indexes inside the range.
+  struct StreamSlice {
+    const Labels* labels;
+    const std::vector<uint32_t>* by_time;
+    size_t lo, hi;
+  };
+  std::vector<StreamSlice> Slices(const CompiledMatchers& matchers, const TimeRange& range) const;
+  // Every stream in label-text order with its time-sorted entry indexes.
+  void ForEachStreamSorted(
+      const std::function<void(const Labels&, const std::vector<uint32_t>&)>& fn) const;
+  const LogEntry& entry(uint32_t index) const { return entries_[index].entry; }
+  LogRow RowOf(uint32_t index) const;
+
   int64_t entry_count() const { return static_cast<int64_t>(entries_.size()); }
   size_t stream_count() const { return streams_.size(); }
   int64_t min_time_ns() const { return min_time_ns_; }
@@ -57,8 +72,6 @@ class LogHead {
     int64_t min_time_ns = INT64_MAX;
     int64_t max_time_ns = INT64_MIN;
   };
-
-  LogRow RowOf(uint32_t index) const;
 
   std::vector<Stream> streams_;
   std::map<std::string, uint32_t> stream_index_;  // FormatLabels(labels) -> streams_ index

@@ -1,0 +1,481 @@
+#include "server/store/logs/log_block.h"
+
+#include <string.h>
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_map>
+
+#include "server/store/block/block_writer.h"
+#include "server/store/block/varint.h"
+#include "server/store/traces/trace_id_hash.h"
+
+namespace quartet::store {
+namespace {
+
+std::string PageSection(uint32_t page, std::string_view column) {
+  return "p" + std::to_string(page) + "." + std::string(column);
+}
+
+enum IdFlag : uint32_t { kHasTrace = 1, kHasSpan = 2 };
+
+// The columns of the page being filled.
+struct PageBuffer {
+  std::vector<int64_t> timestamps;
+  std::vector<std::string_view> lines;
+  size_t line_bytes = 0;
+  StringDictionaryBuilder names;
+  std::vector<uint32_t> meta_counts, meta_names;
+  std::vector<std::string_view> meta_values;
+  std::vector<uint32_t> id_flags;
+  std::string ids;
+};
+
+Status WritePage(BlockWriter* w, uint32_t page, PageBuffer& buf) {
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "ts"), EncodeInt64s(buf.timestamps)));
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "line"), EncodeStrings(buf.lines)));
+  std::string meta;
+  PutLengthPrefixed(&meta, buf.names.Encode());
+  PutLengthPrefixed(&meta, EncodeUint32s(buf.meta_counts));
+  PutLengthPrefixed(&meta, EncodeUint32s(buf.meta_names));
+  PutLengthPrefixed(&meta, EncodeStrings(buf.meta_values));
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "meta"), meta));
+  std::string ids;
+  PutLengthPrefixed(&ids, EncodeUint32s(buf.id_flags));
+  ids += buf.ids;
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "ids"), ids));
+  buf = PageBuffer();
+  return Status::Ok();
+}
+
+Status Damaged(const BlockReader& r, std::string_view what) {
+  return Status::DataLoss("log block " + r.path() + ": " + std::string(what));
+}
+
+}  // namespace
+
+uint64_t WalUntilOf(std::string_view extra_json) {
+  constexpr std::string_view kKey = "\"wal_until\":";
+  size_t at = extra_json.find(kKey);
+  if (at == std::string_view::npos) return 0;
+  std::string_view rest = extra_json.substr(at + kKey.size());
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
+  return ec == std::errc() ? v : 0;
+}
+
+Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMeta meta,
+                                const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<BlockWriter> w, BlockWriter::Create(path));
+  std::string stream_table, runs;
+  PutVarint64(&stream_table, streams.size());
+  std::vector<LogBlockRun> run_list;
+  std::vector<uint32_t> page_rows;
+  std::unordered_map<TraceId, std::vector<uint32_t>, TraceIdHash> by_trace;
+  PageBuffer page;
+  uint64_t row = 0;
+  meta.min_time_ns = INT64_MAX;
+  meta.max_time_ns = INT64_MIN;
+  auto cut_page = [&]() -> Status {
+    page_rows.push_back(static_cast<uint32_t>(page.timestamps.size()));
+    return WritePage(w.get(), static_cast<uint32_t>(page_rows.size() - 1), page);
+  };
+  for (uint32_t s = 0; s < streams.size(); ++s) {
+    const LogBlockSource& src = streams[s];
+    if (src.entries.empty()) return Status::InvalidArgument("log block: empty stream");
+    PutVarint64(&stream_table, src.labels->size());
+    for (const auto& [name, value] : *src.labels) {
+      PutLengthPrefixed(&stream_table, name);
+      PutLengthPrefixed(&stream_table, value);
+    }
+    PutVarint64(&stream_table, ZigZagEncode(src.entries.front()->timestamp_ns));
+    PutVarint64(&stream_table, ZigZagEncode(src.entries.back()->timestamp_ns));
+    PutVarint64(&stream_table, src.entries.size());
+    bool run_open = false;
+    for (const LogEntry* e : src.entries) {
+      if (page.line_bytes >= kLogPageLineBytes || page.timestamps.size() >= kLogPageRows) {
+        RETURN_IF_ERROR(cut_page());
+        run_open = false;
+      }
+      if (!run_open) {
+        run_list.push_back(LogBlockRun{.stream = s,
+                                       .page = static_cast<uint32_t>(page_rows.size()),
+                                       .first = static_cast<uint32_t>(page.timestamps.size()),
+                                       .rows = 0,
+                                       .min_time_ns = e->timestamp_ns,
+                                       .max_time_ns = e->timestamp_ns});
+        run_open = true;
+      }
+      LogBlockRun& run = run_list.back();
+      ++run.rows;
+      run.max_time_ns = e->timestamp_ns;
+      page.timestamps.push_back(e->timestamp_ns);
+      page.lines.push_back(e->line);
+      page.line_bytes += e->line.size();
+      page.meta_counts.push_back(static_cast<uint32_t>(e->structured_metadata.size()));
+      for (const auto& [name, value] : e->structured_metadata) {
+        page.meta_names.push_back(page.names.Add(name));
+        page.meta_values.push_back(value);
+      }
+      uint32_t flags = 0;
+      if (e->trace_id.valid()) {
+        flags |= kHasTrace;
+        page.ids.append(reinterpret_cast<const char*>(e->trace_id.bytes.data()), 16);
+        by_trace[e->trace_id].push_back(static_cast<uint32_t>(row));
+      }
+      if (e->span_id.valid()) {
+        flags |= kHasSpan;
+        page.ids.append(reinterpret_cast<const char*>(e->span_id.bytes.data()), 8);
+      }
+      page.id_flags.push_back(flags);
+      meta.min_time_ns = std::min(meta.min_time_ns, e->timestamp_ns);
+      meta.max_time_ns = std::max(meta.max_time_ns, e->timestamp_ns);
+      ++row;
+    }
+  }
+  if (row == 0) return Status::InvalidArgument("log block: no rows");
+  if (row > UINT32_MAX) return Status::InvalidArgument("log block: too many rows");
+  RETURN_IF_ERROR(cut_page());
+  meta.rows = row;
+
+  std::string pages;
+  PutVarint64(&pages, page_rows.size());
+  for (uint32_t n : page_rows) PutVarint64(&pages, n);
+  PutVarint64(&runs, run_list.size());
+  for (const LogBlockRun& r : run_list) {
+    PutVarint64(&runs, r.stream);
+    PutVarint64(&runs, r.page);
+    PutVarint64(&runs, r.first);
+    PutVarint64(&runs, r.rows);
+    PutVarint64(&runs, ZigZagEncode(r.min_time_ns));
+    PutVarint64(&runs, static_cast<uint64_t>(r.max_time_ns - r.min_time_ns));
+  }
+  std::vector<TraceId> trace_ids;
+  trace_ids.reserve(by_trace.size());
+  for (const auto& [id, rows] : by_trace) trace_ids.push_back(id);
+  std::sort(trace_ids.begin(), trace_ids.end(),
+            [](const TraceId& a, const TraceId& b) { return a.bytes < b.bytes; });
+  std::string ids;
+  std::vector<uint32_t> counts, trace_rows;
+  std::vector<uint64_t> hashes;
+  for (const TraceId& id : trace_ids) {
+    std::string_view bytes(reinterpret_cast<const char*>(id.bytes.data()), 16);
+    ids.append(bytes);
+    hashes.push_back(Hash64(bytes));
+    const std::vector<uint32_t>& rows = by_trace[id];
+    counts.push_back(static_cast<uint32_t>(rows.size()));
+    trace_rows.insert(trace_rows.end(), rows.begin(), rows.end());
+  }
+  std::string trace_index;
+  PutLengthPrefixed(&trace_index, ids);
+  PutLengthPrefixed(&trace_index, EncodeUint32s(counts));
+  PutLengthPrefixed(&trace_index, EncodeUint32s(trace_rows));
+  RETURN_IF_ERROR(w->AddSection("streams", stream_table));
+  RETURN_IF_ERROR(w->AddSection("pages", pages));
+  RETURN_IF_ERROR(w->AddSection("runs", runs));
+  RETURN_IF_ERROR(w->AddSection("trace.index", trace_index));
+  RETURN_IF_ERROR(w->AddSection("trace.bloom", BloomFilter::Build(hashes, 10).Encode(),
+                                Codec::kNone));
+  RETURN_IF_ERROR(w->Finish(meta.ToJson()));
+  meta.bytes = w->bytes_written();
+  return meta;
+}
+
+// ---- reading ----------------------------------------------------------------
+
+Result<std::shared_ptr<const LogBlock>> LogBlock::Open(std::shared_ptr<const CatalogBlock> block) {
+  std::shared_ptr<LogBlock> b(new LogBlock(std::move(block)));
+  RETURN_IF_ERROR(b->Decode());
+  return std::shared_ptr<const LogBlock>(std::move(b));
+}
+
+Status LogBlock::Decode() {
+  const BlockReader& r = *block_->reader;
+  wal_until_ = WalUntilOf(block_->meta.extra_json);
+  ASSIGN_OR_RETURN(std::string st, r.ReadSection("streams"));
+  std::string_view in = st;
+  uint64_t n;
+  if (!GetVarint64(&in, &n) || n > in.size()) return Damaged(r, "bad stream table");
+  streams_.resize(n);
+  for (LogBlockStream& s : streams_) {
+    uint64_t labels, lo, hi;
+    if (!GetVarint64(&in, &labels) || labels > in.size()) return Damaged(r, "bad stream labels");
+    s.labels.resize(labels);
+    for (auto& [name, value] : s.labels) {
+      std::string_view k, v;
+      if (!GetLengthPrefixed(&in, &k) || !GetLengthPrefixed(&in, &v)) {
+        return Damaged(r, "bad stream label");
+      }
+      name.assign(k);
+      value.assign(v);
+    }
+    if (!GetVarint64(&in, &lo) || !GetVarint64(&in, &hi) || !GetVarint64(&in, &s.rows)) {
+      return Damaged(r, "bad stream range");
+    }
+    s.min_time_ns = ZigZagDecode(lo);
+    s.max_time_ns = ZigZagDecode(hi);
+  }
+  ASSIGN_OR_RETURN(std::string pages, r.ReadSection("pages"));
+  in = pages;
+  if (!GetVarint64(&in, &n) || n > in.size()) return Damaged(r, "bad page table");
+  std::vector<uint32_t> page_rows(n);
+  uint64_t total = 0;
+  for (uint32_t& rows : page_rows) {
+    uint64_t v;
+    if (!GetVarint64(&in, &v) || v > kLogPageRows * 2) return Damaged(r, "bad page size");
+    page_first_row_.push_back(total);
+    rows = static_cast<uint32_t>(v);
+    total += v;
+  }
+  if (total != block_->meta.rows) return Damaged(r, "page sizes disagree with the row count");
+  ASSIGN_OR_RETURN(std::string runs, r.ReadSection("runs"));
+  in = runs;
+  if (!GetVarint64(&in, &n) || n > in.size()) return Damaged(r, "bad run directory");
+  runs_.resize(n);
+  stream_first_run_.assign(streams_.size() + 1, 0);
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    LogBlockRun& run = runs_[i];
+    uint64_t stream, page, first, rows, lo, span;
+    if (!GetVarint64(&in, &stream) || !GetVarint64(&in, &page) || !GetVarint64(&in, &first) ||
+        !GetVarint64(&in, &rows) || !GetVarint64(&in, &lo) || !GetVarint64(&in, &span)) {
+      return Damaged(r, "truncated run directory");
+    }
+    if (stream >= streams_.size() || page >= page_rows.size() || rows == 0 ||
+        first + rows > page_rows[page] || span > uint64_t{INT64_MAX}) {
+      return Damaged(r, "run out of bounds");
+    }
+    if (i > 0 && (stream < runs_[i - 1].stream ||
+                  (stream == runs_[i - 1].stream && page <= runs_[i - 1].page))) {
+      return Damaged(r, "runs out of order");
+    }
+    run = LogBlockRun{.stream = static_cast<uint32_t>(stream),
+                      .page = static_cast<uint32_t>(page),
+                      .first = static_cast<uint32_t>(first),
+                      .rows = static_cast<uint32_t>(rows),
+                      .min_time_ns = ZigZagDecode(lo),
+                      .max_time_ns = static_cast<int64_t>(static_cast<uint64_t>(ZigZagDecode(lo)) +
+                                                          span)};
+    stream_first_run_[stream + 1] = static_cast<uint32_t>(i + 1);
+  }
+  for (size_t s = 1; s < stream_first_run_.size(); ++s) {
+    stream_first_run_[s] = std::max(stream_first_run_[s], stream_first_run_[s - 1]);
+  }
+  runs_by_page_.resize(runs_.size());
+  for (uint32_t i = 0; i < runs_.size(); ++i) runs_by_page_[i] = i;
+  std::sort(runs_by_page_.begin(), runs_by_page_.end(), [&](uint32_t a, uint32_t b) {
+    return std::pair(runs_[a].page, runs_[a].first) < std::pair(runs_[b].page, runs_[b].first);
+  });
+  page_first_run_.assign(page_rows.size() + 1, 0);
+  for (uint32_t i : runs_by_page_) ++page_first_run_[runs_[i].page + 1];
+  for (size_t p = 1; p < page_first_run_.size(); ++p) page_first_run_[p] += page_first_run_[p - 1];
+  ASSIGN_OR_RETURN(std::string bloom, r.ReadSection("trace.bloom"));
+  ASSIGN_OR_RETURN(BloomFilter filter, BloomFilter::Decode(bloom));
+  bloom_ = std::move(filter);
+  return Status::Ok();
+}
+
+std::span<const LogBlockRun> LogBlock::RunsOf(uint32_t stream) const {
+  return std::span<const LogBlockRun>(runs_).subspan(
+      stream_first_run_[stream], stream_first_run_[stream + 1] - stream_first_run_[stream]);
+}
+
+uint32_t LogBlock::StreamAt(uint32_t page, uint32_t row) const {
+  for (uint32_t i = page_first_run_[page]; i < page_first_run_[page + 1]; ++i) {
+    const LogBlockRun& run = runs_[runs_by_page_[i]];
+    if (row >= run.first && row < run.first + run.rows) return run.stream;
+  }
+  return 0;  // unreachable for rows of the trace index (validated)
+}
+
+Result<std::shared_ptr<const LogPage>> LogBlock::ReadPage(uint32_t page) const {
+  const BlockReader& r = *block_->reader;
+  auto p = std::make_shared<LogPage>();
+  p->reader_ = &r;
+  p->page_ = page;
+  ASSIGN_OR_RETURN(std::string ts, r.ReadSection(PageSection(page, "ts")));
+  ASSIGN_OR_RETURN(p->timestamps_, DecodeInt64s(ts));
+  ASSIGN_OR_RETURN(p->lines_bytes_, r.ReadSection(PageSection(page, "line")));
+  ASSIGN_OR_RETURN(p->lines_, DecodeStrings(p->lines_bytes_));
+  const uint64_t want = (page + 1 < page_first_row_.size() ? page_first_row_[page + 1]
+                                                           : block_->meta.rows) -
+                        page_first_row_[page];
+  if (p->timestamps_.size() != want || p->lines_.size() != want) {
+    return Damaged(r, "page " + std::to_string(page) + " has the wrong number of rows");
+  }
+  return std::shared_ptr<const LogPage>(std::move(p));
+}
+
+Result<std::shared_ptr<const LogBlock::TraceIndex>> LogBlock::LoadTraceIndex() const {
+  std::lock_guard lock(trace_mu_);
+  if (trace_index_ != nullptr) return trace_index_;
+  const BlockReader& r = *block_->reader;
+  ASSIGN_OR_RETURN(std::string bytes, r.ReadSection("trace.index"));
+  std::string_view in = bytes, ids, counts, rows;
+  if (!GetLengthPrefixed(&in, &ids) || !GetLengthPrefixed(&in, &counts) ||
+      !GetLengthPrefixed(&in, &rows) || ids.size() % 16 != 0) {
+    return Damaged(r, "bad trace index");
+  }
+  auto index = std::make_shared<TraceIndex>();
+  index->ids.assign(ids);
+  ASSIGN_OR_RETURN(std::vector<uint32_t> count, DecodeUint32s(counts, ids.size() / 16));
+  ASSIGN_OR_RETURN(index->rows, DecodeUint32s(rows, block_->meta.rows));
+  if (count.size() != ids.size() / 16) return Damaged(r, "trace index counts");
+  index->start.push_back(0);
+  uint64_t sum = 0;
+  for (uint32_t c : count) index->start.push_back(static_cast<uint32_t>(sum += c));
+  if (sum != index->rows.size()) return Damaged(r, "trace index rows");
+  for (uint32_t row : index->rows) {
+    if (row >= block_->meta.rows) return Damaged(r, "trace index row out of range");
+  }
+  trace_index_ = std::move(index);
+  return trace_index_;
+}
+
+Result<std::vector<std::pair<uint32_t, uint32_t>>> LogBlock::RowsOfTrace(
+    const TraceId& trace_id) const {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  std::string_view key(reinterpret_cast<const char*>(trace_id.bytes.data()), 16);
+  if (!bloom_->MayContain(Hash64(key))) return out;
+  ASSIGN_OR_RETURN(std::shared_ptr<const TraceIndex> index, LoadTraceIndex());
+  size_t lo = 0, hi = index->ids.size() / 16;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (memcmp(index->ids.data() + mid * 16, key.data(), 16) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo == index->ids.size() / 16 || memcmp(index->ids.data() + lo * 16, key.data(), 16) != 0) {
+    return out;
+  }
+  for (uint32_t i = index->start[lo]; i < index->start[lo + 1]; ++i) {
+    const uint32_t row = index->rows[i];
+    const auto page = static_cast<uint32_t>(
+        std::upper_bound(page_first_row_.begin(), page_first_row_.end(), row) -
+        page_first_row_.begin() - 1);
+    out.emplace_back(page, static_cast<uint32_t>(row - page_first_row_[page]));
+  }
+  return out;
+}
+
+// ---- pages ------------------------------------------------------------------
+
+std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
+                                              std::span<const std::string> needles) const {
+  std::vector<uint32_t> out;
+  if (first >= last) return out;
+  // The longest needle is searched across the run's contiguous text (one
+  // memmem per hit, not one per line); the others are checked in the line.
+  const std::string* lead = nullptr;
+  for (const std::string& n : needles) {
+    if (lead == nullptr || n.size() > lead->size()) lead = &n;
+  }
+  auto contains_all = [&](std::string_view line) {
+    for (const std::string& n : needles) {
+      if (&n != lead && line.find(n) == std::string_view::npos) return false;
+    }
+    return true;
+  };
+  if (lead == nullptr || lead->empty()) {
+    for (uint32_t i = first; i < last; ++i) {
+      if (contains_all(line(i))) out.push_back(i);
+    }
+    return out;
+  }
+  const char* pos = line(first).data();
+  const char* end = line(last - 1).data() + line(last - 1).size();
+  uint32_t row = first;
+  while (pos < end) {
+    const void* hit = memmem(pos, end - pos, lead->data(), lead->size());
+    if (hit == nullptr) break;
+    const char* h = static_cast<const char*>(hit);
+    // The row holding the hit: the last one starting at or before it.
+    uint32_t lo = row, hi = last;
+    while (hi - lo > 1) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (line(mid).data() <= h) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    row = lo;
+    std::string_view l = line(row);
+    if (h + lead->size() > l.data() + l.size()) {  // straddles two lines
+      pos = h + 1;
+      continue;
+    }
+    if (contains_all(l)) out.push_back(row);
+    if (++row >= last) break;
+    pos = line(row).data();
+  }
+  return out;
+}
+
+Status LogPage::LoadExtras() const {
+  if (extras_loaded_) return extras_status_;
+  extras_loaded_ = true;
+  extras_status_ = [&]() -> Status {
+    const BlockReader& r = *reader_;
+    ASSIGN_OR_RETURN(meta_bytes_, r.ReadSection(PageSection(page_, "meta")));
+    std::string_view in = meta_bytes_, names, counts, ids, values;
+    if (!GetLengthPrefixed(&in, &names) || !GetLengthPrefixed(&in, &counts) ||
+        !GetLengthPrefixed(&in, &ids) || !GetLengthPrefixed(&in, &values)) {
+      return Damaged(r, "bad metadata of page " + std::to_string(page_));
+    }
+    ASSIGN_OR_RETURN(StringDictionary dict, StringDictionary::Decode(names));
+    meta_names_ = std::move(dict);
+    ASSIGN_OR_RETURN(std::vector<uint32_t> count, DecodeUint32s(counts, size()));
+    ASSIGN_OR_RETURN(meta_values_, DecodeStrings(values));
+    ASSIGN_OR_RETURN(meta_name_ids_, DecodeUint32s(ids, meta_values_.size()));
+    if (count.size() != size() || meta_name_ids_.size() != meta_values_.size()) {
+      return Damaged(r, "metadata sizes of page " + std::to_string(page_));
+    }
+    meta_start_.assign(1, 0);
+    for (uint32_t c : count) meta_start_.push_back(meta_start_.back() + c);
+    if (meta_start_.back() != meta_values_.size()) {
+      return Damaged(r, "metadata counts of page " + std::to_string(page_));
+    }
+    ASSIGN_OR_RETURN(id_bytes_, r.ReadSection(PageSection(page_, "ids")));
+    in = id_bytes_;
+    std::string_view flags;
+    if (!GetLengthPrefixed(&in, &flags)) return Damaged(r, "bad ids of page " + std::to_string(page_));
+    ASSIGN_OR_RETURN(id_flags_, DecodeUint32s(flags, size()));
+    if (id_flags_.size() != size()) return Damaged(r, "id count of page " + std::to_string(page_));
+    uint64_t at = in.data() - id_bytes_.data();
+    trace_at_.resize(size());
+    span_at_.resize(size());
+    for (size_t i = 0; i < size(); ++i) {
+      trace_at_[i] = static_cast<uint32_t>(at);
+      if (id_flags_[i] & kHasTrace) at += 16;
+      span_at_[i] = static_cast<uint32_t>(at);
+      if (id_flags_[i] & kHasSpan) at += 8;
+    }
+    if (at != id_bytes_.size()) return Damaged(r, "id bytes of page " + std::to_string(page_));
+    return Status::Ok();
+  }();
+  return extras_status_;
+}
+
+Status LogPage::Metadata(size_t i, Labels* out) const {
+  RETURN_IF_ERROR(LoadExtras());
+  out->clear();
+  for (uint64_t k = meta_start_[i]; k < meta_start_[i + 1]; ++k) {
+    std::optional<std::string_view> name = meta_names_->Lookup(meta_name_ids_[k]);
+    if (!name) return Damaged(*reader_, "metadata name id out of range");
+    out->emplace_back(std::string(*name), std::string(meta_values_[k]));
+  }
+  return Status::Ok();
+}
+
+Result<std::pair<TraceId, SpanId>> LogPage::Ids(size_t i) const {
+  RETURN_IF_ERROR(LoadExtras());
+  std::pair<TraceId, SpanId> ids;
+  if (id_flags_[i] & kHasTrace) memcpy(ids.first.bytes.data(), id_bytes_.data() + trace_at_[i], 16);
+  if (id_flags_[i] & kHasSpan) memcpy(ids.second.bytes.data(), id_bytes_.data() + span_at_[i], 8);
+  return ids;
+}
+
+}  // namespace quartet::store

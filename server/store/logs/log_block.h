@@ -1,0 +1,159 @@
+// LogBlock: the log table's immutable on-disk block (docs/formats/logs.md),
+// its writer (WriteLogBlock, from a frozen LogHead or any row source) and its
+// reader. Rows are sorted by (stream, timestamp) and cut into pages; each
+// page's columns are separate zstd sections, so a query decodes only the
+// pages of the streams and time range it asks for. The index sections — the
+// stream table, the run directory (one entry per stream per page, with its
+// time range) and the trace index (sorted trace ids, their rows, a Bloom
+// filter) — are decoded once per block into a LogBlock and cached by the
+// table.
+//
+// Thread-safety: WriteLogBlock is a pure function of its input. A LogBlock is
+// immutable after Open: share it freely. A LogPage is a per-query value: its
+// lazily decoded columns are not guarded, so one thread uses it at a time.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "server/store/block/bloom_filter.h"
+#include "server/store/block/catalog.h"
+#include "server/store/block/column.h"
+#include "server/store/interface.h"
+
+namespace quartet::store {
+
+// Pages are cut when they hold this much line text or this many rows.
+inline constexpr size_t kLogPageLineBytes = 1 << 20;
+inline constexpr size_t kLogPageRows = 64 << 10;
+
+// One stream of a block: its labels and where its rows are.
+struct LogBlockStream {
+  Labels labels;
+  int64_t min_time_ns = 0;
+  int64_t max_time_ns = 0;
+  uint64_t rows = 0;
+};
+
+// The rows of one stream inside one page: [first, first + rows) of the page,
+// in time order, with their time range.
+struct LogBlockRun {
+  uint32_t stream = 0;
+  uint32_t page = 0;
+  uint32_t first = 0;
+  uint32_t rows = 0;
+  int64_t min_time_ns = 0;
+  int64_t max_time_ns = 0;
+};
+
+// What a block writer consumes: streams in the order they will be stored
+// (sorted by label text), each with its entries in time order.
+struct LogBlockSource {
+  const Labels* labels;
+  std::vector<const LogEntry*> entries;
+};
+
+// Writes the rows of `streams` as block `meta.id` at `path` (meta's time
+// range and row count are filled in) and returns the finished meta. Empty
+// input is InvalidArgument.
+Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMeta meta,
+                                const std::string& path);
+
+// The columns of one decoded page. Timestamps and lines are decoded at once;
+// metadata and ids on first use (a substring scan that matches nothing in a
+// page never pays for them).
+class LogPage {
+ public:
+  size_t size() const { return timestamps_.size(); }
+  int64_t timestamp(size_t i) const { return timestamps_[i]; }
+  std::string_view line(size_t i) const { return lines_[i]; }
+  // Rows in [first, last) whose lines contain every needle, in row order.
+  std::vector<uint32_t> RowsContaining(uint32_t first, uint32_t last,
+                                       std::span<const std::string> needles) const;
+  // The row's structured metadata, trace and span ids; DataLoss if the
+  // page's metadata or id section is damaged.
+  Status Metadata(size_t i, Labels* out) const;
+  Result<std::pair<TraceId, SpanId>> Ids(size_t i) const;
+
+ private:
+  friend class LogBlock;
+  Status LoadExtras() const;
+
+  const BlockReader* reader_ = nullptr;  // the block outlives its pages (held by the cursor)
+  uint32_t page_ = 0;
+  std::vector<int64_t> timestamps_;
+  std::string lines_bytes_;
+  StringColumn lines_;
+  // Lazily decoded.
+  mutable bool extras_loaded_ = false;
+  mutable Status extras_status_;
+  mutable std::string meta_bytes_;
+  mutable std::optional<StringDictionary> meta_names_;
+  mutable std::vector<uint64_t> meta_start_;  // per row + 1: index into meta_name_ids_
+  mutable std::vector<uint32_t> meta_name_ids_;
+  mutable StringColumn meta_values_;
+  mutable std::string id_bytes_;
+  mutable std::vector<uint32_t> id_flags_;
+  mutable std::vector<uint32_t> trace_at_, span_at_;  // row -> offset in id_bytes_
+};
+
+class LogBlock {
+ public:
+  // Decodes the index sections of a catalog block; DataLoss when damaged.
+  static Result<std::shared_ptr<const LogBlock>> Open(std::shared_ptr<const CatalogBlock> block);
+
+  const BlockMeta& meta() const { return block_->meta; }
+  const std::shared_ptr<const CatalogBlock>& catalog_block() const { return block_; }
+  const std::vector<LogBlockStream>& streams() const { return streams_; }
+  // The runs of one stream, in time order.
+  std::span<const LogBlockRun> RunsOf(uint32_t stream) const;
+  uint32_t page_count() const { return static_cast<uint32_t>(page_first_row_.size()); }
+  // The WAL segment this block's rows came from all precede (0 if unknown).
+  uint64_t wal_until() const { return wal_until_; }
+
+  Result<std::shared_ptr<const LogPage>> ReadPage(uint32_t page) const;
+
+  // Rows carrying trace_id, as (page, row in page), in storage order; empty
+  // when the Bloom filter rules the block out.
+  Result<std::vector<std::pair<uint32_t, uint32_t>>> RowsOfTrace(const TraceId& trace_id) const;
+  // The stream of a (page, row), found through the run directory.
+  uint32_t StreamAt(uint32_t page, uint32_t row) const;
+
+ private:
+  explicit LogBlock(std::shared_ptr<const CatalogBlock> block) : block_(std::move(block)) {}
+  Status Decode();
+
+  std::shared_ptr<const CatalogBlock> block_;
+  std::vector<LogBlockStream> streams_;
+  std::vector<LogBlockRun> runs_;             // by stream, then page
+  std::vector<uint32_t> stream_first_run_;    // streams_.size() + 1 entries
+  std::vector<uint32_t> page_first_run_;      // pages + 1 entries, into runs_by_page_
+  std::vector<uint32_t> runs_by_page_;        // run indexes ordered by (page, first)
+  std::vector<uint64_t> page_first_row_;
+  std::optional<BloomFilter> bloom_;
+  uint64_t wal_until_ = 0;
+
+  // The trace index proper, decoded on the first lookup the Bloom filter
+  // lets through.
+  struct TraceIndex {
+    std::string ids;                 // sorted 16-byte ids
+    std::vector<uint32_t> start;     // per id + 1: index into rows
+    std::vector<uint32_t> rows;      // global row numbers
+  };
+  Result<std::shared_ptr<const TraceIndex>> LoadTraceIndex() const;
+  mutable std::mutex trace_mu_;
+  mutable std::shared_ptr<const TraceIndex> trace_index_;  // guarded by trace_mu_
+};
+
+// Extracts {"wal_until": N} from a meta extra_json (0 when absent).
+uint64_t WalUntilOf(std::string_view extra_json);
+
+}  // namespace quartet::store
