@@ -179,6 +179,7 @@ Status Wal::OpenSegmentForAppend(uint64_t index, bool create) {
   fd_ = fd;
   segment_ = index;
   file_size_ = static_cast<uint64_t>(st.st_size);
+  segment_path_ = std::move(path);
   last_segment_on_disk_ = std::max(last_segment_on_disk_, index);
   return Status::Ok();
 }
@@ -304,7 +305,7 @@ Status Wal::WriteGroup(std::span<Writer* const> group) {
       if (i == 0) x->pos = WalPosition{segment_, start};
     }
   }
-  std::string path = options_.dir + "/" + WalSegmentName(segment_);
+  const std::string& path = segment_path_;
   Status s = WriteAll(fd_, buf_, path);
   if (!s.ok()) {
     // Cut the partial write so the segment still ends on a record boundary.

@@ -143,6 +143,7 @@ class Wal {
 
   // Owned by the current leader (one at a time), no lock needed.
   uint64_t file_size_ = 0;
+  std::string segment_path_;  // of fd_, for error messages
   uint64_t last_segment_on_disk_ = 0;
   bool replay_pending_ = false;  // Open found segments; Replay may still adopt the last
   std::string buf_;

@@ -86,15 +86,19 @@ TEST(WalConcurrency, EveryAcknowledgedRecordIsReplayedOnce) {
 // A child process appends from several threads and reports each acknowledged
 // record's key through a pipe; the parent kills it with SIGKILL mid-stream and
 // replays. Every key the child acknowledged must be in the WAL.
-TEST(WalConcurrency, KillMinus9LosesNothingAcknowledged) {
-  fs::path dir = TestDir("kill9");
+// Every policy survives a process kill (kInterval and kNever only lose data
+// on power loss); kAlways additionally survives power loss, not testable here.
+class WalKillTest : public ::testing::TestWithParam<SyncPolicy> {};
+
+TEST_P(WalKillTest, KillMinus9LosesNothingAcknowledged) {
+  fs::path dir = TestDir(("kill9_" + std::to_string(static_cast<int>(GetParam()))).c_str());
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
   pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     ::close(fds[0]);
-    auto wal = Wal::Open({.dir = dir.string(), .segment_bytes = 256 << 10});
+    auto wal = Wal::Open({.dir = dir.string(), .segment_bytes = 256 << 10, .sync = GetParam()});
     if (!wal.ok()) ::_exit(2);
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
@@ -155,6 +159,10 @@ TEST(WalConcurrency, KillMinus9LosesNothingAcknowledged) {
   EXPECT_TRUE((*wal)->Append("after crash").ok());
   fs::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Policies, WalKillTest,
+                         ::testing::Values(SyncPolicy::kAlways, SyncPolicy::kInterval,
+                                           SyncPolicy::kNever));
 
 }  // namespace
 }  // namespace quartet::store
