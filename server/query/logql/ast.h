@@ -143,8 +143,12 @@ struct DropKeepStage {
   std::vector<Item> items;
 };
 
-using Stage = std::variant<LineFilter, JsonStage, LogfmtStage, PatternStage, RegexpStage,
-                           LabelFilterStage, LineFormatStage, LabelFormatStage, DropKeepStage>;
+// `| decolorize`: removes ANSI colour escape sequences from the line.
+struct DecolorizeStage {};
+
+using Stage =
+    std::variant<LineFilter, JsonStage, LogfmtStage, PatternStage, RegexpStage, LabelFilterStage,
+                 LineFormatStage, LabelFormatStage, DropKeepStage, DecolorizeStage>;
 
 // `{a="b"} |= "x" | json ...`: a log query.
 struct LogQuery {

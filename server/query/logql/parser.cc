@@ -271,8 +271,12 @@ Result<Stage> Parser::ParseStage() {
     } while (Is(T::kComma));
     return Stage(std::move(s));
   }
+  if (keyword && name == "decolorize") {
+    Advance();
+    return Stage(DecolorizeStage{});
+  }
   if (keyword && name != "__error__") {
-    static constexpr std::string_view kUnsupported[] = {"unpack", "decolorize", "distinct"};
+    static constexpr std::string_view kUnsupported[] = {"unpack", "distinct"};
     for (auto u : kUnsupported) {
       if (name == u) return ErrorAt(at, "the \"" + name + "\" stage is not supported");
     }

@@ -62,6 +62,7 @@ TEST(ParseTest, ValidQueriesPrintCanonically) {
       {R"(-1 + 2)", R"((-1) + 2)"},
       {R"(1 > bool 2)", R"(1 > bool 2)"},
       {"# comment\n{app=\"x\"}", R"({app="x"})"},
+      {R"({app="x"} | decolorize | logfmt)", R"({app="x"} | decolorize | logfmt)"},
   };
   for (const auto& c : cases) {
     auto e = Parse(c.in);

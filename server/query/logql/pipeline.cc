@@ -217,6 +217,28 @@ bool Pipeline::RunStage(const Stage& stage) {
     for (size_t i = 0; i < lf->items.size(); ++i) Set(lf->items[i].dst, formatted_[i]);
     return true;
   }
+  if (std::holds_alternative<DecolorizeStage>(stage)) {
+    // ESC '[' parameters intermediates final-byte (CSI), as terminals colour text.
+    scratch_.clear();
+    for (size_t i = 0; i < cur_.size(); ++i) {
+      if (cur_[i] == '\x1b' && i + 1 < cur_.size() && cur_[i + 1] == '[') {
+        size_t j = i + 2;
+        while (j < cur_.size() && static_cast<unsigned char>(cur_[j]) >= 0x20 &&
+               static_cast<unsigned char>(cur_[j]) <= 0x3f) {
+          ++j;
+        }
+        if (j < cur_.size() && static_cast<unsigned char>(cur_[j]) >= 0x40 &&
+            static_cast<unsigned char>(cur_[j]) <= 0x7e) {
+          i = j;
+          continue;
+        }
+      }
+      scratch_ += cur_[i];
+    }
+    line_.swap(scratch_);
+    cur_ = line_;
+    return true;
+  }
   if (const auto* dk = std::get_if<DropKeepStage>(&stage)) {
     for (size_t i = 0; i < size_;) {
       bool listed = false;

@@ -176,6 +176,9 @@ TEST(PipelineTest, FormattingAndDropKeep) {
   EXPECT_EQ(Label(lf, "both"), "api-200");
   Out d = RunPipeline(R"({app="api"} | logfmt | drop a, b="2", c="x")", "a=1 b=2 c=3");
   EXPECT_EQ(d.labels, (Labels{{"app", "api"}, {"c", "3"}, {"env", "prod"}}));
+  Out dc = RunPipeline(R"({app="api"} | decolorize)",
+                       "\x1b[31mred\x1b[0m plain \x1b[1;32mbold\x1b[m \x1b");
+  EXPECT_EQ(dc.line, "red plain bold \x1b");
   Out k = RunPipeline(R"({app="api"} | logfmt | keep app, b)", "a=1 b=2");
   EXPECT_EQ(k.labels, (Labels{{"app", "api"}, {"b", "2"}}));
 }

@@ -112,6 +112,7 @@ struct StagePrinter {
           s.items[i].dst + "=" + (s.items[i].is_template ? Quote(s.items[i].src) : s.items[i].src);
     }
   }
+  void operator()(const DecolorizeStage&) const { *out += " | decolorize"; }
   void operator()(const DropKeepStage& s) const {
     *out += s.keep ? " | keep " : " | drop ";
     for (size_t i = 0; i < s.items.size(); ++i) {
