@@ -15,6 +15,7 @@ namespace {
 constexpr char kLogsRecord = 'L';  // payload: EncodeLogBatch
 constexpr auto kCheckInterval = std::chrono::seconds(1);
 constexpr int64_t kRetentionIntervalNs = 60'000'000'000;
+constexpr int64_t kFullHeadWaitNs = 2'000'000'000;
 constexpr int64_t kCompactionWindowNs = int64_t{2} * 3600 * 1'000'000'000;
 
 std::vector<std::string> Needles(const std::vector<std::string>& required) {
@@ -109,14 +110,24 @@ Result<AppendResult> LogTable::AppendLogs(std::vector<LogStream> streams) {
   int64_t total = 0;
   for (const LogStream& s : streams) total += s.entries.size();
   if (total == 0) return result;
-  {
-    std::shared_lock lock(mu_);
-    if (HeadBytesLocked() > options_.memory_limit_bytes) {
+  // Over the memory limit, an append waits a little for the flush under way
+  // (backpressure that keeps ingest going at disk speed) before it is refused.
+  const int64_t deadline = MonotonicNanos() + kFullHeadWaitNs;
+  for (;;) {
+    {
+      std::shared_lock lock(mu_);
+      if (HeadBytesLocked() <= options_.memory_limit_bytes) break;
+    }
+    std::unique_lock l(bg_mu_);
+    if (!background_.joinable() || stopping_ || MonotonicNanos() >= deadline) {
       refused_appends_.fetch_add(1, std::memory_order_relaxed);
       return Status::ResourceExhausted("log store is over its memory limit (" +
                                        std::to_string(options_.memory_limit_bytes >> 20) +
                                        " MiB) while it writes to disk; retry later");
     }
+    flush_wanted_ = true;
+    bg_cv_.notify_all();
+    flushed_cv_.wait_for(l, std::chrono::milliseconds(20));
   }
   std::string record(1, kLogsRecord);
   record += EncodeLogBatch(streams);
@@ -233,6 +244,10 @@ Status LogTable::Flush() {
     frozen_block_id_.clear();
   }
   flushes_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard l(bg_mu_);
+    flushed_cv_.notify_all();
+  }
   return wal_->RemoveSegmentsBefore(wal_until);
 }
 

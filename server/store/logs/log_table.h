@@ -5,6 +5,8 @@
 // head_flush_bytes or gets older than head_flush_age, then deletes the WAL
 // segments the block covers; every minute it applies retention. Queries
 // merge the head, the head being flushed and the blocks lazily in time order.
+// Past memory_limit_bytes an append waits up to 2 s for the flush under way,
+// then is refused with ResourceExhausted.
 // Open() opens the blocks, drops WAL segments already in a block and replays
 // the rest, so every acknowledged line survives a crash exactly once.
 //
@@ -127,6 +129,7 @@ class LogTable final : public LogStore {
 
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
+  std::condition_variable flushed_cv_;  // a flush finished (appenders wait on it)
   bool stopping_ = false;     // guarded by bg_mu_
   bool flush_wanted_ = false;  // guarded by bg_mu_
   std::thread background_;
