@@ -20,7 +20,8 @@
 #include "server/config/config.h"
 #include "server/http/http_server.h"
 #include "server/ingest/loki/loki_push.h"
-#include "server/ingest/otlp/otlp_http.h"
+#include "server/ingest/otlp/otlp_grpc.h"
+#include "server/ingest/otlp/otlp_ingest.h"
 #include "server/store/logs/log_table.h"
 #include "server/store/traces/trace_table.h"
 
@@ -53,7 +54,7 @@ void ReportReplay(std::string_view table, const store::WalReplayReport& report) 
 }
 
 // Self-metrics on the SDK's registry, read when /metrics is scraped.
-void RegisterSelfMetrics(const HttpServer* http, const ingest::OtlpHttpIngest* otlp,
+void RegisterSelfMetrics(const HttpServer* http, const ingest::OtlpIngest* otlp,
                          const ingest::LokiPushIngest* loki, const store::TraceTable* traces,
                          const store::LogTable* logs) {
   MetricRegistry& m = Metrics();
@@ -137,8 +138,8 @@ int Run(const ServerConfig& config) {
   }
   ReportReplay("logs", (*logs)->wal_report());
 
-  ingest::OtlpHttpIngest otlp(traces->get(), logs->get(),
-                              ingest::OtlpLimits{.max_value_bytes = config.max_value_bytes});
+  ingest::OtlpIngest otlp(traces->get(), logs->get(),
+                          ingest::OtlpLimits{.max_value_bytes = config.max_value_bytes});
   ingest::LokiPushIngest loki(logs->get(), loki::Limits{}, config.max_body_bytes);
   api::TempoApi tempo(traces->get());
   api::LokiApi loki_api(logs->get());
@@ -171,15 +172,28 @@ int Run(const ServerConfig& config) {
                 {{"listen", config.http_listen}, {"error", http.status().message()}});
     return 1;
   }
+  std::unique_ptr<ingest::OtlpGrpcServer> grpc;
+  if (!config.grpc_listen.empty()) {
+    Result<std::unique_ptr<ingest::OtlpGrpcServer>> started =
+        ingest::OtlpGrpcServer::Start(config.grpc_listen, &otlp, config.max_body_bytes);
+    if (!started.ok()) {
+      Log().Error("cannot start the OTLP/gRPC server",
+                  {{"listen", config.grpc_listen}, {"error", started.status().message()}});
+      return 1;
+    }
+    grpc = std::move(*started);
+  }
   RegisterSelfMetrics(http->get(), &otlp, &loki, traces->get(), logs->get());
   ready = true;
   Log().Info("quartetd ready", {{"http", config.http_listen},
                                 {"port", (*http)->port()},
+                                {"grpc_port", grpc ? grpc->port() : 0},
                                 {"data_dir", config.data_dir},
                                 {"spans", (*traces)->stats().spans},
                                 {"log_lines", (*logs)->stats().entries}});
-  // The one line tests and scripts wait for, with the bound port.
-  std::printf("quartetd listening on http port %u\n", static_cast<unsigned>((*http)->port()));
+  // The one line tests and scripts wait for, with the bound ports.
+  std::printf("quartetd listening on http port %u grpc port %d\n",
+              static_cast<unsigned>((*http)->port()), grpc ? grpc->port() : 0);
   std::fflush(stdout);
 
   int signal = 0;
@@ -187,6 +201,7 @@ int Run(const ServerConfig& config) {
   ready = false;
   Log().Info("quartetd stopping", {{"signal", signal}});
   (*http)->Stop();
+  if (grpc) grpc->Stop();
   Status traces_closed = (*traces)->Close();
   Status logs_closed = (*logs)->Close();
   if (!traces_closed.ok() || !logs_closed.ok()) {

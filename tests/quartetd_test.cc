@@ -63,10 +63,15 @@ std::string ReadFixture(const std::string& name) {
 TEST(QuartetdTest, OpenTelemetryJsSdkTracesAndLogsAreFoundByIdSearchAndLinks) {
   Quartetd q;
   ASSERT_TRUE(q.ready()) << q.process().ReadStderr();
-  for (const std::string protocol : {"http/protobuf", "http/json"}) {
+  ASSERT_NE(q.grpc_port(), 0);
+  for (const std::string protocol : {"http/protobuf", "http/json", "grpc"}) {
     SCOPED_TRACE(protocol);
-    const std::string service = "js-" + std::string(protocol == "http/json" ? "json" : "proto");
-    json::Value sent = RunPeer("otel_sender.js", {q.url(), protocol, service});
+    const std::string service = "js-" + std::string(protocol == "http/json" ? "json"
+                                                    : protocol == "grpc"    ? "grpc"
+                                                                            : "proto");
+    const std::string endpoint =
+        protocol == "grpc" ? "http://127.0.0.1:" + std::to_string(q.grpc_port()) : q.url();
+    json::Value sent = RunPeer("otel_sender.js", {endpoint, protocol, service});
     const std::string trace_id = Str(sent, "trace_id");
     ASSERT_EQ(trace_id.size(), 32u);
 

@@ -116,7 +116,7 @@ struct FlagSpec {
 constexpr FlagSpec kFlags[] = {
     {"data-dir", "data_dir", "directory for all stored data (required)"},
     {"http-listen", "http_listen", "HTTP address for every HTTP API (default 127.0.0.1:4318)"},
-    {"grpc-listen", "grpc_listen", "OTLP/gRPC address (default 127.0.0.1:4317)"},
+    {"grpc-listen", "grpc_listen", "OTLP/gRPC address (default 127.0.0.1:4317; \"\" = off)"},
     {"http-workers", "http.workers", "HTTP worker threads (default 8)"},
     {"max-body", "http.max_body", "largest request body after decompression (default 20MiB)"},
     {"fsync", "storage.fsync", "always | interval | never (default always)"},

@@ -7,7 +7,7 @@
 //
 //   data_dir: /var/lib/quartet
 //   http_listen: 127.0.0.1:4318
-//   grpc_listen: 127.0.0.1:4317
+//   grpc_listen: 127.0.0.1:4317  # "" turns OTLP/gRPC off
 //   http:
 //     workers: 8
 //     max_body: 20MiB            # after decompression; larger -> 413

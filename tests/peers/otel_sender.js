@@ -25,6 +25,8 @@ const logExporters = {
       { url: base + '/v1/logs' }),
   'http/json': () => new (require('@opentelemetry/exporter-logs-otlp-http').OTLPLogExporter)(
       { url: base + '/v1/logs' }),
+  'grpc': () => new (require('@opentelemetry/exporter-logs-otlp-grpc').OTLPLogExporter)(
+      { url: base }),
 };
 if (!traceExporters[protocol]) {
   console.error('unknown protocol ' + protocol);

@@ -21,7 +21,11 @@ bool Quartetd::Start() {
         const std::string out = process_->ReadStdout();
         const size_t at = out.find(kReady);
         if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
-          port_ = std::stoi(out.substr(at + kReady.size()));
+          // "quartetd listening on http port N grpc port M"
+          const std::string rest = out.substr(at + kReady.size());
+          port_ = std::stoi(rest);
+          const size_t grpc = rest.find("grpc port ");
+          if (grpc != std::string::npos) grpc_port_ = std::stoi(rest.substr(grpc + 10));
           return true;
         }
         return !process_->running();

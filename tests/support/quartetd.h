@@ -1,5 +1,5 @@
 // Test support: the real quartetd binary (build/bin/quartetd) on loopback
-// with an OS-chosen HTTP port and its own data directory, which survives
+// with OS-chosen HTTP and OTLP/gRPC ports and its own data directory, which survives
 // Restart() and Kill9() so that recovery can be tested. Not thread-safe;
 // the HTTP helpers may be called from several threads (each makes its own
 // client).
@@ -23,6 +23,7 @@ class Quartetd {
 
   bool ready() const { return port_ != 0; }
   int port() const { return port_; }
+  int grpc_port() const { return grpc_port_; }
   std::string url(const std::string& path = "") const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
@@ -53,6 +54,7 @@ class Quartetd {
   std::string data_dir_;
   std::unique_ptr<Process> process_;
   int port_ = 0;
+  int grpc_port_ = 0;
 };
 
 }  // namespace quartet::testing

@@ -1,7 +1,7 @@
 // OTLP/HTTP ingest over the real trace and log tables: the JavaScript SDK's
 // captured requests are stored exactly as sent; bad requests get the OTLP
 // error codes with a message naming the problem and lose nothing stored.
-#include "server/ingest/otlp/otlp_http.h"
+#include "server/ingest/otlp/otlp_ingest.h"
 
 #include <gtest/gtest.h>
 
@@ -43,11 +43,11 @@ HttpRequest Post(std::string path, std::string content_type, std::string body) {
   return r;
 }
 
-class OtlpHttpTest : public ::testing::Test {
+class OtlpIngestTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("otlp_http_test_" + std::to_string(std::random_device{}()));
+           ("otlp_ingest_test_" + std::to_string(std::random_device{}()));
     Open(1u << 30);
   }
   void TearDown() override {
@@ -70,7 +70,7 @@ class OtlpHttpTest : public ::testing::Test {
     auto logs = store::LogTable::Open(options);
     ASSERT_TRUE(logs.ok());
     logs_ = std::move(*logs);
-    ingest_ = std::make_unique<OtlpHttpIngest>(traces_.get(), logs_.get());
+    ingest_ = std::make_unique<OtlpIngest>(traces_.get(), logs_.get());
   }
   // Every span of `sent` is stored, equal to what was sent.
   void ExpectStored(const otlp::ExportTraceServiceRequest& sent) {
@@ -101,10 +101,10 @@ class OtlpHttpTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<store::TraceTable> traces_;
   std::unique_ptr<store::LogTable> logs_;
-  std::unique_ptr<OtlpHttpIngest> ingest_;
+  std::unique_ptr<OtlpIngest> ingest_;
 };
 
-TEST_F(OtlpHttpTest, JavaScriptSdkTracesInJsonAndProtobufAreStoredAsSent) {
+TEST_F(OtlpIngestTest, JavaScriptSdkTracesInJsonAndProtobufAreStoredAsSent) {
   for (const char* name : {"otel/0001.bin", "otel/0002.bin"}) {
     const std::string body = ReadFixture(name);
     HttpResponse r = ingest_->Traces(Post("/v1/traces", "application/json", body));
@@ -124,7 +124,7 @@ TEST_F(OtlpHttpTest, JavaScriptSdkTracesInJsonAndProtobufAreStoredAsSent) {
   EXPECT_GT(ingest_->stats().spans_accepted, 4);
 }
 
-TEST_F(OtlpHttpTest, JavaScriptSdkLogsBecomeLokiStyleStreams) {
+TEST_F(OtlpIngestTest, JavaScriptSdkLogsBecomeLokiStyleStreams) {
   HttpResponse r =
       ingest_->Logs(Post("/v1/logs", "application/x-protobuf", ReadFixture("otel/0005.bin")));
   ASSERT_EQ(r.status, 200) << r.body;
@@ -152,7 +152,7 @@ TEST_F(OtlpHttpTest, JavaScriptSdkLogsBecomeLokiStyleStreams) {
   EXPECT_EQ(rows, 1);
 }
 
-TEST_F(OtlpHttpTest, BadRequestsGetPreciseErrorsAndLoseNothing) {
+TEST_F(OtlpIngestTest, BadRequestsGetPreciseErrorsAndLoseNothing) {
   const std::string good = ReadFixture("otel/0003.bin");
   ASSERT_EQ(ingest_->Traces(Post("/v1/traces", "application/x-protobuf", good)).status, 200);
   const int64_t stored = traces_->stats().spans;
@@ -193,7 +193,7 @@ TEST_F(OtlpHttpTest, BadRequestsGetPreciseErrorsAndLoseNothing) {
   EXPECT_EQ(ingest_->stats().bad_requests, 4);
 }
 
-TEST_F(OtlpHttpTest, PartialSuccessCountsSpansWithoutIds) {
+TEST_F(OtlpIngestTest, PartialSuccessCountsSpansWithoutIds) {
   otlp::ExportTraceServiceRequest request = *otlp::DecodeTraces(ReadFixture("otel/0004.bin"));
   otlp::Span bad = request.resource_spans[0].scope_spans[0].spans[0];
   bad.span_id = SpanId{};
@@ -213,7 +213,7 @@ TEST_F(OtlpHttpTest, PartialSuccessCountsSpansWithoutIds) {
   EXPECT_NE(r.body.find("\"rejectedSpans\":\"1\""), std::string::npos) << r.body;
 }
 
-TEST_F(OtlpHttpTest, StorePushBackIs429WithRetryAfter) {
+TEST_F(OtlpIngestTest, StorePushBackIs429WithRetryAfter) {
   Open(1);  // every append is over the memory limit once anything is stored
   const std::string body = ReadFixture("otel/0003.bin");
   ASSERT_EQ(ingest_->Traces(Post("/v1/traces", "application/x-protobuf", body)).status, 200);

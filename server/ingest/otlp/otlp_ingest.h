@@ -1,5 +1,8 @@
-// OtlpHttpIngest: OTLP/HTTP receivers for traces (POST /v1/traces) and logs
-// (POST /v1/logs), per the OTLP specification: application/x-protobuf or
+// OtlpIngest: OTLP receivers for traces and logs, per the OTLP
+// specification. Export() does the transport-neutral part (decode, check,
+// store) and says how it went; the OTLP/HTTP handlers (POST /v1/traces,
+// /v1/logs) and the OTLP/gRPC service (otlp_grpc.h) map that to their status
+// codes. Over HTTP: application/x-protobuf or
 // application/json bodies (answered in the request's format), gzip already
 // undone by the HTTP server, 200 with an Export*ServiceResponse (partial
 // success when some items were refused), 400 with a google.rpc.Status naming
@@ -32,6 +35,23 @@ struct OtlpLimits {
   int retry_after_seconds = 1;
 };
 
+// How an export went, whatever the transport.
+struct ExportOutcome {
+  enum class Kind {
+    kOk,           // stored (result says how many were refused: partial success)
+    kBadData,      // undecodable or invalid: 400 / INVALID_ARGUMENT, not retryable
+    kTooLarge,     // decoding would take too much memory: 413 / RESOURCE_EXHAUSTED
+    kBusy,         // the store pushes back: 429 / UNAVAILABLE, retry later
+    kUnavailable,  // the store cannot write (closed, disk error): 503 / UNAVAILABLE
+  };
+  Kind kind = Kind::kOk;
+  std::string message;
+  store::AppendResult result;
+};
+
+enum class OtlpFormat { kProtobuf, kJson };
+enum class OtlpSignal { kTraces, kLogs };
+
 struct OtlpIngestStats {
   int64_t spans_accepted = 0;
   int64_t spans_rejected = 0;
@@ -40,10 +60,14 @@ struct OtlpIngestStats {
   int64_t pushed_back = 0;   // 429, 503
 };
 
-class OtlpHttpIngest {
+class OtlpIngest {
  public:
   // The stores must outlive this object.
-  OtlpHttpIngest(store::TraceStore* traces, store::LogStore* logs, OtlpLimits limits = {});
+  OtlpIngest(store::TraceStore* traces, store::LogStore* logs, OtlpLimits limits = {});
+
+  // Decodes `body`, checks it and stores it; counts the outcome.
+  ExportOutcome Export(OtlpSignal signal, OtlpFormat format, std::string_view body);
+  const OtlpLimits& limits() const { return limits_; }
 
   void Register(server::Router* router);
   server::HttpResponse Traces(const server::HttpRequest& request);
@@ -52,6 +76,8 @@ class OtlpHttpIngest {
   OtlpIngestStats stats() const;
 
  private:
+  server::HttpResponse Handle(OtlpSignal signal, const server::HttpRequest& request);
+
   store::TraceStore* traces_;
   store::LogStore* logs_;
   OtlpLimits limits_;

@@ -1,4 +1,4 @@
-#include "server/ingest/otlp/otlp_http.h"
+#include "server/ingest/otlp/otlp_ingest.h"
 
 #include <string>
 
@@ -156,101 +156,130 @@ Status CheckValueSizes(const otlp::ExportLogsServiceRequest& request, size_t max
   return Status::Ok();
 }
 
-OtlpHttpIngest::OtlpHttpIngest(store::TraceStore* traces, store::LogStore* logs, OtlpLimits limits)
+OtlpIngest::OtlpIngest(store::TraceStore* traces, store::LogStore* logs, OtlpLimits limits)
     : traces_(traces), logs_(logs), limits_(limits) {}
 
-void OtlpHttpIngest::Register(server::Router* router) {
+void OtlpIngest::Register(server::Router* router) {
   router->Handle("POST", "/v1/traces", [this](const HttpRequest& r) { return Traces(r); });
   router->Handle("POST", "/v1/logs", [this](const HttpRequest& r) { return Logs(r); });
 }
 
 namespace {
 
-// The answer to a request that could not be decoded or checked.
-HttpResponse DecodeFailure(Format format, const Status& status) {
+// Decodes and checks one request body of either signal.
+template <typename Request>
+Result<Request> DecodeChecked(OtlpFormat format, std::string_view body, size_t max_value_bytes,
+                              Result<Request> (*protobuf)(std::string_view),
+                              Result<Request> (*json)(std::string_view)) {
+  Result<Request> decoded = format == OtlpFormat::kProtobuf ? protobuf(body) : json(body);
+  if (decoded.ok()) RETURN_IF_ERROR(CheckValueSizes(*decoded, max_value_bytes));
+  return decoded;
+}
+
+ExportOutcome BadInput(const Status& status) {
+  return ExportOutcome{.kind = status.code() == StatusCode::kResourceExhausted
+                                   ? ExportOutcome::Kind::kTooLarge
+                                   : ExportOutcome::Kind::kBadData,
+                       .message = std::string(status.message())};
+}
+
+// The store refused an append: push back (retryable) or fail (a disk error).
+ExportOutcome StoreRefused(const Status& status) {
   if (status.code() == StatusCode::kResourceExhausted) {
-    return ErrorResponse(format, 413, kInvalidArgument, status.message());
+    return ExportOutcome{.kind = ExportOutcome::Kind::kBusy,
+                         .message = std::string(status.message())};
   }
-  return ErrorResponse(format, 400, kInvalidArgument, status.message());
-}
-
-// The answer when the store refused an append: push back (retryable) or
-// fail (not retryable, e.g. a disk error).
-HttpResponse StoreFailure(Format format, const Status& status, int retry_after) {
-  const bool busy = status.code() == StatusCode::kResourceExhausted;
-  const bool unavailable = status.code() == StatusCode::kUnavailable;
-  if (busy || unavailable) {
-    HttpResponse response = ErrorResponse(
-        format, busy ? 429 : 503, busy ? kResourceExhausted : kUnavailable, status.message());
-    response.headers.emplace_back("Retry-After", std::to_string(retry_after));
-    return response;
-  }
-  HttpResponse response =
-      ErrorResponse(format, 503, kUnavailable, "storage error: " + std::string(status.message()));
-  response.headers.emplace_back("Retry-After", std::to_string(retry_after));
-  return response;
-}
-
-HttpResponse UnsupportedType(const HttpRequest& request) {
-  return HttpResponse::Text(415, "unsupported Content-Type \"" +
-                                     std::string(request.Header("content-type")) +
-                                     "\": OTLP/HTTP takes application/x-protobuf or "
-                                     "application/json\n");
+  return ExportOutcome{.kind = ExportOutcome::Kind::kUnavailable,
+                       .message = "storage error: " + std::string(status.message())};
 }
 
 }  // namespace
 
-HttpResponse OtlpHttpIngest::Traces(const HttpRequest& request) {
+ExportOutcome OtlpIngest::Export(OtlpSignal signal, OtlpFormat format, std::string_view body) {
+  Result<store::AppendResult> appended = store::AppendResult{};
+  if (signal == OtlpSignal::kTraces) {
+    Result<otlp::ExportTraceServiceRequest> request = DecodeChecked(
+        format, body, limits_.max_value_bytes, &otlp::DecodeTraces, &otlp::DecodeTracesJson);
+    if (!request.ok()) {
+      bad_requests_.fetch_add(1, std::memory_order_relaxed);
+      return BadInput(request.status());
+    }
+    appended = traces_->AppendSpans(*request);
+  } else {
+    Result<otlp::ExportLogsServiceRequest> request = DecodeChecked(
+        format, body, limits_.max_value_bytes, &otlp::DecodeLogs, &otlp::DecodeLogsJson);
+    if (!request.ok()) {
+      bad_requests_.fetch_add(1, std::memory_order_relaxed);
+      return BadInput(request.status());
+    }
+    appended = logs_->AppendLogs(LogStreamsFromOtlp(*request, UnixNanos()));
+  }
+  if (!appended.ok()) {
+    pushed_back_.fetch_add(1, std::memory_order_relaxed);
+    return StoreRefused(appended.status());
+  }
+  if (signal == OtlpSignal::kTraces) {
+    spans_accepted_.fetch_add(appended->accepted, std::memory_order_relaxed);
+    spans_rejected_.fetch_add(appended->rejected, std::memory_order_relaxed);
+  } else {
+    logs_accepted_.fetch_add(appended->accepted, std::memory_order_relaxed);
+  }
+  return ExportOutcome{.kind = ExportOutcome::Kind::kOk, .result = *appended};
+}
+
+namespace {
+
+// The OTLP/HTTP answer to an export outcome, in the request's format.
+HttpResponse ToHttp(Format format, OtlpSignal signal, const ExportOutcome& outcome,
+                    int retry_after) {
+  using Kind = ExportOutcome::Kind;
+  HttpResponse response;
+  switch (outcome.kind) {
+    case Kind::kOk:
+      return SuccessResponse(format,
+                             signal == OtlpSignal::kTraces ? "rejectedSpans" : "rejectedLogRecords",
+                             outcome.result);
+    case Kind::kBadData:
+      return ErrorResponse(format, 400, kInvalidArgument, outcome.message);
+    case Kind::kTooLarge:
+      return ErrorResponse(format, 413, kInvalidArgument, outcome.message);
+    case Kind::kBusy:
+      response = ErrorResponse(format, 429, kResourceExhausted, outcome.message);
+      break;
+    case Kind::kUnavailable:
+      response = ErrorResponse(format, 503, kUnavailable, outcome.message);
+      break;
+  }
+  response.headers.emplace_back("Retry-After", std::to_string(retry_after));
+  return response;
+}
+
+}  // namespace
+
+HttpResponse OtlpIngest::Handle(OtlpSignal signal, const HttpRequest& request) {
   const Format format = FormatOf(request);
   if (format == Format::kUnsupported) {
     bad_requests_.fetch_add(1, std::memory_order_relaxed);
-    return UnsupportedType(request);
+    return HttpResponse::Text(415, "unsupported Content-Type \"" +
+                                       std::string(request.Header("content-type")) +
+                                       "\": OTLP/HTTP takes application/x-protobuf or "
+                                       "application/json\n");
   }
-  Result<otlp::ExportTraceServiceRequest> decoded = format == Format::kProtobuf
-                                                        ? otlp::DecodeTraces(request.body)
-                                                        : otlp::DecodeTracesJson(request.body);
-  Status checked =
-      decoded.ok() ? CheckValueSizes(*decoded, limits_.max_value_bytes) : decoded.status();
-  if (!checked.ok()) {
-    bad_requests_.fetch_add(1, std::memory_order_relaxed);
-    return DecodeFailure(format, checked);
-  }
-  Result<store::AppendResult> appended = traces_->AppendSpans(*decoded);
-  if (!appended.ok()) {
-    pushed_back_.fetch_add(1, std::memory_order_relaxed);
-    return StoreFailure(format, appended.status(), limits_.retry_after_seconds);
-  }
-  spans_accepted_.fetch_add(appended->accepted, std::memory_order_relaxed);
-  spans_rejected_.fetch_add(appended->rejected, std::memory_order_relaxed);
-  return SuccessResponse(format, "rejectedSpans", *appended);
+  const OtlpFormat otlp_format =
+      format == Format::kProtobuf ? OtlpFormat::kProtobuf : OtlpFormat::kJson;
+  return ToHttp(format, signal, Export(signal, otlp_format, request.body),
+                limits_.retry_after_seconds);
 }
 
-HttpResponse OtlpHttpIngest::Logs(const HttpRequest& request) {
-  const Format format = FormatOf(request);
-  if (format == Format::kUnsupported) {
-    bad_requests_.fetch_add(1, std::memory_order_relaxed);
-    return UnsupportedType(request);
-  }
-  Result<otlp::ExportLogsServiceRequest> decoded = format == Format::kProtobuf
-                                                       ? otlp::DecodeLogs(request.body)
-                                                       : otlp::DecodeLogsJson(request.body);
-  Status checked =
-      decoded.ok() ? CheckValueSizes(*decoded, limits_.max_value_bytes) : decoded.status();
-  if (!checked.ok()) {
-    bad_requests_.fetch_add(1, std::memory_order_relaxed);
-    return DecodeFailure(format, checked);
-  }
-  Result<store::AppendResult> appended =
-      logs_->AppendLogs(LogStreamsFromOtlp(*decoded, UnixNanos()));
-  if (!appended.ok()) {
-    pushed_back_.fetch_add(1, std::memory_order_relaxed);
-    return StoreFailure(format, appended.status(), limits_.retry_after_seconds);
-  }
-  logs_accepted_.fetch_add(appended->accepted, std::memory_order_relaxed);
-  return SuccessResponse(format, "rejectedLogRecords", *appended);
+HttpResponse OtlpIngest::Traces(const HttpRequest& request) {
+  return Handle(OtlpSignal::kTraces, request);
 }
 
-OtlpIngestStats OtlpHttpIngest::stats() const {
+HttpResponse OtlpIngest::Logs(const HttpRequest& request) {
+  return Handle(OtlpSignal::kLogs, request);
+}
+
+OtlpIngestStats OtlpIngest::stats() const {
   return OtlpIngestStats{.spans_accepted = spans_accepted_.load(),
                          .spans_rejected = spans_rejected_.load(),
                          .logs_accepted = logs_accepted_.load(),
