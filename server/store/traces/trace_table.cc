@@ -5,8 +5,11 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <unordered_map>
 
+#include "base/clock.h"
 #include "server/store/traces/trace_filter.h"
+#include "server/store/traces/trace_merge.h"
 #include "wire/otlp/decode.h"
 #include "wire/otlp/encode_model.h"
 
@@ -21,7 +24,7 @@ void AddAttributeNames(const std::vector<otlp::KeyValue>& attributes, std::set<s
 }
 
 // The text form of an attribute value for tag-value listings; "" for
-// values that are not scalars.
+// values that are not scalars (trace_block.cc spells them alike).
 std::string ScalarText(const otlp::AnyValue& value) {
   switch (value.type) {
     case otlp::AnyValue::Type::kString:
@@ -45,6 +48,53 @@ bool SpanInRange(const otlp::Span& span, const TimeRange& range) {
                         static_cast<int64_t>(span.end_time_unix_nano));
 }
 
+bool HeadHasRoot(const TraceHead& head, const TraceHead::Trace& trace) {
+  return std::any_of(trace.spans.begin(), trace.spans.end(),
+                     [&](uint32_t i) { return !head.spans()[i].span.parent_span_id.valid(); });
+}
+
+bool HeadOverlaps(const TraceHead& head, const TimeRange& range) {
+  return head.trace_count() > 0 && range.Overlaps(head.min_time_ns(), head.max_time_ns());
+}
+
+bool BlockOverlaps(const TraceBlockIndex& block, const TimeRange& range) {
+  return range.Overlaps(block.meta().min_time_ns, block.meta().max_time_ns);
+}
+
+void HeadTagNames(const TraceHead& head, std::string_view scope, const TimeRange& range,
+                  std::set<std::string>* names) {
+  std::set<uint32_t> groups;
+  for (const TraceHead::StoredSpan& s : head.spans()) {
+    if (!SpanInRange(s.span, range)) continue;
+    if (scope != "resource") AddAttributeNames(s.span.attributes, names);
+    groups.insert(s.group);
+  }
+  if (scope != "span") {
+    for (uint32_t g : groups) AddAttributeNames(head.group(g).resource.attributes, names);
+  }
+}
+
+void HeadTagValues(const TraceHead& head, std::string_view scope, std::string_view name,
+                   const TimeRange& range, std::map<std::string, int64_t>* counts) {
+  std::map<uint32_t, int64_t> groups;
+  for (const TraceHead::StoredSpan& s : head.spans()) {
+    if (!SpanInRange(s.span, range)) continue;
+    if (scope != "resource") {
+      if (const otlp::AnyValue* v = otlp::FindAttribute(s.span.attributes, name)) {
+        if (std::string text = ScalarText(*v); !text.empty()) ++(*counts)[text];
+      }
+    }
+    ++groups[s.group];
+  }
+  if (scope != "span") {
+    for (const auto& [g, n] : groups) {
+      if (const otlp::AnyValue* v = otlp::FindAttribute(head.group(g).resource.attributes, name)) {
+        if (std::string text = ScalarText(*v); !text.empty()) (*counts)[text] += n;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 TraceTable::TraceTable(const TableOptions& options) : options_(options) {}
@@ -56,8 +106,14 @@ Result<std::unique_ptr<TraceTable>> TraceTable::Open(const TableOptions& options
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return Status::Internal("cannot create " + options.dir + ": " + ec.message());
   std::unique_ptr<TraceTable> table(new TraceTable(options));
+  RETURN_IF_ERROR(table->LoadBlocks());
   ASSIGN_OR_RETURN(table->wal_,
                    Wal::Open(WalOptions{.dir = options.dir + "/wal", .sync = options.sync}));
+  // Segments below a block's wal_until are in that block: a crash between
+  // writing the block and removing them must not replay them twice.
+  uint64_t covered = 0;
+  for (const auto& block : table->blocks_) covered = std::max(covered, block->wal_until());
+  if (covered > 0) RETURN_IF_ERROR(table->wal_->RemoveSegmentsBefore(covered));
   Status replayed = table->wal_->Replay(
       [&](std::string_view record, WalPosition) -> Status {
         // A record that passed its checksum but does not decode was written by
@@ -76,15 +132,9 @@ Result<std::unique_ptr<TraceTable>> TraceTable::Open(const TableOptions& options
       },
       &table->wal_report_);
   RETURN_IF_ERROR(replayed);
+  if (table->head_.trace_count() > 0) table->head_started_ns_ = MonotonicNanos();
+  table->background_ = std::thread([t = table.get()] { t->BackgroundLoop(); });
   return table;
-}
-
-Status TraceTable::Close() {
-  std::unique_lock lock(mu_);
-  if (wal_ == nullptr) return Status::Ok();
-  Status status = wal_->Close();
-  wal_.reset();
-  return status;
 }
 
 Result<AppendResult> TraceTable::AppendSpans(const otlp::ExportTraceServiceRequest& request) {
@@ -94,10 +144,12 @@ Result<AppendResult> TraceTable::AppendSpans(const otlp::ExportTraceServiceReque
     for (const otlp::ScopeSpans& ss : rs.scope_spans) total += ss.spans.size();
   }
   if (total == 0) return result;
+  std::shared_lock append_lock(append_mu_);
+  if (wal_ == nullptr) return Status::Unavailable("trace table is closed");
   {
     std::shared_lock lock(mu_);
-    if (wal_ == nullptr) return Status::Unavailable("trace table is closed");
-    if (head_.bytes() > options_.memory_limit_bytes) {
+    const size_t held = head_.bytes() + (frozen_ ? frozen_->bytes() : 0);
+    if (held > options_.memory_limit_bytes) {
       refused_appends_.fetch_add(1, std::memory_order_relaxed);
       return Status::ResourceExhausted("trace store is over its memory limit (" +
                                        std::to_string(options_.memory_limit_bytes >> 20) +
@@ -107,50 +159,136 @@ Result<AppendResult> TraceTable::AppendSpans(const otlp::ExportTraceServiceReque
   std::string record(1, kSpansRecord);
   record += otlp::EncodeTraces(request);
   RETURN_IF_ERROR(wal_->Append(record).status());
-  std::unique_lock lock(mu_);
-  result.accepted = head_.Add(request);
+  bool flush_now;
+  {
+    std::unique_lock lock(mu_);
+    if (head_.trace_count() == 0) head_started_ns_ = MonotonicNanos();
+    result.accepted = head_.Add(request);
+    flush_now = head_.bytes() > options_.head_flush_bytes;
+  }
+  if (flush_now) {
+    std::lock_guard l(bg_mu_);
+    if (!flush_requested_) {
+      flush_requested_ = true;
+      bg_cv_.notify_one();
+    }
+  }
   result.rejected = total - result.accepted;
   if (result.rejected > 0) result.rejection_message = "spans with an all-zero trace_id or span_id";
   return result;
 }
 
+TraceSummary TraceTable::MergedSummary(const TraceId& id, const BlockIndexes& blocks) const {
+  TraceSummary merged;
+  bool has_root = false;
+  for (const auto& block : blocks) {
+    if (std::optional<size_t> row = block->Find(id)) {
+      MergeSummary(block->summary(*row), block->has_root(*row), &merged, &has_root);
+    }
+  }
+  for (const TraceHead* head : Heads()) {
+    if (head == nullptr) continue;
+    if (const TraceHead::Trace* t = head->Find(id)) {
+      MergeSummary(t->summary, HeadHasRoot(*head, *t), &merged, &has_root);
+    }
+  }
+  return merged;
+}
+
+otlp::ExportTraceServiceRequest TraceTable::MergedSpans(
+    const TraceId& id, const BlockIndexes& blocks,
+    std::vector<std::pair<std::string, Status>>* damaged) const {
+  otlp::ExportTraceServiceRequest merged;
+  for (const auto& block : blocks) {
+    std::optional<size_t> row = block->Find(id);
+    if (!row) continue;
+    Result<otlp::ExportTraceServiceRequest> part = block->ReadTrace(*row);
+    if (!part.ok()) {
+      damaged->emplace_back(block->id(), part.status());
+      continue;
+    }
+    MergeSpans(std::move(*part), &merged);
+  }
+  for (const TraceHead* head : Heads()) {
+    if (head == nullptr) continue;
+    if (const TraceHead::Trace* t = head->Find(id)) MergeSpans(head->Materialize(*t), &merged);
+  }
+  return merged;
+}
+
 Result<TraceSummary> TraceTable::GetTraceSummary(const TraceId& id) {
   std::shared_lock lock(mu_);
-  const TraceHead::Trace* trace = head_.Find(id);
-  if (trace == nullptr) return Status::NotFound("trace " + id.ToHex() + " not found");
-  return trace->summary;
+  TraceSummary summary = MergedSummary(id, blocks_);
+  if (summary.span_count == 0) return Status::NotFound("trace " + id.ToHex() + " not found");
+  return summary;
 }
 
 Result<otlp::ExportTraceServiceRequest> TraceTable::GetTrace(const TraceId& id) {
-  std::shared_lock lock(mu_);
-  const TraceHead::Trace* trace = head_.Find(id);
-  if (trace == nullptr) return Status::NotFound("trace " + id.ToHex() + " not found");
-  return head_.Materialize(*trace);
+  std::vector<std::pair<std::string, Status>> damaged;
+  Result<otlp::ExportTraceServiceRequest> out = Status::NotFound("");
+  {
+    std::shared_lock lock(mu_);
+    out = MergedSpans(id, blocks_, &damaged);
+  }
+  for (const auto& [block, status] : damaged) ReportDamaged(block, status);
+  if (out->resource_spans.empty()) {
+    if (!damaged.empty()) return damaged.front().second;
+    return Status::NotFound("trace " + id.ToHex() + " not found");
+  }
+  return out;
 }
 
 Status TraceTable::SearchTraces(const TraceFilter& filter,
                                 const std::function<bool(const TraceCandidate&)>& fn) {
-  std::shared_lock lock(mu_);
-  const bool span_conditions = HasSpanConditions(filter);
-  std::vector<const TraceHead::Trace*> matches;
-  head_.ForEachTrace([&](const TraceHead::Trace& trace) {
-    if (!SummaryMatches(filter, trace.summary)) return true;
-    if (span_conditions) {
-      const bool any = std::any_of(trace.spans.begin(), trace.spans.end(), [&](uint32_t i) {
-        const TraceHead::StoredSpan& s = head_.spans()[i];
-        return SpanMatches(filter, head_.group(s.group).resource, s.span);
+  std::vector<std::pair<std::string, Status>> damaged;
+  {
+    std::shared_lock lock(mu_);
+    // Candidates: traces with a part in the range. Their summaries are then
+    // completed from every source, in range or not, so the whole-trace
+    // conditions see the whole trace.
+    std::unordered_map<TraceId, TraceSummary, TraceIdHash> candidates;
+    auto consider = [&](const TraceSummary& part) {
+      if (filter.range.Overlaps(part.start_ns, part.end_ns)) candidates.try_emplace(part.trace_id);
+    };
+    for (const TraceHead* head : Heads()) {
+      if (head == nullptr || !HeadOverlaps(*head, filter.range)) continue;
+      head->ForEachTrace([&](const TraceHead::Trace& t) {
+        consider(t.summary);
+        return true;
       });
-      if (!any) return true;
     }
-    matches.push_back(&trace);
-    return true;
-  });
-  std::sort(matches.begin(), matches.end(),
-            [](const auto* a, const auto* b) { return a->summary.start_ns > b->summary.start_ns; });
-  for (const TraceHead::Trace* trace : matches) {
-    otlp::ExportTraceServiceRequest spans = head_.Materialize(*trace);
-    if (!fn(TraceCandidate{&trace->summary, &spans})) break;
+    for (const auto& block : blocks_) {
+      if (!BlockOverlaps(*block, filter.range)) continue;
+      for (size_t row = 0; row < block->trace_count(); ++row) consider(block->summary(row));
+    }
+    std::vector<const TraceSummary*> matches;
+    for (auto& [id, summary] : candidates) {
+      summary = MergedSummary(id, blocks_);
+      if (SummaryMatches(filter, summary)) matches.push_back(&summary);
+    }
+    std::sort(matches.begin(), matches.end(), [](const auto* a, const auto* b) {
+      return a->start_ns != b->start_ns
+                 ? a->start_ns > b->start_ns
+                 : std::memcmp(a->trace_id.bytes.data(), b->trace_id.bytes.data(), 16) < 0;
+    });
+    const bool span_conditions = HasSpanConditions(filter);
+    for (const TraceSummary* summary : matches) {
+      otlp::ExportTraceServiceRequest spans = MergedSpans(summary->trace_id, blocks_, &damaged);
+      if (span_conditions) {
+        bool any = false;
+        for (const otlp::ResourceSpans& rs : spans.resource_spans) {
+          for (const otlp::ScopeSpans& ss : rs.scope_spans) {
+            for (const otlp::Span& span : ss.spans) {
+              any = any || SpanMatches(filter, rs.resource, span);
+            }
+          }
+        }
+        if (!any) continue;
+      }
+      if (!fn(TraceCandidate{summary, &spans})) break;
+    }
   }
+  for (const auto& [block, status] : damaged) ReportDamaged(block, status);
   return Status::Ok();
 }
 
@@ -158,14 +296,17 @@ Result<std::vector<std::string>> TraceTable::TagNames(std::string_view scope,
                                                       const TimeRange& range) {
   std::shared_lock lock(mu_);
   std::set<std::string> names;
-  std::set<uint32_t> groups;
-  for (const TraceHead::StoredSpan& s : head_.spans()) {
-    if (!SpanInRange(s.span, range)) continue;
-    if (scope != "resource") AddAttributeNames(s.span.attributes, &names);
-    groups.insert(s.group);
+  for (const TraceHead* head : Heads()) {
+    if (head != nullptr) HeadTagNames(*head, scope, range, &names);
   }
-  if (scope != "span") {
-    for (uint32_t g : groups) AddAttributeNames(head_.group(g).resource.attributes, &names);
+  for (const auto& block : blocks_) {
+    if (!BlockOverlaps(*block, range)) continue;
+    if (scope != "resource") {
+      for (const auto& [name, values] : block->span_tags()) names.insert(name);
+    }
+    if (scope != "span") {
+      for (const auto& [name, values] : block->resource_tags()) names.insert(name);
+    }
   }
   return std::vector<std::string>(names.begin(), names.end());
 }
@@ -175,21 +316,19 @@ Result<std::vector<std::string>> TraceTable::TagValues(std::string_view scope,
                                                        const TimeRange& range, size_t limit) {
   std::shared_lock lock(mu_);
   std::map<std::string, int64_t> counts;
-  std::map<uint32_t, int64_t> groups;
-  for (const TraceHead::StoredSpan& s : head_.spans()) {
-    if (!SpanInRange(s.span, range)) continue;
-    if (scope != "resource") {
-      if (const otlp::AnyValue* v = otlp::FindAttribute(s.span.attributes, name)) {
-        if (std::string text = ScalarText(*v); !text.empty()) ++counts[text];
-      }
-    }
-    ++groups[s.group];
+  for (const TraceHead* head : Heads()) {
+    if (head != nullptr) HeadTagValues(*head, scope, name, range, &counts);
   }
-  if (scope != "span") {
-    for (const auto& [g, n] : groups) {
-      if (const otlp::AnyValue* v = otlp::FindAttribute(head_.group(g).resource.attributes, name)) {
-        if (std::string text = ScalarText(*v); !text.empty()) counts[text] += n;
+  for (const auto& block : blocks_) {
+    if (!BlockOverlaps(*block, range)) continue;
+    for (const TagTable* tags : {&block->span_tags(), &block->resource_tags()}) {
+      if ((tags == &block->span_tags() && scope == "resource") ||
+          (tags == &block->resource_tags() && scope == "span")) {
+        continue;
       }
+      auto it = tags->find(name);
+      if (it == tags->end()) continue;
+      for (const auto& [value, n] : it->second) counts[value] += n;
     }
   }
   std::vector<std::pair<int64_t, std::string>> ranked;
@@ -201,16 +340,6 @@ Result<std::vector<std::string>> TraceTable::TagValues(std::string_view scope,
     out.push_back(std::move(value));
   }
   return out;
-}
-
-TraceTableStats TraceTable::stats() const {
-  std::shared_lock lock(mu_);
-  return TraceTableStats{.spans = static_cast<int64_t>(head_.spans().size()),
-                         .traces = static_cast<int64_t>(head_.trace_count()),
-                         .head_bytes = head_.bytes(),
-                         .replayed_records = replayed_records_,
-                         .undecodable_records = undecodable_records_,
-                         .refused_appends = refused_appends_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace quartet::store
