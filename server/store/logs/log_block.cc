@@ -33,7 +33,7 @@ struct PageBuffer {
 
 Status WritePage(BlockWriter* w, uint32_t page, PageBuffer& buf) {
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "ts"), EncodeInt64s(buf.timestamps)));
-  RETURN_IF_ERROR(w->AddSection(PageSection(page, "line"), EncodeStrings(buf.lines)));
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "line"), EncodeStrings(buf.lines), Codec::kZstd, 9));
   std::string meta;
   PutLengthPrefixed(&meta, buf.names.Encode());
   PutLengthPrefixed(&meta, EncodeUint32s(buf.meta_counts));
