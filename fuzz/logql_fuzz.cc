@@ -52,6 +52,7 @@ const MetricExpr* FirstRange(const MetricExpr& e) {
       return l ? l : FirstRange(*e.rhs);
     }
     case MetricExpr::Kind::kLiteral:
+    case MetricExpr::Kind::kVector:
       return nullptr;
   }
   return nullptr;

@@ -178,8 +178,35 @@ std::string_view BinaryOpName(BinaryOp op) {
       return "<";
     case BinaryOp::kLte:
       return "<=";
+    case BinaryOp::kAnd:
+      return "and";
+    case BinaryOp::kOr:
+      return "or";
+    case BinaryOp::kUnless:
+      return "unless";
   }
   return "?";
+}
+
+int BinaryOpPrecedence(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::kPow:
+      return 6;
+    case BinaryOp::kMul:
+    case BinaryOp::kDiv:
+    case BinaryOp::kMod:
+      return 5;
+    case BinaryOp::kAdd:
+    case BinaryOp::kSub:
+      return 4;
+    case BinaryOp::kOr:
+      return 1;
+    case BinaryOp::kAnd:
+    case BinaryOp::kUnless:
+      return 2;
+    default:
+      return 3;
+  }
 }
 
 }  // namespace quartet::logql

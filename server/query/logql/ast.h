@@ -202,7 +202,15 @@ enum class BinaryOp {
   kGte,
   kLt,
   kLte,
+  kAnd,  // set operators: match on identical label sets, vectors only
+  kOr,
+  kUnless,
 };
+// Binding strength, Prometheus order: or < and unless < comparisons < + - <
+// * / % < ^ (the only right-associative one).
+int BinaryOpPrecedence(BinaryOp op);
+inline bool IsComparison(BinaryOp op) { return op >= BinaryOp::kEq && op <= BinaryOp::kLte; }
+inline bool IsSetOperator(BinaryOp op) { return op >= BinaryOp::kAnd; }
 
 struct Grouping {
   bool without = false;
@@ -214,7 +222,7 @@ using MetricPtr = std::shared_ptr<const MetricExpr>;
 
 // One node of a metric expression; which fields are used depends on kind.
 struct MetricExpr {
-  enum class Kind { kRangeAggregation, kVectorAggregation, kBinary, kLiteral };
+  enum class Kind { kRangeAggregation, kVectorAggregation, kBinary, kLiteral, kVector };
   Kind kind = Kind::kLiteral;
   // kRangeAggregation
   RangeOp range_op = RangeOp::kCountOverTime;
@@ -230,7 +238,7 @@ struct MetricExpr {
   BinaryOp binary_op = BinaryOp::kAdd;
   bool return_bool = false;  // comparison `bool` modifier
   MetricPtr lhs, rhs;
-  // kLiteral
+  // kLiteral (a scalar) and kVector (`vector(0)`: one label-less series)
   double literal = 0;
 };
 

@@ -65,6 +65,8 @@ std::optional<double> Apply(BinaryOp op, double l, double r, bool return_bool, b
       return cmp(l < r);
     case BinaryOp::kLte:
       return cmp(l <= r);
+    default:  // set operators never reach here
+      break;
   }
   return std::nullopt;
 }
@@ -80,6 +82,14 @@ class Evaluator {
         Value v;
         v.scalar = true;
         v.s = e.literal;
+        return v;
+      }
+      case MetricExpr::Kind::kVector: {
+        Value v;
+        v.series.emplace_back();
+        for (size_t i = 0; i < steps_.count(); ++i) {
+          v.series[0].points.emplace_back(steps_.at(i), e.literal);
+        }
         return v;
       }
       case MetricExpr::Kind::kRangeAggregation: {
@@ -221,6 +231,12 @@ class Evaluator {
       v.s = Apply(e.binary_op, l.s, r.s, e.return_bool, &keep).value_or(0);
       return v;
     }
+    if (IsSetOperator(e.binary_op)) {
+      if (l.scalar || r.scalar) {
+        return Status::InvalidArgument("set operators need vectors on both sides");
+      }
+      return SetOperation(e.binary_op, std::move(l), std::move(r));
+    }
     Value out;
     if (l.scalar || r.scalar) {
       Value& vec = l.scalar ? r : l;
@@ -262,7 +278,58 @@ class Evaluator {
     return out;
   }
 
-  static bool IsComparison(BinaryOp op) { return op >= BinaryOp::kEq; }
+  // and / or / unless, matching on identical label sets per timestamp.
+  static Result<Value> SetOperation(BinaryOp op, Value l, Value r) {
+    std::unordered_map<std::string, size_t> rindex;
+    std::string key;
+    for (size_t i = 0; i < r.series.size(); ++i) {
+      LabelsKey(r.series[i].labels, &key);
+      rindex.emplace(key, i);
+    }
+    auto has_point = [](const Series* s, int64_t ts) {
+      return s != nullptr &&
+             std::binary_search(s->points.begin(), s->points.end(), std::make_pair(ts, 0.0),
+                                [](const auto& a, const auto& b) { return a.first < b.first; });
+    };
+    Value out;
+    std::unordered_map<std::string, const Series*> lindex;
+    for (Series& s : l.series) {
+      LabelsKey(s.labels, &key);
+      auto it = rindex.find(key);
+      const Series* match = it == rindex.end() ? nullptr : &r.series[it->second];
+      Series res{s.labels, {}};
+      for (const auto& p : s.points) {
+        bool in_r = has_point(match, p.first);
+        if (op == BinaryOp::kOr || (op == BinaryOp::kAnd) == in_r) res.points.push_back(p);
+      }
+      if (!res.points.empty()) out.series.push_back(std::move(res));
+      lindex.emplace(key, &s);
+    }
+    if (op == BinaryOp::kOr) {
+      for (Series& s : r.series) {
+        LabelsKey(s.labels, &key);
+        auto it = lindex.find(key);
+        const Series* left = it == lindex.end() ? nullptr : it->second;
+        Series res{s.labels, {}};
+        for (const auto& p : s.points) {
+          if (!has_point(left, p.first)) res.points.push_back(p);
+        }
+        if (res.points.empty()) continue;
+        // Merge into the left series with the same labels, if any.
+        bool merged = false;
+        for (Series& o : out.series) {
+          if (o.labels == res.labels) {
+            o.points.insert(o.points.end(), res.points.begin(), res.points.end());
+            std::sort(o.points.begin(), o.points.end());
+            merged = true;
+            break;
+          }
+        }
+        if (!merged) out.series.push_back(std::move(res));
+      }
+    }
+    return out;
+  }
 
   LogSource& source_;
   StepRange steps_;

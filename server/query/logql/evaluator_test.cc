@@ -223,6 +223,24 @@ TEST_F(EvaluatorTest, BinaryOperations) {
       100 * kSec, 100 * kSec, kSec);
   ASSERT_EQ(vv.size(), 1u);
   EXPECT_DOUBLE_EQ(vv[0].points[0].second, 0.5);
+  // `or vector(0)`: fills the steps where the left side has no point.
+  auto filled = Range(R"(sum(count_over_time({app="web"}[5s])) or vector(0))", 10 * kSec, 30 * kSec,
+                      5 * kSec);
+  ASSERT_EQ(filled.size(), 1u);
+  EXPECT_EQ(
+      filled[0].points,
+      (Points{{10 * kSec, 0}, {15 * kSec, 1}, {20 * kSec, 0}, {25 * kSec, 1}, {30 * kSec, 0}}));
+  auto both = Range(
+      R"(sum by (app) (count_over_time({env="prod"}[100s])) and sum by (app) (count_over_time({app="web"}[100s])))",
+      100 * kSec, 100 * kSec, kSec);
+  ASSERT_EQ(both.size(), 1u);
+  EXPECT_EQ(both[0].labels, (Labels{{"app", "web"}}));
+  EXPECT_EQ(both[0].points, (Points{{100 * kSec, 3}}));
+  auto unless = Range(
+      R"(sum by (app) (count_over_time({env="prod"}[100s])) unless sum by (app) (count_over_time({app="web"}[100s])))",
+      100 * kSec, 100 * kSec, kSec);
+  ASSERT_EQ(unless.size(), 1u);
+  EXPECT_EQ(unless[0].labels, (Labels{{"app", "api"}}));
   auto scalar = Range("2 ^ 3", 0, 2 * kSec, kSec);
   EXPECT_EQ(scalar[0].points, (Points{{0, 8}, {kSec, 8}, {2 * kSec, 8}}));
 }

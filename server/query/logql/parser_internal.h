@@ -85,7 +85,7 @@ class Parser {
   Status ParseUnwrap(LogRange* range);
 
   // ---- metric queries (parser_metric.cc) ----
-  // Precedence climbing: ^ (right-assoc) > * / % > + - > comparisons.
+  // Precedence climbing (BinaryOpPrecedence): ^ is right-associative.
   Result<MetricPtr> ParseMetric(int min_prec);
   Result<MetricPtr> ParseMetricUnary();
   Result<MetricPtr> ParseMetricPrimary();

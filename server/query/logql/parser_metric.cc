@@ -74,26 +74,33 @@ Result<MetricPtr> Parser::ParseMetric(int min_prec) {
         op = BinaryOp::kLte;
         break;
       default:
+        if (IsIdent("or")) op = BinaryOp::kOr;
+        if (IsIdent("and")) op = BinaryOp::kAnd;
+        if (IsIdent("unless")) op = BinaryOp::kUnless;
         break;
     }
     if (!op) break;
-    int prec = *op == BinaryOp::kPow                                                       ? 4
-               : (*op == BinaryOp::kMul || *op == BinaryOp::kDiv || *op == BinaryOp::kMod) ? 3
-               : (*op == BinaryOp::kAdd || *op == BinaryOp::kSub)                          ? 2
-                                                                                           : 1;
+    int prec = BinaryOpPrecedence(*op);
     if (prec < min_prec) break;
     Advance();
     auto node = std::make_shared<MetricExpr>();
     node->kind = MetricExpr::Kind::kBinary;
     node->binary_op = *op;
     if (IsIdent("bool")) {
-      if (prec != 1) return ErrorAt(Cur().offset, "bool modifier is only allowed on comparisons");
+      if (!IsComparison(*op)) {
+        return ErrorAt(Cur().offset, "bool modifier is only allowed on comparisons");
+      }
       node->return_bool = true;
       Advance();
     }
     ASSIGN_OR_RETURN(node->rhs, ParseMetric(*op == BinaryOp::kPow ? prec : prec + 1));
     node->lhs = std::move(left);
-    if (prec == 1 && !node->return_bool && node->lhs->kind == MetricExpr::Kind::kLiteral &&
+    if (IsSetOperator(*op) && (node->lhs->kind == MetricExpr::Kind::kLiteral ||
+                               node->rhs->kind == MetricExpr::Kind::kLiteral)) {
+      return ErrorAt(Cur().offset, "set operator \"" + std::string(BinaryOpName(*op)) +
+                                       "\" is only allowed between vectors, not scalars");
+    }
+    if (IsComparison(*op) && !node->return_bool && node->lhs->kind == MetricExpr::Kind::kLiteral &&
         node->rhs->kind == MetricExpr::Kind::kLiteral) {
       return ErrorAt(Cur().offset, "comparisons between scalars must use the bool modifier");
     }
@@ -147,6 +154,19 @@ Result<MetricPtr> Parser::ParseMetricPrimary() {
   if (!Is(T::kIdent)) return Unexpected("a metric expression");
   std::string name = Cur().text;
   size_t at = Cur().offset;
+  if (name == "vector" && PeekAt(1).type == T::kLParen) {
+    Advance();
+    Advance();
+    auto node = std::make_shared<MetricExpr>();
+    node->kind = MetricExpr::Kind::kVector;
+    bool negative = Is(T::kSub);
+    if (negative) Advance();
+    if (!Is(T::kNumber)) return Unexpected("a number in vector(...)");
+    node->literal = negative ? -Cur().number : Cur().number;
+    Advance();
+    RETURN_IF_ERROR(Expect(T::kRParen, "\")\" closing vector("));
+    return MetricPtr(std::move(node));
+  }
   if (auto op = RangeOpFromName(name)) return ParseRangeAggregation(*op);
   if (auto op = VectorOpFromName(name)) return ParseVectorAggregation(*op);
   return ErrorAt(at, "unknown function \"" + name + "\"");

@@ -145,28 +145,12 @@ void PrintGrouping(const Grouping& g, std::string* out) {
   *out += ')';
 }
 
-int Precedence(BinaryOp op) {
-  switch (op) {
-    case BinaryOp::kPow:
-      return 4;
-    case BinaryOp::kMul:
-    case BinaryOp::kDiv:
-    case BinaryOp::kMod:
-      return 3;
-    case BinaryOp::kAdd:
-    case BinaryOp::kSub:
-      return 2;
-    default:
-      return 1;
-  }
-}
-
 void PrintMetric(const MetricExpr& e, std::string* out);
 
 void PrintOperand(const MetricExpr& child, const MetricExpr& parent, bool right, std::string* out) {
   bool paren = false;
   if (child.kind == MetricExpr::Kind::kBinary) {
-    int pc = Precedence(child.binary_op), pp = Precedence(parent.binary_op);
+    int pc = BinaryOpPrecedence(child.binary_op), pp = BinaryOpPrecedence(parent.binary_op);
     bool right_assoc = parent.binary_op == BinaryOp::kPow;
     paren = pc < pp || (pc == pp && right != right_assoc);
   } else if (child.kind == MetricExpr::Kind::kLiteral && child.literal < 0 && !right) {
@@ -181,6 +165,9 @@ void PrintMetric(const MetricExpr& e, std::string* out) {
   switch (e.kind) {
     case MetricExpr::Kind::kLiteral:
       *out += FormatNumber(e.literal);
+      return;
+    case MetricExpr::Kind::kVector:
+      *out += "vector(" + FormatNumber(e.literal) + ")";
       return;
     case MetricExpr::Kind::kRangeAggregation: {
       *out += RangeOpName(e.range_op);
