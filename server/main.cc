@@ -202,6 +202,11 @@ int Run(const ServerConfig& config) {
   Log().Info("quartetd stopping", {{"signal", signal}});
   (*http)->Stop();
   if (grpc) grpc->Stop();
+  // Write the heads to blocks so the next start has no WAL to replay; the
+  // WAL would bring back the same data if this fails.
+  for (Status flushed : {(*traces)->Flush(), (*logs)->Flush()}) {
+    if (!flushed.ok()) Log().Warn("flush at shutdown failed", {{"error", flushed.message()}});
+  }
   Status traces_closed = (*traces)->Close();
   Status logs_closed = (*logs)->Close();
   if (!traces_closed.ok() || !logs_closed.ok()) {
