@@ -59,15 +59,14 @@ std::string SpansRequest(std::mt19937_64& rng) {
       span.kind = r == 0 ? otlp::SpanKind::kServer : otlp::SpanKind::kClient;
       span.start_time_unix_nano = 1'795'000'000'000'000'000ull + (rng() % 3'600'000'000'000ull);
       span.end_time_unix_nano = span.start_time_unix_nano + rng() % 900'000'000;
-      span.attributes = {
-          {"http.route", otlp::AnyValue::String("/checkout")},
-          {"http.request.method", otlp::AnyValue::String("GET")},
-          {"http.response.status_code", otlp::AnyValue::Int(200)},
-          {"url.path", otlp::AnyValue::String("/checkout")},
-          {"user.id", otlp::AnyValue::Int(static_cast<int64_t>(rng() % 20000))},
-          {"request.id", otlp::AnyValue::String(std::to_string(rng()))},
-          {"db.system", otlp::AnyValue::String("sqlite")},
-          {"db.rows", otlp::AnyValue::Int(static_cast<int64_t>(rng() % 60000))}};
+      span.attributes = {{"http.route", otlp::AnyValue::String("/checkout")},
+                         {"http.request.method", otlp::AnyValue::String("GET")},
+                         {"http.response.status_code", otlp::AnyValue::Int(200)},
+                         {"url.path", otlp::AnyValue::String("/checkout")},
+                         {"user.id", otlp::AnyValue::Int(static_cast<int64_t>(rng() % 20000))},
+                         {"request.id", otlp::AnyValue::String(std::to_string(rng()))},
+                         {"db.system", otlp::AnyValue::String("sqlite")},
+                         {"db.rows", otlp::AnyValue::Int(static_cast<int64_t>(rng() % 60000))}};
     }
   }
   return otlp::EncodeTraces(request);
@@ -117,7 +116,7 @@ struct Stack {
     dir = std::filesystem::path(base ? base : "/tmp") /
           ("ingest_bench_" + std::to_string(std::random_device{}()));
     store::TableOptions options;
-    options.memory_limit_bytes = 4u << 30;
+    options.memory_limit_bytes = size_t{4} << 30;
     options.dir = (dir / "traces").string();
     traces = std::move(*store::TraceTable::Open(options));
     options.dir = (dir / "logs").string();
@@ -137,10 +136,16 @@ struct Stack {
   }
 };
 
+// One stack per benchmark run, made before its threads start and dropped
+// after they all finish (Setup/Teardown run once, outside the threads).
 Stack* shared_stack = nullptr;
+void MakeStack(const benchmark::State&) { shared_stack = new Stack(); }
+void DropStack(const benchmark::State&) {
+  delete shared_stack;
+  shared_stack = nullptr;
+}
 
 void BM_ExportSpansDirect(benchmark::State& state) {
-  if (state.thread_index() == 0) shared_stack = new Stack();
   std::mt19937_64 rng(state.thread_index() + 1);
   std::vector<std::string> requests;
   for (int i = 0; i < 16; ++i) requests.push_back(SpansRequest(rng));
@@ -150,7 +155,10 @@ void BM_ExportSpansDirect(benchmark::State& state) {
     const std::string& r = requests[i++ % requests.size()];
     ingest::ExportOutcome outcome =
         shared_stack->otlp->Export(ingest::OtlpSignal::kTraces, ingest::OtlpFormat::kProtobuf, r);
-    if (outcome.kind != ingest::ExportOutcome::Kind::kOk) state.SkipWithError("export refused");
+    if (outcome.kind != ingest::ExportOutcome::Kind::kOk) {
+      state.SkipWithError(("export refused: " + outcome.message).c_str());
+      break;
+    }
     bytes += r.size();
   }
   const double cpu = ProcessCpuSeconds() - cpu0;
@@ -159,13 +167,16 @@ void BM_ExportSpansDirect(benchmark::State& state) {
   if (state.thread_index() == 0) {
     state.counters["spans_per_cpu_s"] =
         static_cast<double>(state.iterations() * kSpansPerRequest * state.threads()) / cpu;
-    delete shared_stack;
   }
 }
-BENCHMARK(BM_ExportSpansDirect)->Threads(1)->Threads(4)->UseRealTime();
+BENCHMARK(BM_ExportSpansDirect)
+    ->Threads(1)
+    ->Threads(4)
+    ->UseRealTime()
+    ->Setup(MakeStack)
+    ->Teardown(DropStack);
 
 void BM_SpansOverHttp(benchmark::State& state) {
-  if (state.thread_index() == 0) shared_stack = new Stack();
   std::mt19937_64 rng(state.thread_index() + 100);
   std::vector<std::string> requests;
   for (int i = 0; i < 16; ++i) requests.push_back(SpansRequest(rng));
@@ -174,22 +185,24 @@ void BM_SpansOverHttp(benchmark::State& state) {
   const double cpu0 = ProcessCpuSeconds();
   size_t i = 0;
   for (auto _ : state) {
-    auto res = client.Post("/v1/traces", requests[i++ % requests.size()],
-                           "application/x-protobuf");
-    if (!res || res->status != 200) state.SkipWithError("POST failed");
+    auto res = client.Post("/v1/traces", requests[i++ % requests.size()], "application/x-protobuf");
+    if (!res || res->status != 200) {
+      state.SkipWithError(
+          res ? ("POST answered " + std::to_string(res->status) + ": " + res->body).c_str()
+              : ("POST failed: " + httplib::to_string(res.error())).c_str());
+      break;
+    }
   }
   const double cpu = ProcessCpuSeconds() - cpu0;
   state.SetItemsProcessed(state.iterations() * kSpansPerRequest);
   if (state.thread_index() == 0) {
     state.counters["spans_per_cpu_s"] =
         static_cast<double>(state.iterations() * kSpansPerRequest * state.threads()) / cpu;
-    delete shared_stack;
   }
 }
-BENCHMARK(BM_SpansOverHttp)->Threads(4)->UseRealTime();
+BENCHMARK(BM_SpansOverHttp)->Threads(4)->UseRealTime()->Setup(MakeStack)->Teardown(DropStack);
 
 void BM_LokiPushDirect(benchmark::State& state) {
-  if (state.thread_index() == 0) shared_stack = new Stack();
   std::mt19937_64 rng(state.thread_index() + 7);
   std::vector<std::string> pushes;
   size_t line_bytes = 0;
@@ -201,7 +214,10 @@ void BM_LokiPushDirect(benchmark::State& state) {
     request.method = "POST";
     request.headers = {{"content-type", "application/json"}};
     request.body = pushes[i++ % pushes.size()];
-    if (shared_stack->loki->Push(request).status != 204) state.SkipWithError("push refused");
+    if (shared_stack->loki->Push(request).status != 204) {
+      state.SkipWithError("push refused");
+      break;
+    }
   }
   const double cpu = ProcessCpuSeconds() - cpu0;
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * line_bytes));
@@ -209,10 +225,14 @@ void BM_LokiPushDirect(benchmark::State& state) {
   if (state.thread_index() == 0) {
     state.counters["line_MB_per_cpu_s"] =
         static_cast<double>(state.iterations() * line_bytes * state.threads()) / cpu / 1e6;
-    delete shared_stack;
   }
 }
-BENCHMARK(BM_LokiPushDirect)->Threads(1)->Threads(4)->UseRealTime();
+BENCHMARK(BM_LokiPushDirect)
+    ->Threads(1)
+    ->Threads(4)
+    ->UseRealTime()
+    ->Setup(MakeStack)
+    ->Teardown(DropStack);
 
 }  // namespace
 
