@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -72,9 +73,28 @@ std::string SpansRequest(std::mt19937_64& rng) {
   return otlp::EncodeTraces(request);
 }
 
+// Log timestamps in time order (19 decimal digits), shared by all threads.
+std::atomic<uint64_t> log_clock{1'795'000'000'000'000'000ull};
+
 // A Loki JSON push of SDK-style JSON lines (~300 bytes) over 4 streams.
-std::string LokiPush(std::mt19937_64& rng, size_t* line_bytes) {
-  std::string body = "{\"streams\":[";
+// Replayed pushes get fresh, increasing timestamps written over the old
+// ones (Restamp), so each stream stays in time order as shippers send it.
+struct Push {
+  std::string body;
+  std::vector<size_t> timestamp_offsets;
+  void Restamp(std::string* out) const {
+    *out = body;
+    for (size_t at : timestamp_offsets) {
+      const std::string ts = std::to_string(log_clock.fetch_add(1000));
+      out->replace(at, ts.size(), ts);
+    }
+  }
+};
+
+Push LokiPush(std::mt19937_64& rng, size_t* line_bytes) {
+  Push push;
+  std::string& body = push.body;
+  body = "{\"streams\":[";
   *line_bytes = 0;
   for (int s = 0; s < 4; ++s) {
     if (s > 0) body += ',';
@@ -95,12 +115,14 @@ std::string LokiPush(std::mt19937_64& rng, size_t* line_bytes) {
       // The stored line has no JSON escapes.
       *line_bytes += line.size() - static_cast<size_t>(std::count(line.begin(), line.end(), '\\'));
       if (i > 0) body += ',';
-      body += "[\"" + std::to_string(1'795'000'000'000'000'000ull + rng() % 3'600'000'000'000ull) +
-              "\",\"" + line + "\"]";
+      body += "[\"";
+      push.timestamp_offsets.push_back(body.size());
+      body += std::to_string(log_clock.fetch_add(1000)) + "\",\"" + line + "\"]";
     }
     body += "]}";
   }
-  return body + "]}";
+  body += "]}";
+  return push;
 }
 
 struct Stack {
@@ -204,7 +226,7 @@ BENCHMARK(BM_SpansOverHttp)->Threads(4)->UseRealTime()->Setup(MakeStack)->Teardo
 
 void BM_LokiPushDirect(benchmark::State& state) {
   std::mt19937_64 rng(state.thread_index() + 7);
-  std::vector<std::string> pushes;
+  std::vector<Push> pushes;
   size_t line_bytes = 0;
   for (int i = 0; i < 8; ++i) pushes.push_back(LokiPush(rng, &line_bytes));
   const double cpu0 = ProcessCpuSeconds();
@@ -213,7 +235,7 @@ void BM_LokiPushDirect(benchmark::State& state) {
     server::HttpRequest request;
     request.method = "POST";
     request.headers = {{"content-type", "application/json"}};
-    request.body = pushes[i++ % pushes.size()];
+    pushes[i++ % pushes.size()].Restamp(&request.body);
     if (shared_stack->loki->Push(request).status != 204) {
       state.SkipWithError("push refused");
       break;
