@@ -38,6 +38,17 @@ store::TableOptions TableOptionsFor(const ServerConfig& config, const std::strin
   return options;
 }
 
+// What a table found damaged on disk at open: blocks set aside (renamed
+// *.corrupt), interrupted compactions finished. The rest is served.
+void ReportIssues(std::string_view table, const std::vector<store::CatalogIssue>& issues) {
+  for (const store::CatalogIssue& issue : issues) {
+    Log().Error("damaged or leftover block file", {{"table", table},
+                                                   {"file", issue.file},
+                                                   {"problem", issue.problem},
+                                                   {"action", issue.action}});
+  }
+}
+
 void ReportReplay(std::string_view table, const store::WalReplayReport& report) {
   if (report.corruptions.empty() && report.truncated_bytes == 0) return;
   for (const auto& c : report.corruptions) {
@@ -87,6 +98,11 @@ void RegisterSelfMetrics(const HttpServer* http, const ingest::OtlpIngest* otlp,
                   [=] { return d(traces->stats().traces); });
   m.CallbackGauge("quartetd_store_log_lines", "lines in the log store",
                   [=] { return d(logs->stats().entries); });
+  m.CallbackGauge("quartetd_store_damaged_blocks",
+                  "blocks set aside as damaged (at open or found by a query)",
+                  [=] { return d(traces->stats().damaged_blocks + logs->stats().damaged_blocks); });
+  m.CallbackGauge("quartetd_store_block_bytes", "bytes in blocks on disk",
+                  [=] { return d(traces->stats().block_bytes + logs->stats().block_bytes); });
   m.CallbackGauge("quartetd_store_head_bytes", "memory held by the in-memory heads",
                   [=] { return d(traces->stats().head_bytes + logs->stats().head_bytes); });
 }
@@ -129,6 +145,7 @@ int Run(const ServerConfig& config) {
     Log().Error("cannot open the trace store", {{"error", traces.status().message()}});
     return 1;
   }
+  ReportIssues("traces", (*traces)->issues());
   ReportReplay("traces", (*traces)->wal_report());
   Result<std::unique_ptr<store::LogTable>> logs =
       store::LogTable::Open(TableOptionsFor(config, "logs"));
@@ -136,6 +153,7 @@ int Run(const ServerConfig& config) {
     Log().Error("cannot open the log store", {{"error", logs.status().message()}});
     return 1;
   }
+  ReportIssues("logs", (*logs)->issues());
   ReportReplay("logs", (*logs)->wal_report());
 
   ingest::OtlpIngest otlp(traces->get(), logs->get(),

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -425,6 +427,80 @@ TEST(QuartetdTest, CheckoutSlowTraceLeadsToExactlyItsLogLinesAndBack) {
   Quartetd::Response trace = q.Get("/api/traces/" + trace_id);
   EXPECT_EQ(trace.status, 200);
   EXPECT_NE(trace.body.find("\"name\":\"GET /checkout\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace quartet::testing
+
+namespace quartet::testing {
+namespace {
+
+std::vector<std::filesystem::path> FilesWithExtension(const std::filesystem::path& dir,
+                                                      const std::string& ext) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir, ec)) {
+    if (e.path().extension() == ext) out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Disk damage: a flipped byte in a block and a torn WAL tail are detected and
+// reported at restart; everything else is served.
+TEST(QuartetdTest, FlippedBlockByteAndTornWalTailAreReportedAndTheRestIsServed) {
+  Quartetd q;
+  ASSERT_TRUE(q.ready());
+  // Traces and logs, written to blocks by the clean shutdown.
+  ASSERT_EQ(q.Post("/v1/traces", ReadFixture("otel/0003.bin"), "application/x-protobuf").status,
+            200);
+  ASSERT_EQ(q.Post("/loki/api/v1/push", ReadFixture("loki/0001.bin"), "application/json").status,
+            204);
+  ASSERT_TRUE(q.Restart(/*kill9=*/false));
+  const std::vector<std::filesystem::path> trace_blocks =
+      FilesWithExtension(q.data_dir() + "/traces", ".blk");
+  ASSERT_EQ(trace_blocks.size(), 1u);
+  ASSERT_EQ(FilesWithExtension(q.data_dir() + "/logs", ".blk").size(), 1u);
+
+  // Two more trace batches, only in the WAL (kill -9, no flush).
+  ASSERT_EQ(q.Post("/v1/traces", ReadFixture("otel/0004.bin"), "application/x-protobuf").status,
+            200);
+  ASSERT_EQ(q.Post("/v1/traces", ReadFixture("grpc/2.bin"), "application/x-protobuf").status, 200);
+  q.process().Kill9();
+
+  // Damage: a byte of the trace block's footer, and the WAL's last 5 bytes.
+  {
+    std::fstream block(trace_blocks[0], std::ios::in | std::ios::out | std::ios::binary);
+    block.seekg(-20, std::ios::end);
+    char c;
+    block.read(&c, 1);
+    c ^= 0x5a;
+    block.seekp(-20, std::ios::end);
+    block.write(&c, 1);
+  }
+  const std::vector<std::filesystem::path> segments =
+      FilesWithExtension(q.data_dir() + "/traces", ".wal");
+  ASSERT_FALSE(segments.empty());
+  std::filesystem::resize_file(segments.back(), std::filesystem::file_size(segments.back()) - 5);
+
+  ASSERT_TRUE(q.Restart(/*kill9=*/true)) << q.process().ReadStdout();
+  EXPECT_EQ(q.Get("/ready").status, 200);
+  const std::string out = q.process().ReadStdout();
+  EXPECT_NE(out.find("damaged or leftover block file"), std::string::npos) << out;
+  EXPECT_NE(out.find("WAL torn tail truncated"), std::string::npos) << out;
+  EXPECT_TRUE(std::filesystem::exists(trace_blocks[0].string() + ".corrupt"));
+  EXPECT_NE(q.Get("/metrics").body.find("quartetd_store_damaged_blocks 1"), std::string::npos);
+
+  // The rest is served: the earlier WAL batch and the log block.
+  // otel/0003 (child-op) was in the damaged block, otel/0004 (parent-op, the
+  // same trace) in the WAL before the torn tail.
+  Quartetd::Response trace = q.Get("/api/traces/98d748a67d9c21cf805598cab6ab3896");
+  EXPECT_EQ(trace.status, 200);
+  EXPECT_NE(trace.body.find("\"name\":\"parent-op\""), std::string::npos) << trace.body;
+  EXPECT_EQ(trace.body.find("\"name\":\"child-op\""), std::string::npos);
+  Quartetd::Response logs =
+      q.Query("/loki/api/v1/query_range", {{"query", "{app=\"pino-app\"}"}, {"start", "0"}});
+  EXPECT_NE(logs.body.find("hello from pino"), std::string::npos) << logs.body;
 }
 
 }  // namespace
