@@ -90,6 +90,12 @@ size_t OnHeader(char* data, size_t size, size_t nmemb, void* user) {
   return n;
 }
 
+// curl calls this about once a second even while waiting for a reply:
+// a non-zero return abandons the request.
+int OnProgress(void* abort, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(abort)->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
 Status FromCurlError(CURLcode rc, const char* detail) {
   std::string msg = curl_easy_strerror(rc);
   if (detail != nullptr && detail[0] != '\0') msg += std::string(": ") + detail;
@@ -105,6 +111,8 @@ Status FromCurlError(CURLcode rc, const char* detail) {
       return Status::FailedPrecondition(msg);
     case CURLE_OUT_OF_MEMORY:
       return Status::Internal(msg);
+    case CURLE_ABORTED_BY_CALLBACK:
+      return Status::Unavailable("abandoned at shutdown: " + msg);
     default:
       // Resolve/connect/send/recv failures, resets, empty replies: the
       // collector may be restarting; the retry layer decides.
@@ -208,6 +216,13 @@ Result<HttpResponse> HttpClient::PostImpl(const HttpRequest& request,
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
   if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (request.abort != nullptr) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(request.abort));
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 1L);
+  }
 
   CURLcode rc = curl_easy_perform(curl);
   // The error buffer and header list die with this frame: detach them.

@@ -14,6 +14,7 @@
 // independent. libcurl's global init runs once, thread-safely, on first use.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -34,6 +35,9 @@ struct HttpRequest {
   std::string_view content_type;      // e.g. "application/x-protobuf"
   std::string_view content_encoding;  // "" or "gzip"
   const Headers* headers = nullptr;   // extra headers (auth, tenant); may be null
+  // When set and it becomes true, the request in flight is abandoned within
+  // about a second (shutdown must not wait out a hung collector's timeout).
+  const std::atomic<bool>* abort = nullptr;
 };
 
 // What the retry layer and the exporter need from a response; nothing more

@@ -77,6 +77,7 @@ void Sender::Cancel() noexcept {
     std::lock_guard<std::mutex> lock(mu_);
     cancelled_ = true;
   }
+  abort_.store(true, std::memory_order_relaxed);
   cv_.notify_all();
 }
 
@@ -164,6 +165,7 @@ SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadlin
       requests_.fetch_add(1, std::memory_order_relaxed);
       if (outcome.attempts > 1) retries_.fetch_add(1, std::memory_order_relaxed);
       bytes_sent_.fetch_add(http.body.size(), std::memory_order_relaxed);
+      http.abort = &abort_;
       auto response = client_.Post(http, left);
 
       std::optional<milliseconds> server_wait;

@@ -114,7 +114,8 @@ class Sender {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  bool cancelled_ = false;  // guarded by mu_
+  bool cancelled_ = false;          // guarded by mu_
+  std::atomic<bool> abort_{false};  // set by Cancel(): abandons a request in flight
 
   std::atomic<uint64_t> exports_{0}, requests_{0}, retries_{0}, successes_{0}, failures_{0},
       bytes_sent_{0};
