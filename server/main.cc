@@ -33,6 +33,7 @@ store::TableOptions TableOptionsFor(const ServerConfig& config, const std::strin
   options.dir = config.data_dir + "/" + table;
   options.sync = config.fsync;
   options.memory_limit_bytes = config.memory_limit_bytes;
+  options.max_streams = config.max_streams;
   options.retention_age = config.retention;
   options.retention_bytes = config.retention_bytes;
   return options;

@@ -505,3 +505,45 @@ TEST(QuartetdTest, FlippedBlockByteAndTornWalTailAreReportedAndTheRestIsServed) 
 
 }  // namespace
 }  // namespace quartet::testing
+
+namespace quartet::testing {
+namespace {
+
+std::string PushOfDistinctStreams(int first, int count) {
+  std::string body = "{\"streams\":[";
+  for (int i = first; i < first + count; ++i) {
+    if (i > first) body += ',';
+    body += "{\"stream\":{\"request_id\":\"" + std::to_string(i) +
+            "\"},\"values\":[[\"1700000000000000000\",\"x\"]]}";
+  }
+  return body + "]}";
+}
+
+// A label with unbounded values (10^6 request ids as labels) is refused with
+// a 4xx naming the limit; what was stored stays.
+TEST(QuartetdTest, MillionLabelValuesAreRefusedWithAPreciseError) {
+  Quartetd q({"--max-streams", "1000"});
+  ASSERT_TRUE(q.ready());
+  ASSERT_EQ(q.Post("/loki/api/v1/push", ReadFixture("loki/0001.bin"), "application/json").status,
+            204);
+  // 10^6 values in one push: over the 20 MiB body limit.
+  Quartetd::Response r =
+      q.Post("/loki/api/v1/push", PushOfDistinctStreams(0, 1'000'000), "application/json");
+  EXPECT_EQ(r.status, 413) << r.body;
+  // More new streams than the limit in one request: 400 naming it.
+  r = q.Post("/loki/api/v1/push", PushOfDistinctStreams(0, 1500), "application/json");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("over the limit of 1000 active streams"), std::string::npos) << r.body;
+  // Requests that fit alone but not together: 429 with Retry-After.
+  EXPECT_EQ(q.Post("/loki/api/v1/push", PushOfDistinctStreams(0, 600), "application/json").status,
+            204);
+  r = q.Post("/loki/api/v1/push", PushOfDistinctStreams(600, 600), "application/json");
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.headers.count("Retry-After"), 1u);
+  Quartetd::Response kept =
+      q.Query("/loki/api/v1/query_range", {{"query", "{app=\"pino-app\"}"}, {"start", "0"}});
+  EXPECT_NE(kept.body.find("hello from pino"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace quartet::testing

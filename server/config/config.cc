@@ -64,6 +64,10 @@ Status Apply(std::string_view name, const std::string& value, ServerConfig* c) {
     Result<uint64_t> n = ParseBytes(value);
     if (!n.ok()) return wrap(n.status());
     c->memory_limit_bytes = *n;
+  } else if (name == "storage.max_streams") {
+    Result<int64_t> n = ParseCount(value);
+    if (!n.ok()) return wrap(n.status());
+    c->max_streams = static_cast<size_t>(*n);
   } else if (name == "storage.retention") {
     Result<int64_t> d = ParseDuration(value);
     if (!d.ok()) return wrap(d.status());
@@ -122,6 +126,7 @@ constexpr FlagSpec kFlags[] = {
     {"fsync", "storage.fsync", "always | interval | never (default always)"},
     {"memory-limit", "storage.memory_limit",
      "memory per table before ingest is pushed back (default 1GiB)"},
+    {"max-streams", "storage.max_streams", "log streams held in memory (default 100000)"},
     {"retention", "storage.retention", "how long data is kept (default 7d)"},
     {"retention-size", "storage.retention_size", "bytes kept per table, 0 = no limit"},
     {"max-value", "limits.max_value", "longest attribute value or log body (default 256KiB)"},

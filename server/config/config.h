@@ -14,6 +14,7 @@
 //   storage:
 //     fsync: always              # always | interval | never (docs/formats/wal.md)
 //     memory_limit: 1GiB         # per table; beyond it ingest gets 429 + Retry-After
+//     max_streams: 100000        # log streams in memory (Loki's active streams)
 //     retention: 7d
 //     retention_size: 0          # bytes per table, 0 = no limit
 //   limits:
@@ -41,6 +42,7 @@ struct ServerConfig {
   size_t max_body_bytes = 20u << 20;
   store::SyncPolicy fsync = store::SyncPolicy::kAlways;
   size_t memory_limit_bytes = 1u << 30;
+  size_t max_streams = 100000;
   std::chrono::seconds retention{7 * 24 * 3600};
   uint64_t retention_bytes = 0;
   size_t max_value_bytes = 256u << 10;

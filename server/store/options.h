@@ -26,6 +26,12 @@ struct TableOptions {
   // Appends are refused (429/503 with Retry-After) while the head holds more
   // than this: the bound on memory when ingest outruns the disk.
   size_t memory_limit_bytes = 1u << 30;
+  // Log streams (distinct label sets) the in-memory head may hold, Loki's
+  // "active streams" limit: a label with unbounded values (a request id as a
+  // label) is refused instead of exhausting memory. A request with more new
+  // streams than this is bad input (400); one that would pass it while the
+  // head is full is pushed back (429) until the head is written to disk.
+  size_t max_streams = 100000;
   // Retention: blocks whose newest data is older than this, and the oldest
   // blocks beyond this many bytes, are deleted. 0 = no limit.
   std::chrono::seconds retention_age{7 * 24 * 3600};

@@ -93,6 +93,10 @@ HttpResponse LokiPushIngest::Push(const HttpRequest& request) {
     return HttpResponse::Text(400, std::string(valid.message()) + "\n");
   }
   Result<store::AppendResult> appended = logs_->AppendLogs(LogStreamsFromPush(std::move(*push)));
+  if (!appended.ok() && appended.status().code() == StatusCode::kInvalidArgument) {
+    bad_requests_.fetch_add(1, std::memory_order_relaxed);
+    return HttpResponse::Text(400, std::string(appended.status().message()) + "\n");
+  }
   if (!appended.ok()) {
     pushed_back_.fetch_add(1, std::memory_order_relaxed);
     const bool busy = appended.status().code() == StatusCode::kResourceExhausted;

@@ -13,6 +13,7 @@
 #include "base/hex.h"
 #include "server/store/label_match.h"
 #include "server/store/logs/log_table.h"
+#include "tests/support/fixtures.h"
 #include "wire/compress/snappy.h"
 
 namespace quartet::ingest {
@@ -21,16 +22,7 @@ namespace {
 using server::HttpRequest;
 using server::HttpResponse;
 
-std::string ReadFixture(const std::string& name) {
-  const char* src = std::getenv("QUARTET_SOURCE_DIR");
-  const std::string path =
-      std::string(src ? src : ".") + "/../shared/fixtures/real-clients/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadFixture;
 
 HttpRequest Post(std::string content_type, std::string body) {
   HttpRequest r;

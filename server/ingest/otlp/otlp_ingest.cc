@@ -183,8 +183,13 @@ ExportOutcome BadInput(const Status& status) {
                        .message = std::string(status.message())};
 }
 
-// The store refused an append: push back (retryable) or fail (a disk error).
+// The store refused an append: bad input (a limit no retry can meet), push
+// back (retryable) or fail (a disk error).
 ExportOutcome StoreRefused(const Status& status) {
+  if (status.code() == StatusCode::kInvalidArgument) {
+    return ExportOutcome{.kind = ExportOutcome::Kind::kBadData,
+                         .message = std::string(status.message())};
+  }
   if (status.code() == StatusCode::kResourceExhausted) {
     return ExportOutcome{.kind = ExportOutcome::Kind::kBusy,
                          .message = std::string(status.message())};

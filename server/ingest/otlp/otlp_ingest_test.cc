@@ -12,6 +12,7 @@
 
 #include "server/store/logs/log_table.h"
 #include "server/store/traces/trace_table.h"
+#include "tests/support/fixtures.h"
 #include "wire/otlp/decode.h"
 #include "wire/otlp/decode_json.h"
 #include "wire/otlp/encode_model.h"
@@ -23,16 +24,7 @@ namespace {
 using server::HttpRequest;
 using server::HttpResponse;
 
-std::string ReadFixture(const std::string& name) {
-  const char* src = std::getenv("QUARTET_SOURCE_DIR");
-  const std::string path =
-      std::string(src ? src : ".") + "/../shared/fixtures/real-clients/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << path;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadFixture;
 
 HttpRequest Post(std::string path, std::string content_type, std::string body) {
   HttpRequest r;

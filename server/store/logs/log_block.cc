@@ -33,7 +33,8 @@ struct PageBuffer {
 
 Status WritePage(BlockWriter* w, uint32_t page, PageBuffer& buf) {
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "ts"), EncodeInt64s(buf.timestamps)));
-  RETURN_IF_ERROR(w->AddSection(PageSection(page, "line"), EncodeStrings(buf.lines), Codec::kZstd, 9));
+  RETURN_IF_ERROR(
+      w->AddSection(PageSection(page, "line"), EncodeStrings(buf.lines), Codec::kZstd, 9));
   std::string meta;
   PutLengthPrefixed(&meta, buf.names.Encode());
   PutLengthPrefixed(&meta, EncodeUint32s(buf.meta_counts));
@@ -53,17 +54,6 @@ Status Damaged(const BlockReader& r, std::string_view what) {
 }
 
 }  // namespace
-
-uint64_t WalUntilOf(std::string_view extra_json) {
-  constexpr std::string_view kKey = "\"wal_until\":";
-  size_t at = extra_json.find(kKey);
-  if (at == std::string_view::npos) return 0;
-  std::string_view rest = extra_json.substr(at + kKey.size());
-  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
-  return ec == std::errc() ? v : 0;
-}
 
 Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMeta meta,
                                 const std::string& path) {
@@ -175,8 +165,8 @@ Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMe
   RETURN_IF_ERROR(w->AddSection("pages", pages));
   RETURN_IF_ERROR(w->AddSection("runs", runs));
   RETURN_IF_ERROR(w->AddSection("trace.index", trace_index));
-  RETURN_IF_ERROR(w->AddSection("trace.bloom", BloomFilter::Build(hashes, 10).Encode(),
-                                Codec::kNone));
+  RETURN_IF_ERROR(
+      w->AddSection("trace.bloom", BloomFilter::Build(hashes, 10).Encode(), Codec::kNone));
   RETURN_IF_ERROR(w->Finish(meta.ToJson()));
   meta.bytes = w->bytes_written();
   return meta;
@@ -192,7 +182,7 @@ Result<std::shared_ptr<const LogBlock>> LogBlock::Open(std::shared_ptr<const Cat
 
 Status LogBlock::Decode() {
   const BlockReader& r = *block_->reader;
-  wal_until_ = WalUntilOf(block_->meta.extra_json);
+  wal_until_ = ParseWalUntil(block_->meta.extra_json);
   ASSIGN_OR_RETURN(std::string st, r.ReadSection("streams"));
   std::string_view in = st;
   uint64_t n;
@@ -249,13 +239,13 @@ Status LogBlock::Decode() {
                   (stream == runs_[i - 1].stream && page <= runs_[i - 1].page))) {
       return Damaged(r, "runs out of order");
     }
-    run = LogBlockRun{.stream = static_cast<uint32_t>(stream),
-                      .page = static_cast<uint32_t>(page),
-                      .first = static_cast<uint32_t>(first),
-                      .rows = static_cast<uint32_t>(rows),
-                      .min_time_ns = ZigZagDecode(lo),
-                      .max_time_ns = static_cast<int64_t>(static_cast<uint64_t>(ZigZagDecode(lo)) +
-                                                          span)};
+    run = LogBlockRun{
+        .stream = static_cast<uint32_t>(stream),
+        .page = static_cast<uint32_t>(page),
+        .first = static_cast<uint32_t>(first),
+        .rows = static_cast<uint32_t>(rows),
+        .min_time_ns = ZigZagDecode(lo),
+        .max_time_ns = static_cast<int64_t>(static_cast<uint64_t>(ZigZagDecode(lo)) + span)};
     stream_first_run_[stream + 1] = static_cast<uint32_t>(i + 1);
   }
   for (size_t s = 1; s < stream_first_run_.size(); ++s) {
@@ -297,9 +287,9 @@ Result<std::shared_ptr<const LogPage>> LogBlock::ReadPage(uint32_t page) const {
   ASSIGN_OR_RETURN(p->timestamps_, DecodeInt64s(ts));
   ASSIGN_OR_RETURN(p->lines_bytes_, r.ReadSection(PageSection(page, "line")));
   ASSIGN_OR_RETURN(p->lines_, DecodeStrings(p->lines_bytes_));
-  const uint64_t want = (page + 1 < page_first_row_.size() ? page_first_row_[page + 1]
-                                                           : block_->meta.rows) -
-                        page_first_row_[page];
+  const uint64_t want =
+      (page + 1 < page_first_row_.size() ? page_first_row_[page + 1] : block_->meta.rows) -
+      page_first_row_[page];
   if (p->timestamps_.size() != want || p->lines_.size() != want) {
     return Damaged(r, "page " + std::to_string(page) + " has the wrong number of rows");
   }
@@ -441,7 +431,8 @@ Status LogPage::LoadExtras() const {
     ASSIGN_OR_RETURN(id_bytes_, r.ReadSection(PageSection(page_, "ids")));
     in = id_bytes_;
     std::string_view flags;
-    if (!GetLengthPrefixed(&in, &flags)) return Damaged(r, "bad ids of page " + std::to_string(page_));
+    if (!GetLengthPrefixed(&in, &flags))
+      return Damaged(r, "bad ids of page " + std::to_string(page_));
     ASSIGN_OR_RETURN(id_flags_, DecodeUint32s(flags, size()));
     if (id_flags_.size() != size()) return Damaged(r, "id count of page " + std::to_string(page_));
     uint64_t at = in.data() - id_bytes_.data();

@@ -28,6 +28,7 @@
 #include "server/store/block/catalog.h"
 #include "server/store/block/column.h"
 #include "server/store/interface.h"
+#include "server/store/wal_coverage.h"
 
 namespace quartet::store {
 
@@ -133,10 +134,10 @@ class LogBlock {
 
   std::shared_ptr<const CatalogBlock> block_;
   std::vector<LogBlockStream> streams_;
-  std::vector<LogBlockRun> runs_;             // by stream, then page
-  std::vector<uint32_t> stream_first_run_;    // streams_.size() + 1 entries
-  std::vector<uint32_t> page_first_run_;      // pages + 1 entries, into runs_by_page_
-  std::vector<uint32_t> runs_by_page_;        // run indexes ordered by (page, first)
+  std::vector<LogBlockRun> runs_;           // by stream, then page
+  std::vector<uint32_t> stream_first_run_;  // streams_.size() + 1 entries
+  std::vector<uint32_t> page_first_run_;    // pages + 1 entries, into runs_by_page_
+  std::vector<uint32_t> runs_by_page_;      // run indexes ordered by (page, first)
   std::vector<uint64_t> page_first_row_;
   std::optional<BloomFilter> bloom_;
   uint64_t wal_until_ = 0;
@@ -144,16 +145,13 @@ class LogBlock {
   // The trace index proper, decoded on the first lookup the Bloom filter
   // lets through.
   struct TraceIndex {
-    std::string ids;                 // sorted 16-byte ids
-    std::vector<uint32_t> start;     // per id + 1: index into rows
-    std::vector<uint32_t> rows;      // global row numbers
+    std::string ids;              // sorted 16-byte ids
+    std::vector<uint32_t> start;  // per id + 1: index into rows
+    std::vector<uint32_t> rows;   // global row numbers
   };
   Result<std::shared_ptr<const TraceIndex>> LoadTraceIndex() const;
   mutable std::mutex trace_mu_;
   mutable std::shared_ptr<const TraceIndex> trace_index_;  // guarded by trace_mu_
 };
-
-// Extracts {"wal_until": N} from a meta extra_json (0 when absent).
-uint64_t WalUntilOf(std::string_view extra_json);
 
 }  // namespace quartet::store

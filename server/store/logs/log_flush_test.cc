@@ -44,9 +44,8 @@ std::vector<std::vector<LogStream>> Batches(int rows_per_stream, int first_row, 
       LogEntry e;
       e.timestamp_ns = kT0 + int64_t{i} * 1000 + s;
       e.line = std::string("{\"level\":\"") + (i % 7 == 0 ? "error" : "info") +
-               "\",\"user\":" + std::to_string(i % 13) + ",\"msg\":\"request " +
-               std::to_string(i) + " of " + apps[s] + "\",\"pad\":\"" +
-               std::string(200 + rng() % 400, 'x') + "\"}";
+               "\",\"user\":" + std::to_string(i % 13) + ",\"msg\":\"request " + std::to_string(i) +
+               " of " + apps[s] + "\",\"pad\":\"" + std::string(200 + rng() % 400, 'x') + "\"}";
       if (i % 5 == 0) {
         e.trace_id = Trace(i % 20 + 1);
         e.span_id = Span(i % 3 + 1);
@@ -72,8 +71,8 @@ std::vector<std::vector<LogStream>> Batches(int rows_per_stream, int first_row, 
 
 std::string RowText(const LogRow& row) {
   std::ostringstream out;
-  out << FormatLabels(*row.stream) << '|' << row.timestamp_ns << '|' << row.line << '|'
-      << FormatLabels(*row.structured_metadata) << '|' << row.trace_id.ToHex() << '|'
+  out << loki::FormatLabelSet(*row.stream) << '|' << row.timestamp_ns << '|' << row.line << '|'
+      << loki::FormatLabelSet(*row.structured_metadata) << '|' << row.trace_id.ToHex() << '|'
       << row.span_id.ToHex() << '\n';
   return out.str();
 }
@@ -155,7 +154,7 @@ class LogFlushTest : public ::testing::Test {
       for (const std::string& v : values) out += "value " + v + "\n";
       std::vector<Labels> series = *table_->Series({{"app", Op::kRe, "c.*|d.*"}}, r);
       std::sort(series.begin(), series.end());
-      for (const Labels& l : series) out += "series " + FormatLabels(l) + "\n";
+      for (const Labels& l : series) out += "series " + loki::FormatLabelSet(l) + "\n";
     }
     return out;
   }
@@ -259,8 +258,9 @@ TEST_F(LogFlushTest, CrashBetweenBlockAddAndWalRemovalDuplicatesNothing) {
   ASSERT_TRUE(table_->Flush().ok());
   table_.reset();
   for (const auto& e : fs::directory_iterator(saved)) {
-    if (e.path().extension() == ".wal") fs::copy_file(e.path(), dir_ / "wal" / e.path().filename(),
-                                                       fs::copy_options::overwrite_existing);
+    if (e.path().extension() == ".wal")
+      fs::copy_file(e.path(), dir_ / "wal" / e.path().filename(),
+                    fs::copy_options::overwrite_existing);
   }
   Reopen();
   EXPECT_EQ(CountAll(), 1200);

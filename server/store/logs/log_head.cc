@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <queue>
+#include <set>
 
 namespace quartet::store {
 namespace {
@@ -14,10 +15,19 @@ size_t LabelsBytes(const Labels& labels) {
 
 }  // namespace
 
+size_t LogHead::CountNewStreams(const std::vector<LogStream>& streams) const {
+  std::set<std::string> fresh;
+  for (const LogStream& stream : streams) {
+    std::string key = loki::FormatLabelSet(stream.labels);
+    if (stream_index_.count(key) == 0) fresh.insert(std::move(key));
+  }
+  return fresh.size();
+}
+
 int64_t LogHead::Add(std::vector<LogStream> streams) {
   int64_t added = 0;
   for (LogStream& in : streams) {
-    std::string key = FormatLabels(in.labels);
+    std::string key = loki::FormatLabelSet(in.labels);
     auto [it, inserted] = stream_index_.try_emplace(std::move(key), streams_.size());
     if (inserted) {
       bytes_ += it->first.size() + LabelsBytes(in.labels) + sizeof(Stream);

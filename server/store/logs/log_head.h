@@ -18,6 +18,7 @@
 #include "server/store/interface.h"
 #include "server/store/label_match.h"
 #include "server/store/traces/trace_id_hash.h"
+#include "wire/loki/label_set.h"
 
 namespace quartet::store {
 
@@ -57,6 +58,8 @@ class LogHead {
 
   int64_t entry_count() const { return static_cast<int64_t>(entries_.size()); }
   size_t stream_count() const { return streams_.size(); }
+  // How many distinct label sets of `streams` the head does not hold yet.
+  size_t CountNewStreams(const std::vector<LogStream>& streams) const;
   int64_t min_time_ns() const { return min_time_ns_; }
   int64_t max_time_ns() const { return max_time_ns_; }
   size_t bytes() const { return bytes_; }
@@ -74,7 +77,7 @@ class LogHead {
   };
 
   std::vector<Stream> streams_;
-  std::map<std::string, uint32_t> stream_index_;  // FormatLabels(labels) -> streams_ index
+  std::map<std::string, uint32_t> stream_index_;  // loki::FormatLabelSet(labels) -> streams_ index
   std::vector<Entry> entries_;
   std::unordered_map<TraceId, std::vector<uint32_t>, TraceIdHash> by_trace_;
   int64_t min_time_ns_ = INT64_MAX;

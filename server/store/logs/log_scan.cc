@@ -183,16 +183,15 @@ void AddHeadCursors(const LogHead& head, const CompiledMatchers& matchers, const
 void AddBlockCursors(std::shared_ptr<const LogBlock> block, const CompiledMatchers& matchers,
                      const TimeRange& range, Direction direction,
                      std::span<const std::string> needles, LogPageCache* pages,
-                     const BlockDamageFn& on_damage,
-                     std::vector<std::unique_ptr<LogCursor>>* out) {
+                     const BlockDamageFn& on_damage, std::vector<std::unique_ptr<LogCursor>>* out) {
   if (!range.Overlaps(block->meta().min_time_ns, block->meta().max_time_ns)) return;
   const auto& streams = block->streams();
   for (uint32_t s = 0; s < streams.size(); ++s) {
     if (!range.Overlaps(streams[s].min_time_ns, streams[s].max_time_ns)) continue;
     if (!matchers.Matches(streams[s].labels)) continue;
-    auto c = std::make_unique<BlockCursor>(block, s, block->RunsOf(s), range,
-                                           direction == Direction::kForward, needles, pages,
-                                           on_damage);
+    auto c =
+        std::make_unique<BlockCursor>(block, s, block->RunsOf(s), range,
+                                      direction == Direction::kForward, needles, pages, on_damage);
     if (c->Valid()) out->push_back(std::move(c));
   }
 }

@@ -59,8 +59,7 @@ void AddHeadCursors(const LogHead& head, const CompiledMatchers& matchers, const
 void AddBlockCursors(std::shared_ptr<const LogBlock> block, const CompiledMatchers& matchers,
                      const TimeRange& range, Direction direction,
                      std::span<const std::string> needles, LogPageCache* pages,
-                     const BlockDamageFn& on_damage,
-                     std::vector<std::unique_ptr<LogCursor>>* out);
+                     const BlockDamageFn& on_damage, std::vector<std::unique_ptr<LogCursor>>* out);
 
 // Delivers the rows of all cursors in time order per `direction` (ties: the
 // earlier cursor first) until fn returns false.

@@ -129,6 +129,23 @@ Result<AppendResult> LogTable::AppendLogs(std::vector<LogStream> streams) {
     bg_cv_.notify_all();
     flushed_cv_.wait_for(l, std::chrono::milliseconds(20));
   }
+  {
+    std::shared_lock lock(mu_);
+    const size_t fresh = head_->CountNewStreams(streams);
+    if (fresh > options_.max_streams) {
+      return Status::InvalidArgument("the request has " + std::to_string(fresh) +
+                                     " new streams, over the limit of " +
+                                     std::to_string(options_.max_streams) +
+                                     " active streams (a label with unbounded values?)");
+    }
+    if (fresh > 0 && head_->stream_count() + fresh > options_.max_streams) {
+      refused_appends_.fetch_add(1, std::memory_order_relaxed);
+      return Status::ResourceExhausted(
+          "active stream limit exceeded: " + std::to_string(head_->stream_count()) +
+          " streams in memory + " + std::to_string(fresh) + " new > " +
+          std::to_string(options_.max_streams) + "; retry after the next flush to disk");
+    }
+  }
   std::string record(1, kLogsRecord);
   record += EncodeLogBatch(streams);
   std::shared_lock append(append_mu_);
@@ -153,8 +170,7 @@ Result<AppendResult> LogTable::AppendLogs(std::vector<LogStream> streams) {
 
 // ---- blocks -----------------------------------------------------------------
 
-Result<std::shared_ptr<const LogBlock>> LogTable::OpenBlock(
-    std::shared_ptr<const CatalogBlock> b) {
+Result<std::shared_ptr<const LogBlock>> LogTable::OpenBlock(std::shared_ptr<const CatalogBlock> b) {
   {
     std::lock_guard l(blocks_mu_);
     if (damaged_.contains(b->meta.id)) return Status::DataLoss("block set aside");
@@ -228,7 +244,7 @@ Status LogTable::Flush() {
   BlockMeta meta;
   meta.id = id;
   meta.level = 0;
-  meta.extra_json = "{\"wal_until\":" + std::to_string(wal_until) + "}";
+  meta.extra_json = WalUntilJson(wal_until);
   const std::string path = catalog_->PathFor(id);
   Result<BlockMeta> written = WriteLogBlock(SourcesOf(*frozen_), std::move(meta), path);
   Status added = written.ok() ? catalog_->Add(path) : written.status();
@@ -253,9 +269,9 @@ Status LogTable::Flush() {
 
 Result<RetentionResult> LogTable::ApplyRetention(int64_t now_unix_nanos) {
   std::lock_guard f(flush_mu_);
-  ASSIGN_OR_RETURN(RetentionResult r,
-                   catalog_->ApplyRetention(options_.retention_age, options_.retention_bytes,
-                                            now_unix_nanos));
+  ASSIGN_OR_RETURN(
+      RetentionResult r,
+      catalog_->ApplyRetention(options_.retention_age, options_.retention_bytes, now_unix_nanos));
   retention_blocks_.fetch_add(static_cast<int64_t>(r.removed_ids.size()),
                               std::memory_order_relaxed);
   retention_bytes_.fetch_add(r.removed_bytes, std::memory_order_relaxed);
@@ -298,8 +314,7 @@ Result<int> LogTable::Compact() {
       now - kCompactionWindowNs -
       std::chrono::duration_cast<std::chrono::nanoseconds>(options_.head_flush_age).count();
   int written = 0;
-  for (const CompactionGroup& group :
-       catalog_->CompactionCandidates(0, kCompactionWindowNs, 2)) {
+  for (const CompactionGroup& group : catalog_->CompactionCandidates(0, kCompactionWindowNs, 2)) {
     if (group.window_start_ns > settled) continue;
     std::shared_ptr<const BlockList> list = catalog_->Blocks();
     LogHead merged;
@@ -317,7 +332,7 @@ Result<int> LogTable::Compact() {
     meta.id = NewBlockId(now);
     meta.level = 1;
     meta.sources = group.ids;
-    meta.extra_json = "{\"wal_until\":" + std::to_string(wal_until) + "}";
+    meta.extra_json = WalUntilJson(wal_until);
     const std::string path = catalog_->PathFor(meta.id) + ".new";
     ASSIGN_OR_RETURN(BlockMeta done, WriteLogBlock(SourcesOf(merged), std::move(meta), path));
     Status replaced = catalog_->Replace(group.ids, path);
@@ -404,8 +419,8 @@ Status LogTable::LogsOfTrace(const TraceId& trace_id, const SpanId& span_id,
         ASSIGN_OR_RETURN(std::shared_ptr<const LogPage> page, pages.Get(*b, page_no));
         ASSIGN_OR_RETURN(auto ids, page->Ids(r));
         if (span_id.valid() && ids.second != span_id) continue;
-        Found& f = found.emplace_back(
-            Found{&b->streams()[b->StreamAt(page_no, r)].labels, LogEntry{}});
+        Found& f =
+            found.emplace_back(Found{&b->streams()[b->StreamAt(page_no, r)].labels, LogEntry{}});
         f.entry.timestamp_ns = page->timestamp(r);
         f.entry.line.assign(page->line(r));
         RETURN_IF_ERROR(page->Metadata(r, &f.entry.structured_metadata));

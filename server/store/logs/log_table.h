@@ -35,8 +35,8 @@
 namespace quartet::store {
 
 struct LogTableStats {
-  int64_t entries = 0;  // in the heads (live and being flushed)
-  int64_t streams = 0;  // of the live head
+  int64_t entries = 0;    // in the heads (live and being flushed)
+  int64_t streams = 0;    // of the live head
   size_t head_bytes = 0;  // live head + the head being flushed
   int64_t replayed_records = 0;
   int64_t undecodable_records = 0;
@@ -107,17 +107,17 @@ class LogTable final : public LogStore {
   // so no record of a segment the flush will delete lands in the new head.
   std::shared_mutex append_mu_;
   mutable std::shared_mutex mu_;
-  std::unique_ptr<LogHead> head_;            // guarded by mu_
-  int64_t head_first_append_mono_ = 0;       // guarded by mu_; 0 while empty
-  std::unique_ptr<const LogHead> frozen_;    // guarded by mu_; set during a flush
-  std::string frozen_block_id_;              // guarded by mu_: the block frozen_ becomes
-  uint64_t frozen_wal_until_ = 0;            // guarded by mu_: the WAL segment it precedes
-  std::mutex flush_mu_;                      // serialises Flush, Compact, retention
+  std::unique_ptr<LogHead> head_;          // guarded by mu_
+  int64_t head_first_append_mono_ = 0;     // guarded by mu_; 0 while empty
+  std::unique_ptr<const LogHead> frozen_;  // guarded by mu_; set during a flush
+  std::string frozen_block_id_;            // guarded by mu_: the block frozen_ becomes
+  uint64_t frozen_wal_until_ = 0;          // guarded by mu_: the WAL segment it precedes
+  std::mutex flush_mu_;                    // serialises Flush, Compact, retention
 
   mutable std::mutex blocks_mu_;
   std::map<std::string, std::shared_ptr<const LogBlock>> block_cache_;  // guarded by blocks_mu_
-  std::set<std::string> damaged_;                                      // guarded by blocks_mu_
-  std::vector<CatalogIssue> issues_;                                   // guarded by blocks_mu_
+  std::set<std::string> damaged_;                                       // guarded by blocks_mu_
+  std::vector<CatalogIssue> issues_;                                    // guarded by blocks_mu_
 
   int64_t replayed_records_ = 0;
   int64_t undecodable_records_ = 0;
@@ -130,8 +130,8 @@ class LogTable final : public LogStore {
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
   std::condition_variable flushed_cv_;  // a flush finished (appenders wait on it)
-  bool stopping_ = false;     // guarded by bg_mu_
-  bool flush_wanted_ = false;  // guarded by bg_mu_
+  bool stopping_ = false;               // guarded by bg_mu_
+  bool flush_wanted_ = false;           // guarded by bg_mu_
   std::thread background_;
 };
 

@@ -30,14 +30,14 @@ std::vector<LogStream> Batch(std::mt19937* rng, int64_t* ts, int rows, size_t* b
     char trace[33];
     snprintf(trace, sizeof trace, "%016llx%016llx", static_cast<unsigned long long>((*rng)()),
              static_cast<unsigned long long>((*rng)()));
-    e.line = std::string("{\"ts\":\"2024-05-01T12:") + std::to_string(10 + (*rng)() % 50) +
-             ":" + std::to_string(10 + (*rng)() % 50) + "." + std::to_string((*rng)() % 1000) +
+    e.line = std::string("{\"ts\":\"2024-05-01T12:") + std::to_string(10 + (*rng)() % 50) + ":" +
+             std::to_string(10 + (*rng)() % 50) + "." + std::to_string((*rng)() % 1000) +
              "Z\",\"level\":\"" + kLevels[(*rng)() % 6] + "\",\"msg\":\"request completed\"," +
-             "\"method\":\"GET\",\"path\":\"" + kPaths[(*rng)() % 5] + "\",\"status\":" +
-             std::to_string((*rng)() % 10 == 0 ? 500 : 200) +
-             ",\"duration_ms\":" + std::to_string((*rng)() % 2000) +
-             ",\"user_id\":\"u-" + std::to_string((*rng)() % 100000) + "\",\"trace_id\":\"" +
-             trace + "\",\"client\":\"10.0." + std::to_string((*rng)() % 255) + "." +
+             "\"method\":\"GET\",\"path\":\"" + kPaths[(*rng)() % 5] +
+             "\",\"status\":" + std::to_string((*rng)() % 10 == 0 ? 500 : 200) +
+             ",\"duration_ms\":" + std::to_string((*rng)() % 2000) + ",\"user_id\":\"u-" +
+             std::to_string((*rng)() % 100000) + "\",\"trace_id\":\"" + trace +
+             "\",\"client\":\"10.0." + std::to_string((*rng)() % 255) + "." +
              std::to_string((*rng)() % 255) + "\",\"bytes\":" + std::to_string((*rng)() % 65536) +
              ",\"user_agent\":\"Mozilla/5.0 (X11; Linux x86_64)\"}";
     *bytes += e.line.size();

@@ -181,3 +181,36 @@ TEST(LogRecord, RoundTrip) {
 
 }  // namespace
 }  // namespace quartet::store
+
+namespace quartet::store {
+namespace {
+
+std::vector<LogStream> DistinctStreams(int first, int count) {
+  std::vector<LogStream> out;
+  for (int i = first; i < first + count; ++i) {
+    out.push_back(LogStream{{{"request_id", std::to_string(i)}}, {Entry(i, "line")}});
+  }
+  return out;
+}
+
+TEST_F(LogTableTest, StreamLimitRefusesUnboundedLabelValues) {
+  options_.max_streams = 100;
+  Reopen();
+  // One request with more new streams than the limit can never fit: bad input.
+  Result<AppendResult> r = table_->AppendLogs(DistinctStreams(0, 101));
+  ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("101 new streams, over the limit of 100"), std::string::npos)
+      << r.status().message();
+  // Requests that fit alone but not together: the one over the limit is
+  // pushed back, nothing of it stored, and known streams still append.
+  ASSERT_TRUE(table_->AppendLogs(DistinctStreams(0, 60)).ok());
+  r = table_->AppendLogs(DistinctStreams(60, 60));
+  ASSERT_EQ(r.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(r.status().message().find("active stream limit exceeded"), std::string::npos);
+  ASSERT_TRUE(table_->AppendLogs(DistinctStreams(0, 60)).ok());
+  EXPECT_EQ(table_->stats().streams, 60);
+  EXPECT_EQ(table_->stats().entries, 120);
+}
+
+}  // namespace
+}  // namespace quartet::store
