@@ -60,31 +60,4 @@ std::string_view LabelValue(const Labels& labels, std::string_view name) {
   return it->second;
 }
 
-std::string FormatLabels(const Labels& labels) {
-  std::string out = "{";
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += labels[i].first;
-    out += "=\"";
-    for (char c : labels[i].second) {
-      switch (c) {
-        case '\\':
-          out += "\\\\";
-          break;
-        case '"':
-          out += "\\\"";
-          break;
-        case '\n':
-          out += "\\n";
-          break;
-        default:
-          out += c;
-      }
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 }  // namespace quartet::store

@@ -41,7 +41,4 @@ class CompiledMatchers {
 // The value of label `name` in sorted `labels`, "" when absent.
 std::string_view LabelValue(const Labels& labels, std::string_view name);
 
-// `{a="b", c="d"}`, the canonical text of a label set (Go-style escapes).
-std::string FormatLabels(const Labels& labels);
-
 }  // namespace quartet::store

@@ -42,10 +42,5 @@ TEST(CompiledMatchers, BadRegexNamesTheLabel) {
   EXPECT_NE(m.status().message().find("label app"), std::string::npos) << m.status().message();
 }
 
-TEST(FormatLabels, EscapesLikePrometheus) {
-  EXPECT_EQ(FormatLabels({{"a", "b"}, {"c", "x\"y\\z\n"}}), R"({a="b", c="x\"y\\z\n"})");
-  EXPECT_EQ(FormatLabels({}), "{}");
-}
-
 }  // namespace
 }  // namespace quartet::store

@@ -16,32 +16,12 @@ namespace {
 constexpr uint32_t kFlagError = 1;
 constexpr uint32_t kFlagRoot = 2;
 
-// The text form of a scalar attribute value for tag tables ("" otherwise);
-// the same spelling the head's TagValues uses.
-std::string ScalarText(const otlp::AnyValue& value) {
-  switch (value.type) {
-    case otlp::AnyValue::Type::kString:
-      return value.string_value;
-    case otlp::AnyValue::Type::kInt:
-      return std::to_string(value.int_value);
-    case otlp::AnyValue::Type::kBool:
-      return value.bool_value ? "true" : "false";
-    case otlp::AnyValue::Type::kDouble: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%g", value.double_value);
-      return buf;
-    }
-    default:
-      return "";
-  }
-}
-
 using TagCounts = std::map<std::string, std::unordered_map<std::string, int64_t>, std::less<>>;
 
 void CountTags(const std::vector<otlp::KeyValue>& attributes, int64_t n, TagCounts* counts) {
   for (const otlp::KeyValue& kv : attributes) {
     auto& values = (*counts)[kv.key];
-    if (std::string text = ScalarText(kv.value); !text.empty()) values[text] += n;
+    if (std::string text = TagValueText(kv.value); !text.empty()) values[text] += n;
   }
 }
 
@@ -77,21 +57,6 @@ Status Corrupt(const BlockMeta& meta, std::string_view what) {
 }
 
 }  // namespace
-
-std::string WalUntilJson(uint64_t segment) {
-  return "{\"wal_until\":" + std::to_string(segment) + "}";
-}
-
-uint64_t ParseWalUntil(std::string_view extra_json) {
-  constexpr std::string_view kKey = "\"wal_until\":";
-  size_t at = extra_json.find(kKey);
-  if (at == std::string_view::npos) return 0;
-  std::string_view rest = extra_json.substr(at + kKey.size());
-  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-  uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
-  return ec == std::errc() ? v : 0;
-}
 
 // ---- builder ----------------------------------------------------------------
 

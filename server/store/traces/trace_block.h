@@ -22,6 +22,7 @@
 #include "server/store/block/bloom_filter.h"
 #include "server/store/block/column.h"
 #include "server/store/interface.h"
+#include "server/store/wal_coverage.h"
 #include "wire/otlp/model.h"
 
 namespace quartet::store {
@@ -120,9 +121,5 @@ class TraceBlockIndex {
   uint64_t wal_until_ = 0;
   size_t memory_bytes_ = 0;
 };
-
-// {"wal_until":N} and its parse (0 when missing or malformed).
-std::string WalUntilJson(uint64_t segment);
-uint64_t ParseWalUntil(std::string_view extra_json);
 
 }  // namespace quartet::store

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "wire/otlp/encode_json.h"
+
 namespace quartet::store {
 namespace {
 
@@ -30,6 +32,18 @@ bool AttributeEquals(const otlp::AnyValue* value, std::string_view want) {
 }
 
 }  // namespace
+
+std::string TagValueText(const otlp::AnyValue& value) {
+  switch (value.type) {
+    case otlp::AnyValue::Type::kString:
+    case otlp::AnyValue::Type::kInt:
+    case otlp::AnyValue::Type::kBool:
+    case otlp::AnyValue::Type::kDouble:
+      return otlp::AnyValueText(value);
+    default:
+      return "";
+  }
+}
 
 std::string_view ServiceName(const otlp::Resource& resource) {
   return StringAttribute(resource.attributes, "service.name");

@@ -4,6 +4,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "server/store/interface.h"
@@ -13,6 +14,11 @@ namespace quartet::store {
 
 // The service.name of a resource, "" when absent or not a string.
 std::string_view ServiceName(const otlp::Resource& resource);
+
+// The text of a scalar attribute value for tag-value listings (as
+// otlp::AnyValueText spells it); "" for arrays, maps and empty values, which
+// are not listed.
+std::string TagValueText(const otlp::AnyValue& value);
 
 // True when the whole-trace conditions of `filter` hold for `summary`
 // (time range overlap, trace duration bounds, root name/route/service).

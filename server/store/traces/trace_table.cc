@@ -23,26 +23,6 @@ void AddAttributeNames(const std::vector<otlp::KeyValue>& attributes, std::set<s
   for (const otlp::KeyValue& kv : attributes) out->insert(kv.key);
 }
 
-// The text form of an attribute value for tag-value listings; "" for
-// values that are not scalars (trace_block.cc spells them alike).
-std::string ScalarText(const otlp::AnyValue& value) {
-  switch (value.type) {
-    case otlp::AnyValue::Type::kString:
-      return value.string_value;
-    case otlp::AnyValue::Type::kInt:
-      return std::to_string(value.int_value);
-    case otlp::AnyValue::Type::kBool:
-      return value.bool_value ? "true" : "false";
-    case otlp::AnyValue::Type::kDouble: {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%g", value.double_value);
-      return buf;
-    }
-    default:
-      return "";
-  }
-}
-
 bool SpanInRange(const otlp::Span& span, const TimeRange& range) {
   return range.Overlaps(static_cast<int64_t>(span.start_time_unix_nano),
                         static_cast<int64_t>(span.end_time_unix_nano));
@@ -81,7 +61,7 @@ void HeadTagValues(const TraceHead& head, std::string_view scope, std::string_vi
     if (!SpanInRange(s.span, range)) continue;
     if (scope != "resource") {
       if (const otlp::AnyValue* v = otlp::FindAttribute(s.span.attributes, name)) {
-        if (std::string text = ScalarText(*v); !text.empty()) ++(*counts)[text];
+        if (std::string text = TagValueText(*v); !text.empty()) ++(*counts)[text];
       }
     }
     ++groups[s.group];
@@ -89,7 +69,7 @@ void HeadTagValues(const TraceHead& head, std::string_view scope, std::string_vi
   if (scope != "span") {
     for (const auto& [g, n] : groups) {
       if (const otlp::AnyValue* v = otlp::FindAttribute(head.group(g).resource.attributes, name)) {
-        if (std::string text = ScalarText(*v); !text.empty()) (*counts)[text] += n;
+        if (std::string text = TagValueText(*v); !text.empty()) (*counts)[text] += n;
       }
     }
   }
