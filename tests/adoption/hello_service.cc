@@ -8,6 +8,7 @@ int main() {
   quartet::Config config;
   config.service_name = "hello";
   config.traces_exporter = "none";  // nothing to export to here
+  config.logs_exporter = "none";
   config.admin_listen = "127.0.0.1:0";
   quartet::Telemetry telemetry = quartet::Init(config);
 
