@@ -547,3 +547,72 @@ TEST(QuartetdTest, MillionLabelValuesAreRefusedWithAPreciseError) {
 
 }  // namespace
 }  // namespace quartet::testing
+
+namespace quartet::testing {
+namespace {
+
+// Overload: quartetd with a memory limit it is always over pushes back with
+// 429 + Retry-After while it writes to disk; the SDK's OTLP exporters (the
+// checkout service's) retry, and every trace and log line still arrives.
+double PushedBack(const Quartetd& q) {
+  const std::string metrics = q.Get("/metrics").body;
+  constexpr std::string_view kName = "\nquartetd_ingest_pushed_back_total ";
+  const size_t at = metrics.find(kName);
+  return at == std::string::npos ? -1 : std::stod(metrics.substr(at + kName.size()));
+}
+
+TEST(QuartetdTest, PushBackIsRetriedByTheSdkExportersWithoutLoss) {
+  Quartetd q({"--memory-limit", "1"});
+  ASSERT_TRUE(q.ready());
+  CheckoutService service(q.url(), {{"OTEL_SERVICE_NAME", "checkout"}});
+  ASSERT_TRUE(service.ready());
+  httplib::Client client("http://" + service.address());
+  // Requests until quartetd has pushed back at least once (an export landed
+  // while a flush was under way), then a few more.
+  int sent = 0;
+  ASSERT_TRUE(Process::WaitFor(
+      [&] {
+        for (int i = 0; i < 5; ++i) {
+          EXPECT_EQ(client.Get("/checkout?user_id=" + std::to_string(++sent % 50 + 1))->status,
+                    200);
+        }
+        return PushedBack(q) > 0;
+      },
+      std::chrono::seconds(60)))
+      << "quartetd never pushed back";
+  for (int i = 0; i < 5; ++i) client.Get("/checkout?user_id=" + std::to_string(++sent % 50 + 1));
+
+  // Every request's log line, once the service's log writer has written it.
+  std::map<std::string, int> lines_by_trace;
+  ASSERT_TRUE(Process::WaitFor(
+      [&] {
+        lines_by_trace.clear();
+        for (const json::Value& line : service.LogLines()) {
+          const std::string trace = JsonString(line, "trace_id");
+          if (trace != "<absent>") ++lines_by_trace[trace];
+        }
+        return lines_by_trace.size() == static_cast<size_t>(sent);
+      },
+      std::chrono::seconds(10)))
+      << lines_by_trace.size() << " traced log lines for " << sent << " requests";
+  std::map<std::string, int> missing;
+  ASSERT_TRUE(Process::WaitFor(
+      [&] {
+        missing.clear();
+        for (const auto& [trace, lines] : lines_by_trace) {
+          Quartetd::Response r = q.Get("/api/v1/traces/" + trace + "/summary");
+          json::Value summary = Member(ParseJson(r.body), "data");
+          if (r.status != 200 || Member(summary, "spanCount").int_value() < 1 ||
+              Member(summary, "logCount").int_value() != lines) {
+            missing[trace] = lines;
+          }
+        }
+        return missing.empty();
+      },
+      std::chrono::seconds(60)))
+      << missing.size() << " of " << sent << " traces incomplete";
+  std::printf("%d requests, %.0f ingest requests pushed back, none lost\n", sent, PushedBack(q));
+}
+
+}  // namespace
+}  // namespace quartet::testing

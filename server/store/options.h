@@ -4,6 +4,7 @@
 // Plain values; thread-safe as values are.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,5 +38,13 @@ struct TableOptions {
   std::chrono::seconds retention_age{7 * 24 * 3600};
   uint64_t retention_bytes = 0;
 };
+
+// The head size at which a table writes it to a block: head_flush_bytes, but
+// never more than half the memory limit, so that a head over the limit is
+// always on its way to disk (a limit below the flush size must not refuse
+// appends until the age trigger).
+inline size_t FlushThresholdBytes(const TableOptions& options) {
+  return std::min(options.head_flush_bytes, options.memory_limit_bytes / 2);
+}
 
 }  // namespace quartet::store

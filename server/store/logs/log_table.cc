@@ -158,7 +158,7 @@ Result<AppendResult> LogTable::AppendLogs(std::vector<LogStream> streams) {
     if (head_first_append_mono_ == 0) head_first_append_mono_ = MonotonicNanos();
     head_bytes = head_->bytes();
   }
-  if (head_bytes > options_.head_flush_bytes) {
+  if (head_bytes > FlushThresholdBytes(options_)) {
     std::lock_guard l(bg_mu_);
     if (!flush_wanted_) {
       flush_wanted_ = true;
@@ -359,7 +359,7 @@ void LogTable::BackgroundLoop() {
       std::shared_lock lock(mu_);
       const int64_t age_ns =
           std::chrono::duration_cast<std::chrono::nanoseconds>(options_.head_flush_age).count();
-      due = frozen_ != nullptr || head_->bytes() > options_.head_flush_bytes ||
+      due = frozen_ != nullptr || head_->bytes() > FlushThresholdBytes(options_) ||
             (head_first_append_mono_ != 0 && MonotonicNanos() - head_first_append_mono_ >= age_ns);
     }
     // Failures are counted in stats() and retried on the next tick; the data

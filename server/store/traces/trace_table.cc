@@ -81,7 +81,7 @@ TraceTable::TraceTable(const TableOptions& options) : options_(options) {}
 
 TraceTable::~TraceTable() { (void)Close(); }
 
-Result<std::unique_ptr<TraceTable>> TraceTable::Open(const TableOptions& options) {
+Result<std::unique_ptr<TraceTable>> TraceTable::Open(const TableOptions& options, bool background) {
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return Status::Internal("cannot create " + options.dir + ": " + ec.message());
@@ -113,7 +113,7 @@ Result<std::unique_ptr<TraceTable>> TraceTable::Open(const TableOptions& options
       &table->wal_report_);
   RETURN_IF_ERROR(replayed);
   if (table->head_.trace_count() > 0) table->head_started_ns_ = MonotonicNanos();
-  table->background_ = std::thread([t = table.get()] { t->BackgroundLoop(); });
+  if (background) table->background_ = std::thread([t = table.get()] { t->BackgroundLoop(); });
   return table;
 }
 
@@ -126,15 +126,21 @@ Result<AppendResult> TraceTable::AppendSpans(const otlp::ExportTraceServiceReque
   if (total == 0) return result;
   std::shared_lock append_lock(append_mu_);
   if (wal_ == nullptr) return Status::Unavailable("trace table is closed");
+  bool over_limit;
   {
     std::shared_lock lock(mu_);
-    const size_t held = head_.bytes() + (frozen_ ? frozen_->bytes() : 0);
-    if (held > options_.memory_limit_bytes) {
-      refused_appends_.fetch_add(1, std::memory_order_relaxed);
-      return Status::ResourceExhausted("trace store is over its memory limit (" +
-                                       std::to_string(options_.memory_limit_bytes >> 20) +
-                                       " MiB) while it writes to disk; retry later");
+    over_limit = head_.bytes() + (frozen_ ? frozen_->bytes() : 0) > options_.memory_limit_bytes;
+  }
+  if (over_limit) {
+    refused_appends_.fetch_add(1, std::memory_order_relaxed);
+    {
+      std::lock_guard l(bg_mu_);
+      flush_requested_ = true;  // the flush that makes room again
     }
+    bg_cv_.notify_one();
+    return Status::ResourceExhausted("trace store is over its memory limit (" +
+                                     std::to_string(options_.memory_limit_bytes >> 20) +
+                                     " MiB) while it writes to disk; retry later");
   }
   std::string record(1, kSpansRecord);
   record += otlp::EncodeTraces(request);
@@ -144,7 +150,7 @@ Result<AppendResult> TraceTable::AppendSpans(const otlp::ExportTraceServiceReque
     std::unique_lock lock(mu_);
     if (head_.trace_count() == 0) head_started_ns_ = MonotonicNanos();
     result.accepted = head_.Add(request);
-    flush_now = head_.bytes() > options_.head_flush_bytes;
+    flush_now = head_.bytes() > FlushThresholdBytes(options_);
   }
   if (flush_now) {
     std::lock_guard l(bg_mu_);

@@ -56,7 +56,10 @@ class TraceTable final : public TraceStore {
   // (damaged blocks are set aside and listed in issues()), then wal/, whose
   // corruption is reported in wal_report() and skipped. Starts the
   // background flush/retention/compaction thread.
-  static Result<std::unique_ptr<TraceTable>> Open(const TableOptions& options);
+  // `background` false: no background flush, retention or compaction (tests
+  // call Flush() and friends themselves).
+  static Result<std::unique_ptr<TraceTable>> Open(const TableOptions& options,
+                                                  bool background = true);
   ~TraceTable() override;
 
   Result<AppendResult> AppendSpans(const otlp::ExportTraceServiceRequest& request) override;

@@ -273,7 +273,7 @@ void TraceTable::BackgroundLoop() {
     {
       std::shared_lock lock(mu_);
       const int64_t age = head_.trace_count() == 0 ? 0 : MonotonicNanos() - head_started_ns_;
-      flush = frozen_ != nullptr || head_.bytes() > options_.head_flush_bytes ||
+      flush = frozen_ != nullptr || head_.bytes() > FlushThresholdBytes(options_) ||
               (head_.trace_count() > 0 &&
                age >= std::chrono::nanoseconds(options_.head_flush_age).count());
     }
