@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
 
 #include "base/duration.h"
@@ -77,6 +78,8 @@ bool ParseRfc3339(std::string_view s, int64_t* ns) {
   tm.tm_min = minute;
   tm.tm_sec = second;
   const int64_t seconds = static_cast<int64_t>(timegm(&tm)) - offset_s;
+  // Nanoseconds in an int64 reach the years 1677..2262.
+  if (seconds <= INT64_MIN / 1'000'000'000 || seconds >= INT64_MAX / 1'000'000'000) return false;
   *ns = seconds * 1'000'000'000 + frac_ns;
   return true;
 }
@@ -90,7 +93,11 @@ Result<int64_t> ParseTime(std::string_view text) {
     if (ec != std::errc() || p != text.data() + text.size()) {
       return Status::InvalidArgument("cannot parse \"" + std::string(text) + "\" to a timestamp");
     }
-    return text.size() <= 10 ? v * 1'000'000'000 : v;
+    if (text.size() > 10) return v;
+    if (v >= INT64_MAX / 1'000'000'000) {
+      return Status::InvalidArgument("timestamp \"" + std::string(text) + "\" is out of range");
+    }
+    return v * 1'000'000'000;
   }
   int64_t ns = 0;
   if (ParseRfc3339(text, &ns)) return ns;

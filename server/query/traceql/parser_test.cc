@@ -56,7 +56,7 @@ TEST(TraceqlParserTest, ValidQueriesPrintCanonically) {
        "{ span.a = 1 && span.c = 2 && span.d = 3 }"},
       {"{ !(span.a = 1) }", "{ !(span.a = 1) }"},
       {"{ !(span.a = 1 || span.b = 2) && !!(span.c = 3) }",
-       "{ !(span.a = 1 || span.b = 2) && !(!(span.c = 3)) }"},
+       "{ !(span.a = 1 || span.b = 2) && !!(span.c = 3) }"},
       {"{ span.a = 1 } && { span.b = 2 }", "{ span.a = 1 } && { span.b = 2 }"},
       {"{ span.a = 1 } || { span.b = 2 } && { }", "{ span.a = 1 } || { span.b = 2 } && { }"},
       {"({ span.a = 1 } || { span.b = 2 }) && { }", "({ span.a = 1 } || { span.b = 2 }) && { }"},

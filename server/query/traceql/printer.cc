@@ -52,11 +52,18 @@ void AppendFilter(const FilterExpr& e, std::string* out) {
     case FilterExpr::Kind::kCondition:
       AppendCondition(e.condition, out);
       return;
-    case FilterExpr::Kind::kNot:
-      out->append("!(");
-      AppendFilter(e.children[0], out);
-      out->push_back(')');
+    case FilterExpr::Kind::kNot: {
+      // `!` binds to a constant or another `!` without parentheses, so a
+      // chain of negations prints no deeper than it was written (each
+      // parenthesis is a nesting level, and nesting is bounded).
+      const FilterExpr& child = e.children[0];
+      const bool bare =
+          child.kind == FilterExpr::Kind::kConst || child.kind == FilterExpr::Kind::kNot;
+      out->append(bare ? "!" : "!(");
+      AppendFilter(child, out);
+      if (!bare) out->push_back(')');
       return;
+    }
     case FilterExpr::Kind::kAnd:
     case FilterExpr::Kind::kOr: {
       const bool is_and = e.kind == FilterExpr::Kind::kAnd;
