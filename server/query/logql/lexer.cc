@@ -1,6 +1,7 @@
 #include "server/query/logql/lexer.h"
 
 #include "server/query/logql/literals.h"
+#include "wire/json/utf8.h"
 
 namespace quartet::logql {
 namespace {
@@ -13,24 +14,6 @@ int HexValue(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    *out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    *out += static_cast<char>(0xC0 | (cp >> 6));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    *out += static_cast<char>(0xE0 | (cp >> 12));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    *out += static_cast<char>(0xF0 | (cp >> 18));
-    *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    *out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 class Lexer {
@@ -218,7 +201,7 @@ class Lexer {
             if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
               return Error(pos_, "invalid unicode escape in string");
             }
-            AppendUtf8(cp, &out);
+            json::AppendUtf8(&out, cp);
           }
           break;
         }

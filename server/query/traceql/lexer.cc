@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "wire/json/utf8.h"
+
 namespace quartet::traceql {
 namespace {
 
@@ -52,24 +54,6 @@ bool ScopeByName(std::string_view name, Scope* scope) {
     return false;
   }
   return true;
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 int HexDigit(char c) {
@@ -297,7 +281,7 @@ class Lexer {
           } else if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
             return ErrorAt(text_, esc, "bad escape: not a Unicode code point");
           } else {
-            AppendUtf8(cp, &out);
+            json::AppendUtf8(&out, cp);
           }
           break;
         }
