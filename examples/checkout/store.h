@@ -1,6 +1,9 @@
 // The checkout service's order store: a real SQLite database with an `orders`
-// table indexed on user_id, seeded on first open with many ordinary users and
-// one heavy user (kHeavyUser) who has tens of thousands of orders.
+// table indexed on user_id, seeded on first open with millions of orders of
+// many ordinary users and one heavy user (kHeavyUser) who has tens of
+// thousands. The default size makes the reference incident real: once the
+// "migration" drops the index, every /checkout scans ~12M rows (> 500 ms under
+// load on a 2-core machine) instead of probing the index (< 20 ms).
 //
 // Thread-safety: all methods may be called from any thread; each thread gets
 // its own SQLite connection to the same file (WAL mode), so a slow scan on one
@@ -25,9 +28,9 @@ inline constexpr char kFindOrderSql[] =
     "SELECT id, user_id, amount_cents, created_at FROM orders WHERE id = ?1";
 
 struct SeedPlan {
-  int64_t users = 20000;
-  int64_t orders_per_user = 10;  // ordinary users: 1..orders_per_user, varied
-  int64_t heavy_user_orders = 60000;
+  int64_t orders = 12'000'000;  // all users' orders
+  int64_t users = 200'000;      // ordinary users, ids kHeavyUser+1 .. kHeavyUser+users
+  int64_t heavy_user_orders = 60'000;
 };
 
 struct QueryResult {

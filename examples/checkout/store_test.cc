@@ -23,19 +23,25 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST_F(StoreTest, SeedsOnceWithAHeavyUser) {
-  SeedPlan plan{.users = 500, .orders_per_user = 4, .heavy_user_orders = 3000};
+  SeedPlan plan{.orders = 20000, .users = 500, .heavy_user_orders = 3000};
   auto store = Store::Open(Path(), plan);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   auto heavy = (*store)->SumOrdersForUser(kHeavyUser);
   ASSERT_TRUE(heavy.ok());
   EXPECT_EQ(heavy->rows, 3000);
   EXPECT_GT(heavy->total_cents, 3000 * 100);
-  auto ordinary = (*store)->SumOrdersForUser(7);
-  ASSERT_TRUE(ordinary.ok());
-  EXPECT_GE(ordinary->rows, 1);
-  EXPECT_LE(ordinary->rows, 4);
+  // Ordinary users share the rest: ~34 orders each, none has the heavy user's.
+  int64_t ordinary_rows = 0;
+  for (int64_t user = kHeavyUser + 1; user <= kHeavyUser + plan.users; ++user) {
+    auto ordinary = (*store)->SumOrdersForUser(user);
+    ASSERT_TRUE(ordinary.ok());
+    EXPECT_LT(ordinary->rows, 200) << user;
+    ordinary_rows += ordinary->rows;
+  }
+  EXPECT_EQ(ordinary_rows, plan.orders - plan.heavy_user_orders);
   auto total = (*store)->CountOrders();
   ASSERT_TRUE(total.ok());
+  EXPECT_EQ(*total, plan.orders);
 
   // Reopening must not seed again.
   store->reset();
@@ -45,8 +51,8 @@ TEST_F(StoreTest, SeedsOnceWithAHeavyUser) {
 }
 
 TEST_F(StoreTest, MigrationDropsAndRestoresTheIndex) {
-  auto store = Store::Open(
-      Path(), SeedPlan{.users = 2000, .orders_per_user = 10, .heavy_user_orders = 20000});
+  auto store =
+      Store::Open(Path(), SeedPlan{.orders = 40000, .users = 2000, .heavy_user_orders = 20000});
   ASSERT_TRUE(store.ok());
   EXPECT_TRUE(*(*store)->HasUserIndex());
   auto timed = [&](int64_t user) {
@@ -54,19 +60,18 @@ TEST_F(StoreTest, MigrationDropsAndRestoresTheIndex) {
     for (int i = 0; i < 20; ++i) EXPECT_TRUE((*store)->SumOrdersForUser(user).ok());
     return std::chrono::steady_clock::now() - start;
   };
-  auto indexed = timed(7);
+  auto indexed = timed(kHeavyUser + 7);
   ASSERT_TRUE((*store)->DropUserIndex().ok());
   EXPECT_FALSE(*(*store)->HasUserIndex());
-  auto scanned = timed(7);
-  // A scan of ~30k rows against an index probe: orders of magnitude apart.
+  auto scanned = timed(kHeavyUser + 7);
+  // A scan of 40k rows against an index probe: orders of magnitude apart.
   EXPECT_GT(scanned, indexed * 10);
   ASSERT_TRUE((*store)->CreateUserIndex().ok());
   EXPECT_TRUE(*(*store)->HasUserIndex());
 }
 
 TEST_F(StoreTest, FindsOrdersById) {
-  auto store =
-      Store::Open(Path(), SeedPlan{.users = 10, .orders_per_user = 2, .heavy_user_orders = 5});
+  auto store = Store::Open(Path(), SeedPlan{.orders = 20, .users = 10, .heavy_user_orders = 5});
   ASSERT_TRUE(store.ok());
   auto order = (*store)->FindOrder(1);
   ASSERT_TRUE(order.ok());
@@ -75,6 +80,12 @@ TEST_F(StoreTest, FindsOrdersById) {
   auto missing = (*store)->FindOrder(1'000'000);
   ASSERT_TRUE(missing.ok());
   EXPECT_FALSE(missing->has_value());
+}
+
+TEST_F(StoreTest, ImpossibleSeedPlanIsAnError) {
+  EXPECT_FALSE(
+      Store::Open(Path(), SeedPlan{.orders = 10, .users = 5, .heavy_user_orders = 11}).ok());
+  EXPECT_FALSE(Store::Open(Path() + "2", SeedPlan{.orders = 10, .users = 0}).ok());
 }
 
 TEST_F(StoreTest, UnopenablePathIsAnError) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "wire/json/json_parser.h"
 
 namespace quartet::testing {
@@ -16,10 +18,14 @@ CheckoutService::CheckoutService(const std::string& otlp_endpoint,
       {"OTEL_RESOURCE_ATTRIBUTES", "deployment.environment=test"},
   };
   for (auto& [k, v] : env) all[k] = v;
-  // Each service gets its own database: seeding takes well under a second.
+  // Each service gets its own database, small unless the test asks for more
+  // (--orders): 200k rows seed in a fraction of a second.
   std::vector<std::string> argv = {
       BinaryPath("checkout"), "--listen", "127.0.0.1:0",      "--admin",
       "127.0.0.1:0",          "--db",     dir_ + "/orders.db"};
+  if (std::find(extra_args.begin(), extra_args.end(), "--orders") == extra_args.end()) {
+    extra_args.insert(extra_args.end(), {"--orders", "200000"});
+  }
   for (auto& a : extra_args) argv.push_back(a);
   process_ = std::make_unique<Process>(Process::Options{.argv = argv, .env = all});
   Process::WaitFor(
