@@ -1,0 +1,151 @@
+// The metric chunk codec: up to ~120 (timestamp ms, float64) samples of one
+// series, compressed Gorilla-style in two bit streams kept apart so that a
+// block can store the timestamp stream once for every series scraped together
+// (docs/formats/metrics.md, "Chunks"):
+//   - timestamps: the first raw, then delta-of-delta in variable-width buckets;
+//   - values: per sample one of "same bits as before" (1 bit), "integer
+//     delta-of-delta" (counters and integer gauges, exact for integral
+//     doubles up to 2^53) or Gorilla XOR, whichever is shorter.
+// Every float64 bit pattern round-trips exactly: NaN payloads, Prometheus's
+// StaleNaN (0x7ff0000000000002), -0.0 and ±Inf.
+//
+// ChunkAppender is not thread-safe (the head guards it). ChunkIterator reads
+// bytes it does not own; it is safe on arbitrary (untrusted) bytes: it never
+// reads out of bounds and reports malformed input through status().
+//
+//   ChunkAppender c;
+//   c.Append(1700000000000, 1.0);       // false if t <= the last timestamp
+//   std::string bytes = c.Encode();
+//   ChunkIterator it(bytes);
+//   while (it.Next()) Use(it.t(), it.v());
+//   RETURN_IF_ERROR(it.status());
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace quartet::store {
+
+// Prometheus's staleness marker: a NaN whose payload marks "series ended".
+inline constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ull;
+
+// Chunks are cut at this many samples (and at kChunkMaxSpanMs or an aligned
+// 2-hour boundary; see MetricHead).
+inline constexpr uint32_t kChunkTargetSamples = 120;
+// Refuse chunks claiming more samples than this (untrusted input).
+inline constexpr uint32_t kChunkMaxSamples = 1u << 16;
+
+// A growable bit string, most significant bit first.
+class BitWriter {
+ public:
+  void WriteBit(bool bit);
+  // The low `nbits` (0..64) of v.
+  void WriteBits(uint64_t v, int nbits);
+  const std::string& bytes() const { return bytes_; }
+  uint64_t bit_count() const { return bits_; }
+  size_t MemoryBytes() const { return bytes_.capacity(); }
+  void ShrinkToFit() { bytes_.shrink_to_fit(); }
+
+ private:
+  std::string bytes_;
+  uint64_t bits_ = 0;
+};
+
+class ChunkAppender {
+ public:
+  // Adds a sample; false (and nothing changes) when t is not after the last
+  // timestamp, or the chunk already holds kChunkMaxSamples.
+  bool Append(int64_t t_ms, double v);
+
+  uint32_t samples() const { return n_; }
+  int64_t min_t() const { return first_t_; }
+  int64_t max_t() const { return last_t_; }
+  uint64_t last_value_bits() const { return last_bits_; }
+
+  // The two streams, and the serialized chunk: varint(n) varint(len(ts)) ts values.
+  std::string_view timestamp_bytes() const { return ts_.bytes(); }
+  std::string_view value_bytes() const { return vs_.bytes(); }
+  std::string Encode() const;
+  // Heap bytes held (for the head's memory accounting).
+  size_t MemoryBytes() const { return ts_.MemoryBytes() + vs_.MemoryBytes(); }
+  void ShrinkToFit() {
+    ts_.ShrinkToFit();
+    vs_.ShrinkToFit();
+  }
+
+ private:
+  void AppendValue(uint64_t bits, double v);
+
+  BitWriter ts_;
+  BitWriter vs_;
+  uint32_t n_ = 0;
+  int64_t first_t_ = 0;
+  int64_t last_t_ = 0;
+  int64_t last_dt_ = 0;
+  uint64_t last_bits_ = 0;
+  int64_t last_int_delta_ = 0;
+  uint8_t leading_ = 0xff;  // XOR window of the last XOR-coded value; 0xff = none
+  uint8_t trailing_ = 0;
+};
+
+// Iterates a chunk's samples in time order.
+class ChunkIterator {
+ public:
+  // Over a serialized chunk (ChunkAppender::Encode()).
+  explicit ChunkIterator(std::string_view chunk);
+  // Over the two streams held apart (as blocks store them).
+  ChunkIterator(uint32_t samples, std::string_view timestamps, std::string_view values);
+
+  // Advances to the next sample; false at the end or on malformed input.
+  bool Next();
+  // Advances to the first sample with t >= t_ms (staying put if the current
+  // one qualifies); false if there is none.
+  bool Seek(int64_t t_ms);
+  int64_t t() const { return t_; }
+  double v() const;
+  uint64_t value_bits() const { return bits_; }
+  // DataLoss after Next() returned false on malformed bytes; OK otherwise.
+  const Status& status() const { return status_; }
+
+ private:
+  class Reader {
+   public:
+    Reader() = default;
+    explicit Reader(std::string_view in) : in_(in) {}
+    bool ReadBit(bool* bit);
+    bool ReadBits(int nbits, uint64_t* v);
+
+   private:
+    std::string_view in_;
+    uint64_t pos_ = 0;  // in bits
+  };
+  bool Fail(const char* what);
+
+  Reader ts_;
+  Reader vs_;
+  uint32_t n_ = 0;
+  uint32_t i_ = 0;
+  bool started_ = false;
+  int64_t t_ = 0;
+  int64_t dt_ = 0;
+  uint64_t bits_ = 0;
+  int64_t int_delta_ = 0;
+  uint8_t leading_ = 0xff;
+  uint8_t trailing_ = 0;
+  Status status_;
+};
+
+// Splits a serialized chunk into its sample count and streams; DataLoss when
+// malformed.
+struct ChunkParts {
+  uint32_t samples = 0;
+  std::string_view timestamps;
+  std::string_view values;
+};
+Result<ChunkParts> SplitChunk(std::string_view chunk);
+std::string JoinChunk(uint32_t samples, std::string_view timestamps, std::string_view values);
+
+}  // namespace quartet::store

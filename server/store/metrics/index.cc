@@ -1,0 +1,225 @@
+#include "server/store/metrics/index.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <memory>
+
+namespace quartet::store {
+
+// ---- SymbolTable ------------------------------------------------------------------
+
+uint32_t SymbolTable::Intern(std::string_view s) {
+  if (auto it = ids_.find(s); it != ids_.end()) return it->second;
+  const uint32_t id = static_cast<uint32_t>(strings_.size());
+  const std::string& stored = strings_.emplace_back(s);
+  ids_.emplace(stored, id);
+  bytes_ += sizeof(std::string) + (stored.size() > 15 ? stored.capacity() + 1 : 0) + 48;
+  return id;
+}
+
+std::optional<uint32_t> SymbolTable::Find(std::string_view s) const {
+  if (auto it = ids_.find(s); it != ids_.end()) return it->second;
+  return std::nullopt;
+}
+
+// ---- hashing and sets -----------------------------------------------------------------
+
+uint64_t HashLabels(const Labels& labels) {
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  std::hash<std::string_view> hash;
+  for (const auto& [name, value] : labels) {
+    h = (h ^ hash(name)) * 0xff51afd7ed558ccdull;
+    h = (h ^ hash(value)) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
+std::vector<uint32_t> IntersectSorted(std::span<const uint32_t> a, std::span<const uint32_t> b) {
+  std::vector<uint32_t> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+std::vector<uint32_t> SubtractSorted(std::span<const uint32_t> a, std::span<const uint32_t> b) {
+  std::vector<uint32_t> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+// ---- SeriesIndex ------------------------------------------------------------------------
+
+bool SeriesIndex::Equal(uint32_t id, const Labels& labels) const {
+  const uint32_t begin = offsets_[id], end = offsets_[id + 1];
+  if (end - begin != 2 * labels.size()) return false;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (symbols_.Get(label_syms_[begin + 2 * i]) != labels[i].first ||
+        symbols_.Get(label_syms_[begin + 2 * i + 1]) != labels[i].second) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<uint32_t> SeriesIndex::Find(const Labels& labels) const {
+  auto [lo, hi] = by_hash_.equal_range(HashLabels(labels));
+  for (auto it = lo; it != hi; ++it) {
+    if (Equal(it->second, labels)) return it->second;
+  }
+  return std::nullopt;
+}
+
+uint32_t SeriesIndex::GetOrAdd(const Labels& labels, bool* created) {
+  const uint64_t h = HashLabels(labels);
+  auto [lo, hi] = by_hash_.equal_range(h);
+  for (auto it = lo; it != hi; ++it) {
+    if (Equal(it->second, labels)) {
+      *created = false;
+      return it->second;
+    }
+  }
+  const uint32_t id = static_cast<uint32_t>(size());
+  for (const auto& [name, value] : labels) {
+    const uint32_t n = symbols_.Intern(name);
+    const uint32_t v = symbols_.Intern(value);
+    label_syms_.push_back(n);
+    label_syms_.push_back(v);
+    names_[n].postings[v].push_back(id);  // ids only grow: postings stay sorted
+    ++postings_entries_;
+  }
+  offsets_.push_back(static_cast<uint32_t>(label_syms_.size()));
+  by_hash_.emplace(h, id);
+  *created = true;
+  return id;
+}
+
+Labels SeriesIndex::LabelsOf(uint32_t id) const {
+  Labels out;
+  out.reserve((offsets_[id + 1] - offsets_[id]) / 2);
+  for (uint32_t i = offsets_[id]; i < offsets_[id + 1]; i += 2) {
+    out.emplace_back(symbols_.Get(label_syms_[i]), symbols_.Get(label_syms_[i + 1]));
+  }
+  return out;
+}
+
+void SeriesIndex::ForEachLabel(
+    uint32_t id, const std::function<void(std::string_view, std::string_view)>& fn) const {
+  for (uint32_t i = offsets_[id]; i < offsets_[id + 1]; i += 2) {
+    fn(symbols_.Get(label_syms_[i]), symbols_.Get(label_syms_[i + 1]));
+  }
+}
+
+std::string_view SeriesIndex::ValueOf(uint32_t id, std::string_view name) const {
+  for (uint32_t i = offsets_[id]; i < offsets_[id + 1]; i += 2) {
+    if (symbols_.Get(label_syms_[i]) == name) return symbols_.Get(label_syms_[i + 1]);
+  }
+  return {};
+}
+
+std::span<const uint32_t> SeriesIndex::Postings(std::string_view name,
+                                                std::string_view value) const {
+  std::optional<uint32_t> n = symbols_.Find(name), v = symbols_.Find(value);
+  if (!n || !v) return {};
+  auto it = names_.find(*n);
+  if (it == names_.end()) return {};
+  auto p = it->second.postings.find(*v);
+  if (p == it->second.postings.end()) return {};
+  return p->second;
+}
+
+void SeriesIndex::ForEachValue(
+    std::string_view name,
+    const std::function<void(std::string_view, std::span<const uint32_t>)>& fn) const {
+  std::optional<uint32_t> n = symbols_.Find(name);
+  if (!n) return;
+  auto it = names_.find(*n);
+  if (it == names_.end()) return;
+  for (const auto& [value, ids] : it->second.postings) fn(symbols_.Get(value), ids);
+}
+
+std::vector<uint32_t> SeriesIndex::AllIds() const {
+  std::vector<uint32_t> out(size());
+  for (uint32_t i = 0; i < out.size(); ++i) out[i] = i;
+  return out;
+}
+
+std::vector<uint32_t> SeriesIndex::UnionOf(uint32_t name,
+                                           const std::function<bool(std::string_view)>& keep) const {
+  std::vector<uint32_t> out;
+  auto it = names_.find(name);
+  if (it == names_.end()) return out;
+  for (const auto& [value, ids] : it->second.postings) {
+    if (keep(symbols_.Get(value))) out.insert(out.end(), ids.begin(), ids.end());
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<std::vector<uint32_t>> SeriesIndex::Select(const std::vector<LabelMatch>& matchers) const {
+  using Op = LabelMatch::Op;
+  // Each matcher becomes either "ids in set S" or "ids not in set S"; the
+  // positive ones intersect first so that the negative ones subtract from a
+  // small set.
+  std::vector<std::vector<uint32_t>> include, exclude;
+  for (const LabelMatch& m : matchers) {
+    std::unique_ptr<re2::RE2> re;
+    if (m.op == Op::kRe || m.op == Op::kNre) {
+      RE2::Options options;
+      options.set_log_errors(false);
+      options.set_dot_nl(true);
+      re = std::make_unique<re2::RE2>(m.value, options);
+      if (!re->ok()) {
+        return Status::InvalidArgument("invalid regex for label " + m.name + ": " + re->error());
+      }
+    }
+    auto matches = [&](std::string_view v) {
+      switch (m.op) {
+        case Op::kEq: return v == m.value;
+        case Op::kNeq: return v != m.value;
+        case Op::kRe: return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re);
+        case Op::kNre: return !RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re);
+      }
+      return false;
+    };
+    // Series without the label carry "" for it.
+    const bool empty_matches = matches("");
+    std::optional<uint32_t> name = symbols_.Find(m.name);
+    if (!name) {  // no series has the label: all match or none
+      if (!empty_matches) return std::vector<uint32_t>{};
+      continue;
+    }
+    if (m.op == Op::kEq && !empty_matches) {
+      std::span<const uint32_t> p = Postings(m.name, m.value);
+      include.emplace_back(p.begin(), p.end());
+    } else if (empty_matches) {
+      // Every series except those whose value of the label does not match.
+      exclude.push_back(UnionOf(*name, [&](std::string_view v) { return !matches(v); }));
+    } else {
+      include.push_back(UnionOf(*name, matches));
+    }
+  }
+  std::vector<uint32_t> ids;
+  if (include.empty()) {
+    ids = AllIds();
+  } else {
+    std::sort(include.begin(), include.end(),
+              [](const auto& a, const auto& b) { return a.size() < b.size(); });
+    ids = std::move(include[0]);
+    for (size_t i = 1; i < include.size() && !ids.empty(); ++i) ids = IntersectSorted(ids, include[i]);
+  }
+  for (const auto& ex : exclude) {
+    if (ids.empty()) break;
+    ids = SubtractSorted(ids, ex);
+  }
+  return ids;
+}
+
+size_t SeriesIndex::MemoryBytes() const {
+  return symbols_.MemoryBytes() + label_syms_.capacity() * 4 + offsets_.capacity() * 4 +
+         by_hash_.size() * 40 + by_hash_.bucket_count() * 8 + postings_entries_ * 6 +
+         names_.size() * 64;
+}
+
+}  // namespace quartet::store

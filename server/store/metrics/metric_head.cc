@@ -1,0 +1,146 @@
+#include "server/store/metrics/metric_head.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "server/store/label_match.h"
+
+namespace quartet::store {
+namespace {
+
+// The aligned 2-hour window of t (floor division, also for negative t).
+int64_t WindowOf(int64_t t) {
+  return t / kChunkWindowMs - (t % kChunkWindowMs < 0 ? 1 : 0);
+}
+
+size_t ExemplarBytes(const Exemplar& e) {
+  size_t n = sizeof(Exemplar);
+  for (const auto& [name, value] : e.labels) n += 64 + name.size() + value.size();
+  return n;
+}
+
+}  // namespace
+
+Result<uint32_t> MetricHead::GetOrCreate(const Labels& labels, bool enforce_limit,
+                                         bool* created) {
+  if (std::optional<uint32_t> ref = index_.Find(labels)) {
+    *created = false;
+    return *ref;
+  }
+  std::string name(LabelValue(labels, "__name__"));
+  uint32_t& count = per_metric_[name];
+  if (enforce_limit && limits_.max_series_per_metric > 0 &&
+      count >= limits_.max_series_per_metric) {
+    if (count == 0) per_metric_.erase(name);
+    return Status::InvalidArgument("metric " + (name.empty() ? std::string("<no name>") : name) +
+                                   " has too many series (limit " +
+                                   std::to_string(limits_.max_series_per_metric) + ")");
+  }
+  ++count;
+  const uint32_t ref = index_.GetOrAdd(labels, created);
+  series_.emplace_back();
+  return ref;
+}
+
+SampleOutcome MetricHead::Check(uint32_t ref, int64_t t_ms, uint64_t bits) const {
+  const HeadSeries& s = series_[ref];
+  if (!s.has_last || t_ms > s.last_t) return SampleOutcome::kAppended;
+  if (t_ms < s.last_t) return SampleOutcome::kOutOfOrder;
+  return bits == s.last_bits ? SampleOutcome::kDuplicate : SampleOutcome::kConflict;
+}
+
+void MetricHead::Cut(HeadSeries* s) {
+  s->open.ShrinkToFit();
+  chunk_bytes_ += s->open.MemoryBytes() + sizeof(ChunkAppender);
+  s->sealed.push_back(std::move(s->open));
+  s->open = ChunkAppender();
+}
+
+SampleOutcome MetricHead::Append(uint32_t ref, int64_t t_ms, double v) {
+  const uint64_t bits = std::bit_cast<uint64_t>(v);
+  const SampleOutcome outcome = Check(ref, t_ms, bits);
+  if (outcome != SampleOutcome::kAppended) return outcome;
+  HeadSeries& s = series_[ref];
+  if (s.open.samples() > 0 &&
+      (s.open.samples() >= kChunkTargetSamples || WindowOf(t_ms) != WindowOf(s.open.min_t()))) {
+    Cut(&s);
+  }
+  const size_t before = s.open.MemoryBytes();
+  s.open.Append(t_ms, v);  // cannot fail: t_ms > last_t >= the chunk's last
+  chunk_bytes_ += s.open.MemoryBytes() - before;
+  s.has_last = true;
+  s.last_t = t_ms;
+  s.last_bits = bits;
+  s.min_t = std::min(s.min_t, t_ms);
+  s.max_t = t_ms;
+  min_t_ = std::min(min_t_, t_ms);
+  max_t_ = std::max(max_t_, t_ms);
+  ++samples_;
+  return SampleOutcome::kAppended;
+}
+
+void MetricHead::SetLast(uint32_t ref, int64_t t_ms, uint64_t bits) {
+  HeadSeries& s = series_[ref];
+  if (s.has_last && s.last_t >= t_ms) return;
+  s.has_last = true;
+  s.last_t = t_ms;
+  s.last_bits = bits;
+}
+
+bool MetricHead::AddExemplar(uint32_t ref, Exemplar exemplar) {
+  if (limits_.max_exemplars_per_series == 0 || !ValidLabels(exemplar.labels)) return false;
+  std::vector<Exemplar>& ex = series_[ref].exemplars;
+  if (!ex.empty()) {
+    const Exemplar& last = ex.back();
+    if (exemplar.t_ms < last.t_ms) return false;
+    if (exemplar.t_ms == last.t_ms &&
+        std::bit_cast<uint64_t>(exemplar.value) == std::bit_cast<uint64_t>(last.value) &&
+        exemplar.labels == last.labels) {
+      return false;
+    }
+  }
+  if (ex.size() >= limits_.max_exemplars_per_series) {
+    exemplar_bytes_ -= std::min(exemplar_bytes_, ExemplarBytes(ex.front()));
+    ex.erase(ex.begin());
+  }
+  exemplar_bytes_ += ExemplarBytes(exemplar);
+  ex.push_back(std::move(exemplar));
+  return true;
+}
+
+std::vector<SeriesRecordEntry> MetricHead::CarryOver(int64_t window_ms) const {
+  std::vector<SeriesRecordEntry> out;
+  if (max_t_ == INT64_MIN) return out;
+  const int64_t oldest = max_t_ > INT64_MIN + window_ms ? max_t_ - window_ms : INT64_MIN;
+  for (uint32_t ref = 0; ref < series_.size(); ++ref) {
+    const HeadSeries& s = series_[ref];
+    if (!s.has_last || s.last_t < oldest) continue;
+    out.push_back(SeriesRecordEntry{static_cast<uint32_t>(out.size()), index_.LabelsOf(ref), true,
+                                    s.last_t, s.last_bits});
+  }
+  return out;
+}
+
+size_t MetricHead::bytes() const {
+  return index_.MemoryBytes() + series_.size() * sizeof(HeadSeries) + chunk_bytes_ +
+         exemplar_bytes_ + per_metric_.size() * 64;
+}
+
+void MetricHead::ForEachSample(uint32_t ref, int64_t min_t, int64_t max_t,
+                               const std::function<void(int64_t, double)>& fn) const {
+  const HeadSeries& s = series_[ref];
+  if (s.max_t < min_t || s.min_t > max_t) return;
+  auto scan = [&](const ChunkAppender& c) {
+    if (c.samples() == 0 || c.max_t() < min_t || c.min_t() > max_t) return;
+    ChunkIterator it(c.samples(), c.timestamp_bytes(), c.value_bytes());
+    if (!it.Seek(min_t)) return;
+    do {
+      if (it.t() > max_t) break;
+      fn(it.t(), it.v());
+    } while (it.Next());
+  };
+  for (const ChunkAppender& c : s.sealed) scan(c);
+  scan(s.open);
+}
+
+}  // namespace quartet::store
