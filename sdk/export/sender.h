@@ -26,6 +26,7 @@
 
 #include "sdk/export/http_client.h"
 #include "sdk/export/otlp_endpoint.h"
+#include "sdk/export/transport.h"
 
 namespace quartet::exporter {
 
@@ -78,7 +79,8 @@ struct SendStats {
   uint64_t bytes_sent = 0;  // request bodies as sent (after compression)
 };
 
-class Sender {
+// The OTLP/HTTP Transport.
+class Sender final : public Transport {
  public:
   // Called with a one-line message the first time each permanent HTTP status
   // or permanent transport error kind is seen, and on each failed
@@ -90,13 +92,13 @@ class Sender {
 
   // Sends `request`, retrying as described above, until `deadline`.
   SendOutcome Send(const ExportRequest& request,
-                   std::chrono::steady_clock::time_point deadline) noexcept;
+                   std::chrono::steady_clock::time_point deadline) noexcept override;
 
   // Wakes any backoff wait and makes Send() return at its next decision point
   // (shutdown). Idempotent; Send() after Cancel() makes one attempt at most.
-  void Cancel() noexcept;
+  void Cancel() noexcept override;
 
-  SendStats stats() const noexcept;
+  SendStats stats() const noexcept override;
 
  private:
   // Sleeps until `until` or Cancel(); false when cancelled.

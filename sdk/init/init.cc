@@ -9,6 +9,11 @@
 #include "quartet/quartet.h"
 #include "sdk/admin/admin_server.h"
 #include "sdk/export/sender.h"
+#include "sdk/export/transport.h"
+#ifdef QUARTET_WITH_GRPC
+#include "sdk/export/grpc/grpc_endpoint.h"
+#include "sdk/export/grpc/grpc_sender.h"
+#endif
 #include "sdk/init/resolve.h"
 #include "sdk/log/log_pipeline.h"
 #include "sdk/log/otlp_log_exporter.h"
@@ -24,7 +29,7 @@ struct Telemetry::State {
   std::shared_ptr<OtlpLogExporter> log_exporter;        // when OTEL_LOGS_EXPORTER=otlp
   std::unique_ptr<OtlpMetricExporter> metric_exporter;  // when OTEL_METRICS_EXPORTER=otlp
   std::unique_ptr<trace_internal::TracerProvider> traces;
-  std::shared_ptr<exporter::Sender> trace_sender;  // cancelled at shutdown
+  std::shared_ptr<exporter::Transport> trace_sender;  // cancelled at shutdown
   std::unique_ptr<admin::AdminServer> admin;
   std::vector<uint64_t> metric_callbacks;
   std::chrono::milliseconds shutdown_timeout{5000};
@@ -56,14 +61,39 @@ void WarnExportFailed(const std::string& url, const exporter::SendOutcome& outco
               {"error", outcome.last_error.ToString()}});
 }
 
+// The transport every OTLP exporter of this process sends with: OTLP/gRPC
+// when asked for and built in, else OTLP/HTTP. Trace export problems go to
+// the service's own log; those of logs and metrics to stderr (the default),
+// so that a failing log export does not feed itself.
+exporter::TransportFactory OtlpTransport(const init_internal::Settings& s, exporter::Signal signal,
+                                         const exporter::OtlpEndpointConfig& endpoint) {
+  exporter::Sender::Diagnostic diagnostic;
+  if (signal == exporter::Signal::kTraces) {
+    diagnostic = [](std::string_view problem) {
+      Log().Warn("quartet: trace export problem", {{"problem", problem}});
+    };
+  }
+#ifdef QUARTET_WITH_GRPC
+  if (s.otlp_protocol == OtlpProtocol::kGrpc) {
+    exporter::GrpcSenderOptions options{
+        .url = endpoint.url, .signal = signal, .ca_file = endpoint.ca_file};
+    return [options, diagnostic](const exporter::RetryPolicy& retry) {
+      return std::make_unique<exporter::GrpcSender>(options, retry, diagnostic);
+    };
+  }
+#endif
+  std::string ca_file = endpoint.ca_file;
+  return [ca_file, diagnostic](const exporter::RetryPolicy& retry) {
+    return std::make_unique<exporter::Sender>(
+        retry, exporter::HttpClient::Options{.ca_file = ca_file}, diagnostic);
+  };
+}
+
 // Maps the OTLP transport (sdk/export) onto the span exporter's sender slot.
-trace_internal::OtlpSender HttpSender(const exporter::OtlpEndpointConfig& endpoint,
-                                      std::shared_ptr<exporter::Sender>& sender) {
-  sender = std::make_shared<exporter::Sender>(
-      exporter::RetryPolicy{}, exporter::HttpClient::Options{.ca_file = endpoint.ca_file},
-      [](std::string_view problem) {
-        Log().Warn("quartet: trace export problem", {{"problem", problem}});
-      });
+trace_internal::OtlpSender SpanSender(const init_internal::Settings& s,
+                                      std::shared_ptr<exporter::Transport>& sender) {
+  const exporter::OtlpEndpointConfig& endpoint = s.traces_endpoint;
+  sender = OtlpTransport(s, exporter::Signal::kTraces, endpoint)(exporter::RetryPolicy{});
   auto request = std::make_shared<exporter::ExportRequest>(exporter::OtlpProtobufRequest(endpoint));
   std::chrono::milliseconds timeout = endpoint.timeout;
   return [sender, request, timeout](std::string_view body, Deadline deadline) {
@@ -170,6 +200,20 @@ void RegisterSelfMetrics(Telemetry::State& st) {
 Telemetry Init(const Config& config) noexcept {
   auto st = std::make_unique<Telemetry::State>();
   st->settings = init_internal::Resolve(config, exporter::ProcessEnv());
+#ifdef QUARTET_WITH_GRPC
+  // OTLP/gRPC endpoints are base URLs with no /v1/<signal> path and their own
+  // default port (4317); the rest of each endpoint's settings (headers,
+  // compression, timeout, certificate) resolve as for HTTP.
+  if (st->settings.otlp_protocol == OtlpProtocol::kGrpc) {
+    const exporter::EnvLookup env = exporter::ProcessEnv();
+    st->settings.traces_endpoint.url =
+        exporter::ResolveOtlpGrpcUrl(exporter::Signal::kTraces, config.otlp_endpoint, env);
+    st->settings.logs_endpoint.url =
+        exporter::ResolveOtlpGrpcUrl(exporter::Signal::kLogs, config.otlp_endpoint, env);
+    st->settings.metrics_endpoint.url =
+        exporter::ResolveOtlpGrpcUrl(exporter::Signal::kMetrics, config.otlp_endpoint, env);
+  }
+#endif
   st->shutdown_timeout = config.shutdown_timeout;
   const init_internal::Settings& s = st->settings;
 
@@ -185,22 +229,25 @@ Telemetry Init(const Config& config) noexcept {
   traces.sampler = s.sampler;
   traces.batch = {s.max_queue_size, s.max_export_batch_size, s.schedule_delay, s.export_timeout};
   if (s.export_traces) {
+#ifndef QUARTET_WITH_GRPC
     if (s.otlp_protocol == OtlpProtocol::kGrpc) {
       Log().Warn(
           "quartet: OTLP/gRPC exporter not built in (QUARTET_WITH_GRPC=OFF); using http/protobuf",
           {{"endpoint", s.traces_endpoint.url}});
     }
+#endif
     traces.exporter = std::make_unique<trace_internal::OtlpSpanExporter>(
-        traces.resource, HttpSender(s.traces_endpoint, st->trace_sender));
+        traces.resource, SpanSender(s, st->trace_sender));
   }
   st->traces = std::make_unique<trace_internal::TracerProvider>(std::move(traces));
   st->traces->InstallGlobal();
   RegisterSelfMetrics(*st);
   if (s.export_metrics) {
-    st->metric_exporter = std::make_unique<OtlpMetricExporter>(
-        OtlpMetricExporterOptions{.endpoint = s.metrics_endpoint,
-                                  .resource = OtlpResource(s),
-                                  .interval = s.metric_export_interval});
+    st->metric_exporter = std::make_unique<OtlpMetricExporter>(OtlpMetricExporterOptions{
+        .endpoint = s.metrics_endpoint,
+        .resource = OtlpResource(s),
+        .interval = s.metric_export_interval,
+        .transport = OtlpTransport(s, exporter::Signal::kMetrics, s.metrics_endpoint)});
   }
 
   if (!s.admin_listen.empty()) {

@@ -30,7 +30,11 @@ otlp::AnyValueView ToView(const LogAttr& a) {
 OtlpLogExporter::OtlpLogExporter(OtlpLogExporterOptions options)
     : options_(std::move(options)),
       resource_views_(otlp::ScalarViews(options_.resource)),
-      sender_(options_.retry, exporter::HttpClient::Options{.ca_file = options_.endpoint.ca_file}),
+      transport_(options_.transport
+                     ? options_.transport(options_.retry)
+                     : std::make_unique<exporter::Sender>(
+                           options_.retry,
+                           exporter::HttpClient::Options{.ca_file = options_.endpoint.ca_file})),
       builder_(resource_views_, "quartet", QUARTET_VERSION_STRING),
       batch_started_(std::chrono::steady_clock::now()) {
   shipper_ = std::thread([this] { ShipperLoop(); });
@@ -101,7 +105,7 @@ void OtlpLogExporter::ShipperLoop() {
     lock.unlock();
     request.body = std::move(batch.body);
     exporter::SendOutcome outcome =
-        sender_.Send(request, std::chrono::steady_clock::now() + options_.endpoint.timeout);
+        transport_->Send(request, std::chrono::steady_clock::now() + options_.endpoint.timeout);
     if (outcome.result == exporter::ExportResult::kSuccess) {
       exported_.fetch_add(batch.records, std::memory_order_relaxed);
     } else {
@@ -127,7 +131,7 @@ bool OtlpLogExporter::Shutdown(std::chrono::milliseconds timeout) noexcept {
     stopping_ = true;
     cv_.notify_all();
     lock.unlock();
-    sender_.Cancel();  // a send in flight or backing off returns now
+    transport_->Cancel();  // a send in flight or backing off returns now
     shipper_.join();
     return drained;
   }

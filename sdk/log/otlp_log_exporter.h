@@ -23,6 +23,7 @@
 
 #include "sdk/export/otlp_endpoint.h"
 #include "sdk/export/sender.h"
+#include "sdk/export/transport.h"
 #include "sdk/log/log_sink.h"
 #include "wire/otlp/encode.h"
 #include "wire/otlp/model.h"
@@ -36,6 +37,7 @@ struct OtlpLogExporterOptions {
   size_t max_queued_batches = 8;
   std::chrono::milliseconds schedule_delay{1000};
   exporter::RetryPolicy retry;
+  exporter::TransportFactory transport;  // empty: OTLP/HTTP (exporter::Sender)
 };
 
 class OtlpLogExporter : public LogRecordSink {
@@ -63,7 +65,7 @@ class OtlpLogExporter : public LogRecordSink {
 
   OtlpLogExporterOptions options_;
   std::vector<otlp::KeyValueView> resource_views_;
-  exporter::Sender sender_;
+  std::unique_ptr<exporter::Transport> transport_;
 
   std::mutex mu_;
   std::condition_variable cv_;

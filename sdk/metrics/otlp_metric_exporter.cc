@@ -50,13 +50,19 @@ void FixExemplarAttributes(PointViews* views) {
 
 OtlpMetricExporter::OtlpMetricExporter(OtlpMetricExporterOptions options)
     : options_(std::move(options)),
-      sender_(options_.retry, exporter::HttpClient::Options{.ca_file = options_.endpoint.ca_file}),
+      transport_(MakeTransport()),
       start_unix_nanos_(static_cast<uint64_t>(UnixNanos())) {
   if (options_.registry == nullptr) options_.registry = &Metrics();
   thread_ = std::thread([this] { Loop(); });
 }
 
 OtlpMetricExporter::~OtlpMetricExporter() { Shutdown(std::chrono::milliseconds(0)); }
+
+std::unique_ptr<exporter::Transport> OtlpMetricExporter::MakeTransport() const {
+  if (options_.transport) return options_.transport(options_.retry);
+  return std::make_unique<exporter::Sender>(
+      options_.retry, exporter::HttpClient::Options{.ca_file = options_.endpoint.ca_file});
+}
 
 std::string OtlpMetricExporter::Encode() {
   const std::vector<otlp::KeyValueView> resource = otlp::ScalarViews(options_.resource);
@@ -117,7 +123,7 @@ std::string OtlpMetricExporter::Encode() {
   return builder.Finish();
 }
 
-bool OtlpMetricExporter::Push(exporter::Sender& sender,
+bool OtlpMetricExporter::Push(exporter::Transport& transport,
                               std::chrono::steady_clock::time_point deadline) {
   exporter::ExportRequest request = exporter::OtlpProtobufRequest(options_.endpoint);
   try {
@@ -126,7 +132,7 @@ bool OtlpMetricExporter::Push(exporter::Sender& sender,
     failures_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  bool ok = sender.Send(request, deadline).result == exporter::ExportResult::kSuccess;
+  bool ok = transport.Send(request, deadline).result == exporter::ExportResult::kSuccess;
   (ok ? exports_ : failures_).fetch_add(1, std::memory_order_relaxed);
   return ok;
 }
@@ -135,7 +141,7 @@ void OtlpMetricExporter::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, options_.interval, [&] { return stopping_; })) {
     lock.unlock();
-    Push(sender_,
+    Push(*transport_,
          std::chrono::steady_clock::now() + std::min(options_.endpoint.timeout, options_.interval));
     lock.lock();
   }
@@ -147,13 +153,13 @@ bool OtlpMetricExporter::Shutdown(std::chrono::milliseconds timeout) noexcept {
     if (stopping_) return true;
     stopping_ = true;
   }
-  sender_.Cancel();  // a periodic push still retrying gives way to the final one
+  transport_->Cancel();  // a periodic push still retrying gives way to the final one
   cv_.notify_all();
   thread_.join();
-  // The periodic sender is cancelled for good; the final push gets its own.
-  exporter::Sender final_sender(
-      options_.retry, exporter::HttpClient::Options{.ca_file = options_.endpoint.ca_file});
-  return timeout.count() > 0 && Push(final_sender, std::chrono::steady_clock::now() + timeout);
+  // The periodic transport is cancelled for good; the final push gets its own.
+  if (timeout.count() <= 0) return false;
+  std::unique_ptr<exporter::Transport> final_transport = MakeTransport();
+  return Push(*final_transport, std::chrono::steady_clock::now() + timeout);
 }
 
 }  // namespace quartet

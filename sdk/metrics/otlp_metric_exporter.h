@@ -20,6 +20,7 @@
 #include "quartet/metrics.h"
 #include "sdk/export/otlp_endpoint.h"
 #include "sdk/export/sender.h"
+#include "sdk/export/transport.h"
 #include "wire/otlp/model.h"
 
 namespace quartet {
@@ -29,7 +30,8 @@ struct OtlpMetricExporterOptions {
   std::vector<otlp::KeyValue> resource;
   std::chrono::milliseconds interval{60000};
   exporter::RetryPolicy retry;
-  MetricRegistry* registry = nullptr;  // default: the global Metrics()
+  exporter::TransportFactory transport;  // empty: OTLP/HTTP (exporter::Sender)
+  MetricRegistry* registry = nullptr;    // default: the global Metrics()
 };
 
 class OtlpMetricExporter {
@@ -48,11 +50,12 @@ class OtlpMetricExporter {
   uint64_t failures() const noexcept { return failures_.load(std::memory_order_relaxed); }
 
  private:
-  bool Push(exporter::Sender& sender, std::chrono::steady_clock::time_point deadline);
+  std::unique_ptr<exporter::Transport> MakeTransport() const;
+  bool Push(exporter::Transport& transport, std::chrono::steady_clock::time_point deadline);
   void Loop();
 
   OtlpMetricExporterOptions options_;
-  exporter::Sender sender_;
+  std::unique_ptr<exporter::Transport> transport_;
   uint64_t start_unix_nanos_;
   std::mutex mu_;
   std::condition_variable cv_;
