@@ -18,6 +18,11 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/quartetConfigVersion.cmake
 install(FILES ${CMAKE_BINARY_DIR}/quartetConfig.cmake ${CMAKE_BINARY_DIR}/quartetConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/quartet)
 
+# libquartet is static, so its gRPC dependency must be on the user's link line.
+set(QUARTET_PC_REQUIRES "")
+if(QUARTET_WITH_GRPC)
+  set(QUARTET_PC_REQUIRES "Requires: grpc++\n")
+endif()
 file(RELATIVE_PATH PC_PREFIX_REL ${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 configure_file(${PROJECT_SOURCE_DIR}/cmake/quartet.pc.in ${CMAKE_BINARY_DIR}/quartet.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/quartet.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

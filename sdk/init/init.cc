@@ -140,10 +140,11 @@ void StartLogs(Telemetry::State& st) {
   options.buffer_records = s.log_buffer_records;
   options.block_when_full = s.log_block_when_full;
   if (s.export_logs) {
-    st.log_exporter = std::make_shared<OtlpLogExporter>(
-        OtlpLogExporterOptions{.endpoint = s.logs_endpoint,
-                               .resource = OtlpResource(s),
-                               .schedule_delay = s.schedule_delay});
+    st.log_exporter = std::make_shared<OtlpLogExporter>(OtlpLogExporterOptions{
+        .endpoint = s.logs_endpoint,
+        .resource = OtlpResource(s),
+        .schedule_delay = s.schedule_delay,
+        .transport = OtlpTransport(s, exporter::Signal::kLogs, s.logs_endpoint)});
     options.sink = st.log_exporter;
   }
   Result<std::shared_ptr<LogPipeline>> logs = LogPipeline::Start(options);
