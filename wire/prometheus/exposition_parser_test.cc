@@ -1,0 +1,3 @@
+#include "wire/prometheus/exposition_parser.h"
+
+#include <gtest/gtest.h>
