@@ -1,0 +1,90 @@
+#include "server/query/promql/engine.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "server/query/promql/evaluator.h"
+#include "server/query/promql/parser.h"
+
+namespace quartet::promql {
+
+using internal::Evaluator;
+using internal::Value;
+
+Engine::Engine(SeriesSource* source, EngineOptions options)
+    : source_(source), options_(options) {}
+
+Result<QueryResult> Engine::Instant(std::string_view query, int64_t t_ms) const {
+  ASSIGN_OR_RETURN(ExprPtr expr, Parse(query));
+  return InstantExpr(*expr, t_ms);
+}
+
+Result<QueryResult> Engine::Range(std::string_view query, int64_t start_ms, int64_t end_ms,
+                                  int64_t step_ms) const {
+  ASSIGN_OR_RETURN(ExprPtr expr, Parse(query));
+  return RangeExpr(*expr, start_ms, end_ms, step_ms);
+}
+
+Result<QueryResult> Engine::InstantExpr(const Expr& expr, int64_t t_ms) const {
+  Evaluator ev(source_, options_, t_ms, t_ms);
+  RETURN_IF_ERROR(ev.Prepare(expr));
+  ASSIGN_OR_RETURN(Value v, ev.Eval(expr, t_ms));
+  QueryResult r;
+  r.type = expr.type();
+  r.t_ms = t_ms;
+  r.scalar = v.scalar;
+  r.str = std::move(v.str);
+  r.vector = std::move(v.vec);
+  r.matrix = std::move(v.mat);
+  return r;
+}
+
+Result<QueryResult> Engine::RangeExpr(const Expr& expr, int64_t start_ms, int64_t end_ms,
+                                      int64_t step_ms) const {
+  ValueType t = expr.type();
+  if (t != ValueType::kScalar && t != ValueType::kVector) {
+    return Status::InvalidArgument("invalid expression type \"" +
+                                   std::string(DocumentedType(t)) +
+                                   "\" for range query, must be Scalar or instant Vector");
+  }
+  if (step_ms <= 0) {
+    return Status::InvalidArgument(
+        "zero or negative query resolution step widths are not accepted. Try a positive "
+        "integer");
+  }
+  if (end_ms < start_ms) return Status::InvalidArgument("end timestamp must not be before start time");
+  Evaluator ev(source_, options_, start_ms, end_ms);
+  RETURN_IF_ERROR(ev.Prepare(expr));
+  QueryResult r;
+  r.type = ValueType::kMatrix;
+  std::unordered_map<std::string, size_t> index;
+  size_t points = 0;
+  for (int64_t ts = start_ms; ts <= end_ms; ts += step_ms) {
+    ASSIGN_OR_RETURN(Value v, ev.Eval(expr, ts));
+    if (t == ValueType::kScalar) v.vec.push_back(VectorSample{{}, v.scalar});
+    for (VectorSample& s : v.vec) {
+      auto [it, inserted] = index.try_emplace(LabelsKey(s.labels), r.matrix.size());
+      if (inserted) r.matrix.push_back(Series{std::move(s.labels), {}});
+      r.matrix[it->second].points.push_back(Point{ts, s.v});
+      if (++points > options_.max_samples) {
+        return Status::ResourceExhausted(
+            "query processing would load too many samples into memory in query execution");
+      }
+    }
+  }
+  std::sort(r.matrix.begin(), r.matrix.end(),
+            [](const Series& a, const Series& b) { return a.labels < b.labels; });
+  return r;
+}
+
+std::string_view ErrorType(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kInvalidArgument: return "bad_data";
+    case StatusCode::kDeadlineExceeded: return "timeout";
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kResourceExhausted: return "execution";
+    default: return "internal";
+  }
+}
+
+}  // namespace quartet::promql

@@ -1,0 +1,100 @@
+// Internal to the engine (engine.cc): the per-step evaluator and the
+// operator/function implementations it calls. Not for use outside
+// server/query/promql. One Evaluator per query; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "server/query/promql/ast.h"
+#include "server/query/promql/engine.h"
+#include "server/query/promql/functions.h"
+#include "server/query/promql/series_source.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace quartet::promql::internal {
+
+using Vector = std::vector<VectorSample>;
+using Matrix = std::vector<Series>;
+
+struct Value {
+  ValueType type = ValueType::kNone;
+  double scalar = 0;
+  std::string str;
+  Vector vec;
+  Matrix mat;
+};
+
+// A range-vector argument at one step: the points of each series within
+// [ref - range, ref], and the range itself (for rate's extrapolation).
+struct RangeArg {
+  Matrix series;
+  int64_t range_ms = 0;
+  int64_t ref_ms = 0;  // end of the range
+};
+
+Status ExecError(std::string msg);
+
+class Evaluator {
+ public:
+  Evaluator(SeriesSource* source, const EngineOptions& options, int64_t start_ms, int64_t end_ms);
+
+  // Loads the samples every selector of `expr` needs for the whole query.
+  Status Prepare(const Expr& expr);
+  Result<Value> Eval(const Expr& e, int64_t ts);
+
+ private:
+  Status PrepareNode(const Expr& e, int64_t start, int64_t end);
+  int64_t AtTime(const Expr& e) const;
+  int64_t RefTime(const Expr& e, int64_t ts) const {
+    return (e.at == AtKind::kNone ? ts : AtTime(e)) - e.offset_ms;
+  }
+  Vector EvalVectorSelector(const Expr& e, int64_t ts, std::vector<int64_t>* sample_times);
+  Result<RangeArg> EvalRangeArg(const Expr& e, int64_t ts);
+  Result<Matrix> EvalSubquery(const Expr& e, int64_t ts);
+  Result<Value> EvalBinary(const Expr& e, int64_t ts);
+  Result<Value> EvalAggregate(const Expr& e, int64_t ts);
+  Result<Value> EvalCall(const Expr& e, int64_t ts);
+  Result<Value> EvalRangeFunction(const Expr& e, int64_t ts);
+  Result<const re2::RE2*> Regex(const Expr& e, const std::string& pattern);
+
+  SeriesSource* source_;
+  EngineOptions options_;
+  int64_t start_ms_, end_ms_;
+  std::unordered_map<const Expr*, std::vector<Series>> data_;
+  std::unordered_map<const Expr*, std::shared_ptr<re2::RE2>> regex_;
+  size_t loaded_samples_ = 0;
+};
+
+// Operators (binary.cc).
+double ScalarBinop(BinOp op, double l, double r);
+Result<Vector> VectorScalarBinop(BinOp op, const Vector& vec, double scalar, bool swap,
+                                 bool return_bool);
+Result<Vector> VectorBinop(BinOp op, const Vector& lhs, const Vector& rhs,
+                           const VectorMatching& matching, bool return_bool);
+// Aggregation (aggregate.cc); param is the scalar parameter (topk, quantile)
+// and label the count_values label.
+Result<Vector> Aggregate(const Expr& e, const Vector& in, double param, const std::string& label);
+// Functions of instant vectors and scalars (functions_eval.cc).
+double Quantile(double q, std::vector<double> values);
+double BucketQuantile(double q, std::vector<std::pair<double, double>> buckets);
+Vector HistogramQuantile(double q, const Vector& in);
+// Range functions (range_functions.cc): one output value per series, or
+// none; `fn_ts` is the evaluation time (predict_linear's intercept).
+Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<double>& scalars,
+                             int64_t fn_ts);
+
+Labels DropMetricName(Labels l);
+// "vector cannot contain metrics with the same labelset" when two samples
+// share a label set.
+Status CheckDuplicates(const Vector& v);
+
+}  // namespace quartet::promql::internal
