@@ -228,7 +228,7 @@ bool ExpositionParser::Fail(std::string_view expected, const Cursor& c) {
     msg += "end of line";
   } else {
     const char* e = c.p + 1;
-    while (e != c.end && e - c.p < 24 && !IsBlank(*e) && *e != ',' && *e != '}' && *e != '=') ++e;
+    while (!IsBlank(*c.p) && e != c.end && e - c.p < 24 && !IsBlank(*e) && *e != ',' && *e != '}' && *e != '=') ++e;
     msg += '"';
     msg.append(c.p, e - c.p);
     msg += '"';
@@ -522,7 +522,10 @@ bool ExpositionParser::ParseExemplar(Cursor* c, ExpositionEntry* entry) {
       return Fail("invalid exemplar timestamp \"" + std::string(ts) + "\"");
     }
     entry->exemplar_has_timestamp = true;
-    if (!c->done()) return Fail("expected end of line after the exemplar", *c);
+    if (!c->done()) {
+      ++c->p;
+      return Fail("expected end of line after the exemplar", *c);
+    }
   }
   entry->has_exemplar = true;
   return true;
