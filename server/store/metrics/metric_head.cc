@@ -102,7 +102,9 @@ bool MetricHead::AddExemplar(uint32_t ref, Exemplar exemplar) {
   if (ex.size() >= limits_.max_exemplars_per_series) {
     exemplar_bytes_ -= std::min(exemplar_bytes_, ExemplarBytes(ex.front()));
     ex.erase(ex.begin());
+    --exemplars_;
   }
+  ++exemplars_;
   exemplar_bytes_ += ExemplarBytes(exemplar);
   ex.push_back(std::move(exemplar));
   return true;

@@ -75,6 +75,7 @@ class MetricHead {
   const HeadSeries& series(uint32_t ref) const { return series_[ref]; }
   size_t series_count() const { return series_.size(); }
   int64_t sample_count() const { return samples_; }
+  int64_t exemplar_count() const { return exemplars_; }
   int64_t min_t() const { return min_t_; }
   int64_t max_t() const { return max_t_; }
   // Estimated heap bytes (index, chunks, exemplars).
@@ -92,6 +93,7 @@ class MetricHead {
   std::deque<HeadSeries> series_;
   std::unordered_map<std::string, uint32_t> per_metric_;  // series per __name__
   int64_t samples_ = 0;
+  int64_t exemplars_ = 0;  // held now
   int64_t min_t_ = INT64_MAX;
   int64_t max_t_ = INT64_MIN;
   size_t chunk_bytes_ = 0;     // sealed chunks

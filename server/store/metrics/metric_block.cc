@@ -1,0 +1,274 @@
+#include "server/store/metrics/metric_block.h"
+
+#include <bit>
+#include <unordered_map>
+
+#include "server/store/block/block_format.h"
+#include "server/store/block/block_writer.h"
+#include "server/store/block/varint.h"
+#include "server/store/metrics/chunk.h"
+#include "server/store/metrics/metric_record.h"
+#include "server/store/wal_coverage.h"
+
+namespace quartet::store {
+namespace {
+
+constexpr size_t kPageBytes = 1 << 20;
+constexpr char kSymbols[] = "symbols";
+constexpr char kSeries[] = "series";
+constexpr char kTimestamps[] = "timestamps";
+constexpr char kExemplars[] = "exemplars";
+constexpr char kMetadata[] = "metadata";
+
+std::string PageName(uint32_t page) { return "values." + std::to_string(page); }
+
+bool GetU32(std::string_view* in, uint32_t* v) {
+  uint64_t u;
+  if (!GetVarint64(in, &u) || u > UINT32_MAX) return false;
+  *v = static_cast<uint32_t>(u);
+  return true;
+}
+
+bool GetI64(std::string_view* in, int64_t* v) {
+  uint64_t u;
+  if (!GetVarint64(in, &u)) return false;
+  *v = ZigZagDecode(u);
+  return true;
+}
+
+int64_t Wrap(int64_t a, int64_t b) {  // a + b without signed overflow
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+int64_t Diff(int64_t a, int64_t b) {  // a - b without signed overflow
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
+}  // namespace
+
+int64_t MsToNs(int64_t t_ms) {
+  constexpr int64_t kLimit = INT64_MAX / 1'000'000;
+  if (t_ms > kLimit) return INT64_MAX;
+  if (t_ms < -kLimit) return INT64_MIN;
+  return t_ms * 1'000'000;
+}
+
+Result<BlockMeta> WriteMetricBlock(std::span<const BlockSeriesSource> series,
+                                   std::span<const MetricMetadata> metadata, BlockMeta meta,
+                                   const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<BlockWriter> writer, BlockWriter::Create(path));
+  SymbolTable symbols;
+  std::unordered_map<std::string_view, uint32_t> ts_ids;
+  std::vector<std::string_view> ts_streams;
+  std::string table, page, exemplars;
+  uint32_t page_no = 0;
+  uint64_t exemplar_count = 0;
+  int64_t min_t = INT64_MAX, max_t = INT64_MIN;
+  uint64_t rows = 0;
+  PutVarint64(&table, series.size());
+  for (size_t i = 0; i < series.size(); ++i) {
+    const BlockSeriesSource& s = series[i];
+    if (page.size() >= kPageBytes) {
+      RETURN_IF_ERROR(writer->AddSection(PageName(page_no++), page));
+      page.clear();
+    }
+    PutVarint64(&table, s.labels.size());
+    for (const auto& [name, value] : s.labels) {
+      PutVarint64(&table, symbols.Intern(name));
+      PutVarint64(&table, symbols.Intern(value));
+    }
+    PutVarint64(&table, page_no);
+    PutVarint64(&table, s.chunks.size());
+    int64_t prev = 0;
+    for (const BlockChunk& c : s.chunks) {
+      auto [it, fresh] = ts_ids.emplace(c.timestamps, static_cast<uint32_t>(ts_streams.size()));
+      if (fresh) ts_streams.push_back(c.timestamps);
+      PutVarint64(&table, ZigZagEncode(Diff(c.min_t, prev)));
+      PutVarint64(&table, static_cast<uint64_t>(Diff(c.max_t, c.min_t)));
+      PutVarint64(&table, c.samples);
+      PutVarint64(&table, it->second);
+      PutVarint64(&table, c.values.size());
+      page.append(c.values);
+      prev = c.max_t;
+      min_t = std::min(min_t, c.min_t);
+      max_t = std::max(max_t, c.max_t);
+      rows += c.samples;
+    }
+    for (const Exemplar& e : s.exemplars) {
+      PutVarint64(&exemplars, i);
+      PutVarint64(&exemplars, ZigZagEncode(e.t_ms));
+      block_format::PutFixed64(&exemplars, std::bit_cast<uint64_t>(e.value));
+      PutLabels(&exemplars, e.labels);
+      ++exemplar_count;
+    }
+  }
+  if (!page.empty()) RETURN_IF_ERROR(writer->AddSection(PageName(page_no++), page));
+  std::vector<std::string_view> symbol_list;
+  symbol_list.reserve(symbols.size());
+  for (uint32_t i = 0; i < symbols.size(); ++i) symbol_list.push_back(symbols.Get(i));
+  RETURN_IF_ERROR(writer->AddSection(kSymbols, EncodeStrings(symbol_list)));
+  RETURN_IF_ERROR(writer->AddSection(kSeries, table));
+  RETURN_IF_ERROR(writer->AddSection(kTimestamps, EncodeStrings(ts_streams)));
+  std::string ex_section;
+  PutVarint64(&ex_section, exemplar_count);
+  ex_section += exemplars;
+  RETURN_IF_ERROR(writer->AddSection(kExemplars, ex_section));
+  RETURN_IF_ERROR(writer->AddSection(kMetadata, EncodeMetadataRecord(metadata).substr(1)));
+  if (min_t > max_t) min_t = max_t = 0;
+  meta.min_time_ns = MsToNs(min_t);
+  meta.max_time_ns = MsToNs(max_t);
+  meta.rows = rows;
+  RETURN_IF_ERROR(writer->Finish(meta.ToJson()));
+  return meta;
+}
+
+// ---- reading ------------------------------------------------------------------------
+
+Result<std::string_view> ValuePages::Get(const MetricBlock& block, uint32_t page) {
+  auto key = std::make_pair(&block, page);
+  if (auto it = pages_.find(key); it != pages_.end()) return std::string_view(it->second);
+  ASSIGN_OR_RETURN(std::string bytes, block.block_->reader->ReadSection(PageName(page)));
+  return std::string_view(pages_.emplace(key, std::move(bytes)).first->second);
+}
+
+Result<std::shared_ptr<const MetricBlock>> MetricBlock::Open(std::shared_ptr<const CatalogBlock> b) {
+  std::shared_ptr<MetricBlock> block(new MetricBlock(std::move(b)));
+  Status loaded = block->Load();
+  if (!loaded.ok()) return loaded.Annotate(block->block_->path);
+  return std::shared_ptr<const MetricBlock>(std::move(block));
+}
+
+Status MetricBlock::Load() {
+  const BlockReader& reader = *block_->reader;
+  wal_until_ = ParseWalUntil(block_->meta.extra_json);
+  while (reader.HasSection(PageName(pages_))) ++pages_;
+  const auto bad = [](const char* what) {
+    return Status::DataLoss(std::string("malformed metric block: ") + what);
+  };
+  ASSIGN_OR_RETURN(std::string symbols_raw, reader.ReadSection(kSymbols));
+  ASSIGN_OR_RETURN(StringColumn symbols, DecodeStrings(symbols_raw));
+  ASSIGN_OR_RETURN(timestamps_raw_, reader.ReadSection(kTimestamps));
+  ASSIGN_OR_RETURN(timestamps_, DecodeStrings(timestamps_raw_));
+  ASSIGN_OR_RETURN(std::string table_raw, reader.ReadSection(kSeries));
+  std::string_view in = table_raw;
+  uint64_t count;
+  if (!GetVarint64(&in, &count) || count > in.size()) return bad("series count");
+  series_.reserve(count);
+  std::vector<uint64_t> page_offsets(pages_, 0);
+  Labels labels;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t nlabels;
+    if (!GetVarint64(&in, &nlabels) || nlabels > in.size()) return bad("labels");
+    labels.clear();
+    for (uint64_t k = 0; k < nlabels; ++k) {
+      uint32_t n, v;
+      if (!GetU32(&in, &n) || !GetU32(&in, &v) || n >= symbols.size() || v >= symbols.size()) {
+        return bad("label symbol");
+      }
+      labels.emplace_back(symbols[n], symbols[v]);
+    }
+    if (!ValidLabels(labels)) return bad("label set");
+    bool created;
+    if (index_.GetOrAdd(labels, &created) != i || !created) return bad("duplicate series");
+    SeriesInfo info{INT64_MAX, INT64_MIN, 0, static_cast<uint32_t>(chunks_.size()), 0, 0, 0};
+    uint32_t nchunks;
+    if (!GetU32(&in, &info.page) || info.page >= std::max<uint32_t>(pages_, 1) ||
+        !GetU32(&in, &nchunks) || nchunks > in.size()) {
+      return bad("series entry");
+    }
+    int64_t prev = 0;
+    for (uint32_t c = 0; c < nchunks; ++c) {
+      ChunkRef ref;
+      int64_t dmin;
+      uint64_t span;
+      if (!GetI64(&in, &dmin) || !GetVarint64(&in, &span) || !GetU32(&in, &ref.samples) ||
+          !GetU32(&in, &ref.ts_id) || !GetU32(&in, &ref.length)) {
+        return bad("chunk reference");
+      }
+      ref.min_t = Wrap(prev, dmin);
+      ref.max_t = Wrap(ref.min_t, static_cast<int64_t>(span));
+      if (ref.max_t < ref.min_t || ref.ts_id >= timestamps_->size() ||
+          ref.samples > kChunkMaxSamples || ref.samples == 0 || pages_ == 0) {
+        return bad("chunk reference");
+      }
+      ref.offset = page_offsets[info.page];
+      page_offsets[info.page] += ref.length;
+      info.min_t = std::min(info.min_t, ref.min_t);
+      info.max_t = std::max(info.max_t, ref.max_t);
+      prev = ref.max_t;
+      chunks_.push_back(ref);
+    }
+    info.chunk_count = nchunks;
+    series_.push_back(info);
+  }
+  if (!in.empty()) return bad("trailing bytes in the series table");
+  // Exemplars, grouped by series (written in series order).
+  ASSIGN_OR_RETURN(std::string ex_raw, reader.ReadSection(kExemplars));
+  in = ex_raw;
+  if (!GetVarint64(&in, &count) || count > in.size()) return bad("exemplar count");
+  exemplars_.reserve(count);
+  uint64_t last_series = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t s, bits;
+    Exemplar& e = exemplars_.emplace_back();
+    if (!GetVarint64(&in, &s) || s >= series_.size() || s < last_series ||
+        !GetI64(&in, &e.t_ms) || in.size() < 8) {
+      return bad("exemplar");
+    }
+    bits = block_format::GetFixed64(in.data());
+    in.remove_prefix(8);
+    e.value = std::bit_cast<double>(bits);
+    if (!GetLabels(&in, &e.labels)) return bad("exemplar labels");
+    if (series_[s].exemplar_count == 0) series_[s].first_exemplar = static_cast<uint32_t>(i);
+    ++series_[s].exemplar_count;
+    last_series = s;
+  }
+  ASSIGN_OR_RETURN(std::string md_raw, reader.ReadSection(kMetadata));
+  ASSIGN_OR_RETURN(MetricRecord md, DecodeMetricRecord(std::string(1, kMetadataRecord) + md_raw));
+  metadata_ = std::move(md.metadata);
+  return Status::Ok();
+}
+
+Status MetricBlock::ForEachChunk(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
+                                 const std::function<void(const BlockChunk&)>& fn) const {
+  const SeriesInfo& s = series_[id];
+  if (s.max_t < min_t || s.min_t > max_t) return Status::Ok();
+  std::string_view page;
+  bool have_page = false;
+  for (uint32_t c = s.first_chunk; c < s.first_chunk + s.chunk_count; ++c) {
+    const ChunkRef& ref = chunks_[c];
+    if (ref.max_t < min_t || ref.min_t > max_t) continue;
+    if (!have_page) {
+      ASSIGN_OR_RETURN(page, pages->Get(*this, s.page));
+      have_page = true;
+    }
+    if (ref.offset > page.size() || ref.length > page.size() - ref.offset) {
+      return Status::DataLoss(block_->path + ": chunk outside its value page");
+    }
+    fn(BlockChunk{ref.min_t, ref.max_t, ref.samples, (*timestamps_)[ref.ts_id],
+                  page.substr(ref.offset, ref.length)});
+  }
+  return Status::Ok();
+}
+
+Status MetricBlock::ForEachSample(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
+                                  const std::function<void(int64_t, double)>& fn) const {
+  Status damaged;
+  RETURN_IF_ERROR(ForEachChunk(id, min_t, max_t, pages, [&](const BlockChunk& c) {
+    ChunkIterator it(c.samples, c.timestamps, c.values);
+    if (it.Seek(min_t)) {
+      do {
+        if (it.t() > max_t) break;
+        fn(it.t(), it.v());
+      } while (it.Next());
+    }
+    if (!it.status().ok() && damaged.ok()) damaged = it.status().Annotate(block_->path);
+  }));
+  return damaged;
+}
+
+std::span<const Exemplar> MetricBlock::exemplars(uint32_t id) const {
+  const SeriesInfo& s = series_[id];
+  return std::span<const Exemplar>(exemplars_).subspan(s.first_exemplar, s.exemplar_count);
+}
+
+}  // namespace quartet::store

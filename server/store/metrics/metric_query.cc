@@ -1,0 +1,164 @@
+// MetricTable's queries: Select, SelectExemplars, LabelNames, LabelValues,
+// Series (declared in metric_table.h).
+#include <algorithm>
+#include <set>
+
+#include "server/store/label_match.h"
+#include "server/store/metrics/metric_table.h"
+
+namespace quartet::store {
+namespace {
+
+bool Overlaps(int64_t lo, int64_t hi, int64_t min_t, int64_t max_t) {
+  return lo <= max_t && hi >= min_t;
+}
+
+void AddExemplars(std::span<const Exemplar> exemplars, int64_t min_t, int64_t max_t,
+                  std::vector<Exemplar>* out) {
+  for (const Exemplar& e : exemplars) {
+    if (e.t_ms >= min_t && e.t_ms <= max_t) out->push_back(e);
+  }
+}
+
+// Heads and blocks may both hold a timestamp (a retried sample around a
+// flush): samples are put in time order and the first of equal timestamps kept.
+void SortAndDedupe(std::vector<Sample>* samples) {
+  std::stable_sort(samples->begin(), samples->end(),
+                   [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; });
+  samples->erase(std::unique(samples->begin(), samples->end(),
+                             [](const Sample& a, const Sample& b) { return a.t_ms == b.t_ms; }),
+                 samples->end());
+}
+
+}  // namespace
+
+Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_t, int64_t max_t,
+                           GatherMode mode, std::map<Labels, Gathered>* out) {
+  std::vector<std::shared_ptr<const MetricBlock>> blocks;
+  {
+    // The heads are read under the lock; blocks, immutable, after it, so
+    // that reading pages from disk never holds appenders up.
+    std::shared_lock lock(mu_);
+    blocks = QueryBlocks();
+    for (const MetricHead* head : {frozen_.get(), static_cast<const MetricHead*>(head_.get())}) {
+      if (head == nullptr) continue;
+      ASSIGN_OR_RETURN(std::vector<uint32_t> ids, head->index().Select(matchers));
+      for (uint32_t id : ids) {
+        const HeadSeries& s = head->series(id);
+        std::vector<Exemplar> exemplars;
+        if (mode == GatherMode::kExemplars) {
+          AddExemplars(s.exemplars, min_t, max_t, &exemplars);
+          if (exemplars.empty()) continue;
+        } else if (!Overlaps(s.min_t, s.max_t, min_t, max_t)) {
+          continue;
+        }
+        Gathered& g = (*out)[head->index().LabelsOf(id)];
+        ++g.sources;
+        if (mode == GatherMode::kSamples) {
+          head->ForEachSample(id, min_t, max_t,
+                              [&](int64_t t, double v) { g.samples.push_back({t, v}); });
+        }
+        for (Exemplar& e : exemplars) g.exemplars.push_back(std::move(e));
+      }
+    }
+  }
+  ValuePages pages;
+  for (const auto& block : blocks) {
+    const BlockMeta& meta = block->meta();
+    if (mode != GatherMode::kExemplars &&
+        !Overlaps(meta.min_time_ns, meta.max_time_ns, MsToNs(min_t), MsToNs(max_t))) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::vector<uint32_t> ids, block->index().Select(matchers));
+    Status damaged;
+    for (uint32_t id : ids) {
+      std::vector<Exemplar> exemplars;
+      if (mode == GatherMode::kExemplars) {
+        AddExemplars(block->exemplars(id), min_t, max_t, &exemplars);
+        if (exemplars.empty()) continue;
+      } else if (!Overlaps(block->series_min_t(id), block->series_max_t(id), min_t, max_t)) {
+        continue;
+      }
+      Gathered& g = (*out)[block->index().LabelsOf(id)];
+      ++g.sources;
+      if (mode == GatherMode::kSamples) {
+        damaged = block->ForEachSample(id, min_t, max_t, &pages, [&](int64_t t, double v) {
+          g.samples.push_back({t, v});
+        });
+        if (!damaged.ok()) break;
+      }
+      for (Exemplar& e : exemplars) g.exemplars.push_back(std::move(e));
+    }
+    if (!damaged.ok()) SetAside(*block->catalog_block(), damaged);
+  }
+  for (auto it = out->begin(); it != out->end();) {
+    Gathered& g = it->second;
+    if (g.sources > 1) SortAndDedupe(&g.samples);
+    if (g.sources > 1 && mode == GatherMode::kExemplars) {
+      std::stable_sort(g.exemplars.begin(), g.exemplars.end(),
+                       [](const Exemplar& a, const Exemplar& b) { return a.t_ms < b.t_ms; });
+    }
+    // A series whose samples in the range all lay in a damaged block.
+    if (mode == GatherMode::kSamples && g.samples.empty()) {
+      it = out->erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return Status::Ok();
+}
+
+Status MetricTable::Select(const std::vector<LabelMatch>& matchers, int64_t min_t_ms,
+                           int64_t max_t_ms, const SeriesFn& fn) {
+  std::map<Labels, Gathered> series;
+  RETURN_IF_ERROR(Gather(matchers, min_t_ms, max_t_ms, GatherMode::kSamples, &series));
+  for (const auto& [labels, g] : series) {
+    if (!fn(labels, g.samples)) break;
+  }
+  return Status::Ok();
+}
+
+Status MetricTable::SelectExemplars(const std::vector<LabelMatch>& matchers, int64_t min_t_ms,
+                                    int64_t max_t_ms, const ExemplarFn& fn) {
+  std::map<Labels, Gathered> series;
+  RETURN_IF_ERROR(Gather(matchers, min_t_ms, max_t_ms, GatherMode::kExemplars, &series));
+  for (const auto& [labels, g] : series) {
+    if (!fn(labels, g.exemplars)) break;
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<Labels>> MetricTable::Series(const std::vector<LabelMatch>& matchers,
+                                                int64_t min_t_ms, int64_t max_t_ms) {
+  std::map<Labels, Gathered> series;
+  RETURN_IF_ERROR(Gather(matchers, min_t_ms, max_t_ms, GatherMode::kLabels, &series));
+  std::vector<Labels> out;
+  out.reserve(series.size());
+  for (auto& [labels, g] : series) out.push_back(labels);
+  return out;
+}
+
+Result<std::vector<std::string>> MetricTable::LabelNames(const std::vector<LabelMatch>& matchers,
+                                                         int64_t min_t_ms, int64_t max_t_ms) {
+  std::map<Labels, Gathered> series;
+  RETURN_IF_ERROR(Gather(matchers, min_t_ms, max_t_ms, GatherMode::kLabels, &series));
+  std::set<std::string> names;
+  for (const auto& [labels, g] : series) {
+    for (const auto& [name, value] : labels) names.insert(name);
+  }
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+Result<std::vector<std::string>> MetricTable::LabelValues(std::string_view name,
+                                                          const std::vector<LabelMatch>& matchers,
+                                                          int64_t min_t_ms, int64_t max_t_ms) {
+  std::vector<LabelMatch> with_name = matchers;
+  with_name.push_back(LabelMatch{std::string(name), LabelMatch::Op::kNeq, ""});
+  std::map<Labels, Gathered> series;
+  RETURN_IF_ERROR(Gather(with_name, min_t_ms, max_t_ms, GatherMode::kLabels, &series));
+  std::set<std::string> values;
+  for (const auto& [labels, g] : series) values.insert(std::string(LabelValue(labels, name)));
+  return std::vector<std::string>(values.begin(), values.end());
+}
+
+}  // namespace quartet::store

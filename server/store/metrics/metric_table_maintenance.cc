@@ -1,0 +1,249 @@
+// MetricTable's background work: flushing the head to a block, compaction,
+// retention and the loop that schedules them (declared in metric_table.h).
+#include <algorithm>
+#include <bit>
+#include <filesystem>
+
+#include "base/clock.h"
+#include "server/store/metrics/metric_record.h"
+#include "server/store/metrics/metric_table.h"
+#include "server/store/wal_coverage.h"
+
+namespace quartet::store {
+namespace {
+
+constexpr auto kCheckInterval = std::chrono::seconds(1);
+constexpr int64_t kMaintenanceIntervalNs = 60'000'000'000;
+constexpr int64_t kCompactionWindowNs = int64_t{2} * 3600 * 1'000'000'000;
+// A series whose last sample is this much older than the newest of the head
+// is not carried into the next head (its out-of-order check lapses, as a
+// Prometheus series leaves the head once it is gone for a block range).
+constexpr int64_t kCarryWindowMs = int64_t{2} * 3600 * 1000;
+
+// The series of `head` in label order, chunks as views into the head.
+std::vector<BlockSeriesSource> SourcesOf(const MetricHead& head) {
+  std::vector<std::pair<Labels, uint32_t>> order;
+  order.reserve(head.series_count());
+  for (uint32_t ref = 0; ref < head.series_count(); ++ref) {
+    const HeadSeries& s = head.series(ref);
+    if (s.open.samples() == 0 && s.sealed.empty() && s.exemplars.empty()) continue;
+    order.emplace_back(head.index().LabelsOf(ref), ref);
+  }
+  std::sort(order.begin(), order.end());
+  std::vector<BlockSeriesSource> out;
+  out.reserve(order.size());
+  for (auto& [labels, ref] : order) {
+    const HeadSeries& s = head.series(ref);
+    BlockSeriesSource& src = out.emplace_back();
+    src.labels = std::move(labels);
+    auto add = [&](const ChunkAppender& c) {
+      if (c.samples() == 0) return;
+      src.chunks.push_back(
+          BlockChunk{c.min_t(), c.max_t(), c.samples(), c.timestamp_bytes(), c.value_bytes()});
+    };
+    for (const ChunkAppender& c : s.sealed) add(c);
+    add(s.open);
+    src.exemplars = s.exemplars;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status MetricTable::Flush() {
+  std::lock_guard f(flush_mu_);
+  std::string id;
+  uint64_t wal_until;
+  {
+    std::unique_lock a(append_mu_);
+    std::unique_lock l(mu_);
+    if (wal_ == nullptr) return Status::Unavailable("metric table is closed");
+    if (frozen_ == nullptr) {  // else: a failed flush is retried first
+      if (head_->sample_count() == 0 && head_->exemplar_count() == 0) return Status::Ok();
+      ASSIGN_OR_RETURN(frozen_wal_until_, wal_->Rotate());
+      // The new head starts its segment with a checkpoint: the recent series
+      // and their last samples, and all metadata, so that replaying only
+      // the segments after the block restores the checks.
+      std::vector<SeriesRecordEntry> carried = head_->CarryOver(kCarryWindowMs);
+      auto next = std::make_unique<MetricHead>(options_.limits);
+      for (const SeriesRecordEntry& s : carried) {
+        bool created;
+        Result<uint32_t> ref = next->GetOrCreate(s.labels, /*enforce_limit=*/false, &created);
+        if (ref.ok()) next->SetLast(*ref, s.last_t, s.last_bits);
+      }
+      const std::vector<MetricMetadata> metadata = Metadata();
+      const std::string checkpoint = EncodeSeriesRecord(true, carried);
+      const std::string md = EncodeMetadataRecord(metadata);
+      std::vector<std::string_view> records = {checkpoint};
+      if (!metadata.empty()) records.push_back(md);
+      RETURN_IF_ERROR(wal_->AppendBatch(records));
+      frozen_ = std::move(head_);
+      head_ = std::move(next);
+      head_first_append_mono_ = 0;
+    }
+    id = NewBlockId(UnixNanos());
+    frozen_block_id_ = id;
+    wal_until = frozen_wal_until_;
+  }
+  // frozen_ is immutable and only this (serialised) function replaces it, so
+  // it is read here without mu_ while queries keep answering from it.
+  BlockMeta meta;
+  meta.id = id;
+  meta.level = 0;
+  meta.extra_json = WalUntilJson(wal_until);
+  const std::string path = catalog_->PathFor(id);
+  const std::vector<MetricMetadata> metadata = Metadata();
+  Result<BlockMeta> written = WriteMetricBlock(SourcesOf(*frozen_), metadata, std::move(meta), path);
+  Status added = written.ok() ? catalog_->Add(path) : written.status();
+  if (!added.ok()) {
+    flush_failures_.fetch_add(1, std::memory_order_relaxed);
+    std::error_code ec;
+    if (written.ok()) std::filesystem::remove(path, ec);
+    return added;
+  }
+  {
+    std::unique_lock l(mu_);
+    frozen_.reset();
+    frozen_block_id_.clear();
+  }
+  flushes_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard l(bg_mu_);
+    flushed_cv_.notify_all();
+  }
+  return wal_->RemoveSegmentsBefore(wal_until);
+}
+
+Result<RetentionResult> MetricTable::ApplyRetention(int64_t now_unix_nanos) {
+  std::lock_guard f(flush_mu_);
+  ASSIGN_OR_RETURN(RetentionResult r,
+                   catalog_->ApplyRetention(options_.table.retention_age,
+                                            options_.table.retention_bytes, now_unix_nanos));
+  retention_blocks_.fetch_add(static_cast<int64_t>(r.removed_ids.size()),
+                              std::memory_order_relaxed);
+  retention_bytes_.fetch_add(r.removed_bytes, std::memory_order_relaxed);
+  return r;
+}
+
+namespace {
+
+// One series merged from several blocks: its samples re-cut into chunks.
+struct MergedSeries {
+  std::vector<std::pair<int64_t, uint64_t>> samples;
+  std::vector<Exemplar> exemplars;
+  std::vector<ChunkAppender> chunks;
+};
+
+void Rechunk(MergedSeries* m) {
+  std::stable_sort(m->samples.begin(), m->samples.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [t, bits] : m->samples) {
+    if (m->chunks.empty() || m->chunks.back().samples() >= kChunkTargetSamples ||
+        t / kChunkWindowMs != m->chunks.back().min_t() / kChunkWindowMs) {
+      m->chunks.emplace_back();
+    }
+    m->chunks.back().Append(t, std::bit_cast<double>(bits));  // equal timestamps: first kept
+  }
+  m->samples.clear();
+  m->samples.shrink_to_fit();
+  std::stable_sort(m->exemplars.begin(), m->exemplars.end(),
+                   [](const Exemplar& a, const Exemplar& b) { return a.t_ms < b.t_ms; });
+}
+
+}  // namespace
+
+Result<int> MetricTable::Compact(int64_t now_unix_nanos) {
+  std::lock_guard f(flush_mu_);
+  // A window still receiving flushes is left alone: compacting it early
+  // would strand later level-0 blocks beside the level-1 one.
+  const int64_t settled =
+      now_unix_nanos - kCompactionWindowNs -
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.table.head_flush_age).count();
+  int written = 0;
+  for (const CompactionGroup& group : catalog_->CompactionCandidates(0, kCompactionWindowNs, 2)) {
+    if (group.window_start_ns > settled) continue;
+    std::shared_ptr<const BlockList> list = catalog_->Blocks();
+    std::map<Labels, MergedSeries> merged;
+    std::map<std::string, MetricMetadata> metadata;
+    uint64_t wal_until = 0;
+    size_t found = 0;
+    for (const auto& b : *list) {
+      if (std::find(group.ids.begin(), group.ids.end(), b->meta.id) == group.ids.end()) continue;
+      ASSIGN_OR_RETURN(std::shared_ptr<const MetricBlock> block, OpenBlock(b));
+      ValuePages pages;
+      for (uint32_t id = 0; id < block->series_count(); ++id) {
+        MergedSeries& m = merged[block->index().LabelsOf(id)];
+        RETURN_IF_ERROR(block->ForEachSample(id, INT64_MIN, INT64_MAX, &pages,
+                                             [&](int64_t t, double v) {
+                                               m.samples.emplace_back(t, std::bit_cast<uint64_t>(v));
+                                             }));
+        for (const Exemplar& e : block->exemplars(id)) m.exemplars.push_back(e);
+      }
+      for (const MetricMetadata& md : block->metadata()) metadata[md.family] = md;
+      wal_until = std::max(wal_until, block->wal_until());
+      ++found;
+    }
+    if (found != group.ids.size()) continue;  // retention raced us
+    std::vector<BlockSeriesSource> sources;
+    sources.reserve(merged.size());
+    for (auto& [labels, m] : merged) {
+      Rechunk(&m);
+      BlockSeriesSource& src = sources.emplace_back();
+      src.labels = labels;
+      for (const ChunkAppender& c : m.chunks) {
+        src.chunks.push_back(
+            BlockChunk{c.min_t(), c.max_t(), c.samples(), c.timestamp_bytes(), c.value_bytes()});
+      }
+      src.exemplars = std::move(m.exemplars);
+    }
+    std::vector<MetricMetadata> md;
+    for (auto& [family, m] : metadata) md.push_back(std::move(m));
+    BlockMeta meta;
+    meta.id = NewBlockId(UnixNanos());
+    meta.level = 1;
+    meta.sources = group.ids;
+    meta.extra_json = WalUntilJson(wal_until);
+    const std::string path = catalog_->PathFor(meta.id) + ".new";
+    Result<BlockMeta> done = WriteMetricBlock(sources, md, std::move(meta), path);
+    Status replaced = done.ok() ? catalog_->Replace(group.ids, path) : done.status();
+    if (!replaced.ok()) {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+      return replaced;
+    }
+    compactions_.fetch_add(1, std::memory_order_relaxed);
+    ++written;
+  }
+  return written;
+}
+
+void MetricTable::BackgroundLoop() {
+  int64_t last_maintenance = MonotonicNanos();
+  std::unique_lock l(bg_mu_);
+  while (!stopping_) {
+    bg_cv_.wait_for(l, kCheckInterval, [&] { return stopping_ || flush_wanted_; });
+    if (stopping_) break;
+    flush_wanted_ = false;
+    l.unlock();
+    bool due;
+    {
+      std::shared_lock lock(mu_);
+      const int64_t age_ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(options_.table.head_flush_age)
+              .count();
+      due = frozen_ != nullptr || head_->bytes() > FlushThresholdBytes(options_.table) ||
+            (head_first_append_mono_ != 0 && MonotonicNanos() - head_first_append_mono_ >= age_ns);
+    }
+    // Failures are counted in stats() and retried on the next tick; the data
+    // is safe in the WAL meanwhile.
+    if (due) (void)Flush();
+    if (MonotonicNanos() - last_maintenance >= kMaintenanceIntervalNs) {
+      (void)ApplyRetention(UnixNanos());
+      (void)Compact(UnixNanos());
+      last_maintenance = MonotonicNanos();
+    }
+    l.lock();
+  }
+}
+
+}  // namespace quartet::store

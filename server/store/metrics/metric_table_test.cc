@@ -1,0 +1,357 @@
+#include "server/store/metrics/metric_table.h"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "base/clock.h"
+#include "server/store/metrics/chunk.h"
+
+namespace quartet::store {
+namespace {
+
+using Op = LabelMatch::Op;
+// A recent time, so that retention at "now" keeps it.
+const int64_t kT0 = UnixNanos() / 1'000'000 / 3'600'000 * 3'600'000 - 3'600'000;
+
+Labels L(std::string name, std::string job, std::string extra = "") {
+  Labels l = {{"__name__", std::move(name)}, {"job", std::move(job)}};
+  if (!extra.empty()) l.emplace_back("path", std::move(extra));
+  return l;
+}
+
+SeriesSamples Series(Labels labels, std::vector<Sample> samples) {
+  return SeriesSamples{std::move(labels), std::move(samples), {}};
+}
+
+using Got = std::map<Labels, std::vector<Sample>>;
+
+class MetricTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("metric_table_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    options_.table.dir = dir_;
+    options_.table.sync = SyncPolicy::kNever;
+    Reopen();
+  }
+  void TearDown() override {
+    table_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    table_.reset();
+    Result<std::unique_ptr<MetricTable>> t = MetricTable::Open(options_, /*background=*/false);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    table_ = std::move(*t);
+  }
+  MetricAppendResult Append(std::vector<SeriesSamples> series,
+                            std::vector<MetricMetadata> metadata = {}) {
+    Result<MetricAppendResult> r = table_->Append(MetricBatch{std::move(series), std::move(metadata)});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : MetricAppendResult{};
+  }
+  Got Select(std::vector<LabelMatch> matchers, int64_t min_t = INT64_MIN,
+             int64_t max_t = INT64_MAX) {
+    Got got;
+    Status s = table_->Select(matchers, min_t, max_t,
+                              [&](const Labels& l, std::span<const Sample> samples) {
+                                EXPECT_FALSE(got.contains(l));
+                                got[l].assign(samples.begin(), samples.end());
+                                return true;
+                              });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return got;
+  }
+  // n samples every 15 s from `start`, value = index.
+  static std::vector<Sample> Ramp(int64_t start, int n, double scale = 1) {
+    std::vector<Sample> out;
+    for (int i = 0; i < n; ++i) out.push_back({start + i * 15000, i * scale});
+    return out;
+  }
+
+  std::string dir_;
+  MetricTableOptions options_;
+  std::unique_ptr<MetricTable> table_;
+};
+
+void ExpectSamples(const std::vector<Sample>& got, const std::vector<Sample>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].t_ms, want[i].t_ms) << i;
+    EXPECT_EQ(std::bit_cast<uint64_t>(got[i].v), std::bit_cast<uint64_t>(want[i].v)) << i;
+  }
+}
+
+std::vector<Sample> Concat(std::vector<Sample> a, const std::vector<Sample>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+TEST_F(MetricTableTest, SelectsAcrossHeadAndBlocks) {
+  const auto first = Ramp(kT0, 300), second = Ramp(kT0 + 300 * 15000, 50, 2);
+  Append({Series(L("up", "api"), first), Series(L("up", "db"), first)});
+  ASSERT_TRUE(table_->Flush().ok());
+  EXPECT_EQ(table_->stats().blocks, 1);
+  Append({Series(L("up", "api"), second)});
+  Got got = Select({{"__name__", Op::kEq, "up"}});
+  ASSERT_EQ(got.size(), 2u);
+  ExpectSamples(got[L("up", "api")], Concat(first, second));
+  ExpectSamples(got[L("up", "db")], first);
+  // A time range inside both: inclusive at both ends.
+  got = Select({{"job", Op::kEq, "api"}}, kT0 + 299 * 15000, kT0 + 300 * 15000);
+  ASSERT_EQ(got.size(), 1u);
+  ExpectSamples(got[L("up", "api")], {first.back(), second.front()});
+  EXPECT_TRUE(Select({{"job", Op::kEq, "api"}}, kT0 - 10, kT0 - 1).empty());
+  EXPECT_TRUE(Select({{"job", Op::kEq, "nope"}}).empty());
+}
+
+TEST_F(MetricTableTest, RejectsOutOfOrderAndConflictingSamples) {
+  Append({Series(L("c", "a"), {{kT0, 1}, {kT0 + 10, 2}})});
+  MetricAppendResult r = Append({Series(L("c", "a"), {{kT0 + 5, 9},    // older than the last
+                                                      {kT0 + 10, 2},   // identical: ignored
+                                                      {kT0 + 10, 3},   // same time, other value
+                                                      {kT0 + 20, 4}})});
+  EXPECT_EQ(r.accepted_samples, 1);
+  EXPECT_EQ(r.out_of_order_samples, 1);
+  EXPECT_EQ(r.duplicate_samples, 1);
+  EXPECT_EQ(r.conflicting_samples, 1);
+  EXPECT_EQ(r.error.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.error.message().find("out of order"), std::string_view::npos);
+  ExpectSamples(Select({})[L("c", "a")], {{kT0, 1}, {kT0 + 10, 2}, {kT0 + 20, 4}});
+  // The checks survive a flush and a restart.
+  ASSERT_TRUE(table_->Flush().ok());
+  Reopen();
+  r = Append({Series(L("c", "a"), {{kT0 + 15, 1}, {kT0 + 20, 5}, {kT0 + 30, 6}})});
+  EXPECT_EQ(r.out_of_order_samples, 1);
+  EXPECT_EQ(r.conflicting_samples, 1);
+  EXPECT_EQ(r.accepted_samples, 1);
+  EXPECT_EQ(table_->stats().out_of_order_samples, 1);
+}
+
+TEST_F(MetricTableTest, RefusesNewSeriesOverThePerMetricLimit) {
+  options_.limits.max_series_per_metric = 3;
+  Reopen();
+  std::vector<SeriesSamples> batch;
+  for (int i = 0; i < 5; ++i) batch.push_back(Series(L("req", "j" + std::to_string(i)), {{kT0, 1}}));
+  batch.push_back(Series(L("other", "x"), {{kT0, 1}}));
+  MetricAppendResult r = Append(batch);
+  EXPECT_EQ(r.accepted_samples, 4);
+  EXPECT_EQ(r.series_limit_samples, 2);
+  EXPECT_EQ(r.error.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.error.message(), "metric req has too many series (limit 3)");
+  // Existing series keep accepting samples.
+  r = Append({Series(L("req", "j0"), {{kT0 + 1, 2}})});
+  EXPECT_EQ(r.accepted_samples, 1);
+  EXPECT_TRUE(r.error.ok());
+}
+
+TEST_F(MetricTableTest, RejectsMalformedLabelSets) {
+  for (const Labels& bad : std::vector<Labels>{
+           {}, {{"b", "1"}, {"a", "2"}}, {{"a", "1"}, {"a", "2"}}, {{"a", ""}}, {{"", "x"}}}) {
+    MetricAppendResult r = Append({Series(bad, {{kT0, 1}})});
+    EXPECT_EQ(r.invalid_samples, 1);
+    EXPECT_EQ(r.error.code(), StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(Select({}).empty());
+}
+
+TEST_F(MetricTableTest, ReplaysTheWalAfterACrash) {
+  const uint64_t nan_payload = 0x7ff8000000000abcull;
+  std::vector<Sample> special = {{kT0, 1},
+                                 {kT0 + 1, std::bit_cast<double>(kStaleNaNBits)},
+                                 {kT0 + 2, std::bit_cast<double>(nan_payload)},
+                                 {kT0 + 3, -INFINITY},
+                                 {kT0 + 4, -0.0}};
+  Append({Series(L("g", "a"), special)}, {{"g", MetricType::kGauge, "a gauge", "bytes"}});
+  ASSERT_TRUE(table_->Flush().ok());
+  Append({Series(L("g", "a"), Ramp(kT0 + 100, 10)), Series(L("g", "b"), Ramp(kT0, 3))});
+  Reopen();  // the head was never flushed: the WAL has it
+  EXPECT_GT(table_->stats().replayed_records, 0);
+  Got got = Select({{"__name__", Op::kEq, "g"}});
+  ExpectSamples(got[L("g", "a")], Concat(special, Ramp(kT0 + 100, 10)));
+  ExpectSamples(got[L("g", "b")], Ramp(kT0, 3));
+  ASSERT_EQ(table_->Metadata("g").size(), 1u);
+  EXPECT_EQ(table_->Metadata("g")[0].help, "a gauge");
+  EXPECT_EQ(table_->Metadata("g")[0].unit, "bytes");
+  EXPECT_EQ(table_->Metadata("g")[0].type, MetricType::kGauge);
+  // And once more after flushing the replayed head.
+  ASSERT_TRUE(table_->Flush().ok());
+  Reopen();
+  ExpectSamples(Select({{"job", Op::kEq, "a"}})[L("g", "a")], Concat(special, Ramp(kT0 + 100, 10)));
+  EXPECT_EQ(table_->Metadata().size(), 1u);
+}
+
+TEST_F(MetricTableTest, TornWalTailIsTruncatedAndReported) {
+  Append({Series(L("g", "a"), Ramp(kT0, 5))});
+  table_.reset();
+  std::string last;
+  for (const auto& e : std::filesystem::directory_iterator(dir_ + "/wal")) {
+    if (e.path().extension() == ".wal" && e.path().string() > last) last = e.path().string();
+  }
+  ASSERT_FALSE(last.empty());
+  {
+    std::ofstream f(last, std::ios::app | std::ios::binary);
+    f << std::string("\x12\x34\x56\x78\x30\x00\x01partial", 14);
+  }
+  Reopen();
+  EXPECT_GT(table_->wal_report().truncated_bytes + table_->wal_report().corruptions.size(), 0u);
+  ExpectSamples(Select({})[L("g", "a")], Ramp(kT0, 5));
+  Append({Series(L("g", "a"), Ramp(kT0 + 5 * 15000, 2))});
+  Reopen();
+  EXPECT_EQ(Select({})[L("g", "a")].size(), 7u);
+}
+
+TEST_F(MetricTableTest, CompactsBlocksOfAWindowIntoOne) {
+  // Three flushes within one 2-hour window.
+  const int64_t window = kT0 / 7'200'000 * 7'200'000;
+  std::vector<Sample> all;
+  for (int f = 0; f < 3; ++f) {
+    const auto part = Ramp(window + f * 100 * 15000, 100, 1);
+    std::vector<Sample> shifted;
+    for (const Sample& s : part) shifted.push_back({s.t_ms, s.v + f * 100});
+    Append({Series(L("c", "a"), shifted), Series(L("c", "b", "/x"), shifted)});
+    all = Concat(all, shifted);
+    ASSERT_TRUE(table_->Flush().ok());
+  }
+  EXPECT_EQ(table_->stats().blocks, 3);
+  const uint64_t before = table_->stats().block_bytes;
+  Result<int> compacted = table_->Compact(UnixNanos() + int64_t{4} * 3600 * 1'000'000'000);
+  ASSERT_TRUE(compacted.ok()) << compacted.status().ToString();
+  EXPECT_EQ(*compacted, 1);
+  EXPECT_EQ(table_->stats().blocks, 1);
+  EXPECT_LT(table_->stats().block_bytes, before);
+  Got got = Select({});
+  ExpectSamples(got[L("c", "a")], all);
+  ExpectSamples(got[L("c", "b", "/x")], all);
+  Reopen();
+  ExpectSamples(Select({{"path", Op::kEq, "/x"}})[L("c", "b", "/x")], all);
+}
+
+TEST_F(MetricTableTest, RetentionDeletesOldBlocks) {
+  options_.table.retention_age = std::chrono::hours(24);
+  Reopen();
+  const int64_t old = kT0 - int64_t{48} * 3600 * 1000;
+  Append({Series(L("c", "a"), Ramp(old, 10))});
+  ASSERT_TRUE(table_->Flush().ok());
+  Append({Series(L("c", "a"), Ramp(kT0, 10))});
+  ASSERT_TRUE(table_->Flush().ok());
+  Result<RetentionResult> r = table_->ApplyRetention(UnixNanos());
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->removed_ids.size(), 1u);
+  ExpectSamples(Select({})[L("c", "a")], Ramp(kT0, 10));
+}
+
+TEST_F(MetricTableTest, DamagedBlockIsSetAsideAndTheRestServed) {
+  for (const char* job : {"a", "b", "c"}) {
+    Append({Series(L("c", job), Ramp(kT0, 200))});
+    ASSERT_TRUE(table_->Flush().ok());
+  }
+  table_.reset();
+  std::vector<std::string> blocks;
+  for (const auto& e : std::filesystem::directory_iterator(dir_ + "/blocks")) {
+    if (e.path().extension() == ".blk") blocks.push_back(e.path());
+  }
+  std::sort(blocks.begin(), blocks.end());  // ids sort by creation: a, b, c
+  ASSERT_EQ(blocks.size(), 3u);
+  auto flip = [](const std::string& path, int64_t offset) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(0, std::ios::end);
+    const int64_t size = f.tellg();
+    f.seekg(offset < 0 ? size + offset : offset);
+    const char c = static_cast<char>(f.get());
+    f.seekp(offset < 0 ? size + offset : offset);
+    f.put(static_cast<char>(c ^ 0x5a));
+  };
+  flip(blocks[0], 20);   // in the first value page: found by the query reading it
+  flip(blocks[1], -10);  // in the trailer: found at open
+  Reopen();
+  ASSERT_EQ(table_->issues().size(), 1u);
+  Got got = Select({});
+  ASSERT_EQ(table_->issues().size(), 2u);
+  EXPECT_EQ(table_->stats().damaged_blocks, 2);
+  for (const CatalogIssue& issue : table_->issues()) {
+    EXPECT_NE(issue.action.find("corrupt"), std::string::npos) << issue.action;
+  }
+  EXPECT_FALSE(got.contains(L("c", "a")));
+  EXPECT_FALSE(got.contains(L("c", "b")));
+  ExpectSamples(got[L("c", "c")], Ramp(kT0, 200));
+  EXPECT_TRUE(std::filesystem::exists(blocks[0] + ".corrupt"));
+}
+
+TEST_F(MetricTableTest, LabelNamesValuesAndSeries) {
+  Append({Series(L("up", "api"), {{kT0, 1}}), Series(L("up", "db", "/q"), {{kT0 + 60000, 1}}),
+          Series(L("down", "db"), {{kT0, 0}})});
+  ASSERT_TRUE(table_->Flush().ok());
+  Append({Series(L("up", "web"), {{kT0 + 120000, 1}})});
+  auto names = table_->LabelNames({}, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, (std::vector<std::string>{"__name__", "job", "path"}));
+  auto jobs = table_->LabelValues("job", {{"__name__", Op::kEq, "up"}}, INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(*jobs, (std::vector<std::string>{"api", "db", "web"}));
+  auto late = table_->LabelValues("job", {}, kT0 + 1, INT64_MAX);
+  EXPECT_EQ(*late, (std::vector<std::string>{"db", "web"}));
+  auto without_path = table_->Series({{"path", Op::kEq, ""}, {"__name__", Op::kRe, "u.*"}},
+                                     INT64_MIN, INT64_MAX);
+  ASSERT_TRUE(without_path.ok());
+  EXPECT_EQ(*without_path, (std::vector<Labels>{L("up", "api"), L("up", "web")}));
+  auto bad = table_->Series({{"job", Op::kRe, "("}}, INT64_MIN, INT64_MAX);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(MetricTableTest, KeepsExemplarsUpToTheBudget) {
+  options_.limits.max_exemplars_per_series = 3;
+  Reopen();
+  auto ex = [](int64_t t, double v, std::string trace) {
+    return Exemplar{{{"trace_id", std::move(trace)}}, v, t};
+  };
+  SeriesSamples s = Series(L("h_bucket", "api"), {{kT0, 1}});
+  s.exemplars = {ex(kT0, 0.5, "a"), ex(kT0 + 1, 0.7, "b")};
+  MetricAppendResult r = Append({s});
+  EXPECT_EQ(r.accepted_exemplars, 2);
+  // A scrape exposing the same exemplar again, then newer ones.
+  s.samples = {{kT0 + 15000, 2}};
+  s.exemplars = {ex(kT0 + 1, 0.7, "b"), ex(kT0 + 2, 0.9, "c"), ex(kT0 + 3, 1.1, "d")};
+  r = Append({s});
+  EXPECT_EQ(r.accepted_exemplars, 2);
+  EXPECT_EQ(r.dropped_exemplars, 1);
+  auto traces = [&](int64_t lo, int64_t hi) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(table_->SelectExemplars({{"job", Op::kEq, "api"}}, lo, hi,
+                                        [&](const Labels&, std::span<const Exemplar> e) {
+                                          for (const Exemplar& x : e) out.push_back(x.labels[0].second);
+                                          return true;
+                                        }).ok());
+    return out;
+  };
+  EXPECT_EQ(traces(INT64_MIN, INT64_MAX), (std::vector<std::string>{"b", "c", "d"}));
+  ASSERT_TRUE(table_->Flush().ok());
+  Reopen();
+  EXPECT_EQ(traces(INT64_MIN, INT64_MAX), (std::vector<std::string>{"b", "c", "d"}));
+  EXPECT_EQ(traces(kT0 + 2, kT0 + 2), (std::vector<std::string>{"c"}));
+}
+
+TEST_F(MetricTableTest, MemoryLimitRefusesWithoutBackgroundFlush) {
+  options_.table.memory_limit_bytes = 64 << 10;
+  Reopen();
+  Status last;
+  for (int i = 0; i < 200 && last.ok(); ++i) {
+    std::vector<SeriesSamples> batch;
+    for (int s = 0; s < 50; ++s) {
+      batch.push_back(Series(L("m", "j" + std::to_string(i * 50 + s)), {{kT0, 1}}));
+    }
+    last = table_->Append(MetricBatch{batch, {}}).status();
+  }
+  EXPECT_EQ(last.code(), StatusCode::kResourceExhausted);
+  EXPECT_EQ(table_->stats().refused_appends, 1);
+  ASSERT_TRUE(table_->Flush().ok());
+}
+
+}  // namespace
+}  // namespace quartet::store
