@@ -4,11 +4,15 @@
 // a k-way merge over binary-searched stream ranges; a trace index maps each
 // trace id to its entries, so the logs of a trace need no scan at all.
 //
-// Thread-safety: none; LogTable serialises writers and readers.
+// Thread-safety: none; LogTable serialises writers and readers. Streams and
+// entries never move or change once added (deques), so a reader may keep
+// pointers to them (LogEntry*, the labels) after the table lock is released,
+// as long as it keeps the head itself alive.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -76,9 +80,9 @@ class LogHead {
     int64_t max_time_ns = INT64_MIN;
   };
 
-  std::vector<Stream> streams_;
+  std::deque<Stream> streams_;
   std::map<std::string, uint32_t> stream_index_;  // loki::FormatLabelSet(labels) -> streams_ index
-  std::vector<Entry> entries_;
+  std::deque<Entry> entries_;
   std::unordered_map<TraceId, std::vector<uint32_t>, TraceIdHash> by_trace_;
   int64_t min_time_ns_ = INT64_MAX;
   int64_t max_time_ns_ = INT64_MIN;

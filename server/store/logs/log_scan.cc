@@ -15,17 +15,26 @@ bool ContainsAll(std::string_view line, std::span<const std::string> needles) {
 
 class HeadCursor final : public LogCursor {
  public:
-  HeadCursor(const LogHead& head, const LogHead::StreamSlice& slice, bool forward,
+  HeadCursor(std::shared_ptr<const LogHead> head, const LogHead::StreamSlice& slice, bool forward,
              std::span<const std::string> needles)
-      : head_(head), order_(*slice.by_time), forward_(forward), needles_(needles) {
-    next_ = forward ? slice.lo : slice.hi;
-    end_ = forward ? slice.hi : slice.lo;
+      : head_(std::move(head)), labels_(slice.labels), forward_(forward), needles_(needles) {
+    rows_.reserve(slice.hi - slice.lo);
+    for (size_t i = slice.lo; i < slice.hi; ++i)
+      rows_.push_back(&head_->entry((*slice.by_time)[i]));
+    next_ = forward ? 0 : rows_.size();
+    end_ = forward ? rows_.size() : 0;
     Settle();
   }
   bool Valid() const override { return forward_ ? next_ < end_ : next_ > end_; }
-  int64_t timestamp() const override { return head_.entry(Current()).timestamp_ns; }
+  int64_t timestamp() const override { return Current().timestamp_ns; }
   bool Row(LogRow* row) override {
-    *row = head_.RowOf(Current());
+    const LogEntry& e = Current();
+    *row = LogRow{.stream = labels_,
+                  .timestamp_ns = e.timestamp_ns,
+                  .line = e.line,
+                  .structured_metadata = &e.structured_metadata,
+                  .trace_id = e.trace_id,
+                  .span_id = e.span_id};
     return true;
   }
   void Next() override {
@@ -34,17 +43,16 @@ class HeadCursor final : public LogCursor {
   }
 
  private:
-  uint32_t Current() const { return order_[forward_ ? next_ : next_ - 1]; }
+  const LogEntry& Current() const { return *rows_[forward_ ? next_ : next_ - 1]; }
   // Moves past rows that lack a needle.
   void Settle() {
     if (needles_.empty()) return;
-    while (Valid() && !ContainsAll(head_.entry(Current()).line, needles_)) {
-      forward_ ? ++next_ : --next_;
-    }
+    while (Valid() && !ContainsAll(Current().line, needles_)) forward_ ? ++next_ : --next_;
   }
 
-  const LogHead& head_;
-  const std::vector<uint32_t>& order_;
+  std::shared_ptr<const LogHead> head_;  // keeps rows_ and labels_ alive
+  const Labels* labels_;
+  std::vector<const LogEntry*> rows_;  // the slice, in time order
   const bool forward_;
   std::span<const std::string> needles_;
   size_t next_, end_;  // forward: next to deliver, one past the last; backward: one past it, first
@@ -171,10 +179,11 @@ Result<std::shared_ptr<const LogPage>> LogPageCache::Get(const LogBlock& block, 
   return p;
 }
 
-void AddHeadCursors(const LogHead& head, const CompiledMatchers& matchers, const TimeRange& range,
-                    Direction direction, std::span<const std::string> needles,
+void AddHeadCursors(std::shared_ptr<const LogHead> head, const CompiledMatchers& matchers,
+                    const TimeRange& range, Direction direction,
+                    std::span<const std::string> needles,
                     std::vector<std::unique_ptr<LogCursor>>* out) {
-  for (const LogHead::StreamSlice& slice : head.Slices(matchers, range)) {
+  for (const LogHead::StreamSlice& slice : head->Slices(matchers, range)) {
     auto c = std::make_unique<HeadCursor>(head, slice, direction == Direction::kForward, needles);
     if (c->Valid()) out->push_back(std::move(c));
   }

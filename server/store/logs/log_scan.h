@@ -6,8 +6,10 @@
 // substring themselves (a whole run at a time for blocks).
 //
 // Thread-safety: a scan and its cursors belong to one thread. Head cursors
-// read the head, so the caller holds the table's shared lock for the whole
-// merge; block cursors read immutable blocks.
+// are made under the table's shared lock and copy the time order of their
+// slice (pointers to the head's immutable entries) and keep the head alive,
+// so the merge itself runs without the lock, while appends go on; block
+// cursors read immutable blocks.
 #pragma once
 
 #include <functional>
@@ -51,8 +53,10 @@ class LogPageCache {
 };
 
 // Cursors over the head's streams that `matchers` accept in `range`.
-void AddHeadCursors(const LogHead& head, const CompiledMatchers& matchers, const TimeRange& range,
-                    Direction direction, std::span<const std::string> needles,
+// The caller holds the table lock while this runs, not after.
+void AddHeadCursors(std::shared_ptr<const LogHead> head, const CompiledMatchers& matchers,
+                    const TimeRange& range, Direction direction,
+                    std::span<const std::string> needles,
                     std::vector<std::unique_ptr<LogCursor>>* out);
 
 // Cursors over a block's streams that `matchers` accept in `range`.

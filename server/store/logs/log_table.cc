@@ -41,7 +41,7 @@ std::vector<LogBlockSource> SourcesOf(const LogHead& head) {
 }  // namespace
 
 LogTable::LogTable(const TableOptions& options)
-    : options_(options), head_(std::make_unique<LogHead>()) {}
+    : options_(options), head_(std::make_shared<LogHead>()) {}
 
 LogTable::~LogTable() { (void)Close(); }
 
@@ -232,7 +232,7 @@ Status LogTable::Flush() {
       if (head_->entry_count() == 0) return Status::Ok();
       ASSIGN_OR_RETURN(frozen_wal_until_, wal_->Rotate());
       frozen_ = std::move(head_);
-      head_ = std::make_unique<LogHead>();
+      head_ = std::make_shared<LogHead>();
       head_first_append_mono_ = 0;
     }
     id = NewBlockId(UnixNanos());
@@ -379,20 +379,23 @@ void LogTable::BackgroundLoop() {
 Status LogTable::Scan(const LogScan& scan, const std::function<bool(const LogRow&)>& fn) {
   ASSIGN_OR_RETURN(CompiledMatchers matchers, CompiledMatchers::Compile(scan.matchers));
   const std::vector<std::string> needles = Needles(scan.required_substrings);
-  std::shared_lock lock(mu_);
-  std::vector<std::shared_ptr<const LogBlock>> blocks = QueryBlocks();
   LogPageCache pages;
   const BlockDamageFn damaged = [&](const LogBlock& b, const Status& s) {
     SetAside(*b.catalog_block(), s);
   };
   std::vector<std::unique_ptr<LogCursor>> cursors;
-  for (auto& b : blocks) {
-    AddBlockCursors(b, matchers, scan.range, scan.direction, needles, &pages, damaged, &cursors);
+  {
+    // The lock only while the sources are picked and the heads' slices
+    // copied: the merge (and the caller's fn) runs while appends go on.
+    std::shared_lock lock(mu_);
+    for (auto& b : QueryBlocks()) {
+      AddBlockCursors(b, matchers, scan.range, scan.direction, needles, &pages, damaged, &cursors);
+    }
+    if (frozen_ != nullptr) {
+      AddHeadCursors(frozen_, matchers, scan.range, scan.direction, needles, &cursors);
+    }
+    AddHeadCursors(head_, matchers, scan.range, scan.direction, needles, &cursors);
   }
-  if (frozen_ != nullptr) {
-    AddHeadCursors(*frozen_, matchers, scan.range, scan.direction, needles, &cursors);
-  }
-  AddHeadCursors(*head_, matchers, scan.range, scan.direction, needles, &cursors);
   MergeCursors(std::move(cursors), scan.direction, fn);
   return Status::Ok();
 }

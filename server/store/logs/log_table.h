@@ -107,9 +107,10 @@ class LogTable final : public LogStore {
   // so no record of a segment the flush will delete lands in the new head.
   std::shared_mutex append_mu_;
   mutable std::shared_mutex mu_;
-  std::unique_ptr<LogHead> head_;          // guarded by mu_
+  // Shared with the scans that still read them after releasing mu_.
+  std::shared_ptr<LogHead> head_;          // guarded by mu_
   int64_t head_first_append_mono_ = 0;     // guarded by mu_; 0 while empty
-  std::unique_ptr<const LogHead> frozen_;  // guarded by mu_; set during a flush
+  std::shared_ptr<const LogHead> frozen_;  // guarded by mu_; set during a flush
   std::string frozen_block_id_;            // guarded by mu_: the block frozen_ becomes
   uint64_t frozen_wal_until_ = 0;          // guarded by mu_: the WAL segment it precedes
   std::mutex flush_mu_;                    // serialises Flush, Compact, retention
