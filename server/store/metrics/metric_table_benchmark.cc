@@ -52,7 +52,8 @@ std::vector<SeriesModel> TargetSeries(int target, int count, std::mt19937_64* rn
                                std::to_string(target % 250) + ":8080";
   for (int i = 0; out.size() < static_cast<size_t>(count); ++i) {
     const std::string route = kRoutes[i % 8];
-    const std::string code = (i / 8) % 3 == 0 ? "500" : "200";
+    static const char* kCodes[] = {"200", "404", "500"};
+    const std::string code = kCodes[(i / 8) % 3];
     const std::string suffix = std::to_string(i / 24);
     Labels base = {{"code", code},      {"instance", instance}, {"job", "checkout"},
                    {"method", "GET"},   {"route", route + suffix}};
