@@ -21,6 +21,8 @@ const result = await esbuild.build({
   target: ['es2022'],
   outdir: join(dist, 'assets'),
   entryNames: '[name]-[hash]',
+  chunkNames: '[name]-[hash]',
+  splitting: true,
   assetNames: '[name]-[hash]',
   metafile: true,
   legalComments: 'none',
@@ -28,8 +30,8 @@ const result = await esbuild.build({
 });
 
 const outputs = Object.keys(result.metafile.outputs).map((p) => relative(dist, join(root, p)));
-const js = outputs.find((p) => p.endsWith('.js'));
-const css = outputs.find((p) => p.endsWith('.css'));
+const js = outputs.find((p) => /assets\/app-[^/]*\.js$/.test(p));
+const css = outputs.find((p) => /assets\/app-[^/]*\.css$/.test(p));
 if (!js || !css) throw new Error(`bundle outputs missing: ${outputs.join(', ')}`);
 
 const template = readFileSync(join(root, 'src/index.html'), 'utf8');

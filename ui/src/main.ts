@@ -2,6 +2,7 @@
 // trace" box, theme toggle), client-side routing on the URL (routes.ts), and
 // the keyboard shortcuts: "/" focuses the query box, Esc closes panels.
 
+import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { errorBox, h } from './dom';
 import { normalizeTraceId, parseRoute, traceHref, type Route, type ViewName } from './routes';

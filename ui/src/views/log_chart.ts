@@ -1,9 +1,9 @@
 // A LogQL metric result (Prometheus "matrix") as a uPlot line chart of up to
 // kMaxSeries series and a table of every series with its last and max value.
-// Series labels are sender data: legend and table show them as text.
+// Series labels are sender data: legend and table show them as text. Loaded
+// on first use (uPlot is most of its weight); its CSS is in main.ts.
 
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import { clear, h, serviceColor } from '../dom';
 import type { Range } from '../time';
 

@@ -12,7 +12,6 @@ import { queryBar, remember } from '../query_bar';
 import { logsHref, type Route } from '../routes';
 import { resolveRange } from '../time';
 import type { AppContext, View } from '../view';
-import { renderMetricResult } from './log_chart';
 import { VirtualList } from '../virtual_list';
 
 const kPageSize = 1000;
@@ -133,6 +132,7 @@ export function logsExplore(route: Route, app: AppContext): View {
         abort.signal,
       );
       if (first.data?.resultType === 'matrix') {
+        const { renderMetricResult } = await import('./log_chart');
         status.textContent = '';
         renderMetricResult(results, first.data.result, range);
         return;
