@@ -4,11 +4,10 @@
 #include <charconv>
 #include <cstring>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "server/store/block/block_writer.h"
 #include "server/store/traces/trace_filter.h"
-#include "wire/otlp/decode.h"
-#include "wire/otlp/encode_model.h"
 
 namespace quartet::store {
 namespace {
@@ -52,6 +51,39 @@ void AddTagSections(const TagCounts& counts, std::string_view prefix,
   sections->emplace_back(p + ".counts", EncodeInt64s(value_counts));
 }
 
+// post.keys (Strings, sorted), post.nvalues (Uint32s per key), post.values
+// (Strings), post.lens (Int64s: bytes of each value's list in post.<key#>),
+// and post.<k>: the Int64s-coded ascending span ordinals of each value of
+// key k, concatenated in post.values order.
+template <typename Postings>
+void AddPostingSections(const Postings& postings,
+                        std::vector<std::pair<std::string, std::string>>* sections) {
+  std::vector<std::string> keys, values;
+  std::vector<uint32_t> nvalues;
+  std::vector<int64_t> lens;
+  for (const auto& [key, p] : postings) {
+    if (p.overflow) continue;
+    std::vector<const std::pair<const std::string, std::vector<uint32_t>>*> sorted;
+    for (const auto& entry : p.values) sorted.push_back(&entry);
+    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    std::string bytes;
+    for (const auto* entry : sorted) {
+      std::vector<int64_t> ordinals(entry->second.begin(), entry->second.end());
+      std::string list = EncodeInt64s(ordinals);
+      values.push_back(entry->first);
+      lens.push_back(static_cast<int64_t>(list.size()));
+      bytes += list;
+    }
+    sections->emplace_back("post." + std::to_string(keys.size()), std::move(bytes));
+    keys.push_back(key);
+    nvalues.push_back(static_cast<uint32_t>(sorted.size()));
+  }
+  sections->emplace_back("post.keys", EncodeStrings(keys));
+  sections->emplace_back("post.nvalues", EncodeUint32s(nvalues));
+  sections->emplace_back("post.values", EncodeStrings(values));
+  sections->emplace_back("post.lens", EncodeInt64s(lens));
+}
+
 Status Corrupt(const BlockMeta& meta, std::string_view what) {
   return Status::DataLoss("trace block " + meta.id + ": " + std::string(what));
 }
@@ -59,6 +91,42 @@ Status Corrupt(const BlockMeta& meta, std::string_view what) {
 }  // namespace
 
 // ---- builder ----------------------------------------------------------------
+
+namespace {
+
+// Span-attribute postings of one key while a block is built.
+struct KeyPostings {
+  std::unordered_map<std::string, std::vector<uint32_t>> values;
+  bool overflow = false;  // more than kMaxPostingValues values: not indexed
+};
+
+// The text SpanMatches compares a span attribute's value as (trace_filter.cc
+// AttributeEquals): strings as is, ints in decimal, bools as true/false.
+std::optional<std::string> PostingText(const otlp::AnyValue& v) {
+  switch (v.type) {
+    case otlp::AnyValue::Type::kString:
+      return v.string_value;
+    case otlp::AnyValue::Type::kInt:
+      return std::to_string(v.int_value);
+    case otlp::AnyValue::Type::kBool:
+      return std::string(v.bool_value ? "true" : "false");
+    default:
+      return std::nullopt;
+  }
+}
+
+// Dedupes table entries (resources, scopes) by their encoded bytes.
+struct Table {
+  std::unordered_map<std::string, uint32_t> ids;
+  std::vector<std::string> entries;
+  uint32_t Add(std::string entry) {
+    auto [it, added] = ids.emplace(entry, static_cast<uint32_t>(entries.size()));
+    if (added) entries.push_back(std::move(entry));
+    return it->second;
+  }
+};
+
+}  // namespace
 
 struct TraceBlockBuilder::State {
   std::unique_ptr<BlockWriter> writer;
@@ -68,9 +136,11 @@ struct TraceBlockBuilder::State {
   std::vector<uint32_t> span_counts, flags, root_service, root_name, root_route;
   std::vector<uint32_t> nservices, services;
   StringDictionaryBuilder dict;
-  std::vector<uint32_t> loc_page, loc_offset, loc_length;
-  std::string page;
-  uint32_t pages_written = 0;
+  std::vector<uint32_t> loc_group, loc_spans, rg_spans;
+  SpanColumnsBuilder columns;
+  Table resources, scopes;
+  std::map<std::string, KeyPostings, std::less<>> postings;
+  uint32_t ordinal = 0;  // global ordinal of the next span
   TagCounts span_tags, resource_tags;
   int64_t spans = 0;
   int64_t min_time = INT64_MAX, max_time = INT64_MIN;
@@ -84,17 +154,21 @@ Result<std::unique_ptr<TraceBlockBuilder>> TraceBlockBuilder::Create(const std::
   return b;
 }
 
-Status TraceBlockBuilder::FlushPage() {
+Status TraceBlockBuilder::FlushRowGroup() {
   State& s = *state_;
-  if (s.page.empty()) return Status::Ok();
-  // Level 6: pages are written once by a background thread and read many
-  // times; the higher level buys ~10% on span data for little read cost.
-  RETURN_IF_ERROR(
-      s.writer->AddSection("page." + std::to_string(s.pages_written), s.page, Codec::kZstd, 6));
-  ++s.pages_written;
-  s.page.clear();
+  const uint32_t n = s.columns.span_count();
+  if (n == 0) return Status::Ok();
+  const std::string prefix = "rg." + std::to_string(s.rg_spans.size()) + ".";
+  SpanColumnsBuilder::Sections sections = s.columns.Finish();
+  // Level 6: row groups are written once by a background thread and read
+  // many times; the higher level buys ~10% on span data for little read cost.
+  RETURN_IF_ERROR(s.writer->AddSection(prefix + "s", sections.search, Codec::kZstd, 6));
+  RETURN_IF_ERROR(s.writer->AddSection(prefix + "a", sections.attributes, Codec::kZstd, 6));
+  RETURN_IF_ERROR(s.writer->AddSection(prefix + "x", sections.extra, Codec::kZstd, 6));
+  s.rg_spans.push_back(n);
   return Status::Ok();
 }
+
 TraceBlockBuilder::~TraceBlockBuilder() = default;
 
 size_t TraceBlockBuilder::trace_count() const { return state_->starts.size(); }
@@ -107,18 +181,67 @@ Status TraceBlockBuilder::Add(const TraceSummary& summary,
   if (!s.ids.empty() && std::memcmp(s.ids.data() + s.ids.size() - 16, id, 16) >= 0) {
     return Status::InvalidArgument("trace block: trace ids not strictly increasing");
   }
+  std::vector<SpanRef> refs;
+  for (const otlp::ResourceSpans& rs : spans.resource_spans) {
+    bool new_resource = true;
+    uint32_t resource = 0;
+    for (const otlp::ScopeSpans& ss : rs.scope_spans) {
+      if (ss.spans.empty()) continue;
+      if (new_resource) resource = s.resources.Add(EncodeResourceEntry(rs.resource, rs.schema_url));
+      const uint32_t scope = s.scopes.Add(EncodeScopeEntry(ss.scope, ss.schema_url));
+      uint32_t bits = (new_resource ? kGroupNewResource : 0) | kGroupNewScope;
+      new_resource = false;
+      for (const otlp::Span& span : ss.spans) {
+        if (span.trace_id != summary.trace_id) {
+          return Status::InvalidArgument("trace block: a span's trace id differs from its trace's");
+        }
+        refs.push_back(SpanRef{&span, resource, scope, bits});
+        bits = 0;
+      }
+    }
+  }
+  if (refs.size() > UINT32_MAX - s.ordinal) {
+    return Status::InvalidArgument("trace block: too many spans for one block");
+  }
   s.ids.append(id, 16);
   s.hashes.push_back(Hash64(std::string_view(id, 16)));
   s.starts.push_back(summary.start_ns);
   s.durations.push_back(summary.end_ns - summary.start_ns);
   s.span_counts.push_back(static_cast<uint32_t>(summary.span_count));
   bool has_root = false;
+  std::vector<std::string_view> seen;  // keys of the current span, for postings
+  std::unordered_set<std::string_view> seen_set;
+  uint32_t ordinal = s.ordinal;
   for (const otlp::ResourceSpans& rs : spans.resource_spans) {
     int64_t n = 0;
     for (const otlp::ScopeSpans& ss : rs.scope_spans) {
       for (const otlp::Span& span : ss.spans) {
         has_root |= !span.parent_span_id.valid();
         CountTags(span.attributes, 1, &s.span_tags);
+        // Only a key's first occurrence counts, as FindAttribute does.
+        seen.clear();
+        seen_set.clear();
+        const bool many = span.attributes.size() > 16;
+        for (const otlp::KeyValue& kv : span.attributes) {
+          if (many ? !seen_set.insert(kv.key).second
+                   : std::find(seen.begin(), seen.end(), kv.key) != seen.end()) {
+            continue;
+          }
+          if (!many) seen.push_back(kv.key);
+          std::optional<std::string> text = PostingText(kv.value);
+          if (!text) continue;
+          auto it = s.postings.find(kv.key);
+          if (it == s.postings.end()) it = s.postings.emplace(kv.key, KeyPostings()).first;
+          KeyPostings& p = it->second;
+          if (p.overflow) continue;
+          std::vector<uint32_t>& list = p.values[std::move(*text)];
+          list.push_back(ordinal);
+          if (p.values.size() > kMaxPostingValues) {
+            p.overflow = true;
+            p.values = {};
+          }
+        }
+        ++ordinal;
       }
       n += static_cast<int64_t>(ss.spans.size());
     }
@@ -134,20 +257,20 @@ Status TraceBlockBuilder::Add(const TraceSummary& summary,
   s.min_time = std::min(s.min_time, summary.start_ns);
   s.max_time = std::max(s.max_time, summary.end_ns);
 
-  std::string blob = otlp::EncodeTraces(spans);
-  if (s.page.size() >= kPageBytes) RETURN_IF_ERROR(FlushPage());
-  s.loc_page.push_back(s.pages_written);
-  s.loc_offset.push_back(static_cast<uint32_t>(s.page.size()));
-  s.loc_length.push_back(static_cast<uint32_t>(blob.size()));
-  s.page += blob;
+  s.loc_group.push_back(static_cast<uint32_t>(s.rg_spans.size()));
+  s.loc_spans.push_back(static_cast<uint32_t>(refs.size()));
+  s.columns.AddTrace(refs, summary.start_ns);
+  s.ordinal = ordinal;
+  if (s.columns.span_count() >= kRowGroupSpans) RETURN_IF_ERROR(FlushRowGroup());
   return Status::Ok();
 }
 
 Result<BlockMeta> TraceBlockBuilder::Finish(BlockMeta meta) {
   State& s = *state_;
   if (s.starts.empty()) return Status::FailedPrecondition("trace block: no traces");
-  RETURN_IF_ERROR(FlushPage());
+  RETURN_IF_ERROR(FlushRowGroup());
   BlockWriter* w = s.writer.get();
+  RETURN_IF_ERROR(w->AddSection("format", kFormat, Codec::kNone));
   RETURN_IF_ERROR(w->AddSection("ids", s.ids, Codec::kNone));
   RETURN_IF_ERROR(w->AddSection("bloom", BloomFilter::Build(s.hashes, 10).Encode(), Codec::kNone));
   std::vector<std::pair<std::string, std::string>> sections;
@@ -161,9 +284,12 @@ Result<BlockMeta> TraceBlockBuilder::Finish(BlockMeta meta) {
   sections.emplace_back("sum.nservices", EncodeUint32s(s.nservices));
   sections.emplace_back("sum.services", EncodeUint32s(s.services));
   sections.emplace_back("sum.dict", s.dict.Encode());
-  sections.emplace_back("loc.page", EncodeUint32s(s.loc_page));
-  sections.emplace_back("loc.offset", EncodeUint32s(s.loc_offset));
-  sections.emplace_back("loc.length", EncodeUint32s(s.loc_length));
+  sections.emplace_back("loc.group", EncodeUint32s(s.loc_group));
+  sections.emplace_back("loc.spans", EncodeUint32s(s.loc_spans));
+  sections.emplace_back("rg.spans", EncodeUint32s(s.rg_spans));
+  sections.emplace_back("table.resources", EncodeStrings(s.resources.entries));
+  sections.emplace_back("table.scopes", EncodeStrings(s.scopes.entries));
+  AddPostingSections(s.postings, &sections);
   AddTagSections(s.span_tags, "tags.span", &sections);
   AddTagSections(s.resource_tags, "tags.resource", &sections);
   for (const auto& [name, bytes] : sections) RETURN_IF_ERROR(w->AddSection(name, bytes));
@@ -233,6 +359,15 @@ Result<std::shared_ptr<const TraceBlockIndex>> TraceBlockIndex::Load(
   x.meta_ = meta;
   x.wal_until_ = ParseWalUntil(meta.extra_json);
   const BlockReader& r = *reader;
+  if (!r.HasSection("format")) {
+    return Corrupt(meta, "unsupported trace block format (v1, no format section; this build reads " +
+                             std::string(TraceBlockBuilder::kFormat) + ")");
+  }
+  ASSIGN_OR_RETURN(std::string_view format, r.StoredSection("format"));
+  if (format != TraceBlockBuilder::kFormat) {
+    return Corrupt(meta, "unsupported trace block format '" + std::string(format.substr(0, 64)) +
+                             "' (this build reads " + std::string(TraceBlockBuilder::kFormat) + ")");
+  }
   ASSIGN_OR_RETURN(std::string_view ids, r.StoredSection("ids"));
   if (ids.size() % 16 != 0) return Corrupt(meta, "ids section is not a multiple of 16 bytes");
   const size_t n = ids.size() / 16;
@@ -287,31 +422,7 @@ Result<std::shared_ptr<const TraceBlockIndex>> TraceBlockIndex::Load(
     x.memory_bytes_ += sizeof(TraceSummary) + 16 + sizeof(Location) + 32 * nservices[i];
   }
 
-  ASSIGN_OR_RETURN(std::vector<uint32_t> page, ReadUint32s(r, "loc.page", n, meta));
-  ASSIGN_OR_RETURN(std::vector<uint32_t> offset, ReadUint32s(r, "loc.offset", n, meta));
-  ASSIGN_OR_RETURN(std::vector<uint32_t> length, ReadUint32s(r, "loc.length", n, meta));
-  std::vector<uint64_t> page_bytes;  // raw length of page.<k>, by k
-  for (const SectionInfo& section : r.sections()) {
-    std::string_view name = section.name;
-    if (!name.starts_with("page.")) continue;
-    uint32_t k = 0;
-    auto [ptr, ec] = std::from_chars(name.data() + 5, name.data() + name.size(), k);
-    if (ec != std::errc() || ptr != name.data() + name.size() || k >= n + 1) {
-      return Corrupt(meta, "bad section name " + section.name);
-    }
-    if (page_bytes.size() <= k) page_bytes.resize(k + 1, UINT64_MAX);
-    page_bytes[k] = section.raw_len;
-  }
-  x.locations_.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (page[i] >= page_bytes.size() || page_bytes[page[i]] == UINT64_MAX) {
-      return Corrupt(meta, "missing span page " + std::to_string(page[i]));
-    }
-    if (uint64_t{offset[i]} + length[i] > page_bytes[page[i]]) {
-      return Corrupt(meta, "trace location beyond its page");
-    }
-    x.locations_[i] = Location{page[i], offset[i], length[i]};
-  }
+  RETURN_IF_ERROR(x.LoadSpanTables(r, n));
   ASSIGN_OR_RETURN(x.span_tags_, ReadTags(r, "tags.span", meta));
   ASSIGN_OR_RETURN(x.resource_tags_, ReadTags(r, "tags.resource", meta));
   x.reader_ = std::move(reader);
@@ -330,25 +441,146 @@ std::optional<size_t> TraceBlockIndex::Find(const TraceId& id) const {
   return static_cast<size_t>(it - ids_.begin());
 }
 
+Status TraceBlockIndex::LoadSpanTables(const BlockReader& r, size_t n) {
+  const BlockMeta& meta = meta_;
+  ASSIGN_OR_RETURN(rg_spans_, ReadUint32s(r, "rg.spans", SIZE_MAX, meta));
+  ASSIGN_OR_RETURN(std::vector<uint32_t> group, ReadUint32s(r, "loc.group", n, meta));
+  ASSIGN_OR_RETURN(std::vector<uint32_t> spans, ReadUint32s(r, "loc.spans", n, meta));
+  const size_t groups = rg_spans_.size();
+  rg_base_.assign(groups + 1, 0);
+  for (size_t g = 0; g < groups; ++g) {
+    if (rg_spans_[g] == 0) return Corrupt(meta, "empty row group");
+    if (uint64_t{rg_base_[g]} + rg_spans_[g] > UINT32_MAX) return Corrupt(meta, "too many spans");
+    rg_base_[g + 1] = rg_base_[g] + rg_spans_[g];
+    for (const char* family : {"s", "a", "x"}) {
+      if (!r.HasSection("rg." + std::to_string(g) + "." + family)) {
+        return Corrupt(meta, "missing row group section rg." + std::to_string(g) + "." + family);
+      }
+    }
+  }
+  // Traces fill row groups in order: group ids start at 0, never decrease,
+  // skip none, and each group's traces account for exactly its spans.
+  rg_first_trace_.assign(groups + 1, static_cast<uint32_t>(n));
+  locations_.resize(n);
+  uint64_t in_group = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t g = group[i];
+    const uint32_t expected = i == 0 ? 0 : group[i - 1];
+    if (g != expected) {
+      if (g != expected + 1 || in_group != rg_spans_[expected]) {
+        return Corrupt(meta, "row group locations out of order");
+      }
+      in_group = 0;
+    }
+    if (g >= groups) return Corrupt(meta, "row group " + std::to_string(g) + " does not exist");
+    if (i == 0 || g != expected) rg_first_trace_[g] = static_cast<uint32_t>(i);
+    if (in_group + spans[i] > rg_spans_[g]) return Corrupt(meta, "trace beyond its row group");
+    locations_[i] = Location{g, static_cast<uint32_t>(in_group), spans[i]};
+    in_group += spans[i];
+  }
+  if (groups != (n == 0 ? 0 : size_t{group[n - 1]} + 1) ||
+      (n > 0 && in_group != rg_spans_[groups - 1])) {
+    return Corrupt(meta, "row group locations do not cover the row groups");
+  }
+
+  ASSIGN_OR_RETURN(std::string res_bytes, r.ReadSection("table.resources"));
+  ASSIGN_OR_RETURN(StringColumn res, DecodeStrings(res_bytes));
+  resources_.resize(res.size());
+  for (size_t i = 0; i < res.size(); ++i) {
+    Status st = DecodeResourceEntry(res[i], &resources_[i].resource, &resources_[i].schema_url);
+    if (!st.ok()) return Corrupt(meta, st.message());
+    memory_bytes_ += sizeof(otlp::ResourceSpans) + res[i].size() * 4;
+  }
+  ASSIGN_OR_RETURN(std::string scope_bytes, r.ReadSection("table.scopes"));
+  ASSIGN_OR_RETURN(StringColumn sc, DecodeStrings(scope_bytes));
+  scopes_.resize(sc.size());
+  for (size_t i = 0; i < sc.size(); ++i) {
+    Status st = DecodeScopeEntry(sc[i], &scopes_[i].scope, &scopes_[i].schema_url);
+    if (!st.ok()) return Corrupt(meta, st.message());
+    memory_bytes_ += sizeof(otlp::ScopeSpans) + sc[i].size() * 4;
+  }
+
+  ASSIGN_OR_RETURN(std::string keys_bytes, r.ReadSection("post.keys"));
+  ASSIGN_OR_RETURN(StringColumn keys, DecodeStrings(keys_bytes));
+  ASSIGN_OR_RETURN(std::vector<uint32_t> nvalues, ReadUint32s(r, "post.nvalues", keys.size(), meta));
+  ASSIGN_OR_RETURN(std::string values_bytes, r.ReadSection("post.values"));
+  ASSIGN_OR_RETURN(StringColumn values, DecodeStrings(values_bytes));
+  ASSIGN_OR_RETURN(std::vector<int64_t> lens, ReadInt64s(r, "post.lens", values.size(), meta));
+  size_t at = 0;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    const std::string section = "post." + std::to_string(k);
+    const SectionInfo* info = nullptr;
+    for (const SectionInfo& si : r.sections()) {
+      if (si.name == section) info = &si;
+    }
+    if (info == nullptr) return Corrupt(meta, "missing postings section " + section);
+    if (k > 0 && keys[k] <= keys[k - 1]) return Corrupt(meta, "postings keys not sorted");
+    if (nvalues[k] > values.size() - at) return Corrupt(meta, "postings value counts overrun");
+    PostingKey& key = postings_[std::string(keys[k])];
+    key.section = static_cast<uint32_t>(k);
+    uint64_t offset = 0;
+    for (uint32_t j = 0; j < nvalues[k]; ++j, ++at) {
+      if (lens[at] < 0 || static_cast<uint64_t>(lens[at]) > info->raw_len - offset) {
+        return Corrupt(meta, "postings list beyond its section");
+      }
+      if (!key.values.emplace(std::string(values[at]), std::make_pair(offset, lens[at])).second) {
+        return Corrupt(meta, "duplicate postings value");
+      }
+      offset += static_cast<uint64_t>(lens[at]);
+      memory_bytes_ += values[at].size() + 64;
+    }
+    if (offset != info->raw_len) return Corrupt(meta, "postings section has unclaimed bytes");
+  }
+  if (at != values.size()) return Corrupt(meta, "postings have unclaimed values");
+  memory_bytes_ += rg_spans_.size() * 12;
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<const SpanRowGroup>> TraceBlockIndex::ReadRowGroup(uint32_t group) const {
+  if (group >= rg_spans_.size()) return Status::OutOfRange("no such row group");
+  const std::string prefix = "rg." + std::to_string(group) + ".";
+  auto rows = std::make_shared<SpanRowGroup>();
+  const uint32_t n = rg_spans_[group];
+  auto fail = [&](const Status& st) {
+    return Corrupt(meta_, "row group " + std::to_string(group) + ": " + std::string(st.message()));
+  };
+  Result<std::string> s = reader_->ReadSection(prefix + "s");
+  if (!s.ok()) return s.status();
+  Result<SpanSearchColumns> search =
+      SpanSearchColumns::Decode(*s, n, static_cast<uint32_t>(resources_.size()));
+  if (!search.ok()) return fail(search.status());
+  rows->search = std::move(*search);
+  const auto dict_size = static_cast<uint32_t>(rows->search.dict->size());
+  Result<std::string> a = reader_->ReadSection(prefix + "a");
+  if (!a.ok()) return a.status();
+  Result<SpanAttributeColumns> attributes = SpanAttributeColumns::Decode(*a, n, dict_size);
+  if (!attributes.ok()) return fail(attributes.status());
+  rows->attributes = std::move(*attributes);
+  Result<std::string> x = reader_->ReadSection(prefix + "x");
+  if (!x.ok()) return x.status();
+  Result<SpanExtraColumns> extra =
+      SpanExtraColumns::Decode(*x, n, dict_size, static_cast<uint32_t>(scopes_.size()));
+  if (!extra.ok()) return fail(extra.status());
+  rows->extra = std::move(*extra);
+  return std::shared_ptr<const SpanRowGroup>(std::move(rows));
+}
+
 Result<otlp::ExportTraceServiceRequest> TraceBlockIndex::ReadTrace(size_t row,
                                                                    PageCache* cache) const {
+  if (row >= locations_.size()) return Status::OutOfRange("no such trace row");
   const Location& loc = locations_[row];
   PageCache local;
   if (cache == nullptr) cache = &local;
-  if (cache->page != loc.page) {
-    cache->page = UINT32_MAX;
-    ASSIGN_OR_RETURN(cache->bytes, reader_->ReadSection("page." + std::to_string(loc.page)));
-    cache->page = loc.page;
+  if (cache->group != loc.group || cache->rows == nullptr) {
+    cache->group = UINT32_MAX;
+    ASSIGN_OR_RETURN(cache->rows, ReadRowGroup(loc.group));
+    cache->group = loc.group;
   }
-  const std::string& page = cache->bytes;
-  if (uint64_t{loc.offset} + loc.length > page.size()) {
-    return Corrupt(meta_, "trace location beyond its page");
-  }
-  Result<otlp::ExportTraceServiceRequest> spans =
-      otlp::DecodeTraces(std::string_view(page).substr(loc.offset, loc.length));
-  if (!spans.ok())
-    return Corrupt(meta_, "undecodable spans: " + std::string(spans.status().message()));
-  return spans;
+  otlp::ExportTraceServiceRequest out;
+  Status st = cache->rows->ReadTrace(loc.first, loc.count, summaries_[row].start_ns, ids_[row],
+                                     resources_, scopes_, &out);
+  if (!st.ok()) return Corrupt(meta_, "row " + std::to_string(row) + ": " + std::string(st.message()));
+  return out;
 }
 
 }  // namespace quartet::store

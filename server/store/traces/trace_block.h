@@ -1,11 +1,16 @@
-// Trace blocks (docs/formats/traces.md): the immutable on-disk form of a set
-// of traces. TraceBlockBuilder writes one from traces handed to it in trace id
-// order; TraceBlockIndex is the decoded, query-ready index of a written block
-// (sorted ids, Bloom filter, per-trace summaries, span-page locations and tag
-// tables), from which one trace's spans are read by decompressing one page.
+// Trace blocks, format v2 (docs/formats/traces.md): the immutable on-disk
+// form of a set of traces. TraceBlockBuilder writes one from traces handed to
+// it in trace id order; spans are stored column by column in row groups of
+// whole traces (span_columns.h). TraceBlockIndex is the decoded, query-ready
+// index of a written block (sorted ids, Bloom filter, per-trace summaries and
+// row-group locations, resource/scope tables, tag tables, the directory of
+// the span-attribute postings): one trace is read by decoding one row group,
+// and span conditions are evaluated over columns and postings
+// (MatchSpanConditions) without rebuilding OTLP.
 //
 // Thread-safety: a builder is used by one thread. A TraceBlockIndex is
-// immutable after Load: share it (shared_ptr<const>) between queries.
+// immutable after Load: share it (shared_ptr<const>) between queries; all its
+// methods are const and safe to call concurrently.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +27,7 @@
 #include "server/store/block/bloom_filter.h"
 #include "server/store/block/column.h"
 #include "server/store/interface.h"
+#include "server/store/traces/span_columns.h"
 #include "server/store/wal_coverage.h"
 #include "wire/otlp/model.h"
 
@@ -33,19 +39,25 @@ using TagTable = std::map<std::string, std::vector<std::pair<std::string, int64_
 
 class TraceBlockBuilder {
  public:
-  // Span pages are cut once their raw bytes pass this.
-  static constexpr size_t kPageBytes = 256 << 10;
+  // A row group is cut after the trace that brings it to this many spans.
+  static constexpr uint32_t kRowGroupSpans = 8192;
   static constexpr size_t kMaxTagValues = 100;
+  // Span attributes with more distinct (scalar) values than this in a block
+  // get no postings; conditions on them scan the attribute columns.
+  static constexpr size_t kMaxPostingValues = 1000;
+  // The value of the `format` section of a v2 block.
+  static constexpr std::string_view kFormat = "trace-block-v2";
 
   // Starts a block at `path` (written to <path>.tmp until Finish; dropping
-  // the builder without Finish removes it). Span pages are written as they
-  // fill, so memory holds the index columns and one page.
+  // the builder without Finish removes it). Row groups are written as they
+  // fill, so memory holds the index columns, the postings and one row group.
   static Result<std::unique_ptr<TraceBlockBuilder>> Create(const std::string& path);
   ~TraceBlockBuilder();
   TraceBlockBuilder(const TraceBlockBuilder&) = delete;
   TraceBlockBuilder& operator=(const TraceBlockBuilder&) = delete;
 
-  // Adds one whole trace; ids must be strictly increasing across calls.
+  // Adds one whole trace; ids must be strictly increasing across calls, and
+  // every span must carry summary.trace_id (InvalidArgument otherwise).
   // `summary` describes exactly the spans in `spans`.
   Status Add(const TraceSummary& summary, const otlp::ExportTraceServiceRequest& spans);
 
@@ -60,7 +72,7 @@ class TraceBlockBuilder {
  private:
   struct State;
   TraceBlockBuilder();
-  Status FlushPage();
+  Status FlushRowGroup();
   std::unique_ptr<State> state_;
 };
 
@@ -85,13 +97,27 @@ class TraceBlockIndex {
   // Whether the trace's part in this block holds its root span (the part
   // whose root facts win when summaries of several parts are merged).
   bool has_root(size_t row) const { return has_root_[row]; }
-  // The spans of one trace: decompresses its page and decodes its blob. A
-  // PageCache keeps the last page for callers reading rows in order.
+  // The spans of one trace, exactly as added: decodes its row group. A
+  // PageCache (a row-group cache; the name is kept from v1) keeps the last
+  // decoded row group for callers reading rows in order.
   struct PageCache {
-    uint32_t page = UINT32_MAX;
-    std::string bytes;
+    uint32_t group = UINT32_MAX;
+    std::shared_ptr<const SpanRowGroup> rows;
   };
   Result<otlp::ExportTraceServiceRequest> ReadTrace(size_t row, PageCache* cache = nullptr) const;
+
+  // Rows (ascending) of traces that have at least one span satisfying every
+  // span-level condition of `filter` (service, span_name, string_attributes
+  // [span OR resource attribute, compared as trace_filter.h's SpanMatches
+  // does], min/max span duration, span_has_error) and whose part overlaps
+  // filter.range. Whole-trace (summary) conditions are NOT applied here.
+  // Evaluated over the columns and the attribute postings; DataLoss when a
+  // row group or postings section is damaged.
+  Result<std::vector<uint32_t>> MatchSpanConditions(const TraceFilter& filter) const;
+
+  size_t row_group_count() const { return rg_spans_.size(); }
+  // One decoded row group (what ReadTrace decodes); DataLoss when damaged.
+  Result<std::shared_ptr<const SpanRowGroup>> ReadRowGroup(uint32_t group) const;
 
   const TagTable& span_tags() const { return span_tags_; }
   const TagTable& resource_tags() const { return resource_tags_; }
@@ -104,10 +130,21 @@ class TraceBlockIndex {
  private:
   TraceBlockIndex() = default;
   struct Location {
-    uint32_t page;
-    uint32_t offset;
-    uint32_t length;
+    uint32_t group;
+    uint32_t first;  // span ordinal within the row group
+    uint32_t count;
   };
+  // Where the postings of one indexed span attribute key are: section
+  // post.<section>, and per value the byte range of its ordinal list.
+  struct PostingKey {
+    uint32_t section = 0;
+    std::map<std::string, std::pair<uint64_t, uint64_t>, std::less<>> values;
+  };
+  Status LoadSpanTables(const BlockReader& r, size_t n);
+  // Global span ordinals (ascending) of spans whose first `key` attribute
+  // spells `value`; nullopt when `key` has no postings.
+  Result<std::optional<std::vector<uint32_t>>> Postings(std::string_view key,
+                                                        std::string_view value) const;
 
   BlockMeta meta_;
   std::shared_ptr<const BlockReader> reader_;
@@ -116,6 +153,12 @@ class TraceBlockIndex {
   std::vector<TraceSummary> summaries_;
   std::vector<Location> locations_;
   std::vector<bool> has_root_;
+  std::vector<uint32_t> rg_spans_;        // spans per row group
+  std::vector<uint32_t> rg_base_;         // global ordinal of each group's first span, + total
+  std::vector<uint32_t> rg_first_trace_;  // first row of each group, + n
+  std::vector<otlp::ResourceSpans> resources_;  // resource + schema_url, no scopes
+  std::vector<otlp::ScopeSpans> scopes_;        // scope + schema_url, no spans
+  std::map<std::string, PostingKey, std::less<>> postings_;
   TagTable span_tags_;
   TagTable resource_tags_;
   uint64_t wal_until_ = 0;

@@ -63,7 +63,7 @@ TEST(TraceBlockTest, RoundTripsManyTracesAcrossPages) {
   }
   Result<std::unique_ptr<BlockReader>> reader = BlockReader::Open(path);
   ASSERT_TRUE(reader.ok());
-  EXPECT_TRUE((*reader)->HasSection("page.2"));
+  EXPECT_TRUE((*reader)->HasSection("rg.0.s"));
   EXPECT_TRUE(TraceBlockIndex::VerifyAll(**reader).ok());
   Result<BlockMeta> meta = BlockMeta::FromJson((*reader)->meta());
   ASSERT_TRUE(meta.ok());

@@ -332,7 +332,7 @@ void FlipByteIn(const fs::path& file, std::string_view section) {
 }
 
 TEST_F(TraceEngineTest, DamagedBlockIsReportedAndSetAsideTheRestIsServed) {
-  for (const char* section : {"page.0", "sum.start"}) {
+  for (const char* section : {"rg.0.x", "sum.start"}) {
     SCOPED_TRACE(section);
     TearDown();
     SetUp();
@@ -347,7 +347,7 @@ TEST_F(TraceEngineTest, DamagedBlockIsReportedAndSetAsideTheRestIsServed) {
     FlipByteIn(blocks[0], section);  // the older block holds trace 1
     Reopen();
     // Index damage is found at open, page damage by the first read.
-    EXPECT_EQ(table_->GetTrace(Tid(1)).status().code(), std::string_view(section) == "page.0"
+    EXPECT_EQ(table_->GetTrace(Tid(1)).status().code(), std::string_view(section) == "rg.0.x"
                                                             ? StatusCode::kDataLoss
                                                             : StatusCode::kNotFound);
     EXPECT_EQ(table_->GetTrace(Tid(1)).status().code(), StatusCode::kNotFound);
