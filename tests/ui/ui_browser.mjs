@@ -77,6 +77,11 @@ try {
   check((await page.locator('.panel .chip', { hasText: 'trace_id' }).count()) === 1, 'no trace_id chip');
   check(page.url().includes('line='), `selected line not in URL: ${page.url()}`);
   await page.screenshot({ path: `${outDir}/explore-logs.png`, fullPage: false });
+  // That URL alone reopens the line's details.
+  await page.goto(page.url());
+  await page.locator('.panel .log-full').waitFor({ timeout: 10000 });
+  check((await page.locator('.panel .log-full').textContent()).includes(`${marker} payment failed`), 'line URL did not reopen the line');
+  await page.locator('.vlist').focus();
   await page.keyboard.press('Escape');
   check(await page.locator('.panel').isHidden(), 'Esc did not close the details panel');
 

@@ -1,7 +1,7 @@
 // The URL of every view: a link opens exactly that view, with no other state.
 //   /ui/explore/traces?q=<TraceQL>&from=now-1h&to=now&limit=20&sort=start&desc=1
 //   /ui/trace/<32 hex>?span=<16 hex>
-//   /ui/explore/logs?q=<LogQL>&from=now-1h&to=now&dir=backward&line=<n>
+//   /ui/explore/logs?q=<LogQL>&from=now-1h&to=now&dir=backward&line=<ts ns>
 // Planned (issue 8): /ui/explore/metrics, /ui/profiles, /ui/overview,
 // /ui/incident. `/` opens Explore traces.
 

@@ -3,7 +3,7 @@
 // shown, forward moves `start` to the newest) into a virtualized list, so a
 // search over millions of lines shows its first lines at once and scrolls.
 // Metric queries (count_over_time, rate, ...) become a chart and a table.
-// State in the URL: q, from, to, dir, line (the selected row).
+// State in the URL: q, from, to, dir, line (the selected line's timestamp, ns).
 
 import { ApiError, getJson, isAbort } from '../api';
 import { clear, h } from '../dom';
@@ -55,6 +55,9 @@ export function logsExplore(route: Route, app: AppContext): View {
   let exhausted = false;
   let cursor: { start: bigint; end: bigint } = { start: 0n, end: 0n };
 
+  // The selected line is named in the URL by its timestamp (ns), which still
+  // means the same line when the link is opened later.
+  const lineIndex = (ts: string | null): number => (ts && /^\d{1,20}$/.test(ts) ? entries.findIndex((e) => e.tsNs === BigInt(ts)) : -1);
   const showLine = (index: number, push: boolean) => {
     const e = entries[index];
     clear(panel);
@@ -67,7 +70,7 @@ export function logsExplore(route: Route, app: AppContext): View {
       h('div', { class: 'panel-head' }, h('h2', null, 'Log line'), h('button', { class: 'close', title: 'Close (Esc)', attrs: { type: 'button', 'aria-label': 'Close line details' }, on: { click: () => closeLine() } }, '×')),
       logDetails(e),
     );
-    if (push) app.navigate(href({ line: String(index) }), { replace: true });
+    if (push) app.navigate(href({ line: String(e.tsNs) }), { replace: true });
   };
   const closeLine = () => {
     panel.hidden = true;
@@ -163,8 +166,8 @@ export function logsExplore(route: Route, app: AppContext): View {
       updateStatus();
       if (!entries.length) status.textContent = 'No log lines match in this time range.';
       list.render();
-      const line = Number(p.get('line') ?? '-1');
-      if (line >= 0 && line < entries.length) {
+      const line = lineIndex(p.get('line'));
+      if (line >= 0) {
         list.setActive(line);
         showLine(line, false);
       }
@@ -182,8 +185,8 @@ export function logsExplore(route: Route, app: AppContext): View {
     update(next: Route) {
       const n = next.params;
       for (const k of ['q', 'from', 'to', 'dir']) if (n.get(k) !== p.get(k)) return false;
-      const line = Number(n.get('line') ?? '-1');
-      if (line >= 0 && line < entries.length) showLine(line, false);
+      const line = lineIndex(n.get('line'));
+      if (line >= 0) showLine(line, false);
       else panel.hidden = true;
       return true;
     },
