@@ -1,5 +1,5 @@
 // The storage contract of quartetd: what ingest writes and what the query
-// APIs read, for traces and logs (metrics and profiles join on the same engine
+// APIs read, for traces, logs and metrics (profiles join on the same engine
 // later). Everything outside server/store/ reaches storage only through these
 // interfaces; server/main.cc alone picks the implementations.
 //
@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -70,15 +71,39 @@ struct TraceSummary {
 // trace's spans for the query engine. Each field narrows; an empty filter
 // matches every trace in the range. The engine re-checks everything, so a
 // store may ignore any hint (it only costs speed).
+// A comparison of a numeric (int or double) span or resource attribute with
+// a number; a string or absent attribute never satisfies it.
+struct NumericAttributeCondition {
+  enum class Op { kEq, kNeq, kLt, kLte, kGt, kGte };
+  std::string key;
+  Op op = Op::kEq;
+  double value = 0;
+};
+
 struct TraceFilter {
+  // Traces with a part (the spans stored together: in the head, or in one
+  // block) overlapping the range; span conditions are met by spans of such
+  // parts, whole-trace conditions by the whole trace.
   TimeRange range;
   // Traces with at least one span satisfying every condition below.
   std::optional<std::string> service;                                  // resource service.name
   std::optional<std::string> span_name;                                // span name
   std::vector<std::pair<std::string, std::string>> string_attributes;  // span or resource
+  std::vector<NumericAttributeCondition> numeric_attributes;           // span or resource
   std::optional<int64_t> min_span_duration_ns;
   std::optional<int64_t> max_span_duration_ns;
   bool span_has_error = false;
+  // Further spans the trace must have, each satisfying the span-level
+  // conditions of its entry (TraceQL's `{ a } && { b }`); only the span-level
+  // fields of these entries are read.
+  std::vector<TraceFilter> other_spans;
+
+  // Whether any span-level condition is set (when none is, every trace whose
+  // summary matches is a candidate).
+  bool HasSpanConditions() const {
+    return service || span_name || !string_attributes.empty() || !numeric_attributes.empty() ||
+           min_span_duration_ns || max_span_duration_ns || span_has_error;
+  }
   // Whole-trace conditions (from the correlation index).
   std::optional<int64_t> min_trace_duration_ns;
   std::optional<int64_t> max_trace_duration_ns;
@@ -191,6 +216,112 @@ class LogStore {
   // Label sets of the streams matching `matchers` in the range.
   virtual Result<std::vector<Labels>> Series(const std::vector<LabelMatch>& matchers,
                                              const TimeRange& range) = 0;
+};
+
+// ---- metrics ---------------------------------------------------------------
+// Prometheus's model: series are label sets, samples are (unix ms, float64).
+struct Sample {
+  int64_t t_ms = 0;
+  double v = 0;
+};
+
+// An exemplar: a sample of the series with its own labels (trace_id,
+// span_id, ...), linking a histogram bucket or counter to a trace.
+struct Exemplar {
+  Labels labels;  // sorted by name
+  double value = 0;
+  int64_t t_ms = 0;
+};
+
+enum class MetricType : uint8_t {
+  kUnknown = 0,
+  kCounter = 1,
+  kGauge = 2,
+  kHistogram = 3,
+  kGaugeHistogram = 4,
+  kSummary = 5,
+  kInfo = 6,
+  kStateSet = 7,
+};
+inline constexpr uint8_t kMaxMetricType = 7;
+
+// What Prometheus's /api/v1/metadata returns, per metric family.
+struct MetricMetadata {
+  std::string family;  // e.g. "http_server_request_duration_seconds"
+  MetricType type = MetricType::kUnknown;
+  std::string help;
+  std::string unit;
+};
+
+// One series' new data. `labels` identify it: sorted by name, names unique
+// and non-empty, values non-empty (a label with an empty value is the same as
+// no label, as in Prometheus: drop it before appending). Samples in time
+// order; exemplars any order.
+struct SeriesSamples {
+  Labels labels;
+  std::vector<Sample> samples;
+  std::vector<Exemplar> exemplars;
+};
+
+// One append: what a remote_write request, a scrape or an OTLP export
+// carries.
+struct MetricBatch {
+  std::vector<SeriesSamples> series;
+  std::vector<MetricMetadata> metadata;
+};
+
+// How an append went, per reason. Rejections do not fail the call: every
+// other sample was stored. `error` is the first rejection as a status
+// (InvalidArgument: the request should be answered 400 with its message,
+// as Prometheus answers remote_write with rejected samples).
+struct MetricAppendResult {
+  int64_t accepted_samples = 0;
+  int64_t accepted_exemplars = 0;
+  int64_t duplicate_samples = 0;     // same timestamp and value as stored: ignored, not an error
+  int64_t out_of_order_samples = 0;  // older than the series' last sample
+  int64_t conflicting_samples = 0;   // same timestamp, different value
+  int64_t series_limit_samples = 0;  // of new series over the per-metric limit
+  int64_t invalid_samples = 0;       // of series with malformed labels
+  int64_t dropped_exemplars = 0;     // duplicate, out of order or invalid
+  Status error;
+  int64_t rejected_samples() const {
+    return out_of_order_samples + conflicting_samples + series_limit_samples + invalid_samples;
+  }
+};
+
+class MetricStore {
+ public:
+  virtual ~MetricStore() = default;
+
+  // Stores a batch. Not OK only when nothing can be stored: ResourceExhausted
+  // (memory limit; retry later: 429), Unavailable (closed), or an I/O error.
+  // Per-sample rejections are counted in the result, the rest is stored.
+  virtual Result<MetricAppendResult> Append(const MetricBatch& batch) = 0;
+
+  // Calls fn once per series matching `matchers` that has samples in
+  // [min_t_ms, max_t_ms] (inclusive, as PromQL selects), series in label
+  // order, samples in time order, until fn returns false. InvalidArgument for
+  // a regex that does not compile.
+  using SeriesFn = std::function<bool(const Labels& series, std::span<const Sample> samples)>;
+  virtual Status Select(const std::vector<LabelMatch>& matchers, int64_t min_t_ms, int64_t max_t_ms,
+                        const SeriesFn& fn) = 0;
+  // The same for exemplars (Prometheus's /api/v1/query_exemplars).
+  using ExemplarFn = std::function<bool(const Labels& series, std::span<const Exemplar> exemplars)>;
+  virtual Status SelectExemplars(const std::vector<LabelMatch>& matchers, int64_t min_t_ms,
+                                 int64_t max_t_ms, const ExemplarFn& fn) = 0;
+
+  // Sorted label names / values of `name` / label sets of the series with
+  // samples in [min_t_ms, max_t_ms] that match `matchers` (none: all).
+  virtual Result<std::vector<std::string>> LabelNames(const std::vector<LabelMatch>& matchers,
+                                                      int64_t min_t_ms, int64_t max_t_ms) = 0;
+  virtual Result<std::vector<std::string>> LabelValues(std::string_view name,
+                                                       const std::vector<LabelMatch>& matchers,
+                                                       int64_t min_t_ms, int64_t max_t_ms) = 0;
+  virtual Result<std::vector<Labels>> Series(const std::vector<LabelMatch>& matchers,
+                                             int64_t min_t_ms, int64_t max_t_ms) = 0;
+
+  // Metadata by metric family, sorted by family; only `family` when given.
+  virtual std::vector<MetricMetadata> Metadata(std::string_view family = {}) const = 0;
 };
 
 }  // namespace quartet::store

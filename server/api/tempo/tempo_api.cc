@@ -33,6 +33,16 @@ void AddSpanHints(const std::vector<FieldCondition>& conditions, store::TraceFil
   for (const FieldCondition& c : conditions) {
     const traceql::Value& v = c.literal;
     const bool eq_string = c.op == Op::kEq && v.type == traceql::Value::Type::kString;
+    const bool number =
+        v.type == traceql::Value::Type::kInt || v.type == traceql::Value::Type::kFloat;
+    if (number && c.op != Op::kRegex && c.op != Op::kNotRegex &&
+        (c.scope == Scope::kSpan || c.scope == Scope::kAny || c.scope == Scope::kResource)) {
+      static_assert(static_cast<int>(store::NumericAttributeCondition::Op::kGte) ==
+                    static_cast<int>(Op::kGte));  // the store's Op lists TraceQL's in order
+      filter->numeric_attributes.push_back(
+          {c.name, static_cast<store::NumericAttributeCondition::Op>(c.op), v.AsDouble()});
+      continue;
+    }
     switch (c.scope) {
       case Scope::kResource:
         if (eq_string && c.name == "service.name") {
@@ -267,11 +277,19 @@ HttpResponse TempoApi::Search(const HttpRequest& request) {
   }
   Result<traceql::Query> query = traceql::Parse(text);
   if (!query.ok()) return BadRequest(query.status().message());
+  // Every filter the trace must have a span for narrows the store's search:
+  // the first one's conditions, the others' as further required spans.
   const traceql::PruningPlan plan = traceql::PlanPruning(*query);
+  bool first = true;
   for (const auto& clause : plan.required_any_of) {
-    if (clause.size() == 1) {
+    if (clause.size() != 1 || plan.filters[clause[0]].conditions.empty()) continue;
+    if (first) {
       AddSpanHints(plan.filters[clause[0]].conditions, &filter);
-      break;
+      first = false;
+    } else {
+      store::TraceFilter other;
+      AddSpanHints(plan.filters[clause[0]].conditions, &other);
+      if (other.HasSpanConditions()) filter.other_spans.push_back(std::move(other));
     }
   }
   const std::set<std::string> keys = MentionedAttributes(plan);

@@ -83,14 +83,14 @@ struct MetricTableStats {
   int64_t damaged_blocks = 0;  // set aside at Open or when a query hit damage
 };
 
-class MetricTable {
+class MetricTable final : public MetricStore {
  public:
   // Opens dir/blocks then dir/wal (replaying it); starts the background
   // thread unless `background` is false (tests drive Flush/Compact/
   // ApplyRetention themselves).
   static Result<std::unique_ptr<MetricTable>> Open(const MetricTableOptions& options,
                                                    bool background = true);
-  ~MetricTable();
+  ~MetricTable() override;
   MetricTable(const MetricTable&) = delete;
   MetricTable& operator=(const MetricTable&) = delete;
 
@@ -98,33 +98,30 @@ class MetricTable {
   // (memory limit; retry later: 429), Unavailable (closed), or the WAL's I/O
   // error (the samples may still be served until restart; a retry is safe:
   // identical samples are ignored as duplicates).
-  Result<MetricAppendResult> Append(const MetricBatch& batch);
+  Result<MetricAppendResult> Append(const MetricBatch& batch) override;
 
   // Calls fn once per series matching `matchers` that has samples in
   // [min_t_ms, max_t_ms] (inclusive, as PromQL selects), series in label
   // order, samples in time order, until fn returns false. InvalidArgument for
   // a regex that does not compile.
-  using SeriesFn = std::function<bool(const Labels& series, std::span<const Sample> samples)>;
   Status Select(const std::vector<LabelMatch>& matchers, int64_t min_t_ms, int64_t max_t_ms,
-                const SeriesFn& fn);
+                const SeriesFn& fn) override;
   // The same for exemplars (Prometheus's /api/v1/query_exemplars).
-  using ExemplarFn =
-      std::function<bool(const Labels& series, std::span<const Exemplar> exemplars)>;
   Status SelectExemplars(const std::vector<LabelMatch>& matchers, int64_t min_t_ms,
-                         int64_t max_t_ms, const ExemplarFn& fn);
+                         int64_t max_t_ms, const ExemplarFn& fn) override;
 
   // Sorted label names / values of `name` / label sets of the series with
   // samples in [min_t_ms, max_t_ms] that match `matchers` (none: all).
   Result<std::vector<std::string>> LabelNames(const std::vector<LabelMatch>& matchers,
-                                              int64_t min_t_ms, int64_t max_t_ms);
+                                              int64_t min_t_ms, int64_t max_t_ms) override;
   Result<std::vector<std::string>> LabelValues(std::string_view name,
                                                const std::vector<LabelMatch>& matchers,
-                                               int64_t min_t_ms, int64_t max_t_ms);
+                                               int64_t min_t_ms, int64_t max_t_ms) override;
   Result<std::vector<Labels>> Series(const std::vector<LabelMatch>& matchers, int64_t min_t_ms,
-                                     int64_t max_t_ms);
+                                     int64_t max_t_ms) override;
 
   // Metadata by metric family, sorted by family; only `family` when given.
-  std::vector<MetricMetadata> Metadata(std::string_view family = {}) const;
+  std::vector<MetricMetadata> Metadata(std::string_view family = {}) const override;
 
   // Writes the head to a block now (no-op when empty) and deletes the WAL
   // segments it covers. Serialised with the background flush.
@@ -152,7 +149,8 @@ class MetricTable {
   Result<std::shared_ptr<const MetricBlock>> OpenBlock(std::shared_ptr<const CatalogBlock> b);
   void SetAside(const CatalogBlock& block, const Status& problem);
   size_t HeadBytesLocked() const;
-  void SetMetadata(const std::vector<MetricMetadata>& metadata, std::vector<MetricMetadata>* changed);
+  void SetMetadata(const std::vector<MetricMetadata>& metadata,
+                   std::vector<MetricMetadata>* changed);
   Status WaitForRoom();
   // Every series matching `matchers` with data in [min_t, max_t] from every
   // source, with its samples or exemplars when asked, merged by label set.

@@ -31,6 +31,34 @@ bool AttributeEquals(const otlp::AnyValue* value, std::string_view want) {
   }
 }
 
+bool NumberSatisfies(const otlp::AnyValue* value, const NumericAttributeCondition& c) {
+  if (value == nullptr) return false;
+  double v;
+  if (value->type == otlp::AnyValue::Type::kInt) {
+    v = static_cast<double>(value->int_value);
+  } else if (value->type == otlp::AnyValue::Type::kDouble) {
+    v = value->double_value;
+  } else {
+    return false;
+  }
+  using Op = NumericAttributeCondition::Op;
+  switch (c.op) {
+    case Op::kEq:
+      return v == c.value;
+    case Op::kNeq:
+      return v != c.value;
+    case Op::kLt:
+      return v < c.value;
+    case Op::kLte:
+      return v <= c.value;
+    case Op::kGt:
+      return v > c.value;
+    case Op::kGte:
+      return v >= c.value;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string TagValueText(const otlp::AnyValue& value) {
@@ -64,10 +92,7 @@ bool SummaryMatches(const TraceFilter& filter, const TraceSummary& summary) {
   return true;
 }
 
-bool HasSpanConditions(const TraceFilter& filter) {
-  return filter.service || filter.span_name || !filter.string_attributes.empty() ||
-         filter.min_span_duration_ns || filter.max_span_duration_ns || filter.span_has_error;
-}
+bool HasSpanConditions(const TraceFilter& filter) { return filter.HasSpanConditions(); }
 
 bool SpanMatches(const TraceFilter& filter, const otlp::Resource& resource,
                  const otlp::Span& span) {
@@ -81,6 +106,12 @@ bool SpanMatches(const TraceFilter& filter, const otlp::Resource& resource,
   for (const auto& [key, want] : filter.string_attributes) {
     if (!AttributeEquals(otlp::FindAttribute(span.attributes, key), want) &&
         !AttributeEquals(otlp::FindAttribute(resource.attributes, key), want)) {
+      return false;
+    }
+  }
+  for (const NumericAttributeCondition& c : filter.numeric_attributes) {
+    if (!NumberSatisfies(otlp::FindAttribute(span.attributes, c.key), c) &&
+        !NumberSatisfies(otlp::FindAttribute(resource.attributes, c.key), c)) {
       return false;
     }
   }
