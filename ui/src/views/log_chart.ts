@@ -55,7 +55,7 @@ export function renderMetricResult(el: HTMLElement, result: unknown, range: Rang
       width,
       height: 280,
       scales: { x: { time: true, range: [range.fromMs / 1000, range.toMs / 1000] } },
-      axes: [axis, axis],
+      axes: [axis, { ...axis, size: 72 }],
       series: [{}, ...series.slice(0, kMaxSeries).map((s) => ({ label: s.label, stroke: serviceColor(s.label), width: 1.5, spanGaps: false }))],
       legend: { show: true },
     },
@@ -67,7 +67,7 @@ export function renderMetricResult(el: HTMLElement, result: unknown, range: Rang
     h(
       'table',
       { class: 'table' },
-      h('thead', null, h('tr', null, h('th', null, 'Series'), h('th', null, 'Last'), h('th', null, 'Max'), h('th', null, 'Points'))),
+      h('thead', null, h('tr', null, h('th', null, 'Series'), h('th', { class: 'num' }, 'Last'), h('th', { class: 'num' }, 'Max'), h('th', { class: 'num' }, 'Points'))),
       h(
         'tbody',
         null,

@@ -90,7 +90,7 @@ export function tracesExplore(route: Route, app: AppContext): View {
       ...kColumns.map(([key, label]) =>
         h(
           'th',
-          { attrs: { scope: 'col', 'aria-sort': state.sort === key ? (state.desc ? 'descending' : 'ascending') : 'none' } },
+          { class: key === 'service' || key === 'name' ? '' : 'num', attrs: { scope: 'col', 'aria-sort': state.sort === key ? (state.desc ? 'descending' : 'ascending') : 'none' } },
           h(
             'button',
             {
