@@ -32,8 +32,9 @@ std::pair<double, bool> ElemBinop(BinOp op, double l, double r) {
 }
 
 bool DropsName(BinOp op) {
+  // atan2 keeps the name in Prometheus 2.42 (shouldDropMetricName).
   return op == BinOp::kAdd || op == BinOp::kSub || op == BinOp::kMul || op == BinOp::kDiv ||
-         op == BinOp::kPow || op == BinOp::kMod || op == BinOp::kAtan2;
+         op == BinOp::kPow || op == BinOp::kMod;
 }
 
 bool Contains(const std::vector<std::string>& v, std::string_view s) {

@@ -344,9 +344,9 @@ Result<Value> Evaluator::EvalCall(const Expr& e, int64_t ts) {
     case Func::kSortDesc: {
       out.vec = std::move(args[0].vec);
       bool desc = f == Func::kSortDesc;
-      // Prometheus puts NaN first in both directions.
+      // Prometheus puts NaN last in both directions.
       std::stable_sort(out.vec.begin(), out.vec.end(), [&](const VectorSample& a, const VectorSample& b) {
-        if (std::isnan(a.v) || std::isnan(b.v)) return std::isnan(a.v) && !std::isnan(b.v);
+        if (std::isnan(a.v) || std::isnan(b.v)) return !std::isnan(a.v) && std::isnan(b.v);
         return desc ? a.v > b.v : a.v < b.v;
       });
       break;
