@@ -106,8 +106,11 @@ bool ParseSecondsToMillis(std::string_view s, int64_t* out) {
 bool ParseMillis(std::string_view s, int64_t* out) {
   const char* p = s.data();
   const char* end = p + s.size();
-  if (p != end && *p == '+') ++p;
-  if (p == end || (*p == '+')) return false;
+  // Go's ParseInt: one optional sign, then digits only.
+  if (p != end && *p == '+') {
+    ++p;
+    if (p == end || *p == '-') return false;
+  }
   auto [ptr, ec] = std::from_chars(p, end, *out);
   return ec == std::errc() && ptr == end;
 }

@@ -239,6 +239,7 @@ TEST(ExpositionParserTest, ErrorsNameTheLineAndWhatWasExpected) {
       {t, "a\n", "line 1: expected value after metric, got end of line"},
       {t, "a{} x\n", "line 1: invalid float value \"x\""},
       {t, "a 1 1.5\n", "line 1: expected timestamp or new record, got \"1.5\""},
+      {t, "a 1 +-2\n", "line 1: expected timestamp or new record, got \"+-2\""},
       {t, "a 1 2 3\n", "line 1: expected next entry after timestamp, got \"3\""},
       {t, "a 1 # {t=\"1\"} 1\n", "line 1: expected timestamp or new record, got \"#\""},
       {t, "# TYPE a counting\n", "line 1: invalid metric type \"counting\""},

@@ -36,7 +36,7 @@ Status OverBudget() {
       "remote_write: decoded request would exceed the memory budget for its size");
 }
 
-// Reads a Label message (name 1, value 2) into *out, charging its memory.
+// Reads a Label message (name 1, value 2) into *out, charging its strings.
 Status ReadLabel(const protobuf::Reader& parent, const protobuf::Field& field, Label* out) {
   ASSIGN_OR_RETURN(protobuf::Reader r, parent.Message(field));
   protobuf::Field f;
@@ -49,7 +49,8 @@ Status ReadLabel(const protobuf::Reader& parent, const protobuf::Field& field, L
     }
   }
   RETURN_IF_ERROR(r.status());
-  if (!parent.Charge(sizeof(Label) + name.size() + value.size())) return OverBudget();
+  // The caller charged sizeof(Label) before making room for it.
+  if (!parent.Charge(name.size() + value.size())) return OverBudget();
   out->name.assign(name);
   out->value.assign(value);
   return Status::Ok();
