@@ -36,38 +36,68 @@ struct CivilTime {
   int month, day, hour, minute, weekday;
 };
 
+// Go's time.Unix(int64(v), 0).UTC() broken down the way package time does
+// it (from "absolute" seconds since year -292277022399, with Go's wrapping
+// int64 arithmetic), so that even NaN and huge values give Go's answers.
 CivilTime ToCivil(double v) {
   // Go's int64(float64) on amd64 yields MinInt64 for NaN and out-of-range.
   int64_t secs = (std::isnan(v) || v >= 9.2233720368547758e18 || v < -9.2233720368547758e18)
                      ? std::numeric_limits<int64_t>::min()
                      : static_cast<int64_t>(v);
-  int64_t days = secs / 86400;
-  int64_t rem = secs % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    days -= 1;
-  }
+  constexpr uint64_t kUnixToInternal = 62135596800ULL;
+  constexpr uint64_t kInternalToAbsolute = 9223371966579724800ULL;
+  constexpr int64_t kAbsoluteZeroYear = -292277022399LL;
+  uint64_t abs = static_cast<uint64_t>(secs) + kUnixToInternal + kInternalToAbsolute;
   CivilTime c;
-  c.hour = static_cast<int>(rem / 3600);
-  c.minute = static_cast<int>(rem % 3600 / 60);
-  c.weekday = static_cast<int>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday
-  // Howard Hinnant's civil_from_days.
-  int64_t z = days + 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  c.day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  c.month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  c.year = y + (c.month <= 2 ? 1 : 0);
+  c.hour = static_cast<int>(abs % 86400 / 3600);
+  c.minute = static_cast<int>(abs % 3600 / 60);
+  c.weekday = static_cast<int>((abs + 86400) % (7 * 86400) / 86400);
+  constexpr uint64_t kDays400 = 365 * 400 + 97, kDays100 = 365 * 100 + 24, kDays4 = 365 * 4 + 1;
+  uint64_t d = abs / 86400;
+  uint64_t n = d / kDays400;
+  uint64_t y = 400 * n;
+  d -= kDays400 * n;
+  n = d / kDays100;
+  n -= n >> 2;
+  y += 100 * n;
+  d -= kDays100 * n;
+  n = d / kDays4;
+  y += 4 * n;
+  d -= kDays4 * n;
+  n = d / 365;
+  n -= n >> 2;
+  y += n;
+  d -= 365 * n;
+  c.year = static_cast<int64_t>(y) + kAbsoluteZeroYear;
+  int day = static_cast<int>(d);
+  bool leap = c.year % 4 == 0 && (c.year % 100 != 0 || c.year % 400 == 0);
+  if (leap) {
+    if (day > 31 + 29 - 1) {
+      day--;
+    } else if (day == 31 + 29 - 1) {
+      c.month = 2;
+      c.day = 29;
+      return c;
+    }
+  }
+  static constexpr int kDaysBefore[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365};
+  int month = day / 31;
+  int end = kDaysBefore[month + 1];
+  int begin;
+  if (day >= end) {
+    month++;
+    begin = end;
+  } else {
+    begin = kDaysBefore[month];
+  }
+  c.month = month + 1;
+  c.day = day - begin + 1;
   return c;
 }
 
 int DaysInMonth(int64_t year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
   return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
