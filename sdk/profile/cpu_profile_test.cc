@@ -1,0 +1,112 @@
+#include "sdk/profile/cpu_profile.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <map>
+
+#include "wire/pprof/profile.h"
+
+namespace quartet::profile_internal {
+
+__attribute__((noinline)) int ProfileLeaf(int x) {
+  asm volatile("" : "+r"(x));
+  return x + 1;
+}
+__attribute__((noinline)) int ProfileCaller(int x) {
+  asm volatile("" : "+r"(x));
+  return ProfileLeaf(x) + 1;
+}
+
+namespace {
+
+uintptr_t Pc(int (*f)(int), int off) { return reinterpret_cast<uintptr_t>(f) + off; }
+
+RawSample Stack(std::initializer_list<uintptr_t> pcs, const char* span = nullptr) {
+  RawSample s;
+  for (uintptr_t pc : pcs) s.pcs[s.depth++] = pc;
+  if (span != nullptr) {
+    s.has_span = true;
+    for (int i = 0; i < 8; ++i) s.span_id[i] = static_cast<uint8_t>(0xa0 + i);
+    s.span_name_len = static_cast<uint32_t>(strlen(span));
+    std::memcpy(s.span_name, span, s.span_name_len);
+  }
+  return s;
+}
+
+TEST(CpuAggregate, FoldsStacksAndBuildsAValidProfile) {
+  CpuAggregate agg;
+  RawSample a = Stack({Pc(ProfileLeaf, 1), Pc(ProfileCaller, 5)});
+  RawSample b = Stack({Pc(ProfileLeaf, 1), Pc(ProfileCaller, 5)}, "GET /checkout");
+  RawSample unknown = Stack({0x10, Pc(ProfileCaller, 5)});
+  for (int i = 0; i < 7; ++i) agg.Add(a);
+  for (int i = 0; i < 3; ++i) agg.Add(b);
+  agg.Add(unknown);
+  EXPECT_EQ(agg.total(), 11);
+
+  Symbolizer sym;
+  pprof::Profile p = agg.ToProfile(&sym, 100, 1000, 2000);
+  auto decoded = pprof::Decode(pprof::Encode(p));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(p.StringAt(p.sample_type[0].type), "samples");
+  EXPECT_EQ(p.StringAt(p.sample_type[1].unit), "nanoseconds");
+  EXPECT_EQ(p.period, 10000000);
+  EXPECT_EQ(p.duration_nanos, 1000);
+  ASSERT_EQ(p.sample.size(), 3u);
+
+  std::map<std::string, int64_t> by_span;
+  for (const auto& s : p.sample) {
+    std::string key = "-";
+    for (const auto& l : s.label) {
+      if (p.StringAt(l.key) == "span_name") key = std::string(p.StringAt(l.str));
+      if (p.StringAt(l.key) == "span_id") {
+        EXPECT_EQ(p.StringAt(l.str), "a0a1a2a3a4a5a6a7");
+      }
+    }
+    EXPECT_EQ(s.value[1], s.value[0] * 10000000);
+    if (s.location_id.size() == 2 && p.location[s.location_id[0] - 1].line.empty()) key = "unknown";
+    by_span[key] += s.value[0];
+  }
+  EXPECT_EQ(by_span["-"], 7);
+  EXPECT_EQ(by_span["GET /checkout"], 3);
+  EXPECT_EQ(by_span["unknown"], 1);
+
+  // The leaf frame of the first sample names ProfileLeaf; unknown pc 0x10
+  // stays a bare address with no mapping.
+  bool saw_leaf = false, saw_bare = false;
+  for (const auto& loc : p.location) {
+    if (loc.address == 0x10) {
+      saw_bare = true;
+      EXPECT_TRUE(loc.line.empty());
+      EXPECT_EQ(loc.mapping_id, 0u);
+    }
+    for (const auto& line : loc.line) {
+      if (p.StringAt(p.function[line.function_id - 1].name) ==
+          "quartet::profile_internal::ProfileLeaf(int)") {
+        saw_leaf = true;
+        EXPECT_NE(loc.mapping_id, 0u);
+        EXPECT_EQ(p.StringAt(p.function[line.function_id - 1].system_name),
+                  "_ZN7quartet16profile_internal11ProfileLeafEi");
+      }
+    }
+  }
+  EXPECT_TRUE(saw_leaf);
+  EXPECT_TRUE(saw_bare);
+}
+
+TEST(CpuAggregate, BoundsDistinctStacks) {
+  CpuAggregate agg(2);
+  agg.Add(Stack({1}));
+  agg.Add(Stack({2}));
+  agg.Add(Stack({3}));  // a third key: dropped
+  agg.Add(Stack({1}));  // known key: kept
+  EXPECT_EQ(agg.total(), 3);
+  EXPECT_EQ(agg.dropped(), 1);
+  CpuAggregate other(2);
+  other.Merge(agg);
+  EXPECT_EQ(other.total(), 3);
+  EXPECT_EQ(other.dropped(), 1);
+}
+
+}  // namespace
+}  // namespace quartet::profile_internal

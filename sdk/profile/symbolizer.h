@@ -1,0 +1,88 @@
+// Symbolizer: turns instruction addresses of this process into demangled
+// function names and pprof mappings. It lists the loaded objects with
+// dl_iterate_phdr (the executable and every shared object, each with its
+// executable segments and GNU build id from PT_NOTE), reads each object's ELF
+// .symtab and .dynsym from its file on disk (so static and non-exported
+// functions have names whenever the binary is not stripped), and demangles
+// with abi::__cxa_demangle. Addresses in no known function keep only their
+// address and mapping: never a guessed name. file:line (DWARF) is not read.
+//
+// Runs outside the signal handler (it allocates and reads files).
+// Thread-safety: all methods take an internal mutex; safe to share.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace quartet::profile_internal {
+
+struct Symbol {
+  uintptr_t start = 0;  // runtime address
+  uintptr_t size = 0;   // 0 when the symbol table did not say
+  std::string mangled;
+  mutable std::string demangled;  // filled on first use
+};
+
+struct Module {
+  std::string path;      // file name as loaded ("/proc/self/exe" resolved)
+  std::string build_id;  // lowercase hex, empty when the object has none
+  uintptr_t bias = 0;    // load bias (dlpi_addr)
+  std::vector<Symbol> symbols;  // sorted by start
+};
+
+// One executable segment of a module: what pprof calls a mapping.
+struct Segment {
+  uintptr_t start = 0;
+  uintptr_t limit = 0;
+  uint64_t file_offset = 0;
+  const Module* module = nullptr;
+};
+
+// What an address resolved to. `segment` is null for an address in no loaded
+// object; `symbol` is null when no function covers it.
+struct Resolved {
+  const Segment* segment = nullptr;
+  const Symbol* symbol = nullptr;
+  const std::string* name = nullptr;  // demangled (or mangled when demangling fails)
+};
+
+class Symbolizer {
+ public:
+  Symbolizer() = default;
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+
+  // Resolves `pc`. An address outside every known segment triggers one
+  // re-scan of the loaded objects (a library dlopen'ed since) per call to
+  // BeginBatch(). Pointers stay valid for the Symbolizer's lifetime.
+  Resolved Resolve(uintptr_t pc);
+  // Allows one more re-scan: call once per profile being built.
+  void BeginBatch();
+
+  // Number of modules known (for tests).
+  size_t module_count();
+
+ private:
+  void ScanLocked();
+  const Segment* FindLocked(uintptr_t pc) const;
+
+  std::mutex mu_;
+  bool scanned_this_batch_ = false;
+  std::map<std::string, std::unique_ptr<Module>> modules_;  // by path + bias
+  std::map<uintptr_t, Segment> segments_;                   // by start
+};
+
+// Reads the function symbols (STT_FUNC, STT_GNU_IFUNC) of the ELF file at
+// `path` from .symtab and .dynsym, relocated by `bias`, sorted and without
+// duplicates. Malformed or missing files give no symbols.
+std::vector<Symbol> ReadElfFunctionSymbols(const std::string& path, uintptr_t bias);
+
+// The demangled form of `mangled`, or `mangled` itself when it is not a
+// mangled C++ name.
+std::string Demangle(const std::string& mangled);
+
+}  // namespace quartet::profile_internal

@@ -1,0 +1,121 @@
+#include "sdk/profile/symbolizer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+namespace quartet::profile_internal {
+namespace {
+
+// Not exported (internal linkage): only .symtab names it.
+__attribute__((noinline)) int StaticHelper(int x) {
+  asm volatile("" : "+r"(x));
+  return x * 3 + 1;
+}
+
+}  // namespace
+
+__attribute__((noinline)) int ExportedHelper(std::string_view s) {
+  int n = static_cast<int>(s.size());
+  asm volatile("" : "+r"(n));
+  return n + 1;
+}
+
+namespace {
+
+uintptr_t Addr(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+
+TEST(Symbolizer, NamesStaticExportedAndLibraryFunctions) {
+  Symbolizer s;
+  ASSERT_EQ(StaticHelper(1), 4);
+  ASSERT_EQ(ExportedHelper("ab"), 3);
+  struct Case {
+    uintptr_t pc;
+    std::string want;  // substring of the demangled name
+  };
+  const Case cases[] = {
+      {Addr(reinterpret_cast<void*>(&StaticHelper)) + 1,
+       "quartet::profile_internal::(anonymous namespace)::StaticHelper(int)"},
+      {Addr(reinterpret_cast<void*>(&ExportedHelper)) + 2,
+       "quartet::profile_internal::ExportedHelper(std::basic_string_view<char, "
+       "std::char_traits<char> >)"},
+      {Addr(reinterpret_cast<void*>(&::getpid)) + 1, "getpid"},  // libc, via .dynsym
+  };
+  for (const Case& c : cases) {
+    Resolved r = s.Resolve(c.pc);
+    ASSERT_NE(r.segment, nullptr) << c.want;
+    ASSERT_NE(r.symbol, nullptr) << c.want;
+    EXPECT_NE(r.name->find(c.want), std::string::npos) << *r.name;
+  }
+  Resolved self = s.Resolve(Addr(reinterpret_cast<void*>(&StaticHelper)));
+  EXPECT_EQ(self.segment->module->build_id.size(), 40u) << "gcc links a sha1 build id";
+  EXPECT_LE(self.segment->start, Addr(reinterpret_cast<void*>(&StaticHelper)));
+  EXPECT_GE(s.module_count(), 3u);  // the test, libc, libstdc++ at least
+}
+
+TEST(Symbolizer, UnknownAddressesStayUnnamed) {
+  Symbolizer s;
+  int on_stack = 0;
+  Resolved r = s.Resolve(Addr(&on_stack));
+  EXPECT_EQ(r.segment, nullptr);
+  EXPECT_EQ(r.symbol, nullptr);
+  EXPECT_EQ(s.Resolve(0).segment, nullptr);
+}
+
+TEST(Symbolizer, ReadsNothingFromMalformedFiles) {
+  std::string dir = ::testing::TempDir();
+  // Start from the real executable, then damage it.
+  std::ifstream in("/proc/self/exe", std::ios::binary);
+  std::string exe((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(exe.size(), 1000u);
+  EXPECT_FALSE(ReadElfFunctionSymbols("/proc/self/exe", 0).empty());
+  struct Case {
+    const char* name;
+    std::string bytes;
+  };
+  std::string bad_shoff = exe;
+  std::memset(&bad_shoff[0x28], 0xff, 8);  // e_shoff far past the end
+  std::string bad_class = exe;
+  bad_class[4] = 1;  // ELFCLASS32
+  const Case cases[] = {
+      {"empty", ""},
+      {"not elf", "hello, world, this is not an ELF file at all......................"},
+      {"header only", exe.substr(0, 64)},
+      {"truncated", exe.substr(0, exe.size() / 3)},
+      {"bad shoff", bad_shoff},
+      {"bad class", bad_class},
+  };
+  for (const Case& c : cases) {
+    std::string path = dir + "/sym_case";
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << c.bytes;
+    auto syms = ReadElfFunctionSymbols(path, 0);
+    // Truncation may leave .dynsym readable or not; it must simply not crash
+    // and never yield a symbol starting past the file's own range.
+    if (std::string(c.name) != "truncated") {
+      EXPECT_TRUE(syms.empty()) << c.name;
+    }
+  }
+  EXPECT_TRUE(ReadElfFunctionSymbols(dir + "/does-not-exist", 0).empty());
+}
+
+TEST(Demangle, Table) {
+  struct Case {
+    const char* in;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"_ZN2ns3HotEi", "ns::Hot(int)"},
+      {"main", "main"},
+      {"_Z", "_Z"},                 // not a valid mangling: kept
+      {"_Znotvalid!!", "_Znotvalid!!"},
+      {"_ZNSt6vectorIiSaIiEE9push_backERKi", "std::vector<int, std::allocator<int> >::push_back(int const&)"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(Demangle(c.in), c.want) << c.in;
+}
+
+}  // namespace
+}  // namespace quartet::profile_internal
