@@ -55,8 +55,7 @@ bool SuffixAllowed(FamilyType type, std::string_view suffix) {
     case FamilyType::kCounter:
       return suffix == "_total" || suffix == "_created";
     case FamilyType::kHistogram:
-      return suffix == "_bucket" || suffix == "_count" || suffix == "_sum" ||
-             suffix == "_created";
+      return suffix == "_bucket" || suffix == "_count" || suffix == "_sum" || suffix == "_created";
     case FamilyType::kGaugeHistogram:
       return suffix == "_bucket" || suffix == "_gcount" || suffix == "_gsum";
     case FamilyType::kSummary:
@@ -231,7 +230,9 @@ bool ExpositionParser::Fail(std::string_view expected, const Cursor& c) {
     msg += "end of line";
   } else {
     const char* e = c.p + 1;
-    while (!IsBlank(*c.p) && e != c.end && e - c.p < 24 && !IsBlank(*e) && *e != ',' && *e != '}' && *e != '=') ++e;
+    while (!IsBlank(*c.p) && e != c.end && e - c.p < 24 && !IsBlank(*e) && *e != ',' && *e != '}' &&
+           *e != '=')
+      ++e;
     msg += '"';
     msg.append(c.p, e - c.p);
     msg += '"';

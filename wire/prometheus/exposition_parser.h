@@ -84,11 +84,11 @@ enum class EntryKind : uint8_t { kHelp, kType, kUnit, kSample };
 
 struct ExpositionEntry {
   EntryKind kind = EntryKind::kSample;
-  size_t line = 0;            // 1-based
-  std::string_view name;      // family name (metadata) or metric name (sample)
-  std::string_view text;      // kHelp: the help text, unescaped; kUnit: the unit
+  size_t line = 0;                         // 1-based
+  std::string_view name;                   // family name (metadata) or metric name (sample)
+  std::string_view text;                   // kHelp: the help text, unescaped; kUnit: the unit
   FamilyType type = FamilyType::kUnknown;  // kType: declared; kSample: its family's
-  std::string_view family;    // kSample: family name (== name when none matched)
+  std::string_view family;                 // kSample: family name (== name when none matched)
 
   // Samples only.
   std::span<const LabelRef> labels;  // in input order

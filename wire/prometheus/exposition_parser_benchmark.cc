@@ -18,10 +18,10 @@ namespace {
 std::vector<Family> ScrapeFamilies() {
   std::vector<Family> out;
   Family requests{"http_server_requests", "Requests served.", MetricType::kCounter, {}};
-  Family latency{"http_server_request_duration_seconds", "Request latency.",
-                 MetricType::kHistogram, {}};
-  const double bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-                           std::numeric_limits<double>::infinity()};
+  Family latency{
+      "http_server_request_duration_seconds", "Request latency.", MetricType::kHistogram, {}};
+  const double bounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                           0.5,   1,    2.5,   5,    10,  std::numeric_limits<double>::infinity()};
   for (int route = 0; route < 20; ++route) {
     for (const char* method : {"GET", "POST"}) {
       for (const char* status : {"200", "404", "500"}) {
@@ -42,10 +42,10 @@ std::vector<Family> ScrapeFamilies() {
         count += 17;
         Bucket bucket{b, count, std::nullopt};
         if (count % 3 == 0) {
-          bucket.exemplar = Exemplar{{{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"},
-                                      {"span_id", "00f067aa0ba902b7"}},
-                                     0.042,
-                                     1700000000123000000};
+          bucket.exemplar = Exemplar{
+              {{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}, {"span_id", "00f067aa0ba902b7"}},
+              0.042,
+              1700000000123000000};
         }
         h.buckets.push_back(bucket);
       }

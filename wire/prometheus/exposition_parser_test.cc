@@ -104,36 +104,37 @@ rpc_duration_seconds_count 2693
 )";
   Parsed p = ParseAll(input, Format::kText004);
   ASSERT_TRUE(p.status.ok()) << p.status.ToString();
-  EXPECT_EQ(Join(p.entries),
-            "1 help http_requests_total [The total number of HTTP requests.]\n"
-            "2 type http_requests_total counter\n"
-            "3 sample http_requests_total{method=\"post\",code=\"200\"} 1027 @1395066363000 "
-            "family=http_requests_total/counter\n"
-            "4 sample http_requests_total{method=\"post\",code=\"400\"} 3 @1395066363000 "
-            "family=http_requests_total/counter\n"
-            "7 sample msdos_file_access_time_seconds{path=\"C:\\DIR\\FILE.TXT\",error=\"Cannot "
-            "find file:\n\"FILE.TXT\"\"} 1.458255915e+09 family=msdos_file_access_time_seconds/"
-            "unknown\n"
-            "10 sample metric_without_timestamp_and_labels{} 12.47 "
-            "family=metric_without_timestamp_and_labels/unknown\n"
-            "13 sample something_weird{problem=\"division by zero\"} +Inf @-3982045 "
-            "family=something_weird/unknown\n"
-            "16 help http_request_duration_seconds [A histogram of the request duration.]\n"
-            "17 type http_request_duration_seconds histogram\n"
-            "18 sample http_request_duration_seconds_bucket{le=\"0.05\"} 24054 "
-            "family=http_request_duration_seconds/histogram\n"
-            "19 sample http_request_duration_seconds_bucket{le=\"+Inf\"} 144320 "
-            "family=http_request_duration_seconds/histogram\n"
-            "20 sample http_request_duration_seconds_sum{} 53423 "
-            "family=http_request_duration_seconds/histogram\n"
-            "21 sample http_request_duration_seconds_count{} 144320 "
-            "family=http_request_duration_seconds/histogram\n"
-            "24 help rpc_duration_seconds [A summary of the RPC duration in seconds.]\n"
-            "25 type rpc_duration_seconds summary\n"
-            "26 sample rpc_duration_seconds{quantile=\"0.01\"} 3102 "
-            "family=rpc_duration_seconds/summary\n"
-            "27 sample rpc_duration_seconds_sum{} 1.7560473e+07 family=rpc_duration_seconds/summary\n"
-            "28 sample rpc_duration_seconds_count{} 2693 family=rpc_duration_seconds/summary\n");
+  EXPECT_EQ(
+      Join(p.entries),
+      "1 help http_requests_total [The total number of HTTP requests.]\n"
+      "2 type http_requests_total counter\n"
+      "3 sample http_requests_total{method=\"post\",code=\"200\"} 1027 @1395066363000 "
+      "family=http_requests_total/counter\n"
+      "4 sample http_requests_total{method=\"post\",code=\"400\"} 3 @1395066363000 "
+      "family=http_requests_total/counter\n"
+      "7 sample msdos_file_access_time_seconds{path=\"C:\\DIR\\FILE.TXT\",error=\"Cannot "
+      "find file:\n\"FILE.TXT\"\"} 1.458255915e+09 family=msdos_file_access_time_seconds/"
+      "unknown\n"
+      "10 sample metric_without_timestamp_and_labels{} 12.47 "
+      "family=metric_without_timestamp_and_labels/unknown\n"
+      "13 sample something_weird{problem=\"division by zero\"} +Inf @-3982045 "
+      "family=something_weird/unknown\n"
+      "16 help http_request_duration_seconds [A histogram of the request duration.]\n"
+      "17 type http_request_duration_seconds histogram\n"
+      "18 sample http_request_duration_seconds_bucket{le=\"0.05\"} 24054 "
+      "family=http_request_duration_seconds/histogram\n"
+      "19 sample http_request_duration_seconds_bucket{le=\"+Inf\"} 144320 "
+      "family=http_request_duration_seconds/histogram\n"
+      "20 sample http_request_duration_seconds_sum{} 53423 "
+      "family=http_request_duration_seconds/histogram\n"
+      "21 sample http_request_duration_seconds_count{} 144320 "
+      "family=http_request_duration_seconds/histogram\n"
+      "24 help rpc_duration_seconds [A summary of the RPC duration in seconds.]\n"
+      "25 type rpc_duration_seconds summary\n"
+      "26 sample rpc_duration_seconds{quantile=\"0.01\"} 3102 "
+      "family=rpc_duration_seconds/summary\n"
+      "27 sample rpc_duration_seconds_sum{} 1.7560473e+07 family=rpc_duration_seconds/summary\n"
+      "28 sample rpc_duration_seconds_count{} 2693 family=rpc_duration_seconds/summary\n");
 }
 
 // The exemplar example of the OpenMetrics 1.0 spec, plus UNIT and _created.
@@ -186,10 +187,10 @@ TEST(ExpositionParserTest, SpecialValuesAndGoFloatSyntax) {
   const double inf = std::numeric_limits<double>::infinity();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const Case ok[] = {
-      {"1", 1},         {"-1.5", -1.5},     {"+2", 2},          {".5", 0.5},       {"1.", 1},
-      {"1e3", 1000},    {"1E-3", 0.001},    {"+Inf", inf},      {"-Inf", -inf},    {"Inf", inf},
-      {"inf", inf},     {"+infinity", inf}, {"NaN", nan},       {"nan", nan},      {"1e-400", 0},
-      {"0.1", 0.1},     {"007", 7},
+      {"1", 1},      {"-1.5", -1.5},     {"+2", 2},     {".5", 0.5},    {"1.", 1},
+      {"1e3", 1000}, {"1E-3", 0.001},    {"+Inf", inf}, {"-Inf", -inf}, {"Inf", inf},
+      {"inf", inf},  {"+infinity", inf}, {"NaN", nan},  {"nan", nan},   {"1e-400", 0},
+      {"0.1", 0.1},  {"007", 7},
   };
   for (const Case& c : ok) {
     double v = 0;
@@ -200,9 +201,9 @@ TEST(ExpositionParserTest, SpecialValuesAndGoFloatSyntax) {
       EXPECT_EQ(v, c.want) << c.text;
     }
   }
-  for (std::string_view bad : {"", "+", "-", "1e", "e1", "0x1p-2", "0x10", "1_000", "+NaN",
-                               "-nan", "nan(1)", "1e400", "-1e400", "+-1", "1.2.3", " 1", "1 ",
-                               "Infx", "in"}) {
+  for (std::string_view bad :
+       {"", "+", "-", "1e", "e1", "0x1p-2", "0x10", "1_000", "+NaN", "-nan", "nan(1)", "1e400",
+        "-1e400", "+-1", "1.2.3", " 1", "1 ", "Infx", "in"}) {
     double v;
     EXPECT_FALSE(ParseGoFloat(bad, &v)) << bad;
   }
@@ -254,7 +255,8 @@ TEST(ExpositionParserTest, ErrorsNameTheLineAndWhatWasExpected) {
        "comment\""},
       {om, "a  1\n# EOF\n", "line 1: expected value after metric, got \" \""},
       {om, "a{x=\"1\",} 1\n# EOF\n", "line 1: expected label name, got \"}\""},
-      {om, "a 1 # {t=\"1\"}\n# EOF\n", "line 1: expected a space and the exemplar value, got end of line"},
+      {om, "a 1 # {t=\"1\"}\n# EOF\n",
+       "line 1: expected a space and the exemplar value, got end of line"},
       {om, "a 1 # {t=\"1\"} 1 2 3\n# EOF\n",
        "line 1: expected end of line after the exemplar, got \"3\""},
       {om, "a 1 NaN\n# EOF\n", "line 1: invalid timestamp \"NaN\""},
@@ -262,8 +264,9 @@ TEST(ExpositionParserTest, ErrorsNameTheLineAndWhatWasExpected) {
       {om, "# TYPE a untyped\n# EOF\n", "line 1: invalid metric type \"untyped\""},
       {om, "# UNIT a sec-onds\n# EOF\n", "line 1: invalid unit \"sec-onds\""},
       {om, "a 1\n# EOF", ""},  // valid: the final newline is optional after # EOF
-      {om, "a 1", "line 1: line does not end with a newline (an OpenMetrics exposition ends "
-                  "with # EOF)"},
+      {om, "a 1",
+       "line 1: line does not end with a newline (an OpenMetrics exposition ends "
+       "with # EOF)"},
   };
   for (const Case& c : cases) {
     Parsed p = ParseAll(c.input, c.format);
@@ -293,8 +296,9 @@ TEST(ExpositionParserTest, TimestampsBecomeMilliseconds) {
 }
 
 TEST(ExpositionParserTest, ContentTypeChoosesTheFormat) {
-  EXPECT_EQ(FormatForScrapeContentType("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-            Format::kOpenMetrics1);
+  EXPECT_EQ(
+      FormatForScrapeContentType("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+      Format::kOpenMetrics1);
   EXPECT_EQ(FormatForScrapeContentType("Application/OpenMetrics-Text"), Format::kOpenMetrics1);
   EXPECT_EQ(FormatForScrapeContentType("text/plain; version=0.0.4"), Format::kText004);
   EXPECT_EQ(FormatForScrapeContentType(""), Format::kText004);
@@ -308,7 +312,8 @@ TEST(ExpositionParserTest, RoundTripsTheSdkWriters) {
   Point p1;
   p1.labels = {{"route", "/a\\b\"c\nd \xc3\xa9"}, {"code", "200"}};
   p1.value = 1027;
-  p1.exemplar = Exemplar{{{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}}, 1, 1700000000123000000};
+  p1.exemplar =
+      Exemplar{{{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}}, 1, 1700000000123000000};
   requests.points.push_back(p1);
   Family latency{"latency_seconds", "Latency.", MetricType::kHistogram, {}};
   Point h;
@@ -337,7 +342,8 @@ TEST(ExpositionParserTest, RoundTripsTheSdkWriters) {
       if (e.kind == EntryKind::kType) type[std::string(e.name)] = FamilyTypeName(e.type);
       if (e.kind != EntryKind::kSample) continue;
       std::string s = std::string(e.family) + " " + std::string(e.name);
-      for (const LabelRef& l : e.labels) s += " " + std::string(l.name) + "=" + std::string(l.value);
+      for (const LabelRef& l : e.labels)
+        s += " " + std::string(l.name) + "=" + std::string(l.value);
       s += " " + std::to_string(e.value);
       if (e.has_exemplar) {
         s += " #";
@@ -354,7 +360,8 @@ TEST(ExpositionParserTest, RoundTripsTheSdkWriters) {
     EXPECT_EQ(type[counter], "counter");
     EXPECT_EQ(type["latency_seconds"], "histogram");
     EXPECT_EQ(type["temp_celsius"], "gauge");
-    std::string ex1 = om ? " # trace_id=4bf92f3577b34da6a3ce929d0e0e4736 1.000000 1700000000123" : "";
+    std::string ex1 =
+        om ? " # trace_id=4bf92f3577b34da6a3ce929d0e0e4736 1.000000 1700000000123" : "";
     std::string ex2 = om ? " # trace_id=x span_id=y 0.050000 1700000000500" : "";
     std::vector<std::string> want = {
         counter + " http_requests_total route=/a\\b\"c\nd \xc3\xa9 code=200 1027.000000" + ex1,

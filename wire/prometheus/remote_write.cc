@@ -260,8 +260,9 @@ std::string_view MetadataTypeName(MetadataType type) {
 }
 
 Result<WriteRequest> DecodeWriteRequest(std::string_view protobuf, const DecodeLimits& limits) {
-  int64_t budget = static_cast<int64_t>(limits.budget_base) +
-                   static_cast<int64_t>(limits.budget_factor) * static_cast<int64_t>(protobuf.size());
+  int64_t budget =
+      static_cast<int64_t>(limits.budget_base) +
+      static_cast<int64_t>(limits.budget_factor) * static_cast<int64_t>(protobuf.size());
   protobuf::Reader r(protobuf);
   r.set_budget(&budget);
   WriteRequest request;

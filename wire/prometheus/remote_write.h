@@ -86,8 +86,8 @@ struct WriteRequest {
   std::vector<TimeSeries> timeseries;
   std::vector<Metadata> metadata;
   // Totals a receiver reports (and counts) without failing the request.
-  size_t native_histograms = 0;   // sum of TimeSeries::histograms
-  size_t dropped_exemplars = 0;   // exemplars with invalid labels
+  size_t native_histograms = 0;      // sum of TimeSeries::histograms
+  size_t dropped_exemplars = 0;      // exemplars with invalid labels
   std::string first_exemplar_error;  // why the first one was dropped
 };
 

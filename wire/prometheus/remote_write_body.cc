@@ -62,8 +62,8 @@ Status CheckRemoteWriteHeaders(std::string_view content_type, std::string_view c
 }
 
 Result<WriteRequest> DecodeRemoteWriteBody(std::string_view content_type,
-                                           std::string_view content_encoding,
-                                           std::string_view body, size_t max_decompressed_bytes,
+                                           std::string_view content_encoding, std::string_view body,
+                                           size_t max_decompressed_bytes,
                                            const DecodeLimits& limits) {
   RETURN_IF_ERROR(CheckRemoteWriteHeaders(content_type, content_encoding));
   // SnappyDecompress reads the claimed length from the block header and

@@ -37,11 +37,9 @@ inline constexpr size_t kDefaultMaxDecompressedBytes = 32 << 20;
 Status CheckRemoteWriteHeaders(std::string_view content_type, std::string_view content_encoding);
 
 // Headers check + snappy + DecodeWriteRequest.
-Result<WriteRequest> DecodeRemoteWriteBody(std::string_view content_type,
-                                           std::string_view content_encoding,
-                                           std::string_view body,
-                                           size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes,
-                                           const DecodeLimits& limits = {});
+Result<WriteRequest> DecodeRemoteWriteBody(
+    std::string_view content_type, std::string_view content_encoding, std::string_view body,
+    size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes, const DecodeLimits& limits = {});
 
 // The inverse, for tests and forwarding: snappy(EncodeWriteRequest(request)).
 std::string EncodeRemoteWriteBody(const WriteRequest& request);

@@ -59,12 +59,12 @@ TEST(RemoteWritePrometheusTest, DecodesWhatPrometheusSends) {
   std::vector<std::string> errors;
   testing::TestHttpServer server;
   server.server().Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(std::string(kPage), "application/openmetrics-text; version=1.0.0; charset=utf-8");
+    res.set_content(std::string(kPage),
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8");
   });
   server.server().Post("/api/v1/write", [&](const httplib::Request& req, httplib::Response& res) {
-    Result<WriteRequest> decoded =
-        DecodeRemoteWriteBody(req.get_header_value("Content-Type"),
-                              req.get_header_value("Content-Encoding"), req.body);
+    Result<WriteRequest> decoded = DecodeRemoteWriteBody(
+        req.get_header_value("Content-Type"), req.get_header_value("Content-Encoding"), req.body);
     std::lock_guard<std::mutex> lock(mu);
     if (!decoded.ok()) {
       errors.push_back(decoded.status().ToString());
@@ -72,7 +72,8 @@ TEST(RemoteWritePrometheusTest, DecodesWhatPrometheusSends) {
       return;
     }
     if (req.get_header_value("X-Prometheus-Remote-Write-Version") != "0.1.0") {
-      errors.push_back("version header: " + req.get_header_value("X-Prometheus-Remote-Write-Version"));
+      errors.push_back("version header: " +
+                       req.get_header_value("X-Prometheus-Remote-Write-Version"));
     }
     received.push_back(std::move(decoded).value());
     res.status = 204;

@@ -29,8 +29,9 @@ WriteRequest OneSeries(std::vector<Label> labels) {
 
 TEST(RemoteWriteTest, RoundTripsSeriesExemplarsAndMetadata) {
   WriteRequest in;
-  TimeSeries ts = Series({{"__name__", "http_requests_total"}, {"job", "api"}},
-                         {{0, 0}, {-0.0, -5}, {3.25, 1700000000123}, {StaleMarker(), 1700000015000}});
+  TimeSeries ts =
+      Series({{"__name__", "http_requests_total"}, {"job", "api"}},
+             {{0, 0}, {-0.0, -5}, {3.25, 1700000000123}, {StaleMarker(), 1700000015000}});
   ts.exemplars.push_back({{{"trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"}}, 1, 1700000000123});
   in.timeseries.push_back(ts);
   in.metadata.push_back({MetadataType::kCounter, "http_requests", "Requests \"served\".", ""});
@@ -64,7 +65,8 @@ TEST(RemoteWriteTest, NormalizesLabelsLikeTheReceiver) {
   Result<WriteRequest> out = DecodeWriteRequest(EncodeWriteRequest(
       OneSeries({{"zone", "b"}, {"empty", ""}, {"__name__", "up"}, {"instance", "h:1"}})));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_EQ(FormatLabels(out->timeseries[0].labels), R"({__name__="up", instance="h:1", zone="b"})");
+  EXPECT_EQ(FormatLabels(out->timeseries[0].labels),
+            R"({__name__="up", instance="h:1", zone="b"})");
 }
 
 TEST(RemoteWriteTest, RefusesInvalidSeriesNamingThem) {
@@ -263,7 +265,8 @@ TEST(RemoteWriteBodyTest, DecodesEveryRealPrometheusCapture) {
   EXPECT_GT(exemplars, 0u);
   EXPECT_GT(samples, 0u);
 
-  Result<WriteRequest> md = DecodeRemoteWriteBody("", "snappy", testing::ReadFixture("rw/0001.bin"));
+  Result<WriteRequest> md =
+      DecodeRemoteWriteBody("", "snappy", testing::ReadFixture("rw/0001.bin"));
   ASSERT_TRUE(md.ok());
   EXPECT_TRUE(md->timeseries.empty());
   ASSERT_EQ(md->metadata.size(), 5u);
@@ -274,7 +277,8 @@ TEST(RemoteWriteBodyTest, DecodesEveryRealPrometheusCapture) {
   EXPECT_EQ(md->metadata[3].unit, "seconds");
   EXPECT_EQ(md->metadata[4].type, MetadataType::kHistogram);
 
-  Result<WriteRequest> data = DecodeRemoteWriteBody("", "snappy", testing::ReadFixture("rw/0002.bin"));
+  Result<WriteRequest> data =
+      DecodeRemoteWriteBody("", "snappy", testing::ReadFixture("rw/0002.bin"));
   ASSERT_TRUE(data.ok());
   ASSERT_EQ(data->timeseries.size(), 22u);
   EXPECT_EQ(FormatLabels(data->timeseries[0].labels),
