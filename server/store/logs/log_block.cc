@@ -8,6 +8,7 @@
 
 #include "server/store/block/block_writer.h"
 #include "server/store/block/varint.h"
+#include "server/store/logs/log_line_codec.h"
 #include "server/store/traces/trace_id_hash.h"
 
 namespace quartet::store {
@@ -23,6 +24,7 @@ enum IdFlag : uint32_t { kHasTrace = 1, kHasSpan = 2 };
 struct PageBuffer {
   std::vector<int64_t> timestamps;
   std::vector<std::string_view> lines;
+  std::vector<LineRow> rows;  // what the line codec may reference
   size_t line_bytes = 0;
   StringDictionaryBuilder names;
   std::vector<uint32_t> meta_counts, meta_names;
@@ -31,15 +33,47 @@ struct PageBuffer {
   std::string ids;
 };
 
+// Encodes `values` (row `row_of(i)`'s) with the line codec: the Strings
+// column of encoded values and the side stream of their hex runs.
+template <typename RowOf>
+std::pair<std::string, std::string> EncodeColumn(std::span<const std::string_view> values,
+                                                 RowOf row_of) {
+  std::string text, side;
+  std::vector<size_t> ends;
+  ends.reserve(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    EncodeLogLine(values[i], row_of(i), &text, &side);
+    ends.push_back(text.size());
+  }
+  std::vector<std::string_view> views;
+  views.reserve(values.size());
+  size_t start = 0;
+  for (size_t end : ends) {
+    views.emplace_back(text.data() + start, end - start);
+    start = end;
+  }
+  return {EncodeStrings(views), std::move(side)};
+}
+
 Status WritePage(BlockWriter* w, uint32_t page, PageBuffer& buf) {
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "ts"), EncodeInt64s(buf.timestamps)));
-  RETURN_IF_ERROR(
-      w->AddSection(PageSection(page, "line"), EncodeStrings(buf.lines), Codec::kZstd, 9));
+  auto [text, hex] =
+      EncodeColumn(buf.lines, [&](size_t i) -> const LineRow& { return buf.rows[i]; });
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "text"), text, Codec::kZstd, kLogTextLevel));
+  // Random ids barely compress, but zero-padded or repeated ones do.
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "hex"), hex));
+  std::vector<uint32_t> value_row;
+  value_row.reserve(buf.meta_values.size());
+  for (uint32_t r = 0; r < buf.meta_counts.size(); ++r)
+    value_row.insert(value_row.end(), buf.meta_counts[r], r);
+  auto [values, values_hex] = EncodeColumn(
+      buf.meta_values, [&](size_t i) -> const LineRow& { return buf.rows[value_row[i]]; });
   std::string meta;
   PutLengthPrefixed(&meta, buf.names.Encode());
   PutLengthPrefixed(&meta, EncodeUint32s(buf.meta_counts));
   PutLengthPrefixed(&meta, EncodeUint32s(buf.meta_names));
-  PutLengthPrefixed(&meta, EncodeStrings(buf.meta_values));
+  PutLengthPrefixed(&meta, values);
+  PutLengthPrefixed(&meta, values_hex);
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "meta"), meta));
   std::string ids;
   PutLengthPrefixed(&ids, EncodeUint32s(buf.id_flags));
@@ -102,6 +136,8 @@ Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMe
       run.max_time_ns = e->timestamp_ns;
       page.timestamps.push_back(e->timestamp_ns);
       page.lines.push_back(e->line);
+      page.rows.push_back(
+          LineRow{.timestamp_ns = e->timestamp_ns, .trace_id = e->trace_id, .span_id = e->span_id});
       page.line_bytes += e->line.size();
       page.meta_counts.push_back(static_cast<uint32_t>(e->structured_metadata.size()));
       for (const auto& [name, value] : e->structured_metadata) {
@@ -285,14 +321,34 @@ Result<std::shared_ptr<const LogPage>> LogBlock::ReadPage(uint32_t page) const {
   p->page_ = page;
   ASSIGN_OR_RETURN(std::string ts, r.ReadSection(PageSection(page, "ts")));
   ASSIGN_OR_RETURN(p->timestamps_, DecodeInt64s(ts));
-  ASSIGN_OR_RETURN(p->lines_bytes_, r.ReadSection(PageSection(page, "line")));
-  ASSIGN_OR_RETURN(p->lines_, DecodeStrings(p->lines_bytes_));
   const uint64_t want =
       (page + 1 < page_first_row_.size() ? page_first_row_[page + 1] : block_->meta.rows) -
       page_first_row_[page];
-  if (p->timestamps_.size() != want || p->lines_.size() != want) {
+  const std::string text_section = PageSection(page, "text");
+  p->coded_ = r.HasSection(text_section);
+  size_t lines = 0;
+  if (p->coded_) {
+    ASSIGN_OR_RETURN(p->coded_bytes_, r.ReadSection(text_section));
+    ASSIGN_OR_RETURN(p->coded_lines_, DecodeStrings(p->coded_bytes_));
+    ASSIGN_OR_RETURN(p->hex_side_, r.ReadSection(PageSection(page, "hex")));
+    lines = p->coded_lines_.size();
+  } else {
+    // Blocks written before the line codec: plain lines.
+    ASSIGN_OR_RETURN(std::string bytes, r.ReadSection(PageSection(page, "line")));
+    ASSIGN_OR_RETURN(StringColumn plain, DecodeStrings(bytes));
+    lines = plain.size();
+    p->line_start_.reserve(lines + 1);
+    p->line_start_.push_back(0);
+    for (size_t i = 0; i < lines; ++i) {
+      p->text_.append(plain[i]);
+      p->line_start_.push_back(p->text_.size());
+    }
+    p->lines_ready_ = true;
+  }
+  if (p->timestamps_.size() != want || lines != want) {
     return Damaged(r, "page " + std::to_string(page) + " has the wrong number of rows");
   }
+  RETURN_IF_ERROR(p->LoadIds());
   return std::shared_ptr<const LogPage>(std::move(p));
 }
 
@@ -352,19 +408,23 @@ Result<std::vector<std::pair<uint32_t, uint32_t>>> LogBlock::RowsOfTrace(
 
 // ---- pages ------------------------------------------------------------------
 
-std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
-                                              std::span<const std::string> needles) const {
+namespace {
+
+// Rows in [first, last) whose lines (line(i), contiguous) contain every
+// needle.
+template <typename LineFn>
+std::vector<uint32_t> RowsWithAll(uint32_t first, uint32_t last,
+                                  std::span<const std::string> needles, LineFn line) {
   std::vector<uint32_t> out;
-  if (first >= last) return out;
   // The longest needle is searched across the run's contiguous text (one
   // memmem per hit, not one per line); the others are checked in the line.
   const std::string* lead = nullptr;
   for (const std::string& n : needles) {
     if (lead == nullptr || n.size() > lead->size()) lead = &n;
   }
-  auto contains_all = [&](std::string_view line) {
+  auto contains_all = [&](std::string_view l) {
     for (const std::string& n : needles) {
-      if (&n != lead && line.find(n) == std::string_view::npos) return false;
+      if (&n != lead && l.find(n) == std::string_view::npos) return false;
     }
     return true;
   };
@@ -404,47 +464,129 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
   return out;
 }
 
+}  // namespace
+
+std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
+                                              std::span<const std::string> needles) const {
+  if (first >= last) return {};
+  // Encoded text is searched directly when no needle can meet a codec region
+  // (most needles): the page's lines are then decoded only if a row is
+  // delivered.
+  bool encoded = coded_ && !lines_ready_;
+  for (const std::string& n : needles) encoded = encoded && NeedleMatchesEncodedExactly(n);
+  if (encoded) {
+    return RowsWithAll(first, last, needles, [&](uint32_t i) { return coded_lines_[i]; });
+  }
+  if (!lines_ready_) DecodeLines();
+  if (!lines_status_.ok()) return {first};
+  return RowsWithAll(first, last, needles, [&](uint32_t i) { return line(i); });
+}
+
+std::pair<TraceId, SpanId> LogPage::IdsOf(size_t i) const {
+  std::pair<TraceId, SpanId> ids;
+  if (id_flags_[i] & kHasTrace) memcpy(ids.first.bytes.data(), id_bytes_.data() + trace_at_[i], 16);
+  if (id_flags_[i] & kHasSpan) memcpy(ids.second.bytes.data(), id_bytes_.data() + span_at_[i], 8);
+  return ids;
+}
+
+Status LogPage::LoadIds() {
+  const BlockReader& r = *reader_;
+  ASSIGN_OR_RETURN(id_bytes_, r.ReadSection(PageSection(page_, "ids")));
+  std::string_view in = id_bytes_;
+  std::string_view flags;
+  if (!GetLengthPrefixed(&in, &flags))
+    return Damaged(r, "bad ids of page " + std::to_string(page_));
+  ASSIGN_OR_RETURN(id_flags_, DecodeUint32s(flags, size()));
+  if (id_flags_.size() != size()) return Damaged(r, "id count of page " + std::to_string(page_));
+  uint64_t at = in.data() - id_bytes_.data();
+  trace_at_.resize(size());
+  span_at_.resize(size());
+  for (size_t i = 0; i < size(); ++i) {
+    trace_at_[i] = static_cast<uint32_t>(at);
+    if (id_flags_[i] & kHasTrace) at += 16;
+    span_at_[i] = static_cast<uint32_t>(at);
+    if (id_flags_[i] & kHasSpan) at += 8;
+  }
+  if (at != id_bytes_.size()) return Damaged(r, "id bytes of page " + std::to_string(page_));
+  return Status::Ok();
+}
+
+void LogPage::DecodeLines() const {
+  lines_ready_ = true;
+  text_.clear();
+  text_.reserve(coded_bytes_.size() + coded_bytes_.size() / 4);
+  line_start_.assign(1, 0);
+  line_start_.reserve(size() + 1);
+  std::string_view side = hex_side_;
+  for (size_t i = 0; i < size(); ++i) {
+    const auto [trace, span] = IdsOf(i);
+    Status s = DecodeLogLine(
+        coded_lines_[i],
+        LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span}, &side, &text_);
+    if (!s.ok()) {
+      lines_status_ =
+          Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
+                                ": " + std::string(s.message()));
+      break;
+    }
+    line_start_.push_back(text_.size());
+  }
+  if (lines_status_.ok() && !side.empty()) {
+    lines_status_ = Damaged(*reader_, "unused hex runs in page " + std::to_string(page_));
+  }
+  if (!lines_status_.ok()) {
+    text_.clear();
+    line_start_.assign(size() + 1, 0);
+  }
+}
+
 Status LogPage::LoadExtras() const {
   if (extras_loaded_) return extras_status_;
   extras_loaded_ = true;
   extras_status_ = [&]() -> Status {
     const BlockReader& r = *reader_;
+    if (!lines_ready_) DecodeLines();
+    RETURN_IF_ERROR(lines_status_);
     ASSIGN_OR_RETURN(meta_bytes_, r.ReadSection(PageSection(page_, "meta")));
-    std::string_view in = meta_bytes_, names, counts, ids, values;
+    std::string_view in = meta_bytes_, names, counts, ids, values, side;
     if (!GetLengthPrefixed(&in, &names) || !GetLengthPrefixed(&in, &counts) ||
-        !GetLengthPrefixed(&in, &ids) || !GetLengthPrefixed(&in, &values)) {
+        !GetLengthPrefixed(&in, &ids) || !GetLengthPrefixed(&in, &values) ||
+        (coded_ && !GetLengthPrefixed(&in, &side))) {
       return Damaged(r, "bad metadata of page " + std::to_string(page_));
     }
     ASSIGN_OR_RETURN(StringDictionary dict, StringDictionary::Decode(names));
     meta_names_ = std::move(dict);
     ASSIGN_OR_RETURN(std::vector<uint32_t> count, DecodeUint32s(counts, size()));
-    ASSIGN_OR_RETURN(meta_values_, DecodeStrings(values));
-    ASSIGN_OR_RETURN(meta_name_ids_, DecodeUint32s(ids, meta_values_.size()));
-    if (count.size() != size() || meta_name_ids_.size() != meta_values_.size()) {
+    ASSIGN_OR_RETURN(StringColumn value_column, DecodeStrings(values));
+    ASSIGN_OR_RETURN(meta_name_ids_, DecodeUint32s(ids, value_column.size()));
+    if (count.size() != size() || meta_name_ids_.size() != value_column.size()) {
       return Damaged(r, "metadata sizes of page " + std::to_string(page_));
     }
     meta_start_.assign(1, 0);
     for (uint32_t c : count) meta_start_.push_back(meta_start_.back() + c);
-    if (meta_start_.back() != meta_values_.size()) {
+    if (meta_start_.back() != value_column.size()) {
       return Damaged(r, "metadata counts of page " + std::to_string(page_));
     }
-    ASSIGN_OR_RETURN(id_bytes_, r.ReadSection(PageSection(page_, "ids")));
-    in = id_bytes_;
-    std::string_view flags;
-    if (!GetLengthPrefixed(&in, &flags))
-      return Damaged(r, "bad ids of page " + std::to_string(page_));
-    ASSIGN_OR_RETURN(id_flags_, DecodeUint32s(flags, size()));
-    if (id_flags_.size() != size()) return Damaged(r, "id count of page " + std::to_string(page_));
-    uint64_t at = in.data() - id_bytes_.data();
-    trace_at_.resize(size());
-    span_at_.resize(size());
-    for (size_t i = 0; i < size(); ++i) {
-      trace_at_[i] = static_cast<uint32_t>(at);
-      if (id_flags_[i] & kHasTrace) at += 16;
-      span_at_[i] = static_cast<uint32_t>(at);
-      if (id_flags_[i] & kHasSpan) at += 8;
+    meta_value_start_.assign(1, 0);
+    meta_value_start_.reserve(value_column.size() + 1);
+    for (size_t row = 0; row < size(); ++row) {
+      const auto [trace, span] = IdsOf(row);
+      const LineRow line_row{.timestamp_ns = timestamps_[row], .trace_id = trace, .span_id = span};
+      for (uint64_t k = meta_start_[row]; k < meta_start_[row + 1]; ++k) {
+        if (coded_) {
+          Status s = DecodeLogLine(value_column[k], line_row, &side, &meta_text_);
+          if (!s.ok()) {
+            return Damaged(
+                r, "metadata of page " + std::to_string(page_) + ": " + std::string(s.message()));
+          }
+        } else {
+          meta_text_.append(value_column[k]);
+        }
+        meta_value_start_.push_back(meta_text_.size());
+      }
     }
-    if (at != id_bytes_.size()) return Damaged(r, "id bytes of page " + std::to_string(page_));
+    if (!side.empty())
+      return Damaged(r, "unused metadata hex runs in page " + std::to_string(page_));
     return Status::Ok();
   }();
   return extras_status_;
@@ -456,17 +598,16 @@ Status LogPage::Metadata(size_t i, Labels* out) const {
   for (uint64_t k = meta_start_[i]; k < meta_start_[i + 1]; ++k) {
     std::optional<std::string_view> name = meta_names_->Lookup(meta_name_ids_[k]);
     if (!name) return Damaged(*reader_, "metadata name id out of range");
-    out->emplace_back(std::string(*name), std::string(meta_values_[k]));
+    out->emplace_back(
+        std::string(*name),
+        meta_text_.substr(meta_value_start_[k], meta_value_start_[k + 1] - meta_value_start_[k]));
   }
   return Status::Ok();
 }
 
 Result<std::pair<TraceId, SpanId>> LogPage::Ids(size_t i) const {
   RETURN_IF_ERROR(LoadExtras());
-  std::pair<TraceId, SpanId> ids;
-  if (id_flags_[i] & kHasTrace) memcpy(ids.first.bytes.data(), id_bytes_.data() + trace_at_[i], 16);
-  if (id_flags_[i] & kHasSpan) memcpy(ids.second.bytes.data(), id_bytes_.data() + span_at_[i], 8);
-  return ids;
+  return IdsOf(i);
 }
 
 }  // namespace quartet::store

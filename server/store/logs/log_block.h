@@ -6,7 +6,9 @@
 // stream table, the run directory (one entry per stream per page, with its
 // time range) and the trace index (sorted trace ids, their rows, a Bloom
 // filter) — are decoded once per block into a LogBlock and cached by the
-// table.
+// table. Lines and metadata values are stored through the line codec
+// (log_line_codec.h): the row's own ids and time spelled in the text cost a
+// byte each, and a substring filter runs on the encoded text when it can.
 //
 // Thread-safety: WriteLogBlock is a pure function of its input. A LogBlock is
 // immutable after Open: share it freely. A LogPage is a per-query value: its
@@ -35,6 +37,8 @@ namespace quartet::store {
 // Pages are cut when they hold this much line text or this many rows.
 inline constexpr size_t kLogPageLineBytes = 1 << 20;
 inline constexpr size_t kLogPageRows = 64 << 10;
+// The zstd level of a page's encoded lines (the bulk of a block).
+inline constexpr int kLogTextLevel = 9;
 
 // One stream of a block: its labels and where its rows are.
 struct LogBlockStream {
@@ -68,31 +72,52 @@ struct LogBlockSource {
 Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMeta meta,
                                 const std::string& path);
 
-// The columns of one decoded page. Timestamps and lines are decoded at once;
-// metadata and ids on first use (a substring scan that matches nothing in a
-// page never pays for them).
+// The columns of one decoded page. Timestamps, ids and the encoded lines are
+// read at once; lines are decoded (log_line_codec.h) on first use, so a
+// substring scan whose needles can be searched in encoded text and that
+// matches nothing never pays for it; metadata is decoded on first use too.
 class LogPage {
  public:
   size_t size() const { return timestamps_.size(); }
   int64_t timestamp(size_t i) const { return timestamps_[i]; }
-  std::string_view line(size_t i) const { return lines_[i]; }
+  // The row's line; empty when the page's lines cannot be decoded (then
+  // Metadata and Ids return the DataLoss).
+  std::string_view line(size_t i) const {
+    if (!lines_ready_) DecodeLines();
+    return std::string_view(text_.data() + line_start_[i], line_start_[i + 1] - line_start_[i]);
+  }
   // Rows in [first, last) whose lines contain every needle, in row order.
+  // When the lines cannot be decoded it returns `first`, so that delivering
+  // it reports the damage.
   std::vector<uint32_t> RowsContaining(uint32_t first, uint32_t last,
                                        std::span<const std::string> needles) const;
   // The row's structured metadata, trace and span ids; DataLoss if the
-  // page's metadata or id section is damaged.
+  // page's metadata, id or line section is damaged.
   Status Metadata(size_t i, Labels* out) const;
   Result<std::pair<TraceId, SpanId>> Ids(size_t i) const;
 
  private:
   friend class LogBlock;
+  Status LoadIds();
   Status LoadExtras() const;
+  void DecodeLines() const;
+  std::pair<TraceId, SpanId> IdsOf(size_t i) const;
 
   const BlockReader* reader_ = nullptr;  // the block outlives its pages (held by the cursor)
   uint32_t page_ = 0;
+  bool coded_ = false;  // lines and metadata values use the line codec
   std::vector<int64_t> timestamps_;
-  std::string lines_bytes_;
-  StringColumn lines_;
+  std::string id_bytes_;
+  std::vector<uint32_t> id_flags_;
+  std::vector<uint32_t> trace_at_, span_at_;  // row -> offset in id_bytes_
+  std::string coded_bytes_;                   // coded pages: the encoded line column
+  StringColumn coded_lines_;
+  std::string hex_side_;  // coded pages: the lines' packed hex runs
+  // Decoded lines, back to back (a run's text is contiguous).
+  mutable bool lines_ready_ = false;
+  mutable Status lines_status_;
+  mutable std::string text_;
+  mutable std::vector<uint64_t> line_start_;  // size() + 1 entries
   // Lazily decoded.
   mutable bool extras_loaded_ = false;
   mutable Status extras_status_;
@@ -100,10 +125,8 @@ class LogPage {
   mutable std::optional<StringDictionary> meta_names_;
   mutable std::vector<uint64_t> meta_start_;  // per row + 1: index into meta_name_ids_
   mutable std::vector<uint32_t> meta_name_ids_;
-  mutable StringColumn meta_values_;
-  mutable std::string id_bytes_;
-  mutable std::vector<uint32_t> id_flags_;
-  mutable std::vector<uint32_t> trace_at_, span_at_;  // row -> offset in id_bytes_
+  mutable std::string meta_text_;                   // decoded values, back to back
+  mutable std::vector<uint64_t> meta_value_start_;  // per value + 1
 };
 
 class LogBlock {

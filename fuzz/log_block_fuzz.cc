@@ -1,0 +1,110 @@
+// The log block's line codec (server/store/logs/log_line_codec.h).
+//
+// Input: byte 0 picks the mode, bytes 1..32 the row (time, trace id, span id;
+// an all-zero id is "none"), the rest is the line.
+//   mode even: the line (where bytes 0xf1..0xf5 stand for the row's trace id,
+//     span id, nanosecond and millisecond RFC 3339 time and epoch
+//     milliseconds, so the fuzzer reaches the regions) must round-trip
+//     exactly, and a needle cut from the input must match the encoded line
+//     exactly when it matches the line if the codec says it may.
+//   mode odd: the rest is untrusted encoded text and side stream: decoding
+//     must fail cleanly or give a line that re-encodes and decodes to itself.
+#include <stdint.h>
+#include <string.h>
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "server/store/logs/log_line_codec.h"
+
+namespace {
+
+using quartet::store::LineRow;
+
+void Check(bool ok) {
+  if (!ok) abort();
+}
+
+std::string Hex(const uint8_t* bytes, size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out += kDigits[bytes[i] >> 4];
+    out += kDigits[bytes[i] & 15];
+  }
+  return out;
+}
+
+std::string RoundTrip(std::string_view line, const LineRow& row) {
+  std::string text, side, out;
+  quartet::store::EncodeLogLine(line, row, &text, &side);
+  std::string_view in = side;
+  Check(quartet::store::DecodeLogLine(text, row, &in, &out).ok());
+  Check(in.empty());
+  Check(out == line);
+  return text;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 33) return 0;
+  const uint8_t mode = data[0];
+  LineRow row;
+  memcpy(&row.timestamp_ns, data + 1, 8);
+  memcpy(row.trace_id.bytes.data(), data + 9, 16);
+  memcpy(row.span_id.bytes.data(), data + 25, 8);
+  std::string_view rest(reinterpret_cast<const char*>(data + 33), size - 33);
+
+  if (mode % 2 == 0) {
+    std::string time9, time3;
+    quartet::store::RenderRfc3339(row.timestamp_ns, 9, &time9);
+    quartet::store::RenderRfc3339(row.timestamp_ns, 3, &time3);
+    const std::string epoch = std::to_string(row.timestamp_ns / 1'000'000);
+    std::string line;
+    for (char c : rest) {
+      switch (static_cast<uint8_t>(c)) {
+        case 0xf1:
+          line += Hex(row.trace_id.bytes.data(), 16);
+          break;
+        case 0xf2:
+          line += Hex(row.span_id.bytes.data(), 8);
+          break;
+        case 0xf3:
+          line += time9;
+          break;
+        case 0xf4:
+          line += time3;
+          break;
+        case 0xf5:
+          line += epoch;
+          break;
+        default:
+          line += c;
+      }
+    }
+    const std::string text = RoundTrip(line, row);
+    // The needle: a piece of the line chosen by the mode byte's high bits.
+    if (!line.empty()) {
+      const size_t at = (mode >> 1) % line.size();
+      const std::string_view needle = std::string_view(line).substr(at, (mode >> 4) + 1);
+      if (quartet::store::NeedleMatchesEncodedExactly(needle)) {
+        Check(text.find(needle) != std::string::npos);
+      }
+      const std::string_view other = rest.substr(0, (mode >> 3) % (rest.size() + 1));
+      if (quartet::store::NeedleMatchesEncodedExactly(other)) {
+        Check((text.find(other) != std::string::npos) == (line.find(other) != std::string::npos));
+      }
+    }
+    return 0;
+  }
+  // Untrusted encoded text: the first byte of the rest splits text from side.
+  if (rest.empty()) return 0;
+  const size_t split = static_cast<uint8_t>(rest[0]) % rest.size();
+  const std::string_view text = rest.substr(1, split), side = rest.substr(1 + split);
+  std::string out;
+  std::string_view in = side;
+  if (quartet::store::DecodeLogLine(text, row, &in, &out).ok()) RoundTrip(out, row);
+  return 0;
+}

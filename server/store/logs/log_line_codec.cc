@@ -1,0 +1,370 @@
+#include "server/store/logs/log_line_codec.h"
+
+#include <string.h>
+
+#include "server/store/block/varint.h"
+
+namespace quartet::store {
+namespace {
+
+constexpr size_t kMinRegion = 13;  // the shortest region: 13 epoch-millisecond digits
+
+bool IsAlnum(uint8_t c) {
+  return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+bool IsLowerHex(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+bool IsDigit(uint8_t c) { return c >= '0' && c <= '9'; }
+// Every byte any region can hold.
+bool InRegionAlphabet(uint8_t c) {
+  return IsLowerHex(c) || c == 'T' || c == 'Z' || c == ':' || c == '.' || c == '-';
+}
+
+// Two lowercase hex digits per byte value.
+struct HexPairs {
+  char pair[256][2];
+  constexpr HexPairs() : pair() {
+    constexpr char kDigits[] = "0123456789abcdef";
+    for (int b = 0; b < 256; ++b) {
+      pair[b][0] = kDigits[b >> 4];
+      pair[b][1] = kDigits[b & 15];
+    }
+  }
+};
+constexpr HexPairs kHexPairs;
+
+void ToHex(const uint8_t* bytes, size_t n, char* out) {
+  for (size_t i = 0; i < n; ++i) memcpy(out + 2 * i, kHexPairs.pair[bytes[i]], 2);
+}
+
+void Append2(int v, char* out) {
+  out[0] = static_cast<char>('0' + v / 10);
+  out[1] = static_cast<char>('0' + v % 10);
+}
+
+// Writes "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" (30 bytes); false when the year is
+// outside 0000..9999.
+bool RenderTime(int64_t unix_nanos, char* buf) {
+  int64_t secs = unix_nanos / 1'000'000'000;
+  int64_t nanos = unix_nanos % 1'000'000'000;
+  if (nanos < 0) {
+    nanos += 1'000'000'000;
+    --secs;
+  }
+  int64_t days = secs / 86400, sod = secs % 86400;
+  if (sod < 0) {
+    sod += 86400;
+    --days;
+  }
+  // Rows come in time order: the date of the last day is kept per thread.
+  thread_local int64_t cached_days = INT64_MIN;
+  thread_local char cached_date[10];
+  thread_local bool cached_ok = false;
+  if (days != cached_days) {
+    cached_days = days;
+    // Civil date from days since 1970-01-01 (proleptic Gregorian, 400-year eras).
+    const int64_t z = days + 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const int64_t doe = z - era * 146097;
+    const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const int64_t mp = (5 * doy + 2) / 153;
+    const int day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+    const int month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+    const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    cached_ok = year >= 0 && year <= 9999;
+    if (cached_ok) {
+      Append2(static_cast<int>(year / 100), cached_date);
+      Append2(static_cast<int>(year % 100), cached_date + 2);
+      cached_date[4] = '-';
+      Append2(month, cached_date + 5);
+      cached_date[7] = '-';
+      Append2(day, cached_date + 8);
+    }
+  }
+  if (!cached_ok) return false;
+  memcpy(buf, cached_date, 10);
+  buf[10] = 'T';
+  Append2(static_cast<int>(sod / 3600), buf + 11);
+  buf[13] = ':';
+  Append2(static_cast<int>(sod / 60 % 60), buf + 14);
+  buf[16] = ':';
+  Append2(static_cast<int>(sod % 60), buf + 17);
+  buf[19] = '.';
+  for (int k = 9; k >= 1; --k) {
+    buf[19 + k] = static_cast<char>('0' + nanos % 10);
+    nanos /= 10;
+  }
+  buf[29] = 'Z';
+  return true;
+}
+
+// The row's renderings, computed on first use (most lines need none).
+class Renderings {
+ public:
+  explicit Renderings(const LineRow& row) : row_(row) {}
+
+  // The row's time with 9 fraction digits and 'Z' (30 bytes); the 6- and
+  // 3-digit forms are its first 26 and 23 bytes followed by 'Z'. Null when
+  // the year is outside 0000..9999.
+  const char* Time() {
+    if (!time_done_) {
+      time_done_ = true;
+      time_ok_ = RenderTime(row_.timestamp_ns, time_);
+    }
+    return time_ok_ ? time_ : nullptr;
+  }
+  const std::string* EpochMillis() {
+    if (!epoch_done_) {
+      epoch_done_ = true;
+      const int64_t ms = row_.timestamp_ns / 1'000'000;
+      if (row_.timestamp_ns >= 0 && ms >= 1'000'000'000'000 && ms < 10'000'000'000'000) {
+        epoch_ = std::to_string(ms);
+      }
+    }
+    return epoch_.empty() ? nullptr : &epoch_;
+  }
+  const char* Trace() {
+    if (!row_.trace_id.valid()) return nullptr;
+    if (!trace_done_) {
+      trace_done_ = true;
+      ToHex(row_.trace_id.bytes.data(), 16, trace_);
+    }
+    return trace_;
+  }
+  const char* Span() {
+    if (!row_.span_id.valid()) return nullptr;
+    if (!span_done_) {
+      span_done_ = true;
+      ToHex(row_.span_id.bytes.data(), 8, span_);
+    }
+    return span_;
+  }
+
+ private:
+  const LineRow& row_;
+  bool time_done_ = false, time_ok_ = false, epoch_done_ = false;
+  bool trace_done_ = false, span_done_ = false;
+  char time_[30];
+  std::string epoch_;
+  char trace_[32];
+  char span_[16];
+};
+
+// True when line[end] is a region boundary (not alphanumeric, or the end).
+bool EndsAt(std::string_view line, size_t end) {
+  return end >= line.size() || !IsAlnum(static_cast<uint8_t>(line[end]));
+}
+
+// The region starting at line[i] (a hex digit after a boundary): its length
+// and code, 0 when there is none.
+size_t MatchRegion(std::string_view line, size_t i, Renderings* r, uint8_t* code, size_t* run_len) {
+  const size_t n = line.size();
+  if (IsDigit(static_cast<uint8_t>(line[i]))) {
+    if (i + 4 < n && line[i + 4] == '-') {
+      static constexpr struct {
+        size_t digits;
+        LineCode code;
+      } kTimes[] = {{9, kLineTimeNanos}, {6, kLineTimeMicros}, {3, kLineTimeMillis}};
+      const char* t = r->Time();
+      for (const auto& f : kTimes) {
+        if (t == nullptr) break;
+        const size_t len = 20 + f.digits;  // without the 'Z'
+        if (i + len < n && memcmp(line.data() + i, t, len) == 0 && line[i + len] == 'Z' &&
+            EndsAt(line, i + len + 1)) {
+          *code = f.code;
+          return len + 1;
+        }
+      }
+    }
+  }
+  size_t j = i;
+  while (j < n && IsLowerHex(static_cast<uint8_t>(line[j]))) ++j;
+  const size_t len = j - i;
+  *run_len = len;
+  if (len < kMinRegion || !EndsAt(line, j)) return 0;
+  const char* p = line.data() + i;
+  if (len == 13) {
+    const std::string* ms = r->EpochMillis();
+    if (ms != nullptr && memcmp(p, ms->data(), 13) == 0) {
+      *code = kLineEpochMillis;
+      return 13;
+    }
+  }
+  if (len == 32) {
+    const char* t = r->Trace();
+    if (t != nullptr && memcmp(p, t, 32) == 0) {
+      *code = kLineTraceId;
+      return 32;
+    }
+  }
+  if (len == 16) {
+    const char* s = r->Span();
+    if (s != nullptr && memcmp(p, s, 16) == 0) {
+      *code = kLineSpanId;
+      return 16;
+    }
+  }
+  if (len >= kLineMinHexRun && len % 2 == 0) {
+    *code = kLineHexRun;
+    return len;
+  }
+  return 0;
+}
+
+uint8_t Nibble(char c) { return static_cast<uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); }
+
+// The first byte in [p, end) that is <= kLineLastCode, or end.
+const char* FindControl(const char* p, const char* end) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  while (end - p >= 8) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    // A byte < 8 has its top five bits clear: (x & 0xf8..) has a zero byte.
+    const uint64_t y = x & (0xf8 * kOnes);
+    if (((y - kOnes) & ~y & kHigh) != 0) break;
+    p += 8;
+  }
+  while (p<end&& static_cast<uint8_t>(*p)> kLineLastCode) ++p;
+  return p;
+}
+
+}  // namespace
+
+bool RenderRfc3339(int64_t unix_nanos, int digits, std::string* out) {
+  char buf[30];
+  if (!RenderTime(unix_nanos, buf)) return false;
+  out->assign(buf, 20 + digits);
+  out->push_back('Z');
+  return true;
+}
+
+void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text,
+                   std::string* side) {
+  Renderings r(row);
+  const size_t n = line.size();
+  size_t i = 0, lit = 0;  // [lit, i) is pending verbatim text
+  auto flush = [&] { text->append(line.data() + lit, i - lit); };
+  while (i < n) {
+    const auto c = static_cast<uint8_t>(line[i]);
+    if (c <= kLineLastCode) {
+      flush();
+      text->push_back(static_cast<char>(kLineEscape));
+      text->push_back(static_cast<char>(c));
+      lit = ++i;
+      continue;
+    }
+    if (!IsLowerHex(c) || (i > 0 && IsAlnum(static_cast<uint8_t>(line[i - 1])))) {
+      ++i;
+      continue;
+    }
+    uint8_t code = 0;
+    size_t run = 0;
+    const size_t len = MatchRegion(line, i, &r, &code, &run);
+    if (len == 0) {
+      // No region starts inside this alphanumeric word either.
+      i += std::max<size_t>(run, 1);
+      while (i < n && IsAlnum(static_cast<uint8_t>(line[i]))) ++i;
+      continue;
+    }
+    flush();
+    text->push_back(static_cast<char>(code));
+    if (code == kLineHexRun) {
+      PutVarint64(side, len / 2);
+      for (size_t k = i; k < i + len; k += 2) {
+        side->push_back(static_cast<char>(Nibble(line[k]) << 4 | Nibble(line[k + 1])));
+      }
+    }
+    lit = i += len;
+  }
+  flush();
+}
+
+Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
+                     std::string* out) {
+  Renderings r(row);
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end) {
+    const char* q = FindControl(p, end);
+    out->append(p, q - p);
+    if (q == end) break;
+    const auto code = static_cast<uint8_t>(*q++);
+    switch (code) {
+      case kLineEscape:
+        if (q == end) return Status::InvalidArgument("line codec: dangling escape");
+        if (static_cast<uint8_t>(*q) > kLineLastCode) {
+          return Status::InvalidArgument("line codec: escape of a byte that needs none");
+        }
+        out->push_back(*q++);
+        break;
+      case kLineTraceId: {
+        const char* t = r.Trace();
+        if (t == nullptr)
+          return Status::InvalidArgument("line codec: trace id of a row without one");
+        out->append(t, 32);
+        break;
+      }
+      case kLineSpanId: {
+        const char* s = r.Span();
+        if (s == nullptr)
+          return Status::InvalidArgument("line codec: span id of a row without one");
+        out->append(s, 16);
+        break;
+      }
+      case kLineTimeNanos:
+      case kLineTimeMicros:
+      case kLineTimeMillis: {
+        const char* t = r.Time();
+        if (t == nullptr) return Status::InvalidArgument("line codec: time outside years 0-9999");
+        out->append(t, code == kLineTimeNanos ? 29 : code == kLineTimeMicros ? 26 : 23);
+        out->push_back('Z');
+        break;
+      }
+      case kLineEpochMillis: {
+        const std::string* s = r.EpochMillis();
+        if (s == nullptr) return Status::InvalidArgument("line codec: epoch millis not 13 digits");
+        out->append(*s);
+        break;
+      }
+      case kLineHexRun: {
+        uint64_t bytes;
+        if (!GetVarint64(side, &bytes) || bytes < kLineMinHexRun / 2 || bytes > side->size()) {
+          return Status::InvalidArgument("line codec: truncated hex side stream");
+        }
+        const size_t at = out->size();
+        out->resize(at + 2 * bytes);
+        ToHex(reinterpret_cast<const uint8_t*>(side->data()), bytes, out->data() + at);
+        side->remove_prefix(bytes);
+        break;
+      }
+    }
+    p = q;
+  }
+  return Status::Ok();
+}
+
+bool NeedleMatchesEncodedExactly(std::string_view needle) {
+  const size_t n = needle.size();
+  auto at = [&](size_t k) { return static_cast<uint8_t>(needle[k]); };
+  for (size_t k = 0; k < n; ++k) {
+    if (at(k) <= kLineLastCode) return false;
+  }
+  // A match starting inside a region: the needle's head is region bytes and
+  // the region ends at the needle's end or before a boundary byte.
+  for (size_t m = 1; m <= n; ++m) {
+    if (!InRegionAlphabet(at(m - 1))) break;
+    if (m == n || !IsAlnum(at(m))) return false;
+  }
+  // A region starting inside the match: after a boundary, a hex digit that
+  // begins a run of region bytes reaching the needle's end or long enough to
+  // be a whole region.
+  for (size_t k = 1; k < n; ++k) {
+    if (IsAlnum(at(k - 1)) || !IsLowerHex(at(k))) continue;
+    size_t j = k;
+    while (j < n && InRegionAlphabet(at(j))) ++j;
+    if (j == n || j - k >= kMinRegion) return false;
+  }
+  return true;
+}
+
+}  // namespace quartet::store

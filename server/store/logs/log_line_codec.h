@@ -1,0 +1,75 @@
+// The log block's line codec (docs/formats/logs.md, "Line codec"): a
+// lossless rewrite of a log line (or a structured-metadata value) that drops
+// the high-entropy text the row already stores or that packs better as
+// bytes. Most of a typical line's incompressible bytes are ids and times
+// spelled out as text: the row's own trace id and span id in lowercase hex,
+// its own timestamp as RFC 3339 or epoch milliseconds, and other random hex
+// (request ids). The codec replaces them with one control byte each; other
+// hex runs go to a side stream as raw bytes. Decoding re-renders them from the
+// row, so the line comes back byte for byte, whatever it holds.
+//
+// Encoded text is the line with these changes: each region (below) becomes
+// one byte 0x01..0x07, and every byte 0x00..0x07 of the line is written as
+// 0x00 followed by that byte. So a needle that passes
+// NeedleMatchesEncodedExactly() matches an encoded line exactly when it
+// matches the decoded line: a substring filter runs on encoded text and
+// decodes only what it delivers.
+//
+// Thread-safety: pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "quartet/context.h"
+
+namespace quartet::store {
+
+// The fields of a row a line may spell out. Invalid ids are never
+// referenced.
+struct LineRow {
+  int64_t timestamp_ns = 0;
+  TraceId trace_id;
+  SpanId span_id;
+};
+
+// Region codes. A region is a maximal piece of the line preceded and followed
+// by a byte that is not ASCII alphanumeric (or by the line's start or end).
+enum LineCode : uint8_t {
+  kLineEscape = 0x00,       // next byte (0x00..0x07) is literal
+  kLineTraceId = 0x01,      // the row's trace id, 32 lowercase hex digits
+  kLineSpanId = 0x02,       // the row's span id, 16 lowercase hex digits
+  kLineTimeNanos = 0x03,    // the row's time, UTC "2006-01-02T15:04:05.123456789Z"
+  kLineTimeMicros = 0x04,   // ... with 6 fraction digits (truncated)
+  kLineTimeMillis = 0x05,   // ... with 3 fraction digits (truncated)
+  kLineHexRun = 0x06,       // a lowercase hex run of even length >= 16, from the side stream
+  kLineEpochMillis = 0x07,  // the row's time in whole milliseconds since 1970, 13 digits
+};
+inline constexpr uint8_t kLineLastCode = 0x07;
+inline constexpr size_t kLineMinHexRun = 16;
+
+// Appends the encoding of `line` to *text and its packed hex runs to *side
+// (each as varint byte count, then the bytes).
+void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text, std::string* side);
+
+// Appends the decoding of `text` to *out, taking its hex runs from the front
+// of *side (which advances). InvalidArgument names what is malformed: a
+// dangling or bad escape, a reference the row cannot satisfy, a truncated
+// side stream.
+Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
+                     std::string* out);
+
+// True when `needle` occurs in an encoded line exactly when it occurs in the
+// decoded line, so a filter may search encoded text. False when a match
+// could overlap a region (for example `"status":500`, whose digits could
+// begin a hex region) or the needle holds a control byte: decode first.
+bool NeedleMatchesEncodedExactly(std::string_view needle);
+
+// The renderings the codec compares against (exposed for tests): UTC RFC
+// 3339 with `digits` (3, 6 or 9) fraction digits and 'Z'; false when the
+// year is outside 0000..9999.
+bool RenderRfc3339(int64_t unix_nanos, int digits, std::string* out);
+
+}  // namespace quartet::store
