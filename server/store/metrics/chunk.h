@@ -96,6 +96,8 @@ class ChunkIterator {
  public:
   // Over a serialized chunk (ChunkAppender::Encode()).
   explicit ChunkIterator(std::string_view chunk);
+  // The iterator reads bytes it does not own: not from a temporary.
+  explicit ChunkIterator(std::string&& chunk) = delete;
   // Over the two streams held apart (as blocks store them).
   ChunkIterator(uint32_t samples, std::string_view timestamps, std::string_view values);
 
