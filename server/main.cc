@@ -17,6 +17,7 @@
 #include "server/api/links/links_api.h"
 #include "server/api/loki/loki_api.h"
 #include "server/api/tempo/tempo_api.h"
+#include "server/api/ui/ui_api.h"
 #include "server/config/config.h"
 #include "server/http/http_server.h"
 #include "server/ingest/loki/loki_push.h"
@@ -163,6 +164,7 @@ int Run(const ServerConfig& config) {
   api::TempoApi tempo(traces->get());
   api::LokiApi loki_api(logs->get());
   api::LinksApi links(traces->get(), logs->get());
+  api::UiApi ui;  // the web UI embedded at build time: /, /ui/...
 
   std::atomic<bool> ready{false};
   Router router;
@@ -171,6 +173,7 @@ int Run(const ServerConfig& config) {
   tempo.Register(&router);
   loki_api.Register(&router);
   links.Register(&router);
+  ui.Register(&router);
   router.Handle("GET", "/healthz",
                 [](const HttpRequest&) { return HttpResponse::Text(200, "ok\n"); });
   router.Handle("GET", "/ready", [&ready](const HttpRequest&) {
