@@ -105,6 +105,14 @@ try {
   await assertInert('trace view');
   await page.screenshot({ path: `${outDir}/trace-from-log.png`, fullPage: true });
 
+  // Collapsing the root hides its subtree; Right on the active row shows it again.
+  await page.locator('.wf-row').first().locator('.wf-toggle').click();
+  check((await page.locator('.wf-row').count()) === 1, 'collapse did not hide the subtree');
+  await page.locator('.waterfall .vlist').focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  check((await page.locator('.wf-row').count()) === 3, 'expand did not show the subtree');
+
   // Clicking the root span switches the panel; its URL says so.
   await page.locator('.wf-row').first().click();
   await page.waitForURL(/span=00f067aa0ba90201/);

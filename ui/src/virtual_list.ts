@@ -12,6 +12,8 @@ export interface VirtualListOptions<T> {
   renderRow: (item: T, index: number) => HTMLElement;
   onOpen: (item: T, index: number) => void;
   onNearEnd?: () => void;
+  // Other keys on the active row; true when handled.
+  onKey?: (e: KeyboardEvent, item: T) => boolean;
 }
 
 export class VirtualList<T> {
@@ -95,7 +97,7 @@ export class VirtualList<T> {
       row.style.top = `${i * rh}px`;
       row.style.height = `${rh}px`;
       row.addEventListener('click', (e) => {
-        if ((e.target as HTMLElement).closest('a')) return; // links navigate themselves
+        if ((e.target as HTMLElement).closest('a, button')) return; // links and buttons act themselves
         this.active = i;
         this.opts.onOpen(this.items[i], i);
         this.schedule();
@@ -106,6 +108,10 @@ export class VirtualList<T> {
   }
 
   private onKey(e: KeyboardEvent): void {
+    if (this.opts.onKey && this.active >= 0 && this.opts.onKey(e, this.items[this.active])) {
+      e.preventDefault();
+      return;
+    }
     const page = Math.max(1, Math.floor(this.el.clientHeight / this.opts.rowHeight) - 1);
     const moves: Record<string, number> = {
       ArrowDown: 1,

@@ -31,7 +31,7 @@ export function traceView(route: Route, app: AppContext): View {
   const el = h('section', { class: 'view view-trace' }, title, err.el, summary, h('div', { class: 'split' }, waterfall, panel), logsSection);
   const abort = new AbortController();
   let trace: Trace | null = null;
-  let list: VirtualList<Span> | null = null;
+  let list: Waterfall | null = null;
   let selected = '';
   let panelAbort: AbortController | null = null;
 
@@ -49,13 +49,12 @@ export function traceView(route: Route, app: AppContext): View {
     const span = trace?.byId.get(spanId);
     if (!span || !trace) {
       panel.hidden = true;
-      list?.render();
+      list?.list.render();
       return;
     }
     panel.hidden = false;
     panelAbort = new AbortController();
-    const idx = trace.spans.indexOf(span);
-    if (list && idx >= 0) list.setActive(idx);
+    if (list) list.reveal(span);
     renderSpanDetails(panel, trace, span, id!, panelAbort.signal, () => select('', true));
   };
 
@@ -123,8 +122,38 @@ function fact(label: string, value: string, cls = ''): HTMLElement {
   return h('div', { class: `fact ${cls}` }, h('div', { class: 'fact-label' }, label), h('div', { class: 'fact-value' }, value));
 }
 
-function renderWaterfall(el: HTMLElement, t: Trace, open: (s: Span) => void): VirtualList<Span> {
+interface Waterfall {
+  list: VirtualList<Span>;
+  // Makes `s` visible (expanding collapsed ancestors) and active.
+  reveal(s: Span): void;
+}
+
+// Spans are in depth-first order, so a span's descendants follow it
+// contiguously with greater depth: collapsing hides that run.
+function visibleSpans(spans: Span[], collapsed: Set<Span>): Span[] {
+  const out: Span[] = [];
+  let hideDeeperThan = -1;
+  for (const s of spans) {
+    if (hideDeeperThan >= 0 && s.depth > hideDeeperThan) continue;
+    hideDeeperThan = collapsed.has(s) ? s.depth : -1;
+    out.push(s);
+  }
+  return out;
+}
+
+function renderWaterfall(el: HTMLElement, t: Trace, open: (s: Span) => void): Waterfall {
   clear(el);
+  const collapsed = new Set<Span>();
+  let visible = t.spans;
+  const refresh = () => {
+    visible = visibleSpans(t.spans, collapsed);
+    list.setItems(visible);
+  };
+  const toggle = (s: Span) => {
+    if (collapsed.has(s)) collapsed.delete(s);
+    else collapsed.add(s);
+    refresh();
+  };
   const total = Math.max(1, Number(t.endNs - t.startNs));
   const ticks = h('div', { class: 'wf-ticks' }, ...[0, 0.25, 0.5, 0.75, 1].map((f) => h('span', { class: 'wf-tick', style: { left: `${f * 100}%` } }, formatDuration(total * f))));
   const header = h('div', { class: 'wf-header' }, h('div', { class: 'wf-name' }, 'Service and operation'), h('div', { class: 'wf-timeline' }, ticks));
@@ -132,6 +161,15 @@ function renderWaterfall(el: HTMLElement, t: Trace, open: (s: Span) => void): Vi
     rowHeight: kRowHeight,
     label: 'Spans',
     onOpen: (s) => open(s),
+    // Left hides a span's children, Right shows them again.
+    onKey: (e, s) => {
+      if (!s.children.length) return false;
+      if ((e.key === 'ArrowLeft' && !collapsed.has(s)) || (e.key === 'ArrowRight' && collapsed.has(s))) {
+        toggle(s);
+        return true;
+      }
+      return false;
+    },
     renderRow: (s) => {
       const left = (Number(s.startNs - t.startNs) / total) * 100;
       const width = Math.max(0.2, (s.durationNs / total) * 100);
@@ -142,6 +180,9 @@ function renderWaterfall(el: HTMLElement, t: Trace, open: (s: Span) => void): Vi
         h(
           'div',
           { class: 'wf-name', style: { paddingLeft: `${4 + Math.min(s.depth, 40) * 12}px` } },
+          s.children.length
+            ? h('button', { class: 'wf-toggle', title: collapsed.has(s) ? `Show ${s.children.length} child spans` : 'Hide child spans', attrs: { type: 'button', 'aria-expanded': String(!collapsed.has(s)) }, on: { click: () => toggle(s) } }, collapsed.has(s) ? '▸' : '▾')
+            : h('span', { class: 'wf-toggle-space' }),
           h('span', { class: 'swatch', style: { background: color } }),
           s.error ? h('span', { class: 'err-mark', title: 'error' }, '!') : null,
           h('span', { class: 'wf-service' }, clip(s.service, 30)),
@@ -161,7 +202,18 @@ function renderWaterfall(el: HTMLElement, t: Trace, open: (s: Span) => void): Vi
   list.setItems(t.spans);
   list.el.style.height = `${Math.min(t.spans.length * kRowHeight + 2, 560)}px`;
   list.render();
-  return list;
+  return {
+    list,
+    reveal(s: Span) {
+      let i = visible.indexOf(s);
+      if (i < 0) {
+        collapsed.clear();
+        refresh();
+        i = visible.indexOf(s);
+      }
+      if (i >= 0) list.setActive(i);
+    },
+  };
 }
 
 function kvTable(rows: KeyValue[]): HTMLElement {
