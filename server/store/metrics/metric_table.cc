@@ -307,7 +307,10 @@ std::vector<std::shared_ptr<const MetricBlock>> MetricTable::QueryBlocks() {
   out.reserve(list->size());
   for (const auto& b : *list) {
     // The block being flushed is still answered from frozen_.
-    if (frozen_ != nullptr && b->meta.id == frozen_block_id_) continue;
+    if (frozen_ != nullptr && std::any_of(frozen_block_ids_.begin(), frozen_block_ids_.end(),
+                                          [&](const auto& w) { return w.second == b->meta.id; })) {
+      continue;
+    }
     Result<std::shared_ptr<const MetricBlock>> block = OpenBlock(b);
     if (block.ok()) out.push_back(std::move(*block));
   }

@@ -176,7 +176,11 @@ class MetricTable final : public MetricStore {
   std::unique_ptr<MetricHead> head_;          // guarded by mu_
   int64_t head_first_append_mono_ = 0;        // guarded by mu_; 0 while empty
   std::unique_ptr<const MetricHead> frozen_;  // guarded by mu_; set during a flush
-  std::string frozen_block_id_;               // guarded by mu_
+  // The blocks frozen_ becomes, one per 2-hour window it spans: window ->
+  // block id, and the windows already added to the catalog (a failed flush
+  // is retried for the others only).
+  std::map<int64_t, std::string> frozen_block_ids_;  // guarded by mu_
+  std::set<int64_t> frozen_done_windows_;            // guarded by mu_
   uint64_t frozen_wal_until_ = 0;             // guarded by mu_
   std::mutex flush_mu_;                       // serialises Flush, Compact, retention
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <filesystem>
+#include <map>
 
 #include "base/clock.h"
 #include "server/store/metrics/metric_record.h"
@@ -50,9 +51,36 @@ std::vector<BlockSeriesSource> SourcesOf(const MetricHead& head) {
 
 }  // namespace
 
+namespace {
+
+// The 2-hour window (epoch-aligned) of a time in ms, floor division.
+int64_t WindowOfMs(int64_t t) { return t / kChunkWindowMs - (t % kChunkWindowMs < 0 ? 1 : 0); }
+
+// Splits series by the window of each chunk (chunks never straddle one) and
+// exemplar, so that every block lies in one window and can be compacted.
+std::map<int64_t, std::vector<BlockSeriesSource>> SplitByWindow(
+    std::vector<BlockSeriesSource> series) {
+  std::map<int64_t, std::vector<BlockSeriesSource>> out;
+  for (BlockSeriesSource& s : series) {
+    std::map<int64_t, BlockSeriesSource*> mine;
+    auto part = [&](int64_t window) {
+      BlockSeriesSource*& p = mine[window];
+      if (p == nullptr) {
+        p = &out[window].emplace_back();
+        p->labels = s.labels;
+      }
+      return p;
+    };
+    for (const BlockChunk& c : s.chunks) part(WindowOfMs(c.min_t))->chunks.push_back(c);
+    for (Exemplar& e : s.exemplars) part(WindowOfMs(e.t_ms))->exemplars.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
 Status MetricTable::Flush() {
   std::lock_guard f(flush_mu_);
-  std::string id;
   uint64_t wal_until;
   {
     std::unique_lock a(append_mu_);
@@ -80,31 +108,51 @@ Status MetricTable::Flush() {
       frozen_ = std::move(head_);
       head_ = std::move(next);
       head_first_append_mono_ = 0;
+      frozen_block_ids_.clear();
+      frozen_done_windows_.clear();
     }
-    id = NewBlockId(UnixNanos());
-    frozen_block_id_ = id;
     wal_until = frozen_wal_until_;
   }
   // frozen_ is immutable and only this (serialised) function replaces it, so
   // it is read here without mu_ while queries keep answering from it.
-  BlockMeta meta;
-  meta.id = id;
-  meta.level = 0;
-  meta.extra_json = WalUntilJson(wal_until);
-  const std::string path = catalog_->PathFor(id);
+  std::map<int64_t, std::vector<BlockSeriesSource>> windows = SplitByWindow(SourcesOf(*frozen_));
+  {
+    std::unique_lock l(mu_);
+    for (const auto& [window, series] : windows) {
+      if (!frozen_done_windows_.contains(window)) {
+        frozen_block_ids_[window] = NewBlockId(UnixNanos());
+      }
+    }
+  }
   const std::vector<MetricMetadata> metadata = Metadata();
-  Result<BlockMeta> written = WriteMetricBlock(SourcesOf(*frozen_), metadata, std::move(meta), path);
-  Status added = written.ok() ? catalog_->Add(path) : written.status();
-  if (!added.ok()) {
-    flush_failures_.fetch_add(1, std::memory_order_relaxed);
-    std::error_code ec;
-    if (written.ok()) std::filesystem::remove(path, ec);
-    return added;
+  for (const auto& [window, series] : windows) {
+    std::string id;
+    {
+      std::shared_lock l(mu_);
+      if (frozen_done_windows_.contains(window)) continue;
+      id = frozen_block_ids_[window];
+    }
+    BlockMeta meta;
+    meta.id = id;
+    meta.level = 0;
+    meta.extra_json = WalUntilJson(wal_until);
+    const std::string path = catalog_->PathFor(id);
+    Result<BlockMeta> written = WriteMetricBlock(series, metadata, std::move(meta), path);
+    Status added = written.ok() ? catalog_->Add(path) : written.status();
+    if (!added.ok()) {
+      flush_failures_.fetch_add(1, std::memory_order_relaxed);
+      std::error_code ec;
+      if (written.ok()) std::filesystem::remove(path, ec);
+      return added;
+    }
+    std::unique_lock l(mu_);
+    frozen_done_windows_.insert(window);
   }
   {
     std::unique_lock l(mu_);
     frozen_.reset();
-    frozen_block_id_.clear();
+    frozen_block_ids_.clear();
+    frozen_done_windows_.clear();
   }
   flushes_.fetch_add(1, std::memory_order_relaxed);
   {
@@ -139,7 +187,7 @@ void Rechunk(MergedSeries* m) {
                    [](const auto& a, const auto& b) { return a.first < b.first; });
   for (const auto& [t, bits] : m->samples) {
     if (m->chunks.empty() || m->chunks.back().samples() >= kChunkTargetSamples ||
-        t / kChunkWindowMs != m->chunks.back().min_t() / kChunkWindowMs) {
+        WindowOfMs(t) != WindowOfMs(m->chunks.back().min_t())) {
       m->chunks.emplace_back();
     }
     m->chunks.back().Append(t, std::bit_cast<double>(bits));  // equal timestamps: first kept

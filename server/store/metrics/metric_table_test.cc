@@ -14,8 +14,9 @@ namespace quartet::store {
 namespace {
 
 using Op = LabelMatch::Op;
-// A recent time, so that retention at "now" keeps it.
-const int64_t kT0 = UnixNanos() / 1'000'000 / 3'600'000 * 3'600'000 - 3'600'000;
+// A recent time at the start of a 2-hour window, so that retention at "now"
+// keeps it and a few hours of samples fall in predictable windows.
+const int64_t kT0 = UnixNanos() / 1'000'000 / 7'200'000 * 7'200'000 - 7'200'000;
 
 Labels L(std::string name, std::string job, std::string extra = "") {
   Labels l = {{"__name__", std::move(name)}, {"job", std::move(job)}};
@@ -231,6 +232,17 @@ TEST_F(MetricTableTest, CompactsBlocksOfAWindowIntoOne) {
   ExpectSamples(got[L("c", "b", "/x")], all);
   Reopen();
   ExpectSamples(Select({{"path", Op::kEq, "/x"}})[L("c", "b", "/x")], all);
+}
+
+TEST_F(MetricTableTest, FlushWritesOneBlockPerTwoHourWindow) {
+  const int64_t boundary = kT0 / 7'200'000 * 7'200'000;
+  const auto samples = Ramp(boundary - 1'800'000, 240);  // 30 min before to 30 min after
+  Append({Series(L("c", "a"), samples)});
+  ASSERT_TRUE(table_->Flush().ok());
+  EXPECT_EQ(table_->stats().blocks, 2);
+  ExpectSamples(Select({})[L("c", "a")], samples);
+  Reopen();
+  ExpectSamples(Select({})[L("c", "a")], samples);
 }
 
 TEST_F(MetricTableTest, RetentionDeletesOldBlocks) {
