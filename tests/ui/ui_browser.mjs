@@ -199,6 +199,15 @@ try {
   await page.press('.goto-input', 'Enter');
   await page.waitForURL(new RegExp(`/ui/trace/${traceId}$`));
   await page.locator('.wf-row').first().waitFor();
+  // ... and so does a trace id pasted anywhere outside an input.
+  await page.goto(u('/ui/explore/logs'));
+  await page.evaluate((id) => {
+    const dt = new DataTransfer();
+    dt.setData('text', ` ${id}\n`);
+    document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+  }, traceId);
+  await page.waitForURL(new RegExp(`/ui/trace/${traceId}$`));
+  await page.locator('.wf-row').first().waitFor();
   await assertInert('end');
 } catch (e) {
   failures.push(`exception: ${e && e.stack ? e.stack : e}`);
