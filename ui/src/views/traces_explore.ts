@@ -204,8 +204,11 @@ function compare(a: Row, b: Row, key: SortKey): number {
 }
 
 // The search answer has matched spans only; each trace's summary (the
-// correlation index, no scan) has its span count. Four at a time.
-async function fillSpanCounts(rows: Row[], signal: AbortSignal, redraw: () => void): Promise<void> {
+// correlation index, no scan) has its span count. Four at a time, for the
+// first kMaxSummaries rows (the rest show matched spans only).
+const kMaxSummaries = 100;
+async function fillSpanCounts(all: Row[], signal: AbortSignal, redraw: () => void): Promise<void> {
+  const rows = all.slice(0, kMaxSummaries);
   let next = 0;
   let timer = 0;
   const worker = async () => {
