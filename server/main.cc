@@ -16,6 +16,7 @@
 #include "quartet/quartet.h"
 #include "server/api/links/links_api.h"
 #include "server/api/loki/loki_api.h"
+#include "server/api/prometheus/prometheus_api.h"
 #include "server/api/tempo/tempo_api.h"
 #include "server/api/ui/ui_api.h"
 #include "server/config/config.h"
@@ -23,7 +24,9 @@
 #include "server/ingest/loki/loki_push.h"
 #include "server/ingest/otlp/otlp_grpc.h"
 #include "server/ingest/otlp/otlp_ingest.h"
+#include "server/ingest/prometheus/remote_write.h"
 #include "server/store/logs/log_table.h"
+#include "server/store/metrics/metric_table.h"
 #include "server/store/traces/trace_table.h"
 
 namespace quartet::server {
@@ -157,13 +160,23 @@ int Run(const ServerConfig& config) {
   }
   ReportIssues("logs", (*logs)->issues());
   ReportReplay("logs", (*logs)->wal_report());
+  Result<std::unique_ptr<store::MetricTable>> metrics = store::MetricTable::Open(
+      store::MetricTableOptions{.table = TableOptionsFor(config, "metrics")});
+  if (!metrics.ok()) {
+    Log().Error("cannot open the metric store", {{"error", metrics.status().message()}});
+    return 1;
+  }
+  ReportIssues("metrics", (*metrics)->issues());
+  ReportReplay("metrics", (*metrics)->wal_report());
 
   ingest::OtlpIngest otlp(traces->get(), logs->get(),
                           ingest::OtlpLimits{.max_value_bytes = config.max_value_bytes});
   ingest::LokiPushIngest loki(logs->get(), loki::Limits{}, config.max_body_bytes);
+  ingest::RemoteWriteIngest remote_write(metrics->get(), config.max_body_bytes);
   api::TempoApi tempo(traces->get());
   api::LokiApi loki_api(logs->get());
   api::LinksApi links(traces->get(), logs->get());
+  api::PrometheusApi prometheus(metrics->get());
   api::UiApi ui;  // the web UI embedded at build time: /, /ui/...
 
   std::atomic<bool> ready{false};
@@ -173,6 +186,8 @@ int Run(const ServerConfig& config) {
   tempo.Register(&router);
   loki_api.Register(&router);
   links.Register(&router);
+  remote_write.Register(&router);
+  prometheus.Register(&router);
   ui.Register(&router);
   router.Handle("GET", "/healthz",
                 [](const HttpRequest&) { return HttpResponse::Text(200, "ok\n"); });
@@ -212,7 +227,8 @@ int Run(const ServerConfig& config) {
                                 {"grpc_port", grpc ? grpc->port() : 0},
                                 {"data_dir", config.data_dir},
                                 {"spans", (*traces)->stats().spans},
-                                {"log_lines", (*logs)->stats().entries}});
+                                {"log_lines", (*logs)->stats().entries},
+                                {"series", (*metrics)->stats().head_series}});
   // The one line tests and scripts wait for, with the bound ports.
   std::printf("quartetd listening on http port %u grpc port %d\n",
               static_cast<unsigned>((*http)->port()), grpc ? grpc->port() : 0);
@@ -226,14 +242,16 @@ int Run(const ServerConfig& config) {
   if (grpc) grpc->Stop();
   // Write the heads to blocks so the next start has no WAL to replay; the
   // WAL would bring back the same data if this fails.
-  for (Status flushed : {(*traces)->Flush(), (*logs)->Flush()}) {
+  for (Status flushed : {(*traces)->Flush(), (*logs)->Flush(), (*metrics)->Flush()}) {
     if (!flushed.ok()) Log().Warn("flush at shutdown failed", {{"error", flushed.message()}});
   }
   Status traces_closed = (*traces)->Close();
   Status logs_closed = (*logs)->Close();
-  if (!traces_closed.ok() || !logs_closed.ok()) {
-    Log().Error("stores did not close cleanly",
-                {{"traces", traces_closed.message()}, {"logs", logs_closed.message()}});
+  Status metrics_closed = (*metrics)->Close();
+  if (!traces_closed.ok() || !logs_closed.ok() || !metrics_closed.ok()) {
+    Log().Error("stores did not close cleanly", {{"traces", traces_closed.message()},
+                                                 {"logs", logs_closed.message()},
+                                                 {"metrics", metrics_closed.message()}});
     return 1;
   }
   Log().Info("quartetd stopped");

@@ -208,7 +208,9 @@ void Connection::StartRequest(std::chrono::steady_clock::time_point now) {
 void Connection::Dispatch() {
   config_.counters->requests.fetch_add(1, std::memory_order_relaxed);
   std::string_view encoding = request_.Header("content-encoding");
-  if (!encoding.empty()) {
+  // snappy is a body framing of the protocols that use it (remote_write), not
+  // an HTTP coding: its handler undoes it, with its own limits.
+  if (!encoding.empty() && !EqualsIgnoreCase(encoding, "snappy")) {
     auto body =
         http::DecodeContentEncoding(encoding, std::move(request_.body), config_.max_body_bytes);
     if (!body.ok()) {

@@ -143,6 +143,16 @@ TEST_F(ConnectionTest, GzipBodyDecodedAndBombRefused) {
   EXPECT_TRUE(out.starts_with("HTTP/1.1 413")) << out;
 }
 
+// snappy is remote_write's body framing: the handler gets the bytes as sent.
+TEST_F(ConnectionTest, SnappyBodyIsLeftToTheHandler) {
+  const std::string framed = std::string("\x03\x08") + "ab";  // not decodable as HTTP codings
+  std::string out = Run(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Encoding: snappy\r\nContent-Length: 4\r\n\r\n" +
+      framed);
+  EXPECT_TRUE(out.starts_with("HTTP/1.1 200")) << out;
+  EXPECT_NE(out.find("\r\n\r\n" + framed), std::string::npos) << out;
+}
+
 TEST_F(ConnectionTest, RoutingHeadAndHandlerFailures) {
   std::string out = Run("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_TRUE(out.starts_with("HTTP/1.1 404 Not Found\r\n")) << out;
