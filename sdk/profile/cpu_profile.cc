@@ -30,7 +30,7 @@ void CpuAggregate::Add(const RawSample& s) {
   key.push_back(static_cast<char>(name_len));
   key.append(s.span_name, name_len);
   key.append(reinterpret_cast<const char*>(s.pcs), s.depth * sizeof(uintptr_t));
-  AddKey(key, 1);
+  AddKey(key, s.weight == 0 ? 1 : s.weight);
 }
 
 void CpuAggregate::Merge(const CpuAggregate& other) {

@@ -31,7 +31,7 @@ class CpuAggregate {
   }
 
   bool empty() const { return counts_.empty(); }
-  int64_t total() const { return total_; }      // samples kept
+  int64_t total() const { return total_; }      // samples kept (by weight)
   int64_t dropped() const { return dropped_; }  // samples over the key bound
 
   // The profile of these samples taken at `hz`, covering

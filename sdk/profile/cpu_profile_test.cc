@@ -102,9 +102,13 @@ TEST(CpuAggregate, BoundsDistinctStacks) {
   agg.Add(Stack({1}));  // known key: kept
   EXPECT_EQ(agg.total(), 3);
   EXPECT_EQ(agg.dropped(), 1);
+  RawSample heavy = Stack({2});
+  heavy.weight = 4;  // one signal standing for 4 timer periods (overruns)
+  agg.Add(heavy);
+  EXPECT_EQ(agg.total(), 7);
   CpuAggregate other(2);
   other.Merge(agg);
-  EXPECT_EQ(other.total(), 3);
+  EXPECT_EQ(other.total(), 7);
   EXPECT_EQ(other.dropped(), 1);
 }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <thread>
 
+#include <time.h>
+
 #include "quartet/profile.h"
 
 namespace hotlib {
@@ -107,22 +109,21 @@ TEST(PprofTool, ShowsHotFunctionsByDemangledNameInProportion) {
   ASSERT_NE(profiler, nullptr) << error;
 
   std::string profile;
-  std::atomic<bool> done{false};
-  std::thread collector([&] {
-    profile = profiler->CpuProfile(std::chrono::seconds(4));
-    done.store(true);
-  });
-  // Work split 2:1:1 until the window closes; CPU-time sampling makes the
-  // shares independent of how busy the machine is.
+  std::thread collector([&] { profile = profiler->CpuProfile(std::chrono::seconds(120)); });
+  // Work split 2:1:1 for 1.5 s of this thread's CPU (~300 samples at 200 Hz,
+  // however busy the machine is), then Stop() closes the window.
   constexpr uint64_t kUnit = 200000;
   uint64_t sink = 0;
-  while (!done.load()) {
+  for (;;) {
     sink += SpinStatic(2 * kUnit);
     sink += quartet_profile_test::SpinExported(kUnit);
     sink += hotlib::SpinInLibrary(kUnit);
+    timespec cpu;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu);
+    if (cpu.tv_sec * 1000 + cpu.tv_nsec / 1000000 >= 1500) break;
   }
-  collector.join();
   profiler->Stop();
+  collector.join();
   ASSERT_NE(sink, 1u);
   ASSERT_FALSE(profile.empty());
 
@@ -148,8 +149,8 @@ TEST(PprofTool, ShowsHotFunctionsByDemangledNameInProportion) {
   ASSERT_GT(l, 0) << kLibrary;
   double total = s + e + l;
   // The three account for nearly all of the main thread's CPU; of their
-  // total, 50% / 25% / 25% within 10 points (a few hundred samples at least
-  // give a standard error near 3 points).
+  // total, 50% / 25% / 25% within 10 points (~300 samples give a standard
+  // error under 3 points).
   EXPECT_NEAR(100 * s / total, 50, 10);
   EXPECT_NEAR(100 * e / total, 25, 10);
   EXPECT_NEAR(100 * l / total, 25, 10);

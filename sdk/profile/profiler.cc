@@ -34,10 +34,11 @@ using profile_internal::Uploader;
 
 namespace {
 
-constexpr auto kDrainInterval = std::chrono::milliseconds(20);
+// Draining more often only adds wake-ups: the queue holds seconds of samples.
+constexpr auto kDrainInterval = std::chrono::milliseconds(50);
 constexpr auto kThreadScanInterval = std::chrono::milliseconds(100);
-// 100 Hz on 2 busy threads fills 4 slots per drain; this absorbs bursts of
-// hundreds of threads and a slow symbolization pass.
+// 100 Hz on 8 busy threads fills 40 slots per drain; this absorbs hundreds
+// of busy threads and a slow symbolization pass.
 constexpr size_t kQueueCapacity = 4096;
 
 std::atomic<Profiler::Impl*> g_running{nullptr};
@@ -75,8 +76,8 @@ class Profiler::Impl {
       uploader_ = std::make_unique<Uploader>(std::move(c), &upload_counters_);
     }
     window_start_ = UnixNanos();
-    g_running.store(this);
     thread_ = new std::thread([this] { Run(); });
+    g_running.store(this);
     return Status::Ok();
   }
 

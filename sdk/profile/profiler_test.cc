@@ -83,9 +83,9 @@ TEST(Profiler, UploadsCarryNameTagsAndSpanLabels) {
     Span span = traces.tracer().StartSpan("checkout-request");
     span_id = span.context().span_id.ToHex();
     Scope scope(span);
-    Burn(std::chrono::milliseconds(300));
+    Burn(std::chrono::milliseconds(200));
   }
-  Burn(std::chrono::milliseconds(150));  // outside any span
+  Burn(std::chrono::milliseconds(100));  // outside any span
   profiler->Stop();  // sends the last partial profile
 
   std::vector<Captured> got = receiver.captured();
@@ -108,7 +108,7 @@ TEST(Profiler, UploadsCarryNameTagsAndSpanLabels) {
     EXPECT_EQ(p->period, 5000000);
     for (const auto& [k, v] : BySpan(*p, &ids)) totals[k] += v;
   }
-  // 300 ms in the span at 200 Hz is ~60 samples; 150 ms outside ~30.
+  // 200 ms in the span at 200 Hz is ~40 samples; 100 ms outside ~20.
   EXPECT_GE(totals["checkout-request"], 20);
   EXPECT_GE(totals[""], 5);
   EXPECT_EQ(ids["checkout-request"], span_id);
@@ -185,25 +185,20 @@ TEST(Profiler, SurvivesThreadChurnRepeatedStartStopAndSignals) {
       for (auto& t : wave) t.join();
     }
   });
-  // SIGPROFs from elsewhere are ignored, not taken for samples.
-  std::thread other([&] {
-    for (int i = 0; i < 20 && !stop.load(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
   uint64_t total_samples = 0;
-  for (int round = 0; round < 10; ++round) {
+  for (int round = 0; round < 8; ++round) {
     ProfilerOptions o;
     o.cpu_hz = 1000;
     auto profiler = Profiler::Start(o);
     ASSERT_NE(profiler, nullptr) << round;
-    Burn(std::chrono::milliseconds(20));
+    Burn(std::chrono::milliseconds(10));
     if (round == 3) {
-      kill(getpid(), SIGPROF);  // a foreign SIGPROF while our handler is installed
+      // A SIGPROF from elsewhere is counted and ignored, not taken for a sample.
+      kill(getpid(), SIGPROF);
       Burn(std::chrono::milliseconds(5));
       EXPECT_GE(profiler->stats().foreign_signals, 1u);
     }
-    if (round % 3 == 0) {
+    if (round % 4 == 0) {
       std::string p = profiler->CpuProfile(std::chrono::seconds(1));
       EXPECT_TRUE(pprof::DecodeMaybeGzip(p).ok());
     }
@@ -212,7 +207,6 @@ TEST(Profiler, SurvivesThreadChurnRepeatedStartStopAndSignals) {
   }
   stop.store(true);
   spawner.join();
-  other.join();
   EXPECT_GT(total_samples, 10u);
 }
 

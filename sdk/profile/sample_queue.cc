@@ -23,6 +23,7 @@ bool SampleQueue::TryPush(const RawSample& sample) noexcept {
         // Copy only the frames in use: a sample is mostly empty pcs.
         RawSample& dst = slot.sample;
         dst.depth = sample.depth;
+        dst.weight = sample.weight;
         dst.span_name_len = sample.span_name_len;
         dst.has_span = sample.has_span;
         std::memcpy(dst.span_id, sample.span_id, sizeof(dst.span_id));
@@ -46,6 +47,7 @@ bool SampleQueue::TryPop(RawSample* out) noexcept {
   if (seq != tail_ + 1) return false;  // not yet published
   const RawSample& src = slot.sample;
   out->depth = src.depth;
+  out->weight = src.weight;
   out->span_name_len = src.span_name_len;
   out->has_span = src.has_span;
   std::memcpy(out->span_id, src.span_id, sizeof(out->span_id));

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace quartet::profile_internal {
@@ -70,7 +71,9 @@ TEST(Symbolizer, ReadsNothingFromMalformedFiles) {
   std::string dir = ::testing::TempDir();
   // Start from the real executable, then damage it.
   std::ifstream in("/proc/self/exe", std::ios::binary);
-  std::string exe((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string exe = buffer.str();
   ASSERT_GT(exe.size(), 1000u);
   EXPECT_FALSE(ReadElfFunctionSymbols("/proc/self/exe", 0).empty());
   struct Case {
