@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "server/store/traces/trace_filter.h"
 #include "server/store/traces/trace_merge.h"
+#include "server/store/traces/trace_sources.h"
 #include "wire/otlp/decode.h"
 #include "wire/otlp/encode_model.h"
 
@@ -21,24 +22,6 @@ constexpr char kSpansRecord = 'S';  // payload: an ExportTraceServiceRequest (OT
 
 void AddAttributeNames(const std::vector<otlp::KeyValue>& attributes, std::set<std::string>* out) {
   for (const otlp::KeyValue& kv : attributes) out->insert(kv.key);
-}
-
-bool SpanInRange(const otlp::Span& span, const TimeRange& range) {
-  return range.Overlaps(static_cast<int64_t>(span.start_time_unix_nano),
-                        static_cast<int64_t>(span.end_time_unix_nano));
-}
-
-bool HeadHasRoot(const TraceHead& head, const TraceHead::Trace& trace) {
-  return std::any_of(trace.spans.begin(), trace.spans.end(),
-                     [&](uint32_t i) { return !head.spans()[i].span.parent_span_id.valid(); });
-}
-
-bool HeadOverlaps(const TraceHead& head, const TimeRange& range) {
-  return head.trace_count() > 0 && range.Overlaps(head.min_time_ns(), head.max_time_ns());
-}
-
-bool BlockOverlaps(const TraceBlockIndex& block, const TimeRange& range) {
-  return range.Overlaps(block.meta().min_time_ns, block.meta().max_time_ns);
 }
 
 void HeadTagNames(const TraceHead& head, std::string_view scope, const TimeRange& range,
@@ -222,60 +205,6 @@ Result<otlp::ExportTraceServiceRequest> TraceTable::GetTrace(const TraceId& id) 
     return Status::NotFound("trace " + id.ToHex() + " not found");
   }
   return out;
-}
-
-Status TraceTable::SearchTraces(const TraceFilter& filter,
-                                const std::function<bool(const TraceCandidate&)>& fn) {
-  std::vector<std::pair<std::string, Status>> damaged;
-  {
-    std::shared_lock lock(mu_);
-    // Candidates: traces with a part in the range. Their summaries are then
-    // completed from every source, in range or not, so the whole-trace
-    // conditions see the whole trace.
-    std::unordered_map<TraceId, TraceSummary, TraceIdHash> candidates;
-    auto consider = [&](const TraceSummary& part) {
-      if (filter.range.Overlaps(part.start_ns, part.end_ns)) candidates.try_emplace(part.trace_id);
-    };
-    for (const TraceHead* head : Heads()) {
-      if (head == nullptr || !HeadOverlaps(*head, filter.range)) continue;
-      head->ForEachTrace([&](const TraceHead::Trace& t) {
-        consider(t.summary);
-        return true;
-      });
-    }
-    for (const auto& block : blocks_) {
-      if (!BlockOverlaps(*block, filter.range)) continue;
-      for (size_t row = 0; row < block->trace_count(); ++row) consider(block->summary(row));
-    }
-    std::vector<const TraceSummary*> matches;
-    for (auto& [id, summary] : candidates) {
-      summary = MergedSummary(id, blocks_);
-      if (SummaryMatches(filter, summary)) matches.push_back(&summary);
-    }
-    std::sort(matches.begin(), matches.end(), [](const auto* a, const auto* b) {
-      return a->start_ns != b->start_ns
-                 ? a->start_ns > b->start_ns
-                 : std::memcmp(a->trace_id.bytes.data(), b->trace_id.bytes.data(), 16) < 0;
-    });
-    const bool span_conditions = HasSpanConditions(filter);
-    for (const TraceSummary* summary : matches) {
-      otlp::ExportTraceServiceRequest spans = MergedSpans(summary->trace_id, blocks_, &damaged);
-      if (span_conditions) {
-        bool any = false;
-        for (const otlp::ResourceSpans& rs : spans.resource_spans) {
-          for (const otlp::ScopeSpans& ss : rs.scope_spans) {
-            for (const otlp::Span& span : ss.spans) {
-              any = any || SpanMatches(filter, rs.resource, span);
-            }
-          }
-        }
-        if (!any) continue;
-      }
-      if (!fn(TraceCandidate{summary, &spans})) break;
-    }
-  }
-  for (const auto& [block, status] : damaged) ReportDamaged(block, status);
-  return Status::Ok();
 }
 
 Result<std::vector<std::string>> TraceTable::TagNames(std::string_view scope,

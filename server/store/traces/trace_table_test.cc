@@ -158,6 +158,77 @@ TEST_F(TraceTableTest, SearchByWholeTraceAndBySpanNewestFirst) {
   EXPECT_EQ(seen, 2);
 }
 
+// A trace is ordered by its merged start, the earliest of all its parts,
+// although a later part may be the one the search finds first: here trace A's
+// late children sit in a block and its early root in the head, and trace B
+// starts between them. Each trace is delivered once, whole.
+TEST_F(TraceTableTest, SplitTracesAreOrderedByTheirWholeStart) {
+  Append(Request("checkout", {MakeSpan(MakeTraceId(1), 2, 1, "a-child", kT0 + 100 * kMs, kMs),
+                              MakeSpan(MakeTraceId(1), 3, 1, "a-child", kT0 + 101 * kMs, kMs),
+                              MakeSpan(MakeTraceId(3), 1, 0, "c", kT0 + 30 * kMs, kMs)}));
+  ASSERT_TRUE(table_->Flush().ok());
+  Append(Request("checkout", {MakeSpan(MakeTraceId(1), 1, 0, "a", kT0 + 10 * kMs, 200 * kMs),
+                              MakeSpan(MakeTraceId(2), 1, 0, "b", kT0 + 50 * kMs, kMs)}));
+  std::vector<std::string> roots;
+  std::vector<int64_t> spans;
+  ASSERT_TRUE(table_
+                  ->SearchTraces(TraceFilter{},
+                                 [&](const TraceCandidate& c) {
+                                   roots.push_back(c.summary->root_name);
+                                   int64_t n = 0;
+                                   for (const auto& rs : c.spans->resource_spans) {
+                                     for (const auto& ss : rs.scope_spans) n += ss.spans.size();
+                                   }
+                                   spans.push_back(n);
+                                   return true;
+                                 })
+                  .ok());
+  EXPECT_EQ(roots, (std::vector<std::string>{"b", "c", "a"}));
+  EXPECT_EQ(spans, (std::vector<int64_t>{1, 1, 3}));
+
+  // A span condition met only by the block's part still yields the whole trace.
+  TraceFilter children;
+  children.span_name = "a-child";
+  EXPECT_EQ(SearchRoots(children), (std::vector<std::string>{"a"}));
+  // A part longer than a whole-trace bound rules its trace out; a short part
+  // of a long trace does not rule it in.
+  TraceFilter short_traces;
+  short_traces.max_trace_duration_ns = 50 * kMs;
+  EXPECT_EQ(SearchRoots(short_traces), (std::vector<std::string>{"b", "c"}));
+}
+
+TEST_F(TraceTableTest, NumericAttributesAndFurtherRequiredSpans) {
+  auto with_status = [](otlp::Span span, int64_t code) {
+    span.attributes.push_back({"http.status_code", otlp::AnyValue::Int(code)});
+    return span;
+  };
+  Append(Request("checkout", {with_status(MakeSpan(MakeTraceId(1), 1, 0, "one", kT0, kMs), 500),
+                              MakeSpan(MakeTraceId(1), 2, 1, "db", kT0, kMs)}));
+  ASSERT_TRUE(table_->Flush().ok());  // trace 1's spans in a block, the others in the head
+  Append(Request("checkout",
+                 {with_status(MakeSpan(MakeTraceId(2), 1, 0, "two", kT0 + kMs, kMs), 200),
+                  MakeSpan(MakeTraceId(2), 2, 1, "db", kT0 + kMs, kMs),
+                  with_status(MakeSpan(MakeTraceId(3), 1, 0, "three", kT0 + 2 * kMs, kMs), 503),
+                  // A string "500" is not the number 500.
+                  MakeSpan(MakeTraceId(4), 1, 0, "four", kT0 + 3 * kMs, kMs)}));
+  Append(Request("checkout", {[&] {
+                   otlp::Span s = MakeSpan(MakeTraceId(4), 2, 1, "x", kT0 + 3 * kMs, kMs);
+                   s.attributes.push_back({"http.status_code", otlp::AnyValue::String("500")});
+                   return s;
+                 }()}));
+
+  TraceFilter errors;
+  errors.numeric_attributes = {{"http.status_code", NumericAttributeCondition::Op::kGte, 500}};
+  EXPECT_EQ(SearchRoots(errors), (std::vector<std::string>{"three", "one"}));
+  TraceFilter db;
+  db.span_name = "db";
+  errors.other_spans = {db};
+  EXPECT_EQ(SearchRoots(errors), (std::vector<std::string>{"one"}));
+  TraceFilter not_ok;
+  not_ok.numeric_attributes = {{"http.status_code", NumericAttributeCondition::Op::kNeq, 200}};
+  EXPECT_EQ(SearchRoots(not_ok), (std::vector<std::string>{"three", "one"}));
+}
+
 TEST_F(TraceTableTest, SpansWithoutIdsAreRejectedAndCounted) {
   otlp::Span bad = MakeSpan(MakeTraceId(1), 1, 0, "bad", kT0, kMs);
   bad.trace_id = TraceId{};
