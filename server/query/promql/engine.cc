@@ -53,6 +53,11 @@ Result<QueryResult> Engine::RangeExpr(const Expr& expr, int64_t start_ms, int64_
         "integer");
   }
   if (end_ms < start_ms) return Status::InvalidArgument("end timestamp must not be before start time");
+  if ((end_ms - start_ms) / step_ms > kMaxRangeSteps) {
+    return Status::InvalidArgument(
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+        "resolution (?step=XX)");
+  }
   Evaluator ev(source_, options_, start_ms, end_ms);
   RETURN_IF_ERROR(ev.Prepare(expr));
   QueryResult r;

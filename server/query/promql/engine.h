@@ -54,13 +54,17 @@ struct QueryResult {
   std::vector<Series> matrix;  // range queries: sorted by labels
 };
 
+// Range queries with more steps than this are refused, as Prometheus's API.
+inline constexpr int64_t kMaxRangeSteps = 11000;
+
 class Engine {
  public:
   explicit Engine(SeriesSource* source, EngineOptions options = {});
 
   Result<QueryResult> Instant(std::string_view query, int64_t t_ms) const;
-  // Steps start, start+step, ... <= end. The query must be of scalar or
-  // instant-vector type (InvalidArgument otherwise, as Prometheus).
+  // Steps start, start+step, ... <= end (at most kMaxRangeSteps + 1). The
+  // query must be of scalar or instant-vector type (InvalidArgument
+  // otherwise, as Prometheus).
   Result<QueryResult> Range(std::string_view query, int64_t start_ms, int64_t end_ms,
                             int64_t step_ms) const;
 

@@ -109,6 +109,12 @@ Result<Matrix> Evaluator::EvalSubquery(const Expr& e, int64_t ts) {
   std::unordered_map<std::string, size_t> index;
   size_t points = 0;
   for (int64_t t = aligned; t <= ref; t += step) {
+    // Steps count against the sample budget too, so that `x[1y:1ms]` over no
+    // data ends with an error instead of running for hours.
+    if (++evaluated_steps_ > options_.max_samples) {
+      return Status::ResourceExhausted(
+          "query processing would load too many samples into memory in query execution");
+    }
     ASSIGN_OR_RETURN(Value v, Eval(*e.lhs, t));
     if (v.type == ValueType::kScalar) {
       v.vec.push_back(VectorSample{{}, v.scalar});

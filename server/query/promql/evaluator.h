@@ -72,6 +72,7 @@ class Evaluator {
   std::unordered_map<const Expr*, std::vector<Series>> data_;
   std::unordered_map<const Expr*, std::shared_ptr<re2::RE2>> regex_;
   size_t loaded_samples_ = 0;
+  size_t evaluated_steps_ = 0;
 };
 
 // Operators (binary.cc).
