@@ -52,6 +52,16 @@ async function assertInert(where) {
   check(state.imgs === 0 && state.scripts === 0, `${where}: markup became elements (${JSON.stringify(state)})`);
 }
 
+// Rows render on the next animation frame: wait for the count, up to 5 s.
+async function countBecomes(selector, n) {
+  try {
+    await page.waitForFunction(([sel, want]) => document.querySelectorAll(sel).length === want, [selector, n], { timeout: 5000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const u = (path, params = {}) => {
   const q = new URLSearchParams(params).toString();
   return `${base}${path}${q ? `?${q}` : ''}`;
@@ -107,11 +117,11 @@ try {
 
   // Collapsing the root hides its subtree; Right on the active row shows it again.
   await page.locator('.wf-row').first().locator('.wf-toggle').click();
-  check((await page.locator('.wf-row').count()) === 1, 'collapse did not hide the subtree');
+  check(await countBecomes('.wf-row', 1), 'collapse did not hide the subtree');
   await page.locator('.waterfall .vlist').focus();
   await page.keyboard.press('Home');
   await page.keyboard.press('ArrowRight');
-  check((await page.locator('.wf-row').count()) === 3, 'expand did not show the subtree');
+  check(await countBecomes('.wf-row', 3), 'expand did not show the subtree');
 
   // Clicking the root span switches the panel; its URL says so.
   await page.locator('.wf-row').first().click();
