@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <filesystem>
 #include <set>
 
 #include "base/duration.h"
@@ -10,9 +11,12 @@
 namespace quartet::server {
 namespace {
 
-constexpr std::string_view kPrometheusSections[] = {
-    "global",       "scrape_configs", "rule_files",    "alerting",
-    "remote_write", "remote_read",    "storage_config"};
+// Prometheus sections accepted and not used by quartetd (the ones it uses,
+// global, scrape_configs and rule_files, go to ParsePrometheusSections).
+constexpr std::string_view kPrometheusSections[] = {"alerting", "remote_write", "remote_read",
+                                                    "storage_config", "tracing"};
+constexpr std::string_view kParsedPrometheusSections[] = {"global", "scrape_configs",
+                                                          "rule_files"};
 
 Status KeyError(std::string_view key, std::string_view problem) {
   return Status::InvalidArgument("config key " + std::string(key) + ": " + std::string(problem));
@@ -94,6 +98,16 @@ Status ApplyYaml(const YAML::Node& node, const std::string& prefix, ServerConfig
     if (prefix.empty() && std::find(std::begin(kPrometheusSections), std::end(kPrometheusSections),
                                     key) != std::end(kPrometheusSections)) {
       c->reserved_sections.push_back(key);
+      continue;
+    }
+    if (prefix.empty() && std::find(std::begin(kParsedPrometheusSections),
+                                    std::end(kParsedPrometheusSections),
+                                    key) != std::end(kParsedPrometheusSections)) {
+      continue;
+    }
+    // Prometheus's storage section shares its name with quartetd's.
+    if (prefix == "storage" && (key == "tsdb" || key == "exemplars")) {
+      c->reserved_sections.push_back(name);
       continue;
     }
     if (item.second.IsMap()) {
@@ -208,7 +222,12 @@ Result<ServerConfig> LoadConfig(const std::vector<std::string>& args) {
   if (!config.config_file.empty()) {
     try {
       const YAML::Node root = YAML::LoadFile(config.config_file);
-      if (!root.IsNull()) RETURN_IF_ERROR(ApplyYaml(root, "", &config));
+      if (!root.IsNull()) {
+        RETURN_IF_ERROR(ApplyYaml(root, "", &config));
+        const std::string dir =
+            std::filesystem::path(config.config_file).parent_path().string();
+        ASSIGN_OR_RETURN(config.prometheus, ParsePrometheusSections(root, dir));
+      }
     } catch (const YAML::Exception& e) {
       return Status::InvalidArgument("config file " + config.config_file + ": " + e.what());
     }

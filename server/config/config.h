@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "server/config/prometheus_config.h"
 #include "server/store/wal/wal.h"
 
 namespace quartet::server {
@@ -48,6 +49,7 @@ struct ServerConfig {
   size_t max_value_bytes = 256u << 10;
   std::string config_file;                     // "" when none
   std::vector<std::string> reserved_sections;  // Prometheus sections seen, not used yet
+  PrometheusConfig prometheus;                 // global, scrape_configs, rule_files
 };
 
 // Parses argv (without the program name). InvalidArgument names the flag or

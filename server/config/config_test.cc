@@ -51,7 +51,34 @@ scrape_configs:
   EXPECT_EQ(c->memory_limit_bytes, 512u << 20);
   EXPECT_EQ(c->retention, std::chrono::hours(48));
   EXPECT_EQ(c->max_value_bytes, 64u << 10);
-  EXPECT_EQ(c->reserved_sections, std::vector<std::string>{"scrape_configs"});
+  // scrape_configs is parsed (prometheus_config.h); no section is left unused.
+  EXPECT_TRUE(c->reserved_sections.empty());
+  ASSERT_EQ(c->prometheus.scrape_configs.size(), 1u);
+  EXPECT_EQ(c->prometheus.scrape_configs[0].job_name, "checkout");
+  EXPECT_EQ(c->prometheus.scrape_configs[0].scrape_interval_ms, 60'000);
+}
+
+TEST_F(ConfigTest, UnusedPrometheusSectionsAreListedAndBadScrapeConfigsFail) {
+  Write(R"(data_dir: /d
+storage:
+  fsync: never
+  tsdb:
+    out_of_order_time_window: 10m
+alerting:
+  alertmanagers: []
+remote_write:
+  - url: http://x/api/v1/write
+)");
+  Result<ServerConfig> c = LoadConfig({"--config", path_.string()});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->fsync, store::SyncPolicy::kNever);
+  EXPECT_EQ(c->reserved_sections,
+            (std::vector<std::string>{"storage.tsdb", "alerting", "remote_write"}));
+  Write("data_dir: /d\nscrape_configs:\n  - job_name: a\n    scrape_intervall: 5s\n");
+  Result<ServerConfig> bad = LoadConfig({"--config", path_.string()});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "config key scrape_configs[0].scrape_intervall: unknown key");
 }
 
 TEST_F(ConfigTest, ErrorsNameTheFlagOrKey) {
