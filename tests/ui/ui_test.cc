@@ -81,8 +81,8 @@ std::string TracesRequest(const std::vector<SpanSpec>& spans) {
     if (i > 0) out += ',';
     out += "{\"resource\":{\"attributes\":[" + Attr("service.name", spans[i].service) + "," +
            Attr("service.version", "1.4.2") +
-           "]},\"scopeSpans\":[{\"scope\":{\"name\":\"ui-test\"},\"spans\":[" +
-           SpanJson(spans[i]) + "]}]}";
+           "]},\"scopeSpans\":[{\"scope\":{\"name\":\"ui-test\"},\"spans\":[" + SpanJson(spans[i]) +
+           "]}]}";
   }
   return out + "]}";
 }
@@ -99,8 +99,9 @@ std::string LogsRequest(const std::string& service, const std::vector<LogSpec>& 
   for (size_t i = 0; i < logs.size(); ++i) {
     const LogSpec& l = logs[i];
     if (i > 0) out += ',';
-    out += "{\"timeUnixNano\":\"" + std::to_string(l.ts_ns) + "\",\"severityText\":" +
-           Js(l.severity) + ",\"severityNumber\":" + (l.severity == "ERROR" ? "17" : "9") +
+    out += "{\"timeUnixNano\":\"" + std::to_string(l.ts_ns) +
+           "\",\"severityText\":" + Js(l.severity) +
+           ",\"severityNumber\":" + (l.severity == "ERROR" ? "17" : "9") +
            ",\"body\":{\"stringValue\":" + Js(l.body) + "}";
     if (!l.trace_id.empty()) out += ",\"traceId\":\"" + l.trace_id + "\"";
     if (!l.span_id.empty()) out += ",\"spanId\":\"" + l.span_id + "\"";
@@ -136,42 +137,87 @@ TEST(UiTest, ExploreLogsTraceViewAndExploreTracesInChromium) {
   const std::string root = "00f067aa0ba90201", checkout = "00f067aa0ba90202",
                     db = "00f067aa0ba90203";
   std::vector<SpanSpec> spans = {
-      {"frontend", trace, root, "", "GET /checkout", 2, t0, t0 + 900'000'000, false, "",
-       {Attr("http.route", "/checkout"), Attr("http.request.method", "GET")}, ""},
-      {"checkout", trace, checkout, root, "POST /api/checkout", 2, t0 + 10'000'000,
-       t0 + 880'000'000, true, "upstream failed",
-       {Attr("http.route", "/api/checkout"), Attr("user.id", kScript)}, ""},
-      {"db", trace, db, checkout, std::string("SELECT orders ") + kImage, 3, t0 + 20'000'000,
-       t0 + 850'000'000, true, kScript,
+      {"frontend",
+       trace,
+       root,
+       "",
+       "GET /checkout",
+       2,
+       t0,
+       t0 + 900'000'000,
+       false,
+       "",
+       {Attr("http.route", "/checkout"), Attr("http.request.method", "GET")},
+       ""},
+      {"checkout",
+       trace,
+       checkout,
+       root,
+       "POST /api/checkout",
+       2,
+       t0 + 10'000'000,
+       t0 + 880'000'000,
+       true,
+       "upstream failed",
+       {Attr("http.route", "/api/checkout"), Attr("user.id", kScript)},
+       ""},
+      {"db",
+       trace,
+       db,
+       checkout,
+       std::string("SELECT orders ") + kImage,
+       3,
+       t0 + 20'000'000,
+       t0 + 850'000'000,
+       true,
+       kScript,
        {Attr("db.statement", std::string("SELECT * FROM orders WHERE note = '") + kImage + "'")},
        ",\"events\":[{\"timeUnixNano\":\"" + std::to_string(t0 + 30'000'000) +
            "\",\"name\":" + Js(std::string("scan started ") + kScript) + ",\"attributes\":[" +
            Attr("rows", "120000") + "]}],\"links\":[{\"traceId\":\"" + other +
            "\",\"spanId\":\"00f067aa0ba90301\",\"attributes\":[]}]"},
-      {"batch", other, "00f067aa0ba90301", "", "nightly batch", 1, t0 - 50'000'000,
-       t0 - 10'000'000, false, "", {}, ""},
+      {"batch",
+       other,
+       "00f067aa0ba90301",
+       "",
+       "nightly batch",
+       1,
+       t0 - 50'000'000,
+       t0 - 10'000'000,
+       false,
+       "",
+       {},
+       ""},
   };
   // Background traffic for the result list.
   for (int i = 0; i < 30; ++i) {
     const std::string id = Hex(0x7000000000000000ULL + i, 16) + Hex(pid, 16);
-    spans.push_back({i % 2 ? "frontend" : "checkout", id, Hex(0x100 + i, 16), "",
-                     i % 2 ? "GET /home" : "GET /cart", 2, t0 + i * 1'000'000'000LL,
-                     t0 + i * 1'000'000'000LL + (i + 1) * 7'000'000LL, false, "", {}, ""});
+    spans.push_back({i % 2 ? "frontend" : "checkout",
+                     id,
+                     Hex(0x100 + i, 16),
+                     "",
+                     i % 2 ? "GET /home" : "GET /cart",
+                     2,
+                     t0 + i * 1'000'000'000LL,
+                     t0 + i * 1'000'000'000LL + (i + 1) * 7'000'000LL,
+                     false,
+                     "",
+                     {},
+                     ""});
   }
   Quartetd::Response r = q.Post("/v1/traces", TracesRequest(spans), "application/json");
   ASSERT_EQ(r.status, 200) << r.body;
 
   const std::string marker = "mk" + std::to_string(pid);
-  r = q.Post("/v1/logs",
-             LogsRequest("checkout",
-                         {
-                             {t0 + 25'000'000, "ERROR",
-                              marker + " payment failed " + kScript, trace, db},
-                             {t0 + 26'000'000, "WARN", marker + " retrying " + kImage, trace, db},
-                             {t0 + 12'000'000, "INFO", marker + " checkout started", trace,
-                              checkout},
-                         }),
-             "application/json");
+  r = q.Post(
+      "/v1/logs",
+      LogsRequest("checkout",
+                  {
+                      {t0 + 25'000'000, "ERROR", marker + " payment failed " + kScript, trace, db},
+                      {t0 + 26'000'000, "WARN", marker + " retrying " + kImage, trace, db},
+                      {t0 + 12'000'000, "INFO", marker + " checkout started", trace, checkout},
+                  }),
+      "application/json");
   ASSERT_EQ(r.status, 200) << r.body;
   // Enough lines to need several pages (1000 a page) in Explore logs.
   std::vector<LogSpec> bulk;
@@ -187,9 +233,9 @@ TEST(UiTest, ExploreLogsTraceViewAndExploreTracesInChromium) {
   std::filesystem::create_directories(out_dir);
   const std::string log_dir = TempDir("ui-browser");
   const std::string cmd = "cd " + SourcePath("ui") + " && timeout 90 node " +
-                          SourcePath("tests/ui/ui_browser.mjs") + " '" + q.url() + "' '" +
-                          out_dir + "' " + trace + " " + db + " " + marker + " > " + log_dir +
-                          "/out 2> " + log_dir + "/err";
+                          SourcePath("tests/ui/ui_browser.mjs") + " '" + q.url() + "' '" + out_dir +
+                          "' " + trace + " " + db + " " + marker + " > " + log_dir + "/out 2> " +
+                          log_dir + "/err";
   const int rc = std::system(cmd.c_str());
   const std::string out = ReadFile(log_dir + "/out");
   EXPECT_EQ(rc, 0) << cmd << "\nstdout:\n" << out << "\nstderr:\n" << ReadFile(log_dir + "/err");
