@@ -540,13 +540,76 @@ void LogPage::DecodeLines() const {
   }
 }
 
+Status LogPage::FindSideRuns() const {
+  if (side_ready_) return side_status_;
+  side_ready_ = true;
+  side_status_ = [&]() -> Status {
+    std::string_view side = hex_side_;
+    side_start_.assign(1, 0);
+    side_start_.reserve(size() + 1);
+    for (size_t i = 0; i < size(); ++i) {
+      const std::string_view text = coded_lines_[i];
+      for (size_t at = 0; at < text.size(); ++at) {
+        const auto b = static_cast<uint8_t>(text[at]);
+        if (b > kLineLastCode) continue;
+        if (b == kLineEscape && ++at >= text.size()) {
+          return Damaged(*reader_, "line " + std::to_string(i) + " of page " +
+                                       std::to_string(page_) + ": line codec: dangling escape");
+        }
+        uint64_t bytes;
+        if (b == kLineHexRun && (!GetVarint64(&side, &bytes) || bytes > side.size())) {
+          return Damaged(*reader_, "line " + std::to_string(i) + " of page " +
+                                       std::to_string(page_) +
+                                       ": line codec: truncated hex side stream");
+        }
+        if (b == kLineHexRun) side.remove_prefix(bytes);
+      }
+      side_start_.push_back(hex_side_.size() - side.size());
+    }
+    if (!side.empty()) return Damaged(*reader_, "unused hex runs in page " + std::to_string(page_));
+    return Status::Ok();
+  }();
+  return side_status_;
+}
+
+std::string_view LogPage::LineOf(size_t i) const {
+  auto it = row_lines_.find(static_cast<uint32_t>(i));
+  if (it != row_lines_.end()) return it->second;
+  // Past an eighth of the page, one pass over all of it is cheaper. Views
+  // already handed out stay valid: row_lines_ is kept.
+  if (row_lines_.size() > size() / 8 || !FindSideRuns().ok()) {
+    DecodeLines();
+    return line(i);
+  }
+  std::string& out = row_lines_[static_cast<uint32_t>(i)];
+  std::string_view side =
+      std::string_view(hex_side_).substr(side_start_[i], side_start_[i + 1] - side_start_[i]);
+  const auto [trace, span] = IdsOf(i);
+  Status s = DecodeLogLine(
+      coded_lines_[i], LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span},
+      &side, &out);
+  if (!s.ok() || !side.empty()) {
+    if (row_status_.ok()) {
+      row_status_ =
+          Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
+                                ": " + std::string(s.ok() ? "hex runs left over" : s.message()));
+    }
+    out.clear();
+  }
+  return out;
+}
+
+Status LogPage::LineStatus(size_t i) const {
+  (void)line(i);
+  RETURN_IF_ERROR(lines_status_);
+  return row_status_;
+}
+
 Status LogPage::LoadExtras() const {
   if (extras_loaded_) return extras_status_;
   extras_loaded_ = true;
   extras_status_ = [&]() -> Status {
     const BlockReader& r = *reader_;
-    if (!lines_ready_) DecodeLines();
-    RETURN_IF_ERROR(lines_status_);
     ASSIGN_OR_RETURN(meta_bytes_, r.ReadSection(PageSection(page_, "meta")));
     std::string_view in = meta_bytes_, names, counts, ids, values, side;
     if (!GetLengthPrefixed(&in, &names) || !GetLengthPrefixed(&in, &counts) ||
@@ -593,6 +656,7 @@ Status LogPage::LoadExtras() const {
 }
 
 Status LogPage::Metadata(size_t i, Labels* out) const {
+  RETURN_IF_ERROR(LineStatus(i));
   RETURN_IF_ERROR(LoadExtras());
   out->clear();
   for (uint64_t k = meta_start_[i]; k < meta_start_[i + 1]; ++k) {
@@ -606,6 +670,7 @@ Status LogPage::Metadata(size_t i, Labels* out) const {
 }
 
 Result<std::pair<TraceId, SpanId>> LogPage::Ids(size_t i) const {
+  RETURN_IF_ERROR(LineStatus(i));
   RETURN_IF_ERROR(LoadExtras());
   return IdsOf(i);
 }

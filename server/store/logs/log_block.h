@@ -23,6 +23,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -83,7 +84,7 @@ class LogPage {
   // The row's line; empty when the page's lines cannot be decoded (then
   // Metadata and Ids return the DataLoss).
   std::string_view line(size_t i) const {
-    if (!lines_ready_) DecodeLines();
+    if (!lines_ready_) return LineOf(i);
     return std::string_view(text_.data() + line_start_[i], line_start_[i + 1] - line_start_[i]);
   }
   // Rows in [first, last) whose lines contain every needle, in row order.
@@ -101,6 +102,9 @@ class LogPage {
   Status LoadIds();
   Status LoadExtras() const;
   void DecodeLines() const;
+  std::string_view LineOf(size_t i) const;
+  Status LineStatus(size_t i) const;
+  Status FindSideRuns() const;
   std::pair<TraceId, SpanId> IdsOf(size_t i) const;
 
   const BlockReader* reader_ = nullptr;  // the block outlives its pages (held by the cursor)
@@ -118,6 +122,14 @@ class LogPage {
   mutable Status lines_status_;
   mutable std::string text_;
   mutable std::vector<uint64_t> line_start_;  // size() + 1 entries
+  // Before a full decode, rows decoded one by one (a filter that matches few
+  // rows delivers them without decoding the page), with where each row's
+  // hex runs start in hex_side_.
+  mutable std::unordered_map<uint32_t, std::string> row_lines_;
+  mutable Status row_status_;
+  mutable bool side_ready_ = false;
+  mutable Status side_status_;
+  mutable std::vector<uint64_t> side_start_;  // size() + 1 entries
   // Lazily decoded.
   mutable bool extras_loaded_ = false;
   mutable Status extras_status_;

@@ -2,6 +2,10 @@
 
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "server/store/block/varint.h"
 
 namespace quartet::store {
@@ -36,6 +40,18 @@ void ToHex(const uint8_t* bytes, size_t n, char* out) {
   for (size_t i = 0; i < n; ++i) memcpy(out + 2 * i, kHexPairs.pair[bytes[i]], 2);
 }
 
+// "00".."99".
+struct DecimalPairs {
+  char pair[100][2];
+  constexpr DecimalPairs() : pair() {
+    for (int v = 0; v < 100; ++v) {
+      pair[v][0] = static_cast<char>('0' + v / 10);
+      pair[v][1] = static_cast<char>('0' + v % 10);
+    }
+  }
+};
+constexpr DecimalPairs kDecimalPairs;
+
 void Append2(int v, char* out) {
   out[0] = static_cast<char>('0' + v / 10);
   out[1] = static_cast<char>('0' + v % 10);
@@ -55,12 +71,12 @@ bool RenderTime(int64_t unix_nanos, char* buf) {
     sod += 86400;
     --days;
   }
-  // Rows come in time order: the date of the last day is kept per thread.
-  thread_local int64_t cached_days = INT64_MIN;
-  thread_local char cached_date[10];
+  // Rows come in time order: the text of the last second is kept per thread.
+  thread_local int64_t cached_secs = INT64_MIN;
+  thread_local char cached[19];
   thread_local bool cached_ok = false;
-  if (days != cached_days) {
-    cached_days = days;
+  if (secs != cached_secs) {
+    cached_secs = secs;
     // Civil date from days since 1970-01-01 (proleptic Gregorian, 400-year eras).
     const int64_t z = days + 719468;
     const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -73,27 +89,29 @@ bool RenderTime(int64_t unix_nanos, char* buf) {
     const int64_t year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     cached_ok = year >= 0 && year <= 9999;
     if (cached_ok) {
-      Append2(static_cast<int>(year / 100), cached_date);
-      Append2(static_cast<int>(year % 100), cached_date + 2);
-      cached_date[4] = '-';
-      Append2(month, cached_date + 5);
-      cached_date[7] = '-';
-      Append2(day, cached_date + 8);
+      Append2(static_cast<int>(year / 100), cached);
+      Append2(static_cast<int>(year % 100), cached + 2);
+      cached[4] = '-';
+      Append2(month, cached + 5);
+      cached[7] = '-';
+      Append2(day, cached + 8);
+      cached[10] = 'T';
+      Append2(static_cast<int>(sod / 3600), cached + 11);
+      cached[13] = ':';
+      Append2(static_cast<int>(sod / 60 % 60), cached + 14);
+      cached[16] = ':';
+      Append2(static_cast<int>(sod % 60), cached + 17);
     }
   }
   if (!cached_ok) return false;
-  memcpy(buf, cached_date, 10);
-  buf[10] = 'T';
-  Append2(static_cast<int>(sod / 3600), buf + 11);
-  buf[13] = ':';
-  Append2(static_cast<int>(sod / 60 % 60), buf + 14);
-  buf[16] = ':';
-  Append2(static_cast<int>(sod % 60), buf + 17);
+  memcpy(buf, cached, 19);
   buf[19] = '.';
-  for (int k = 9; k >= 1; --k) {
-    buf[19 + k] = static_cast<char>('0' + nanos % 10);
-    nanos /= 10;
-  }
+  const auto frac = static_cast<uint32_t>(nanos);
+  buf[20] = static_cast<char>('0' + frac / 100'000'000);
+  memcpy(buf + 21, kDecimalPairs.pair[frac / 1'000'000 % 100], 2);
+  memcpy(buf + 23, kDecimalPairs.pair[frac / 10'000 % 100], 2);
+  memcpy(buf + 25, kDecimalPairs.pair[frac / 100 % 100], 2);
+  memcpy(buf + 27, kDecimalPairs.pair[frac % 100], 2);
   buf[29] = 'Z';
   return true;
 }
@@ -215,15 +233,17 @@ uint8_t Nibble(char c) { return static_cast<uint8_t>(c <= '9' ? c - '0' : c - 'a
 
 // The first byte in [p, end) that is <= kLineLastCode, or end.
 const char* FindControl(const char* p, const char* end) {
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  while (end - p >= 8) {
-    uint64_t x;
-    memcpy(&x, p, 8);
-    // A byte < 8 has its top five bits clear: (x & 0xf8..) has a zero byte.
-    const uint64_t y = x & (0xf8 * kOnes);
-    if (((y - kOnes) & ~y & kHigh) != 0) break;
-    p += 8;
+#if defined(__SSE2__)
+  const __m128i high = _mm_set1_epi8(static_cast<char>(0xf8));
+  const __m128i zero = _mm_setzero_si128();
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // A byte < 8 has its top five bits clear.
+    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, high), zero));
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
   }
+#endif
   while (p<end&& static_cast<uint8_t>(*p)> kLineLastCode) ++p;
   return p;
 }
