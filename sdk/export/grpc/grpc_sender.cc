@@ -48,6 +48,12 @@ bool IsValidMetadataKey(std::string_view key) {
   });
 }
 
+// Values of text metadata are printable ASCII; "-bin" keys carry any bytes.
+bool IsValidMetadataValue(std::string_view key, std::string_view value) {
+  if (key.ends_with("-bin")) return true;
+  return std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
 std::string Lowercase(std::string_view s) {
   std::string out(s);
   for (char& c : out) {
@@ -169,11 +175,21 @@ void GrpcSender::ReportPermanent(const Status& error, int code) {
 
 GrpcSender::Attempt GrpcSender::Call(const ExportRequest& request, Clock::time_point deadline) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + (deadline - Clock::now()));
+  // Clamped so that a far-future deadline cannot overflow the clock arithmetic.
+  auto left = std::min<Clock::duration>(deadline - Clock::now(), std::chrono::hours(24));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(left));
   if (request.gzip) context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
   for (const auto& [name, value] : request.headers) {
     std::string key = Lowercase(name);
-    if (IsValidMetadataKey(key)) context.AddMetadata(key, value);
+    if (IsValidMetadataKey(key) && IsValidMetadataValue(key, value)) {
+      context.AddMetadata(key, value);
+    } else if (!reported_bad_header_) {
+      reported_bad_header_ = true;
+      diagnostic_("OTLP/gRPC: header '" + name +
+                  "' cannot be gRPC metadata (reserved or invalid name, or a non-ASCII value); "
+                  "it is not sent");
+    }
   }
   grpc::Slice slice(request.body.data(), request.body.size());
   grpc::ByteBuffer message(&slice, 1);

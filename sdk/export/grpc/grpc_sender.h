@@ -87,6 +87,7 @@ class GrpcSender final : public Transport {
   std::minstd_rand rng_;
   uint32_t reported_codes_ = 0;  // bit per gRPC code already reported
   bool reported_setup_ = false;
+  bool reported_bad_header_ = false;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

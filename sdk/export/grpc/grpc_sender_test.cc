@@ -99,8 +99,12 @@ TEST(GrpcSenderTest, DeliversTheEncodedRequestWithMetadata) {
   Fixture f;
   ASSERT_NE(f.server.port(), 0);
   EXPECT_EQ(f.sender->target(), "127.0.0.1:" + std::to_string(f.server.port()));
-  SendOutcome out =
-      f.Send(Request(TraceBody(), false, {{"X-Scope-OrgID", "tenant-1"}, {"Bad Key", "dropped"}}));
+  SendOutcome out = f.Send(Request(TraceBody(), false,
+                                   {{"X-Scope-OrgID", "tenant-1"},
+                                    {"Bad Key", "dropped"},
+                                    {"grpc-timeout", "1S"},
+                                    {"x-note", "caf\xc3\xa9"},
+                                    {"x-blob-bin", std::string("\x00\xff", 2)}}));
   ASSERT_EQ(out.result, ExportResult::kSuccess) << out.last_error.ToString();
   EXPECT_EQ(out.attempts, 1);
   EXPECT_EQ(out.response.status, 200);
@@ -111,6 +115,12 @@ TEST(GrpcSenderTest, DeliversTheEncodedRequestWithMetadata) {
   auto tenant = calls[0].metadata.find("x-scope-orgid");
   ASSERT_NE(tenant, calls[0].metadata.end());
   EXPECT_EQ(tenant->second, "tenant-1");
+  EXPECT_EQ(calls[0].metadata.count("x-note"), 0u);        // non-ASCII text value
+  auto blob = calls[0].metadata.find("x-blob-bin");
+  ASSERT_NE(blob, calls[0].metadata.end());
+  EXPECT_EQ(blob->second, std::string("\x00\xff", 2));
+  ASSERT_EQ(f.diagnostics.size(), 1u);  // the skipped headers, reported once
+  EXPECT_NE(f.diagnostics[0].find("Bad Key"), std::string::npos) << f.diagnostics[0];
   auto agent = calls[0].metadata.find("user-agent");
   ASSERT_NE(agent, calls[0].metadata.end());
   EXPECT_TRUE(agent->second.starts_with("quartet-sdk/")) << agent->second;
