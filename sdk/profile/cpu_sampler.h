@@ -6,7 +6,7 @@
 // thread the kernel picks and under-counts when several threads are busy.
 // Threads are found by listing /proc/self/task in SyncThreads(), which the
 // owner calls periodically: a thread born since the last call is not sampled
-// until the next one.
+// until the next one (every 200 ms).
 //
 // The handler is async-signal-safe: no allocation, no locks, errno kept. It
 // unwinds with _Unwind_Backtrace (libgcc's DWARF CFI unwinder: correct

@@ -112,7 +112,10 @@ TEST(PprofTool, ShowsHotFunctionsByDemangledNameInProportion) {
   std::thread collector([&] { profile = profiler->CpuProfile(std::chrono::seconds(120)); });
   // Work split 2:1:1 for 1.5 s of this thread's CPU (~300 samples at 200 Hz,
   // however busy the machine is), then Stop() closes the window.
-  constexpr uint64_t kUnit = 200000;
+  // Units of ~40 us, far below the 4 ms scheduler tick at which the kernel
+  // checks CPU timers: with long units, a loaded machine (slices aligned to
+  // ticks) aliases the sample points onto some functions more than others.
+  constexpr uint64_t kUnit = 20000;
   uint64_t sink = 0;
   for (;;) {
     sink += SpinStatic(2 * kUnit);

@@ -34,11 +34,11 @@ using profile_internal::Uploader;
 
 namespace {
 
-// Draining more often only adds wake-ups: the queue holds seconds of samples.
-constexpr auto kDrainInterval = std::chrono::milliseconds(50);
-constexpr auto kThreadScanInterval = std::chrono::milliseconds(100);
-// 100 Hz on 8 busy threads fills 40 slots per drain; this absorbs hundreds
-// of busy threads and a slow symbolization pass.
+// Each wake-up of the aggregator costs the application CPU and cache, so it
+// wakes rarely: the queue holds 4096 samples, 100 ms of 400 busy threads at
+// 100 Hz. A thread born since the last scan is sampled from the next one.
+constexpr auto kDrainInterval = std::chrono::milliseconds(100);
+constexpr auto kThreadScanInterval = std::chrono::milliseconds(200);
 constexpr size_t kQueueCapacity = 4096;
 
 std::atomic<Profiler::Impl*> g_running{nullptr};
