@@ -194,7 +194,14 @@ try {
   // Metric query: a chart and a table.
   await page.goto(u('/ui/explore/logs', { q: 'sum by (level) (count_over_time({service_name="bulk"}[1m]))', from: 'now-1h', to: 'now' }));
   await page.locator('.chart canvas').first().waitFor({ timeout: 10000 });
-  check((await page.locator('.results table tbody tr').count()) >= 1, 'metric table empty');
+  check((await page.locator('.series-table tbody tr').count()) >= 1, 'metric table empty');
+  // Explore metrics by URL alone (PromQL; a constant needs no seeded series).
+  await page.goto(u('/ui/explore/metrics', { q: 'vector(1) * 2', from: 'now-15m', to: 'now' }));
+  await page.locator('.chart canvas').first().waitFor({ timeout: 10000 });
+  check((await page.locator('.series-table tbody tr td:nth-child(2)').first().textContent()) === '2', 'PromQL result not shown');
+  await page.goto(u('/ui/explore/metrics', { q: 'sum(', from: 'now-15m', to: 'now' }));
+  await err.waitFor({ state: 'visible', timeout: 10000 });
+  check((await err.textContent()).startsWith('400'), 'PromQL error not shown');
 
   // 7. The dark theme, via the toggle, then the planted line again.
   await page.goto(u('/ui/explore/logs', { q: `{service_name="checkout"} |= "${marker}"`, from: 'now-1h', to: 'now' }));

@@ -8,6 +8,7 @@ import { errorBox, h } from './dom';
 import { normalizeTraceId, parseRoute, traceHref, type Route, type ViewName } from './routes';
 import type { AppContext, View } from './view';
 import { logsExplore } from './views/logs_explore';
+import { metricsExplore } from './views/metrics_explore';
 import { traceView } from './views/trace_view';
 import { tracesExplore } from './views/traces_explore';
 
@@ -49,6 +50,7 @@ function start(): void {
   const navLinks: Array<[ViewName, string, string]> = [
     ['traces', 'Traces', '/ui/explore/traces'],
     ['logs', 'Logs', '/ui/explore/logs'],
+    ['metrics', 'Metrics', '/ui/explore/metrics'],
   ];
   const nav = h('nav', { attrs: { 'aria-label': 'Views' } }, ...navLinks.map(([name, label, href]) => h('a', { attrs: { href, 'data-app-link': '', 'data-view': name } }, label)));
   const gotoErr = errorBox();
@@ -105,6 +107,8 @@ function start(): void {
         return tracesExplore(route, app);
       case 'logs':
         return logsExplore(route, app);
+      case 'metrics':
+        return metricsExplore(route, app);
       case 'trace':
         return traceView(route, app);
       default:
@@ -125,7 +129,7 @@ function start(): void {
     view = build(route);
     viewName = route.view;
     main.replaceChildren(view.el);
-    document.title = `${route.view === 'trace' ? `Trace ${route.traceId?.slice(0, 8) ?? ''}` : route.view === 'logs' ? 'Logs' : 'Traces'} · quartet`;
+    document.title = `${route.view === 'trace' ? `Trace ${route.traceId?.slice(0, 8) ?? ''}` : route.view === 'logs' ? 'Logs' : route.view === 'metrics' ? 'Metrics' : 'Traces'} · quartet`;
   };
 
   // App links navigate in place; modified clicks (new tab) stay the browser's.

@@ -2,10 +2,11 @@
 //   /ui/explore/traces?q=<TraceQL>&from=now-1h&to=now&limit=20&sort=start&desc=1
 //   /ui/trace/<32 hex>?span=<16 hex>
 //   /ui/explore/logs?q=<LogQL>&from=now-1h&to=now&dir=backward&line=<ts ns>
-// Planned (issue 8): /ui/explore/metrics, /ui/profiles, /ui/overview,
-// /ui/incident. `/` opens Explore traces.
+//   /ui/explore/metrics?q=<PromQL>&from=now-1h&to=now&step=30s
+// Planned (issue 8): /ui/profiles, /ui/overview, /ui/incident. `/` opens
+// Explore traces.
 
-export type ViewName = 'traces' | 'trace' | 'logs' | 'notfound';
+export type ViewName = 'traces' | 'trace' | 'logs' | 'metrics' | 'notfound';
 
 export interface Route {
   view: ViewName;
@@ -21,6 +22,7 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   const path = loc.pathname.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/ui' || path === '/ui/explore/traces') return { view: 'traces', params };
   if (path === '/ui/explore/logs') return { view: 'logs', params };
+  if (path === '/ui/explore/metrics') return { view: 'metrics', params };
   const m = /^\/ui\/trace\/([^/]+)$/.exec(path);
   if (m) return { view: 'trace', traceId: decodeURIComponent(m[1]).toLowerCase(), params };
   return { view: 'notfound', params };
@@ -58,4 +60,8 @@ export function tracesHref(p: Record<string, string | undefined>): string {
 
 export function logsHref(p: Record<string, string | undefined>): string {
   return withQuery('/ui/explore/logs', p);
+}
+
+export function metricsHref(p: Record<string, string | undefined>): string {
+  return withQuery('/ui/explore/metrics', p);
 }

@@ -66,7 +66,7 @@ export function renderMetricResult(el: HTMLElement, result: unknown, range: Rang
   el.append(
     h(
       'table',
-      { class: 'table' },
+      { class: 'table series-table' },
       h('thead', null, h('tr', null, h('th', null, 'Series'), h('th', { class: 'num' }, 'Last'), h('th', { class: 'num' }, 'Max'), h('th', { class: 'num' }, 'Points'))),
       h(
         'tbody',
