@@ -74,7 +74,11 @@ void BM_Workload(benchmark::State& state) {
     state.counters["samples"] = static_cast<double>(profiler->stats().samples);
   }
 }
-BENCHMARK(BM_Workload)->Arg(0)->Arg(1)->ArgName("profiler")->MeasureProcessCPUTime()
+BENCHMARK(BM_Workload)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("profiler")
+    ->MeasureProcessCPUTime()
     ->Unit(benchmark::kMicrosecond);
 
 // Alternating phases, compared by median; the argument is the rate in Hz
@@ -110,7 +114,11 @@ void BM_ProfilerOverhead(benchmark::State& state) {
   state.counters["us_per_sample"] =
       samples == 0 ? 0 : (m_on - m_off) * units_on / static_cast<double>(samples) / 1000.0;
 }
-BENCHMARK(BM_ProfilerOverhead)->Arg(100)->Arg(1000)->ArgName("hz")->Iterations(1)
+BENCHMARK(BM_ProfilerOverhead)
+    ->Arg(100)
+    ->Arg(1000)
+    ->ArgName("hz")
+    ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 }  // namespace

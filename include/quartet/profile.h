@@ -57,19 +57,19 @@ struct ProfilerOptions {
   std::chrono::milliseconds upload_initial_backoff{500};
   // How long Stop() may spend sending the last partial profile.
   std::chrono::milliseconds shutdown_timeout{2000};
-  bool span_labels = true;  // label samples with span_id / span_name
+  bool span_labels = true;    // label samples with span_id / span_name
   size_t max_stacks = 50000;  // distinct (stack, span) keys per profile
 };
 
 struct ProfilerStats {
-  uint64_t samples = 0;            // stack samples taken
-  uint64_t samples_dropped = 0;    // lost: hand-off queue full or too many distinct stacks
-  uint64_t foreign_signals = 0;    // SIGPROFs not sent by the profiler (ignored)
-  uint64_t threads = 0;            // threads with an armed timer now
+  uint64_t samples = 0;          // stack samples taken
+  uint64_t samples_dropped = 0;  // lost: hand-off queue full or too many distinct stacks
+  uint64_t foreign_signals = 0;  // SIGPROFs not sent by the profiler (ignored)
+  uint64_t threads = 0;          // threads with an armed timer now
   uint64_t timer_errors = 0;
-  uint64_t uploads = 0;            // profiles accepted by the server
+  uint64_t uploads = 0;  // profiles accepted by the server
   uint64_t upload_retries = 0;
-  uint64_t uploads_dropped = 0;    // after the last attempt, a 4xx, or a full upload queue
+  uint64_t uploads_dropped = 0;  // after the last attempt, a 4xx, or a full upload queue
 };
 
 class Profiler {

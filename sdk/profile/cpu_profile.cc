@@ -46,7 +46,8 @@ pprof::Profile CpuAggregate::ToProfile(Symbolizer* symbolizer, int hz, int64_t s
   b.AddSampleType("cpu", "nanoseconds");
   b.SetPeriod("cpu", "nanoseconds", period);
   b.SetDefaultSampleType("cpu");
-  b.SetTime(start_unix_nanos, end_unix_nanos > start_unix_nanos ? end_unix_nanos - start_unix_nanos : 0);
+  b.SetTime(start_unix_nanos,
+            end_unix_nanos > start_unix_nanos ? end_unix_nanos - start_unix_nanos : 0);
   symbolizer->BeginBatch();
 
   std::unordered_map<uintptr_t, uint64_t> locations;  // pc -> location id

@@ -32,7 +32,7 @@ struct HandlerState {
 };
 HandlerState g_state;
 std::atomic<bool> g_installed{false};  // a sampler owns SIGPROF
-struct sigaction g_previous;            // disposition to restore
+struct sigaction g_previous;           // disposition to restore
 
 // The Linux clock id of thread `tid`'s CPU time (CPUCLOCK_SCHED with the
 // per-thread bit), the encoding glibc's pthread_getcpuclockid uses; it lets

@@ -36,10 +36,10 @@
 namespace quartet::profile_internal {
 
 struct SamplerCounters {
-  std::atomic<uint64_t> samples{0};         // pushed to the queue
-  std::atomic<uint64_t> queue_full{0};      // dropped: queue full
-  std::atomic<uint64_t> foreign_signals{0}; // SIGPROFs not from our timers
-  std::atomic<uint64_t> timer_errors{0};    // timer_create/settime failures
+  std::atomic<uint64_t> samples{0};          // pushed to the queue
+  std::atomic<uint64_t> queue_full{0};       // dropped: queue full
+  std::atomic<uint64_t> foreign_signals{0};  // SIGPROFs not from our timers
+  std::atomic<uint64_t> timer_errors{0};     // timer_create/settime failures
 };
 
 class CpuSampler {

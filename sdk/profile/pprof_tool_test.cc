@@ -3,6 +3,7 @@
 // exported one and one in a shared library — and shows each by its
 // demangled name with the share of CPU it was given.
 #include <gtest/gtest.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,8 +14,6 @@
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include <time.h>
 
 #include "quartet/profile.h"
 
@@ -133,9 +132,10 @@ TEST(PprofTool, ShowsHotFunctionsByDemangledNameInProportion) {
   std::string path = ::testing::TempDir() + "/cpu.pb.gz";
   std::ofstream(path, std::ios::binary) << profile;
   std::string home = ::testing::TempDir();
-  if (const char* keep = getenv("QUARTET_KEEP_PROFILE")) std::ofstream(keep, std::ios::binary) << profile;
+  if (const char* keep = getenv("QUARTET_KEEP_PROFILE"))
+    std::ofstream(keep, std::ios::binary) << profile;
   std::string out = RunCommand("HOME=" + home + " GOCACHE=" + home + "/gocache " + go +
-                        " tool pprof -top -nodecount=200 -symbolize=none " + path + " 2>&1");
+                               " tool pprof -top -nodecount=200 -symbolize=none " + path + " 2>&1");
   SCOPED_TRACE(out);
   std::map<std::string, double> flat = ParseTop(out);
   auto share = [&](const std::string& name) {

@@ -192,7 +192,8 @@ class Profiler::Impl {
     }
     int64_t dropped = upload_agg_.dropped();
     for (Window* w : windows_) dropped = std::max(dropped, w->agg.dropped());
-    stacks_dropped_.store(static_cast<uint64_t>(std::max<int64_t>(dropped, 0)) + stacks_dropped_base_);
+    stacks_dropped_.store(static_cast<uint64_t>(std::max<int64_t>(dropped, 0)) +
+                          stacks_dropped_base_);
   }
 
   // Sends what the upload aggregate holds as one profile. Aggregator thread.

@@ -2,8 +2,6 @@
 // Pyroscope name and tags; span-labelled samples name the span that was
 // running; start/stop/fork/thread churn neither crash nor deadlock; nothing
 // is sampled after Stop.
-#include "quartet/profile.h"
-
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "quartet/profile.h"
 #include "quartet/trace.h"
 #include "sdk/profile/test_receiver.h"
 #include "sdk/trace/test_util.h"
@@ -86,7 +85,7 @@ TEST(Profiler, UploadsCarryNameTagsAndSpanLabels) {
     Burn(std::chrono::milliseconds(200));
   }
   Burn(std::chrono::milliseconds(100));  // outside any span
-  profiler->Stop();  // sends the last partial profile
+  profiler->Stop();                      // sends the last partial profile
 
   std::vector<Captured> got = receiver.captured();
   ASSERT_FALSE(got.empty());

@@ -23,10 +23,10 @@ inline constexpr int kMaxSpanName = 64;
 
 // One stack sample as the signal handler captured it.
 struct RawSample {
-  uint32_t depth = 0;         // frames used in pcs, leaf first
-  uint32_t weight = 1;        // timer periods this sample stands for (1 + overruns)
-  uint32_t span_name_len = 0; // bytes used in span_name
-  bool has_span = false;      // a sampled span was current
+  uint32_t depth = 0;          // frames used in pcs, leaf first
+  uint32_t weight = 1;         // timer periods this sample stands for (1 + overruns)
+  uint32_t span_name_len = 0;  // bytes used in span_name
+  bool has_span = false;       // a sampled span was current
   uint8_t span_id[8] = {};
   char span_name[kMaxSpanName] = {};
   uintptr_t pcs[kMaxFrames] = {};  // instruction addresses (return addresses already -1)

@@ -202,7 +202,7 @@ void Symbolizer::ScanLocked() {
     if (path.rfind("linux-vdso", 0) != 0 && path.rfind("linux-gate", 0) != 0) {
       module->symbols = ReadElfFunctionSymbols(path, info.dlpi_addr);
     }
-    for (const ElfW(Phdr)& ph : st.headers[i]) {
+    for (const ElfW(Phdr) & ph : st.headers[i]) {
       if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
       Segment seg;
       seg.start = info.dlpi_addr + ph.p_vaddr;

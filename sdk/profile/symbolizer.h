@@ -28,9 +28,9 @@ struct Symbol {
 };
 
 struct Module {
-  std::string path;      // file name as loaded ("/proc/self/exe" resolved)
-  std::string build_id;  // lowercase hex, empty when the object has none
-  uintptr_t bias = 0;    // load bias (dlpi_addr)
+  std::string path;             // file name as loaded ("/proc/self/exe" resolved)
+  std::string build_id;         // lowercase hex, empty when the object has none
+  uintptr_t bias = 0;           // load bias (dlpi_addr)
   std::vector<Symbol> symbols;  // sorted by start
 };
 

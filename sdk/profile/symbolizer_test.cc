@@ -113,9 +113,10 @@ TEST(Demangle, Table) {
   const Case cases[] = {
       {"_ZN2ns3HotEi", "ns::Hot(int)"},
       {"main", "main"},
-      {"_Z", "_Z"},                 // not a valid mangling: kept
+      {"_Z", "_Z"},  // not a valid mangling: kept
       {"_Znotvalid!!", "_Znotvalid!!"},
-      {"_ZNSt6vectorIiSaIiEE9push_backERKi", "std::vector<int, std::allocator<int> >::push_back(int const&)"},
+      {"_ZNSt6vectorIiSaIiEE9push_backERKi",
+       "std::vector<int, std::allocator<int> >::push_back(int const&)"},
   };
   for (const Case& c : cases) EXPECT_EQ(Demangle(c.in), c.want) << c.in;
 }

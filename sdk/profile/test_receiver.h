@@ -23,8 +23,7 @@ class TestReceiver {
     server_.Post("/ingest", [this](const httplib::Request& req, httplib::Response& res) {
       std::lock_guard<std::mutex> lock(mu_);
       captured_.push_back(Captured{req.get_param_value("name"), req.get_param_value("from"),
-                                   req.get_param_value("until"),
-                                   req.get_param_value("sampleRate"),
+                                   req.get_param_value("until"), req.get_param_value("sampleRate"),
                                    req.get_param_value("spyName"), req.get_param_value("format"),
                                    req.get_header_value("Content-Type"), req.body});
       size_t i = captured_.size() - 1;

@@ -42,8 +42,8 @@ struct UploadConfig {
 struct UploadCounters {
   std::atomic<uint64_t> uploaded{0};
   std::atomic<uint64_t> retries{0};
-  std::atomic<uint64_t> failed{0};        // dropped after the last attempt or a 4xx
-  std::atomic<uint64_t> queue_dropped{0}; // dropped because the queue was full
+  std::atomic<uint64_t> failed{0};         // dropped after the last attempt or a 4xx
+  std::atomic<uint64_t> queue_dropped{0};  // dropped because the queue was full
 };
 
 // Keeps characters Pyroscope accepts in an app name or tag ([A-Za-z0-9_.-/]

@@ -1,11 +1,12 @@
 #include "sdk/profile/uploader.h"
-#include "sdk/profile/test_receiver.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <functional>
 #include <thread>
+
+#include "sdk/profile/test_receiver.h"
 
 namespace quartet::profile_internal {
 namespace {
@@ -26,8 +27,8 @@ TEST(Ingest, UrlCarriesNameTagsAndTimes) {
     const char* in;
     const char* want;
   };
-  for (const Case& c2 : {Case{"a{b}=c", "a_b__c"}, Case{"ok.name-1/x", "ok.name-1/x"},
-                         Case{"", ""}}) {
+  for (const Case& c2 :
+       {Case{"a{b}=c", "a_b__c"}, Case{"ok.name-1/x", "ok.name-1/x"}, Case{"", ""}}) {
     EXPECT_EQ(SanitizeAppName(c2.in), c2.want);
   }
   EXPECT_EQ(SanitizeTagValue("v1@host:8080"), "v1@host:8080");

@@ -100,8 +100,7 @@ uint64_t ProfileBuilder::LocationForFunction(uint64_t function_id) {
 }
 
 void ProfileBuilder::AddSample(std::span<const uint64_t> location_ids,
-                               std::span<const int64_t> values,
-                               std::span<const LabelSpec> labels) {
+                               std::span<const int64_t> values, std::span<const LabelSpec> labels) {
   Sample s;
   s.location_id.assign(location_ids.begin(), location_ids.end());
   s.value.assign(values.begin(), values.end());

@@ -53,8 +53,8 @@ class ProfileBuilder {
   uint64_t Mapping(uint64_t start, uint64_t limit, uint64_t offset, std::string_view filename,
                    std::string_view build_id, bool has_functions);
   // A function, interned by (name, system_name, filename).
-  uint64_t Function(std::string_view name, std::string_view system_name,
-                    std::string_view filename, int64_t start_line = 0);
+  uint64_t Function(std::string_view name, std::string_view system_name, std::string_view filename,
+                    int64_t start_line = 0);
   // The location of an instruction address, interned by address. The first
   // call for an address fixes its mapping and function (0: unknown, so the
   // location carries only its address).

@@ -81,11 +81,24 @@ Result<Label> ParseLabel(const Reader& parent, const Field& f) {
   Field g;
   while (r.Next(&g)) {
     switch (g.number) {
-      case 1: { ASSIGN_OR_RETURN(l.key, g.Int64()); break; }
-      case 2: { ASSIGN_OR_RETURN(l.str, g.Int64()); break; }
-      case 3: { ASSIGN_OR_RETURN(l.num, g.Int64()); break; }
-      case 4: { ASSIGN_OR_RETURN(l.num_unit, g.Int64()); break; }
-      default: break;
+      case 1: {
+        ASSIGN_OR_RETURN(l.key, g.Int64());
+        break;
+      }
+      case 2: {
+        ASSIGN_OR_RETURN(l.str, g.Int64());
+        break;
+      }
+      case 3: {
+        ASSIGN_OR_RETURN(l.num, g.Int64());
+        break;
+      }
+      case 4: {
+        ASSIGN_OR_RETURN(l.num_unit, g.Int64());
+        break;
+      }
+      default:
+        break;
     }
   }
   RETURN_IF_ERROR(r.status());
@@ -119,17 +132,48 @@ Result<Mapping> ParseMapping(const Reader& parent, const Field& f) {
   Field g;
   while (r.Next(&g)) {
     switch (g.number) {
-      case 1: { ASSIGN_OR_RETURN(m.id, g.Uint64()); break; }
-      case 2: { ASSIGN_OR_RETURN(m.memory_start, g.Uint64()); break; }
-      case 3: { ASSIGN_OR_RETURN(m.memory_limit, g.Uint64()); break; }
-      case 4: { ASSIGN_OR_RETURN(m.file_offset, g.Uint64()); break; }
-      case 5: { ASSIGN_OR_RETURN(m.filename, g.Int64()); break; }
-      case 6: { ASSIGN_OR_RETURN(m.build_id, g.Int64()); break; }
-      case 7: { ASSIGN_OR_RETURN(m.has_functions, g.Bool()); break; }
-      case 8: { ASSIGN_OR_RETURN(m.has_filenames, g.Bool()); break; }
-      case 9: { ASSIGN_OR_RETURN(m.has_line_numbers, g.Bool()); break; }
-      case 10: { ASSIGN_OR_RETURN(m.has_inline_frames, g.Bool()); break; }
-      default: break;
+      case 1: {
+        ASSIGN_OR_RETURN(m.id, g.Uint64());
+        break;
+      }
+      case 2: {
+        ASSIGN_OR_RETURN(m.memory_start, g.Uint64());
+        break;
+      }
+      case 3: {
+        ASSIGN_OR_RETURN(m.memory_limit, g.Uint64());
+        break;
+      }
+      case 4: {
+        ASSIGN_OR_RETURN(m.file_offset, g.Uint64());
+        break;
+      }
+      case 5: {
+        ASSIGN_OR_RETURN(m.filename, g.Int64());
+        break;
+      }
+      case 6: {
+        ASSIGN_OR_RETURN(m.build_id, g.Int64());
+        break;
+      }
+      case 7: {
+        ASSIGN_OR_RETURN(m.has_functions, g.Bool());
+        break;
+      }
+      case 8: {
+        ASSIGN_OR_RETURN(m.has_filenames, g.Bool());
+        break;
+      }
+      case 9: {
+        ASSIGN_OR_RETURN(m.has_line_numbers, g.Bool());
+        break;
+      }
+      case 10: {
+        ASSIGN_OR_RETURN(m.has_inline_frames, g.Bool());
+        break;
+      }
+      default:
+        break;
     }
   }
   RETURN_IF_ERROR(r.status());
@@ -142,10 +186,20 @@ Result<Line> ParseLine(const Reader& parent, const Field& f) {
   Field g;
   while (r.Next(&g)) {
     switch (g.number) {
-      case 1: { ASSIGN_OR_RETURN(l.function_id, g.Uint64()); break; }
-      case 2: { ASSIGN_OR_RETURN(l.line, g.Int64()); break; }
-      case 3: { ASSIGN_OR_RETURN(l.column, g.Int64()); break; }
-      default: break;
+      case 1: {
+        ASSIGN_OR_RETURN(l.function_id, g.Uint64());
+        break;
+      }
+      case 2: {
+        ASSIGN_OR_RETURN(l.line, g.Int64());
+        break;
+      }
+      case 3: {
+        ASSIGN_OR_RETURN(l.column, g.Int64());
+        break;
+      }
+      default:
+        break;
     }
   }
   RETURN_IF_ERROR(r.status());
@@ -158,17 +212,30 @@ Result<Location> ParseLocation(const Reader& parent, const Field& f) {
   Field g;
   while (r.Next(&g)) {
     switch (g.number) {
-      case 1: { ASSIGN_OR_RETURN(loc.id, g.Uint64()); break; }
-      case 2: { ASSIGN_OR_RETURN(loc.mapping_id, g.Uint64()); break; }
-      case 3: { ASSIGN_OR_RETURN(loc.address, g.Uint64()); break; }
+      case 1: {
+        ASSIGN_OR_RETURN(loc.id, g.Uint64());
+        break;
+      }
+      case 2: {
+        ASSIGN_OR_RETURN(loc.mapping_id, g.Uint64());
+        break;
+      }
+      case 3: {
+        ASSIGN_OR_RETURN(loc.address, g.Uint64());
+        break;
+      }
       case 4: {
         if (!r.Charge(sizeof(Line))) return NoBudget("line");
         ASSIGN_OR_RETURN(Line l, ParseLine(r, g));
         loc.line.push_back(l);
         break;
       }
-      case 5: { ASSIGN_OR_RETURN(loc.is_folded, g.Bool()); break; }
-      default: break;
+      case 5: {
+        ASSIGN_OR_RETURN(loc.is_folded, g.Bool());
+        break;
+      }
+      default:
+        break;
     }
   }
   RETURN_IF_ERROR(r.status());
@@ -181,12 +248,28 @@ Result<Function> ParseFunction(const Reader& parent, const Field& f) {
   Field g;
   while (r.Next(&g)) {
     switch (g.number) {
-      case 1: { ASSIGN_OR_RETURN(fn.id, g.Uint64()); break; }
-      case 2: { ASSIGN_OR_RETURN(fn.name, g.Int64()); break; }
-      case 3: { ASSIGN_OR_RETURN(fn.system_name, g.Int64()); break; }
-      case 4: { ASSIGN_OR_RETURN(fn.filename, g.Int64()); break; }
-      case 5: { ASSIGN_OR_RETURN(fn.start_line, g.Int64()); break; }
-      default: break;
+      case 1: {
+        ASSIGN_OR_RETURN(fn.id, g.Uint64());
+        break;
+      }
+      case 2: {
+        ASSIGN_OR_RETURN(fn.name, g.Int64());
+        break;
+      }
+      case 3: {
+        ASSIGN_OR_RETURN(fn.system_name, g.Int64());
+        break;
+      }
+      case 4: {
+        ASSIGN_OR_RETURN(fn.filename, g.Int64());
+        break;
+      }
+      case 5: {
+        ASSIGN_OR_RETURN(fn.start_line, g.Int64());
+        break;
+      }
+      default:
+        break;
     }
   }
   RETURN_IF_ERROR(r.status());
@@ -255,9 +338,8 @@ class Validator {
       const Sample& s = p_.sample[i];
       std::string w = Where("sample", i);
       if (s.value.size() != p_.sample_type.size()) {
-        return Status::InvalidArgument(w + ": " + std::to_string(s.value.size()) +
-                                       " values for " + std::to_string(p_.sample_type.size()) +
-                                       " sample types");
+        return Status::InvalidArgument(w + ": " + std::to_string(s.value.size()) + " values for " +
+                                       std::to_string(p_.sample_type.size()) + " sample types");
       }
       for (uint64_t id : s.location_id) {
         if (!locations.count(id)) {
@@ -379,8 +461,8 @@ Result<std::string> EncodeGzip(const Profile& profile) {
 }
 
 Result<Profile> Decode(std::string_view bytes, const DecodeLimits& limits) {
-  int64_t budget = limits.budget_base +
-                   limits.budget_per_input_byte * static_cast<int64_t>(bytes.size());
+  int64_t budget =
+      limits.budget_base + limits.budget_per_input_byte * static_cast<int64_t>(bytes.size());
   Reader r(bytes);
   r.set_budget(&budget);
   Profile p;
@@ -395,7 +477,8 @@ Result<Profile> Decode(std::string_view bytes, const DecodeLimits& limits) {
       case 1: {
         RETURN_IF_ERROR(charge(sizeof(ValueType), "sample_type"));
         auto vt = ParseValueType(r, f);
-        if (!vt.ok()) return vt.status().Annotate("sample_type " + std::to_string(p.sample_type.size()));
+        if (!vt.ok())
+          return vt.status().Annotate("sample_type " + std::to_string(p.sample_type.size()));
         p.sample_type.push_back(*vt);
         break;
       }
@@ -434,20 +517,41 @@ Result<Profile> Decode(std::string_view bytes, const DecodeLimits& limits) {
         p.string_table.emplace_back(*s);
         break;
       }
-      case 7: { ASSIGN_OR_RETURN(p.drop_frames, f.Int64()); break; }
-      case 8: { ASSIGN_OR_RETURN(p.keep_frames, f.Int64()); break; }
-      case 9: { ASSIGN_OR_RETURN(p.time_nanos, f.Int64()); break; }
-      case 10: { ASSIGN_OR_RETURN(p.duration_nanos, f.Int64()); break; }
+      case 7: {
+        ASSIGN_OR_RETURN(p.drop_frames, f.Int64());
+        break;
+      }
+      case 8: {
+        ASSIGN_OR_RETURN(p.keep_frames, f.Int64());
+        break;
+      }
+      case 9: {
+        ASSIGN_OR_RETURN(p.time_nanos, f.Int64());
+        break;
+      }
+      case 10: {
+        ASSIGN_OR_RETURN(p.duration_nanos, f.Int64());
+        break;
+      }
       case 11: {
         auto vt = ParseValueType(r, f);
         if (!vt.ok()) return vt.status().Annotate("period_type");
         p.period_type = *vt;
         break;
       }
-      case 12: { ASSIGN_OR_RETURN(p.period, f.Int64()); break; }
-      case 13: RETURN_IF_ERROR(Wrap(AppendCharged(r, f, &comments), "comment")); break;
-      case 14: { ASSIGN_OR_RETURN(p.default_sample_type, f.Int64()); break; }
-      default: break;  // unknown fields (e.g. doc_url) are skipped
+      case 12: {
+        ASSIGN_OR_RETURN(p.period, f.Int64());
+        break;
+      }
+      case 13:
+        RETURN_IF_ERROR(Wrap(AppendCharged(r, f, &comments), "comment"));
+        break;
+      case 14: {
+        ASSIGN_OR_RETURN(p.default_sample_type, f.Int64());
+        break;
+      }
+      default:
+        break;  // unknown fields (e.g. doc_url) are skipped
     }
   }
   RETURN_IF_ERROR(r.status());

@@ -31,8 +31,8 @@ struct ValueType {
 };
 
 struct Label {
-  int64_t key = 0;       // string index
-  int64_t str = 0;       // string index; 0 when the label is numeric
+  int64_t key = 0;  // string index
+  int64_t str = 0;  // string index; 0 when the label is numeric
   int64_t num = 0;
   int64_t num_unit = 0;  // string index
 };
@@ -91,7 +91,7 @@ struct Profile {
   int64_t duration_nanos = 0;
   ValueType period_type;
   int64_t period = 0;
-  std::vector<int64_t> comment;  // string indexes
+  std::vector<int64_t> comment;     // string indexes
   int64_t default_sample_type = 0;  // string index
 
   // The string at `index`, or "" when it is out of range (decoded profiles
