@@ -1,5 +1,6 @@
 #include "server/query/promql/ast.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "server/query/promql/functions.h"
@@ -110,7 +111,11 @@ bool EqualPtr(const ExprPtr& a, const ExprPtr& b) {
 
 bool Equal(const Expr& a, const Expr& b) {
   if (a.kind != b.kind) return false;
-  if (std::memcmp(&a.number, &b.number, sizeof a.number) != 0) return false;
+  // Bitwise, so that -0 != 0, but any NaN equals any NaN (NaN prints as NaN).
+  if (std::memcmp(&a.number, &b.number, sizeof a.number) != 0 &&
+      !(std::isnan(a.number) && std::isnan(b.number))) {
+    return false;
+  }
   if (a.str != b.str || a.metric_name != b.metric_name || a.matchers != b.matchers ||
       a.offset_ms != b.offset_ms || a.at != b.at || a.at_ms != b.at_ms ||
       a.range_ms != b.range_ms || a.step_ms != b.step_ms) {

@@ -94,7 +94,8 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 // The canonical text of an expression (Prometheus's printer).
 std::string Print(const Expr& e);
-// Structural equality (numbers compare bitwise, so NaN == NaN).
+// Structural equality (numbers compare bitwise, except that all NaNs are
+// equal).
 bool Equal(const Expr& a, const Expr& b);
 // Strips parentheses.
 const Expr* Unparen(const Expr* e);
