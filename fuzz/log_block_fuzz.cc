@@ -43,6 +43,9 @@ std::string RoundTrip(std::string_view line, const LineRow& row) {
   Check(quartet::store::DecodeLogLine(text, row, &in, &out).ok());
   Check(in.empty());
   Check(out == line);
+  in = side;
+  Check(quartet::store::SkipLogLine(text, &in).ok());
+  Check(in.empty());
   return text;
 }
 

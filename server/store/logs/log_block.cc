@@ -548,21 +548,10 @@ Status LogPage::FindSideRuns() const {
     side_start_.assign(1, 0);
     side_start_.reserve(size() + 1);
     for (size_t i = 0; i < size(); ++i) {
-      const std::string_view text = coded_lines_[i];
-      for (size_t at = 0; at < text.size(); ++at) {
-        const auto b = static_cast<uint8_t>(text[at]);
-        if (b > kLineLastCode) continue;
-        if (b == kLineEscape && ++at >= text.size()) {
-          return Damaged(*reader_, "line " + std::to_string(i) + " of page " +
-                                       std::to_string(page_) + ": line codec: dangling escape");
-        }
-        uint64_t bytes;
-        if (b == kLineHexRun && (!GetVarint64(&side, &bytes) || bytes > side.size())) {
-          return Damaged(*reader_, "line " + std::to_string(i) + " of page " +
-                                       std::to_string(page_) +
-                                       ": line codec: truncated hex side stream");
-        }
-        if (b == kLineHexRun) side.remove_prefix(bytes);
+      Status s = SkipLogLine(coded_lines_[i], &side);
+      if (!s.ok()) {
+        return Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
+                                     ": " + std::string(s.message()));
       }
       side_start_.push_back(hex_side_.size() - side.size());
     }

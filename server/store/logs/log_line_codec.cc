@@ -363,6 +363,25 @@ Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view
   return Status::Ok();
 }
 
+Status SkipLogLine(std::string_view text, std::string_view* side) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while ((p = FindControl(p, end)) != end) {
+    const auto code = static_cast<uint8_t>(*p++);
+    if (code == kLineEscape) {
+      if (p == end) return Status::InvalidArgument("line codec: dangling escape");
+      ++p;
+    } else if (code == kLineHexRun) {
+      uint64_t bytes;
+      if (!GetVarint64(side, &bytes) || bytes < kLineMinHexRun / 2 || bytes > side->size()) {
+        return Status::InvalidArgument("line codec: truncated hex side stream");
+      }
+      side->remove_prefix(bytes);
+    }
+  }
+  return Status::Ok();
+}
+
 bool NeedleMatchesEncodedExactly(std::string_view needle) {
   const size_t n = needle.size();
   auto at = [&](size_t k) { return static_cast<uint8_t>(needle[k]); };

@@ -61,6 +61,12 @@ void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text,
 Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
                      std::string* out);
 
+// Advances *side past the hex runs the encoded line `text` takes from it,
+// without decoding (to find where a later line's runs start); the same
+// InvalidArgument as DecodeLogLine for a dangling escape or a short side
+// stream.
+Status SkipLogLine(std::string_view text, std::string_view* side);
+
 // True when `needle` occurs in an encoded line exactly when it occurs in the
 // decoded line, so a filter may search encoded text. False when a match
 // could overlap a region (for example `"status":500`, whose digits could

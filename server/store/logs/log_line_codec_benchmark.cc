@@ -36,10 +36,10 @@ const Corpus& Lines() {
                          "\",\"level\":\"INFO\",\"message\":\"db query\",\"service\":\"checkout\","
                          "\"query\":\"SELECT COUNT(*) FROM orders WHERE user_id = ?1\","
                          "\"duration_ms\":0." +
-                         std::to_string(rng() % 1000000) + ",\"rows\":" + std::to_string(rng() % 40) +
-                         ",\"trace_id\":\"" + row.trace_id.ToHex() + "\",\"span_id\":\"" +
-                         row.span_id.ToHex() + "\",\"sampled\":true,\"request_id\":\"" +
-                         request.ToHex() + "\"}");
+                         std::to_string(rng() % 1000000) +
+                         ",\"rows\":" + std::to_string(rng() % 40) + ",\"trace_id\":\"" +
+                         row.trace_id.ToHex() + "\",\"span_id\":\"" + row.span_id.ToHex() +
+                         "\",\"sampled\":true,\"request_id\":\"" + request.ToHex() + "\"}");
       c->rows.push_back(row);
       c->bytes += c->lines.back().size();
     }
@@ -76,7 +76,8 @@ void BM_Decode(benchmark::State& state) {
     std::string_view in = side;
     size_t start = 0;
     for (size_t i = 0; i < ends.size(); ++i) {
-      if (!DecodeLogLine(std::string_view(text).substr(start, ends[i] - start), c.rows[i], &in, &out)
+      if (!DecodeLogLine(std::string_view(text).substr(start, ends[i] - start), c.rows[i], &in,
+                         &out)
                .ok()) {
         state.SkipWithError("decode failed");
       }

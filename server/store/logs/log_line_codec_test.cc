@@ -135,6 +135,9 @@ TEST(LogLineCodecTest, RoundTripsRandomAdversarialLines) {
     if (rng() % 4 == 0) r.span_id = SpanId{};
     Coded coded = Encode(line, r);
     ASSERT_EQ(Decode(coded, r), line) << i;
+    std::string_view side = coded.side;
+    ASSERT_TRUE(SkipLogLine(coded.text, &side).ok());
+    EXPECT_TRUE(side.empty());
   }
 }
 
@@ -225,6 +228,12 @@ TEST(LogLineCodecTest, RefusesMalformedInput) {
     Status s = DecodeLogLine(c.text, *c.row, &side, &out);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << c.error;
     EXPECT_NE(s.message().find(c.error), std::string_view::npos) << s.ToString();
+    // Skipping checks the structure only: escapes and the side stream.
+    side = c.side;
+    Status skip = SkipLogLine(c.text, &side);
+    const bool structural = std::string_view(c.error).find("escape") != std::string_view::npos ||
+                            std::string_view(c.error).find("truncated") != std::string_view::npos;
+    EXPECT_EQ(skip.ok(), !structural || std::string_view(c.error) == "needs none") << c.error;
   }
 }
 
