@@ -123,6 +123,16 @@ std::vector<SeriesRecordEntry> MetricHead::CarryOver(int64_t window_ms) const {
   return out;
 }
 
+std::vector<SeriesRecordEntry> MetricHead::AllSeries() const {
+  std::vector<SeriesRecordEntry> out;
+  out.reserve(series_.size());
+  for (uint32_t ref = 0; ref < series_.size(); ++ref) {
+    const HeadSeries& s = series_[ref];
+    out.push_back(SeriesRecordEntry{ref, index_.LabelsOf(ref), s.has_last, s.last_t, s.last_bits});
+  }
+  return out;
+}
+
 size_t MetricHead::bytes() const {
   return index_.MemoryBytes() + series_.size() * sizeof(HeadSeries) + chunk_bytes_ +
          exemplar_bytes_ + per_metric_.size() * 64;

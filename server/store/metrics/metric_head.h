@@ -70,6 +70,9 @@ class MetricHead {
   // The series to adopt in the next head: those whose last sample is at most
   // `window_ms` older than the newest sample of this head.
   std::vector<SeriesRecordEntry> CarryOver(int64_t window_ms) const;
+  // Every series with ref = its id and its last sample: the checkpoint that
+  // lets appends after a WAL replay use this head's ids as references.
+  std::vector<SeriesRecordEntry> AllSeries() const;
 
   const SeriesIndex& index() const { return index_; }
   const HeadSeries& series(uint32_t ref) const { return series_[ref]; }

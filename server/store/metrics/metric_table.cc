@@ -105,6 +105,11 @@ Status MetricTable::Replay() {
     for (const auto& [t, bits] : samples) head_->Append(ref, t, std::bit_cast<double>(bits));
     if (has_floor[ref]) head_->SetLast(ref, floor[ref].first, floor[ref].second);
   }
+  // The replayed head numbers its series differently from the records it
+  // read; appends after this use its ids, so a checkpoint restates them.
+  if (head_->series_count() > 0) {
+    RETURN_IF_ERROR(wal_->Append(EncodeSeriesRecord(true, head_->AllSeries())).status());
+  }
   return Status::Ok();
 }
 

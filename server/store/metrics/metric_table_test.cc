@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "server/store/metrics/chunk.h"
+#include "server/store/metrics/metric_record.h"
 
 namespace quartet::store {
 namespace {
@@ -186,6 +187,53 @@ TEST_F(MetricTableTest, ReplaysTheWalAfterACrash) {
   Reopen();
   ExpectSamples(Select({{"job", Op::kEq, "a"}})[L("g", "a")], Concat(special, Ramp(kT0 + 100, 10)));
   EXPECT_EQ(table_->Metadata().size(), 1u);
+}
+
+// Regression: series references in the WAL are per head; appends after a
+// replay (whose head numbers series anew) must not be read back as another
+// series' samples at the next replay.
+TEST_F(MetricTableTest, RepeatedRestartsKeepSamplesWithTheirSeries) {
+  Append({Series(L("m", "x"), {{kT0, 1}}), Series(L("m", "y"), {{kT0, 2}})});
+  ASSERT_TRUE(table_->Flush().ok());  // checkpoint carries x and y as refs 0, 1
+  Append({Series(L("m", "z"), {{kT0, 3}}), Series(L("m", "y"), {{kT0 + 1, 2}})});
+  for (int round = 2; round < 5; ++round) {
+    Reopen();
+    Append({Series(L("m", "n" + std::to_string(round)), {{kT0, 10.0 + round}}),
+            Series(L("m", "x"), {{kT0 + round, 1}}), Series(L("m", "z"), {{kT0 + round, 3}})});
+  }
+  Reopen();
+  Got got = Select({});
+  ASSERT_EQ(got.size(), 6u);
+  ExpectSamples(got[L("m", "x")], {{kT0, 1}, {kT0 + 2, 1}, {kT0 + 3, 1}, {kT0 + 4, 1}});
+  ExpectSamples(got[L("m", "y")], {{kT0, 2}, {kT0 + 1, 2}});
+  ExpectSamples(got[L("m", "z")], {{kT0, 3}, {kT0 + 2, 3}, {kT0 + 3, 3}, {kT0 + 4, 3}});
+  for (int round = 2; round < 5; ++round) {
+    ExpectSamples(got[L("m", "n" + std::to_string(round))], {{kT0, 10.0 + round}});
+  }
+}
+
+// Regression: concurrent appenders may write series records out of id
+// order, so a replayed head numbers series differently from the WAL; appends
+// after the replay must still be read back with their own series.
+TEST_F(MetricTableTest, ReplayRenumberingKeepsSamplesWithTheirSeries) {
+  table_.reset();
+  std::filesystem::remove_all(dir_);
+  {
+    auto wal = std::move(Wal::Open(WalOptions{.dir = dir_ + "/wal", .sync = SyncPolicy::kNever}).value());
+    const SeriesRecordEntry y{1, L("m", "y")}, x{0, L("m", "x")};
+    ASSERT_TRUE(wal->Append(EncodeSeriesRecord(false, {&y, 1})).ok());
+    ASSERT_TRUE(wal->Append(EncodeSeriesRecord(false, {&x, 1})).ok());
+    SamplesRecordBuilder samples;
+    samples.Add(0, kT0, std::bit_cast<uint64_t>(1.0));  // x
+    samples.Add(1, kT0, std::bit_cast<uint64_t>(2.0));  // y
+    ASSERT_TRUE(wal->Append(samples.record()).ok());
+  }
+  Reopen();
+  Append({Series(L("m", "x"), {{kT0 + 1, 1}}), Series(L("m", "y"), {{kT0 + 1, 2}})});
+  Reopen();
+  Got got = Select({});
+  ExpectSamples(got[L("m", "x")], {{kT0, 1}, {kT0 + 1, 1}});
+  ExpectSamples(got[L("m", "y")], {{kT0, 2}, {kT0 + 1, 2}});
 }
 
 TEST_F(MetricTableTest, TornWalTailIsTruncatedAndReported) {
