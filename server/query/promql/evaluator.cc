@@ -140,19 +140,39 @@ Result<RangeArg> Evaluator::EvalRangeArg(const Expr& arg, int64_t ts) {
   out.ref_ms = RefTime(e, ts);
   int64_t lo = out.ref_ms - e.range_ms;
   if (e.kind == ExprKind::kSubquery) {
-    ASSIGN_OR_RETURN(out.series, EvalSubquery(e, ts));
+    ASSIGN_OR_RETURN(out.owned, EvalSubquery(e, ts));
+    for (const Series& s : out.owned) {
+      if (!s.points.empty()) out.series.push_back(RangeSeries{&s.labels, s.points});
+    }
     return out;
   }
   for (const Series& s : data_[&e]) {
     auto first = std::lower_bound(s.points.begin(), s.points.end(), lo,
                                   [](const Point& p, int64_t t) { return p.t < t; });
-    Series r{s.labels, {}};
-    for (auto it = first; it != s.points.end() && it->t <= out.ref_ms; ++it) {
-      if (!IsStaleNaN(it->v)) r.points.push_back(*it);
+    auto last = std::upper_bound(first, s.points.end(), out.ref_ms,
+                                 [](int64_t t, const Point& p) { return t < p.t; });
+    if (first == last) continue;
+    std::span<const Point> window(&*first, static_cast<size_t>(last - first));
+    if (std::any_of(window.begin(), window.end(), [](const Point& p) { return IsStaleNaN(p.v); })) {
+      std::vector<Point> kept;
+      for (const Point& p : window) {
+        if (!IsStaleNaN(p.v)) kept.push_back(p);
+      }
+      if (kept.empty()) continue;
+      out.filtered.push_back(std::move(kept));
+      window = out.filtered.back();
     }
-    if (!r.points.empty()) out.series.push_back(std::move(r));
+    out.series.push_back(RangeSeries{&s.labels, window});
   }
   return out;
+}
+
+Matrix RangeArg::ToMatrix() const {
+  Matrix m;
+  for (const RangeSeries& s : series) {
+    m.push_back(Series{*s.labels, std::vector<Point>(s.points.begin(), s.points.end())});
+  }
+  return m;
 }
 
 Result<Value> Evaluator::Eval(const Expr& e, int64_t ts) {
@@ -173,7 +193,7 @@ Result<Value> Evaluator::Eval(const Expr& e, int64_t ts) {
     case ExprKind::kMatrixSelector:
     case ExprKind::kSubquery: {
       ASSIGN_OR_RETURN(RangeArg r, EvalRangeArg(e, ts));
-      out.mat = std::move(r.series);
+      out.mat = r.ToMatrix();
       return out;
     }
     case ExprKind::kUnary: {

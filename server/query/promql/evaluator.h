@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <span>
 #include <vector>
 
 #include "base/status.h"
@@ -33,12 +34,23 @@ struct Value {
   Matrix mat;
 };
 
+// One series of a range-vector argument: views into the selected data (or
+// into RangeArg's own storage), so a step copies no labels or points.
+struct RangeSeries {
+  const Labels* labels;
+  std::span<const Point> points;  // never empty, no StaleNaN
+};
+
 // A range-vector argument at one step: the points of each series within
 // [ref - range, ref], and the range itself (for rate's extrapolation).
+// Movable: the views point into heap buffers a move keeps.
 struct RangeArg {
-  Matrix series;
+  std::vector<RangeSeries> series;
   int64_t range_ms = 0;
   int64_t ref_ms = 0;  // end of the range
+  Matrix owned;                               // subquery results
+  std::vector<std::vector<Point>> filtered;   // windows that held a StaleNaN
+  Matrix ToMatrix() const;
 };
 
 Status ExecError(std::string msg);

@@ -24,7 +24,7 @@ void KahanInc(double inc, double* sum, double* c) {
   *sum = t;
 }
 
-std::optional<double> ExtrapolatedRate(const RangeArg& arg, const std::vector<Point>& p,
+std::optional<double> ExtrapolatedRate(const RangeArg& arg, std::span<const Point> p,
                                        bool is_counter, bool is_rate) {
   if (p.size() < 2) return std::nullopt;
   double range_start = static_cast<double>(arg.ref_ms - arg.range_ms);
@@ -54,7 +54,7 @@ std::optional<double> ExtrapolatedRate(const RangeArg& arg, const std::vector<Po
   return result * factor;
 }
 
-std::optional<double> InstantValue(const std::vector<Point>& p, bool is_rate) {
+std::optional<double> InstantValue(std::span<const Point> p, bool is_rate) {
   if (p.size() < 2) return std::nullopt;
   const Point& last = p[p.size() - 1];
   const Point& prev = p[p.size() - 2];
@@ -65,7 +65,7 @@ std::optional<double> InstantValue(const std::vector<Point>& p, bool is_rate) {
   return result;
 }
 
-std::pair<double, double> LinearRegression(const std::vector<Point>& p, int64_t intercept_time) {
+std::pair<double, double> LinearRegression(std::span<const Point> p, int64_t intercept_time) {
   double n = 0, sx = 0, cx = 0, sy = 0, cy = 0, sxy = 0, cxy = 0, sx2 = 0, cx2 = 0;
   double init_y = p[0].v;
   bool const_y = true;
@@ -92,7 +92,7 @@ std::pair<double, double> LinearRegression(const std::vector<Point>& p, int64_t 
   return {slope, sy / n - slope * sx / n};
 }
 
-double HoltWinters(const std::vector<Point>& p, double sf, double tf) {
+double HoltWinters(std::span<const Point> p, double sf, double tf) {
   double s0 = 0, s1 = p[0].v, b = p[1].v - p[0].v;
   for (size_t i = 1; i < p.size(); ++i) {
     double x = sf * p[i].v;
@@ -117,8 +117,8 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
       return ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " + std::to_string(sc[1]));
     }
   }
-  for (const Series& s : arg.series) {
-    const std::vector<Point>& p = s.points;
+  for (const RangeSeries& s : arg.series) {
+    std::span<const Point> p = s.points;
     std::optional<double> v;
     switch (f) {
       case Func::kRate: v = ExtrapolatedRate(arg, p, true, true); break;
@@ -211,13 +211,13 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
         break;
       }
       case Func::kLastOverTime:
-        out.push_back(VectorSample{s.labels, p.back().v});
+        out.push_back(VectorSample{*s.labels, p.back().v});
         continue;
       case Func::kPresentOverTime: v = 1; break;
       default:
         return Status::Internal("not a range function");
     }
-    if (v) out.push_back(VectorSample{DropMetricName(s.labels), *v});
+    if (v) out.push_back(VectorSample{DropMetricName(*s.labels), *v});
   }
   return out;
 }
