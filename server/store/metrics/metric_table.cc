@@ -60,6 +60,9 @@ Status MetricTable::Replay() {
   std::vector<std::vector<std::pair<int64_t, uint64_t>>> pending;
   std::vector<std::pair<int64_t, uint64_t>> floor;  // carried last samples
   std::vector<bool> has_floor;
+  // Samples whose series record comes later in the WAL: an appender may add
+  // a sample to a series another appender created, and reach the WAL first.
+  std::unordered_map<uint32_t, std::vector<std::pair<int64_t, uint64_t>>> early;
   Status replayed = wal_->Replay(
       [&](std::string_view record, WalPosition) -> Status {
         Result<MetricRecord> r = DecodeMetricRecord(record);
@@ -68,7 +71,10 @@ Status MetricTable::Replay() {
           return Status::Ok();
         }
         ++replayed_records_;
-        if (r->checkpoint) refs.clear();
+        if (r->checkpoint) {
+          refs.clear();
+          early.clear();  // their series records were lost (a failed append)
+        }
         for (const SeriesRecordEntry& s : r->series) {
           bool created;
           Result<uint32_t> ref = head_->GetOrCreate(s.labels, /*enforce_limit=*/false, &created);
@@ -79,6 +85,10 @@ Status MetricTable::Replay() {
             floor.resize(*ref + 1);
             has_floor.resize(*ref + 1);
           }
+          if (auto e = early.find(s.ref); e != early.end()) {
+            pending[*ref].insert(pending[*ref].end(), e->second.begin(), e->second.end());
+            early.erase(e);
+          }
           if (s.has_last && (!has_floor[*ref] || floor[*ref].first < s.last_t)) {
             floor[*ref] = {s.last_t, s.last_bits};
             has_floor[*ref] = true;
@@ -86,8 +96,11 @@ Status MetricTable::Replay() {
         }
         for (const SampleRecordEntry& s : r->samples) {
           auto it = refs.find(s.ref);
-          if (it == refs.end()) continue;  // its series record was lost with a damaged stretch
-          pending[it->second].emplace_back(s.t_ms, s.bits);
+          if (it == refs.end()) {
+            early[s.ref].emplace_back(s.t_ms, s.bits);
+          } else {
+            pending[it->second].emplace_back(s.t_ms, s.bits);
+          }
         }
         for (const ExemplarRecordEntry& e : r->exemplars) {
           auto it = refs.find(e.ref);

@@ -236,6 +236,26 @@ TEST_F(MetricTableTest, ReplayRenumberingKeepsSamplesWithTheirSeries) {
   ExpectSamples(got[L("m", "y")], {{kT0, 2}, {kT0 + 1, 2}});
 }
 
+// Regression: an appender may add a sample to a series another appender
+// just created and reach the WAL before that series record.
+TEST_F(MetricTableTest, ReplayKeepsSamplesWrittenBeforeTheirSeriesRecord) {
+  table_.reset();
+  std::filesystem::remove_all(dir_);
+  {
+    auto wal = std::move(Wal::Open(WalOptions{.dir = dir_ + "/wal", .sync = SyncPolicy::kNever}).value());
+    SamplesRecordBuilder early;
+    early.Add(0, kT0 + 1, std::bit_cast<uint64_t>(2.0));
+    ASSERT_TRUE(wal->Append(early.record()).ok());
+    const SeriesRecordEntry x{0, L("m", "x")};
+    ASSERT_TRUE(wal->Append(EncodeSeriesRecord(false, {&x, 1})).ok());
+    SamplesRecordBuilder own;
+    own.Add(0, kT0, std::bit_cast<uint64_t>(1.0));
+    ASSERT_TRUE(wal->Append(own.record()).ok());
+  }
+  Reopen();
+  ExpectSamples(Select({})[L("m", "x")], {{kT0, 1}, {kT0 + 1, 2}});
+}
+
 TEST_F(MetricTableTest, TornWalTailIsTruncatedAndReported) {
   Append({Series(L("g", "a"), Ramp(kT0, 5))});
   table_.reset();
