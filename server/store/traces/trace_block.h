@@ -108,9 +108,10 @@ class TraceBlockIndex {
 
   // Rows (ascending) of traces that have at least one span satisfying every
   // span-level condition of `filter` (service, span_name, string_attributes
-  // [span OR resource attribute, compared as trace_filter.h's SpanMatches
-  // does], min/max span duration, span_has_error) and whose part overlaps
-  // filter.range. Whole-trace (summary) conditions are NOT applied here.
+  // and numeric_attributes [span OR resource attribute, compared as
+  // trace_filter.h's SpanMatches does], min/max span duration,
+  // span_has_error) and whose part overlaps filter.range. Whole-trace
+  // (summary) conditions and filter.other_spans are NOT applied here.
   // Evaluated over the columns and the attribute postings; DataLoss when a
   // row group or postings section is damaged.
   Result<std::vector<uint32_t>> MatchSpanConditions(const TraceFilter& filter) const;

@@ -37,6 +37,33 @@ bool Equals(const otlp::AnyValue* v, const AttributeCondition& c) {
   }
 }
 
+// NumberSatisfies of trace_filter.cc: ints and doubles compare as doubles.
+bool Compare(double v, const NumericAttributeCondition& c) {
+  using Op = NumericAttributeCondition::Op;
+  switch (c.op) {
+    case Op::kEq:
+      return v == c.value;
+    case Op::kNeq:
+      return v != c.value;
+    case Op::kLt:
+      return v < c.value;
+    case Op::kLte:
+      return v <= c.value;
+    case Op::kGt:
+      return v > c.value;
+    case Op::kGte:
+      return v >= c.value;
+  }
+  return false;
+}
+
+bool Satisfies(const otlp::AnyValue* v, const NumericAttributeCondition& c) {
+  if (v == nullptr) return false;
+  if (v->type == otlp::AnyValue::Type::kInt) return Compare(static_cast<double>(v->int_value), c);
+  if (v->type == otlp::AnyValue::Type::kDouble) return Compare(v->double_value, c);
+  return false;
+}
+
 // The int whose decimal spelling is exactly `s`, if any.
 std::optional<int64_t> ExactInt(std::string_view s) {
   int64_t v = 0;
@@ -116,6 +143,20 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
       scan_attributes = true;
     }
   }
+  // Numeric comparisons: resources decided once, spans by scanning columns.
+  std::vector<std::vector<uint8_t>> numeric_resource_ok(filter.numeric_attributes.size());
+  std::vector<uint8_t> numeric_any_resource(filter.numeric_attributes.size());
+  for (size_t k = 0; k < filter.numeric_attributes.size(); ++k) {
+    const NumericAttributeCondition& c = filter.numeric_attributes[k];
+    numeric_resource_ok[k].resize(nres);
+    for (size_t r = 0; r < nres; ++r) {
+      numeric_resource_ok[k][r] =
+          Satisfies(otlp::FindAttribute(resources_[r].resource.attributes, c.key), c);
+      numeric_any_resource[k] |= numeric_resource_ok[k][r];
+    }
+    need_resource |= numeric_any_resource[k] != 0;
+    scan_attributes = true;
+  }
   uint32_t columns = 0;
   if (filter.span_name) columns |= kSearchName;
   if (need_resource) columns |= kSearchResource;
@@ -176,6 +217,42 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
       }
     }
     std::optional<SpanAttributeColumns> attributes;
+    auto decode_attributes = [&]() -> Status {
+      if (attributes) return Status::Ok();
+      ASSIGN_OR_RETURN(std::string bytes, reader_->ReadSection("rg." + std::to_string(g) + ".a"));
+      Result<SpanAttributeColumns> decoded =
+          SpanAttributeColumns::Decode(bytes, m, static_cast<uint32_t>(search->dict->size()));
+      if (!decoded.ok()) return fail(decoded.status());
+      attributes.emplace(std::move(*decoded));
+      return Status::Ok();
+    };
+    for (size_t k = 0; k < filter.numeric_attributes.size(); ++k) {
+      const NumericAttributeCondition& c = filter.numeric_attributes[k];
+      hit.assign(m, 0);
+      if (std::optional<uint32_t> key = search->dict->Find(c.key)) {
+        RETURN_IF_ERROR(decode_attributes());
+        const SpanAttributeColumns& a = *attributes;
+        for (uint32_t i = 0; i < m; ++i) {
+          if (!alive[i]) continue;
+          for (uint32_t j = a.begin[i]; j < a.begin[i + 1]; ++j) {
+            if (a.key[j] != *key) continue;
+            const uint32_t slot = a.slot[j];
+            if (a.type[j] == static_cast<uint32_t>(AttrType::kInt)) {
+              hit[i] = Compare(static_cast<double>(a.ints[slot]), c);
+            } else if (a.type[j] == static_cast<uint32_t>(AttrType::kDouble)) {
+              double d;
+              std::memcpy(&d, a.dbl_bytes.data() + size_t{slot} * 8, 8);
+              hit[i] = Compare(d, c);
+            }
+            break;  // only the first occurrence of a key counts
+          }
+        }
+      }
+      for (uint32_t i = 0; i < m; ++i) {
+        alive[i] &= hit[i] ||
+                    (numeric_any_resource[k] && numeric_resource_ok[k][search->resource[i]]);
+      }
+    }
     for (const AttributeCondition& c : conditions) {
       hit.assign(m, 0);
       if (c.indexed) {
@@ -184,14 +261,7 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
           hit[*it - base] = 1;
         }
       } else if (std::optional<uint32_t> key = search->dict->Find(c.key)) {
-        if (!attributes) {
-          ASSIGN_OR_RETURN(std::string bytes,
-                           reader_->ReadSection("rg." + std::to_string(g) + ".a"));
-          Result<SpanAttributeColumns> decoded = SpanAttributeColumns::Decode(
-              bytes, m, static_cast<uint32_t>(search->dict->size()));
-          if (!decoded.ok()) return fail(decoded.status());
-          attributes.emplace(std::move(*decoded));
-        }
+        RETURN_IF_ERROR(decode_attributes());
         const SpanAttributeColumns& a = *attributes;
         const std::optional<uint32_t> want_str = a.vals->Find(c.want);
         for (uint32_t i = 0; i < m; ++i) {

@@ -352,6 +352,15 @@ TEST_F(TraceBlockV2Test, MatchSpanConditionsAgreesWithSpanMatches) {
        [](TraceFilter* f) { f->string_attributes = {{"uid", "u17"}}; }},
       {"mixed-type key", [](TraceFilter* f) { f->string_attributes = {{"any", "GET"}}; }},
       {"absent key", [](TraceFilter* f) { f->string_attributes = {{"nope", "x"}}; }},
+      {"numeric >= (ints)", [](TraceFilter* f) {
+         f->numeric_attributes = {{"http.status_code", NumericAttributeCondition::Op::kGte, 500}};
+       }},
+      {"numeric != on a mixed-type key", [](TraceFilter* f) {
+         f->numeric_attributes = {{"any", NumericAttributeCondition::Op::kNeq, 0}};
+       }},
+      {"numeric < on a string key", [](TraceFilter* f) {
+         f->numeric_attributes = {{"http.route", NumericAttributeCondition::Op::kLt, 1000}};
+       }},
       {"min duration", [](TraceFilter* f) { f->min_span_duration_ns = 150; }},
       {"max duration", [](TraceFilter* f) { f->max_span_duration_ns = 10; }},
       {"error", [](TraceFilter* f) { f->span_has_error = true; }},
@@ -382,6 +391,11 @@ TEST_F(TraceBlockV2Test, MatchSpanConditionsAgreesWithSpanMatches) {
     if (rng() % 3 == 0) f.span_name = rng() % 2 ? "GET /a" : "SELECT";
     for (int k = static_cast<int>(rng() % 3); k > 0; --k) {
       f.string_attributes.emplace_back(kKeys[rng() % 6], kValues[rng() % 10]);
+    }
+    if (rng() % 5 == 0) {
+      f.numeric_attributes.push_back({kKeys[rng() % 6],
+                                      static_cast<NumericAttributeCondition::Op>(rng() % 6),
+                                      static_cast<double>(rng() % 3 == 0 ? 500 : rng() % 300)});
     }
     if (rng() % 4 == 0) f.min_span_duration_ns = static_cast<int64_t>(rng() % 300);
     if (rng() % 4 == 0) f.max_span_duration_ns = static_cast<int64_t>(rng() % 300);
