@@ -76,27 +76,45 @@ void AppendSymbols(const MappedFile& f, const Elf64_Shdr& symtab, const Elf64_Sh
   }
 }
 
+// The GNU build id in a note section of the file, lowercase hex; empty when
+// there is none.
+std::string NoteBuildId(const uint8_t* p, size_t left) {
+  while (left >= sizeof(Elf64_Nhdr)) {
+    Elf64_Nhdr nh;
+    std::memcpy(&nh, p, sizeof nh);
+    size_t name_size = (size_t{nh.n_namesz} + 3) & ~size_t{3};
+    size_t desc_size = (size_t{nh.n_descsz} + 3) & ~size_t{3};
+    if (name_size > left || desc_size > left) break;
+    size_t total = sizeof nh + name_size + desc_size;
+    if (total > left) break;
+    if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 &&
+        std::memcmp(p + sizeof nh, "GNU", 4) == 0) {
+      return HexEncode(
+          std::string_view(reinterpret_cast<const char*>(p + sizeof nh + name_size), nh.n_descsz));
+    }
+    p += total;
+    left -= total;
+  }
+  return {};
+}
+
+std::string FileBuildId(const MappedFile& f, const std::vector<Elf64_Shdr>& sections) {
+  for (const Elf64_Shdr& sh : sections) {
+    if (sh.sh_type != SHT_NOTE || !f.Contains(sh.sh_offset, sh.sh_size)) continue;
+    std::string id = NoteBuildId(f.data() + sh.sh_offset, sh.sh_size);
+    if (!id.empty()) return id;
+  }
+  return {};
+}
+
+// The GNU build id of a loaded object, from its PT_NOTE segments in memory.
 std::string BuildId(const dl_phdr_info* info) {
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const ElfW(Phdr)& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_NOTE) continue;
-    const uint8_t* p = reinterpret_cast<const uint8_t*>(info->dlpi_addr + ph.p_vaddr);
-    size_t left = ph.p_memsz;
-    while (left >= sizeof(ElfW(Nhdr))) {
-      ElfW(Nhdr) nh;
-      std::memcpy(&nh, p, sizeof nh);
-      size_t name_size = (nh.n_namesz + 3) & ~size_t{3};
-      size_t desc_size = (nh.n_descsz + 3) & ~size_t{3};
-      size_t total = sizeof nh + name_size + desc_size;
-      if (total > left) break;
-      const char* name = reinterpret_cast<const char*>(p + sizeof nh);
-      if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && std::memcmp(name, "GNU", 4) == 0) {
-        return HexEncode(std::string_view(reinterpret_cast<const char*>(p + sizeof nh + name_size),
-                                          nh.n_descsz));
-      }
-      p += total;
-      left -= total;
-    }
+    std::string id =
+        NoteBuildId(reinterpret_cast<const uint8_t*>(info->dlpi_addr + ph.p_vaddr), ph.p_memsz);
+    if (!id.empty()) return id;
   }
   return {};
 }
@@ -137,7 +155,8 @@ std::string Demangle(const std::string& mangled) {
   return s;
 }
 
-std::vector<Symbol> ReadElfFunctionSymbols(const std::string& path, uintptr_t bias) {
+std::vector<Symbol> ReadElfFunctionSymbols(const std::string& path, uintptr_t bias,
+                                           std::string_view expected_build_id) {
   std::vector<Symbol> out;
   MappedFile f(path);
   if (f.data() == nullptr || !f.Contains(0, sizeof(Elf64_Ehdr))) return out;
@@ -152,6 +171,7 @@ std::vector<Symbol> ReadElfFunctionSymbols(const std::string& path, uintptr_t bi
   }
   std::vector<Elf64_Shdr> sections(eh.e_shnum);
   std::memcpy(sections.data(), f.data() + eh.e_shoff, eh.e_shnum * sizeof(Elf64_Shdr));
+  if (!expected_build_id.empty() && FileBuildId(f, sections) != expected_build_id) return out;
   for (const Elf64_Shdr& sh : sections) {
     if (sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM) {
       AppendSymbols(f, sh, sections.data(), eh.e_shnum, bias, &out);
@@ -200,7 +220,7 @@ void Symbolizer::ScanLocked() {
     module->build_id = st.build_ids[i];
     // The vDSO has no file; it keeps a mapping without names.
     if (path.rfind("linux-vdso", 0) != 0 && path.rfind("linux-gate", 0) != 0) {
-      module->symbols = ReadElfFunctionSymbols(path, info.dlpi_addr);
+      module->symbols = ReadElfFunctionSymbols(path, info.dlpi_addr, module->build_id);
     }
     for (const ElfW(Phdr) & ph : st.headers[i]) {
       if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;

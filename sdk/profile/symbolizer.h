@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace quartet::profile_internal {
@@ -78,8 +79,12 @@ class Symbolizer {
 
 // Reads the function symbols (STT_FUNC, STT_GNU_IFUNC) of the ELF file at
 // `path` from .symtab and .dynsym, relocated by `bias`, sorted and without
-// duplicates. Malformed or missing files give no symbols.
-std::vector<Symbol> ReadElfFunctionSymbols(const std::string& path, uintptr_t bias);
+// duplicates. Malformed or missing files give no symbols. When
+// `expected_build_id` (lowercase hex) is not empty, a file whose GNU build id
+// differs (the binary was replaced on disk since it was loaded) gives no
+// symbols either: wrong names are worse than addresses.
+std::vector<Symbol> ReadElfFunctionSymbols(const std::string& path, uintptr_t bias,
+                                           std::string_view expected_build_id = {});
 
 // The demangled form of `mangled`, or `mangled` itself when it is not a
 // mangled C++ name.

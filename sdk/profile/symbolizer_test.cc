@@ -105,6 +105,18 @@ TEST(Symbolizer, ReadsNothingFromMalformedFiles) {
   EXPECT_TRUE(ReadElfFunctionSymbols(dir + "/does-not-exist", 0).empty());
 }
 
+TEST(Symbolizer, AFileWithAnotherBuildIdGivesNoNames) {
+  Symbolizer s;
+  Resolved self = s.Resolve(reinterpret_cast<uintptr_t>(&StaticHelper));
+  ASSERT_NE(self.segment, nullptr);
+  const std::string& id = self.segment->module->build_id;
+  ASSERT_FALSE(id.empty());
+  EXPECT_FALSE(ReadElfFunctionSymbols("/proc/self/exe", 0, id).empty());
+  std::string other = id;
+  other[0] = other[0] == '0' ? '1' : '0';  // as if the binary was rebuilt in place
+  EXPECT_TRUE(ReadElfFunctionSymbols("/proc/self/exe", 0, other).empty());
+}
+
 TEST(Demangle, Table) {
   struct Case {
     const char* in;
