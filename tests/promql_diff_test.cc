@@ -163,6 +163,16 @@ Dataset Generate(int64_t t0) {
     for (int64_t t = t0; t <= end; t += step) p.push_back({t, name[4] == 'a' ? 10.0 : 20.0});
     add({{"__name__", name}, {"x", "1"}}, p);
   }
+  // Two names with equal labels at disjoint times: rate() over both fails in
+  // a range query spanning both, not in instant queries.
+  for (const char* name : {"early_metric", "late_metric"}) {
+    std::vector<Point> p;
+    bool early = name[0] == 'e';
+    for (int64_t t = early ? t0 : t0 + 2 * kHourMs; t <= (early ? t0 + kHourMs : end); t += step) {
+      p.push_back({t, static_cast<double>((t - t0) / step)});
+    }
+    add({{"__name__", name}, {"job", "phase"}}, p);
+  }
   // Info metric for group_left joins; label values with quotes and spaces.
   for (const char* inst : {"a", "b", "c"}) {
     std::vector<Point> p;

@@ -205,3 +205,25 @@ TEST_F(EngineTest, LabelFunctionsAndAbsent) {
 
 }  // namespace
 }  // namespace quartet::promql
+
+namespace quartet::promql {
+namespace {
+
+// As Prometheus evaluates a range function over the whole range at once,
+// two series that differ only in __name__ collide even at different steps.
+TEST(EngineRange, RangeFunctionOutputsCollideAcrossSteps) {
+  MemorySeriesSource src;
+  src.Add({{"__name__", "early"}, {"job", "x"}}, Line(0, 10 * kMin, 15'000, 0, 1));
+  src.Add({{"__name__", "late"}, {"job", "x"}}, Line(30 * kMin, 40 * kMin, 15'000, 0, 1));
+  Engine engine(&src);
+  const char* q = "rate({__name__=~\"early|late\"}[5m])";
+  Result<QueryResult> r = engine.Range(q, 5 * kMin, 35 * kMin, kMin);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "vector cannot contain metrics with the same labelset");
+  EXPECT_TRUE(engine.Range(q, 5 * kMin, 15 * kMin, kMin).ok());
+  EXPECT_TRUE(engine.Instant(q, 35 * kMin).ok());
+  EXPECT_TRUE(engine.Range("last_over_time({__name__=~\"early|late\"}[5m])", 5 * kMin, 35 * kMin, kMin).ok());
+}
+
+}  // namespace
+}  // namespace quartet::promql

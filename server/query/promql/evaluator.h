@@ -77,6 +77,8 @@ class Evaluator {
   Result<Value> EvalCall(const Expr& e, int64_t ts);
   Result<Value> EvalRangeFunction(const Expr& e, int64_t ts);
   Result<const re2::RE2*> Regex(const Expr& e, const std::string& pattern);
+  Status CheckSeriesCollisions(const Expr& call, const Expr& range_expr, const RangeArg& arg,
+                               const std::vector<size_t>& produced);
 
   SeriesSource* source_;
   EngineOptions options_;
@@ -85,6 +87,9 @@ class Evaluator {
   std::unordered_map<const Expr*, std::shared_ptr<re2::RE2>> regex_;
   size_t loaded_samples_ = 0;
   size_t evaluated_steps_ = 0;
+  // Per range-function call: output label set -> metric name it came from.
+  std::unordered_map<const Expr*, std::unordered_map<std::string, std::string>> output_sources_;
+  std::unordered_map<const Expr*, bool> may_collide_;
 };
 
 // Operators (binary.cc).
@@ -102,8 +107,9 @@ double BucketQuantile(double q, std::vector<std::pair<double, double>> buckets);
 Vector HistogramQuantile(double q, const Vector& in);
 // Range functions (range_functions.cc): one output value per series, or
 // none; `fn_ts` is the evaluation time (predict_linear's intercept).
+// `produced` (optional) receives the indexes of the series that gave a value.
 Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<double>& scalars,
-                             int64_t fn_ts);
+                             int64_t fn_ts, std::vector<size_t>* produced = nullptr);
 
 Labels DropMetricName(Labels l);
 // "vector cannot contain metrics with the same labelset" when two samples

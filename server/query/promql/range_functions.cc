@@ -107,7 +107,7 @@ double HoltWinters(std::span<const Point> p, double sf, double tf) {
 }  // namespace
 
 Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<double>& sc,
-                             int64_t fn_ts) {
+                             int64_t fn_ts, std::vector<size_t>* produced) {
   Vector out;
   if (f == Func::kHoltWinters) {
     if (sc[0] <= 0 || sc[0] >= 1) {
@@ -117,7 +117,8 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
       return ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " + std::to_string(sc[1]));
     }
   }
-  for (const RangeSeries& s : arg.series) {
+  for (size_t index = 0; index < arg.series.size(); ++index) {
+    const RangeSeries& s = arg.series[index];
     std::span<const Point> p = s.points;
     std::optional<double> v;
     switch (f) {
@@ -217,7 +218,10 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
       default:
         return Status::Internal("not a range function");
     }
-    if (v) out.push_back(VectorSample{DropMetricName(*s.labels), *v});
+    if (v) {
+      out.push_back(VectorSample{DropMetricName(*s.labels), *v});
+      if (produced != nullptr) produced->push_back(index);
+    }
   }
   return out;
 }
@@ -259,9 +263,51 @@ Result<Value> Evaluator::EvalRangeFunction(const Expr& e, int64_t ts) {
     }
     return out;
   }
-  ASSIGN_OR_RETURN(out.vec, RangeFunction(f, arg, scalars, ts));
+  std::vector<size_t> produced;
+  ASSIGN_OR_RETURN(out.vec, RangeFunction(f, arg, scalars, ts, &produced));
   RETURN_IF_ERROR(CheckDuplicates(out.vec));
+  if (f != Func::kLastOverTime) RETURN_IF_ERROR(CheckSeriesCollisions(e, *range_expr, arg, produced));
   return out;
+}
+
+}  // namespace quartet::promql::internal
+
+namespace quartet::promql::internal {
+
+// Prometheus evaluates a range-vector function over the whole query range at
+// once and fails when two input series yield the same output label set at
+// any steps, not only at the same one. Dropping __name__ is the only change
+// these functions make to labels, so only inputs that differ in nothing but
+// their name can collide; the set of output label sets seen is kept per call
+// for the whole query.
+Status Evaluator::CheckSeriesCollisions(const Expr& call, const Expr& range_expr,
+                                        const RangeArg& arg, const std::vector<size_t>& produced) {
+  const Expr* sel = Unparen(&range_expr);
+  if (sel->kind == ExprKind::kMatrixSelector) {
+    // Decided once per selector: can any two of its series collide at all?
+    auto [it, inserted] = may_collide_.try_emplace(sel, false);
+    if (inserted) {
+      std::unordered_map<std::string, std::string_view> names;
+      for (const Series& s : data_[sel]) {
+        auto [n, fresh] = names.try_emplace(LabelsKey(DropMetricName(s.labels)), GetLabel(s.labels, kMetricName));
+        if (!fresh && n->second != GetLabel(s.labels, kMetricName)) it->second = true;
+      }
+    }
+    if (!it->second) return Status::Ok();
+  }
+  auto& seen = output_sources_[&call];
+  for (size_t index : produced) {
+    const RangeSeries& s = arg.series[index];
+    if (GetLabel(*s.labels, kMetricName).empty()) continue;
+    Labels out = DropMetricName(*s.labels);
+    std::string key = LabelsKey(out);
+    std::string source(GetLabel(*s.labels, kMetricName));
+    auto [it, inserted] = seen.try_emplace(std::move(key), source);
+    if (!inserted && it->second != source) {
+      return ExecError("vector cannot contain metrics with the same labelset");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace quartet::promql::internal
