@@ -205,6 +205,7 @@ void Symbolizer::ScanLocked() {
   scanned_this_batch_ = true;
   ScanState st;
   dl_iterate_phdr(CollectObject, &st);
+  std::map<uintptr_t, const Segment*> live;
   for (size_t i = 0; i < st.objects.size(); ++i) {
     const dl_phdr_info& info = st.objects[i].first;
     std::string path = st.objects[i].second;
@@ -212,34 +213,40 @@ void Symbolizer::ScanLocked() {
       if (i != 0) continue;  // only the first object (the executable) may be unnamed
       path = SelfExe();
     }
-    std::string key = path + "@" + std::to_string(info.dlpi_addr);
-    if (modules_.count(key)) continue;
-    auto module = std::make_unique<Module>();
-    module->path = path;
-    module->bias = info.dlpi_addr;
-    module->build_id = st.build_ids[i];
-    // The vDSO has no file; it keeps a mapping without names.
-    if (path.rfind("linux-vdso", 0) != 0 && path.rfind("linux-gate", 0) != 0) {
-      module->symbols = ReadElfFunctionSymbols(path, info.dlpi_addr, module->build_id);
+    std::string key = path + "@" + std::to_string(info.dlpi_addr) + "#" + st.build_ids[i];
+    auto it = modules_.find(key);
+    if (it == modules_.end()) {
+      Loaded loaded;
+      loaded.module = std::make_unique<Module>();
+      Module* module = loaded.module.get();
+      module->path = path;
+      module->bias = info.dlpi_addr;
+      module->build_id = st.build_ids[i];
+      // The vDSO has no file; it keeps a mapping without names.
+      if (path.rfind("linux-vdso", 0) != 0 && path.rfind("linux-gate", 0) != 0) {
+        module->symbols = ReadElfFunctionSymbols(path, info.dlpi_addr, module->build_id);
+      }
+      for (const ElfW(Phdr) & ph : st.headers[i]) {
+        if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
+        Segment seg;
+        seg.start = info.dlpi_addr + ph.p_vaddr;
+        seg.limit = seg.start + ph.p_memsz;
+        seg.file_offset = ph.p_offset;
+        seg.module = module;
+        loaded.segments.push_back(seg);
+      }
+      it = modules_.emplace(std::move(key), std::move(loaded)).first;
     }
-    for (const ElfW(Phdr) & ph : st.headers[i]) {
-      if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0) continue;
-      Segment seg;
-      seg.start = info.dlpi_addr + ph.p_vaddr;
-      seg.limit = seg.start + ph.p_memsz;
-      seg.file_offset = ph.p_offset;
-      seg.module = module.get();
-      segments_[seg.start] = seg;
-    }
-    modules_.emplace(std::move(key), std::move(module));
+    for (const Segment& seg : it->second.segments) live[seg.start] = &seg;
   }
+  segments_ = std::move(live);
 }
 
 const Segment* Symbolizer::FindLocked(uintptr_t pc) const {
   auto it = segments_.upper_bound(pc);
   if (it == segments_.begin()) return nullptr;
   --it;
-  return pc < it->second.limit ? &it->second : nullptr;
+  return pc < it->second->limit ? it->second : nullptr;
 }
 
 Resolved Symbolizer::Resolve(uintptr_t pc) {

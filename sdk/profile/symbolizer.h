@@ -59,7 +59,8 @@ class Symbolizer {
 
   // Resolves `pc`. An address outside every known segment triggers one
   // re-scan of the loaded objects (a library dlopen'ed since) per call to
-  // BeginBatch(). Pointers stay valid for the Symbolizer's lifetime.
+  // BeginBatch(); a re-scan also forgets objects unloaded since. Pointers
+  // stay valid for the Symbolizer's lifetime.
   Resolved Resolve(uintptr_t pc);
   // Allows one more re-scan: call once per profile being built.
   void BeginBatch();
@@ -73,8 +74,16 @@ class Symbolizer {
 
   std::mutex mu_;
   bool scanned_this_batch_ = false;
-  std::map<std::string, std::unique_ptr<Module>> modules_;  // by path + bias
-  std::map<uintptr_t, Segment> segments_;                   // by start
+  struct Loaded {
+    std::unique_ptr<Module> module;
+    std::vector<Segment> segments;
+  };
+  // Every object ever seen, by path + bias + build id; kept after dlclose so
+  // that Resolved pointers stay valid.
+  std::map<std::string, Loaded> modules_;
+  // The executable segments of the objects loaded at the last scan, by start
+  // (an unloaded library's range may be reused by another).
+  std::map<uintptr_t, const Segment*> segments_;
 };
 
 // Reads the function symbols (STT_FUNC, STT_GNU_IFUNC) of the ELF file at

@@ -1,5 +1,6 @@
 #include "sdk/profile/symbolizer.h"
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -65,6 +66,27 @@ TEST(Symbolizer, UnknownAddressesStayUnnamed) {
   EXPECT_EQ(r.segment, nullptr);
   EXPECT_EQ(r.symbol, nullptr);
   EXPECT_EQ(s.Resolve(0).segment, nullptr);
+}
+
+TEST(Symbolizer, FollowsDlopenAndDlclose) {
+  Symbolizer s;
+  ASSERT_GE(s.module_count(), 1u);  // scanned before the library is loaded
+  // libsnappy (a ./setup package) is not linked into this test.
+  void* handle = dlopen("libsnappy.so.1", RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  auto pc = reinterpret_cast<uintptr_t>(dlsym(handle, "snappy_max_compressed_length"));
+  ASSERT_NE(pc, 0u);
+  s.BeginBatch();
+  Resolved r = s.Resolve(pc + 1);
+  ASSERT_NE(r.symbol, nullptr);
+  EXPECT_EQ(*r.name, "snappy_max_compressed_length");
+  EXPECT_NE(r.segment->module->path.find("libsnappy.so.1"), std::string::npos);
+  ASSERT_EQ(dlclose(handle), 0);
+  // Once a re-scan has run, the unloaded range resolves to nothing.
+  s.BeginBatch();
+  int on_stack = 0;
+  (void)s.Resolve(reinterpret_cast<uintptr_t>(&on_stack));  // unknown: re-scans
+  EXPECT_EQ(s.Resolve(pc + 1).segment, nullptr);
 }
 
 TEST(Symbolizer, ReadsNothingFromMalformedFiles) {
