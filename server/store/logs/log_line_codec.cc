@@ -407,3 +407,25 @@ bool NeedleMatchesEncodedExactly(std::string_view needle) {
 }
 
 }  // namespace quartet::store
+
+namespace quartet::store {
+
+size_t NeedleSafeHead(std::string_view needle) {
+  const size_t n = needle.size();
+  auto at = [&](size_t k) { return static_cast<uint8_t>(needle[k]); };
+  if (NeedleMatchesEncodedExactly(needle)) return std::string_view::npos;
+  for (size_t k = 0; k < n; ++k) {
+    if (at(k) <= kLineLastCode) return std::string_view::npos;
+  }
+  // The tail: alphanumeric after a boundary, starting with a hex digit, too
+  // short to hold a region; a region touching the needle can then only
+  // start where the tail starts (none can start or end inside it).
+  size_t k = n;
+  while (k > 0 && IsAlnum(at(k - 1))) --k;
+  if (k == 0 || k == n || n - k >= kMinRegion || !IsLowerHex(at(k))) {
+    return std::string_view::npos;
+  }
+  return NeedleMatchesEncodedExactly(needle.substr(0, k)) ? k : std::string_view::npos;
+}
+
+}  // namespace quartet::store

@@ -18,6 +18,7 @@
 // Thread-safety: pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -72,6 +73,13 @@ Status SkipLogLine(std::string_view text, std::string_view* side);
 // could overlap a region (for example `"status":500`, whose digits could
 // begin a hex region) or the needle holds a control byte: decode first.
 bool NeedleMatchesEncodedExactly(std::string_view needle);
+
+// For a needle refused above only because its tail could begin a region
+// (`"status":500`: a region may start at the `5`), the length k of the head
+// that cannot touch one; else npos. The needle then occurs in a decoded line
+// exactly when it occurs in the encoded line, or when needle[0, k) occurs
+// there followed by a byte 0x00..0x07 and the decoded line holds the needle.
+size_t NeedleSafeHead(std::string_view needle);
 
 // The renderings the codec compares against (exposed for tests): UTC RFC
 // 3339 with `digits` (3, 6 or 9) fraction digits and 'Z'; false when the

@@ -201,6 +201,54 @@ TEST(LogLineCodecTest, ClassifiesNeedles) {
   }
 }
 
+TEST(LogLineCodecTest, FindsTheSafeHeadOfNeedlesWhoseTailMayBeginARegion) {
+  const struct {
+    const char* needle;
+    size_t head;
+  } kCases[] = {
+      {"\"status\":500", 9},
+      {"trace_id=4bf9", 9},
+      {"error", std::string_view::npos},
+      {"500", std::string_view::npos},
+      {"x=12:30", std::string_view::npos},
+      {"id=0123456789abcdef0", std::string_view::npos},  // tail long enough to be a region
+      {"a:b=5", std::string_view::npos},                 // the head itself may touch one
+  };
+  for (const auto& c : kCases) EXPECT_EQ(NeedleSafeHead(c.needle), c.head) << c.needle;
+}
+
+// The property NeedleSafeHead promises, on random lines.
+TEST(LogLineCodecTest, SafeHeadFindsEveryMatch) {
+  const LineRow row = Row();
+  const std::string trace = row.trace_id.ToHex();
+  const std::string pieces[] = {trace, "\"status\":", "500", "=", " ", trace.substr(0, 3), "x"};
+  const std::string needles[] = {"\"status\":500", "=" + trace.substr(0, 3), " 500"};
+  std::mt19937 rng(5);
+  int matched = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string line;
+    for (int k = 0; k < 6; ++k) line += pieces[rng() % std::size(pieces)];
+    const Coded coded = Encode(line, row);
+    for (const std::string& n : needles) {
+      const size_t k = NeedleSafeHead(n);
+      ASSERT_NE(k, std::string_view::npos) << n;
+      bool candidate = coded.text.find(n) != std::string::npos;
+      const std::string head = n.substr(0, k);
+      for (size_t at = coded.text.find(head); at != std::string::npos;
+           at = coded.text.find(head, at + 1)) {
+        const size_t next = at + k;
+        candidate = candidate || (next < coded.text.size() &&
+                                  static_cast<uint8_t>(coded.text[next]) <= kLineLastCode);
+      }
+      if (line.find(n) != std::string::npos) {
+        ++matched;
+        EXPECT_TRUE(candidate) << line << " / " << n;
+      }
+    }
+  }
+  EXPECT_GT(matched, 1000);
+}
+
 TEST(LogLineCodecTest, RefusesMalformedInput) {
   const LineRow row = Row();
   LineRow bare;
