@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -240,6 +241,18 @@ int Main(int argc, char** argv) {
 
   auto reader = BlockReader::Open(path);
   if (!reader.ok()) return 1;
+  {
+    // Stored bytes per span by kind of section.
+    std::map<std::string, uint64_t> by_kind;
+    for (const SectionInfo& si : (*reader)->sections()) {
+      std::string kind = si.name.substr(0, si.name.find('.'));
+      if (kind == "rg" && si.name != "rg.spans") kind = "rg.*." + si.name.substr(si.name.rfind('.') + 1);
+      by_kind[kind] += si.stored_len;
+    }
+    for (const auto& [kind, bytes] : by_kind) {
+      std::printf("  %-10s %6.2f B/span\n", kind.c_str(), double(bytes) / double(spans));
+    }
+  }
   t0 = Clock::now();
   auto index = TraceBlockIndex::Load(*written, std::shared_ptr<const BlockReader>(std::move(*reader)));
   if (!index.ok()) {
