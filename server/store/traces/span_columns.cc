@@ -323,7 +323,8 @@ void SpanColumnsBuilder::AddTrace(std::span<const SpanRef> spans, int64_t base_n
     names_.push_back(dict_.Add(s.name));
     resources_.push_back(ref.resource);
     statuses_.push_back(static_cast<uint32_t>(s.status.code));
-    durations_.push_back(static_cast<int64_t>(WrapSub(s.end_time_unix_nano, s.start_time_unix_nano)));
+    durations_.push_back(
+        static_cast<int64_t>(WrapSub(s.end_time_unix_nano, s.start_time_unix_nano)));
     span_ids_.append(reinterpret_cast<const char*>(s.span_id.bytes.data()), 8);
     uint32_t parent = 0;
     if (s.parent_span_id.valid()) {
@@ -392,8 +393,8 @@ SpanColumnsBuilder::Sections SpanColumnsBuilder::Finish() {
                      EncodeUint32s(statuses_), EncodeInt64s(durations_)});
   out.attributes =
       Pack({EncodeUint32s(attr_n_), EncodeUint32s(attr_key_), EncodeUint32s(attr_type_),
-            EncodeUint32s(attr_str_), EncodeInt64s(attr_int_), attr_dbl_,
-            EncodeUint32s(attr_bool_), EncodeStrings(attr_other_), vals_.Encode()});
+            EncodeUint32s(attr_str_), EncodeInt64s(attr_int_), attr_dbl_, EncodeUint32s(attr_bool_),
+            EncodeStrings(attr_other_), vals_.Encode()});
   out.extra = Pack({span_ids_, EncodeUint32s(parents_), EncodeUint32s(parent_xs_), parent_xids_,
                     EncodeUint32s(kinds_), EncodeInt64s(starts_), EncodeUint32s(status_msgs_),
                     EncodeUint32s(trace_states_), EncodeUint32s(flags_), EncodeUint32s(groups_),
@@ -441,7 +442,8 @@ Result<SpanAttributeColumns> SpanAttributeColumns::Decode(std::string_view bytes
   }
   a.begin[n] = static_cast<uint32_t>(total);
   ASSIGN_OR_RETURN(a.key, U32s(c[1], total, "attr_key", dict_size));
-  ASSIGN_OR_RETURN(a.type, U32s(c[2], total, "attr_type", static_cast<uint32_t>(AttrType::kOther) + 1));
+  ASSIGN_OR_RETURN(a.type,
+                   U32s(c[2], total, "attr_type", static_cast<uint32_t>(AttrType::kOther) + 1));
   uint32_t per_type[6] = {};
   a.slot.resize(total);
   for (size_t i = 0; i < total; ++i) a.slot[i] = per_type[a.type[i]]++;
@@ -453,8 +455,8 @@ Result<SpanAttributeColumns> SpanAttributeColumns::Decode(std::string_view bytes
   ASSIGN_OR_RETURN(a.ints, I64s(c[4], per_type[3], "attr_int"));
   if (c[5].size() != uint64_t{per_type[4]} * 8) return Bad("attr_dbl has the wrong length");
   a.dbl_bytes.assign(c[5]);
-  a.other_bytes.assign(c[7]);
-  ASSIGN_OR_RETURN(StringColumn other, Strings(a.other_bytes, per_type[5], "attr_other"));
+  a.other_bytes = std::make_unique<const std::string>(c[7]);
+  ASSIGN_OR_RETURN(StringColumn other, Strings(*a.other_bytes, per_type[5], "attr_other"));
   a.other.emplace(std::move(other));
   return a;
 }
@@ -513,10 +515,10 @@ Result<SpanExtraColumns> SpanExtraColumns::Decode(std::string_view bytes, uint32
   ASSIGN_OR_RETURN(x.d_attrs, U32s(c[11], n, "dropped_attributes"));
   ASSIGN_OR_RETURN(x.d_events, U32s(c[12], n, "dropped_events"));
   ASSIGN_OR_RETURN(x.d_links, U32s(c[13], n, "dropped_links"));
-  x.events_bytes.assign(c[14]);
-  x.links_bytes.assign(c[15]);
-  ASSIGN_OR_RETURN(StringColumn events, Strings(x.events_bytes, n, "events"));
-  ASSIGN_OR_RETURN(StringColumn links, Strings(x.links_bytes, n, "links"));
+  x.events_bytes = std::make_unique<const std::string>(c[14]);
+  x.links_bytes = std::make_unique<const std::string>(c[15]);
+  ASSIGN_OR_RETURN(StringColumn events, Strings(*x.events_bytes, n, "events"));
+  ASSIGN_OR_RETURN(StringColumn links, Strings(*x.links_bytes, n, "links"));
   x.events.emplace(std::move(events));
   x.links.emplace(std::move(links));
   return x;

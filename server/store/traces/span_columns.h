@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -113,7 +114,10 @@ struct SpanAttributeColumns {
   std::vector<uint32_t> str, bools;
   std::vector<int64_t> ints;
   std::string dbl_bytes;
-  std::string other_bytes;  // owns the bytes `other` points into
+  // Owns the bytes `other` points into: on the heap, so that moving the
+  // struct (a short std::string keeps its bytes inline) never leaves the
+  // column's views dangling.
+  std::unique_ptr<const std::string> other_bytes;
   std::optional<StringColumn> other;
   std::optional<StringDictionary> vals;
   // The value of attribute a (validated at Decode, except kOther bytes).
@@ -130,7 +134,7 @@ struct SpanExtraColumns {
   std::vector<int64_t> start;
   std::vector<int32_t> parent_x;  // per span: index into parent_xids, or -1
   std::string parent_xids;
-  std::string events_bytes, links_bytes;
+  std::unique_ptr<const std::string> events_bytes, links_bytes;  // as other_bytes above
   std::optional<StringColumn> events, links;
 };
 
