@@ -11,7 +11,10 @@ Quartetd::Quartetd(std::vector<std::string> extra_args) : extra_args_(std::move(
 
 bool Quartetd::Start() {
   port_ = 0;
-  std::vector<std::string> argv = {BinaryPath("quartetd"), "--data-dir", data_dir_, "--http-listen",
+  // Ports picked by the kernel, so tests (and a quartetd already running on
+  // the default ports) never collide.
+  std::vector<std::string> argv = {BinaryPath("quartetd"), "--data-dir",  data_dir_,
+                                   "--http-listen",        "127.0.0.1:0", "--grpc-listen",
                                    "127.0.0.1:0"};
   for (const std::string& a : extra_args_) argv.push_back(a);
   process_ = std::make_unique<Process>(Process::Options{.argv = argv});
