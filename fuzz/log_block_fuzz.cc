@@ -99,6 +99,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (quartet::store::NeedleMatchesEncodedExactly(other)) {
         Check((text.find(other) != std::string::npos) == (line.find(other) != std::string::npos));
       }
+      // A needle with a safe head: every match is a candidate.
+      const size_t k = quartet::store::NeedleSafeHead(other);
+      if (k != std::string_view::npos && line.find(other) != std::string::npos &&
+          text.find(other) == std::string::npos) {
+        bool candidate = false;
+        const std::string_view head = other.substr(0, k);
+        for (size_t at = text.find(head); !candidate && at != std::string::npos;
+             at = text.find(head, at + 1)) {
+          candidate = at + k < text.size() && static_cast<uint8_t>(text[at + k]) <= 0x07;
+        }
+        Check(candidate);
+      }
     }
     return 0;
   }

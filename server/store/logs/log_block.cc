@@ -470,47 +470,12 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
                                               std::span<const std::string> needles) const {
   if (first >= last) return {};
   // Encoded text is searched directly when no needle can meet a codec region
-  // (most needles), or when one can only where its tail begins a region: its
-  // head finds the candidates, and a candidate whose head is followed by a
-  // code byte is decoded to check it.
+  // (most needles): the page's lines are then decoded only if a row is
+  // delivered.
   bool encoded = coded_ && !lines_ready_;
-  std::vector<std::string> heads;
-  std::vector<size_t> head_len(needles.size(), std::string_view::npos);
-  for (size_t i = 0; encoded && i < needles.size(); ++i) {
-    if (NeedleMatchesEncodedExactly(needles[i])) {
-      heads.push_back(needles[i]);
-    } else if ((head_len[i] = NeedleSafeHead(needles[i])) != std::string_view::npos) {
-      heads.push_back(needles[i].substr(0, head_len[i]));
-    } else {
-      encoded = false;
-    }
-  }
+  for (const std::string& n : needles) encoded = encoded && NeedleMatchesEncodedExactly(n);
   if (encoded) {
-    std::vector<uint32_t> rows =
-        RowsWithAll(first, last, heads, [&](uint32_t i) { return coded_lines_[i]; });
-    std::vector<uint32_t> out;
-    out.reserve(rows.size());
-    for (uint32_t r : rows) {
-      bool all = true;
-      for (size_t i = 0; all && i < needles.size(); ++i) {
-        if (head_len[i] == std::string_view::npos) continue;
-        const std::string_view coded = coded_lines_[r];
-        if (coded.find(needles[i]) != std::string_view::npos) continue;
-        const std::string_view head = std::string_view(needles[i]).substr(0, head_len[i]);
-        bool region_next = false;
-        for (size_t at = coded.find(head); !region_next && at != std::string_view::npos;
-             at = coded.find(head, at + 1)) {
-          const size_t next = at + head.size();
-          region_next = next < coded.size() && static_cast<uint8_t>(coded[next]) <= kLineLastCode;
-        }
-        // Decoded, the row either holds the needle or (when damaged) is
-        // delivered so that the damage is reported.
-        all = region_next &&
-              (line(r).find(needles[i]) != std::string_view::npos || !LineStatus(r).ok());
-      }
-      if (all) out.push_back(r);
-    }
-    return out;
+    return RowsWithAll(first, last, needles, [&](uint32_t i) { return coded_lines_[i]; });
   }
   if (!lines_ready_) DecodeLines();
   if (!lines_status_.ok()) return {first};
