@@ -75,6 +75,16 @@ struct Config {
   std::optional<std::chrono::milliseconds>
       metric_export_interval;  // OTEL_METRIC_EXPORT_INTERVAL (60000)
 
+  // Continuous CPU profiling (include/quartet/profile.h): pprof pushed to a
+  // Pyroscope-compatible /ingest every upload interval, samples labelled with
+  // the running span; the admin endpoint serves /debug/pprof/profile?seconds=N.
+  std::optional<bool> profiling;  // QUARTET_PROFILING; default: on when a server is set
+  std::optional<std::string>
+      profiling_server;                 // QUARTET_PROFILING_SERVER, else PYROSCOPE_SERVER_ADDRESS
+  std::optional<int> profiling_cpu_hz;  // QUARTET_PROFILING_CPU_HZ (100)
+  std::optional<std::chrono::milliseconds>
+      profiling_upload_interval;  // QUARTET_PROFILING_UPLOAD_INTERVAL (10000)
+
   std::chrono::milliseconds shutdown_timeout{5000};  // deadline used by ~Telemetry
 };
 

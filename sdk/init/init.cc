@@ -3,9 +3,11 @@
 // with their exporter, the admin endpoint — and Shutdown stops them in reverse.
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include "base/clock.h"
+#include "quartet/profile.h"
 #include "quartet/quartet.h"
 #include "sdk/admin/admin_server.h"
 #include "sdk/export/sender.h"
@@ -31,6 +33,7 @@ struct Telemetry::State {
   std::unique_ptr<trace_internal::TracerProvider> traces;
   std::shared_ptr<exporter::Transport> trace_sender;  // cancelled at shutdown
   std::unique_ptr<admin::AdminServer> admin;
+  std::unique_ptr<Profiler> profiler;  // when profiling is on
   std::vector<uint64_t> metric_callbacks;
   std::chrono::milliseconds shutdown_timeout{5000};
   std::mutex mu;
@@ -251,8 +254,56 @@ Telemetry Init(const Config& config) noexcept {
         .transport = OtlpTransport(s, exporter::Signal::kMetrics, s.metrics_endpoint)});
   }
 
+  if (s.profiling) {
+    ProfilerOptions options;
+    options.service = s.service_name;
+    options.version = s.service_version;
+    options.environment = s.environment;
+    options.server_address = s.profiling_server;
+    options.cpu_hz = s.profiling_cpu_hz;
+    options.upload_interval = s.profiling_upload_interval;
+    std::string error;
+    st->profiler = Profiler::Start(options, &error);
+    if (!st->profiler) {
+      Log().Warn("quartet: profiling not started", {{"error", error}});
+    }
+  }
+
   if (!s.admin_listen.empty()) {
     admin::AdminRoutes routes;
+    // Go's /debug/pprof/profile?seconds=N: a gzipped pprof CPU profile of the
+    // next N seconds (default 30), from the continuous profiler.
+    routes["/debug/pprof/profile"] = [profiler =
+                                          st->profiler.get()](const admin::AdminRequest& request) {
+      if (profiler == nullptr) {
+        return admin::AdminResponse{.status = 404,
+                                    .body =
+                                        "profiling is off (set QUARTET_PROFILING=on or a "
+                                        "profiling server)\n"};
+      }
+      int64_t seconds = 30;
+      for (std::string_view q = request.query; !q.empty();) {
+        const size_t amp = q.find('&');
+        std::string_view kv = q.substr(0, amp);
+        if (kv.starts_with("seconds=")) {
+          seconds = std::atoll(std::string(kv.substr(8)).c_str());
+          if (seconds <= 0 || seconds > 300) {
+            return admin::AdminResponse{.status = 400,
+                                        .body = "seconds must be between 1 and 300\n"};
+          }
+        }
+        q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+      }
+      std::string profile = profiler->CpuProfile(std::chrono::seconds(seconds));
+      if (profile.empty()) {
+        return admin::AdminResponse{.status = 503, .body = "profiler stopped\n"};
+      }
+      return admin::AdminResponse{
+          .status = 200,
+          .content_type = "application/octet-stream",
+          .body = std::move(profile),
+          .headers = {{"Content-Disposition", "attachment; filename=\"profile\""}}};
+    };
     routes["/metrics"] = [](const admin::AdminRequest& request) {
       MetricsResponse metrics = ServeMetrics(request.Header("accept"));
       return admin::AdminResponse{
@@ -302,6 +353,7 @@ bool Telemetry::Shutdown(std::chrono::milliseconds deadline) noexcept {
   // Reverse order of Init: stop serving, stop traces (flushing), then logs
   // last so every line written during shutdown still reaches the output.
   if (state_->admin) state_->admin->Stop();
+  if (state_->profiler) state_->profiler->Stop();  // sends its last partial profile
   // The last push sees every count made until now, self-metrics included.
   if (state_->metric_exporter) ok &= state_->metric_exporter->Shutdown(Remaining(by));
   for (uint64_t id : state_->metric_callbacks) Metrics().RemoveCallback(id);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "tests/support/process.h"
 #include "wire/json/json_parser.h"
 #include "wire/otlp/decode.h"
+#include "wire/pprof/profile.h"
 
 namespace quartet {
 namespace {
@@ -146,6 +148,44 @@ TEST(InitTest, CollectorDownDropsAndCountsAndShutsDownInTime) {
   auto start = std::chrono::steady_clock::now();
   telemetry.Shutdown(1s);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+}
+
+// Profiling switched on in Init: the admin endpoint serves Go's
+// /debug/pprof/profile, a gzipped pprof of CPU samples with the SDK's sample
+// types, and refuses a bad duration.
+TEST(InitTest, ProfilingServesPprofOnTheAdminEndpoint) {
+  Config config;
+  config.service_name = "profiled";
+  config.admin_listen = "127.0.0.1:0";
+  config.traces_exporter = "none";
+  config.logs_exporter = "none";
+  config.log_output = "stderr";
+  config.profiling = true;
+  Telemetry telemetry = Init(config);
+  ASSERT_FALSE(telemetry.admin_address().empty());
+  std::atomic<bool> stop{false};
+  std::thread busy([&] {
+    volatile uint64_t x = 0;
+    while (!stop) x = x * 31 + 7;
+  });
+  httplib::Client admin("http://" + telemetry.admin_address());
+  admin.set_read_timeout(std::chrono::seconds(10));
+  auto bad = admin.Get("/debug/pprof/profile?seconds=0");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  auto res = admin.Get("/debug/pprof/profile?seconds=1");
+  stop = true;
+  busy.join();
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  ASSERT_GE(res->body.size(), 2u);
+  EXPECT_EQ(static_cast<uint8_t>(res->body[0]), 0x1f);  // gzip
+  Result<pprof::Profile> profile = pprof::DecodeMaybeGzip(res->body);
+  ASSERT_TRUE(profile.ok()) << profile.status().message();
+  ASSERT_EQ(profile->sample_type.size(), 2u);
+  EXPECT_EQ(profile->StringAt(profile->sample_type[1].type), "cpu");
+  EXPECT_FALSE(profile->sample.empty());
+  EXPECT_TRUE(telemetry.Shutdown(std::chrono::seconds(5)));
 }
 
 }  // namespace

@@ -261,8 +261,29 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
   r.Pick(config.metric_export_interval, "OTEL_METRIC_EXPORT_INTERVAL", kAsMillis,
          s.metric_export_interval);
 
+  // Profiling: on by default only where there is somewhere to send profiles.
+  if (config.profiling_server) {
+    s.profiling_server = *config.profiling_server;
+  } else if (auto raw = env("QUARTET_PROFILING_SERVER")) {
+    s.profiling_server = std::string(TrimSpace(*raw));
+  } else if (auto pyroscope = env("PYROSCOPE_SERVER_ADDRESS")) {
+    s.profiling_server = std::string(TrimSpace(*pyroscope));
+  }
+  s.profiling = !s.profiling_server.empty();
+  r.Pick(config.profiling, "QUARTET_PROFILING", ParseBool, s.profiling);
+  r.Pick(
+      config.profiling_cpu_hz, "QUARTET_PROFILING_CPU_HZ",
+      [](const std::string& v) -> std::optional<int> {
+        std::optional<size_t> hz = kAsSize(v);
+        if (!hz || *hz < 1 || *hz > 1000) return std::nullopt;
+        return static_cast<int>(*hz);
+      },
+      s.profiling_cpu_hz);
+  r.Pick(config.profiling_upload_interval, "QUARTET_PROFILING_UPLOAD_INTERVAL", kAsMillis,
+         s.profiling_upload_interval);
+
   if (s.disabled) {
-    s.export_traces = s.export_logs = s.export_metrics = false;
+    s.export_traces = s.export_logs = s.export_metrics = s.profiling = false;
     s.admin_listen.clear();
   }
   return s;

@@ -56,6 +56,11 @@ struct Settings {
   bool export_metrics = false;
   std::chrono::milliseconds metric_export_interval{60000};
 
+  bool profiling = false;
+  std::string profiling_server;  // "" = profiles only on the admin endpoint
+  int profiling_cpu_hz = 100;
+  std::chrono::milliseconds profiling_upload_interval{10000};
+
   std::vector<std::string> warnings;  // one line per ignored or bad value
 };
 

@@ -127,5 +127,32 @@ TEST(ResolveTest, AlwaysSampledRoutesFromEnvironment) {
   EXPECT_EQ(s.sampler.always_sampled_routes, (std::vector<std::string>{"/checkout", "/pay"}));
 }
 
+// Profiling is on where there is somewhere to send profiles (our variable,
+// else Pyroscope's own), can be forced either way, and is off with the SDK.
+TEST(ResolveTest, ProfilingFollowsTheServerAddress) {
+  EXPECT_FALSE(Resolve(Config{}, FakeEnv({})).profiling);
+  Settings pyroscope =
+      Resolve(Config{}, FakeEnv({{"PYROSCOPE_SERVER_ADDRESS", "http://pyro:4040"}}));
+  EXPECT_TRUE(pyroscope.profiling);
+  EXPECT_EQ(pyroscope.profiling_server, "http://pyro:4040");
+  Settings ours = Resolve(Config{}, FakeEnv({{"PYROSCOPE_SERVER_ADDRESS", "http://pyro:4040"},
+                                             {"QUARTET_PROFILING_SERVER", "http://q:4318"},
+                                             {"QUARTET_PROFILING_CPU_HZ", "250"}}));
+  EXPECT_EQ(ours.profiling_server, "http://q:4318");
+  EXPECT_EQ(ours.profiling_cpu_hz, 250);
+  Settings off = Resolve(Config{}, FakeEnv({{"PYROSCOPE_SERVER_ADDRESS", "http://pyro:4040"},
+                                            {"QUARTET_PROFILING", "false"}}));
+  EXPECT_FALSE(off.profiling);
+  Config code;
+  code.profiling = true;
+  Settings admin_only = Resolve(code, FakeEnv({}));
+  EXPECT_TRUE(admin_only.profiling);
+  EXPECT_EQ(admin_only.profiling_server, "");
+  Settings bad = Resolve(Config{}, FakeEnv({{"QUARTET_PROFILING_CPU_HZ", "5000"}}));
+  EXPECT_EQ(bad.profiling_cpu_hz, 100);
+  EXPECT_EQ(bad.warnings.size(), 1u);
+  EXPECT_FALSE(Resolve(code, FakeEnv({{"OTEL_SDK_DISABLED", "true"}})).profiling);
+}
+
 }  // namespace
 }  // namespace quartet::init_internal
