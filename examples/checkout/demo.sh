@@ -22,6 +22,7 @@ for _ in $(seq 600); do curl -sf 127.0.0.1:8080/healthz >/dev/null && break; sle
 
 cat <<'TEXT'
 quartetd: http://127.0.0.1:4318   checkout: http://127.0.0.1:8080   (logs in $QUARTET_DEMO_DIR or /tmp/quartet-demo)
+UI:       http://127.0.0.1:4318/   (Explore traces, a trace's waterfall and logs, Explore logs)
 
   curl '127.0.0.1:8080/checkout?user_id=42'                       # the heavy user
   curl -d '' '127.0.0.1:8080/admin/migration?action=drop_index'    # the "migration"
