@@ -25,6 +25,7 @@
 #include "server/ingest/otlp/otlp_grpc.h"
 #include "server/ingest/otlp/otlp_ingest.h"
 #include "server/ingest/prometheus/remote_write.h"
+#include "server/ingest/prometheus/scrape_manager.h"
 #include "server/store/logs/log_table.h"
 #include "server/store/metrics/metric_table.h"
 #include "server/store/traces/trace_table.h"
@@ -173,6 +174,38 @@ int Run(const ServerConfig& config) {
                           ingest::OtlpLimits{.max_value_bytes = config.max_value_bytes});
   ingest::LokiPushIngest loki(logs->get(), loki::Limits{}, config.max_body_bytes);
   ingest::RemoteWriteIngest remote_write(metrics->get(), config.max_body_bytes);
+  // Prometheus scrape_configs: scraped into the metric table until shutdown.
+  ingest::ScrapeManager scrapes(
+      metrics->get(), {.on_health_change = [](const ingest::TargetHealth& t) {
+        if (t.up) {
+          Log().Info("scrape target up", {{"job", t.job}, {"url", t.url}});
+        } else {
+          Log().Warn("scrape target down",
+                     {{"job", t.job}, {"url", t.url}, {"error", t.last_error}});
+        }
+      }});
+  for (const std::string& problem : scrapes.Start(config.prometheus)) {
+    Log().Error("scrape target not scraped", {{"problem", problem}});
+  }
+  {
+    MetricRegistry& m = Metrics();
+    auto d = [](auto v) { return static_cast<double>(v); };
+    ingest::ScrapeManager* s = &scrapes;
+    m.CallbackGauge("quartetd_scrape_targets", "Prometheus scrape targets being scraped",
+                    [=] { return d(s->stats().targets); });
+    m.CallbackCounter("quartetd_scrapes_total", "scrapes of Prometheus targets",
+                      [=] { return d(s->stats().scrapes); });
+    m.CallbackCounter("quartetd_scrape_failures_total", "scrapes that failed (up 0)",
+                      [=] { return d(s->stats().failures); });
+    m.CallbackCounter("quartetd_scrape_samples_appended_total",
+                      "samples from scrapes stored (report series and stale markers included)",
+                      [=] { return d(s->stats().samples_appended); });
+    m.CallbackCounter("quartetd_scrape_exemplars_appended_total", "exemplars from scrapes stored",
+                      [=] { return d(s->stats().exemplars_appended); });
+    m.CallbackCounter("quartetd_scrape_samples_rejected_total",
+                      "scraped samples the store refused (out of order, limits)",
+                      [=] { return d(s->stats().samples_rejected); });
+  }
   api::TempoApi tempo(traces->get());
   api::LokiApi loki_api(logs->get());
   api::LinksApi links(traces->get(), logs->get());
@@ -240,6 +273,7 @@ int Run(const ServerConfig& config) {
   Log().Info("quartetd stopping", {{"signal", signal}});
   (*http)->Stop();
   if (grpc) grpc->Stop();
+  scrapes.Stop();  // before the stores close; no staleness markers, as Prometheus
   // Write the heads to blocks so the next start has no WAL to replay; the
   // WAL would bring back the same data if this fails.
   for (Status flushed : {(*traces)->Flush(), (*logs)->Flush(), (*metrics)->Flush()}) {

@@ -172,6 +172,7 @@ JobTargets BuildTargets(const server::ScrapeConfig& config) {
   for (const server::StaticTargetGroup& group : config.static_configs) {
     for (const std::string& address : group.targets) {
       store::Labels discovered = group.labels;
+      std::erase_if(discovered, [](const auto& l) { return l.second.empty(); });  // = absent
       SetLabel(&discovered, "__address__", address);
       Result<ScrapeTarget> t = PopulateTarget(discovered, config);
       if (!t.ok()) {
