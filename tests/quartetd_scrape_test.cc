@@ -96,7 +96,7 @@ class QuartetdScrapeTest : public ::testing::Test {
     checkout_ = std::make_unique<CheckoutService>(
         q_->url(), std::map<std::string, std::string>{},
         std::vector<std::string>{"--admin", "127.0.0.1:" + std::to_string(admin_port_),
-                                 "--orders", "2000"});
+                                 "--orders", "60000"});
     ASSERT_TRUE(checkout_->ready()) << checkout_->process().ReadStderr();
   }
   std::string prom_url() const { return "http://127.0.0.1:" + std::to_string(prom_port_); }
