@@ -27,6 +27,8 @@
 #include "server/store/block/bloom_filter.h"
 #include "server/store/block/column.h"
 #include "server/store/interface.h"
+#include "server/store/traces/scan_pool.h"
+#include "server/store/traces/search_cache.h"
 #include "server/store/traces/span_columns.h"
 #include "server/store/wal_coverage.h"
 #include "wire/otlp/model.h"
@@ -36,6 +38,14 @@ namespace quartet::store {
 // The tag tables of one scope ("span" or "resource"): name -> (value, spans
 // carrying it), values most frequent first, at most kMaxTagValues per name.
 using TagTable = std::map<std::string, std::vector<std::pair<std::string, int64_t>>, std::less<>>;
+
+// What a search may use beyond the block itself: a cache of decoded
+// columns shared by all blocks of a table, and threads to scan row groups
+// in parallel. Either may be null.
+struct TraceSearchContext {
+  SearchCache* cache = nullptr;
+  ScanPool* pool = nullptr;
+};
 
 class TraceBlockBuilder {
  public:
@@ -113,8 +123,13 @@ class TraceBlockIndex {
   // span_has_error) and whose part overlaps filter.range. Whole-trace
   // (summary) conditions and filter.other_spans are NOT applied here.
   // Evaluated over the columns and the attribute postings; DataLoss when a
-  // row group or postings section is damaged.
-  Result<std::vector<uint32_t>> MatchSpanConditions(const TraceFilter& filter) const;
+  // row group or postings section is damaged. With a context, decoded
+  // columns are taken from and kept in its cache and row groups are scanned
+  // on its pool; the answer is the same.
+  Result<std::vector<uint32_t>> MatchSpanConditions(
+      const TraceFilter& filter, const TraceSearchContext* context = nullptr) const;
+  // The prefix of this block's keys in a SearchCache.
+  std::string CachePrefix() const;
 
   size_t row_group_count() const { return rg_spans_.size(); }
   // One decoded row group (what ReadTrace decodes); DataLoss when damaged.

@@ -3,6 +3,7 @@
 // rebuilding OTLP. Semantics are exactly trace_filter.cc's SpanMatches.
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "server/store/traces/trace_block.h"
@@ -74,6 +75,32 @@ std::optional<int64_t> ExactInt(std::string_view s) {
   return v;
 }
 
+// The first `key` attribute of each span, when an int or a double.
+std::shared_ptr<const CachedNumericColumn> NumericColumn(const SpanAttributeColumns& a,
+                                                         uint32_t key, uint32_t m) {
+  std::vector<double> values(m, 0.0);
+  std::vector<uint8_t> present(m, 0);
+  bool all_int32 = true;
+  for (uint32_t i = 0; i < m; ++i) {
+    for (uint32_t j = a.begin[i]; j < a.begin[i + 1]; ++j) {
+      if (a.key[j] != key) continue;
+      const uint32_t slot = a.slot[j];
+      if (a.type[j] == static_cast<uint32_t>(AttrType::kInt)) {
+        const int64_t v = a.ints[slot];
+        values[i] = static_cast<double>(v);
+        present[i] = 1;
+        all_int32 &= v > INT32_MIN && v <= INT32_MAX;
+      } else if (a.type[j] == static_cast<uint32_t>(AttrType::kDouble)) {
+        std::memcpy(&values[i], a.dbl_bytes.data() + size_t{slot} * 8, 8);
+        present[i] = 1;
+        all_int32 = false;
+      }
+      break;  // only the first occurrence of a key counts
+    }
+  }
+  return std::make_shared<const CachedNumericColumn>(values, present, all_int32);
+}
+
 }  // namespace
 
 Result<std::optional<std::vector<uint32_t>>> TraceBlockIndex::Postings(
@@ -106,8 +133,16 @@ Result<std::optional<std::vector<uint32_t>>> TraceBlockIndex::Postings(
   return std::optional<std::vector<uint32_t>>(std::move(out));
 }
 
+std::string TraceBlockIndex::CachePrefix() const {
+  // The block id is unique to one immutable block; the address tells apart
+  // a block reloaded under the same id after being set aside.
+  char address[24];
+  std::snprintf(address, sizeof address, "@%p/", static_cast<const void*>(this));
+  return meta_.id + address;
+}
+
 Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
-    const TraceFilter& filter) const {
+    const TraceFilter& filter, const TraceSearchContext* context) const {
   std::vector<uint32_t> out;
   const size_t nres = resources_.size();
   std::vector<uint8_t> service_ok;
@@ -157,18 +192,17 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
     need_resource |= numeric_any_resource[k] != 0;
     scan_attributes = true;
   }
-  uint32_t columns = 0;
-  if (filter.span_name) columns |= kSearchName;
-  if (need_resource) columns |= kSearchResource;
-  if (filter.span_has_error) columns |= kSearchStatus;
-  if (filter.min_span_duration_ns || filter.max_span_duration_ns) columns |= kSearchDuration;
-  const bool read_search = columns != 0 || scan_attributes;
+  const bool read_search = need_resource || filter.span_name || filter.span_has_error ||
+                           filter.min_span_duration_ns || filter.max_span_duration_ns ||
+                           scan_attributes;
+  SearchCache* cache = context != nullptr ? context->cache : nullptr;
 
-  std::vector<uint8_t> alive, hit;
-  for (uint32_t g = 0; g < rg_spans_.size(); ++g) {
+  // One row group: its matching rows in ascending order. Runs on several
+  // threads at once; everything it shares is read-only.
+  auto scan_group = [&](uint32_t g, std::vector<uint32_t>* rows) -> Status {
     const uint32_t m = rg_spans_[g], base = rg_base_[g];
     const uint32_t tb = rg_first_trace_[g], te = rg_first_trace_[g + 1];
-    alive.assign(m, 0);
+    std::vector<uint8_t> alive(m, 0), hit;
     bool any = false;
     for (uint32_t t = tb; t < te; ++t) {
       const TraceSummary& s = summaries_[t];
@@ -176,37 +210,49 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
       std::fill_n(alive.begin() + locations_[t].first, locations_[t].count, 1);
       any = true;
     }
-    if (!any) continue;
+    if (!any) return Status::Ok();
     // Postings first: they can rule the group out without decoding it.
-    bool skip = false;
     for (const AttributeCondition& c : conditions) {
       if (!c.indexed || c.any_resource) continue;
       auto lo = std::lower_bound(c.postings.begin(), c.postings.end(), base);
-      if (lo == c.postings.end() || *lo >= base + m) skip = true;
+      if (lo == c.postings.end() || *lo >= base + m) return Status::Ok();
     }
-    if (skip) continue;
-    std::optional<SpanSearchColumns> search;
     auto fail = [&](const Status& st) {
       return Status::DataLoss("trace block " + meta_.id + ": row group " + std::to_string(g) +
                               ": " + std::string(st.message()));
     };
+    const std::string prefix = CachePrefix() + std::to_string(g) + "/";
+    std::shared_ptr<const CachedSearchColumns> search;
     if (read_search) {
-      ASSIGN_OR_RETURN(std::string bytes, reader_->ReadSection("rg." + std::to_string(g) + ".s"));
-      Result<SpanSearchColumns> decoded =
-          SpanSearchColumns::Decode(bytes, m, static_cast<uint32_t>(nres), columns);
-      if (!decoded.ok()) return fail(decoded.status());
-      search.emplace(std::move(*decoded));
+      auto load = [&]() -> Result<std::shared_ptr<const CachedSearchColumns>> {
+        ASSIGN_OR_RETURN(std::string bytes, reader_->ReadSection("rg." + std::to_string(g) + ".s"));
+        Result<SpanSearchColumns> d = SpanSearchColumns::Decode(bytes, m, static_cast<uint32_t>(nres));
+        if (!d.ok()) return fail(d.status());
+        auto c = std::make_shared<CachedSearchColumns>();
+        c->dict = std::move(d->dict);
+        c->name = NarrowIds(d->name);
+        c->resource = NarrowIds(d->resource);
+        c->status.resize(m);
+        for (uint32_t i = 0; i < m; ++i) c->status[i] = static_cast<uint8_t>(std::min(d->status[i], 255u));
+        c->duration = std::move(d->duration);
+        return std::shared_ptr<const CachedSearchColumns>(std::move(c));
+      };
+      if (cache != nullptr) {
+        ASSIGN_OR_RETURN(search, cache->GetSearch(prefix + "s", load));
+      } else {
+        ASSIGN_OR_RETURN(search, load());
+      }
     }
     if (filter.span_name) {
       std::optional<uint32_t> id = search->dict->Find(*filter.span_name);
-      if (!id) continue;
+      if (!id) return Status::Ok();
       for (uint32_t i = 0; i < m; ++i) alive[i] &= search->name[i] == *id;
     }
     if (filter.service) {
       for (uint32_t i = 0; i < m; ++i) alive[i] &= service_ok[search->resource[i]];
     }
     if (filter.span_has_error) {
-      const auto error = static_cast<uint32_t>(otlp::SpanStatusCode::kError);
+      const auto error = static_cast<uint8_t>(otlp::SpanStatusCode::kError);
       for (uint32_t i = 0; i < m; ++i) alive[i] &= search->status[i] == error;
     }
     if (filter.min_span_duration_ns || filter.max_span_duration_ns) {
@@ -230,22 +276,18 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
       const NumericAttributeCondition& c = filter.numeric_attributes[k];
       hit.assign(m, 0);
       if (std::optional<uint32_t> key = search->dict->Find(c.key)) {
-        RETURN_IF_ERROR(decode_attributes());
-        const SpanAttributeColumns& a = *attributes;
+        auto load = [&]() -> Result<std::shared_ptr<const CachedNumericColumn>> {
+          RETURN_IF_ERROR(decode_attributes());
+          return NumericColumn(*attributes, *key, m);
+        };
+        std::shared_ptr<const CachedNumericColumn> column;
+        if (cache != nullptr) {
+          ASSIGN_OR_RETURN(column, cache->GetNumeric(prefix + "n/" + c.key, load));
+        } else {
+          ASSIGN_OR_RETURN(column, load());
+        }
         for (uint32_t i = 0; i < m; ++i) {
-          if (!alive[i]) continue;
-          for (uint32_t j = a.begin[i]; j < a.begin[i + 1]; ++j) {
-            if (a.key[j] != *key) continue;
-            const uint32_t slot = a.slot[j];
-            if (a.type[j] == static_cast<uint32_t>(AttrType::kInt)) {
-              hit[i] = Compare(static_cast<double>(a.ints[slot]), c);
-            } else if (a.type[j] == static_cast<uint32_t>(AttrType::kDouble)) {
-              double d;
-              std::memcpy(&d, a.dbl_bytes.data() + size_t{slot} * 8, 8);
-              hit[i] = Compare(d, c);
-            }
-            break;  // only the first occurrence of a key counts
-          }
+          hit[i] = alive[i] && column->present(i) && Compare(column->value(i), c);
         }
       }
       for (uint32_t i = 0; i < m; ++i) {
@@ -294,9 +336,27 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
       const Location& loc = locations_[t];
       if (std::any_of(alive.begin() + loc.first, alive.begin() + loc.first + loc.count,
                       [](uint8_t a) { return a != 0; })) {
-        out.push_back(t);
+        rows->push_back(t);
       }
     }
+    return Status::Ok();
+  };
+
+  const auto groups = static_cast<uint32_t>(rg_spans_.size());
+  std::vector<std::vector<uint32_t>> rows(groups);
+  std::vector<Status> status(groups);
+  auto run = [&](size_t g) {
+    status[g] = scan_group(static_cast<uint32_t>(g), &rows[g]);
+  };
+  if (context != nullptr && context->pool != nullptr) {
+    context->pool->ParallelFor(groups, run);
+  } else {
+    for (uint32_t g = 0; g < groups; ++g) run(g);
+  }
+  // Group order, so the answer never depends on the threads' timing.
+  for (uint32_t g = 0; g < groups; ++g) {
+    RETURN_IF_ERROR(status[g]);
+    out.insert(out.end(), rows[g].begin(), rows[g].end());
   }
   return out;
 }

@@ -306,6 +306,22 @@ class TraceBlockV2Test : public ::testing::Test {
     return rows;
   }
 
+  // MatchSpanConditions alone, then with a shared cache and pool (cold and
+  // warm) and with a cache too small to hold a row group's columns for long:
+  // all four must give the same rows.
+  Result<std::vector<uint32_t>> Match(const TraceFilter& f) {
+    ASSIGN_OR_RETURN(std::vector<uint32_t> plain, index_->MatchSpanConditions(f));
+    TraceSearchContext shared{&cache_, &pool_}, tiny{&tiny_, nullptr};
+    for (const TraceSearchContext* c : {&shared, &shared, &tiny}) {
+      ASSIGN_OR_RETURN(std::vector<uint32_t> rows, index_->MatchSpanConditions(f, c));
+      EXPECT_EQ(rows, plain);
+    }
+    return plain;
+  }
+
+  SearchCache cache_{size_t{64} << 20};
+  SearchCache tiny_{4096};
+  ScanPool pool_{2};
   fs::path dir_;
   std::string path_;
   BlockMeta meta_;
@@ -376,7 +392,7 @@ TEST_F(TraceBlockV2Test, MatchSpanConditionsAgreesWithSpanMatches) {
     SCOPED_TRACE(c.name);
     TraceFilter f;
     c.set(&f);
-    Result<std::vector<uint32_t>> rows = index_->MatchSpanConditions(f);
+    Result<std::vector<uint32_t>> rows = Match(f);
     ASSERT_TRUE(rows.ok()) << rows.status().message();
     EXPECT_EQ(*rows, BruteForce(f));
   }
@@ -404,13 +420,17 @@ TEST_F(TraceBlockV2Test, MatchSpanConditionsAgreesWithSpanMatches) {
       const int64_t lo = 1'700'000'000'000'000'000 + static_cast<int64_t>(rng() % 1'000'000'000);
       f.range = {lo, lo + 200'000'000};
     }
-    Result<std::vector<uint32_t>> rows = index_->MatchSpanConditions(f);
+    Result<std::vector<uint32_t>> rows = Match(f);
     ASSERT_TRUE(rows.ok());
     std::vector<uint32_t> want = BruteForce(f);
     ASSERT_EQ(*rows, want) << "random filter " << i;
     nonempty += !want.empty();
   }
   EXPECT_GT(nonempty, 50u);
+  const SearchCacheStats stats = cache_.stats();
+  EXPECT_GT(stats.hits, 0);
+  EXPECT_LE(stats.bytes, cache_.budget_bytes());
+  EXPECT_GT(tiny_.stats().evictions + tiny_.stats().misses, 0);
 }
 
 // Rewrites the block with one section's bytes replaced (checksums valid).

@@ -65,6 +65,7 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
   const bool span_conditions = filter.HasSpanConditions();
   std::vector<Part> parts;
   BlockIndexes blocks;
+  TraceSearchContext context{&search_cache_, &scan_pool_};
   {
     std::shared_lock lock(mu_);
     blocks = blocks_;
@@ -82,7 +83,7 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
   }
   for (const auto& block : blocks) {
     if (!BlockOverlaps(*block, filter.range)) continue;
-    Result<std::vector<uint32_t>> rows = block->MatchSpanConditions(filter);
+    Result<std::vector<uint32_t>> rows = block->MatchSpanConditions(filter, &context);
     if (!rows.ok()) {
       damaged.emplace_back(block->id(), rows.status());
       continue;
@@ -114,7 +115,7 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
     }
     for (const auto& block : blocks) {
       if (!BlockOverlaps(*block, sub.range)) continue;
-      Result<std::vector<uint32_t>> rows = block->MatchSpanConditions(sub);
+      Result<std::vector<uint32_t>> rows = block->MatchSpanConditions(sub, &context);
       if (!rows.ok()) {
         damaged.emplace_back(block->id(), rows.status());
         continue;

@@ -60,15 +60,19 @@ void HeadTagValues(const TraceHead& head, std::string_view scope, std::string_vi
 
 }  // namespace
 
-TraceTable::TraceTable(const TableOptions& options) : options_(options) {}
+TraceTable::TraceTable(const TableOptions& options, size_t search_cache_bytes)
+    : options_(options),
+      search_cache_(search_cache_bytes),
+      scan_pool_(ScanPool::DefaultWorkers()) {}
 
 TraceTable::~TraceTable() { (void)Close(); }
 
-Result<std::unique_ptr<TraceTable>> TraceTable::Open(const TableOptions& options, bool background) {
+Result<std::unique_ptr<TraceTable>> TraceTable::Open(const TableOptions& options, bool background,
+                                                     size_t search_cache_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return Status::Internal("cannot create " + options.dir + ": " + ec.message());
-  std::unique_ptr<TraceTable> table(new TraceTable(options));
+  std::unique_ptr<TraceTable> table(new TraceTable(options, search_cache_bytes));
   RETURN_IF_ERROR(table->LoadBlocks());
   ASSIGN_OR_RETURN(table->wal_,
                    Wal::Open(WalOptions{.dir = options.dir + "/wal", .sync = options.sync}));

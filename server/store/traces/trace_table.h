@@ -48,6 +48,7 @@ struct TraceTableStats {
   int64_t compactions = 0;  // compacted blocks written
   int64_t retention_removed_blocks = 0;
   int64_t damaged_blocks = 0;  // set aside at open or when a query found damage
+  SearchCacheStats search_cache;  // decoded columns kept for searches
 };
 
 class TraceTable final : public TraceStore {
@@ -58,8 +59,14 @@ class TraceTable final : public TraceStore {
   // background flush/retention/compaction thread.
   // `background` false: no background flush, retention or compaction (tests
   // call Flush() and friends themselves).
-  static Result<std::unique_ptr<TraceTable>> Open(const TableOptions& options,
-                                                  bool background = true);
+  // `search_cache_bytes`: budget of the cache of decoded span columns that
+  // searches share (search_cache.h); about 13 bytes a stored span hold the
+  // search columns of every row group, 4-8 more each numeric attribute key
+  // queried. 0 disables it.
+  static constexpr size_t kDefaultSearchCacheBytes = size_t{256} << 20;
+  static Result<std::unique_ptr<TraceTable>> Open(
+      const TableOptions& options, bool background = true,
+      size_t search_cache_bytes = kDefaultSearchCacheBytes);
   ~TraceTable() override;
 
   Result<AppendResult> AppendSpans(const otlp::ExportTraceServiceRequest& request) override;
@@ -92,7 +99,7 @@ class TraceTable final : public TraceStore {
 
  private:
   using BlockIndexes = std::vector<std::shared_ptr<const TraceBlockIndex>>;
-  explicit TraceTable(const TableOptions& options);
+  TraceTable(const TableOptions& options, size_t search_cache_bytes);
 
   Status LoadBlocks();
   void BackgroundLoop();
@@ -112,6 +119,9 @@ class TraceTable final : public TraceStore {
       std::vector<std::pair<std::string, Status>>* damaged) const;
 
   const TableOptions options_;
+  // Shared by every search; entries of blocks leaving blocks_ are dropped.
+  SearchCache search_cache_;
+  ScanPool scan_pool_;
   std::unique_ptr<BlockCatalog> catalog_;
   std::unique_ptr<Wal> wal_;  // reset by Close under append_mu_ and maint_mu_
   WalReplayReport wal_report_;

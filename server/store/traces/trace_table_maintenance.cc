@@ -71,6 +71,7 @@ void TraceTable::ReportDamaged(const std::string& id, const Status& status) {
   if (it == blocks_.end()) return;  // already reported by another query
   const std::string path = catalog_->PathFor(id);
   issues_.push_back(CatalogIssue{path, std::string(status.message()), SetAside(path)});
+  search_cache_.EraseWithPrefix((*it)->CachePrefix());
   blocks_.erase(it);
   damaged_blocks_.fetch_add(1, std::memory_order_relaxed);
 }
@@ -81,6 +82,11 @@ void TraceTable::SetBlocks(BlockIndexes blocks) {
                ? a->meta().min_time_ns < b->meta().min_time_ns
                : a->id() < b->id();
   });
+  for (const auto& old : blocks_) {
+    if (std::find(blocks.begin(), blocks.end(), old) == blocks.end()) {
+      search_cache_.EraseWithPrefix(old->CachePrefix());
+    }
+  }
   blocks_ = std::move(blocks);
 }
 
@@ -332,6 +338,7 @@ TraceTableStats TraceTable::stats() const {
   s.compactions = compactions_.load(std::memory_order_relaxed);
   s.retention_removed_blocks = retention_removed_.load(std::memory_order_relaxed);
   s.damaged_blocks = damaged_blocks_.load(std::memory_order_relaxed);
+  s.search_cache = search_cache_.stats();
   return s;
 }
 
