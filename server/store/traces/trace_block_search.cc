@@ -196,6 +196,12 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
                            filter.min_span_duration_ns || filter.max_span_duration_ns ||
                            scan_attributes;
   SearchCache* cache = context != nullptr ? context->cache : nullptr;
+  if (!read_search && conditions.empty()) {  // only the range: no span is looked at
+    for (uint32_t t = 0; t < summaries_.size(); ++t) {
+      if (filter.range.Overlaps(summaries_[t].start_ns, summaries_[t].end_ns)) out.push_back(t);
+    }
+    return out;
+  }
 
   // One row group: its matching rows in ascending order. Runs on several
   // threads at once; everything it shares is read-only.

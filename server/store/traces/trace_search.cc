@@ -93,13 +93,22 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
       if (PartMayMatch(filter, part)) parts.push_back({part.start_ns, part.trace_id});
     }
   }
-  // Further spans the trace must have: the ids of the traces having each.
-  std::vector<std::unordered_set<TraceId, TraceIdHash>> required;
+  // Further spans the trace must have: per other filter, which traces of
+  // each block have such a span (a bit per row, answered from the columns)
+  // and the ids of the heads' traces that do. Looked up only for the parts
+  // popped below, so a filter matching millions of traces costs a bitmap,
+  // not a set of millions of ids.
+  struct Required {
+    std::vector<std::vector<uint8_t>> block_rows;  // parallel to `blocks`; empty: none
+    std::unordered_set<TraceId, TraceIdHash> head_ids;
+  };
+  std::vector<Required> required;
   for (const TraceFilter& other : filter.other_spans) {
     TraceFilter sub = other;
     sub.range = filter.range;
     sub.other_spans.clear();
-    std::unordered_set<TraceId, TraceIdHash>& ids = required.emplace_back();
+    Required& req = required.emplace_back();
+    req.block_rows.resize(blocks.size());
     {
       std::shared_lock lock(mu_);
       for (const TraceHead* head : Heads()) {
@@ -107,23 +116,37 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
         head->ForEachTrace([&](const TraceHead::Trace& t) {
           if (sub.range.Overlaps(t.summary.start_ns, t.summary.end_ns) &&
               HeadPartMatches(sub, *head, t)) {
-            ids.insert(t.summary.trace_id);
+            req.head_ids.insert(t.summary.trace_id);
           }
           return true;
         });
       }
     }
-    for (const auto& block : blocks) {
+    for (size_t b = 0; b < blocks.size(); ++b) {
+      const auto& block = blocks[b];
       if (!BlockOverlaps(*block, sub.range)) continue;
       Result<std::vector<uint32_t>> rows = block->MatchSpanConditions(sub, &context);
       if (!rows.ok()) {
         damaged.emplace_back(block->id(), rows.status());
         continue;
       }
-      for (uint32_t row : *rows) ids.insert(block->summary(row).trace_id);
+      if (rows->empty()) continue;
+      req.block_rows[b].assign(block->trace_count(), 0);
+      for (uint32_t row : *rows) req.block_rows[b][row] = 1;
     }
   }
-  blocks.clear();
+  auto has_required = [&](const TraceId& id) {
+    for (const Required& req : required) {
+      bool found = req.head_ids.count(id) != 0;
+      for (size_t b = 0; !found && b < blocks.size(); ++b) {
+        if (req.block_rows[b].empty()) continue;
+        const std::optional<size_t> row = blocks[b]->Find(id);
+        found = row && req.block_rows[b][*row] != 0;
+      }
+      if (!found) return false;
+    }
+    return true;
+  };
   std::make_heap(parts.begin(), parts.end(), PartAfter);
 
   std::unordered_set<TraceId, TraceIdHash> merged_ids;
@@ -145,10 +168,7 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
     const TraceId id = parts.back().id;
     parts.pop_back();
     if (!merged_ids.insert(id).second) continue;
-    if (std::any_of(required.begin(), required.end(),
-                    [&](const auto& ids) { return ids.count(id) == 0; })) {
-      continue;
-    }
+    if (!has_required(id)) continue;
     TraceSummary merged;
     {
       std::shared_lock lock(mu_);
