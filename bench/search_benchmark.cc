@@ -37,7 +37,8 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kHourStartNs = 1'795'000'000'000'000'000;
 constexpr int64_t kHourNs = 3'600'000'000'000;
-constexpr int kGeneratorVersion = 1;
+// 2: regenerate the blocks once trace blocks cut 2048-span row groups.
+constexpr int kGeneratorVersion = 2;
 
 otlp::KeyValue S(std::string k, std::string v) {
   return {std::move(k), otlp::AnyValue::String(std::move(v))};

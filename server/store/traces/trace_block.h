@@ -50,7 +50,7 @@ struct TraceSearchContext {
 class TraceBlockBuilder {
  public:
   // A row group is cut after the trace that brings it to this many spans.
-  static constexpr uint32_t kRowGroupSpans = 8192;
+  static constexpr uint32_t kRowGroupSpans = 2048;
   static constexpr size_t kMaxTagValues = 100;
   // Span attributes with more distinct (scalar) values than this in a block
   // get no postings; conditions on them scan the attribute columns.

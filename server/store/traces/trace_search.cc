@@ -34,7 +34,13 @@ bool Newer(int64_t a_start, const TraceId& a, int64_t b_start, const TraceId& b)
 
 // Heap comparators: std heaps keep the "largest" on top, so "less" means
 // "delivered later".
-bool PartAfter(const Part& a, const Part& b) { return Newer(b.start_ns, b.id, a.start_ns, a.id); }
+// A function object rather than a function pointer, so that make_heap over
+// millions of parts inlines it.
+struct PartAfter {
+  bool operator()(const Part& a, const Part& b) const {
+    return Newer(b.start_ns, b.id, a.start_ns, a.id);
+  }
+};
 bool SummaryAfter(const TraceSummary& a, const TraceSummary& b) {
   return Newer(b.start_ns, b.trace_id, a.start_ns, a.trace_id);
 }
@@ -147,7 +153,7 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
     }
     return true;
   };
-  std::make_heap(parts.begin(), parts.end(), PartAfter);
+  std::make_heap(parts.begin(), parts.end(), PartAfter());
 
   std::unordered_set<TraceId, TraceIdHash> merged_ids;
   std::vector<TraceSummary> ready;  // heap of merged, matching summaries
@@ -164,7 +170,7 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
   };
   bool more = true;
   while (more && !parts.empty()) {
-    std::pop_heap(parts.begin(), parts.end(), PartAfter);
+    std::pop_heap(parts.begin(), parts.end(), PartAfter());
     const TraceId id = parts.back().id;
     parts.pop_back();
     if (!merged_ids.insert(id).second) continue;
