@@ -371,6 +371,11 @@ void Search(benchmark::State& state, const char* q) {
     }
   }
   state.counters["traces"] = static_cast<double>(found);
+  // The shared cache of decoded columns after this query (first iteration
+  // cold unless an earlier query filled it): whether it still fits.
+  const store::SearchCacheStats cache = f->traces->stats().search_cache;
+  state.counters["cache_MiB"] = static_cast<double>(cache.bytes) / (1 << 20);
+  state.counters["cache_evictions"] = static_cast<double>(cache.evictions);
   p.Report(state);
 }
 
