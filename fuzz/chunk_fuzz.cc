@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint32_t samples = static_cast<uint8_t>(in[0]);
     const size_t split = static_cast<uint8_t>(in[1]) % (size - 1);
     std::string_view rest = in.substr(2);
-    CheckIterator(ChunkIterator(samples, rest.substr(0, split), rest.substr(std::min(split, rest.size()))));
+    CheckIterator(
+        ChunkIterator(samples, rest.substr(0, split), rest.substr(std::min(split, rest.size()))));
   }
   if (auto r = DecodeMetricRecord(in); r.ok()) {
     for (const SeriesRecordEntry& s : r->series) {

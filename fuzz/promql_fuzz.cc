@@ -53,8 +53,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!parsed.ok()) return 0;
   std::string printed = Print(**parsed);
   quartet::Result<ExprPtr> again = Parse(printed);
-  if (!again.ok()) Die("printed form does not parse", printed, std::string(again.status().message()));
-  if (!Equal(**parsed, **again)) Die("printed form parses to another tree", printed, Print(**again));
+  if (!again.ok())
+    Die("printed form does not parse", printed, std::string(again.status().message()));
+  if (!Equal(**parsed, **again))
+    Die("printed form parses to another tree", printed, Print(**again));
   if (Print(**again) != printed) Die("printing is not stable", printed, Print(**again));
 
   EngineOptions options;

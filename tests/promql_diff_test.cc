@@ -74,11 +74,17 @@ Dataset Generate(int64_t t0) {
       std::vector<Point> p;
       double v = code[0] == '2' ? 100 : 3;
       for (int64_t t = t0; t <= end; t += step) {
-        if ((i == 1 && t == t0 + kHourMs) || (i == 2 && (t == t0 + 40 * kMinMs || t == t0 + 2 * kHourMs))) v = 0;
+        if ((i == 1 && t == t0 + kHourMs) ||
+            (i == 2 && (t == t0 + 40 * kMinMs || t == t0 + 2 * kHourMs)))
+          v = 0;
         v += std::floor(rng.Next() * (code[0] == '2' ? 20 : 3));
         p.push_back({t, v});
       }
-      add({{"__name__", "http_requests_total"}, {"job", "api"}, {"instance", instances[i]}, {"code", code}}, p);
+      add({{"__name__", "http_requests_total"},
+           {"job", "api"},
+           {"instance", instances[i]},
+           {"code", code}},
+          p);
     }
   }
   // Gauges: a sine per room, one with negative values.
@@ -89,7 +95,10 @@ Dataset Generate(int64_t t0) {
       double x = static_cast<double>(t - t0) / 600000.0;
       p.push_back({t, std::round((20 + 8 * std::sin(x + r) - (r == 1 ? 25 : 0)) * 100) / 100});
     }
-    add({{"__name__", "temperature_celsius"}, {"room", rooms[r]}, {"site", r == 2 ? "north" : "south"}}, p);
+    add({{"__name__", "temperature_celsius"},
+         {"room", rooms[r]},
+         {"site", r == 2 ? "north" : "south"}},
+        p);
   }
   // Gaps longer than the lookback, and a series that ends early.
   {
@@ -107,7 +116,8 @@ Dataset Generate(int64_t t0) {
     int k = 0;
     for (int64_t t = t0; t <= end; t += step, ++k) {
       double v = k % 5;
-      if (k % 7 == 3) v = kind[0] == 'n' && kind[1] == 'a' ? NAN : kind[0] == 'i' ? INFINITY : -INFINITY;
+      if (k % 7 == 3)
+        v = kind[0] == 'n' && kind[1] == 'a' ? NAN : kind[0] == 'i' ? INFINITY : -INFINITY;
       p.push_back({t, v});
     }
     add({{"__name__", "weird"}, {"kind", kind}}, p);
@@ -138,17 +148,20 @@ Dataset Generate(int64_t t0) {
       count.push_back({t, cum[6]});
     }
     for (int b = 0; b < 7; ++b) {
-      add({{"__name__", "request_duration_seconds_bucket"}, {"job", job}, {"le", les[b]}}, buckets[b]);
+      add({{"__name__", "request_duration_seconds_bucket"}, {"job", job}, {"le", les[b]}},
+          buckets[b]);
     }
     add({{"__name__", "request_duration_seconds_sum"}, {"job", job}}, sum);
     add({{"__name__", "request_duration_seconds_count"}, {"job", job}}, count);
   }
   // Non-monotonic buckets (the quantile's monotonicity fix), odd le texts.
   {
-    const std::pair<const char*, double> nm[] = {{"1", 5}, {"2", 3}, {"5.0", 9}, {"1e1", 8}, {"+Inf", 10}};
+    const std::pair<const char*, double> nm[] = {
+        {"1", 5}, {"2", 3}, {"5.0", 9}, {"1e1", 8}, {"+Inf", 10}};
     for (const auto& [le, v] : nm) {
       std::vector<Point> p;
-      for (int64_t t = t0; t <= end; t += step) p.push_back({t, v + static_cast<double>((t - t0) / kHourMs)});
+      for (int64_t t = t0; t <= end; t += step)
+        p.push_back({t, v + static_cast<double>((t - t0) / kHourMs)});
       add({{"__name__", "nonmono_bucket"}, {"le", le}}, p);
     }
   }
@@ -177,7 +190,11 @@ Dataset Generate(int64_t t0) {
   for (const char* inst : {"a", "b", "c"}) {
     std::vector<Point> p;
     for (int64_t t = t0; t <= end; t += step) p.push_back({t, 1});
-    add({{"__name__", "build_info"}, {"instance", inst}, {"job", "api"}, {"version", inst[0] == 'c' ? "2.0" : "1.9"}}, p);
+    add({{"__name__", "build_info"},
+         {"instance", inst},
+         {"job", "api"},
+         {"version", inst[0] == 'c' ? "2.0" : "1.9"}},
+        p);
   }
   {
     std::vector<Point> p;
@@ -212,7 +229,8 @@ std::string EscapeLabel(const std::string& v) {
 
 std::string OpenMetrics(const Dataset& d) {
   std::map<std::string, std::vector<const promql::Series*>> by_name;
-  for (const auto& s : d.series) by_name[std::string(promql::GetLabel(s.labels, "__name__"))].push_back(&s);
+  for (const auto& s : d.series)
+    by_name[std::string(promql::GetLabel(s.labels, "__name__"))].push_back(&s);
   std::string out;
   char buf[64];
   for (const auto& [name, list] : by_name) {
@@ -277,8 +295,11 @@ std::string Compare(const json::Value& want, const json::Value& got, bool ordere
            ShortJson(want) + " ours " + ShortJson(got);
   }
   if (ws->string_value() == "error") {
-    std::string wt = want.Find("errorType")->string_value(), gt = got.Find("errorType")->string_value();
-    if (wt != gt) return "errorType " + wt + " vs " + gt + " (" + want.Find("error")->string_value() + " | " + got.Find("error")->string_value() + ")";
+    std::string wt = want.Find("errorType")->string_value(),
+                gt = got.Find("errorType")->string_value();
+    if (wt != gt)
+      return "errorType " + wt + " vs " + gt + " (" + want.Find("error")->string_value() + " | " +
+             got.Find("error")->string_value() + ")";
     return "";
   }
   const json::Value& wd = *want.Find("data");
@@ -291,7 +312,8 @@ std::string Compare(const json::Value& want, const json::Value& got, bool ordere
   const json::Value& gr = *gd.Find("result");
   auto diff = [&]() { return "prometheus " + ShortJson(wr) + "\n    ours " + ShortJson(gr); };
   if (type == "scalar" || type == "string") {
-    if (wr.items()[0].double_value() != gr.items()[0].double_value()) return "time differs: " + diff();
+    if (wr.items()[0].double_value() != gr.items()[0].double_value())
+      return "time differs: " + diff();
     if (!SameValue(wr.items()[1].string_value(), gr.items()[1].string_value())) return diff();
     return "";
   }
@@ -301,10 +323,12 @@ std::string Compare(const json::Value& want, const json::Value& got, bool ordere
     for (size_t i = 0; i < wr.items().size(); ++i) {
       const auto& w = wr.items()[i];
       const auto& g = gr.items()[i];
-      if (ordered && !SameValue(w.Find("value")->items()[1].string_value(), g.Find("value")->items()[1].string_value())) {
+      if (ordered && !SameValue(w.Find("value")->items()[1].string_value(),
+                                g.Find("value")->items()[1].string_value())) {
         return "order differs: " + diff();
       }
-      if (w.Find("value")->items()[0].double_value() != g.Find("value")->items()[0].double_value()) {
+      if (w.Find("value")->items()[0].double_value() !=
+          g.Find("value")->items()[0].double_value()) {
         return "sample time differs: " + diff();
       }
       wm.emplace(MetricKey(*w.Find("metric")), w.Find("value")->items()[1].string_value());
@@ -380,10 +404,10 @@ TEST(PromqlDiffTest, AgreesWithPrometheus242) {
   ASSERT_EQ(promtool.Stop(), 0) << promtool.ReadStderr() << promtool.ReadStdout();
 
   int port = FreeLoopbackPort();
-  Process prometheus({.argv = {"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
-                               "--storage.tsdb.path=" + dir + "/tsdb",
-                               "--storage.tsdb.retention.time=10y",
-                               "--web.listen-address=127.0.0.1:" + std::to_string(port)}});
+  Process prometheus(
+      {.argv = {"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
+                "--storage.tsdb.path=" + dir + "/tsdb", "--storage.tsdb.retention.time=10y",
+                "--web.listen-address=127.0.0.1:" + std::to_string(port)}});
   httplib::Client api("127.0.0.1", port);
   api.set_read_timeout(30, 0);
   ASSERT_TRUE(Process::WaitFor(
@@ -414,8 +438,8 @@ TEST(PromqlDiffTest, AgreesWithPrometheus242) {
   for (auto& q : ReadLines(corpus_dir + "/known_mismatches.txt")) known.insert(q);
   ASSERT_GE(queries.size(), 300u);
 
-  const int64_t instants[] = {t0 + 30 * kMinMs + 7'000, t0 + 70 * kMinMs, t0 + 179 * kMinMs + 30'000,
-                              t0 + 184 * kMinMs};
+  const int64_t instants[] = {t0 + 30 * kMinMs + 7'000, t0 + 70 * kMinMs,
+                              t0 + 179 * kMinMs + 30'000, t0 + 184 * kMinMs};
   struct RangeSpec {
     int64_t start, end, step;
   };
@@ -429,14 +453,16 @@ TEST(PromqlDiffTest, AgreesWithPrometheus242) {
     Result<promql::ExprPtr> parsed = promql::Parse(q);
     bool ordered = parsed.ok() && (*parsed)->kind == promql::ExprKind::kCall &&
                    ((*parsed)->func->name == "sort" || (*parsed)->func->name == "sort_desc");
-    auto check = [&](const std::string& what, httplib::Result res, const Result<promql::QueryResult>& ours) {
+    auto check = [&](const std::string& what, httplib::Result res,
+                     const Result<promql::QueryResult>& ours) {
       ++evaluations;
       std::string mismatch;
       if (!res) {
         mismatch = "prometheus request failed";
       } else {
         Result<json::Value> want = json::Parse(res->body);
-        std::string body = ours.ok() ? promql::RenderSuccessJson(*ours) : promql::RenderErrorJson(ours.status());
+        std::string body =
+            ours.ok() ? promql::RenderSuccessJson(*ours) : promql::RenderErrorJson(ours.status());
         Result<json::Value> got = json::Parse(body);
         if (!want.ok() || !got.ok()) {
           mismatch = "bad json";
@@ -462,15 +488,20 @@ TEST(PromqlDiffTest, AgreesWithPrometheus242) {
     }
     for (const RangeSpec& r : ranges) {
       auto res = api.Get("/api/v1/query_range",
-                         httplib::Params{{"query", q}, {"start", Seconds(r.start)}, {"end", Seconds(r.end)},
+                         httplib::Params{{"query", q},
+                                         {"start", Seconds(r.start)},
+                                         {"end", Seconds(r.end)},
                                          {"step", Seconds(r.step)}},
                          {});
       check("range +" + Seconds(r.start - t0) + "s/" + Seconds(r.step) + "s", std::move(res),
             engine.Range(q, r.start, r.end, r.step));
     }
   }
-  std::printf("promql diff: %zu queries, %d evaluations, %d agree, %d differ (%d known), %zu queries with a difference\n",
-              queries.size(), evaluations, passed, failed + known_failed, known_failed, failing_queries.size());
+  std::printf(
+      "promql diff: %zu queries, %d evaluations, %d agree, %d differ (%d known), %zu queries with "
+      "a difference\n",
+      queries.size(), evaluations, passed, failed + known_failed, known_failed,
+      failing_queries.size());
   if (!report.empty()) std::printf("%s", report.c_str());
   EXPECT_EQ(failed, 0) << report;
 }

@@ -39,11 +39,13 @@ std::optional<json::Value> ApiData(const std::string& base, const std::string& p
   return *doc->Find("data");
 }
 
-// The instant vector of `query` as {labels -> value}; labels as "k=v,...".
-std::map<std::string, std::string> Instant(const std::string& base, const std::string& query) {
-  std::map<std::string, std::string> out;
+// The instant vector of `query` as {labels -> value}; labels as "k=v,k=v,";
+// nullopt when the API call failed (so "no result" never passes by error).
+std::optional<std::map<std::string, std::string>> InstantResult(const std::string& base,
+                                                                const std::string& query) {
   auto data = ApiData(base, "/api/v1/query", {{"query", query}});
-  if (!data || data->Find("result") == nullptr) return {{"<error>", ""}};
+  if (!data || data->Find("result") == nullptr) return std::nullopt;
+  std::map<std::string, std::string> out;
   for (const json::Value& r : data->Find("result")->items()) {
     std::string key;
     for (const json::Member& m : r.Find("metric")->members()) {
@@ -53,18 +55,31 @@ std::map<std::string, std::string> Instant(const std::string& base, const std::s
   }
   return out;
 }
+std::map<std::string, std::string> Instant(const std::string& base, const std::string& query) {
+  return InstantResult(base, query).value_or(std::map<std::string, std::string>{{"<error>", ""}});
+}
+// Whether the call succeeded and returned nothing / something.
+bool InstantEmpty(const std::string& base, const std::string& query) {
+  auto r = InstantResult(base, query);
+  return r && r->empty();
+}
+bool InstantNonEmpty(const std::string& base, const std::string& query) {
+  auto r = InstantResult(base, query);
+  return r && !r->empty();
+}
 
 // Label sets of /api/v1/series for `match` over the last minute.
 std::set<std::string> SeriesSet(const std::string& base, const std::string& match) {
   std::set<std::string> out;
   const int64_t now = time(nullptr);
-  auto data = ApiData(base, "/api/v1/series",
-                      {{"match[]", match}, {"start", std::to_string(now - 60)},
-                       {"end", std::to_string(now)}});
+  auto data = ApiData(
+      base, "/api/v1/series",
+      {{"match[]", match}, {"start", std::to_string(now - 60)}, {"end", std::to_string(now)}});
   if (!data) return {"<error>"};
   for (const json::Value& s : data->items()) {
     std::vector<std::string> labels;
-    for (const json::Member& m : s.members()) labels.push_back(m.key + "=" + m.value.string_value());
+    for (const json::Member& m : s.members())
+      labels.push_back(m.key + "=" + m.value.string_value());
     std::sort(labels.begin(), labels.end());
     std::string key;
     for (const auto& l : labels) key += l + ",";
@@ -82,7 +97,9 @@ class QuartetdScrapeTest : public ::testing::Test {
     const std::string scrape =
         "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
         "scrape_configs:\n  - job_name: checkout\n    static_configs:\n"
-        "      - targets: ['127.0.0.1:" + std::to_string(admin_port_) + "']\n"
+        "      - targets: ['127.0.0.1:" +
+        std::to_string(admin_port_) +
+        "']\n"
         "        labels: {env: test}\n";
     std::ofstream(dir_ + "/quartetd.yaml") << scrape;
     std::ofstream(dir_ + "/prometheus.yml") << scrape;
@@ -95,8 +112,8 @@ class QuartetdScrapeTest : public ::testing::Test {
                  "--web.listen-address=127.0.0.1:" + std::to_string(prom_port_)}});
     checkout_ = std::make_unique<CheckoutService>(
         q_->url(), std::map<std::string, std::string>{},
-        std::vector<std::string>{"--admin", "127.0.0.1:" + std::to_string(admin_port_),
-                                 "--orders", "60000"});
+        std::vector<std::string>{"--admin", "127.0.0.1:" + std::to_string(admin_port_), "--orders",
+                                 "60000"});
     ASSERT_TRUE(checkout_->ready()) << checkout_->process().ReadStderr();
   }
   std::string prom_url() const { return "http://127.0.0.1:" + std::to_string(prom_port_); }
@@ -116,13 +133,13 @@ TEST_F(QuartetdScrapeTest, ScrapesTheCheckoutLikePrometheusWithExemplarsThatOpen
     EXPECT_EQ(res->status, 200);
   }
   const std::string up = "up{job=\"checkout\"}";
-  const std::string want_up = "__name__=up,env=test,instance=127.0.0.1:" +
-                              std::to_string(admin_port_) + ",job=checkout,";
+  const std::string want_up =
+      "__name__=up,env=test,instance=127.0.0.1:" + std::to_string(admin_port_) + ",job=checkout,";
   // (a) up == 1 and the histogram's buckets.
   ASSERT_TRUE(Process::WaitFor(
       [&] {
         return Instant(q_->url(), up) == std::map<std::string, std::string>{{want_up, "1"}} &&
-               !Instant(q_->url(), std::string(kBuckets) + "{job=\"checkout\"}").empty();
+               InstantNonEmpty(q_->url(), std::string(kBuckets) + "{job=\"checkout\"}");
       },
       30s))
       << q_->process().ReadStderr();
@@ -134,7 +151,8 @@ TEST_F(QuartetdScrapeTest, ScrapesTheCheckoutLikePrometheusWithExemplarsThatOpen
       [&] {
         const int64_t now = time(nullptr);
         auto data = ApiData(q_->url(), "/api/v1/query_exemplars",
-                            {{"query", kBuckets}, {"start", std::to_string(now - 120)},
+                            {{"query", kBuckets},
+                             {"start", std::to_string(now - 120)},
                              {"end", std::to_string(now + 5)}});
         if (!data) return false;
         for (const json::Value& series : data->items()) {
@@ -148,15 +166,15 @@ TEST_F(QuartetdScrapeTest, ScrapesTheCheckoutLikePrometheusWithExemplarsThatOpen
       },
       30s));
   ASSERT_EQ(trace_id.size(), 32u) << trace_id;
-  ASSERT_TRUE(Process::WaitFor([&] { return q_->Get("/api/traces/" + trace_id).status == 200; },
-                               20s))
+  ASSERT_TRUE(
+      Process::WaitFor([&] { return q_->Get("/api/traces/" + trace_id).status == 200; }, 20s))
       << "the exemplar's trace " << trace_id << " is not in quartetd";
   EXPECT_NE(q_->Get("/api/traces/" + trace_id).body.find("GET /checkout"), std::string::npos);
 
   // (c) the real Prometheus, scraping the same target, agrees once the
   // target's output is steady (no traffic now): same up, same bucket series,
   // same number of samples per scrape.
-  ASSERT_TRUE(Process::WaitFor([&] { return !Instant(prom_url(), up).empty(); }, 30s))
+  ASSERT_TRUE(Process::WaitFor([&] { return InstantNonEmpty(prom_url(), up); }, 30s))
       << prometheus_->ReadStderr();
   std::this_thread::sleep_for(3s);
   EXPECT_EQ(Instant(q_->url(), up), Instant(prom_url(), up));
@@ -176,7 +194,7 @@ TEST_F(QuartetdScrapeTest, ScrapesTheCheckoutLikePrometheusWithExemplarsThatOpen
     ASSERT_TRUE(Process::WaitFor(
         [&] {
           return Instant(base, up) == std::map<std::string, std::string>{{want_up, "0"}} &&
-                 Instant(base, buckets).empty();
+                 InstantEmpty(base, buckets);
         },
         20s))
         << base;

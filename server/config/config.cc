@@ -15,8 +15,7 @@ namespace {
 // global, scrape_configs and rule_files, go to ParsePrometheusSections).
 constexpr std::string_view kPrometheusSections[] = {"alerting", "remote_write", "remote_read",
                                                     "storage_config", "tracing"};
-constexpr std::string_view kParsedPrometheusSections[] = {"global", "scrape_configs",
-                                                          "rule_files"};
+constexpr std::string_view kParsedPrometheusSections[] = {"global", "scrape_configs", "rule_files"};
 
 Status KeyError(std::string_view key, std::string_view problem) {
   return Status::InvalidArgument("config key " + std::string(key) + ": " + std::string(problem));
@@ -100,9 +99,9 @@ Status ApplyYaml(const YAML::Node& node, const std::string& prefix, ServerConfig
       c->reserved_sections.push_back(key);
       continue;
     }
-    if (prefix.empty() && std::find(std::begin(kParsedPrometheusSections),
-                                    std::end(kParsedPrometheusSections),
-                                    key) != std::end(kParsedPrometheusSections)) {
+    if (prefix.empty() &&
+        std::find(std::begin(kParsedPrometheusSections), std::end(kParsedPrometheusSections),
+                  key) != std::end(kParsedPrometheusSections)) {
       continue;
     }
     // Prometheus's storage section shares its name with quartetd's.
@@ -224,8 +223,7 @@ Result<ServerConfig> LoadConfig(const std::vector<std::string>& args) {
       const YAML::Node root = YAML::LoadFile(config.config_file);
       if (!root.IsNull()) {
         RETURN_IF_ERROR(ApplyYaml(root, "", &config));
-        const std::string dir =
-            std::filesystem::path(config.config_file).parent_path().string();
+        const std::string dir = std::filesystem::path(config.config_file).parent_path().string();
         ASSIGN_OR_RETURN(config.prometheus, ParsePrometheusSections(root, dir));
       }
     } catch (const YAML::Exception& e) {

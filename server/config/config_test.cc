@@ -77,8 +77,7 @@ remote_write:
   Write("data_dir: /d\nscrape_configs:\n  - job_name: a\n    scrape_intervall: 5s\n");
   Result<ServerConfig> bad = LoadConfig({"--config", path_.string()});
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(),
-            "config key scrape_configs[0].scrape_intervall: unknown key");
+  EXPECT_EQ(bad.status().message(), "config key scrape_configs[0].scrape_intervall: unknown key");
 }
 
 TEST_F(ConfigTest, ErrorsNameTheFlagOrKey) {

@@ -51,7 +51,8 @@ Status CheckKeys(const YAML::Node& node, const std::string& path,
     }
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       if (key.size() > 11 && key.ends_with("_sd_configs")) {
-        return KeyError(where, "service discovery is not supported by quartetd (use static_configs)");
+        return KeyError(where,
+                        "service discovery is not supported by quartetd (use static_configs)");
       }
       return KeyError(where, "unknown key");
     }
@@ -161,9 +162,9 @@ Result<RelabelAction> ParseAction(std::string_view text) {
 }
 
 Result<RelabelConfig> ParseRelabel(const YAML::Node& node, const std::string& path) {
-  RETURN_IF_ERROR(CheckKeys(node, path,
-                            {"source_labels", "separator", "regex", "modulus", "target_label",
-                             "replacement", "action"}));
+  RETURN_IF_ERROR(CheckKeys(
+      node, path,
+      {"source_labels", "separator", "regex", "modulus", "target_label", "replacement", "action"}));
   RelabelConfig c;
   bool has_sources = false, has_regex = false, has_separator = false, has_modulus = false,
        has_target = false, has_replacement = false;
@@ -222,8 +223,8 @@ Result<RelabelConfig> ParseRelabel(const YAML::Node& node, const std::string& pa
                             a == RelabelAction::kHashMod;
   if ((a == RelabelAction::kReplace && !IsRelabelTarget(c.target_label)) ||
       (plain_target && !IsLabelName(c.target_label))) {
-    return KeyError(path, "\"" + c.target_label + "\" is invalid 'target_label' for " + name +
-                              " action");
+    return KeyError(path,
+                    "\"" + c.target_label + "\" is invalid 'target_label' for " + name + " action");
   }
   if ((a == RelabelAction::kLowercase || a == RelabelAction::kUppercase) && has_replacement) {
     return KeyError(path, "'replacement' can not be set for " + name + " action");
@@ -286,7 +287,8 @@ Status ParseGlobal(const YAML::Node& node, PrometheusGlobal* g) {
     return Status::InvalidArgument("global scrape timeout greater than scrape interval");
   }
   g->scrape_timeout_ms =
-      timeout != 0 ? timeout : std::min(PrometheusGlobal{}.scrape_timeout_ms, g->scrape_interval_ms);
+      timeout != 0 ? timeout
+                   : std::min(PrometheusGlobal{}.scrape_timeout_ms, g->scrape_interval_ms);
   return Status::Ok();
 }
 
@@ -317,7 +319,8 @@ Status ParseHttpClient(const std::string& key, const YAML::Node& v, const std::s
       }
     }
     if (AsciiLower(c->authorization_type) == "basic") {
-      return KeyError(where + ".type", "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+      return KeyError(where + ".type",
+                      "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
     }
   } else if (key == "bearer_token") {
     c->authorization_type = "Bearer";
@@ -355,16 +358,34 @@ Status ParseHttpClient(const std::string& key, const YAML::Node& v, const std::s
 Result<ScrapeConfig> ParseScrapeConfig(const YAML::Node& node, const std::string& path,
                                        const PrometheusGlobal& global,
                                        const std::string& base_dir) {
-  RETURN_IF_ERROR(CheckKeys(
-      node, path,
-      {"job_name", "honor_labels", "honor_timestamps", "params", "scrape_interval",
-       "scrape_timeout", "metrics_path", "scheme", "body_size_limit", "sample_limit",
-       "target_limit", "label_limit", "label_name_length_limit", "label_value_length_limit",
-       "basic_auth", "authorization", "bearer_token", "bearer_token_file", "tls_config",
-       "proxy_url", "follow_redirects", "enable_http2", "static_configs", "relabel_configs",
-       "metric_relabel_configs"},
-      {"oauth2", "no_proxy", "proxy_from_environment", "proxy_connect_header",
-       "native_histogram_bucket_limit", "scrape_classic_histograms"}));
+  RETURN_IF_ERROR(CheckKeys(node, path,
+                            {"job_name",
+                             "honor_labels",
+                             "honor_timestamps",
+                             "params",
+                             "scrape_interval",
+                             "scrape_timeout",
+                             "metrics_path",
+                             "scheme",
+                             "body_size_limit",
+                             "sample_limit",
+                             "target_limit",
+                             "label_limit",
+                             "label_name_length_limit",
+                             "label_value_length_limit",
+                             "basic_auth",
+                             "authorization",
+                             "bearer_token",
+                             "bearer_token_file",
+                             "tls_config",
+                             "proxy_url",
+                             "follow_redirects",
+                             "enable_http2",
+                             "static_configs",
+                             "relabel_configs",
+                             "metric_relabel_configs"},
+                            {"oauth2", "no_proxy", "proxy_from_environment", "proxy_connect_header",
+                             "native_histogram_bucket_limit", "scrape_classic_histograms"}));
   ScrapeConfig c;
   bool has_job = false;
   for (const auto& item : node) {
@@ -439,8 +460,9 @@ Result<ScrapeConfig> ParseScrapeConfig(const YAML::Node& node, const std::string
   }
   if (!has_job || c.job_name.empty()) return KeyError(path, "job_name is empty");
   if (!c.basic_auth_username.empty() && !c.authorization_credentials.empty()) {
-    return KeyError(path, "at most one of basic_auth, oauth2, bearer_token & bearer_token_file "
-                          "must be configured");
+    return KeyError(path,
+                    "at most one of basic_auth, oauth2, bearer_token & bearer_token_file "
+                    "must be configured");
   }
   if (c.scrape_interval_ms == 0) c.scrape_interval_ms = global.scrape_interval_ms;
   if (c.scrape_timeout_ms > c.scrape_interval_ms) {
@@ -458,17 +480,28 @@ Result<ScrapeConfig> ParseScrapeConfig(const YAML::Node& node, const std::string
 
 std::string_view RelabelActionName(RelabelAction action) {
   switch (action) {
-    case RelabelAction::kReplace: return "replace";
-    case RelabelAction::kKeep: return "keep";
-    case RelabelAction::kDrop: return "drop";
-    case RelabelAction::kKeepEqual: return "keepequal";
-    case RelabelAction::kDropEqual: return "dropequal";
-    case RelabelAction::kHashMod: return "hashmod";
-    case RelabelAction::kLabelMap: return "labelmap";
-    case RelabelAction::kLabelDrop: return "labeldrop";
-    case RelabelAction::kLabelKeep: return "labelkeep";
-    case RelabelAction::kLowercase: return "lowercase";
-    case RelabelAction::kUppercase: return "uppercase";
+    case RelabelAction::kReplace:
+      return "replace";
+    case RelabelAction::kKeep:
+      return "keep";
+    case RelabelAction::kDrop:
+      return "drop";
+    case RelabelAction::kKeepEqual:
+      return "keepequal";
+    case RelabelAction::kDropEqual:
+      return "dropequal";
+    case RelabelAction::kHashMod:
+      return "hashmod";
+    case RelabelAction::kLabelMap:
+      return "labelmap";
+    case RelabelAction::kLabelDrop:
+      return "labeldrop";
+    case RelabelAction::kLabelKeep:
+      return "labelkeep";
+    case RelabelAction::kLowercase:
+      return "lowercase";
+    case RelabelAction::kUppercase:
+      return "uppercase";
   }
   return "?";
 }

@@ -60,8 +60,8 @@ std::string_view RelabelActionName(RelabelAction action);  // "replace", ...
 struct RelabelConfig {
   std::vector<std::string> source_labels;
   std::string separator = ";";
-  std::string regex_text = "(.*)";         // as written
-  std::shared_ptr<const re2::RE2> regex;   // "^(?:" + regex_text + ")$", never null once parsed
+  std::string regex_text = "(.*)";        // as written
+  std::shared_ptr<const re2::RE2> regex;  // "^(?:" + regex_text + ")$", never null once parsed
   uint64_t modulus = 0;
   std::string target_label;
   std::string replacement = "$1";

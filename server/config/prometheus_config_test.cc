@@ -139,8 +139,8 @@ TEST(PrometheusConfig, TimeoutDefaultsNeverExceedTheInterval) {
       {"scrape_configs: [{job_name: a}]", 60'000, 10'000},
       {"global: {scrape_interval: 5s}\nscrape_configs: [{job_name: a}]", 5'000, 5'000},
       {"scrape_configs: [{job_name: a, scrape_interval: 2s}]", 2'000, 2'000},
-      {"global: {scrape_timeout: 3s}\nscrape_configs: [{job_name: a, scrape_interval: 1m}]",
-       60'000, 3'000},
+      {"global: {scrape_timeout: 3s}\nscrape_configs: [{job_name: a, scrape_interval: 1m}]", 60'000,
+       3'000},
       // global written after the jobs still applies to them
       {"scrape_configs: [{job_name: a}]\nglobal: {scrape_interval: 1m30s}", 90'000, 10'000},
   };

@@ -115,7 +115,7 @@ TEST(GrpcSenderTest, DeliversTheEncodedRequestWithMetadata) {
   auto tenant = calls[0].metadata.find("x-scope-orgid");
   ASSERT_NE(tenant, calls[0].metadata.end());
   EXPECT_EQ(tenant->second, "tenant-1");
-  EXPECT_EQ(calls[0].metadata.count("x-note"), 0u);        // non-ASCII text value
+  EXPECT_EQ(calls[0].metadata.count("x-note"), 0u);  // non-ASCII text value
   auto blob = calls[0].metadata.find("x-blob-bin");
   ASSERT_NE(blob, calls[0].metadata.end());
   EXPECT_EQ(blob->second, std::string("\x00\xff", 2));

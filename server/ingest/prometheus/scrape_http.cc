@@ -47,20 +47,34 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 
 std::string ReasonPhrase(long code) {
   switch (code) {
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -97,7 +111,8 @@ Result<ScrapeResponse> ScrapeHttpClient::Fetch(const std::string& url, int64_t t
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, (std::string("Accept: ") + kScrapeAcceptHeader).c_str());
   headers = curl_slist_append(
-      headers, ("X-Prometheus-Scrape-Timeout-Seconds: " + FormatTimeoutSeconds(timeout_ms)).c_str());
+      headers,
+      ("X-Prometheus-Scrape-Timeout-Seconds: " + FormatTimeoutSeconds(timeout_ms)).c_str());
   if (!config_->authorization_credentials.empty()) {
     headers = curl_slist_append(headers, ("Authorization: " + config_->authorization_type + " " +
                                           config_->authorization_credentials)
@@ -125,7 +140,8 @@ Result<ScrapeResponse> ScrapeHttpClient::Fetch(const std::string& url, int64_t t
     curl_easy_setopt(curl, CURLOPT_USERNAME, config_->basic_auth_username.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, config_->basic_auth_password.c_str());
   }
-  if (!config_->proxy_url.empty()) curl_easy_setopt(curl, CURLOPT_PROXY, config_->proxy_url.c_str());
+  if (!config_->proxy_url.empty())
+    curl_easy_setopt(curl, CURLOPT_PROXY, config_->proxy_url.c_str());
   const server::TlsSettings& tls = config_->tls;
   if (tls.insecure_skip_verify) {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);

@@ -30,17 +30,17 @@ Status CheckLabelLimits(const store::Labels& labels, const server::ScrapeConfig&
   }
   for (const auto& [name, value] : labels) {
     if (c.label_name_length_limit > 0 && name.size() > c.label_name_length_limit) {
-      return Status::InvalidArgument(
-          "label_name_length_limit exceeded (metric: " + metric + ", label name: " +
-          Truncated(name) + ", length: " + std::to_string(name.size()) +
-          ", limit: " + std::to_string(c.label_name_length_limit) + ")");
+      return Status::InvalidArgument("label_name_length_limit exceeded (metric: " + metric +
+                                     ", label name: " + Truncated(name) +
+                                     ", length: " + std::to_string(name.size()) +
+                                     ", limit: " + std::to_string(c.label_name_length_limit) + ")");
     }
     if (c.label_value_length_limit > 0 && value.size() > c.label_value_length_limit) {
       return Status::InvalidArgument(
-          "label_value_length_limit exceeded (metric: " + metric + ", label name: " +
-          Truncated(name) + ", value: \"" + Truncated(value) + "\", length: " +
-          std::to_string(value.size()) + ", limit: " + std::to_string(c.label_value_length_limit) +
-          ")");
+          "label_value_length_limit exceeded (metric: " + metric +
+          ", label name: " + Truncated(name) + ", value: \"" + Truncated(value) +
+          "\", length: " + std::to_string(value.size()) +
+          ", limit: " + std::to_string(c.label_value_length_limit) + ")");
     }
   }
   return Status::Ok();
@@ -141,7 +141,8 @@ Status ScrapeLoop::AppendBody(int64_t start_ms, std::string_view body,
     }
     MergeTargetLabels(&labels);
     if (!Relabel(config_->metric_relabel_configs, &labels)) continue;
-    if (!Has(labels, "__name__")) return Status::InvalidArgument("missing metric name (__name__ label)");
+    if (!Has(labels, "__name__"))
+      return Status::InvalidArgument("missing metric name (__name__ label)");
     ++report->samples_post_relabel;
     RETURN_IF_ERROR(CheckLabelLimits(labels, *config_));
     if (config_->sample_limit > 0 &&
@@ -196,10 +197,9 @@ void ScrapeLoop::AppendStale(int64_t t_ms, const SeriesMap& current, store::Metr
 
 void ScrapeLoop::AppendReport(int64_t t_ms, const ScrapeReport& r,
                               store::MetricBatch* batch) const {
-  const double values[] = {r.up ? 1.0 : 0.0, r.duration_seconds,
-                           static_cast<double>(r.samples_scraped),
-                           static_cast<double>(r.samples_post_relabel),
-                           static_cast<double>(r.series_added)};
+  const double values[] = {
+      r.up ? 1.0 : 0.0, r.duration_seconds, static_cast<double>(r.samples_scraped),
+      static_cast<double>(r.samples_post_relabel), static_cast<double>(r.series_added)};
   for (size_t i = 0; i < std::size(kReportNames); ++i) {
     store::SeriesSamples& s = batch->series.emplace_back();
     s.labels = target_.labels;

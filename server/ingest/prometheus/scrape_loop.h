@@ -36,11 +36,11 @@ namespace quartet::ingest {
 // What one scrape did (also what the report series say).
 struct ScrapeReport {
   bool up = false;
-  Status error;                     // why up is 0
-  int64_t samples_scraped = 0;      // parsed samples
-  int64_t samples_post_relabel = 0; // after metric_relabel_configs
-  int64_t series_added = 0;         // series absent from the previous scrape
-  int64_t exemplars = 0;            // exemplars in the batch
+  Status error;                      // why up is 0
+  int64_t samples_scraped = 0;       // parsed samples
+  int64_t samples_post_relabel = 0;  // after metric_relabel_configs
+  int64_t series_added = 0;          // series absent from the previous scrape
+  int64_t exemplars = 0;             // exemplars in the batch
   int64_t stale_markers = 0;
   double duration_seconds = 0;
 };

@@ -32,8 +32,8 @@ class ScrapeLoopTest : public ::testing::Test {
   // `name` plus `extra`, or null.
   static const store::SeriesSamples* Find(const store::MetricBatch& batch, std::string_view name,
                                           store::Labels extra = {}) {
-    store::Labels want = {{"__name__", std::string(name)}, {"env", "prod"},
-                          {"instance", "h:1"}, {"job", "app"}};
+    store::Labels want = {
+        {"__name__", std::string(name)}, {"env", "prod"}, {"instance", "h:1"}, {"job", "app"}};
     for (auto& l : extra) want.push_back(l);
     std::sort(want.begin(), want.end());
     for (const store::SeriesSamples& s : batch.series) {
@@ -176,15 +176,19 @@ TEST_F(ScrapeLoopTest, TargetLabelsWinUnlessHonorLabels) {
   const std::string body = "m{job=\"exp\",exported_job=\"taken\",instance=\"i2\"} 1\n";
   Configure("");
   store::MetricBatch b = Scrape(1000, body);
-  EXPECT_NE(Find(b, "m", {{"exported_exported_job", "exp"}, {"exported_job", "taken"},
-                          {"exported_instance", "i2"}}),
+  EXPECT_NE(Find(b, "m",
+                 {{"exported_exported_job", "exp"},
+                  {"exported_job", "taken"},
+                  {"exported_instance", "i2"}}),
             nullptr);
   Configure("  honor_labels: true\n");
   b = Scrape(1000, body);
   ASSERT_EQ(b.series.size(), 6u);
-  EXPECT_EQ(b.series[0].labels,
-            (store::Labels{{"__name__", "m"}, {"env", "prod"}, {"exported_job", "taken"},
-                           {"instance", "i2"}, {"job", "exp"}}));
+  EXPECT_EQ(b.series[0].labels, (store::Labels{{"__name__", "m"},
+                                               {"env", "prod"},
+                                               {"exported_job", "taken"},
+                                               {"instance", "i2"},
+                                               {"job", "exp"}}));
   // Empty exposed values count as absent: the target's label applies.
   Configure("");
   b = Scrape(1000, "m{env=\"\"} 1\n");

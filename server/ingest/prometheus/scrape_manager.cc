@@ -25,7 +25,8 @@ ScrapeManager::ScrapeManager(store::MetricStore* store, ScrapeManagerOptions opt
     char host[256] = {};
     gethostname(host, sizeof host - 1);
     uint64_t h = 14695981039346656037ull;
-    for (const char* p = host; *p != '\0'; ++p) h = (h ^ static_cast<unsigned char>(*p)) * 1099511628211ull;
+    for (const char* p = host; *p != '\0'; ++p)
+      h = (h ^ static_cast<unsigned char>(*p)) * 1099511628211ull;
     options_.offset_seed = h;
   }
 }
@@ -81,7 +82,8 @@ void ScrapeManager::Run(Loop* loop) {
   const int64_t interval_ns = target.interval_ms * 1'000'000;
   // Prometheus's first wait: to the target's offset within the interval.
   const int64_t now = UnixNanos();
-  int64_t wait_ns = interval_ns - now % interval_ns + target.OffsetMs(options_.offset_seed) * 1'000'000;
+  int64_t wait_ns =
+      interval_ns - now % interval_ns + target.OffsetMs(options_.offset_seed) * 1'000'000;
   if (wait_ns > interval_ns) wait_ns -= interval_ns;
   auto next = std::chrono::steady_clock::now() + std::chrono::nanoseconds(wait_ns);
   while (true) {
@@ -96,10 +98,9 @@ void ScrapeManager::Run(Loop* loop) {
     const double seconds = static_cast<double>(MonotonicNanos() - t0) / 1e9;
     ScrapeReport report;
     store::MetricBatch batch =
-        fetched.ok()
-            ? loop->scrape.Scrape(start_ms, seconds, fetched->body, fetched->content_type,
-                                  Status::Ok(), &report)
-            : loop->scrape.Scrape(start_ms, seconds, {}, {}, fetched.status(), &report);
+        fetched.ok() ? loop->scrape.Scrape(start_ms, seconds, fetched->body, fetched->content_type,
+                                           Status::Ok(), &report)
+                     : loop->scrape.Scrape(start_ms, seconds, {}, {}, fetched.status(), &report);
     scrapes_.fetch_add(1, std::memory_order_relaxed);
     if (!report.up) failures_.fetch_add(1, std::memory_order_relaxed);
     bool changed;

@@ -37,8 +37,8 @@ struct TargetHealth {
   std::string url;
   store::Labels labels;
   bool up = false;
-  bool scraped = false;     // false until the first scrape ended
-  std::string last_error;   // "" when the last scrape succeeded
+  bool scraped = false;    // false until the first scrape ended
+  std::string last_error;  // "" when the last scrape succeeded
   int64_t last_scrape_ms = 0;
   double last_duration_seconds = 0;
   int64_t last_samples = 0;
@@ -47,12 +47,12 @@ struct TargetHealth {
 struct ScrapeStats {
   int64_t targets = 0;
   int64_t scrapes = 0;
-  int64_t failures = 0;           // up == 0
-  int64_t samples_appended = 0;   // accepted by the store, report series and stale markers included
+  int64_t failures = 0;          // up == 0
+  int64_t samples_appended = 0;  // accepted by the store, report series and stale markers included
   int64_t exemplars_appended = 0;
-  int64_t samples_rejected = 0;   // refused by the store (out of order, limits)
-  int64_t append_errors = 0;      // batches the store refused whole (memory limit, closed)
-  int64_t invalid_targets = 0;    // from the config, not scraped
+  int64_t samples_rejected = 0;  // refused by the store (out of order, limits)
+  int64_t append_errors = 0;     // batches the store refused whole (memory limit, closed)
+  int64_t invalid_targets = 0;   // from the config, not scraped
 };
 
 struct ScrapeManagerOptions {

@@ -121,7 +121,8 @@ TEST(ScrapeManager, ScrapesWithPrometheusHeadersThenMarksADownTargetStale) {
   Target target;
   RecordingStore store;
   std::atomic<int> health_changes{0};
-  ScrapeManager manager(&store, {.on_health_change = [&](const TargetHealth&) { ++health_changes; }});
+  ScrapeManager manager(&store,
+                        {.on_health_change = [&](const TargetHealth&) { ++health_changes; }});
   EXPECT_TRUE(manager.Start(Config(target.address())).empty());
   ASSERT_TRUE(WaitFor([&] { return store.Values("req_total").size() >= 2; }));
   {

@@ -101,7 +101,8 @@ bool Apply(const server::RelabelConfig& rule, store::Labels* labels,
     case RelabelAction::kLabelDrop:
     case RelabelAction::kLabelKeep: {
       const bool drop = rule.action == RelabelAction::kLabelDrop;
-      std::erase_if(*labels, [&](const auto& l) { return re2::RE2::FullMatch(l.first, re) == drop; });
+      std::erase_if(*labels,
+                    [&](const auto& l) { return re2::RE2::FullMatch(l.first, re) == drop; });
       return true;
     }
   }

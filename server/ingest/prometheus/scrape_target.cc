@@ -188,9 +188,9 @@ JobTargets BuildTargets(const server::ScrapeConfig& config) {
     }
   }
   if (config.target_limit > 0 && out.targets.size() > config.target_limit) {
-    out.errors.push_back("target_limit exceeded (number of targets: " +
-                         std::to_string(out.targets.size()) +
-                         ", limit: " + std::to_string(config.target_limit) + ")");
+    out.errors.push_back(
+        "target_limit exceeded (number of targets: " + std::to_string(out.targets.size()) +
+        ", limit: " + std::to_string(config.target_limit) + ")");
     out.targets.clear();
   }
   return out;

@@ -25,8 +25,7 @@ TEST(ScrapeTarget, StaticTargetsGetJobInstanceAndUrl) {
   ASSERT_EQ(t.targets.size(), 2u);
   EXPECT_EQ(t.targets[0].labels,
             (store::Labels{{"env", "prod"}, {"instance", "127.0.0.1:9100"}, {"job", "checkout"}}));
-  EXPECT_EQ(t.targets[0].url,
-            "http://127.0.0.1:9100/admin/metrics?b=x&b=y&module=http+2xx");
+  EXPECT_EQ(t.targets[0].url, "http://127.0.0.1:9100/admin/metrics?b=x&b=y&module=http+2xx");
   EXPECT_EQ(t.targets[0].interval_ms, 5000);
   EXPECT_EQ(t.targets[0].timeout_ms, 5000);
   // A default port for the scheme, in the address and the instance.
@@ -77,9 +76,12 @@ TEST(ScrapeTarget, InvalidTargetsAreNamedInPrometheusWords) {
       {"{target_label: __address__, replacement: 'a/b:1'}", "is not a valid hostname"},
   };
   for (const Case& c : cases) {
-    JobTargets t = BuildTargets(Job("- job_name: j\n  static_configs: [{targets: ['x:1']}]\n"
-                                    "  relabel_configs: [" + c.relabel + "]\n"));
-    ASSERT_EQ(t.errors.size(), 1u) << c.relabel << " targets: " << t.targets.size() << " dropped: " << t.dropped;
+    JobTargets t =
+        BuildTargets(Job("- job_name: j\n  static_configs: [{targets: ['x:1']}]\n"
+                         "  relabel_configs: [" +
+                         c.relabel + "]\n"));
+    ASSERT_EQ(t.errors.size(), 1u)
+        << c.relabel << " targets: " << t.targets.size() << " dropped: " << t.dropped;
     EXPECT_NE(t.errors[0].find(c.want), std::string::npos) << t.errors[0];
   }
   JobTargets limited = BuildTargets(

@@ -9,44 +9,70 @@ namespace quartet::promql {
 
 std::string_view DocumentedType(ValueType t) {
   switch (t) {
-    case ValueType::kScalar: return "scalar";
-    case ValueType::kVector: return "instant vector";
-    case ValueType::kMatrix: return "range vector";
-    case ValueType::kString: return "string";
-    case ValueType::kNone: break;
+    case ValueType::kScalar:
+      return "scalar";
+    case ValueType::kVector:
+      return "instant vector";
+    case ValueType::kMatrix:
+      return "range vector";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kNone:
+      break;
   }
   return "none";
 }
 
 std::string_view ApiType(ValueType t) {
   switch (t) {
-    case ValueType::kScalar: return "scalar";
-    case ValueType::kVector: return "vector";
-    case ValueType::kMatrix: return "matrix";
-    case ValueType::kString: return "string";
-    case ValueType::kNone: break;
+    case ValueType::kScalar:
+      return "scalar";
+    case ValueType::kVector:
+      return "vector";
+    case ValueType::kMatrix:
+      return "matrix";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kNone:
+      break;
   }
   return "none";
 }
 
 std::string_view BinOpString(BinOp op) {
   switch (op) {
-    case BinOp::kAdd: return "+";
-    case BinOp::kSub: return "-";
-    case BinOp::kMul: return "*";
-    case BinOp::kDiv: return "/";
-    case BinOp::kMod: return "%";
-    case BinOp::kPow: return "^";
-    case BinOp::kAtan2: return "atan2";
-    case BinOp::kEql: return "==";
-    case BinOp::kNeq: return "!=";
-    case BinOp::kGtr: return ">";
-    case BinOp::kLss: return "<";
-    case BinOp::kGte: return ">=";
-    case BinOp::kLte: return "<=";
-    case BinOp::kAnd: return "and";
-    case BinOp::kOr: return "or";
-    case BinOp::kUnless: return "unless";
+    case BinOp::kAdd:
+      return "+";
+    case BinOp::kSub:
+      return "-";
+    case BinOp::kMul:
+      return "*";
+    case BinOp::kDiv:
+      return "/";
+    case BinOp::kMod:
+      return "%";
+    case BinOp::kPow:
+      return "^";
+    case BinOp::kAtan2:
+      return "atan2";
+    case BinOp::kEql:
+      return "==";
+    case BinOp::kNeq:
+      return "!=";
+    case BinOp::kGtr:
+      return ">";
+    case BinOp::kLss:
+      return "<";
+    case BinOp::kGte:
+      return ">=";
+    case BinOp::kLte:
+      return "<=";
+    case BinOp::kAnd:
+      return "and";
+    case BinOp::kOr:
+      return "or";
+    case BinOp::kUnless:
+      return "unless";
   }
   return "?";
 }
@@ -60,37 +86,56 @@ bool IsSetOp(BinOp op) { return op == BinOp::kAnd || op == BinOp::kOr || op == B
 
 std::string_view AggOpString(AggOp op) {
   switch (op) {
-    case AggOp::kSum: return "sum";
-    case AggOp::kAvg: return "avg";
-    case AggOp::kCount: return "count";
-    case AggOp::kMin: return "min";
-    case AggOp::kMax: return "max";
-    case AggOp::kGroup: return "group";
-    case AggOp::kStddev: return "stddev";
-    case AggOp::kStdvar: return "stdvar";
-    case AggOp::kTopk: return "topk";
-    case AggOp::kBottomk: return "bottomk";
-    case AggOp::kCountValues: return "count_values";
-    case AggOp::kQuantile: return "quantile";
+    case AggOp::kSum:
+      return "sum";
+    case AggOp::kAvg:
+      return "avg";
+    case AggOp::kCount:
+      return "count";
+    case AggOp::kMin:
+      return "min";
+    case AggOp::kMax:
+      return "max";
+    case AggOp::kGroup:
+      return "group";
+    case AggOp::kStddev:
+      return "stddev";
+    case AggOp::kStdvar:
+      return "stdvar";
+    case AggOp::kTopk:
+      return "topk";
+    case AggOp::kBottomk:
+      return "bottomk";
+    case AggOp::kCountValues:
+      return "count_values";
+    case AggOp::kQuantile:
+      return "quantile";
   }
   return "?";
 }
 
 ValueType Expr::type() const {
   switch (kind) {
-    case ExprKind::kNumber: return ValueType::kScalar;
-    case ExprKind::kString: return ValueType::kString;
-    case ExprKind::kVectorSelector: return ValueType::kVector;
+    case ExprKind::kNumber:
+      return ValueType::kScalar;
+    case ExprKind::kString:
+      return ValueType::kString;
+    case ExprKind::kVectorSelector:
+      return ValueType::kVector;
     case ExprKind::kMatrixSelector:
-    case ExprKind::kSubquery: return ValueType::kMatrix;
+    case ExprKind::kSubquery:
+      return ValueType::kMatrix;
     case ExprKind::kParen:
-    case ExprKind::kUnary: return lhs->type();
+    case ExprKind::kUnary:
+      return lhs->type();
     case ExprKind::kBinary:
       return lhs->type() == ValueType::kScalar && rhs->type() == ValueType::kScalar
                  ? ValueType::kScalar
                  : ValueType::kVector;
-    case ExprKind::kAggregate: return ValueType::kVector;
-    case ExprKind::kCall: return func->return_type;
+    case ExprKind::kAggregate:
+      return ValueType::kVector;
+    case ExprKind::kCall:
+      return func->return_type;
   }
   return ValueType::kNone;
 }

@@ -24,17 +24,40 @@ std::string_view DocumentedType(ValueType t);
 std::string_view ApiType(ValueType t);
 
 enum class BinOp {
-  kAdd, kSub, kMul, kDiv, kMod, kPow, kAtan2,
-  kEql, kNeq, kGtr, kLss, kGte, kLte,
-  kAnd, kOr, kUnless,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kAtan2,
+  kEql,
+  kNeq,
+  kGtr,
+  kLss,
+  kGte,
+  kLte,
+  kAnd,
+  kOr,
+  kUnless,
 };
 std::string_view BinOpString(BinOp op);
 bool IsComparison(BinOp op);
 bool IsSetOp(BinOp op);
 
 enum class AggOp {
-  kSum, kAvg, kCount, kMin, kMax, kGroup, kStddev, kStdvar,
-  kTopk, kBottomk, kCountValues, kQuantile,
+  kSum,
+  kAvg,
+  kCount,
+  kMin,
+  kMax,
+  kGroup,
+  kStddev,
+  kStdvar,
+  kTopk,
+  kBottomk,
+  kCountValues,
+  kQuantile,
 };
 std::string_view AggOpString(AggOp op);
 
@@ -42,9 +65,9 @@ enum class Cardinality { kOneToOne, kManyToOne, kOneToMany, kManyToMany };
 
 struct VectorMatching {
   Cardinality card = Cardinality::kOneToOne;
-  bool on = false;                     // on(...) rather than ignoring(...)
-  std::vector<std::string> labels;     // the on/ignoring list
-  std::vector<std::string> include;    // group_left/right(...) labels
+  bool on = false;                   // on(...) rather than ignoring(...)
+  std::vector<std::string> labels;   // the on/ignoring list
+  std::vector<std::string> include;  // group_left/right(...) labels
   friend bool operator==(const VectorMatching&, const VectorMatching&) = default;
 };
 
@@ -53,29 +76,37 @@ enum class AtKind { kNone, kTimestamp, kStart, kEnd };
 struct FunctionInfo;
 
 enum class ExprKind {
-  kNumber, kString, kVectorSelector, kMatrixSelector, kSubquery,
-  kParen, kUnary, kBinary, kAggregate, kCall,
+  kNumber,
+  kString,
+  kVectorSelector,
+  kMatrixSelector,
+  kSubquery,
+  kParen,
+  kUnary,
+  kBinary,
+  kAggregate,
+  kCall,
 };
 
 struct Expr {
   ExprKind kind;
 
-  double number = 0;         // kNumber
-  std::string str;           // kString value
+  double number = 0;  // kNumber
+  std::string str;    // kString value
   // kVectorSelector / kMatrixSelector (the selector's own fields) / kSubquery.
-  std::string metric_name;   // "" when given only as a __name__ matcher
+  std::string metric_name;        // "" when given only as a __name__ matcher
   std::vector<Matcher> matchers;  // all of them, the name's matcher included
   int64_t offset_ms = 0;
   AtKind at = AtKind::kNone;
-  int64_t at_ms = 0;         // for kTimestamp
-  int64_t range_ms = 0;      // kMatrixSelector, kSubquery
-  int64_t step_ms = 0;       // kSubquery; 0 = the default step
+  int64_t at_ms = 0;     // for kTimestamp
+  int64_t range_ms = 0;  // kMatrixSelector, kSubquery
+  int64_t step_ms = 0;   // kSubquery; 0 = the default step
 
   // kUnary (op kSub or kAdd, operand in lhs), kBinary.
   BinOp op = BinOp::kAdd;
   bool return_bool = false;
   std::optional<VectorMatching> matching;  // set for vector-vector operations
-  std::unique_ptr<Expr> lhs;   // also the operand of kParen, kSubquery, kUnary
+  std::unique_ptr<Expr> lhs;               // also the operand of kParen, kSubquery, kUnary
   std::unique_ptr<Expr> rhs;
 
   // kAggregate: operand in lhs, parameter in rhs.

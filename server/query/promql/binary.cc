@@ -14,20 +14,34 @@ namespace {
 // Returns the value and whether a comparison keeps the element.
 std::pair<double, bool> ElemBinop(BinOp op, double l, double r) {
   switch (op) {
-    case BinOp::kAdd: return {l + r, true};
-    case BinOp::kSub: return {l - r, true};
-    case BinOp::kMul: return {l * r, true};
-    case BinOp::kDiv: return {l / r, true};
-    case BinOp::kPow: return {std::pow(l, r), true};
-    case BinOp::kMod: return {std::fmod(l, r), true};
-    case BinOp::kAtan2: return {std::atan2(l, r), true};
-    case BinOp::kEql: return {l, l == r};
-    case BinOp::kNeq: return {l, l != r};
-    case BinOp::kGtr: return {l, l > r};
-    case BinOp::kLss: return {l, l < r};
-    case BinOp::kGte: return {l, l >= r};
-    case BinOp::kLte: return {l, l <= r};
-    default: return {0, false};
+    case BinOp::kAdd:
+      return {l + r, true};
+    case BinOp::kSub:
+      return {l - r, true};
+    case BinOp::kMul:
+      return {l * r, true};
+    case BinOp::kDiv:
+      return {l / r, true};
+    case BinOp::kPow:
+      return {std::pow(l, r), true};
+    case BinOp::kMod:
+      return {std::fmod(l, r), true};
+    case BinOp::kAtan2:
+      return {std::atan2(l, r), true};
+    case BinOp::kEql:
+      return {l, l == r};
+    case BinOp::kNeq:
+      return {l, l != r};
+    case BinOp::kGtr:
+      return {l, l > r};
+    case BinOp::kLss:
+      return {l, l < r};
+    case BinOp::kGte:
+      return {l, l >= r};
+    case BinOp::kLte:
+      return {l, l <= r};
+    default:
+      return {0, false};
   }
 }
 

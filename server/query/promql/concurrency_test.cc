@@ -15,7 +15,8 @@ TEST(EngineConcurrency, ParallelQueriesAgreeWithSerialOnes) {
   MemorySeriesSource source;
   for (int i = 0; i < 20; ++i) {
     std::vector<Point> pts;
-    for (int k = 0; k < 200; ++k) pts.push_back({k * 15'000, static_cast<double>(k * (i + 1) % 97)});
+    for (int k = 0; k < 200; ++k)
+      pts.push_back({k * 15'000, static_cast<double>(k * (i + 1) % 97)});
     source.Add({{"__name__", "m"}, {"i", std::to_string(i)}, {"le", std::to_string(i % 5)}}, pts);
   }
   const Engine engine(&source);
@@ -39,7 +40,8 @@ TEST(EngineConcurrency, ParallelQueriesAgreeWithSerialOnes) {
     threads.emplace_back([&, t] {
       for (int round = 0; round < 3; ++round) {
         for (size_t i = 0; i < queries.size(); ++i) {
-          if (run(queries[(i + t) % queries.size()]) != want[(i + t) % queries.size()]) ++mismatches[t];
+          if (run(queries[(i + t) % queries.size()]) != want[(i + t) % queries.size()])
+            ++mismatches[t];
         }
       }
     });

@@ -11,8 +11,7 @@ namespace quartet::promql {
 using internal::Evaluator;
 using internal::Value;
 
-Engine::Engine(SeriesSource* source, EngineOptions options)
-    : source_(source), options_(options) {}
+Engine::Engine(SeriesSource* source, EngineOptions options) : source_(source), options_(options) {}
 
 Result<QueryResult> Engine::Instant(std::string_view query, int64_t t_ms) const {
   ASSIGN_OR_RETURN(ExprPtr expr, Parse(query));
@@ -43,8 +42,7 @@ Result<QueryResult> Engine::RangeExpr(const Expr& expr, int64_t start_ms, int64_
                                       int64_t step_ms) const {
   ValueType t = expr.type();
   if (t != ValueType::kScalar && t != ValueType::kVector) {
-    return Status::InvalidArgument("invalid expression type \"" +
-                                   std::string(DocumentedType(t)) +
+    return Status::InvalidArgument("invalid expression type \"" + std::string(DocumentedType(t)) +
                                    "\" for range query, must be Scalar or instant Vector");
   }
   if (step_ms <= 0) {
@@ -52,7 +50,8 @@ Result<QueryResult> Engine::RangeExpr(const Expr& expr, int64_t start_ms, int64_
         "zero or negative query resolution step widths are not accepted. Try a positive "
         "integer");
   }
-  if (end_ms < start_ms) return Status::InvalidArgument("end timestamp must not be before start time");
+  if (end_ms < start_ms)
+    return Status::InvalidArgument("end timestamp must not be before start time");
   if ((end_ms - start_ms) / step_ms > kMaxRangeSteps) {
     return Status::InvalidArgument(
         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
@@ -84,11 +83,15 @@ Result<QueryResult> Engine::RangeExpr(const Expr& expr, int64_t start_ms, int64_
 
 std::string_view ErrorType(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kInvalidArgument: return "bad_data";
-    case StatusCode::kDeadlineExceeded: return "timeout";
+    case StatusCode::kInvalidArgument:
+      return "bad_data";
+    case StatusCode::kDeadlineExceeded:
+      return "timeout";
     case StatusCode::kFailedPrecondition:
-    case StatusCode::kResourceExhausted: return "execution";
-    default: return "internal";
+    case StatusCode::kResourceExhausted:
+      return "execution";
+    default:
+      return "internal";
   }
 }
 

@@ -38,7 +38,8 @@ class EngineTest : public ::testing::Test {
     for (Point p : Line(9 * kMin, 12 * kMin, 15'000, 2, 0)) gap.push_back(p);
     src_.Add({{"__name__", "g"}, {"job", "gap"}}, gap);
     // Histogram buckets.
-    const std::pair<const char*, double> buckets[] = {{"0.1", 10}, {"0.5", 30}, {"1", 40}, {"+Inf", 40}};
+    const std::pair<const char*, double> buckets[] = {
+        {"0.1", 10}, {"0.5", 30}, {"1", 40}, {"+Inf", 40}};
     for (const auto& [le, v] : buckets) {
       src_.Add({{"__name__", "h_bucket"}, {"le", le}}, {{0, v}});
     }
@@ -66,13 +67,20 @@ TEST_F(EngineTest, ScalarsAndArithmetic) {
     const char* q;
     double want;
   } cases[] = {
-      {"1 + 2 * 3", 7},     {"2 ^ 3 ^ 2", 512},       {"-2 ^ 2", -4},
-      {"7 % 4", 3},         {"1 / 0", INFINITY},      {"1 > bool 2", 0},
-      {"0x10 + 010", 24},   {"time()", 600},          {"scalar(c{job=\"a\"})", 40},
-      {"vector(3) + 1", 4}, {"minute(vector(3600 * 5 + 60 * 7))", 7},
+      {"1 + 2 * 3", 7},
+      {"2 ^ 3 ^ 2", 512},
+      {"-2 ^ 2", -4},
+      {"7 % 4", 3},
+      {"1 / 0", INFINITY},
+      {"1 > bool 2", 0},
+      {"0x10 + 010", 24},
+      {"time()", 600},
+      {"scalar(c{job=\"a\"})", 40},
+      {"vector(3) + 1", 4},
+      {"minute(vector(3600 * 5 + 60 * 7))", 7},
       {"days_in_month(vector(1709251200))", 31},  // 2024-03-01
-      {"month(vector(1709164800))", 2},            // 2024-02-29
-      {"day_of_week(vector(0))", 4},               // Thursday
+      {"month(vector(1709164800))", 2},           // 2024-02-29
+      {"day_of_week(vector(0))", 4},              // Thursday
       {"year(vector(1709164800))", 2024},
   };
   for (const Case& c : cases) EXPECT_DOUBLE_EQ(One(c.q, 10 * kMin), c.want) << c.q;
@@ -84,7 +92,7 @@ TEST_F(EngineTest, LookbackAndStaleness) {
   EXPECT_EQ(Instant("g{job=\"stale\"}", 5 * kMin - 1).vector.size(), 1u);
   EXPECT_EQ(Instant("g{job=\"stale\"}", 5 * kMin).vector.size(), 0u);
   EXPECT_EQ(Instant("g{job=\"stale\"}", 6 * kMin).vector.size(), 0u);
-  EXPECT_EQ(Instant("g{job=\"gap\"}", 7 * kMin).vector.size(), 1u);   // 2m + 5m: inclusive
+  EXPECT_EQ(Instant("g{job=\"gap\"}", 7 * kMin).vector.size(), 1u);  // 2m + 5m: inclusive
   EXPECT_EQ(Instant("g{job=\"gap\"}", 7 * kMin + 1).vector.size(), 0u);
   EXPECT_DOUBLE_EQ(One("g{job=\"gap\"}", 9 * kMin), 2);
   // Range selectors skip the marker.
@@ -108,7 +116,8 @@ TEST_F(EngineTest, RateExtrapolation) {
   double raw = last - first + before_reset;
   double sampled = 285, avg = sampled / 19;
   double to_start = 5, to_end = 10;
-  double ext = sampled + (to_start < avg * 1.1 ? to_start : avg / 2) + (to_end < avg * 1.1 ? to_end : avg / 2);
+  double ext = sampled + (to_start < avg * 1.1 ? to_start : avg / 2) +
+               (to_end < avg * 1.1 ? to_end : avg / 2);
   EXPECT_NEAR(One("increase(c{job=\"b\"}[5m])", 12 * kMin + 10'000), raw * ext / sampled, 1e-9);
   EXPECT_DOUBLE_EQ(One("resets(c{job=\"b\"}[20m])", 20 * kMin), 1);
   // Counter extrapolation stops at zero: the first sample (0) is at t=0.
@@ -130,14 +139,15 @@ TEST_F(EngineTest, NameDroppingAndMatching) {
   ASSERT_EQ(r.vector.size(), 2u);
   EXPECT_EQ(GetLabel(r.vector[0].labels, "__name__"), "");
   EXPECT_DOUBLE_EQ(One("last_over_time(c{job=\"a\"}[1m]) - 40", 10 * kMin), 0);
-  EXPECT_EQ(GetLabel(Instant("last_over_time(c{job=\"a\"}[1m])", 10 * kMin).vector[0].labels,
-                     "__name__"),
-            "c");
+  EXPECT_EQ(
+      GetLabel(Instant("last_over_time(c{job=\"a\"}[1m])", 10 * kMin).vector[0].labels, "__name__"),
+      "c");
 
   Result<QueryResult> err = engine_.Instant("c + on() c", 10 * kMin);
   ASSERT_FALSE(err.ok());
   EXPECT_EQ(ErrorType(err.status()), "execution");
-  EXPECT_NE(err.status().message().find("found duplicate series for the match group"), std::string_view::npos);
+  EXPECT_NE(err.status().message().find("found duplicate series for the match group"),
+            std::string_view::npos);
   err = engine_.Instant("c + ignoring(job) group_left vector(1)", 10 * kMin);
   ASSERT_TRUE(err.ok()) << err.status().ToString();
   err = engine_.Instant("vector(1) + on() group_right c", 10 * kMin);
@@ -187,7 +197,8 @@ TEST_F(EngineTest, RangeQueryAndJson) {
 }
 
 TEST_F(EngineTest, LabelFunctionsAndAbsent) {
-  QueryResult r = Instant("label_replace(c{job=\"a\"}, \"dst\", \"$1-${1}x\", \"job\", \"(.*)\")", kMin);
+  QueryResult r =
+      Instant("label_replace(c{job=\"a\"}, \"dst\", \"$1-${1}x\", \"job\", \"(.*)\")", kMin);
   ASSERT_EQ(r.vector.size(), 1u);
   EXPECT_EQ(GetLabel(r.vector[0].labels, "dst"), "a-ax");
   r = Instant("label_replace(c{job=\"a\"}, \"dst\", \"$1x\", \"job\", \"(.*)\")", kMin);
@@ -222,7 +233,9 @@ TEST(EngineRange, RangeFunctionOutputsCollideAcrossSteps) {
   EXPECT_EQ(r.status().message(), "vector cannot contain metrics with the same labelset");
   EXPECT_TRUE(engine.Range(q, 5 * kMin, 15 * kMin, kMin).ok());
   EXPECT_TRUE(engine.Instant(q, 35 * kMin).ok());
-  EXPECT_TRUE(engine.Range("last_over_time({__name__=~\"early|late\"}[5m])", 5 * kMin, 35 * kMin, kMin).ok());
+  EXPECT_TRUE(
+      engine.Range("last_over_time({__name__=~\"early|late\"}[5m])", 5 * kMin, 35 * kMin, kMin)
+          .ok());
 }
 
 }  // namespace

@@ -35,9 +35,12 @@ Evaluator::Evaluator(SeriesSource* source, const EngineOptions& options, int64_t
 
 int64_t Evaluator::AtTime(const Expr& e) const {
   switch (e.at) {
-    case AtKind::kStart: return start_ms_;
-    case AtKind::kEnd: return end_ms_;
-    default: return e.at_ms;
+    case AtKind::kStart:
+      return start_ms_;
+    case AtKind::kEnd:
+      return end_ms_;
+    default:
+      return e.at_ms;
   }
 }
 

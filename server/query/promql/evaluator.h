@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <unordered_map>
-#include <span>
 #include <vector>
 
 #include "base/status.h"
@@ -47,9 +47,9 @@ struct RangeSeries {
 struct RangeArg {
   std::vector<RangeSeries> series;
   int64_t range_ms = 0;
-  int64_t ref_ms = 0;  // end of the range
-  Matrix owned;                               // subquery results
-  std::vector<std::vector<Point>> filtered;   // windows that held a StaleNaN
+  int64_t ref_ms = 0;                        // end of the range
+  Matrix owned;                              // subquery results
+  std::vector<std::vector<Point>> filtered;  // windows that held a StaleNaN
   Matrix ToMatrix() const;
 };
 

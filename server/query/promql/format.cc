@@ -38,7 +38,8 @@ size_t Utf8Len(std::string_view s, size_t i) {
     if ((d & 0xC0) != 0x80) return 0;
     r = (r << 6) | (d & 0x3F);
   }
-  if ((n == 3 && (r < 0x800 || (r >= 0xD800 && r < 0xE000))) || (n == 4 && (r < 0x10000 || r > 0x10FFFF))) {
+  if ((n == 3 && (r < 0x800 || (r >= 0xD800 && r < 0xE000))) ||
+      (n == 4 && (r < 0x10000 || r > 0x10FFFF))) {
     return 0;
   }
   return n;
@@ -103,9 +104,12 @@ std::optional<int64_t> ParseDurationMs(std::string_view s) {
     std::string_view name;
     int64_t ms;
   };
-  static constexpr Unit kUnits[] = {{"y", 365LL * 86400000}, {"w", 7LL * 86400000},
-                                    {"d", 86400000},         {"h", 3600000},
-                                    {"m", 60000},            {"s", 1000},
+  static constexpr Unit kUnits[] = {{"y", 365LL * 86400000},
+                                    {"w", 7LL * 86400000},
+                                    {"d", 86400000},
+                                    {"h", 3600000},
+                                    {"m", 60000},
+                                    {"s", 1000},
                                     {"ms", 1}};
   size_t next_unit = 0;
   int64_t total = 0;
@@ -152,15 +156,33 @@ std::string GoQuote(std::string_view s) {
       continue;
     }
     switch (c) {
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           out += "\\x";
@@ -202,14 +224,30 @@ std::optional<std::string> GoUnquote(std::string_view s) {
     char e = s[i + 1];
     i += 2;
     switch (e) {
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+        out += '\\';
+        break;
       case '\'':
       case '"':
         if (e != quote) return std::nullopt;
@@ -322,9 +360,11 @@ std::optional<int64_t> GoParseInt(std::string_view s) {
     int d = HexVal(c);
     if (d < 0 || d >= base) return std::nullopt;
     v = v * static_cast<unsigned>(base) + static_cast<unsigned>(d);
-    if (v > static_cast<unsigned __int128>(std::numeric_limits<int64_t>::max()) + 1) return std::nullopt;
+    if (v > static_cast<unsigned __int128>(std::numeric_limits<int64_t>::max()) + 1)
+      return std::nullopt;
   }
-  if (!neg && v > static_cast<unsigned __int128>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+  if (!neg && v > static_cast<unsigned __int128>(std::numeric_limits<int64_t>::max()))
+    return std::nullopt;
   return neg ? static_cast<int64_t>(-static_cast<__int128>(v)) : static_cast<int64_t>(v);
 }
 

@@ -136,13 +136,15 @@ std::string ExpandTemplate(std::string_view tmpl, const re2::RE2& re, std::strin
     if (brace) ++j;
     i = j;
     int index = -1;
-    bool numeric = std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+    bool numeric =
+        std::all_of(name.begin(), name.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
     if (numeric) {
       index = name.size() > 9 ? -1 : std::stoi(std::string(name));
     } else if (auto it = names.find(std::string(name)); it != names.end()) {
       index = it->second;
     }
-    if (index >= 0 && static_cast<size_t>(index) < groups.size() && groups[index].data() != nullptr) {
+    if (index >= 0 && static_cast<size_t>(index) < groups.size() &&
+        groups[index].data() != nullptr) {
       out.append(groups[index].data(), groups[index].size());
     }
   }
@@ -170,12 +172,26 @@ Labels AbsentLabels(const Expr* arg) {
 
 bool IsRangeFunction(Func f) {
   switch (f) {
-    case Func::kAbsentOverTime: case Func::kAvgOverTime: case Func::kChanges:
-    case Func::kCountOverTime: case Func::kDelta: case Func::kDeriv: case Func::kHoltWinters:
-    case Func::kIdelta: case Func::kIncrease: case Func::kIrate: case Func::kLastOverTime:
-    case Func::kMaxOverTime: case Func::kMinOverTime: case Func::kPredictLinear:
-    case Func::kPresentOverTime: case Func::kQuantileOverTime: case Func::kRate:
-    case Func::kResets: case Func::kStddevOverTime: case Func::kStdvarOverTime:
+    case Func::kAbsentOverTime:
+    case Func::kAvgOverTime:
+    case Func::kChanges:
+    case Func::kCountOverTime:
+    case Func::kDelta:
+    case Func::kDeriv:
+    case Func::kHoltWinters:
+    case Func::kIdelta:
+    case Func::kIncrease:
+    case Func::kIrate:
+    case Func::kLastOverTime:
+    case Func::kMaxOverTime:
+    case Func::kMinOverTime:
+    case Func::kPredictLinear:
+    case Func::kPresentOverTime:
+    case Func::kQuantileOverTime:
+    case Func::kRate:
+    case Func::kResets:
+    case Func::kStddevOverTime:
+    case Func::kStdvarOverTime:
     case Func::kSumOverTime:
       return true;
     default:
@@ -189,7 +205,8 @@ double BucketQuantile(double q, std::vector<std::pair<double, double>> b) {
   if (std::isnan(q)) return kNaN;
   if (q < 0) return -std::numeric_limits<double>::infinity();
   if (q > 1) return std::numeric_limits<double>::infinity();
-  std::stable_sort(b.begin(), b.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::stable_sort(b.begin(), b.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
   if (!(std::isinf(b.back().first) && b.back().first > 0)) return kNaN;
   // Coalesce equal bounds, then make the counts monotonic.
   std::vector<std::pair<double, double>> c;
@@ -254,7 +271,8 @@ Vector HistogramQuantile(double q, const Vector& in) {
     groups[it->second].buckets.emplace_back(*le, s.v);
   }
   Vector out;
-  for (Group& g : groups) out.push_back(VectorSample{std::move(g.labels), BucketQuantile(q, std::move(g.buckets))});
+  for (Group& g : groups)
+    out.push_back(VectorSample{std::move(g.labels), BucketQuantile(q, std::move(g.buckets))});
   return out;
 }
 
@@ -298,34 +316,79 @@ Result<Value> Evaluator::EvalCall(const Expr& e, int64_t ts) {
   };
   auto date = [&](auto part) {
     if (args.empty()) {
-      out.vec.push_back(VectorSample{{}, static_cast<double>(part(ToCivil(static_cast<double>(ts) / 1000)))});
+      out.vec.push_back(
+          VectorSample{{}, static_cast<double>(part(ToCivil(static_cast<double>(ts) / 1000)))});
       return;
     }
     map([&](double v) { return static_cast<double>(part(ToCivil(v))); });
   };
   switch (f) {
-    case Func::kAbs: map([](double v) { return std::fabs(v); }); break;
-    case Func::kCeil: map([](double v) { return std::ceil(v); }); break;
-    case Func::kFloor: map([](double v) { return std::floor(v); }); break;
-    case Func::kExp: map([](double v) { return std::exp(v); }); break;
-    case Func::kSqrt: map([](double v) { return std::sqrt(v); }); break;
-    case Func::kLn: map([](double v) { return std::log(v); }); break;
-    case Func::kLog2: map([](double v) { return std::log2(v); }); break;
-    case Func::kLog10: map([](double v) { return std::log10(v); }); break;
-    case Func::kSin: map([](double v) { return std::sin(v); }); break;
-    case Func::kCos: map([](double v) { return std::cos(v); }); break;
-    case Func::kTan: map([](double v) { return std::tan(v); }); break;
-    case Func::kAsin: map([](double v) { return std::asin(v); }); break;
-    case Func::kAcos: map([](double v) { return std::acos(v); }); break;
-    case Func::kAtan: map([](double v) { return std::atan(v); }); break;
-    case Func::kSinh: map([](double v) { return std::sinh(v); }); break;
-    case Func::kCosh: map([](double v) { return std::cosh(v); }); break;
-    case Func::kTanh: map([](double v) { return std::tanh(v); }); break;
-    case Func::kAsinh: map([](double v) { return std::asinh(v); }); break;
-    case Func::kAcosh: map([](double v) { return std::acosh(v); }); break;
-    case Func::kAtanh: map([](double v) { return std::atanh(v); }); break;
-    case Func::kDeg: map([](double v) { return v * 180 / std::numbers::pi; }); break;
-    case Func::kRad: map([](double v) { return v * std::numbers::pi / 180; }); break;
+    case Func::kAbs:
+      map([](double v) { return std::fabs(v); });
+      break;
+    case Func::kCeil:
+      map([](double v) { return std::ceil(v); });
+      break;
+    case Func::kFloor:
+      map([](double v) { return std::floor(v); });
+      break;
+    case Func::kExp:
+      map([](double v) { return std::exp(v); });
+      break;
+    case Func::kSqrt:
+      map([](double v) { return std::sqrt(v); });
+      break;
+    case Func::kLn:
+      map([](double v) { return std::log(v); });
+      break;
+    case Func::kLog2:
+      map([](double v) { return std::log2(v); });
+      break;
+    case Func::kLog10:
+      map([](double v) { return std::log10(v); });
+      break;
+    case Func::kSin:
+      map([](double v) { return std::sin(v); });
+      break;
+    case Func::kCos:
+      map([](double v) { return std::cos(v); });
+      break;
+    case Func::kTan:
+      map([](double v) { return std::tan(v); });
+      break;
+    case Func::kAsin:
+      map([](double v) { return std::asin(v); });
+      break;
+    case Func::kAcos:
+      map([](double v) { return std::acos(v); });
+      break;
+    case Func::kAtan:
+      map([](double v) { return std::atan(v); });
+      break;
+    case Func::kSinh:
+      map([](double v) { return std::sinh(v); });
+      break;
+    case Func::kCosh:
+      map([](double v) { return std::cosh(v); });
+      break;
+    case Func::kTanh:
+      map([](double v) { return std::tanh(v); });
+      break;
+    case Func::kAsinh:
+      map([](double v) { return std::asinh(v); });
+      break;
+    case Func::kAcosh:
+      map([](double v) { return std::acosh(v); });
+      break;
+    case Func::kAtanh:
+      map([](double v) { return std::atanh(v); });
+      break;
+    case Func::kDeg:
+      map([](double v) { return v * 180 / std::numbers::pi; });
+      break;
+    case Func::kRad:
+      map([](double v) { return v * std::numbers::pi / 180; });
+      break;
     case Func::kSgn:
       map([](double v) { return v < 0 ? -1.0 : v > 0 ? 1.0 : v; });
       break;
@@ -351,16 +414,36 @@ Result<Value> Evaluator::EvalCall(const Expr& e, int64_t ts) {
       map([&](double v) { return GoMax(v, lo); });
       break;
     }
-    case Func::kMinute: date([](const CivilTime& c) { return c.minute; }); break;
-    case Func::kHour: date([](const CivilTime& c) { return c.hour; }); break;
-    case Func::kDayOfWeek: date([](const CivilTime& c) { return c.weekday; }); break;
-    case Func::kDayOfMonth: date([](const CivilTime& c) { return c.day; }); break;
-    case Func::kDaysInMonth: date([](const CivilTime& c) { return DaysInMonth(c.year, c.month); }); break;
-    case Func::kMonth: date([](const CivilTime& c) { return c.month; }); break;
-    case Func::kYear: date([](const CivilTime& c) { return static_cast<double>(c.year); }); break;
-    case Func::kPi: out.scalar = std::numbers::pi; break;
-    case Func::kTime: out.scalar = static_cast<double>(ts) / 1000; break;
-    case Func::kVector: out.vec.push_back(VectorSample{{}, args[0].scalar}); break;
+    case Func::kMinute:
+      date([](const CivilTime& c) { return c.minute; });
+      break;
+    case Func::kHour:
+      date([](const CivilTime& c) { return c.hour; });
+      break;
+    case Func::kDayOfWeek:
+      date([](const CivilTime& c) { return c.weekday; });
+      break;
+    case Func::kDayOfMonth:
+      date([](const CivilTime& c) { return c.day; });
+      break;
+    case Func::kDaysInMonth:
+      date([](const CivilTime& c) { return DaysInMonth(c.year, c.month); });
+      break;
+    case Func::kMonth:
+      date([](const CivilTime& c) { return c.month; });
+      break;
+    case Func::kYear:
+      date([](const CivilTime& c) { return static_cast<double>(c.year); });
+      break;
+    case Func::kPi:
+      out.scalar = std::numbers::pi;
+      break;
+    case Func::kTime:
+      out.scalar = static_cast<double>(ts) / 1000;
+      break;
+    case Func::kVector:
+      out.vec.push_back(VectorSample{{}, args[0].scalar});
+      break;
     case Func::kScalar:
       out.scalar = args[0].vec.size() == 1 ? args[0].vec[0].v : kNaN;
       break;
@@ -375,10 +458,12 @@ Result<Value> Evaluator::EvalCall(const Expr& e, int64_t ts) {
       out.vec = std::move(args[0].vec);
       bool desc = f == Func::kSortDesc;
       // Prometheus puts NaN last in both directions.
-      std::stable_sort(out.vec.begin(), out.vec.end(), [&](const VectorSample& a, const VectorSample& b) {
-        if (std::isnan(a.v) || std::isnan(b.v)) return !std::isnan(a.v) && std::isnan(b.v);
-        return desc ? a.v > b.v : a.v < b.v;
-      });
+      std::stable_sort(out.vec.begin(), out.vec.end(),
+                       [&](const VectorSample& a, const VectorSample& b) {
+                         if (std::isnan(a.v) || std::isnan(b.v))
+                           return !std::isnan(a.v) && std::isnan(b.v);
+                         return desc ? a.v > b.v : a.v < b.v;
+                       });
       break;
     }
     case Func::kLabelReplace: {

@@ -111,8 +111,12 @@ Result<std::vector<Token>> Lex(std::string_view q) {
       continue;
     }
     switch (c) {
-      case '(': emit(Tok::kLParen, 1); break;
-      case ')': emit(Tok::kRParen, 1); break;
+      case '(':
+        emit(Tok::kLParen, 1);
+        break;
+      case ')':
+        emit(Tok::kRParen, 1);
+        break;
       case '{':
         ++brace_depth;
         emit(Tok::kLBrace, 1);
@@ -130,15 +134,33 @@ Result<std::vector<Token>> Lex(std::string_view q) {
         if (bracket_depth > 0) --bracket_depth;
         emit(Tok::kRBracket, 1);
         break;
-      case ',': emit(Tok::kComma, 1); break;
-      case ':': emit(Tok::kColon, 1); break;
-      case '@': emit(Tok::kAt, 1); break;
-      case '+': emit(Tok::kAdd, 1); break;
-      case '-': emit(Tok::kSub, 1); break;
-      case '*': emit(Tok::kMul, 1); break;
-      case '/': emit(Tok::kDiv, 1); break;
-      case '%': emit(Tok::kMod, 1); break;
-      case '^': emit(Tok::kPow, 1); break;
+      case ',':
+        emit(Tok::kComma, 1);
+        break;
+      case ':':
+        emit(Tok::kColon, 1);
+        break;
+      case '@':
+        emit(Tok::kAt, 1);
+        break;
+      case '+':
+        emit(Tok::kAdd, 1);
+        break;
+      case '-':
+        emit(Tok::kSub, 1);
+        break;
+      case '*':
+        emit(Tok::kMul, 1);
+        break;
+      case '/':
+        emit(Tok::kDiv, 1);
+        break;
+      case '%':
+        emit(Tok::kMod, 1);
+        break;
+      case '^':
+        emit(Tok::kPow, 1);
+        break;
       case '=':
         if (n == '=') {
           emit(Tok::kEqlc, 2);

@@ -13,11 +13,35 @@
 namespace quartet::promql {
 
 enum class Tok {
-  kEof, kIdentifier, kNumber, kDuration, kString,
-  kLParen, kRParen, kLBrace, kRBrace, kLBracket, kRBracket, kComma, kColon, kAt,
-  kAdd, kSub, kMul, kDiv, kMod, kPow,
-  kEqlc, kNeq, kGtr, kLss, kGte, kLte,  // == != > < >= <=
-  kAssign, kEqlRegex, kNeqRegex,        // = =~ !~
+  kEof,
+  kIdentifier,
+  kNumber,
+  kDuration,
+  kString,
+  kLParen,
+  kRParen,
+  kLBrace,
+  kRBrace,
+  kLBracket,
+  kRBracket,
+  kComma,
+  kColon,
+  kAt,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kEqlc,
+  kNeq,
+  kGtr,
+  kLss,
+  kGte,
+  kLte,  // == != > < >= <=
+  kAssign,
+  kEqlRegex,
+  kNeqRegex,  // = =~ !~
 };
 
 struct Token {

@@ -22,10 +22,17 @@ bool EqualFold(std::string_view a, std::string_view b) {
 
 std::optional<AggOp> AggregatorOf(std::string_view w) {
   static constexpr std::pair<std::string_view, AggOp> kAggs[] = {
-      {"sum", AggOp::kSum},       {"avg", AggOp::kAvg},         {"count", AggOp::kCount},
-      {"min", AggOp::kMin},       {"max", AggOp::kMax},         {"group", AggOp::kGroup},
-      {"stddev", AggOp::kStddev}, {"stdvar", AggOp::kStdvar},   {"topk", AggOp::kTopk},
-      {"bottomk", AggOp::kBottomk}, {"count_values", AggOp::kCountValues},
+      {"sum", AggOp::kSum},
+      {"avg", AggOp::kAvg},
+      {"count", AggOp::kCount},
+      {"min", AggOp::kMin},
+      {"max", AggOp::kMax},
+      {"group", AggOp::kGroup},
+      {"stddev", AggOp::kStddev},
+      {"stdvar", AggOp::kStdvar},
+      {"topk", AggOp::kTopk},
+      {"bottomk", AggOp::kBottomk},
+      {"count_values", AggOp::kCountValues},
       {"quantile", AggOp::kQuantile}};
   for (const auto& [name, op] : kAggs) {
     if (EqualFold(w, name)) return op;
@@ -34,9 +41,9 @@ std::optional<AggOp> AggregatorOf(std::string_view w) {
 }
 
 bool IsKeyword(std::string_view w) {
-  static constexpr std::string_view kWords[] = {
-      "and", "or", "unless", "atan2", "offset", "by", "without", "on", "ignoring",
-      "group_left", "group_right", "bool"};
+  static constexpr std::string_view kWords[] = {"and",      "or",         "unless",      "atan2",
+                                                "offset",   "by",         "without",     "on",
+                                                "ignoring", "group_left", "group_right", "bool"};
   for (std::string_view k : kWords) {
     if (EqualFold(w, k)) return true;
   }
@@ -50,18 +57,30 @@ struct BinOpInfo {
 
 std::optional<BinOpInfo> BinOpOf(const Token& t) {
   switch (t.kind) {
-    case Tok::kAdd: return BinOpInfo{BinOp::kAdd, 4};
-    case Tok::kSub: return BinOpInfo{BinOp::kSub, 4};
-    case Tok::kMul: return BinOpInfo{BinOp::kMul, 5};
-    case Tok::kDiv: return BinOpInfo{BinOp::kDiv, 5};
-    case Tok::kMod: return BinOpInfo{BinOp::kMod, 5};
-    case Tok::kPow: return BinOpInfo{BinOp::kPow, 6};
-    case Tok::kEqlc: return BinOpInfo{BinOp::kEql, 3};
-    case Tok::kNeq: return BinOpInfo{BinOp::kNeq, 3};
-    case Tok::kGtr: return BinOpInfo{BinOp::kGtr, 3};
-    case Tok::kLss: return BinOpInfo{BinOp::kLss, 3};
-    case Tok::kGte: return BinOpInfo{BinOp::kGte, 3};
-    case Tok::kLte: return BinOpInfo{BinOp::kLte, 3};
+    case Tok::kAdd:
+      return BinOpInfo{BinOp::kAdd, 4};
+    case Tok::kSub:
+      return BinOpInfo{BinOp::kSub, 4};
+    case Tok::kMul:
+      return BinOpInfo{BinOp::kMul, 5};
+    case Tok::kDiv:
+      return BinOpInfo{BinOp::kDiv, 5};
+    case Tok::kMod:
+      return BinOpInfo{BinOp::kMod, 5};
+    case Tok::kPow:
+      return BinOpInfo{BinOp::kPow, 6};
+    case Tok::kEqlc:
+      return BinOpInfo{BinOp::kEql, 3};
+    case Tok::kNeq:
+      return BinOpInfo{BinOp::kNeq, 3};
+    case Tok::kGtr:
+      return BinOpInfo{BinOp::kGtr, 3};
+    case Tok::kLss:
+      return BinOpInfo{BinOp::kLss, 3};
+    case Tok::kGte:
+      return BinOpInfo{BinOp::kGte, 3};
+    case Tok::kLte:
+      return BinOpInfo{BinOp::kLte, 3};
     case Tok::kIdentifier:
       if (EqualFold(t.text, "and")) return BinOpInfo{BinOp::kAnd, 2};
       if (EqualFold(t.text, "unless")) return BinOpInfo{BinOp::kUnless, 2};
@@ -215,7 +234,8 @@ Status Parser::CheckBinary(Expr* e, size_t pos) {
     }
   }
   if (lt != ValueType::kVector || rt != ValueType::kVector) {
-    if (!vm.labels.empty()) return Error(pos, "vector matching only allowed between instant vectors");
+    if (!vm.labels.empty())
+      return Error(pos, "vector matching only allowed between instant vectors");
     e->matching.reset();
   } else if (IsSetOp(e->op)) {
     if (vm.card == Cardinality::kOneToMany || vm.card == Cardinality::kManyToOne) {
@@ -240,8 +260,10 @@ Result<ExprPtr> Parser::ParseUnary() {
   }
   ValueType t = operand->type();
   if (t != ValueType::kScalar && t != ValueType::kVector) {
-    return Error(op.pos, "unary expression only allowed on expressions of type scalar or instant vector, got \"" +
-                             std::string(DocumentedType(t)) + "\"");
+    return Error(
+        op.pos,
+        "unary expression only allowed on expressions of type scalar or instant vector, got \"" +
+            std::string(DocumentedType(t)) + "\"");
   }
   auto e = std::make_unique<Expr>(Expr{ExprKind::kUnary});
   e->op = op.kind == Tok::kSub ? BinOp::kSub : BinOp::kAdd;
@@ -314,14 +336,15 @@ Result<ExprPtr> Parser::ParsePostfix() {
         RETURN_IF_ERROR(Expect(Tok::kRParen, "in @"));
       } else {
         bool negative = false;
-        if (Peek().kind == Tok::kAdd || Peek().kind == Tok::kSub) negative = Next().kind == Tok::kSub;
+        if (Peek().kind == Tok::kAdd || Peek().kind == Tok::kSub)
+          negative = Next().kind == Tok::kSub;
         const Token& num = Peek();
         double ts;
         if (num.kind == Tok::kNumber) {
           Next();
           std::optional<int64_t> i = GoParseInt(num.text);
-          std::optional<double> f = i ? std::optional<double>(static_cast<double>(*i))
-                                      : GoParseFloat(num.text);
+          std::optional<double> f =
+              i ? std::optional<double>(static_cast<double>(*i)) : GoParseFloat(num.text);
           if (!f) return Error(num.pos, "error parsing number: " + std::string(num.text));
           ts = *f;
         } else if (num.kind == Tok::kIdentifier &&
@@ -348,7 +371,8 @@ Result<ExprPtr> Parser::ParsePostfix() {
                      "@ modifier must be preceded by an instant vector selector or range vector "
                      "selector or a subquery");
       }
-      if (e->at != AtKind::kNone) return Error(t.pos, "@ <timestamp> may not be set multiple times");
+      if (e->at != AtKind::kNone)
+        return Error(t.pos, "@ <timestamp> may not be set multiple times");
       e->at = kind;
       e->at_ms = at_ms;
       continue;
@@ -424,19 +448,30 @@ Result<ExprPtr> Parser::ParseSelector(std::string name, size_t pos) {
     Next();
     while (Peek().kind != Tok::kRBrace) {
       const Token& label = Peek();
-      if (label.kind != Tok::kIdentifier) return Unexpected(label, "in label matching, expected label");
+      if (label.kind != Tok::kIdentifier)
+        return Unexpected(label, "in label matching, expected label");
       Next();
       Matcher::Type type;
       switch (Peek().kind) {
-        case Tok::kAssign: type = Matcher::Type::kEqual; break;
-        case Tok::kNeq: type = Matcher::Type::kNotEqual; break;
-        case Tok::kEqlRegex: type = Matcher::Type::kRegex; break;
-        case Tok::kNeqRegex: type = Matcher::Type::kNotRegex; break;
-        default: return Unexpected(Peek(), "in label matching, expected label matching operator");
+        case Tok::kAssign:
+          type = Matcher::Type::kEqual;
+          break;
+        case Tok::kNeq:
+          type = Matcher::Type::kNotEqual;
+          break;
+        case Tok::kEqlRegex:
+          type = Matcher::Type::kRegex;
+          break;
+        case Tok::kNeqRegex:
+          type = Matcher::Type::kNotRegex;
+          break;
+        default:
+          return Unexpected(Peek(), "in label matching, expected label matching operator");
       }
       Next();
       const Token& value = Peek();
-      if (value.kind != Tok::kString) return Unexpected(value, "in label matching, expected string");
+      if (value.kind != Tok::kString)
+        return Unexpected(value, "in label matching, expected string");
       Next();
       std::optional<std::string> v = GoUnquote(value.text);
       if (!v) return Error(value.pos, "invalid syntax in string " + std::string(value.text));

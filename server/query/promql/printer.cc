@@ -39,9 +39,14 @@ std::string Modifiers(const Expr& e) {
       out += buf;
       break;
     }
-    case AtKind::kStart: out += " @ start()"; break;
-    case AtKind::kEnd: out += " @ end()"; break;
-    case AtKind::kNone: break;
+    case AtKind::kStart:
+      out += " @ start()";
+      break;
+    case AtKind::kEnd:
+      out += " @ end()";
+      break;
+    case AtKind::kNone:
+      break;
   }
   if (e.offset_ms > 0) {
     out += " offset " + FormatDuration(e.offset_ms);
@@ -54,7 +59,8 @@ std::string Modifiers(const Expr& e) {
 std::string SelectorText(const Expr& e) {
   std::vector<std::string> parts;
   for (const Matcher& m : e.matchers) {
-    if (m.name() == kMetricName && m.type() == Matcher::Type::kEqual && m.value() == e.metric_name) {
+    if (m.name() == kMetricName && m.type() == Matcher::Type::kEqual &&
+        m.value() == e.metric_name) {
       continue;
     }
     parts.push_back(m.ToString());
@@ -73,16 +79,21 @@ std::string SelectorText(const Expr& e) {
 
 std::string Print(const Expr& e) {
   switch (e.kind) {
-    case ExprKind::kNumber: return NumberText(e.number);
-    case ExprKind::kString: return GoQuote(e.str);
-    case ExprKind::kVectorSelector: return SelectorText(e) + Modifiers(e);
+    case ExprKind::kNumber:
+      return NumberText(e.number);
+    case ExprKind::kString:
+      return GoQuote(e.str);
+    case ExprKind::kVectorSelector:
+      return SelectorText(e) + Modifiers(e);
     case ExprKind::kMatrixSelector:
       return SelectorText(e) + "[" + FormatDuration(e.range_ms) + "]" + Modifiers(e);
     case ExprKind::kSubquery:
       return Print(*e.lhs) + "[" + FormatDuration(e.range_ms) + ":" +
              (e.step_ms != 0 ? FormatDuration(e.step_ms) : "") + "]" + Modifiers(e);
-    case ExprKind::kParen: return "(" + Print(*e.lhs) + ")";
-    case ExprKind::kUnary: return std::string(BinOpString(e.op)) + Print(*e.lhs);
+    case ExprKind::kParen:
+      return "(" + Print(*e.lhs) + ")";
+    case ExprKind::kUnary:
+      return std::string(BinOpString(e.op)) + Print(*e.lhs);
     case ExprKind::kBinary: {
       std::string out = Print(*e.lhs) + " " + std::string(BinOpString(e.op));
       if (e.return_bool) out += " bool";

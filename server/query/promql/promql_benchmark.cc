@@ -47,14 +47,16 @@ MemorySeriesSource* CounterSource() {
 MemorySeriesSource* HistogramSource() {
   static MemorySeriesSource* src = [] {
     auto* s = new MemorySeriesSource;
-    const char* les[] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"};
+    const char* les[] = {"0.005", "0.01", "0.025", "0.05", "0.1",
+                         "0.25",  "0.5",  "1",     "2.5",  "+Inf"};
     for (int i = 0; i < 100; ++i) {
       std::vector<Point> base = Counter(i, kStart - 10 * 60'000, kStart + kHour);
       for (int b = 0; b < 10; ++b) {
         std::vector<Point> pts = base;
         for (Point& p : pts) p.v = p.v * (b + 1) / 10.0;
-        s->Add({{"__name__", "x_bucket"}, {"instance", "host-" + std::to_string(i)}, {"le", les[b]}},
-               std::move(pts));
+        s->Add(
+            {{"__name__", "x_bucket"}, {"instance", "host-" + std::to_string(i)}, {"le", les[b]}},
+            std::move(pts));
       }
     }
     return s;

@@ -111,7 +111,8 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
   Vector out;
   if (f == Func::kHoltWinters) {
     if (sc[0] <= 0 || sc[0] >= 1) {
-      return ExecError("invalid smoothing factor. Expected: 0 < sf < 1, got: " + std::to_string(sc[0]));
+      return ExecError("invalid smoothing factor. Expected: 0 < sf < 1, got: " +
+                       std::to_string(sc[0]));
     }
     if (sc[1] <= 0 || sc[1] >= 1) {
       return ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " + std::to_string(sc[1]));
@@ -122,11 +123,21 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
     std::span<const Point> p = s.points;
     std::optional<double> v;
     switch (f) {
-      case Func::kRate: v = ExtrapolatedRate(arg, p, true, true); break;
-      case Func::kIncrease: v = ExtrapolatedRate(arg, p, true, false); break;
-      case Func::kDelta: v = ExtrapolatedRate(arg, p, false, false); break;
-      case Func::kIrate: v = InstantValue(p, true); break;
-      case Func::kIdelta: v = InstantValue(p, false); break;
+      case Func::kRate:
+        v = ExtrapolatedRate(arg, p, true, true);
+        break;
+      case Func::kIncrease:
+        v = ExtrapolatedRate(arg, p, true, false);
+        break;
+      case Func::kDelta:
+        v = ExtrapolatedRate(arg, p, false, false);
+        break;
+      case Func::kIrate:
+        v = InstantValue(p, true);
+        break;
+      case Func::kIdelta:
+        v = InstantValue(p, false);
+        break;
       case Func::kDeriv:
         if (p.size() >= 2) v = LinearRegression(p, p[0].t).first;
         break;
@@ -175,7 +186,9 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
         v = std::isinf(sum) ? sum : sum + c;
         break;
       }
-      case Func::kCountOverTime: v = static_cast<double>(p.size()); break;
+      case Func::kCountOverTime:
+        v = static_cast<double>(p.size());
+        break;
       case Func::kMaxOverTime: {
         double m = p[0].v;
         for (const Point& x : p) {
@@ -214,7 +227,9 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
       case Func::kLastOverTime:
         out.push_back(VectorSample{*s.labels, p.back().v});
         continue;
-      case Func::kPresentOverTime: v = 1; break;
+      case Func::kPresentOverTime:
+        v = 1;
+        break;
       default:
         return Status::Internal("not a range function");
     }
@@ -266,7 +281,8 @@ Result<Value> Evaluator::EvalRangeFunction(const Expr& e, int64_t ts) {
   std::vector<size_t> produced;
   ASSIGN_OR_RETURN(out.vec, RangeFunction(f, arg, scalars, ts, &produced));
   RETURN_IF_ERROR(CheckDuplicates(out.vec));
-  if (f != Func::kLastOverTime) RETURN_IF_ERROR(CheckSeriesCollisions(e, *range_expr, arg, produced));
+  if (f != Func::kLastOverTime)
+    RETURN_IF_ERROR(CheckSeriesCollisions(e, *range_expr, arg, produced));
   return out;
 }
 
@@ -289,7 +305,8 @@ Status Evaluator::CheckSeriesCollisions(const Expr& call, const Expr& range_expr
     if (inserted) {
       std::unordered_map<std::string, std::string_view> names;
       for (const Series& s : data_[sel]) {
-        auto [n, fresh] = names.try_emplace(LabelsKey(DropMetricName(s.labels)), GetLabel(s.labels, kMetricName));
+        auto [n, fresh] =
+            names.try_emplace(LabelsKey(DropMetricName(s.labels)), GetLabel(s.labels, kMetricName));
         if (!fresh && n->second != GetLabel(s.labels, kMetricName)) it->second = true;
       }
     }

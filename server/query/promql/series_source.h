@@ -53,8 +53,8 @@ inline bool IsStaleNaN(double v) {
 class SeriesSource {
  public:
   virtual ~SeriesSource() = default;
-  virtual Result<std::vector<Series>> Select(const std::vector<Matcher>& matchers,
-                                             int64_t min_t_ms, int64_t max_t_ms) = 0;
+  virtual Result<std::vector<Series>> Select(const std::vector<Matcher>& matchers, int64_t min_t_ms,
+                                             int64_t max_t_ms) = 0;
 };
 
 }  // namespace quartet::promql

@@ -98,8 +98,10 @@ bool ChunkAppender::Append(int64_t t_ms, double v) {
   }
   if (t_ms <= last_t_ || n_ >= kChunkMaxSamples) return false;
   // Modular arithmetic: any pair of int64 timestamps round-trips.
-  const int64_t dt = static_cast<int64_t>(static_cast<uint64_t>(t_ms) - static_cast<uint64_t>(last_t_));
-  const int64_t dod = static_cast<int64_t>(static_cast<uint64_t>(dt) - static_cast<uint64_t>(last_dt_));
+  const int64_t dt =
+      static_cast<int64_t>(static_cast<uint64_t>(t_ms) - static_cast<uint64_t>(last_t_));
+  const int64_t dod =
+      static_cast<int64_t>(static_cast<uint64_t>(dt) - static_cast<uint64_t>(last_dt_));
   WriteBucketed(&ts_, dod, kTimeBuckets);
   last_dt_ = dt;
   last_t_ = t_ms;
@@ -230,8 +232,7 @@ ChunkIterator::ChunkIterator(std::string_view chunk) {
   *this = ChunkIterator(parts->samples, parts->timestamps, parts->values);
 }
 
-ChunkIterator::ChunkIterator(uint32_t samples, std::string_view timestamps,
-                             std::string_view values)
+ChunkIterator::ChunkIterator(uint32_t samples, std::string_view timestamps, std::string_view values)
     : ts_(timestamps), vs_(values), n_(samples) {
   if (n_ > kChunkMaxSamples) {
     n_ = 0;
@@ -276,8 +277,8 @@ bool ChunkIterator::Next() {
       int64_t dod_v, d, cur;
       if (!ReadBucketed(&vs_, kIntBuckets, &dod_v)) return Fail("truncated value");
       if (__builtin_add_overflow(int_delta_, dod_v, &d) ||
-          __builtin_add_overflow(static_cast<int64_t>(prev), d, &cur) ||
-          cur > (int64_t{1} << 53) || cur < -(int64_t{1} << 53)) {
+          __builtin_add_overflow(static_cast<int64_t>(prev), d, &cur) || cur > (int64_t{1} << 53) ||
+          cur < -(int64_t{1} << 53)) {
         return Fail("integer value out of range");
       }
       int_delta_ = d;

@@ -56,22 +56,41 @@ TEST(ChunkTest, RoundTripsEdgeValues) {
   const std::vector<Case> cases = {
       {"single", {{t0, B(1.5)}}},
       {"stale NaN and NaN payloads",
-       {{t0, B(1)}, {t0 + 1, kStaleNaNBits}, {t0 + 2, 0x7ff8000000000000ull},
-        {t0 + 3, 0xfff8000000000001ull}, {t0 + 4, 0x7ff0000000000001ull}, {t0 + 5, kStaleNaNBits},
+       {{t0, B(1)},
+        {t0 + 1, kStaleNaNBits},
+        {t0 + 2, 0x7ff8000000000000ull},
+        {t0 + 3, 0xfff8000000000001ull},
+        {t0 + 4, 0x7ff0000000000001ull},
+        {t0 + 5, kStaleNaNBits},
         {t0 + 6, B(2)}}},
       {"infinities and signed zero",
-       {{t0, B(inf)}, {t0 + 15000, B(-inf)}, {t0 + 30000, B(-0.0)}, {t0 + 45000, B(0.0)},
-        {t0 + 60000, B(-0.0)}, {t0 + 75000, B(inf)}}},
+       {{t0, B(inf)},
+        {t0 + 15000, B(-inf)},
+        {t0 + 30000, B(-0.0)},
+        {t0 + 45000, B(0.0)},
+        {t0 + 60000, B(-0.0)},
+        {t0 + 75000, B(inf)}}},
       {"integers at the exact-double edge",
-       {{t0, B(9007199254740992.0)}, {t0 + 1, B(-9007199254740992.0)},
-        {t0 + 2, B(9007199254740992.0)}, {t0 + 3, B(9007199254740994.0)}, {t0 + 4, B(1e300)},
-        {t0 + 5, B(-1)}, {t0 + 6, B(0)}}},
+       {{t0, B(9007199254740992.0)},
+        {t0 + 1, B(-9007199254740992.0)},
+        {t0 + 2, B(9007199254740992.0)},
+        {t0 + 3, B(9007199254740994.0)},
+        {t0 + 4, B(1e300)},
+        {t0 + 5, B(-1)},
+        {t0 + 6, B(0)}}},
       {"extreme timestamps and gaps",
-       {{std::numeric_limits<int64_t>::min(), B(1)}, {-1, B(2)}, {0, B(3)},
-        {std::numeric_limits<int64_t>::max() - 1, B(4)}, {std::numeric_limits<int64_t>::max(), B(5)}}},
+       {{std::numeric_limits<int64_t>::min(), B(1)},
+        {-1, B(2)},
+        {0, B(3)},
+        {std::numeric_limits<int64_t>::max() - 1, B(4)},
+        {std::numeric_limits<int64_t>::max(), B(5)}}},
       {"irregular gaps",
-       {{t0, B(1)}, {t0 + 1, B(1)}, {t0 + 100000000, B(1)}, {t0 + 100000001, B(0.1)},
-        {t0 + 200000000, B(1e-300)}, {t0 + 200000063, B(5e-324)}}},
+       {{t0, B(1)},
+        {t0 + 1, B(1)},
+        {t0 + 100000000, B(1)},
+        {t0 + 100000001, B(0.1)},
+        {t0 + 200000000, B(1e-300)},
+        {t0 + 200000063, B(5e-324)}}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -91,10 +110,18 @@ TEST(ChunkTest, RoundTripsRandomSeries) {
       t += 1 + static_cast<int64_t>(rng() % (round % 2 ? 30000 : 3));
       uint64_t bits;
       switch (kind) {
-        case 0: bits = rng(); break;                                    // any bit pattern
-        case 1: bits = B(counter += static_cast<double>(rng() % 50)); break;  // counter
-        case 2: bits = B(static_cast<double>(rng() % 3)); break;       // few values
-        default: bits = B(static_cast<double>(rng() % 1000) / 7.0); break;
+        case 0:
+          bits = rng();
+          break;  // any bit pattern
+        case 1:
+          bits = B(counter += static_cast<double>(rng() % 50));
+          break;  // counter
+        case 2:
+          bits = B(static_cast<double>(rng() % 3));
+          break;  // few values
+        default:
+          bits = B(static_cast<double>(rng() % 1000) / 7.0);
+          break;
       }
       samples.push_back({t, bits});
     }

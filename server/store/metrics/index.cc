@@ -144,8 +144,8 @@ std::vector<uint32_t> SeriesIndex::AllIds() const {
   return out;
 }
 
-std::vector<uint32_t> SeriesIndex::UnionOf(uint32_t name,
-                                           const std::function<bool(std::string_view)>& keep) const {
+std::vector<uint32_t> SeriesIndex::UnionOf(
+    uint32_t name, const std::function<bool(std::string_view)>& keep) const {
   std::vector<uint32_t> out;
   auto it = names_.find(name);
   if (it == names_.end()) return out;
@@ -176,10 +176,14 @@ Result<std::vector<uint32_t>> SeriesIndex::Select(const std::vector<LabelMatch>&
     }
     auto matches = [&](std::string_view v) {
       switch (m.op) {
-        case Op::kEq: return v == m.value;
-        case Op::kNeq: return v != m.value;
-        case Op::kRe: return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re);
-        case Op::kNre: return !RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re);
+        case Op::kEq:
+          return v == m.value;
+        case Op::kNeq:
+          return v != m.value;
+        case Op::kRe:
+          return RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re);
+        case Op::kNre:
+          return !RE2::FullMatch(re2::StringPiece(v.data(), v.size()), *re);
       }
       return false;
     };
@@ -207,7 +211,8 @@ Result<std::vector<uint32_t>> SeriesIndex::Select(const std::vector<LabelMatch>&
     std::sort(include.begin(), include.end(),
               [](const auto& a, const auto& b) { return a.size() < b.size(); });
     ids = std::move(include[0]);
-    for (size_t i = 1; i < include.size() && !ids.empty(); ++i) ids = IntersectSorted(ids, include[i]);
+    for (size_t i = 1; i < include.size() && !ids.empty(); ++i)
+      ids = IntersectSorted(ids, include[i]);
   }
   for (const auto& ex : exclude) {
     if (ids.empty()) break;

@@ -62,8 +62,9 @@ class SeriesIndex {
   // Sorted ids of the series that have label `name` = `value`.
   std::span<const uint32_t> Postings(std::string_view name, std::string_view value) const;
   // Every value of `name` (unsorted) with its postings.
-  void ForEachValue(std::string_view name,
-                    const std::function<void(std::string_view, std::span<const uint32_t>)>& fn) const;
+  void ForEachValue(
+      std::string_view name,
+      const std::function<void(std::string_view, std::span<const uint32_t>)>& fn) const;
 
   size_t MemoryBytes() const;
 
@@ -73,7 +74,8 @@ class SeriesIndex {
   };
   bool Equal(uint32_t id, const Labels& labels) const;
   std::vector<uint32_t> AllIds() const;
-  std::vector<uint32_t> UnionOf(uint32_t name, const std::function<bool(std::string_view)>& keep) const;
+  std::vector<uint32_t> UnionOf(uint32_t name,
+                                const std::function<bool(std::string_view)>& keep) const;
 
   SymbolTable symbols_;
   std::vector<uint32_t> label_syms_;     // name, value, name, value, ... of every series

@@ -55,25 +55,27 @@ TEST_F(SeriesIndexTest, SelectAgreesWithBruteForce) {
   const std::vector<std::vector<LabelMatch>> cases = {
       {},
       {{"__name__", Op::kEq, "up"}},
-      {{"env", Op::kEq, ""}},  // series without env
-      {{"env", Op::kNeq, ""}},  // series with env
+      {{"env", Op::kEq, ""}},       // series without env
+      {{"env", Op::kNeq, ""}},      // series with env
       {{"env", Op::kNeq, "prod"}},  // includes series without env
       {{"env", Op::kRe, "prod|"}},  // prod or no env
       {{"env", Op::kRe, "pro.*"}},
-      {{"env", Op::kRe, ".*"}},  // everything, with or without env
-      {{"env", Op::kRe, ".+"}},  // with env
+      {{"env", Op::kRe, ".*"}},   // everything, with or without env
+      {{"env", Op::kRe, ".+"}},   // with env
       {{"env", Op::kNre, ".+"}},  // without env
       {{"env", Op::kNre, "prod|dev"}},
       {{"env", Op::kNre, ""}},
       {{"code", Op::kRe, "2.."}, {"env", Op::kNeq, "dev"}},
-      {{"__name__", Op::kRe, "http_.*"}, {"code", Op::kNre, "5..|"}, {"instance", Op::kEq, "host-1"}},
+      {{"__name__", Op::kRe, "http_.*"},
+       {"code", Op::kNre, "5..|"},
+       {"instance", Op::kEq, "host-1"}},
       {{"missing", Op::kEq, ""}},  // label no series has: everything
       {{"missing", Op::kEq, "x"}},
       {{"missing", Op::kRe, "x|"}},
       {{"missing", Op::kNeq, "x"}},
       {{"env", Op::kEq, "nope"}},
       {{"instance", Op::kRe, "HOST-1"}},  // case-sensitive
-      {{"instance", Op::kRe, "host"}},   // anchored: no partial match
+      {{"instance", Op::kRe, "host"}},    // anchored: no partial match
       {{"__name__", Op::kEq, "up"}, {"env", Op::kEq, ""}, {"code", Op::kNeq, ""}},
   };
   for (size_t i = 0; i < cases.size(); ++i) {

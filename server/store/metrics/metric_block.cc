@@ -130,7 +130,8 @@ Result<std::string_view> ValuePages::Get(const MetricBlock& block, uint32_t page
   return std::string_view(pages_.emplace(key, std::move(bytes)).first->second);
 }
 
-Result<std::shared_ptr<const MetricBlock>> MetricBlock::Open(std::shared_ptr<const CatalogBlock> b) {
+Result<std::shared_ptr<const MetricBlock>> MetricBlock::Open(
+    std::shared_ptr<const CatalogBlock> b) {
   std::shared_ptr<MetricBlock> block(new MetricBlock(std::move(b)));
   Status loaded = block->Load();
   if (!loaded.ok()) return loaded.Annotate(block->block_->path);
@@ -210,8 +211,8 @@ Status MetricBlock::Load() {
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t s, bits;
     Exemplar& e = exemplars_.emplace_back();
-    if (!GetVarint64(&in, &s) || s >= series_.size() || s < last_series ||
-        !GetI64(&in, &e.t_ms) || in.size() < 8) {
+    if (!GetVarint64(&in, &s) || s >= series_.size() || s < last_series || !GetI64(&in, &e.t_ms) ||
+        in.size() < 8) {
       return bad("exemplar");
     }
     bits = block_format::GetFixed64(in.data());

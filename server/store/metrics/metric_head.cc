@@ -9,9 +9,7 @@ namespace quartet::store {
 namespace {
 
 // The aligned 2-hour window of t (floor division, also for negative t).
-int64_t WindowOf(int64_t t) {
-  return t / kChunkWindowMs - (t % kChunkWindowMs < 0 ? 1 : 0);
-}
+int64_t WindowOf(int64_t t) { return t / kChunkWindowMs - (t % kChunkWindowMs < 0 ? 1 : 0); }
 
 size_t ExemplarBytes(const Exemplar& e) {
   size_t n = sizeof(Exemplar);
@@ -21,8 +19,7 @@ size_t ExemplarBytes(const Exemplar& e) {
 
 }  // namespace
 
-Result<uint32_t> MetricHead::GetOrCreate(const Labels& labels, bool enforce_limit,
-                                         bool* created) {
+Result<uint32_t> MetricHead::GetOrCreate(const Labels& labels, bool enforce_limit, bool* created) {
   if (std::optional<uint32_t> ref = index_.Find(labels)) {
     *created = false;
     return *ref;

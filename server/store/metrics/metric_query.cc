@@ -55,8 +55,9 @@ Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_
         Gathered& g = (*out)[head->index().LabelsOf(id)];
         ++g.sources;
         if (mode == GatherMode::kSamples) {
-          head->ForEachSample(id, min_t, max_t,
-                              [&](int64_t t, double v) { g.samples.push_back({t, v}); });
+          head->ForEachSample(id, min_t, max_t, [&](int64_t t, double v) {
+            g.samples.push_back({t, v});
+          });
         }
         for (Exemplar& e : exemplars) g.exemplars.push_back(std::move(e));
       }

@@ -175,7 +175,8 @@ Result<MetricRecord> DecodeMetricRecord(std::string_view in) {
         }
         m.type = static_cast<MetricType>(in[0]);
         in.remove_prefix(1);
-        if (!GetLengthPrefixed(&in, &help) || !GetLengthPrefixed(&in, &unit)) return bad("metadata");
+        if (!GetLengthPrefixed(&in, &help) || !GetLengthPrefixed(&in, &unit))
+          return bad("metadata");
         m.family = family;
         m.help = help;
         m.unit = unit;

@@ -186,10 +186,9 @@ Status MetricTable::WaitForRoom() {
     std::unique_lock l(bg_mu_);
     if (!background_.joinable() || stopping_ || MonotonicNanos() >= deadline) {
       refused_appends_.fetch_add(1, std::memory_order_relaxed);
-      return Status::ResourceExhausted(
-          "metric store is over its memory limit (" +
-          std::to_string(options_.table.memory_limit_bytes >> 20) +
-          " MiB) while it writes to disk; retry later");
+      return Status::ResourceExhausted("metric store is over its memory limit (" +
+                                       std::to_string(options_.table.memory_limit_bytes >> 20) +
+                                       " MiB) while it writes to disk; retry later");
     }
     flush_wanted_ = true;
     bg_cv_.notify_all();
@@ -242,8 +241,8 @@ Result<MetricAppendResult> MetricTable::Append(const MetricBatch& batch) {
           case SampleOutcome::kOutOfOrder:
             reject(&result.out_of_order_samples, 1,
                    Status::InvalidArgument("out of order sample for series " +
-                                           std::string(LabelValue(s.labels, "__name__")) +
-                                           " at " + std::to_string(sample.t_ms) + " ms"));
+                                           std::string(LabelValue(s.labels, "__name__")) + " at " +
+                                           std::to_string(sample.t_ms) + " ms"));
             break;
           case SampleOutcome::kConflict:
             reject(&result.conflicting_samples, 1,

@@ -181,8 +181,8 @@ class MetricTable final : public MetricStore {
   // is retried for the others only).
   std::map<int64_t, std::string> frozen_block_ids_;  // guarded by mu_
   std::set<int64_t> frozen_done_windows_;            // guarded by mu_
-  uint64_t frozen_wal_until_ = 0;             // guarded by mu_
-  std::mutex flush_mu_;                       // serialises Flush, Compact, retention
+  uint64_t frozen_wal_until_ = 0;                    // guarded by mu_
+  std::mutex flush_mu_;                              // serialises Flush, Compact, retention
 
   mutable std::mutex metadata_mu_;
   std::map<std::string, MetricMetadata, std::less<>> metadata_;  // guarded by metadata_mu_

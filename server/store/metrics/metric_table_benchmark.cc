@@ -43,20 +43,23 @@ struct SeriesModel {
 };
 
 std::vector<SeriesModel> TargetSeries(int target, int count, std::mt19937_64* rng) {
-  static const char* kRoutes[] = {"/api/cart", "/api/checkout", "/api/users/{id}", "/health",
-                                  "/api/search", "/api/orders", "/login", "/metrics"};
-  static const char* kLe[] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5",
-                              "5", "10", "+Inf"};
+  static const char* kRoutes[] = {"/api/cart",   "/api/checkout", "/api/users/{id}", "/health",
+                                  "/api/search", "/api/orders",   "/login",          "/metrics"};
+  static const char* kLe[] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+                              "0.5",   "1",    "2.5",   "5",    "10",  "+Inf"};
   std::vector<SeriesModel> out;
-  const std::string instance = "10.0." + std::to_string(target / 250) + "." +
-                               std::to_string(target % 250) + ":8080";
+  const std::string instance =
+      "10.0." + std::to_string(target / 250) + "." + std::to_string(target % 250) + ":8080";
   for (int i = 0; out.size() < static_cast<size_t>(count); ++i) {
     const std::string route = kRoutes[i % 8];
     static const char* kCodes[] = {"200", "404", "500"};
     const std::string code = kCodes[(i / 8) % 3];
     const std::string suffix = std::to_string(i / 24);
-    Labels base = {{"code", code},      {"instance", instance}, {"job", "checkout"},
-                   {"method", "GET"},   {"route", route + suffix}};
+    Labels base = {{"code", code},
+                   {"instance", instance},
+                   {"job", "checkout"},
+                   {"method", "GET"},
+                   {"route", route + suffix}};
     // 1 counter, 12 buckets, 1 gauge per combination.
     SeriesModel c{base, 0, 0, static_cast<double>((*rng)() % 40)};
     c.labels.emplace_back("__name__", "http_server_requests_total");
@@ -79,7 +82,8 @@ std::vector<SeriesModel> TargetSeries(int target, int count, std::mt19937_64* rn
 double Next(SeriesModel* s, std::mt19937_64* rng) {
   switch (s->kind) {
     case 0:
-      s->value += std::floor(s->rate * 15 * (0.8 + 0.4 * static_cast<double>((*rng)() % 100) / 100));
+      s->value +=
+          std::floor(s->rate * 15 * (0.8 + 0.4 * static_cast<double>((*rng)() % 100) / 100));
       break;
     case 1:
       if ((*rng)() % 3 == 0) s->value += std::floor(s->rate * static_cast<double>((*rng)() % 30));
@@ -108,8 +112,8 @@ void BM_Ingest(benchmark::State& state) {
     if (!r.ok() || r->accepted_samples != 1000) state.SkipWithError("append refused");
   }
   state.SetItemsProcessed(state.iterations() * 1000);
-  state.counters["head_bytes_per_series"] =
-      static_cast<double>(table->stats().head_bytes) / static_cast<double>(table->stats().head_series);
+  state.counters["head_bytes_per_series"] = static_cast<double>(table->stats().head_bytes) /
+                                            static_cast<double>(table->stats().head_series);
 }
 BENCHMARK(BM_Ingest)->Arg(0)->Arg(1)->ArgNames({"fsync"})->Unit(benchmark::kMicrosecond);
 
@@ -124,7 +128,8 @@ int64_t Fill(MetricTable* table, int targets, int per_target, int hours, bool fl
       // Each target is scraped at its own offset, with a few ms of jitter.
       const int64_t ts = kT0 + scrape * 15000 + t * 37 + static_cast<int64_t>(rng() % 7);
       MetricBatch batch;
-      for (SeriesModel& s : models[t]) batch.series.push_back({s.labels, {{ts, Next(&s, &rng)}}, {}});
+      for (SeriesModel& s : models[t])
+        batch.series.push_back({s.labels, {{ts, Next(&s, &rng)}}, {}});
       samples += table->Append(batch)->accepted_samples;
     }
     if (flush_hourly && scrape % 240 == 239) (void)table->Flush();

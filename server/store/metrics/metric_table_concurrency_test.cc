@@ -39,10 +39,10 @@ TEST(MetricTableConcurrencyTest, AppendsSelectsAndFlushesTogether) {
       for (int b = 0; b < kBatches; ++b) {
         MetricBatch batch;
         for (int s = 0; s < kSeriesPerWriter; ++s) {
-          batch.series.push_back({{{"__name__", "private"}, {"s", std::to_string(s)},
-                                   {"w", std::to_string(w)}},
-                                  {{kT0 + b * 1000, static_cast<double>(b)}},
-                                  {}});
+          batch.series.push_back(
+              {{{"__name__", "private"}, {"s", std::to_string(s)}, {"w", std::to_string(w)}},
+               {{kT0 + b * 1000, static_cast<double>(b)}},
+               {}});
         }
         const int64_t t = shared_clock.fetch_add(1);
         batch.series.push_back({{{"__name__", "shared"}}, {{t, static_cast<double>(t)}}, {}});
@@ -89,16 +89,15 @@ TEST(MetricTableConcurrencyTest, AppendsSelectsAndFlushesTogether) {
   auto check = [&](MetricTable* t) {
     int64_t total = 0;
     std::vector<int64_t> shared;
-    ASSERT_TRUE(t->Select({}, INT64_MIN, INT64_MAX,
-                          [&](const Labels& l, std::span<const Sample> samples) {
-                            if (l.size() == 1) {
-                              for (const Sample& s : samples) shared.push_back(s.t_ms);
-                            } else {
-                              total += static_cast<int64_t>(samples.size());
-                            }
-                            return true;
-                          })
-                    .ok());
+    ASSERT_TRUE(
+        t->Select({}, INT64_MIN, INT64_MAX, [&](const Labels& l, std::span<const Sample> samples) {
+           if (l.size() == 1) {
+             for (const Sample& s : samples) shared.push_back(s.t_ms);
+           } else {
+             total += static_cast<int64_t>(samples.size());
+           }
+           return true;
+         }).ok());
     EXPECT_EQ(total, private_accepted);
     EXPECT_EQ(shared, std::vector<int64_t>(shared_accepted.begin(), shared_accepted.end()));
   };

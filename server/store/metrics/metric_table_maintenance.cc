@@ -221,10 +221,9 @@ Result<int> MetricTable::Compact(int64_t now_unix_nanos) {
       ValuePages pages;
       for (uint32_t id = 0; id < block->series_count(); ++id) {
         MergedSeries& m = merged[block->index().LabelsOf(id)];
-        RETURN_IF_ERROR(block->ForEachSample(id, INT64_MIN, INT64_MAX, &pages,
-                                             [&](int64_t t, double v) {
-                                               m.samples.emplace_back(t, std::bit_cast<uint64_t>(v));
-                                             }));
+        RETURN_IF_ERROR(block->ForEachSample(
+            id, INT64_MIN, INT64_MAX, &pages,
+            [&](int64_t t, double v) { m.samples.emplace_back(t, std::bit_cast<uint64_t>(v)); }));
         for (const Exemplar& e : block->exemplars(id)) m.exemplars.push_back(e);
       }
       for (const MetricMetadata& md : block->metadata()) metadata[md.family] = md;

@@ -54,7 +54,8 @@ class MetricTableTest : public ::testing::Test {
   }
   MetricAppendResult Append(std::vector<SeriesSamples> series,
                             std::vector<MetricMetadata> metadata = {}) {
-    Result<MetricAppendResult> r = table_->Append(MetricBatch{std::move(series), std::move(metadata)});
+    Result<MetricAppendResult> r =
+        table_->Append(MetricBatch{std::move(series), std::move(metadata)});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : MetricAppendResult{};
   }
@@ -115,9 +116,9 @@ TEST_F(MetricTableTest, SelectsAcrossHeadAndBlocks) {
 
 TEST_F(MetricTableTest, RejectsOutOfOrderAndConflictingSamples) {
   Append({Series(L("c", "a"), {{kT0, 1}, {kT0 + 10, 2}})});
-  MetricAppendResult r = Append({Series(L("c", "a"), {{kT0 + 5, 9},    // older than the last
-                                                      {kT0 + 10, 2},   // identical: ignored
-                                                      {kT0 + 10, 3},   // same time, other value
+  MetricAppendResult r = Append({Series(L("c", "a"), {{kT0 + 5, 9},   // older than the last
+                                                      {kT0 + 10, 2},  // identical: ignored
+                                                      {kT0 + 10, 3},  // same time, other value
                                                       {kT0 + 20, 4}})});
   EXPECT_EQ(r.accepted_samples, 1);
   EXPECT_EQ(r.out_of_order_samples, 1);
@@ -140,7 +141,8 @@ TEST_F(MetricTableTest, RefusesNewSeriesOverThePerMetricLimit) {
   options_.limits.max_series_per_metric = 3;
   Reopen();
   std::vector<SeriesSamples> batch;
-  for (int i = 0; i < 5; ++i) batch.push_back(Series(L("req", "j" + std::to_string(i)), {{kT0, 1}}));
+  for (int i = 0; i < 5; ++i)
+    batch.push_back(Series(L("req", "j" + std::to_string(i)), {{kT0, 1}}));
   batch.push_back(Series(L("other", "x"), {{kT0, 1}}));
   MetricAppendResult r = Append(batch);
   EXPECT_EQ(r.accepted_samples, 4);
@@ -219,7 +221,8 @@ TEST_F(MetricTableTest, ReplayRenumberingKeepsSamplesWithTheirSeries) {
   table_.reset();
   std::filesystem::remove_all(dir_);
   {
-    auto wal = std::move(Wal::Open(WalOptions{.dir = dir_ + "/wal", .sync = SyncPolicy::kNever}).value());
+    auto wal =
+        std::move(Wal::Open(WalOptions{.dir = dir_ + "/wal", .sync = SyncPolicy::kNever}).value());
     const SeriesRecordEntry y{1, L("m", "y")}, x{0, L("m", "x")};
     ASSERT_TRUE(wal->Append(EncodeSeriesRecord(false, {&y, 1})).ok());
     ASSERT_TRUE(wal->Append(EncodeSeriesRecord(false, {&x, 1})).ok());
@@ -242,7 +245,8 @@ TEST_F(MetricTableTest, ReplayKeepsSamplesWrittenBeforeTheirSeriesRecord) {
   table_.reset();
   std::filesystem::remove_all(dir_);
   {
-    auto wal = std::move(Wal::Open(WalOptions{.dir = dir_ + "/wal", .sync = SyncPolicy::kNever}).value());
+    auto wal =
+        std::move(Wal::Open(WalOptions{.dir = dir_ + "/wal", .sync = SyncPolicy::kNever}).value());
     SamplesRecordBuilder early;
     early.Add(0, kT0 + 1, std::bit_cast<uint64_t>(2.0));
     ASSERT_TRUE(wal->Append(early.record()).ok());
@@ -377,8 +381,8 @@ TEST_F(MetricTableTest, LabelNamesValuesAndSeries) {
   EXPECT_EQ(*jobs, (std::vector<std::string>{"api", "db", "web"}));
   auto late = table_->LabelValues("job", {}, kT0 + 1, INT64_MAX);
   EXPECT_EQ(*late, (std::vector<std::string>{"db", "web"}));
-  auto without_path = table_->Series({{"path", Op::kEq, ""}, {"__name__", Op::kRe, "u.*"}},
-                                     INT64_MIN, INT64_MAX);
+  auto without_path =
+      table_->Series({{"path", Op::kEq, ""}, {"__name__", Op::kRe, "u.*"}}, INT64_MIN, INT64_MAX);
   ASSERT_TRUE(without_path.ok());
   EXPECT_EQ(*without_path, (std::vector<Labels>{L("up", "api"), L("up", "web")}));
   auto bad = table_->Series({{"job", Op::kRe, "("}}, INT64_MIN, INT64_MAX);
@@ -403,11 +407,14 @@ TEST_F(MetricTableTest, KeepsExemplarsUpToTheBudget) {
   EXPECT_EQ(r.dropped_exemplars, 1);
   auto traces = [&](int64_t lo, int64_t hi) {
     std::vector<std::string> out;
-    EXPECT_TRUE(table_->SelectExemplars({{"job", Op::kEq, "api"}}, lo, hi,
-                                        [&](const Labels&, std::span<const Exemplar> e) {
-                                          for (const Exemplar& x : e) out.push_back(x.labels[0].second);
-                                          return true;
-                                        }).ok());
+    EXPECT_TRUE(table_
+                    ->SelectExemplars({{"job", Op::kEq, "api"}}, lo, hi,
+                                      [&](const Labels&, std::span<const Exemplar> e) {
+                                        for (const Exemplar& x : e)
+                                          out.push_back(x.labels[0].second);
+                                        return true;
+                                      })
+                    .ok());
     return out;
   };
   EXPECT_EQ(traces(INT64_MIN, INT64_MAX), (std::vector<std::string>{"b", "c", "d"}));

@@ -15,7 +15,8 @@ TEST(ScanPoolTest, RunsEveryIndexExactlyOnce) {
     for (size_t n : {0, 1, 2, 17, 1000}) {
       std::vector<std::atomic<int>> runs(n);
       pool.ParallelFor(n, [&](size_t i) { runs[i].fetch_add(1); });
-      for (size_t i = 0; i < n; ++i) ASSERT_EQ(runs[i].load(), 1) << workers << " " << n << " " << i;
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_EQ(runs[i].load(), 1) << workers << " " << n << " " << i;
     }
   }
 }

@@ -60,9 +60,7 @@ class CachedNumericColumn {
   // values[i] is span i's value; present[i] == 0 when it has none.
   CachedNumericColumn(const std::vector<double>& values, const std::vector<uint8_t>& present,
                       bool all_int32);
-  bool present(size_t i) const {
-    return ints_.empty() ? present_[i] != 0 : ints_[i] != kAbsent;
-  }
+  bool present(size_t i) const { return ints_.empty() ? present_[i] != 0 : ints_[i] != kAbsent; }
   double value(size_t i) const {
     return ints_.empty() ? doubles_[i] : static_cast<double>(ints_[i]);
   }
@@ -121,8 +119,8 @@ class SearchCache {
   mutable std::mutex mu_;
   std::list<Entry> lru_;  // most recently used first; guarded by mu_
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;  // guarded by mu_
-  size_t bytes_ = 0;                                                  // guarded by mu_
-  int64_t hits_ = 0, misses_ = 0, evictions_ = 0;                     // guarded by mu_
+  size_t bytes_ = 0;                                                   // guarded by mu_
+  int64_t hits_ = 0, misses_ = 0, evictions_ = 0;                      // guarded by mu_
 };
 
 }  // namespace quartet::store

@@ -127,10 +127,9 @@ TEST(SearchCacheConcurrencyTest, ConcurrentGetsStayWithinBudget) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 2000; ++i) {
         const int k = (i * 7 + t) % 40;
-        auto c = cache.GetNumeric(std::to_string(k),
-                                  [&]() -> Result<std::shared_ptr<const CachedNumericColumn>> {
-                                    return Column(500, k);
-                                  });
+        auto c = cache.GetNumeric(
+            std::to_string(k),
+            [&]() -> Result<std::shared_ptr<const CachedNumericColumn>> { return Column(500, k); });
         if (!c.ok() || (*c)->value(499) != k) wrong.fetch_add(1);
         if (i % 500 == 0) cache.EraseWithPrefix(std::to_string(t));
       }

@@ -360,13 +360,15 @@ Result<std::shared_ptr<const TraceBlockIndex>> TraceBlockIndex::Load(
   x.wal_until_ = ParseWalUntil(meta.extra_json);
   const BlockReader& r = *reader;
   if (!r.HasSection("format")) {
-    return Corrupt(meta, "unsupported trace block format (v1, no format section; this build reads " +
-                             std::string(TraceBlockBuilder::kFormat) + ")");
+    return Corrupt(meta,
+                   "unsupported trace block format (v1, no format section; this build reads " +
+                       std::string(TraceBlockBuilder::kFormat) + ")");
   }
   ASSIGN_OR_RETURN(std::string_view format, r.StoredSection("format"));
   if (format != TraceBlockBuilder::kFormat) {
     return Corrupt(meta, "unsupported trace block format '" + std::string(format.substr(0, 64)) +
-                             "' (this build reads " + std::string(TraceBlockBuilder::kFormat) + ")");
+                             "' (this build reads " + std::string(TraceBlockBuilder::kFormat) +
+                             ")");
   }
   ASSIGN_OR_RETURN(std::string_view ids, r.StoredSection("ids"));
   if (ids.size() % 16 != 0) return Corrupt(meta, "ids section is not a multiple of 16 bytes");
@@ -502,7 +504,8 @@ Status TraceBlockIndex::LoadSpanTables(const BlockReader& r, size_t n) {
 
   ASSIGN_OR_RETURN(std::string keys_bytes, r.ReadSection("post.keys"));
   ASSIGN_OR_RETURN(StringColumn keys, DecodeStrings(keys_bytes));
-  ASSIGN_OR_RETURN(std::vector<uint32_t> nvalues, ReadUint32s(r, "post.nvalues", keys.size(), meta));
+  ASSIGN_OR_RETURN(std::vector<uint32_t> nvalues,
+                   ReadUint32s(r, "post.nvalues", keys.size(), meta));
   ASSIGN_OR_RETURN(std::string values_bytes, r.ReadSection("post.values"));
   ASSIGN_OR_RETURN(StringColumn values, DecodeStrings(values_bytes));
   ASSIGN_OR_RETURN(std::vector<int64_t> lens, ReadInt64s(r, "post.lens", values.size(), meta));
@@ -579,7 +582,8 @@ Result<otlp::ExportTraceServiceRequest> TraceBlockIndex::ReadTrace(size_t row,
   otlp::ExportTraceServiceRequest out;
   Status st = cache->rows->ReadTrace(loc.first, loc.count, summaries_[row].start_ns, ids_[row],
                                      resources_, scopes_, &out);
-  if (!st.ok()) return Corrupt(meta_, "row " + std::to_string(row) + ": " + std::string(st.message()));
+  if (!st.ok())
+    return Corrupt(meta_, "row " + std::to_string(row) + ": " + std::string(st.message()));
   return out;
 }
 

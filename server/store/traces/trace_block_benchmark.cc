@@ -50,8 +50,8 @@ otlp::Resource MakeResource(int s) {
 }
 
 std::string Route(int r) {
-  static const char* kBases[] = {"/api/cart", "/api/orders", "/api/users", "/api/products",
-                                 "/api/checkout", "/api/payments"};
+  static const char* kBases[] = {"/api/cart",     "/api/orders",   "/api/users",
+                                 "/api/products", "/api/checkout", "/api/payments"};
   static const char* kTails[] = {"", "/:id", "/:id/items", "/search", "/:id/history"};
   return std::string(kBases[r % 6]) + kTails[r % 5];
 }
@@ -114,8 +114,9 @@ otlp::ExportTraceServiceRequest MakeTrace(uint64_t seed, const TraceId& tid, int
       e.name = "exception";
       e.attributes = {S("exception.type", "Error"),
                       S("exception.message", "connection reset by peer"),
-                      S("exception.stacktrace", "Error: connection reset\n    at Socket.onEnd "
-                                                "(node:net:123:45)\n    at emit (node:events:1)")};
+                      S("exception.stacktrace",
+                        "Error: connection reset\n    at Socket.onEnd "
+                        "(node:net:123:45)\n    at emit (node:events:1)")};
     }
     const SpanId server_id = server.span_id;
     // Two DB calls.
@@ -123,22 +124,20 @@ otlp::ExportTraceServiceRequest MakeTrace(uint64_t seed, const TraceId& tid, int
       const int64_t ds = at + total / 10 + q * total / 5;
       otlp::Span& db = new_span(service, &server_id, "pg.query:SELECT", otlp::SpanKind::kClient, ds,
                                 total / 8 + static_cast<int64_t>(rng() % 100000));
-      db.attributes = {S("db.system", "postgresql"),
-                       S("db.name", "shop"),
+      db.attributes = {S("db.system", "postgresql"), S("db.name", "shop"),
                        S("db.statement", "SELECT * FROM items WHERE cart_id = $1 AND user_id = $2"),
-                       S("net.peer.name", "postgres.internal"),
-                       I("net.peer.port", 5432)};
+                       S("net.peer.name", "postgres.internal"), I("net.peer.port", 5432)};
     }
     if (hop + 1 < nhops) {
       const int next = static_cast<int>(1 + rng() % (kServices - 1));
       otlp::Span& client =
           new_span(service, &server_id, method, otlp::SpanKind::kClient, at + total / 2, total / 3);
-      client.attributes = {S("http.method", method),
-                           S("url.full", "http://" + std::string(kServiceNames[next]) + ":8080" +
-                                             Route(route + hop + 1) + "?id=" +
-                                             std::to_string(rng() % 100000)),
-                           S("net.peer.name", kServiceNames[next]), I("net.peer.port", 8080),
-                           I("http.status_code", 200)};
+      client.attributes = {
+          S("http.method", method),
+          S("url.full", "http://" + std::string(kServiceNames[next]) + ":8080" +
+                            Route(route + hop + 1) + "?id=" + std::to_string(rng() % 100000)),
+          S("net.peer.name", kServiceNames[next]), I("net.peer.port", 8080),
+          I("http.status_code", 200)};
       parent = client.span_id;
       at = at + total / 2 + 1000;
       total = total / 3 - 2000;
@@ -183,7 +182,9 @@ int Main(int argc, char** argv) {
   });
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   const int64_t base = 1'700'000'000'000'000'000;
-  auto start_of = [&](size_t i) { return base + static_cast<int64_t>((i * 7919) % 3600) * 1'000'000'000; };
+  auto start_of = [&](size_t i) {
+    return base + static_cast<int64_t>((i * 7919) % 3600) * 1'000'000'000;
+  };
 
   // Raw OTLP: batches of 64 traces, one ResourceSpans per service, as an
   // exporter of each service would send them.
@@ -194,7 +195,8 @@ int Main(int argc, char** argv) {
   std::vector<otlp::ExportTraceServiceRequest> batch(kServices);
   auto flush_batch = [&] {
     for (auto& b : batch) {
-      if (!b.resource_spans.empty()) raw_bytes += static_cast<int64_t>(otlp::EncodeTraces(b).size());
+      if (!b.resource_spans.empty())
+        raw_bytes += static_cast<int64_t>(otlp::EncodeTraces(b).size());
       b = {};
     }
   };
@@ -215,7 +217,8 @@ int Main(int argc, char** argv) {
       const std::string service(ServiceName(rs.resource));
       const int s = static_cast<int>(std::find(kServiceNames, kServiceNames + kServices, service) -
                                      kServiceNames);
-      if (batch[s].resource_spans.empty()) batch[s].resource_spans.push_back(rs);
+      if (batch[s].resource_spans.empty())
+        batch[s].resource_spans.push_back(rs);
       else {
         auto& into = batch[s].resource_spans[0].scope_spans[0].spans;
         for (auto& span : rs.scope_spans[0].spans) into.push_back(std::move(span));
@@ -246,7 +249,8 @@ int Main(int argc, char** argv) {
     std::map<std::string, uint64_t> by_kind;
     for (const SectionInfo& si : (*reader)->sections()) {
       std::string kind = si.name.substr(0, si.name.find('.'));
-      if (kind == "rg" && si.name != "rg.spans") kind = "rg.*." + si.name.substr(si.name.rfind('.') + 1);
+      if (kind == "rg" && si.name != "rg.spans")
+        kind = "rg.*." + si.name.substr(si.name.rfind('.') + 1);
       by_kind[kind] += si.stored_len;
     }
     for (const auto& [kind, bytes] : by_kind) {
@@ -254,7 +258,8 @@ int Main(int argc, char** argv) {
     }
   }
   t0 = Clock::now();
-  auto index = TraceBlockIndex::Load(*written, std::shared_ptr<const BlockReader>(std::move(*reader)));
+  auto index =
+      TraceBlockIndex::Load(*written, std::shared_ptr<const BlockReader>(std::move(*reader)));
   if (!index.ok()) {
     std::fprintf(stderr, "load: %s\n", index.status().ToString().c_str());
     return 1;
@@ -315,8 +320,8 @@ int Main(int argc, char** argv) {
       matched = rows->size();
     }
     std::sort(times.begin(), times.end());
-    std::printf("match %-60s %7zu traces, first %.1f ms, median %.1f ms\n", q.name, matched,
-                first, times[2]);
+    std::printf("match %-60s %7zu traces, first %.1f ms, median %.1f ms\n", q.name, matched, first,
+                times[2]);
   }
   fs::remove_all(dir);
   return 0;

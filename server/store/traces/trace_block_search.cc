@@ -232,14 +232,16 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
     if (read_search) {
       auto load = [&]() -> Result<std::shared_ptr<const CachedSearchColumns>> {
         ASSIGN_OR_RETURN(std::string bytes, reader_->ReadSection("rg." + std::to_string(g) + ".s"));
-        Result<SpanSearchColumns> d = SpanSearchColumns::Decode(bytes, m, static_cast<uint32_t>(nres));
+        Result<SpanSearchColumns> d =
+            SpanSearchColumns::Decode(bytes, m, static_cast<uint32_t>(nres));
         if (!d.ok()) return fail(d.status());
         auto c = std::make_shared<CachedSearchColumns>();
         c->dict = std::move(d->dict);
         c->name = NarrowIds(d->name);
         c->resource = NarrowIds(d->resource);
         c->status.resize(m);
-        for (uint32_t i = 0; i < m; ++i) c->status[i] = static_cast<uint8_t>(std::min(d->status[i], 255u));
+        for (uint32_t i = 0; i < m; ++i)
+          c->status[i] = static_cast<uint8_t>(std::min(d->status[i], 255u));
         c->duration = std::move(d->duration);
         return std::shared_ptr<const CachedSearchColumns>(std::move(c));
       };
@@ -297,8 +299,8 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
         }
       }
       for (uint32_t i = 0; i < m; ++i) {
-        alive[i] &= hit[i] ||
-                    (numeric_any_resource[k] && numeric_resource_ok[k][search->resource[i]]);
+        alive[i] &=
+            hit[i] || (numeric_any_resource[k] && numeric_resource_ok[k][search->resource[i]]);
       }
     }
     for (const AttributeCondition& c : conditions) {
@@ -351,9 +353,7 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
   const auto groups = static_cast<uint32_t>(rg_spans_.size());
   std::vector<std::vector<uint32_t>> rows(groups);
   std::vector<Status> status(groups);
-  auto run = [&](size_t g) {
-    status[g] = scan_group(static_cast<uint32_t>(g), &rows[g]);
-  };
+  auto run = [&](size_t g) { status[g] = scan_group(static_cast<uint32_t>(g), &rows[g]); };
   if (context != nullptr && context->pool != nullptr) {
     context->pool->ParallelFor(groups, run);
   } else {

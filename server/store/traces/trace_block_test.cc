@@ -8,7 +8,6 @@
 #include <random>
 
 #include "server/store/block/block_writer.h"
-
 #include "server/store/traces/trace_filter.h"
 
 namespace quartet::store {
@@ -106,7 +105,6 @@ TEST(TraceBlockTest, WalUntilParsing) {
   EXPECT_EQ(ParseWalUntil("{\"wal_until\":\"x\"}"), 0u);
 }
 
-
 // ---- v2: random traces, span conditions, damage ------------------------------
 
 otlp::AnyValue RandomValue(std::mt19937_64& rng, int depth) {
@@ -119,7 +117,8 @@ otlp::AnyValue RandomValue(std::mt19937_64& rng, int depth) {
     case 2:
       return otlp::AnyValue::Bool(rng() % 2);
     case 3:
-      return otlp::AnyValue::Int(rng() % 3 == 0 ? INT64_MIN : static_cast<int64_t>(rng() % 400) - 100);
+      return otlp::AnyValue::Int(rng() % 3 == 0 ? INT64_MIN
+                                                : static_cast<int64_t>(rng() % 400) - 100);
     case 4:
       return otlp::AnyValue::Double(rng() % 2 ? -0.0 : 1.5e300);
     case 5:
@@ -334,7 +333,8 @@ TEST_F(TraceBlockV2Test, RandomTracesRoundTripExactly) {
   ASSERT_GT(index_->row_group_count(), 1u);
   TraceBlockIndex::PageCache cache;
   for (size_t i = 0; i < traces_.size(); ++i) {
-    std::optional<size_t> row = index_->Find(traces_[i].resource_spans[0].scope_spans[0].spans[0].trace_id);
+    std::optional<size_t> row =
+        index_->Find(traces_[i].resource_spans[0].scope_spans[0].spans[0].trace_id);
     ASSERT_EQ(row, i);
     Result<otlp::ExportTraceServiceRequest> back = index_->ReadTrace(i, i % 50 ? &cache : nullptr);
     ASSERT_TRUE(back.ok()) << back.status().message();
@@ -357,31 +357,62 @@ TEST_F(TraceBlockV2Test, MatchSpanConditionsAgreesWithSpanMatches) {
       {"span name", [](TraceFilter* f) { f->span_name = "GET /a"; }},
       {"empty span name", [](TraceFilter* f) { f->span_name = ""; }},
       {"route (indexed, also a resource attribute)",
-       [](TraceFilter* f) { f->string_attributes = {{"http.route", "/b"}}; }},
-      {"route spelled as an int", [](TraceFilter* f) { f->string_attributes = {{"http.route", "200"}}; }},
-      {"int attribute", [](TraceFilter* f) { f->string_attributes = {{"http.status_code", "500"}}; }},
-      {"int attribute, non-canonical", [](TraceFilter* f) { f->string_attributes = {{"http.status_code", "0500"}}; }},
+       [](TraceFilter* f) {
+         f->string_attributes = {{"http.route", "/b"}};
+       }},
+      {"route spelled as an int",
+       [](TraceFilter* f) {
+         f->string_attributes = {{"http.route", "200"}};
+       }},
+      {"int attribute",
+       [](TraceFilter* f) {
+         f->string_attributes = {{"http.status_code", "500"}};
+       }},
+      {"int attribute, non-canonical",
+       [](TraceFilter* f) {
+         f->string_attributes = {{"http.status_code", "0500"}};
+       }},
       {"bool attribute (also string, also resource)",
-       [](TraceFilter* f) { f->string_attributes = {{"ok", "true"}}; }},
-      {"bool false", [](TraceFilter* f) { f->string_attributes = {{"ok", "false"}}; }},
+       [](TraceFilter* f) {
+         f->string_attributes = {{"ok", "true"}};
+       }},
+      {"bool false",
+       [](TraceFilter* f) {
+         f->string_attributes = {{"ok", "false"}};
+       }},
       {"high-cardinality key (not indexed)",
-       [](TraceFilter* f) { f->string_attributes = {{"uid", "u17"}}; }},
-      {"mixed-type key", [](TraceFilter* f) { f->string_attributes = {{"any", "GET"}}; }},
-      {"absent key", [](TraceFilter* f) { f->string_attributes = {{"nope", "x"}}; }},
-      {"numeric >= (ints)", [](TraceFilter* f) {
+       [](TraceFilter* f) {
+         f->string_attributes = {{"uid", "u17"}};
+       }},
+      {"mixed-type key",
+       [](TraceFilter* f) {
+         f->string_attributes = {{"any", "GET"}};
+       }},
+      {"absent key",
+       [](TraceFilter* f) {
+         f->string_attributes = {{"nope", "x"}};
+       }},
+      {"numeric >= (ints)",
+       [](TraceFilter* f) {
          f->numeric_attributes = {{"http.status_code", NumericAttributeCondition::Op::kGte, 500}};
        }},
-      {"numeric != on a mixed-type key", [](TraceFilter* f) {
+      {"numeric != on a mixed-type key",
+       [](TraceFilter* f) {
          f->numeric_attributes = {{"any", NumericAttributeCondition::Op::kNeq, 0}};
        }},
-      {"numeric < on a string key", [](TraceFilter* f) {
+      {"numeric < on a string key",
+       [](TraceFilter* f) {
          f->numeric_attributes = {{"http.route", NumericAttributeCondition::Op::kLt, 1000}};
        }},
       {"min duration", [](TraceFilter* f) { f->min_span_duration_ns = 150; }},
       {"max duration", [](TraceFilter* f) { f->max_span_duration_ns = 10; }},
       {"error", [](TraceFilter* f) { f->span_has_error = true; }},
-      {"range", [](TraceFilter* f) { f->range = {1'700'000'000'100'000'000, 1'700'000'000'400'000'000}; }},
-      {"combination", [](TraceFilter* f) {
+      {"range",
+       [](TraceFilter* f) {
+         f->range = {1'700'000'000'100'000'000, 1'700'000'000'400'000'000};
+       }},
+      {"combination",
+       [](TraceFilter* f) {
          f->service = "b";
          f->span_has_error = true;
          f->string_attributes = {{"http.status_code", "200"}, {"uid", "u3"}};
@@ -398,7 +429,8 @@ TEST_F(TraceBlockV2Test, MatchSpanConditionsAgreesWithSpanMatches) {
   }
   // Random combinations must agree too, and not all be empty.
   std::mt19937_64 rng(3);
-  static const char* kKeys[] = {"http.route", "http.status_code", "ok", "uid", "any", "service.name"};
+  static const char* kKeys[] = {"http.route", "http.status_code", "ok", "uid",
+                                "any",        "service.name"};
   static const char* kValues[] = {"/a", "/b", "200", "500", "true", "false", "u1", "a", "GET", ""};
   size_t nonempty = 0;
   for (int i = 0; i < 300; ++i) {
@@ -464,19 +496,24 @@ TEST_F(TraceBlockV2Test, DamagedSectionsAreRefusedWithNamedErrors) {
   struct Case {
     const char* section;
     std::function<std::string(std::string)> edit;  // null: drop the section
-    const char* error;  // substring of the status message
+    const char* error;                             // substring of the status message
   };
   const std::vector<Case> cases = {
       {"format", nullptr, "unsupported trace block format"},
-      {"format", [](std::string) { return std::string("trace-block-v9"); }, "unsupported trace block format"},
-      {"rg.spans", [](std::string) { return EncodeUint32s(std::vector<uint32_t>{1}); }, "row group"},
-      {"loc.group", [](std::string) { return EncodeUint32s(std::vector<uint32_t>(300, 1)); }, "row group"},
-      {"loc.spans", [](std::string) { return EncodeUint32s(std::vector<uint32_t>(300, 1000)); }, "row group"},
+      {"format", [](std::string) { return std::string("trace-block-v9"); },
+       "unsupported trace block format"},
+      {"rg.spans", [](std::string) { return EncodeUint32s(std::vector<uint32_t>{1}); },
+       "row group"},
+      {"loc.group", [](std::string) { return EncodeUint32s(std::vector<uint32_t>(300, 1)); },
+       "row group"},
+      {"loc.spans", [](std::string) { return EncodeUint32s(std::vector<uint32_t>(300, 1000)); },
+       "row group"},
       {"rg.0.x", nullptr, "missing row group section"},
       {"table.resources", garbage, ""},
       {"table.scopes", truncate, ""},
       {"post.keys", garbage, ""},
-      {"post.lens", [](std::string) { return EncodeInt64s(std::vector<int64_t>{1 << 30}); }, "post.lens"},
+      {"post.lens", [](std::string) { return EncodeInt64s(std::vector<int64_t>{1 << 30}); },
+       "post.lens"},
       {"post.0", truncate, "postings"},
   };
   for (const Case& c : cases) {
@@ -487,7 +524,8 @@ TEST_F(TraceBlockV2Test, DamagedSectionsAreRefusedWithNamedErrors) {
                 index.status().code() == StatusCode::kNotFound ||
                 index.status().code() == StatusCode::kInvalidArgument)
         << index.status().message();
-    EXPECT_NE(index.status().message().find(c.error), std::string::npos) << index.status().message();
+    EXPECT_NE(index.status().message().find(c.error), std::string::npos)
+        << index.status().message();
   }
   // Row-group damage is found when a trace or a search reads the group.
   for (const char* family : {"s", "a", "x"}) {
@@ -525,7 +563,8 @@ TEST(TraceBlockV2, V1BlockIsRefused) {
   }
   auto reader = BlockReader::Open(path);
   ASSERT_TRUE(reader.ok());
-  auto index = TraceBlockIndex::Load(BlockMeta(), std::shared_ptr<const BlockReader>(std::move(*reader)));
+  auto index =
+      TraceBlockIndex::Load(BlockMeta(), std::shared_ptr<const BlockReader>(std::move(*reader)));
   ASSERT_FALSE(index.ok());
   EXPECT_EQ(index.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(index.status().message().find("unsupported trace block format"), std::string::npos);

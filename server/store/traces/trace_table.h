@@ -47,7 +47,7 @@ struct TraceTableStats {
   int64_t flush_failures = 0;
   int64_t compactions = 0;  // compacted blocks written
   int64_t retention_removed_blocks = 0;
-  int64_t damaged_blocks = 0;  // set aside at open or when a query found damage
+  int64_t damaged_blocks = 0;     // set aside at open or when a query found damage
   SearchCacheStats search_cache;  // decoded columns kept for searches
 };
 
