@@ -429,7 +429,7 @@ Result<SpanSearchColumns> SpanSearchColumns::Decode(std::string_view bytes, uint
 }
 
 Result<SpanAttributeColumns> SpanAttributeColumns::Decode(std::string_view bytes, uint32_t n,
-                                                          uint32_t dict_size) {
+                                                          uint32_t dict_size, bool numeric_only) {
   ASSIGN_OR_RETURN(std::vector<std::string_view> c, Unpack(bytes, 9, "attribute"));
   SpanAttributeColumns a;
   ASSIGN_OR_RETURN(std::vector<uint32_t> counts, U32s(c[0], n, "attr_n"));
@@ -447,6 +447,12 @@ Result<SpanAttributeColumns> SpanAttributeColumns::Decode(std::string_view bytes
   uint32_t per_type[6] = {};
   a.slot.resize(total);
   for (size_t i = 0; i < total; ++i) a.slot[i] = per_type[a.type[i]]++;
+  if (numeric_only) {
+    ASSIGN_OR_RETURN(a.ints, I64s(c[4], per_type[3], "attr_int"));
+    if (c[5].size() != uint64_t{per_type[4]} * 8) return Bad("attr_dbl has the wrong length");
+    a.dbl_bytes.assign(c[5]);
+    return a;
+  }
   ASSIGN_OR_RETURN(StringDictionary vals, StringDictionary::Decode(c[8]));
   const auto vals_size = static_cast<uint32_t>(vals.size());
   a.vals.emplace(std::move(vals));

@@ -285,8 +285,13 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
       hit.assign(m, 0);
       if (std::optional<uint32_t> key = search->dict->Find(c.key)) {
         auto load = [&]() -> Result<std::shared_ptr<const CachedNumericColumn>> {
-          RETURN_IF_ERROR(decode_attributes());
-          return NumericColumn(*attributes, *key, m);
+          if (attributes) return NumericColumn(*attributes, *key, m);
+          ASSIGN_OR_RETURN(std::string bytes,
+                           reader_->ReadSection("rg." + std::to_string(g) + ".a"));
+          Result<SpanAttributeColumns> numeric = SpanAttributeColumns::Decode(
+              bytes, m, static_cast<uint32_t>(search->dict->size()), /*numeric_only=*/true);
+          if (!numeric.ok()) return fail(numeric.status());
+          return NumericColumn(*numeric, *key, m);
         };
         std::shared_ptr<const CachedNumericColumn> column;
         if (cache != nullptr) {

@@ -88,5 +88,97 @@ TEST(TraceTableConcurrencyTest, AppendsQueriesAndFlushesTogether) {
   std::filesystem::remove_all(dir);
 }
 
+
+// Searches with span conditions (served from the shared search cache and
+// scanned on the pool) running on several threads while other traces are
+// appended, flushed and compacted (blocks replaced, their cache entries
+// dropped): every search finds exactly the traces a quiet table found.
+TEST(TraceTableConcurrencyTest, CachedParallelSearchesDuringFlushAndCompaction) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("trace_search_concurrency_test_" + std::to_string(std::random_device{}()));
+  TableOptions options;
+  options.dir = dir.string();
+  options.sync = SyncPolicy::kNever;
+  options.retention_age = std::chrono::seconds(0);
+  // A small cache, so that entries are evicted while searches hold them.
+  auto table = std::move(TraceTable::Open(options, /*background=*/false, 16 << 10).value());
+  auto add = [&](int i, const std::string& name) {
+    otlp::ExportTraceServiceRequest r;
+    auto& rs = r.resource_spans.emplace_back();
+    rs.resource.attributes.push_back(
+        {"service.name", otlp::AnyValue::String(i % 2 ? "odd" : "even")});
+    for (int k = 0; k < 3; ++k) {
+      auto& span = rs.scope_spans.emplace_back().spans.emplace_back();
+      span.trace_id.bytes[0] = static_cast<uint8_t>(i >> 8);
+      span.trace_id.bytes[1] = static_cast<uint8_t>(i);
+      span.trace_id.bytes[2] = name == "late" ? 1 : 0;
+      span.span_id.bytes[7] = static_cast<uint8_t>(k + 1);
+      span.name = name + std::to_string(k);
+      span.start_time_unix_nano = 1'000'000 + static_cast<uint64_t>(i) * 10;
+      span.end_time_unix_nano = span.start_time_unix_nano + 100 * static_cast<uint64_t>(k + 1);
+      span.attributes.push_back({"code", otlp::AnyValue::Int((i * 7 + k) % 600)});
+    }
+    return table->AppendSpans(r).status();
+  };
+  for (int i = 0; i < 900; ++i) {
+    ASSERT_TRUE(add(i, "op").ok());
+    if (i % 300 == 299) {
+      ASSERT_TRUE(table->Flush().ok());
+    }
+  }
+  std::vector<TraceFilter> filters(4);
+  filters[0].span_name = "op1";
+  filters[0].numeric_attributes = {{"code", NumericAttributeCondition::Op::kGte, 300}};
+  filters[1].service = "odd";
+  filters[1].min_span_duration_ns = 250;
+  filters[2].numeric_attributes = {{"code", NumericAttributeCondition::Op::kLt, 20}};
+  filters[3].span_name = "op0";
+  filters[3].other_spans.emplace_back().numeric_attributes = {
+      {"code", NumericAttributeCondition::Op::kEq, 42}};
+  auto ids = [&](const TraceFilter& f) {
+    std::vector<TraceId> out;
+    Status st = table->SearchTraces(f, [&](const TraceCandidate& c) {
+      if (c.summary->trace_id.bytes[2] == 0) out.push_back(c.summary->trace_id);
+      return true;
+    });
+    EXPECT_TRUE(st.ok()) << st.message();
+    return out;
+  };
+  std::vector<std::vector<TraceId>> want;
+  for (const TraceFilter& f : filters) {
+    want.push_back(ids(f));
+    ASSERT_FALSE(want.back().empty());
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 4; ++round) {
+        const size_t k = static_cast<size_t>(t + round) % filters.size();
+        if (ids(filters[k]) != want[k]) wrong.fetch_add(1);
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      ASSERT_TRUE(add(i % 900, "late").ok());
+      if (i % 100 == 99) {
+        ASSERT_TRUE(table->Flush().ok());
+        ASSERT_TRUE(table->Compact().ok());
+      }
+    }
+  });
+  for (size_t t = 0; t < 3; ++t) threads[t].join();
+  stop.store(true);
+  threads.back().join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_GT(table->stats().search_cache.evictions, 0);
+  EXPECT_LE(table->stats().search_cache.bytes, size_t{16} << 10);
+  table.reset();
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace quartet::store
