@@ -108,8 +108,8 @@ struct SpanAttributeColumns {
   // `numeric_only`: decode only what numeric comparisons read (begin, key,
   // type, slot, ints, dbl_bytes) — the string values and their dictionary,
   // the costly part, stay empty and unvalidated.
-  static Result<SpanAttributeColumns> Decode(std::string_view bytes, uint32_t n,
-                                             uint32_t dict_size, bool numeric_only = false);
+  static Result<SpanAttributeColumns> Decode(std::string_view bytes, uint32_t n, uint32_t dict_size,
+                                             bool numeric_only = false);
   // Attributes of span i are [begin[i], begin[i + 1]).
   std::vector<uint32_t> begin;
   std::vector<uint32_t> key, type;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -130,6 +131,10 @@ class TraceBlockIndex {
       const TraceFilter& filter, const TraceSearchContext* context = nullptr) const;
   // The prefix of this block's keys in a SearchCache.
   std::string CachePrefix() const;
+  // Decodes the search columns of every row group into `cache` ahead of
+  // queries, while keep_going() and the cache has room without evicting
+  // anything. DataLoss when a row group is damaged.
+  Status WarmSearchCache(SearchCache* cache, const std::function<bool()>& keep_going) const;
 
   size_t row_group_count() const { return rg_spans_.size(); }
   // One decoded row group (what ReadTrace decodes); DataLoss when damaged.
@@ -157,6 +162,8 @@ class TraceBlockIndex {
     std::map<std::string, std::pair<uint64_t, uint64_t>, std::less<>> values;
   };
   Status LoadSpanTables(const BlockReader& r, size_t n);
+  // The search family of row group g, decoded for filters (uncached).
+  Result<std::shared_ptr<const CachedSearchColumns>> LoadSearchColumns(uint32_t g) const;
   // Global span ordinals (ascending) of spans whose first `key` attribute
   // spells `value`; nullopt when `key` has no postings.
   Result<std::optional<std::vector<uint32_t>>> Postings(std::string_view key,

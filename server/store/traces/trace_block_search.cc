@@ -133,6 +133,43 @@ Result<std::optional<std::vector<uint32_t>>> TraceBlockIndex::Postings(
   return std::optional<std::vector<uint32_t>>(std::move(out));
 }
 
+Result<std::shared_ptr<const CachedSearchColumns>> TraceBlockIndex::LoadSearchColumns(
+    uint32_t g) const {
+  const uint32_t m = rg_spans_[g];
+  ASSIGN_OR_RETURN(std::string bytes, reader_->ReadSection("rg." + std::to_string(g) + ".s"));
+  Result<SpanSearchColumns> d =
+      SpanSearchColumns::Decode(bytes, m, static_cast<uint32_t>(resources_.size()));
+  if (!d.ok()) {
+    return Status::DataLoss("trace block " + meta_.id + ": row group " + std::to_string(g) +
+                            ": " + std::string(d.status().message()));
+  }
+  auto c = std::make_shared<CachedSearchColumns>();
+  c->dict = std::move(d->dict);
+  c->name = NarrowIds(d->name);
+  c->resource = NarrowIds(d->resource);
+  c->status.resize(m);
+  for (uint32_t i = 0; i < m; ++i) {
+    c->status[i] = static_cast<uint8_t>(std::min(d->status[i], 255u));
+  }
+  c->duration = std::move(d->duration);
+  return std::shared_ptr<const CachedSearchColumns>(std::move(c));
+}
+
+Status TraceBlockIndex::WarmSearchCache(SearchCache* cache,
+                                        const std::function<bool()>& keep_going) const {
+  const std::string prefix = CachePrefix();
+  for (uint32_t g = 0; g < rg_spans_.size(); ++g) {
+    // About what the group's entry will take: never evict to make room.
+    const size_t need = size_t{rg_spans_[g]} * 16 + 4096;
+    if (!keep_going() || cache->stats().bytes + need > cache->budget_bytes()) break;
+    RETURN_IF_ERROR(cache
+                        ->GetSearch(prefix + std::to_string(g) + "/s",
+                                    [&] { return LoadSearchColumns(g); })
+                        .status());
+  }
+  return Status::Ok();
+}
+
 std::string TraceBlockIndex::CachePrefix() const {
   // The block id is unique to one immutable block; the address tells apart
   // a block reloaded under the same id after being set aside.
@@ -230,21 +267,7 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
     const std::string prefix = CachePrefix() + std::to_string(g) + "/";
     std::shared_ptr<const CachedSearchColumns> search;
     if (read_search) {
-      auto load = [&]() -> Result<std::shared_ptr<const CachedSearchColumns>> {
-        ASSIGN_OR_RETURN(std::string bytes, reader_->ReadSection("rg." + std::to_string(g) + ".s"));
-        Result<SpanSearchColumns> d =
-            SpanSearchColumns::Decode(bytes, m, static_cast<uint32_t>(nres));
-        if (!d.ok()) return fail(d.status());
-        auto c = std::make_shared<CachedSearchColumns>();
-        c->dict = std::move(d->dict);
-        c->name = NarrowIds(d->name);
-        c->resource = NarrowIds(d->resource);
-        c->status.resize(m);
-        for (uint32_t i = 0; i < m; ++i)
-          c->status[i] = static_cast<uint8_t>(std::min(d->status[i], 255u));
-        c->duration = std::move(d->duration);
-        return std::shared_ptr<const CachedSearchColumns>(std::move(c));
-      };
+      auto load = [&] { return LoadSearchColumns(g); };
       if (cache != nullptr) {
         ASSIGN_OR_RETURN(search, cache->GetSearch(prefix + "s", load));
       } else {

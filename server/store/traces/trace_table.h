@@ -20,6 +20,8 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <shared_mutex>
 #include <thread>
 #include <vector>
@@ -103,6 +105,9 @@ class TraceTable final : public TraceStore {
 
   Status LoadBlocks();
   void BackgroundLoop();
+  // Fills the search cache with the search columns of blocks not yet warmed
+  // (newest first, never evicting); background thread only.
+  void WarmSearchCache();
   Status WriteFrozen();  // requires maint_mu_
   Status CompactGroup(const CompactionGroup& group, const BlockIndexes& blocks);
   void SetBlocks(BlockIndexes blocks);  // requires mu_ exclusive
@@ -122,6 +127,7 @@ class TraceTable final : public TraceStore {
   // Shared by every search; entries of blocks leaving blocks_ are dropped.
   SearchCache search_cache_;
   ScanPool scan_pool_;
+  std::set<std::string> warmed_;  // CachePrefix of blocks warmed; background thread only
   std::unique_ptr<BlockCatalog> catalog_;
   std::unique_ptr<Wal> wal_;  // reset by Close under append_mu_ and maint_mu_
   WalReplayReport wal_report_;

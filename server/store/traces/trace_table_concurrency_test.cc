@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "base/clock.h"
 #include "server/store/traces/trace_table.h"
 
 namespace quartet::store {
@@ -87,7 +88,6 @@ TEST(TraceTableConcurrencyTest, AppendsQueriesAndFlushesTogether) {
   table.reset();
   std::filesystem::remove_all(dir);
 }
-
 
 // Searches with span conditions (served from the shared search cache and
 // scanned on the pool) running on several threads while other traces are
@@ -176,6 +176,53 @@ TEST(TraceTableConcurrencyTest, CachedParallelSearchesDuringFlushAndCompaction) 
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_GT(table->stats().search_cache.evictions, 0);
   EXPECT_LE(table->stats().search_cache.bytes, size_t{16} << 10);
+  table.reset();
+  std::filesystem::remove_all(dir);
+}
+
+
+// The background thread fills the search cache with the blocks' search
+// columns after open, so that the first search does not decode them; it
+// never evicts to do so.
+TEST(TraceTableConcurrencyTest, BackgroundWarmsTheSearchCache) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("trace_warm_test_" + std::to_string(std::random_device{}()));
+  TableOptions options;
+  options.dir = dir.string();
+  options.sync = SyncPolicy::kNever;
+  options.retention_age = std::chrono::seconds(0);
+  {
+    auto table = std::move(TraceTable::Open(options, /*background=*/false).value());
+    for (int i = 0; i < 3000; ++i) {
+      otlp::ExportTraceServiceRequest r;
+      auto& span = r.resource_spans.emplace_back().scope_spans.emplace_back().spans.emplace_back();
+      span.trace_id.bytes[0] = static_cast<uint8_t>(i >> 8);
+      span.trace_id.bytes[1] = static_cast<uint8_t>(i);
+      span.trace_id.bytes[2] = 1;  // never the invalid all-zero id
+      span.span_id.bytes[7] = 1;
+      span.name = i % 3 == 0 ? "three" : "other";
+      span.start_time_unix_nano = 1000 + static_cast<uint64_t>(i);
+      span.end_time_unix_nano = 2000 + static_cast<uint64_t>(i);
+      ASSERT_TRUE(table->AppendSpans(r).ok());
+    }
+    ASSERT_TRUE(table->Flush().ok());
+  }
+  auto table = std::move(TraceTable::Open(options, /*background=*/true).value());
+  const int64_t deadline = MonotonicNanos() + 10'000'000'000;
+  while (table->stats().search_cache.entries < 2 && MonotonicNanos() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const SearchCacheStats warmed = table->stats().search_cache;
+  EXPECT_EQ(warmed.entries, 2u);  // 3000 spans: row groups of 2048 + 952
+  EXPECT_EQ(warmed.evictions, 0);
+  TraceFilter f;
+  f.span_name = "three";
+  int found = 0;
+  ASSERT_TRUE(table->SearchTraces(f, [&](const TraceCandidate&) { return ++found, true; }).ok());
+  EXPECT_EQ(found, 1000);
+  EXPECT_EQ(table->stats().search_cache.misses, warmed.misses);
+  EXPECT_EQ(table->stats().search_cache.hits, warmed.hits + 2);
   table.reset();
   std::filesystem::remove_all(dir);
 }

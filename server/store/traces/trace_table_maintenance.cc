@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <set>
 
 #include "base/clock.h"
 #include "server/store/traces/trace_merge.h"
@@ -291,7 +292,32 @@ void TraceTable::BackgroundLoop() {
       (void)ApplyRetention(UnixNanos());
       (void)Compact();
     }
+    WarmSearchCache();
     l.lock();
+  }
+}
+
+void TraceTable::WarmSearchCache() {
+  BlockIndexes blocks;
+  {
+    std::shared_lock lock(mu_);
+    blocks = blocks_;
+  }
+  // Newest blocks first: the ones queries most likely read.
+  std::reverse(blocks.begin(), blocks.end());
+  std::set<std::string> current;
+  for (const auto& b : blocks) current.insert(b->CachePrefix());
+  std::erase_if(warmed_, [&](const std::string& p) { return current.count(p) == 0; });
+  auto keep_going = [this] {
+    std::lock_guard l(bg_mu_);
+    return !stop_;
+  };
+  for (const auto& b : blocks) {
+    if (!keep_going()) return;
+    const std::string prefix = b->CachePrefix();
+    if (warmed_.count(prefix) != 0) continue;
+    // A damaged row group is left for a query to find and report.
+    if (b->WarmSearchCache(&search_cache_, keep_going).ok()) warmed_.insert(prefix);
   }
 }
 
