@@ -140,8 +140,8 @@ Result<std::shared_ptr<const CachedSearchColumns>> TraceBlockIndex::LoadSearchCo
   Result<SpanSearchColumns> d =
       SpanSearchColumns::Decode(bytes, m, static_cast<uint32_t>(resources_.size()));
   if (!d.ok()) {
-    return Status::DataLoss("trace block " + meta_.id + ": row group " + std::to_string(g) +
-                            ": " + std::string(d.status().message()));
+    return Status::DataLoss("trace block " + meta_.id + ": row group " + std::to_string(g) + ": " +
+                            std::string(d.status().message()));
   }
   auto c = std::make_shared<CachedSearchColumns>();
   c->dict = std::move(d->dict);
@@ -162,10 +162,9 @@ Status TraceBlockIndex::WarmSearchCache(SearchCache* cache,
     // About what the group's entry will take: never evict to make room.
     const size_t need = size_t{rg_spans_[g]} * 16 + 4096;
     if (!keep_going() || cache->stats().bytes + need > cache->budget_bytes()) break;
-    RETURN_IF_ERROR(cache
-                        ->GetSearch(prefix + std::to_string(g) + "/s",
-                                    [&] { return LoadSearchColumns(g); })
-                        .status());
+    RETURN_IF_ERROR(
+        cache->GetSearch(prefix + std::to_string(g) + "/s", [&] { return LoadSearchColumns(g); })
+            .status());
   }
   return Status::Ok();
 }

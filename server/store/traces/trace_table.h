@@ -21,8 +21,8 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <string>
 #include <shared_mutex>
+#include <string>
 #include <thread>
 #include <vector>
 

@@ -180,14 +180,12 @@ TEST(TraceTableConcurrencyTest, CachedParallelSearchesDuringFlushAndCompaction) 
   std::filesystem::remove_all(dir);
 }
 
-
 // The background thread fills the search cache with the blocks' search
 // columns after open, so that the first search does not decode them; it
 // never evicts to do so.
 TEST(TraceTableConcurrencyTest, BackgroundWarmsTheSearchCache) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() /
-      ("trace_warm_test_" + std::to_string(std::random_device{}()));
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("trace_warm_test_" + std::to_string(std::random_device{}()));
   TableOptions options;
   options.dir = dir.string();
   options.sync = SyncPolicy::kNever;
