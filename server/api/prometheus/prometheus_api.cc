@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <string>
 
 #include "base/clock.h"
@@ -110,6 +111,32 @@ std::string_view MetricTypeName(store::MetricType type) {
       break;
   }
   return "unknown";
+}
+
+// /labels and /label/<name>/values: `fetch` per match[] selector (every
+// series when none), over start..end, as one sorted list without repeats.
+using StringsFetch = std::function<Result<std::vector<std::string>>(
+    const std::vector<store::LabelMatch>&, int64_t, int64_t)>;
+HttpResponse SortedUnion(const HttpRequest& request, const StringsFetch& fetch) {
+  Result<std::vector<std::vector<store::LabelMatch>>> matches = MatchArgs(request);
+  Result<int64_t> start = TimeArg(request, "start", kMinTimeMs);
+  Result<int64_t> end = TimeArg(request, "end", kMaxTimeMs);
+  if (!matches.ok()) return BadData(matches.status().message());
+  for (const Result<int64_t>* r : {&start, &end}) {
+    if (!r->ok()) return BadData(r->status().message());
+  }
+  if (matches->empty()) matches->emplace_back();  // no selector: every series
+  std::vector<std::string> all;
+  for (const auto& matchers : *matches) {
+    Result<std::vector<std::string>> some = fetch(matchers, *start, *end);
+    if (!some.ok()) return QueryError(some.status());
+    all.insert(all.end(), some->begin(), some->end());
+  }
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  std::string data;
+  AppendStringArray(&data, all);
+  return ApiSuccess(std::move(data));
 }
 
 }  // namespace
@@ -246,49 +273,19 @@ HttpResponse PrometheusApi::Series(const HttpRequest& request) {
 
 HttpResponse PrometheusApi::LabelNames(const HttpRequest& request) {
   if (!request.form_error.empty()) return BadData(request.form_error);
-  Result<std::vector<std::vector<store::LabelMatch>>> matches = MatchArgs(request);
-  Result<int64_t> start = TimeArg(request, "start", kMinTimeMs);
-  Result<int64_t> end = TimeArg(request, "end", kMaxTimeMs);
-  if (!matches.ok()) return BadData(matches.status().message());
-  for (const Result<int64_t>* r : {&start, &end}) {
-    if (!r->ok()) return BadData(r->status().message());
-  }
-  if (matches->empty()) matches->emplace_back();  // no selector: every series
-  std::vector<std::string> names;
-  for (const auto& matchers : *matches) {
-    Result<std::vector<std::string>> some = metrics_->LabelNames(matchers, *start, *end);
-    if (!some.ok()) return QueryError(some.status());
-    names.insert(names.end(), some->begin(), some->end());
-  }
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
-  std::string data;
-  AppendStringArray(&data, names);
-  return ApiSuccess(std::move(data));
+  return SortedUnion(
+      request, [&](const std::vector<store::LabelMatch>& matchers, int64_t start, int64_t end) {
+        return metrics_->LabelNames(matchers, start, end);
+      });
 }
 
 HttpResponse PrometheusApi::LabelValues(const HttpRequest& request) {
   const std::string name(request.PathParam("name"));
   if (!promql::IsValidLabelName(name)) return BadData("invalid label name: \"" + name + "\"");
-  Result<std::vector<std::vector<store::LabelMatch>>> matches = MatchArgs(request);
-  Result<int64_t> start = TimeArg(request, "start", kMinTimeMs);
-  Result<int64_t> end = TimeArg(request, "end", kMaxTimeMs);
-  if (!matches.ok()) return BadData(matches.status().message());
-  for (const Result<int64_t>* r : {&start, &end}) {
-    if (!r->ok()) return BadData(r->status().message());
-  }
-  if (matches->empty()) matches->emplace_back();
-  std::vector<std::string> values;
-  for (const auto& matchers : *matches) {
-    Result<std::vector<std::string>> some = metrics_->LabelValues(name, matchers, *start, *end);
-    if (!some.ok()) return QueryError(some.status());
-    values.insert(values.end(), some->begin(), some->end());
-  }
-  std::sort(values.begin(), values.end());
-  values.erase(std::unique(values.begin(), values.end()), values.end());
-  std::string data;
-  AppendStringArray(&data, values);
-  return ApiSuccess(std::move(data));
+  return SortedUnion(
+      request, [&](const std::vector<store::LabelMatch>& matchers, int64_t start, int64_t end) {
+        return metrics_->LabelValues(name, matchers, start, end);
+      });
 }
 
 HttpResponse PrometheusApi::Metadata(const HttpRequest& request) {
