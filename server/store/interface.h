@@ -78,6 +78,25 @@ struct NumericAttributeCondition {
   std::string key;
   Op op = Op::kEq;
   double value = 0;
+
+  // Whether an attribute's number (ints compare as doubles) satisfies it.
+  bool Holds(double v) const {
+    switch (op) {
+      case Op::kEq:
+        return v == value;
+      case Op::kNeq:
+        return v != value;
+      case Op::kLt:
+        return v < value;
+      case Op::kLte:
+        return v <= value;
+      case Op::kGt:
+        return v > value;
+      case Op::kGte:
+        return v >= value;
+    }
+    return false;
+  }
 };
 
 struct TraceFilter {

@@ -38,33 +38,6 @@ bool Equals(const otlp::AnyValue* v, const AttributeCondition& c) {
   }
 }
 
-// NumberSatisfies of trace_filter.cc: ints and doubles compare as doubles.
-bool Compare(double v, const NumericAttributeCondition& c) {
-  using Op = NumericAttributeCondition::Op;
-  switch (c.op) {
-    case Op::kEq:
-      return v == c.value;
-    case Op::kNeq:
-      return v != c.value;
-    case Op::kLt:
-      return v < c.value;
-    case Op::kLte:
-      return v <= c.value;
-    case Op::kGt:
-      return v > c.value;
-    case Op::kGte:
-      return v >= c.value;
-  }
-  return false;
-}
-
-bool Satisfies(const otlp::AnyValue* v, const NumericAttributeCondition& c) {
-  if (v == nullptr) return false;
-  if (v->type == otlp::AnyValue::Type::kInt) return Compare(static_cast<double>(v->int_value), c);
-  if (v->type == otlp::AnyValue::Type::kDouble) return Compare(v->double_value, c);
-  return false;
-}
-
 // The int whose decimal spelling is exactly `s`, if any.
 std::optional<int64_t> ExactInt(std::string_view s) {
   int64_t v = 0;
@@ -222,7 +195,7 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
     numeric_resource_ok[k].resize(nres);
     for (size_t r = 0; r < nres; ++r) {
       numeric_resource_ok[k][r] =
-          Satisfies(otlp::FindAttribute(resources_[r].resource.attributes, c.key), c);
+          NumberSatisfies(otlp::FindAttribute(resources_[r].resource.attributes, c.key), c);
       numeric_any_resource[k] |= numeric_resource_ok[k][r];
     }
     need_resource |= numeric_any_resource[k] != 0;
@@ -322,7 +295,7 @@ Result<std::vector<uint32_t>> TraceBlockIndex::MatchSpanConditions(
           ASSIGN_OR_RETURN(column, load());
         }
         for (uint32_t i = 0; i < m; ++i) {
-          hit[i] = alive[i] && column->present(i) && Compare(column->value(i), c);
+          hit[i] = alive[i] && column->present(i) && c.Holds(column->value(i));
         }
       }
       for (uint32_t i = 0; i < m; ++i) {

@@ -31,34 +31,6 @@ bool AttributeEquals(const otlp::AnyValue* value, std::string_view want) {
   }
 }
 
-bool NumberSatisfies(const otlp::AnyValue* value, const NumericAttributeCondition& c) {
-  if (value == nullptr) return false;
-  double v;
-  if (value->type == otlp::AnyValue::Type::kInt) {
-    v = static_cast<double>(value->int_value);
-  } else if (value->type == otlp::AnyValue::Type::kDouble) {
-    v = value->double_value;
-  } else {
-    return false;
-  }
-  using Op = NumericAttributeCondition::Op;
-  switch (c.op) {
-    case Op::kEq:
-      return v == c.value;
-    case Op::kNeq:
-      return v != c.value;
-    case Op::kLt:
-      return v < c.value;
-    case Op::kLte:
-      return v <= c.value;
-    case Op::kGt:
-      return v > c.value;
-    case Op::kGte:
-      return v >= c.value;
-  }
-  return false;
-}
-
 }  // namespace
 
 std::string TagValueText(const otlp::AnyValue& value) {
@@ -90,6 +62,14 @@ bool SummaryMatches(const TraceFilter& filter, const TraceSummary& summary) {
     return false;
   }
   return true;
+}
+
+bool NumberSatisfies(const otlp::AnyValue* value, const NumericAttributeCondition& c) {
+  if (value == nullptr) return false;
+  if (value->type == otlp::AnyValue::Type::kInt)
+    return c.Holds(static_cast<double>(value->int_value));
+  if (value->type == otlp::AnyValue::Type::kDouble) return c.Holds(value->double_value);
+  return false;
 }
 
 bool HasSpanConditions(const TraceFilter& filter) { return filter.HasSpanConditions(); }

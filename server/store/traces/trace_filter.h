@@ -27,6 +27,10 @@ bool SummaryMatches(const TraceFilter& filter, const TraceSummary& summary);
 // True when the span-level conditions of `filter` hold for one span.
 bool SpanMatches(const TraceFilter& filter, const otlp::Resource& resource, const otlp::Span& span);
 
+// True when `value` is an int or double satisfying `c` (a string, absent or
+// other value never does).
+bool NumberSatisfies(const otlp::AnyValue* value, const NumericAttributeCondition& c);
+
 // True when `filter` has span-level conditions at all (when it has none,
 // every trace whose summary matches is a candidate).
 bool HasSpanConditions(const TraceFilter& filter);
