@@ -26,6 +26,7 @@
 #include "base/status.h"
 #include "quartet/context.h"
 #include "wire/otlp/model.h"
+#include "wire/pprof/profile.h"
 
 namespace quartet::store {
 
@@ -341,6 +342,53 @@ class MetricStore {
 
   // Metadata by metric family, sorted by family; only `family` when given.
   virtual std::vector<MetricMetadata> Metadata(std::string_view family = {}) const = 0;
+};
+
+// ---- profiles ------------------------------------------------------------
+// Profiles: one ingested pprof becomes one profile per sample type.
+struct StoredProfile {
+  // Series labels, sorted by name: service_name, service_version, env,
+  // __name__ (e.g. "process_cpu"), ... (no span_id: that is a pprof sample
+  // label).
+  Labels labels;
+  // "<name>:<sample type>:<sample unit>:<period type>:<period unit>", e.g.
+  // "process_cpu:cpu:nanoseconds:cpu:nanoseconds".
+  std::string profile_type;
+  int64_t time_ns = 0;      // from
+  int64_t duration_ns = 0;  // until - from
+  // Restricted to this one sample type (sample_type has one entry, each
+  // sample one value); samples keep their pprof labels (span_id, span_name,
+  // ...).
+  pprof::Profile profile;
+};
+
+struct ProfileAppendResult {
+  int64_t profiles = 0;  // profile types stored (one per sample type)
+  int64_t samples = 0;   // samples stored, summed over the profile types
+};
+
+class ProfileStore {
+ public:
+  virtual ~ProfileStore() = default;
+
+  // Stores every sample type of `profile` as its own profile type. `labels`
+  // are the series labels (from Pyroscope's name{tags}).
+  virtual Result<ProfileAppendResult> AppendProfile(const Labels& labels, int64_t from_ns,
+                                                    int64_t until_ns,
+                                                    const pprof::Profile& profile) = 0;
+  // Calls fn for each stored profile of `profile_type` whose series matches
+  // and whose [time, time+duration) overlaps range; fn returns false to stop.
+  virtual Status SelectProfiles(std::string_view profile_type,
+                                const std::vector<LabelMatch>& matchers, const TimeRange& range,
+                                const std::function<bool(const StoredProfile&)>& fn) = 0;
+  // Sorted, distinct profile types / series label names / values of `name`
+  // of the series matching `matchers` with profiles overlapping `range`.
+  virtual Result<std::vector<std::string>> ProfileTypes(const std::vector<LabelMatch>& matchers,
+                                                        const TimeRange& range) = 0;
+  virtual Result<std::vector<std::string>> ProfileLabelNames(
+      const std::vector<LabelMatch>& matchers, const TimeRange& range) = 0;
+  virtual Result<std::vector<std::string>> ProfileLabelValues(
+      std::string_view name, const std::vector<LabelMatch>& matchers, const TimeRange& range) = 0;
 };
 
 }  // namespace quartet::store
