@@ -391,4 +391,74 @@ class ProfileStore {
       std::string_view name, const std::vector<LabelMatch>& matchers, const TimeRange& range) = 0;
 };
 
+// ---- annotations -------------------------------------------------------------
+// Grafana's annotation model: events (a deploy, a migration) marked on every
+// chart, found by time and tags. Times are unix milliseconds. The SDK's deploy
+// announcements carry their identity as tags ("deploy", "service=checkout",
+// "version=1.4.2", "env=prod"), so tags are the query key.
+struct Annotation {
+  int64_t id = 0;           // assigned by Create: increasing, never reused
+  int64_t time_ms = 0;      // start
+  int64_t time_end_ms = 0;  // == time_ms for a point in time
+  std::vector<std::string> tags;
+  std::string text;
+  std::string dashboard_uid;  // "" for an organisation-wide annotation
+  int64_t dashboard_id = 0;   // Grafana's legacy numeric dashboard id
+  int64_t panel_id = 0;
+  std::string data_json;  // Grafana's free-form "data" object as JSON text, "" when none
+  int64_t created_ms = 0;  // set by Create
+  int64_t updated_ms = 0;  // set by Create and Patch
+};
+
+// The fields a Patch changes; unset fields keep their value.
+struct AnnotationPatch {
+  std::optional<int64_t> time_ms;
+  std::optional<int64_t> time_end_ms;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<std::string> text;
+  std::optional<std::string> data_json;
+};
+
+// What Find returns: annotations overlapping [from_ms, to_ms] (time <= to and
+// time_end >= from, as Grafana), carrying the tags (all of them, or any with
+// match_any), on the dashboard/panel when given, whose text contains
+// `text_contains`; newest first (time, then time_end, then id, descending),
+// at most `limit`.
+struct AnnotationQuery {
+  int64_t from_ms = 0;
+  int64_t to_ms = INT64_MAX;
+  std::vector<std::string> tags;
+  bool match_any = false;
+  std::optional<std::string> dashboard_uid;
+  std::optional<int64_t> dashboard_id;
+  std::optional<int64_t> panel_id;
+  std::string text_contains;
+  size_t limit = 100;
+};
+
+struct AnnotationTagCount {
+  std::string tag;
+  int64_t count = 0;
+};
+
+class AnnotationStore {
+ public:
+  virtual ~AnnotationStore() = default;
+
+  // Stores `annotation` durably (its id, created and updated are assigned;
+  // a time_ms of 0 means now and a time_end_ms of 0 means time_ms) and
+  // returns it as stored.
+  virtual Result<Annotation> Create(Annotation annotation) = 0;
+  // NotFound for an unknown (or deleted) id.
+  virtual Result<Annotation> Get(int64_t id) = 0;
+  virtual Result<std::vector<Annotation>> Find(const AnnotationQuery& query) = 0;
+  // Applies `patch` durably and returns the result; NotFound for an unknown id.
+  virtual Result<Annotation> Patch(int64_t id, const AnnotationPatch& patch) = 0;
+  // NotFound for an unknown id.
+  virtual Status Delete(int64_t id) = 0;
+  // Tags in use with how many annotations carry each, most used first (then
+  // by name), those starting with `prefix`, at most `limit`.
+  virtual Result<std::vector<AnnotationTagCount>> Tags(std::string_view prefix, size_t limit) = 0;
+};
+
 }  // namespace quartet::store
