@@ -7,8 +7,11 @@ import './styles.css';
 import { errorBox, h } from './dom';
 import { normalizeTraceId, parseRoute, traceHref, type Route, type ViewName } from './routes';
 import type { AppContext, View } from './view';
+import { incidentView } from './views/incident';
 import { logsExplore } from './views/logs_explore';
 import { metricsExplore } from './views/metrics_explore';
+import { overviewView } from './views/overview';
+import { profilesView } from './views/profiles';
 import { traceView } from './views/trace_view';
 import { tracesExplore } from './views/traces_explore';
 
@@ -51,6 +54,9 @@ function start(): void {
     ['traces', 'Traces', '/ui/explore/traces'],
     ['logs', 'Logs', '/ui/explore/logs'],
     ['metrics', 'Metrics', '/ui/explore/metrics'],
+    ['overview', 'Overview', '/ui/overview'],
+    ['profiles', 'Profiles', '/ui/profiles'],
+    ['incident', 'Incident', '/ui/incident'],
   ];
   const nav = h('nav', { attrs: { 'aria-label': 'Views' } }, ...navLinks.map(([name, label, href]) => h('a', { attrs: { href, 'data-app-link': '', 'data-view': name } }, label)));
   const gotoErr = errorBox();
@@ -111,6 +117,12 @@ function start(): void {
         return metricsExplore(route, app);
       case 'trace':
         return traceView(route, app);
+      case 'overview':
+        return overviewView(route, app);
+      case 'profiles':
+        return profilesView(route, app);
+      case 'incident':
+        return incidentView(route, app);
       default:
         return {
           el: h('section', { class: 'view' }, h('h1', null, 'No such view'), h('p', null, 'This address is not a view of quartet. Try ', h('a', { attrs: { href: '/ui/explore/traces', 'data-app-link': '' } }, 'Explore traces'), '.')),
@@ -129,7 +141,8 @@ function start(): void {
     view = build(route);
     viewName = route.view;
     main.replaceChildren(view.el);
-    document.title = `${route.view === 'trace' ? `Trace ${route.traceId?.slice(0, 8) ?? ''}` : route.view === 'logs' ? 'Logs' : route.view === 'metrics' ? 'Metrics' : 'Traces'} · quartet`;
+    const titles: Record<string, string> = { logs: 'Logs', metrics: 'Metrics', overview: 'Overview', profiles: 'Profiles', incident: 'Incident', notfound: 'Not found' };
+    document.title = `${route.view === 'trace' ? `Trace ${route.traceId?.slice(0, 8) ?? ''}` : (titles[route.view] ?? 'Traces')} · quartet`;
   };
 
   // App links navigate in place; modified clicks (new tab) stay the browser's.
@@ -141,6 +154,23 @@ function start(): void {
     app.navigate(a.getAttribute('href')!);
   });
   window.addEventListener('popstate', render);
+  // A trace id (16 or 32 hex digits) entered in any search box opens the
+  // trace instead of running it as a query.
+  document.addEventListener(
+    'keydown',
+    (e) => {
+      if (e.key !== 'Enter') return;
+      const input = e.target as HTMLElement;
+      if (!(input instanceof HTMLInputElement) || input.classList.contains('goto-input') || !(input.hasAttribute('data-query-input') || input.type === 'search')) return;
+      const text = input.value.trim();
+      const id = /^(0x)?([0-9a-f]{16}|[0-9a-f]{32})$/i.test(text) ? normalizeTraceId(text) : null;
+      if (!id) return;
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      app.navigate(traceHref(id));
+    },
+    true,
+  );
   document.addEventListener('keydown', (e) => {
     const target = e.target as HTMLElement;
     const typing = !!target.closest('input, textarea, select, [contenteditable]');

@@ -3,10 +3,13 @@
 //   /ui/trace/<32 hex>?span=<16 hex>
 //   /ui/explore/logs?q=<LogQL>&from=now-1h&to=now&dir=backward&line=<ts ns>
 //   /ui/explore/metrics?q=<PromQL>&from=now-1h&to=now&step=30s
-// Planned (issue 8): /ui/profiles, /ui/overview, /ui/incident. `/` opens
-// Explore traces.
+//   /ui/overview?service=<name>&route=<route>&from=now-1h&to=now
+//   /ui/profiles?query=<type>{labels}&from&to[&span_id=<16 hex>]
+//                [&diff_from&diff_to (the baseline window)][&search=][&focus=]
+//   /ui/incident?service=<name>&from&to  or  /ui/incident?alert=<name>
+// `/` opens Explore traces.
 
-export type ViewName = 'traces' | 'trace' | 'logs' | 'metrics' | 'notfound';
+export type ViewName = 'traces' | 'trace' | 'logs' | 'metrics' | 'overview' | 'profiles' | 'incident' | 'notfound';
 
 export interface Route {
   view: ViewName;
@@ -23,6 +26,9 @@ export function parseRoute(loc: { pathname: string; search: string }): Route {
   if (path === '/' || path === '/ui' || path === '/ui/explore/traces') return { view: 'traces', params };
   if (path === '/ui/explore/logs') return { view: 'logs', params };
   if (path === '/ui/explore/metrics') return { view: 'metrics', params };
+  if (path === '/ui/overview') return { view: 'overview', params };
+  if (path === '/ui/profiles') return { view: 'profiles', params };
+  if (path === '/ui/incident') return { view: 'incident', params };
   const m = /^\/ui\/trace\/([^/]+)$/.exec(path);
   if (m) return { view: 'trace', traceId: decodeURIComponent(m[1]).toLowerCase(), params };
   return { view: 'notfound', params };
@@ -64,4 +70,24 @@ export function logsHref(p: Record<string, string | undefined>): string {
 
 export function metricsHref(p: Record<string, string | undefined>): string {
   return withQuery('/ui/explore/metrics', p);
+}
+
+export function overviewHref(p: Record<string, string | undefined>): string {
+  return withQuery('/ui/overview', p);
+}
+
+export function profilesHref(p: Record<string, string | undefined>): string {
+  return withQuery('/ui/profiles', { ...p, span_id: p.span_id && isSpanId(p.span_id) ? p.span_id : undefined });
+}
+
+export function incidentHref(p: Record<string, string | undefined>): string {
+  return withQuery('/ui/incident', p);
+}
+
+// The Pyroscope profile type the SDK and most agents send CPU samples as.
+export const kCpuProfileType = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds';
+
+// A label value inside a PromQL/TraceQL/Pyroscope double-quoted string.
+export function quoteLabel(v: string): string {
+  return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }

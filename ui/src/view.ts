@@ -7,7 +7,7 @@ export interface View {
   update?(route: Route): boolean;
   destroy?(): void;
   // The element "/" focuses.
-  queryInput?: HTMLInputElement;
+  queryInput?: HTMLElement;
   // Esc: close the open panel; false when there is none.
   closePanel?(): boolean;
 }

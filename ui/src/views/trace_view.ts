@@ -6,8 +6,8 @@
 import { ApiError, getJson, isAbort } from '../api';
 import { appLink, clear, clip, errorBox, h, serviceColor } from '../dom';
 import { flattenStreams, logDetails, logRow, type LogEntry } from '../log_model';
-import { isSpanId, normalizeTraceId, traceHref, type Route } from '../routes';
-import { formatDuration, formatTime, nsToMs } from '../time';
+import { isSpanId, kCpuProfileType, logsHref, normalizeTraceId, profilesHref, quoteLabel, traceHref, type Route } from '../routes';
+import { formatDuration, formatTime, isoTime, nsToMs } from '../time';
 import { parseTrace, type KeyValue, type Span, type Trace } from '../trace_model';
 import { VirtualList } from '../virtual_list';
 import type { AppContext, View } from '../view';
@@ -241,6 +241,7 @@ function renderSpanDetails(panel: HTMLElement, t: Trace, s: Span, traceId: strin
       { key: 'status', value: s.statusMessage ? `${s.statusCode}: ${s.statusMessage}` : s.statusCode },
       { key: 'scope', value: s.scope },
     ]),
+    spanLinks(s, traceId),
     h('h3', null, 'Log lines of this span'),
     spanLogs,
     h('h3', null, `Attributes (${s.attributes.length})`),
@@ -274,6 +275,25 @@ function renderSpanDetails(panel: HTMLElement, t: Trace, s: Span, traceId: strin
       clear(spanLogs);
       spanLogs.append(h('div', { class: 'error' }, e instanceof ApiError ? e.message : String(e)));
     });
+}
+
+// Links from a span to its other signals: its log lines in Explore logs, the
+// CPU profile of the samples taken while it ran, and of its service's window.
+function spanLinks(s: Span, traceId: string): HTMLElement {
+  const startMs = nsToMs(s.startNs);
+  const endMs = startMs + s.durationNs / 1e6;
+  const query = `${kCpuProfileType}{service_name=${quoteLabel(s.service)}}`;
+  // Profiles are stored per upload (10 s or more): widen to whole seconds.
+  const from = isoTime(Math.floor(startMs / 1000) * 1000 - 1000);
+  const to = isoTime(Math.ceil(endMs / 1000) * 1000 + 1000);
+  return h(
+    'div',
+    { class: 'span-links' },
+    appLink(profilesHref({ query, from, to, span_id: s.spanId }), 'Profile of this span'),
+    appLink(profilesHref({ query, from: isoTime(startMs - 5 * 60e3), to: isoTime(endMs + 5 * 60e3) }), 'Profile of the window'),
+    appLink(logsHref({ q: `{service_name=${quoteLabel(s.service)}} | span_id = "${s.spanId}"`, from: isoTime(startMs - 60e3), to: isoTime(endMs + 60e3) }), 'Logs in Explore'),
+    appLink(logsHref({ q: `{service_name=${quoteLabel(s.service)}} | trace_id = "${traceId}"`, from: isoTime(startMs - 60e3), to: isoTime(endMs + 60e3) }), 'Trace\u2019s logs of this service'),
+  );
 }
 
 function renderTraceLogs(section: HTMLElement, answer: LogsAnswer & { error?: unknown }, onSpan: (spanId: string) => void): void {
