@@ -71,7 +71,7 @@ export function timeChart(opts: ChartOptions): HTMLElement {
   const plot = h('div', { class: 'chart-plot' });
   box.append(plot);
   const markers: HTMLAnchorElement[] = [];
-  const width = () => Math.max(280, (box.parentElement?.clientWidth ?? 460) - 8);
+  const width = () => Math.max(280, (box.clientWidth || 468) - 18);
   const u = new uPlot(
     {
       width: width(),
@@ -132,7 +132,7 @@ export function timeChart(opts: ChartOptions): HTMLElement {
   new ResizeObserver(() => {
     const w = width();
     if (Math.abs(w - u.width) > 4) u.setSize({ width: w, height: u.height });
-  }).observe(box.parentElement ?? box);
+  }).observe(box);
   if (opts.series.length > kMaxSeries) box.append(h('div', { class: 'muted' }, `First ${kMaxSeries} of ${opts.series.length} series.`));
   return box;
 }

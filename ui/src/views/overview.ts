@@ -241,26 +241,25 @@ async function renderHeatmap(el: HTMLElement, src: RedSource, state: State, rang
 // series says so (a "max"/"limit" state or name).
 async function renderPool(el: HTMLElement, src: RedSource, service: string, range: Range, stepS: number, markers: import('../charts').Marker[], signal: AbortSignal): Promise<void> {
   const sel = `{__name__=~"db_.*connections.*"}`;
-  let now: Series[];
+  let series: Series[];
   try {
-    now = await instantQuery(sel, range.toMs, signal);
+    series = await rangeQuery(sel, range, stepS, signal);
   } catch (e) {
     if (isAbort(e)) throw e;
     return;
   }
-  const mine = now.filter((s) => !(src.serviceLabel in s.labels) || s.labels[src.serviceLabel] === service);
+  const mine = series.filter((s) => s.points.length && (!(src.serviceLabel in s.labels) || s.labels[src.serviceLabel] === service));
   clear(el);
   if (!mine.length) return;
-  const isMax = (s: Series) => /max|limit|capacity/i.test(`${s.labels.__name__} ${s.labels.state ?? ''}`);
-  const limit = Math.max(0, ...mine.filter(isMax).map((s) => s.points[0]?.[1] ?? 0));
-  const hist = await rangeQuery(`max_over_time(${sel}[${Math.max(60, Math.round((range.toMs - range.fromMs) / 1000))}s])`, { fromMs: range.toMs - 1000, toMs: range.toMs }, stepS, signal).catch(() => [] as Series[]);
   const label = (s: Series) => `${s.labels.__name__}${s.labels.state ? ` (${s.labels.state})` : ''}`;
-  el.append(h('h2', null, 'Database connection pool'));
+  const last = (s: Series) => s.points[s.points.length - 1][1];
+  const isMax = (s: Series) => /max|limit|capacity/i.test(`${s.labels.__name__} ${s.labels.state ?? ''}`);
+  const limit = Math.max(0, ...mine.filter(isMax).map(last));
   const gauges = h('div', { class: 'gauges' });
   for (const s of mine.filter((x) => !isMax(x))) {
-    const v = s.points[0]?.[1] ?? NaN;
-    const peak = hist.find((x) => label(x) === label(s))?.points.at(-1)?.[1] ?? v;
-    const max = limit || Math.max(peak, v, 1);
+    const v = last(s);
+    const peak = Math.max(...s.points.map(([, x]) => x).filter(Number.isFinite));
+    const max = limit || Math.max(peak, 1);
     const frac = Math.min(1, Math.max(0, v / max));
     gauges.append(
       h(
@@ -268,14 +267,12 @@ async function renderPool(el: HTMLElement, src: RedSource, service: string, rang
         { class: 'gauge', attrs: { 'data-series': label(s) } },
         h('div', { class: 'gauge-label' }, label(s)),
         h('div', { class: `gauge-bar${frac >= 0.9 ? ' full' : ''}`, attrs: { role: 'meter', 'aria-valuenow': String(v), 'aria-valuemin': '0', 'aria-valuemax': String(max), 'aria-label': label(s) } }, h('div', { class: 'gauge-fill', style: { width: `${frac * 100}%` } })),
-        h('div', { class: 'gauge-value num' }, `${v} / ${max}${limit ? '' : ' (window peak)'}`),
+        h('div', { class: 'gauge-value num' }, `${+v.toFixed(2)} / ${+max.toFixed(2)}${limit ? '' : ' (window peak)'}`),
       ),
     );
   }
-  el.append(gauges);
   const { timeChart } = await import('../charts');
-  const series = await rangeQuery(sel, range, stepS, signal);
-  el.append(timeChart({ title: 'Pool connections', series: series.filter((s) => !(src.serviceLabel in s.labels) || s.labels[src.serviceLabel] === service), labelOf: label, format: (v) => String(+v.toFixed(2)), range, markers }));
+  el.append(h('h2', null, 'Database connection pool'), gauges, timeChart({ title: 'Pool connections', series: mine, labelOf: label, format: (v) => String(+v.toFixed(2)), range, markers }));
 }
 
 function renderAnnotations(el: HTMLElement, list: Annotation[] | null, state: State): void {

@@ -265,6 +265,7 @@ export function profilesView(route: Route, app: AppContext): View {
       return false;
     },
     destroy() {
+      clearTimeout(searchTimer);
       abort.abort();
       abort = new AbortController();
       graph?.destroy();
