@@ -1,0 +1,344 @@
+// The "why" stage: evidence that explains the regression — measurements
+// that differ between the bad requests and the others, the deploy or
+// migration that preceded the onset, a version change, the upstream status
+// failed calls carry, CPU profile frames whose share grew — and the
+// symptoms (saturated gauges), which are listed as such and ranked last.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "server/incident/analysis.h"
+#include "server/incident/links.h"
+#include "server/incident/stats.h"
+
+namespace quartet::incident::internal {
+namespace {
+
+constexpr size_t kMinValues = 5;
+// Scores: the kinds of evidence rank in this order when each is strong.
+constexpr double kAnnotationScore = 0.95;
+constexpr double kUpstreamScore = 0.9;
+constexpr double kVersionScore = 0.85;
+constexpr double kSymptomScore = 0.02;
+
+// Measurements of the slowness itself restate "it is slow"; they explain
+// nothing.
+bool IsDurationKey(const std::string& key) {
+  std::string k = key;
+  for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"duration", "latency", "elapsed", "took", "time", "_ms", "_us",
+                           "_ns", "seconds"}) {
+    if (k.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return Quantile(v, 0.5);
+}
+
+void FindMeasurements(const Analysis& a, Report* report) {
+  std::map<std::string, std::vector<double>> bad, ref;
+  std::set<std::string> from_logs;
+  for (const Sampled* s : a.bad) {
+    for (const auto& [k, v] : s->detail.numbers) {
+      if (!IsDurationKey(k)) bad[k].push_back(v);
+    }
+    for (const std::string& k : s->detail.log_keys) from_logs.insert(k);
+  }
+  // The others on the same routes: the baseline's and the incident's
+  // normal requests.
+  for (const Sampled* s : a.normal) {
+    const RouteVerdict& v = a.verdicts[s->route];
+    if (!v.latency_broken && !v.error_broken) continue;
+    for (const auto& [k, val] : s->detail.numbers) {
+      if (bad.count(k)) ref[k].push_back(val);
+    }
+  }
+  for (auto& [key, values] : bad) {
+    std::vector<double>& others = ref[key];
+    if (values.size() < kMinValues || others.size() < kMinValues) continue;
+    std::sort(others.begin(), others.end());
+    const double mb = Median(values), mo = Quantile(others, 0.5);
+    const bool up = mb > mo;
+    const double lo = std::min(mb, mo), hi = std::max(mb, mo);
+    if (hi <= 0 || hi < 3 * std::max(lo, 1e-9)) continue;
+    // Most bad values must lie beyond the bulk of the others, not just the
+    // medians differ.
+    const double edge = Quantile(others, up ? 0.75 : 0.25);
+    size_t beyond = 0;
+    for (double v : values) beyond += up ? v > edge : v < edge;
+    const double share = static_cast<double>(beyond) / static_cast<double>(values.size());
+    if (share < 0.6) continue;
+    const double ratio = hi / std::max(lo, 1.0);
+    const bool log = from_logs.count(key) > 0;
+    Finding f;
+    f.summary = std::string(log ? "log attribute " : "span attribute ") + key + " is " +
+                FormatNumber(mb) + " (median) in the slow or failed requests against " +
+                FormatNumber(mo) + " in the others";
+    f.signal = log ? "log attribute" : "span attribute";
+    f.subject = {{"attribute", key}};
+    f.baseline = mo;
+    f.incident = mb;
+    f.unit = "";
+    f.score = 0.4 + 0.45 * share * std::min(1.0, std::log10(std::max(ratio, 1.0)) / 2);
+    const double threshold = std::sqrt(std::max(lo, 1.0) * hi);  // between the two groups
+    const std::string cmp = std::string(up ? " > " : " < ") + FormatNumber(std::round(threshold));
+    if (log) {
+      f.links = {LogsView("{service_name=" + QuoteQueryString(a.query->service) + "} | " + key + cmp,
+                          a.onset_ns, a.query->to_ns)};
+    } else {
+      const std::string q = "{ resource.service.name = " + QuoteQueryString(a.query->service) +
+                            " && ." + key + cmp + " }";
+      f.links = {TracesView(q, a.onset_ns, a.query->to_ns)};
+    }
+    report->why.push_back(std::move(f));
+  }
+}
+
+// Healthy stretch between an annotation and the onset: the annotation did
+// not start the regression.
+bool HealthyBetween(const Analysis& a, int64_t from_ns, int64_t to_ns) {
+  if (to_ns - from_ns < std::max<int64_t>(5 * 60 * 1000000000LL, 3 * a.bucket_ns)) return false;
+  int64_t total = 0, bad = 0;
+  for (const std::vector<Request>* rs : {&a.baseline, &a.incident}) {
+    for (const Request& r : *rs) {
+      if (r.start_ns < from_ns || r.start_ns >= to_ns) continue;
+      const RouteVerdict& v = a.verdicts[r.route];
+      if (!v.latency_broken && !v.error_broken) continue;
+      ++total;
+      bad += a.IsBad(r.route, r.duration_ns, r.error);
+    }
+  }
+  if (total < 50) return from_ns < a.baseline_from_ns;  // no data: healthy if before the baseline
+  const double share = static_cast<double>(bad) / static_cast<double>(total);
+  return share <= a.baseline_bad_share * 1.5 + 0.01;
+}
+
+void FindAnnotation(const Analysis& a, const Sources& sources, Report* report) {
+  if (!sources.annotations) return;
+  const int64_t lookback = std::max<int64_t>(int64_t{3600} * 1000000000,
+                                             a.query->to_ns - a.query->from_ns);
+  const int64_t tolerance = std::max<int64_t>(a.bucket_ns, int64_t{60} * 1000000000);
+  Result<std::vector<Annotation>> found =
+      sources.annotations(a.query->service, {a.onset_ns - lookback, a.onset_ns + tolerance});
+  if (!found.ok()) return;
+  std::vector<Annotation> list = std::move(*found);
+  std::sort(list.begin(), list.end(),
+            [](const Annotation& x, const Annotation& y) { return x.time_ns > y.time_ns; });
+  for (const Annotation& ann : list) {
+    if (ann.time_ns > a.onset_ns + tolerance) continue;
+    if (HealthyBetween(a, ann.time_ns + tolerance, a.onset_ns)) break;  // older ones even less
+    Finding f;
+    std::string tags;
+    for (const std::string& t : ann.tags) tags += (tags.empty() ? "" : ", ") + t;
+    f.summary = "annotation \"" + ann.text + "\" at " + FormatTime(ann.time_ns) +
+                (tags.empty() ? "" : " [" + tags + "]") + " preceded the onset at " +
+                FormatTime(a.onset_ns);
+    f.signal = "annotation";
+    f.subject = {{"text", ann.text}, {"time", FormatTime(ann.time_ns)}};
+    for (const std::string& t : ann.tags) {
+      size_t eq = t.find('=');
+      if (eq != std::string::npos) f.subject.emplace_back(t.substr(0, eq), t.substr(eq + 1));
+    }
+    const double gap_min = static_cast<double>(a.onset_ns - ann.time_ns) / 60e9;
+    f.baseline = std::nullopt;
+    f.incident = gap_min;
+    f.unit = "minutes before onset";
+    f.score = kAnnotationScore;
+    f.links = {AnnotationsApi(ann.time_ns - 60000000000LL, ann.time_ns + 60000000000LL)};
+    report->why.push_back(std::move(f));
+    break;
+  }
+}
+
+void FindVersionChange(const Analysis& a, Report* report) {
+  std::unordered_map<uint32_t, int64_t> base, bad;
+  for (const Request& r : a.baseline) ++base[r.version];
+  int64_t nbad = 0;
+  for (const Request& r : a.incident) {
+    if (r.start_ns >= a.onset_ns && a.IsBad(r.route, r.duration_ns, r.error)) {
+      ++bad[r.version];
+      ++nbad;
+    }
+  }
+  if (nbad < 5 || a.baseline.empty()) return;
+  std::string old_version;
+  int64_t old_n = 0;
+  for (const auto& [v, n] : base) {
+    if (n > old_n) old_n = n, old_version = a.versions[v];
+  }
+  for (const auto& [v, n] : bad) {
+    const double share = static_cast<double>(n) / static_cast<double>(nbad);
+    const double before = static_cast<double>(base[v]) / static_cast<double>(a.baseline.size());
+    if (a.versions[v].empty() || share < 0.5 || before > 0.05) continue;
+    Finding f;
+    f.summary = "service.version changed: " + (old_version.empty() ? "(none)" : old_version) +
+                " in the baseline, " + a.versions[v] + " on " + FormatPercent(share) +
+                " of the slow or failed requests";
+    f.signal = "version change";
+    f.subject = {{"service.version", a.versions[v]}, {"previous", old_version}};
+    f.baseline = before;
+    f.incident = share;
+    f.unit = "share";
+    f.score = kVersionScore * share;
+    const std::string q = "{ resource.service.name = " + QuoteQueryString(a.query->service) +
+                          " && resource.service.version = " + QuoteQueryString(a.versions[v]) +
+                          " }";
+    f.links = {TracesView(q, a.onset_ns, a.query->to_ns)};
+    report->why.push_back(std::move(f));
+  }
+}
+
+void FindUpstreamStatus(const Analysis& a, Report* report) {
+  std::map<std::pair<std::string, std::string>, int64_t> bad, ref;
+  int64_t failed = 0;
+  for (const Sampled* s : a.bad) {
+    if (!s->facts.error) continue;
+    ++failed;
+    for (const auto& u : s->detail.upstream_errors) ++bad[u];
+  }
+  if (failed < 5) return;
+  for (const Sampled* s : a.reference) {
+    for (const auto& u : s->detail.upstream_errors) ++ref[u];
+  }
+  for (const auto& [u, n] : bad) {
+    const double share = static_cast<double>(n) / static_cast<double>(failed);
+    const double before = a.reference.empty() ? 0
+                                              : static_cast<double>(ref[u]) /
+                                                    static_cast<double>(a.reference.size());
+    if (share < 0.3 || share - before < 0.2) continue;
+    Finding f;
+    f.summary = "failed requests carry upstream status " + u.second + " from " + u.first + " (" +
+                FormatPercent(share) + " of them)";
+    f.signal = "upstream status";
+    f.subject = {{"upstream", u.first}, {"status", u.second}};
+    f.baseline = before;
+    f.incident = share;
+    f.unit = "share";
+    f.score = kUpstreamScore * share;
+    const std::string q = "{ resource.service.name = " + QuoteQueryString(a.query->service) +
+                          " && kind = client && status = error }";
+    f.links = {TracesView(q, a.onset_ns, a.query->to_ns)};
+    report->why.push_back(std::move(f));
+  }
+}
+
+void FindProfileFrames(const Analysis& a, const Sources& sources, Report* report) {
+  if (!sources.profiles) return;
+  auto shares = [&](store::TimeRange range) {
+    std::unordered_map<std::string, double> out;
+    Result<std::vector<std::pair<std::string, double>>> frames =
+        sources.profiles(a.query->service, range);
+    if (!frames.ok()) return out;
+    double total = 0;
+    for (const auto& [name, v] : *frames) total += v;
+    if (total <= 0) return out;
+    for (const auto& [name, v] : *frames) out[name] += v / total;
+    return out;
+  };
+  std::unordered_map<std::string, double> before = shares({a.baseline_from_ns, a.baseline_to_ns});
+  std::unordered_map<std::string, double> after = shares({a.onset_ns, a.query->to_ns});
+  std::vector<std::pair<double, std::string>> grown;
+  for (const auto& [name, s] : after) {
+    const double growth = s - (before.count(name) ? before[name] : 0);
+    if (growth >= 0.05) grown.emplace_back(growth, name);
+  }
+  std::sort(grown.rbegin(), grown.rend());
+  if (grown.size() > 3) grown.resize(3);
+  for (const auto& [growth, name] : grown) {
+    const double b = before.count(name) ? before[name] : 0;
+    Finding f;
+    f.summary = "CPU profile: function " + name + " went from " + FormatPercent(b) + " to " +
+                FormatPercent(b + growth) + " of the samples";
+    f.signal = "profile";
+    f.subject = {{"function", name}};
+    f.baseline = b;
+    f.incident = b + growth;
+    f.unit = "share";
+    f.score = 0.5 + 0.4 * std::min(1.0, growth * 2);
+    f.links = {"/ui/profiles?service=" + UrlEncode(a.query->service) +
+               "&from=" + std::to_string(a.onset_ns / 1000000000) +
+               "&to=" + std::to_string(a.query->to_ns / 1000000000)};
+    report->why.push_back(std::move(f));
+  }
+}
+
+// Gauges that saturate during the incident (connection pools, queues,
+// in-flight counts) follow the slow requests: reported so the reader is
+// not misled by them, as symptoms.
+void FindSymptoms(const Analysis& a, const Sources& sources, Report* report) {
+  if (sources.metrics == nullptr) return;
+  const std::string names =
+      ".*(active|inflight|in_flight|pool|queue|connections|saturat|utiliz|busy|waiting|pending).*";
+  std::map<store::Labels, std::pair<double, double>> seen;  // series -> (baseline, incident) means
+  const int64_t lo_ms = a.baseline_from_ns / 1000000, hi_ms = a.query->to_ns / 1000000;
+  for (const char* label : {"service_name", "job", "service"}) {
+    std::vector<store::LabelMatch> m = {
+        {"__name__", store::LabelMatch::Op::kRe, names},
+        {label, store::LabelMatch::Op::kEq, a.query->service}};
+    Status st = sources.metrics->Select(
+        m, lo_ms, hi_ms, [&](const store::Labels& series, std::span<const store::Sample> samples) {
+          if (seen.count(series) || seen.size() > 200) return seen.size() <= 200;
+          double sb = 0, si = 0;
+          int nb = 0, ni = 0;
+          for (const store::Sample& s : samples) {
+            const int64_t t = s.t_ms * 1000000;
+            if (!std::isfinite(s.v)) continue;
+            if (t >= a.baseline_from_ns && t < a.baseline_to_ns) sb += s.v, ++nb;
+            if (t >= a.onset_ns && t < a.query->to_ns) si += s.v, ++ni;
+          }
+          if (nb > 0 && ni > 0) seen[series] = {sb / nb, si / ni};
+          return true;
+        });
+    if (!st.ok()) return;
+  }
+  int reported = 0;
+  for (const auto& [series, means] : seen) {
+    const auto [b, i] = means;
+    std::string name;
+    for (const auto& [k, v] : series) {
+      if (k == "__name__") name = v;
+    }
+    if (name.size() > 6 && (name.ends_with("_total") || name.ends_with("_bucket") ||
+                            name.ends_with("_count") || name.ends_with("_sum"))) {
+      continue;  // counters and histograms are not levels
+    }
+    if (i < 1.5 * b || i - b < 1e-9 || reported == 3) continue;
+    Finding f;
+    f.summary = "symptom, not the cause: " + name + " rose from " + FormatNumber(b) + " to " +
+                FormatNumber(i) + " (it follows the slower requests)";
+    f.signal = "metric (symptom)";
+    f.subject = {{"metric", name}, {"role", "symptom"}};
+    f.baseline = b;
+    f.incident = i;
+    f.unit = "";
+    f.score = kSymptomScore;
+    std::string sel = name + "{";
+    bool first = true;
+    for (const auto& [k, v] : series) {
+      if (k == "__name__") continue;
+      sel += (first ? "" : ",") + k + "=" + QuoteQueryString(v);
+      first = false;
+    }
+    f.links = {MetricsView(sel + "}", a.baseline_from_ns, a.query->to_ns)};
+    report->why.push_back(std::move(f));
+    ++reported;
+  }
+}
+
+}  // namespace
+
+void FindWhy(const Analysis& a, const Sources& sources, Report* report) {
+  if (a.bad.size() >= kMinValues) FindMeasurements(a, report);
+  FindAnnotation(a, sources, report);
+  FindVersionChange(a, report);
+  FindUpstreamStatus(a, report);
+  FindProfileFrames(a, sources, report);
+  FindSymptoms(a, sources, report);
+}
+
+}  // namespace quartet::incident::internal

@@ -1,0 +1,92 @@
+// IncidentEngine: answers the four incident questions (is it broken, who is
+// affected, where did it break, why) for one service and time window, from
+// the stores' data and its own timestamps, and returns a Report (report.h).
+//
+// Traces are required and enough; logs, metrics, deploy annotations, profiles
+// and alerts add evidence when their source is given (each is optional: a
+// null store or empty function means "not available", so the engine works
+// before those stores exist and over any backend that offers the calls).
+// docs/incident.md describes the method and its thresholds.
+//
+//   incident::IncidentEngine engine({.traces = traces, .logs = logs});
+//   Result<incident::Report> r = engine.Analyze({.service = "checkout",
+//                                                .from_ns = from, .to_ns = to});
+//
+// Thread-safety: Analyze may be called concurrently (it keeps no state
+// between calls; the stores are thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "server/incident/report.h"
+#include "server/store/interface.h"
+
+namespace quartet::incident {
+
+// A deploy or migration marker (Grafana's annotation model).
+struct Annotation {
+  int64_t id = 0;
+  int64_t time_ns = 0;
+  std::string text;
+  std::vector<std::string> tags;  // "deploy", "service=checkout", "version=1.4.2", ...
+};
+// Annotations of `service` (or of no particular service) in `range`.
+using AnnotationSource =
+    std::function<Result<std::vector<Annotation>>(std::string_view service, store::TimeRange)>;
+
+// The CPU profile of `service` over `range` as self samples per function
+// name (any unit: only shares are compared).
+using ProfileSource = std::function<Result<std::vector<std::pair<std::string, double>>>(
+    std::string_view service, store::TimeRange)>;
+
+struct Sources {
+  store::TraceStore* traces = nullptr;  // required
+  store::LogStore* logs = nullptr;
+  store::MetricStore* metrics = nullptr;
+  AnnotationSource annotations;
+  ProfileSource profiles;
+};
+
+struct IncidentQuery {
+  std::string service;
+  int64_t from_ns = 0, to_ns = 0;
+  // Default: the equal-length window just before from_ns.
+  std::optional<int64_t> baseline_from_ns, baseline_to_ns;
+  // The alert that opened the report, if any (listed under "broken").
+  std::string alert;
+  std::optional<int64_t> alert_active_ns;
+};
+
+struct EngineOptions {
+  // Requests whose spans are examined in detail (attributes, critical path,
+  // logs), per group: slow or failed in the incident, normal in the
+  // incident, baseline. Uniform samples; the counts and percentiles use
+  // every request.
+  size_t sample_per_group = 1500;
+  // Of those, how many per group also have their log lines read.
+  size_t log_traces_per_group = 300;
+  // Longest window accepted (each window is scanned once).
+  int64_t max_window_ns = int64_t{7} * 24 * 3600 * 1000000000;
+};
+
+class IncidentEngine {
+ public:
+  explicit IncidentEngine(Sources sources, EngineOptions options = {});
+
+  // InvalidArgument for an empty service or a bad window; store errors pass
+  // through.
+  Result<Report> Analyze(const IncidentQuery& query) const;
+
+ private:
+  Sources sources_;
+  EngineOptions options_;
+};
+
+}  // namespace quartet::incident
