@@ -128,9 +128,10 @@ quartet::Status Migrate(Store& store, std::string_view action, const Options& o,
                         const quartet::Telemetry& t) {
   quartet::Status st = action == "drop_index" ? store.DropUserIndex() : store.CreateUserIndex();
   if (!st.ok()) return st;
-  std::string text = action == "drop_index"
-                         ? "migration: DROP INDEX idx_orders_user_id"
-                         : "migration: CREATE INDEX idx_orders_user_id ON orders(user_id)";
+  std::string text =
+      action == "drop_index"
+          ? "migration: DROP INDEX idx_orders_user_id"
+          : "migration: CREATE INDEX idx_orders_user_id ON orders(user_id, amount_cents)";
   quartet::Log().Warn("migration applied", {{"action", action}, {"text", text}});
   quartet::DeployEvent event{.service = t.service_name(),
                              .version = t.service_version(),
@@ -258,6 +259,16 @@ int Main(int argc, char** argv) {
                          {{"db", options.db}, {"error", store.status().ToString()}});
     return 1;
   }
+  // The pool gauges of the reference incident: they saturate while the heavy
+  // user's scans hold every connection (a symptom to see, not the cause).
+  Store* pool = store->get();
+  quartet::MetricRegistry& metrics = quartet::Metrics();
+  metrics.CallbackGauge("db_connections_active", "database connections running a query",
+                        [pool] { return static_cast<double>(pool->pool_stats().active); });
+  metrics.CallbackGauge("db_connections_max", "size of the database connection pool",
+                        [pool] { return static_cast<double>(pool->pool_stats().size); });
+  metrics.CallbackGauge("db_connections_waiting", "requests waiting for a database connection",
+                        [pool] { return static_cast<double>(pool->pool_stats().waiting); });
   if (options.drop_index) {
     quartet::Status st = Migrate(**store, "drop_index", options, telemetry);
     if (!st.ok()) quartet::Log().Error("migration failed", {{"error", st.ToString()}});

@@ -3,10 +3,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
-#include <thread>
-#include <unordered_map>
+#include <vector>
 
 namespace checkout {
 namespace {
@@ -26,6 +26,25 @@ Status Exec(sqlite3* db, const char* sql) {
     return Status::Internal(std::string(sql).substr(0, 60) + ": " + msg);
   }
   return Status::Ok();
+}
+
+// Ordinary users settled through a pseudo-random order among the last
+// open_window ones; the heavy user never settled (0). Also run on databases
+// seeded before settlements existed.
+Status SeedSettlements(sqlite3* db, const SeedPlan& plan) {
+  RETURN_IF_ERROR(Exec(db,
+                       "CREATE TABLE settlements (user_id INTEGER PRIMARY KEY, "
+                       "settled_through INTEGER NOT NULL)"));
+  const int64_t window = std::max<int64_t>(1, std::min(plan.open_window, plan.orders / 10));
+  char sql[512];
+  std::snprintf(sql, sizeof(sql),
+                "WITH RECURSIVE u(x) AS (SELECT %lld UNION ALL SELECT x + 1 FROM u WHERE x < %lld) "
+                "INSERT INTO settlements (user_id, settled_through) "
+                "SELECT x, CASE WHEN x = %lld THEN 0 "
+                "ELSE (SELECT MAX(id) FROM orders) - (x * 7919) %% %lld END FROM u",
+                static_cast<long long>(kHeavyUser), static_cast<long long>(kHeavyUser + plan.users),
+                static_cast<long long>(kHeavyUser), static_cast<long long>(window));
+  return Exec(db, sql);
 }
 
 // One set-based INSERT (SQLite generates the rows itself: ~1M rows/s, where
@@ -57,44 +76,105 @@ Status Seed(sqlite3* db, const SeedPlan& plan) {
                 static_cast<long long>(plan.users));
   RETURN_IF_ERROR(Exec(db, "BEGIN"));
   RETURN_IF_ERROR(Exec(db, sql));
-  RETURN_IF_ERROR(Exec(db, "CREATE INDEX idx_orders_user_id ON orders(user_id)"));
+  RETURN_IF_ERROR(Exec(db, "CREATE INDEX idx_orders_user_id ON orders(user_id, amount_cents)"));
+  RETURN_IF_ERROR(SeedSettlements(db, plan));
   RETURN_IF_ERROR(Exec(db, "COMMIT"));
   return Exec(db, "PRAGMA synchronous=NORMAL");
 }
 
+bool TableExists(sqlite3* db, const char* name) {
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?1", -1, &q,
+                     nullptr);
+  if (q) sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+  bool exists = q && sqlite3_step(q) == SQLITE_ROW;
+  sqlite3_finalize(q);
+  return exists;
+}
+
 }  // namespace
 
+// A fixed-size pool: connections are opened on demand up to `size` and kept;
+// a caller waits while all are busy, as a service's real DB pool makes it.
 struct Store::Impl {
   std::string path;
-  std::mutex mu;
-  std::unordered_map<std::thread::id, sqlite3*> connections;  // one per request thread
+  int size = kDefaultPoolSize;
+  mutable std::mutex mu;
+  std::condition_variable freed;
+  std::vector<sqlite3*> idle;
+  int open = 0;     // connections opened (idle + active)
+  int active = 0;   // connections lent out
+  int waiting = 0;  // callers blocked in Acquire
 
   ~Impl() {
-    for (auto& [id, db] : connections) sqlite3_close_v2(db);
+    for (sqlite3* db : idle) sqlite3_close_v2(db);
   }
 
-  // This thread's connection, opened on first use.
-  Result<sqlite3*> Connection() {
-    std::lock_guard<std::mutex> lock(mu);
-    auto it = connections.find(std::this_thread::get_id());
-    if (it != connections.end()) return it->second;
+  Result<sqlite3*> Acquire() {
+    std::unique_lock<std::mutex> lock(mu);
+    ++waiting;
+    freed.wait(lock, [&] { return !idle.empty() || open < size; });
+    --waiting;
+    if (!idle.empty()) {
+      sqlite3* db = idle.back();
+      idle.pop_back();
+      ++active;
+      return db;
+    }
+    ++open;
+    ++active;
+    lock.unlock();
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
         SQLITE_OK) {
       Status st = SqlError(db, "open " + path);
       sqlite3_close_v2(db);
+      lock.lock();
+      --open;
+      --active;
+      freed.notify_one();
       return st;
     }
     sqlite3_busy_timeout(db, 5000);
-    connections.emplace(std::this_thread::get_id(), db);
     return db;
   }
+
+  void Release(sqlite3* db) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      idle.push_back(db);
+      --active;
+    }
+    freed.notify_one();
+  }
 };
+
+namespace {
+
+// A pooled connection for the duration of one call.
+class Lease {
+ public:
+  explicit Lease(Store::Impl* pool) : pool_(pool), db_(pool->Acquire()) {}
+  ~Lease() {
+    if (db_.ok()) pool_->Release(*db_);
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  const Result<sqlite3*>& db() const { return db_; }
+
+ private:
+  Store::Impl* pool_;
+  Result<sqlite3*> db_;
+};
+
+}  // namespace
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const SeedPlan& plan) {
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const SeedPlan& plan,
+                                           int pool_size) {
+  if (pool_size < 1) return Status::InvalidArgument("the connection pool needs at least 1");
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK) {
@@ -103,23 +183,19 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, const SeedPl
     return st;
   }
   Status st = Exec(db, "PRAGMA journal_mode=WAL");
-  if (st.ok()) {
-    sqlite3_stmt* q = nullptr;
-    sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='orders'", -1,
-                       &q, nullptr);
-    bool exists = q && sqlite3_step(q) == SQLITE_ROW;
-    sqlite3_finalize(q);
-    if (!exists) st = Seed(db, plan);
-  }
+  if (st.ok() && !TableExists(db, "orders")) st = Seed(db, plan);
+  if (st.ok() && !TableExists(db, "settlements")) st = SeedSettlements(db, plan);
   sqlite3_close_v2(db);
   if (!st.ok()) return st;
   auto impl = std::make_unique<Impl>();
   impl->path = path;
+  impl->size = pool_size;
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
 Result<QueryResult> Store::SumOrdersForUser(int64_t user_id) {
-  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
+  Lease lease(impl_.get());
+  ASSIGN_OR_RETURN(sqlite3 * db, lease.db());
   sqlite3_stmt* q = nullptr;
   if (sqlite3_prepare_v2(db, kSumOrdersSql, -1, &q, nullptr) != SQLITE_OK)
     return SqlError(db, "prepare sum");
@@ -136,7 +212,8 @@ Result<QueryResult> Store::SumOrdersForUser(int64_t user_id) {
 }
 
 Result<std::optional<Order>> Store::FindOrder(int64_t order_id) {
-  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
+  Lease lease(impl_.get());
+  ASSIGN_OR_RETURN(sqlite3 * db, lease.db());
   sqlite3_stmt* q = nullptr;
   if (sqlite3_prepare_v2(db, kFindOrderSql, -1, &q, nullptr) != SQLITE_OK)
     return SqlError(db, "prepare find");
@@ -154,17 +231,20 @@ Result<std::optional<Order>> Store::FindOrder(int64_t order_id) {
 }
 
 Status Store::DropUserIndex() {
-  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
+  Lease lease(impl_.get());
+  ASSIGN_OR_RETURN(sqlite3 * db, lease.db());
   return Exec(db, "DROP INDEX IF EXISTS idx_orders_user_id");
 }
 
 Status Store::CreateUserIndex() {
-  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
-  return Exec(db, "CREATE INDEX IF NOT EXISTS idx_orders_user_id ON orders(user_id)");
+  Lease lease(impl_.get());
+  ASSIGN_OR_RETURN(sqlite3 * db, lease.db());
+  return Exec(db, "CREATE INDEX IF NOT EXISTS idx_orders_user_id ON orders(user_id, amount_cents)");
 }
 
 Result<bool> Store::HasUserIndex() {
-  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
+  Lease lease(impl_.get());
+  ASSIGN_OR_RETURN(sqlite3 * db, lease.db());
   sqlite3_stmt* q = nullptr;
   sqlite3_prepare_v2(db,
                      "SELECT 1 FROM sqlite_master WHERE type='index' AND name='idx_orders_user_id'",
@@ -174,8 +254,14 @@ Result<bool> Store::HasUserIndex() {
   return exists;
 }
 
+PoolStats Store::pool_stats() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return {.size = impl_->size, .active = impl_->active, .waiting = impl_->waiting};
+}
+
 Result<int64_t> Store::CountOrders() {
-  ASSIGN_OR_RETURN(sqlite3 * db, impl_->Connection());
+  Lease lease(impl_.get());
+  ASSIGN_OR_RETURN(sqlite3 * db, lease.db());
   sqlite3_stmt* q = nullptr;
   sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM orders", -1, &q, nullptr);
   int64_t n = (q && sqlite3_step(q) == SQLITE_ROW) ? sqlite3_column_int64(q, 0) : -1;
