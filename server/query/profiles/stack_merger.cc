@@ -1,0 +1,214 @@
+#include "server/query/profiles/stack_merger.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace quartet::profiles {
+namespace {
+
+constexpr uint32_t kNone = UINT32_MAX;
+
+// Maps pprof ids (1..n in every profile we have seen, but any uint64 is
+// legal) to positions in their array: a direct table when ids are dense, a
+// hash map otherwise.
+class IdIndex {
+ public:
+  template <typename T>
+  void Build(const std::vector<T>& items) {
+    dense_.clear();
+    sparse_.clear();
+    uint64_t max_id = 0;
+    for (const T& item : items) max_id = std::max(max_id, item.id);
+    if (max_id <= 4 * items.size() + 64) {
+      dense_.assign(max_id + 1, kNone);
+      for (size_t i = 0; i < items.size(); ++i) dense_[items[i].id] = static_cast<uint32_t>(i);
+      use_dense_ = true;
+    } else {
+      sparse_.reserve(items.size());
+      for (size_t i = 0; i < items.size(); ++i) sparse_.emplace(items[i].id, i);
+      use_dense_ = false;
+    }
+  }
+  uint32_t Find(uint64_t id) const {
+    if (use_dense_) return id < dense_.size() ? dense_[id] : kNone;
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? kNone : it->second;
+  }
+
+ private:
+  bool use_dense_ = true;
+  std::vector<uint32_t> dense_;
+  std::unordered_map<uint64_t, uint32_t> sparse_;
+};
+
+uint64_t HashFrames(std::span<const uint32_t> frames) {
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ frames.size();
+  for (uint32_t f : frames) {
+    h = (h ^ f) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+  }
+  return h | 1;  // never 0, so a zero hash can mean nothing
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string HexAddress(uint64_t address) {
+  char buf[24];
+  int n = std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(address));
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+StackMerger::StackMerger(SampleFilter filter, size_t value_index)
+    : filter_(std::move(filter)), value_index_(value_index) {
+  slots_.assign(1024, 0);
+}
+
+uint32_t StackMerger::Intern(std::string_view name) {
+  auto it = name_ids_.find(name);
+  if (it != name_ids_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(merged_.names.size());
+  merged_.names.emplace_back(name);
+  name_ids_.emplace(std::string(name), id);
+  return id;
+}
+
+void StackMerger::Grow() {
+  std::vector<uint32_t> slots(slots_.size() * 2, 0);
+  size_t mask = slots.size() - 1;
+  for (size_t i = 0; i < merged_.stacks.size(); ++i) {
+    size_t pos = hashes_[i] & mask;
+    while (slots[pos] != 0) pos = (pos + 1) & mask;
+    slots[pos] = static_cast<uint32_t>(i + 1);
+  }
+  slots_.swap(slots);
+}
+
+void StackMerger::AddFrames(std::span<const uint32_t> frames, int64_t value) {
+  merged_.total += value;
+  uint64_t h = HashFrames(frames);
+  size_t mask = slots_.size() - 1;
+  size_t pos = h & mask;
+  while (uint32_t slot = slots_[pos]) {
+    MergedStacks::Stack& s = merged_.stacks[slot - 1];
+    if (hashes_[slot - 1] == h && s.depth == frames.size() &&
+        std::memcmp(merged_.frames.data() + s.offset, frames.data(),
+                    frames.size() * sizeof(uint32_t)) == 0) {
+      s.value += value;
+      return;
+    }
+    pos = (pos + 1) & mask;
+  }
+  MergedStacks::Stack s;
+  s.offset = static_cast<uint32_t>(merged_.frames.size());
+  s.depth = static_cast<uint32_t>(frames.size());
+  s.value = value;
+  merged_.frames.insert(merged_.frames.end(), frames.begin(), frames.end());
+  merged_.stacks.push_back(s);
+  hashes_.push_back(h);
+  slots_[pos] = static_cast<uint32_t>(merged_.stacks.size());
+  if (merged_.stacks.size() * 2 > slots_.size()) Grow();
+}
+
+void StackMerger::AddStack(std::span<const std::string_view> root_first, int64_t value) {
+  scratch_.clear();
+  for (std::string_view name : root_first) scratch_.push_back(Intern(name));
+  AddFrames(scratch_, value);
+}
+
+int64_t StackMerger::Add(const pprof::Profile& p) {
+  // Function position -> interned name.
+  IdIndex function_index;
+  function_index.Build(p.function);
+  std::vector<uint32_t> function_name(p.function.size(), kNone);
+  auto function_frame = [&](uint64_t function_id) -> uint32_t {
+    uint32_t pos = function_index.Find(function_id);
+    if (pos == kNone) return kNone;
+    if (function_name[pos] == kNone) {
+      const pprof::Function& f = p.function[pos];
+      std::string_view name = p.StringAt(f.name);
+      if (name.empty()) name = p.StringAt(f.system_name);
+      if (name.empty()) return kNone;
+      function_name[pos] = Intern(name);
+    }
+    return function_name[pos];
+  };
+
+  // Location position -> its frames, outermost first (pprof lists a
+  // location's lines innermost first).
+  IdIndex location_index;
+  location_index.Build(p.location);
+  loc_frames_.clear();
+  loc_span_.assign(p.location.size(), {0, kNone});
+  auto location_frames = [&](uint64_t location_id) -> std::span<const uint32_t> {
+    uint32_t pos = location_index.Find(location_id);
+    if (pos == kNone) {
+      uint32_t unknown = Intern("unknown");
+      loc_frames_.push_back(unknown);
+      return std::span<const uint32_t>(&loc_frames_.back(), 1);
+    }
+    auto& span = loc_span_[pos];
+    if (span.second == kNone) {
+      const pprof::Location& loc = p.location[pos];
+      span.first = static_cast<uint32_t>(loc_frames_.size());
+      for (size_t i = loc.line.size(); i-- > 0;) {
+        uint32_t frame = function_frame(loc.line[i].function_id);
+        if (frame != kNone) loc_frames_.push_back(frame);
+      }
+      if (loc_frames_.size() == span.first) loc_frames_.push_back(Intern(HexAddress(loc.address)));
+      span.second = static_cast<uint32_t>(loc_frames_.size() - span.first);
+    }
+    return std::span<const uint32_t>(loc_frames_.data() + span.first, span.second);
+  };
+
+  // Label filter: which string indexes are the key and accepted values.
+  std::vector<char> key_ok, value_ok;
+  if (filter_.active()) {
+    key_ok.assign(p.string_table.size(), 0);
+    value_ok.assign(p.string_table.size(), 0);
+    for (size_t i = 0; i < p.string_table.size(); ++i) {
+      const std::string& s = p.string_table[i];
+      if (s == filter_.label_key) key_ok[i] = 1;
+      for (const std::string& v : filter_.values) {
+        if (EqualsIgnoreCase(s, v)) value_ok[i] = 1;
+      }
+    }
+  }
+  auto accepted = [&](const pprof::Sample& s) {
+    for (const pprof::Label& l : s.label) {
+      if (l.key >= 0 && static_cast<size_t>(l.key) < key_ok.size() && key_ok[l.key] &&
+          l.str > 0 && static_cast<size_t>(l.str) < value_ok.size() && value_ok[l.str]) {
+        return true;
+      }
+    }
+    return false;
+  };
+
+  int64_t sum = 0;
+  for (const pprof::Sample& s : p.sample) {
+    if (value_index_ >= s.value.size() || s.value[value_index_] == 0) continue;
+    if (filter_.active() && !accepted(s)) continue;
+    scratch_.clear();
+    for (size_t i = s.location_id.size(); i-- > 0;) {
+      std::span<const uint32_t> frames = location_frames(s.location_id[i]);
+      scratch_.insert(scratch_.end(), frames.begin(), frames.end());
+    }
+    int64_t v = s.value[value_index_];
+    sum += v;
+    AddFrames(scratch_, v);
+  }
+  return sum;
+}
+
+}  // namespace quartet::profiles
