@@ -8,6 +8,14 @@
 // (16 hex digits) and `span_name`, so one span's flame graph can be cut out.
 // CpuProfile() serves Go-style /debug/pprof/profile?seconds=N.
 //
+// It also samples allocations (malloc's family and operator new/delete, by
+// bytes, mean heap_sample_interval; Go's heap profile: alloc_objects,
+// alloc_space, inuse_objects, inuse_space, uploaded as `<service>.memory`
+// and served by HeapProfile()) and counts the threads in each stack
+// (`<service>.threads`, ThreadProfile()). While it runs, root spans record
+// `pyroscope.profile.id` = their span id. Allocation sampling is compiled
+// out under ASan/TSan (they own malloc): heap profiles are then empty.
+//
 // Every entry point is noexcept: failures are reported, never thrown. The
 // profiler's work happens on two background threads (aggregation, upload);
 // the application's threads only take the signal (an unwind and a lock-free
@@ -59,6 +67,13 @@ struct ProfilerOptions {
   std::chrono::milliseconds shutdown_timeout{2000};
   bool span_labels = true;    // label samples with span_id / span_name
   size_t max_stacks = 50000;  // distinct (stack, span) keys per profile
+
+  bool heap = true;  // sample allocations (QUARTET_PROFILING_HEAP)
+  // Mean bytes allocated between two samples, >= 1 (Go's MemProfileRate).
+  int64_t heap_sample_interval = 512 * 1024;
+  bool threads = true;  // upload a thread profile every upload_interval
+  std::chrono::milliseconds thread_timeout{200};  // wait for every thread's stack
+  bool root_span_profile_id = true;               // root spans get pyroscope.profile.id
 };
 
 struct ProfilerStats {
@@ -70,6 +85,9 @@ struct ProfilerStats {
   uint64_t uploads = 0;  // profiles accepted by the server
   uint64_t upload_retries = 0;
   uint64_t uploads_dropped = 0;  // after the last attempt, a 4xx, or a full upload queue
+  bool heap_sampling = false;      // allocation sampling is running
+  uint64_t heap_live_sampled = 0;  // sampled blocks not freed yet
+  uint64_t heap_dropped = 0;       // sampled allocations lost to full tables
 };
 
 class Profiler {
@@ -96,6 +114,14 @@ class Profiler {
   // as Go's /debug/pprof/profile?seconds=N does. Empty if the profiler is
   // stopped or on failure.
   std::string CpuProfile(std::chrono::seconds duration) noexcept;
+
+  // Go's /debug/pprof/heap: the gzipped pprof heap profile now (alloc_* since
+  // Start, in-use now). Empty if stopped, heap sampling is off, or on failure.
+  std::string HeapProfile() noexcept;
+
+  // The gzipped pprof thread profile (threads/count per stack) now, waiting
+  // at most thread_timeout for the stacks. Empty if stopped or on failure.
+  std::string ThreadProfile() noexcept;
 
   ProfilerStats stats() const noexcept;
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "base/hex.h"
+#include "sdk/profile/locations.h"
 #include "wire/pprof/builder.h"
 
 namespace quartet::profile_internal {
@@ -48,9 +49,7 @@ pprof::Profile CpuAggregate::ToProfile(Symbolizer* symbolizer, int hz, int64_t s
   b.SetDefaultSampleType("cpu");
   b.SetTime(start_unix_nanos,
             end_unix_nanos > start_unix_nanos ? end_unix_nanos - start_unix_nanos : 0);
-  symbolizer->BeginBatch();
-
-  std::unordered_map<uintptr_t, uint64_t> locations;  // pc -> location id
+  LocationTable locations(&b, symbolizer);
   std::vector<uint64_t> ids;
   std::vector<pprof::LabelSpec> labels;
   for (const auto& [key, count] : counts_) {
@@ -67,19 +66,7 @@ pprof::Profile CpuAggregate::ToProfile(Symbolizer* symbolizer, int hz, int64_t s
     for (size_t i = 0; i < depth; ++i) {
       uintptr_t pc;
       std::memcpy(&pc, p + pcs_at + i * sizeof pc, sizeof pc);
-      auto it = locations.find(pc);
-      if (it == locations.end()) {
-        Resolved r = symbolizer->Resolve(pc);
-        uint64_t mapping = 0, function = 0;
-        if (r.segment != nullptr) {
-          const Module& m = *r.segment->module;
-          mapping = b.Mapping(r.segment->start, r.segment->limit, r.segment->file_offset, m.path,
-                              m.build_id, !m.symbols.empty());
-          if (r.symbol != nullptr) function = b.Function(*r.name, r.symbol->mangled, m.path);
-        }
-        it = locations.emplace(pc, b.LocationForAddress(pc, mapping, function)).first;
-      }
-      ids.push_back(it->second);
+      ids.push_back(locations.Location(pc));
     }
     labels.clear();
     if (has_span) {

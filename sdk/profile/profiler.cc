@@ -15,15 +15,29 @@
 #include "quartet/profile.h"
 #include "sdk/profile/cpu_profile.h"
 #include "sdk/profile/cpu_sampler.h"
+#include "sdk/profile/heap_profile.h"
+#include "sdk/profile/heap_sampler.h"
+#include "sdk/profile/root_span.h"
 #include "sdk/profile/sample_queue.h"
 #include "sdk/profile/symbolizer.h"
+#include "sdk/profile/thread_sampler.h"
 #include "sdk/profile/uploader.h"
 #include "wire/pprof/profile.h"
 
 namespace quartet {
 
 using profile_internal::CpuAggregate;
+using profile_internal::BuildHeapProfile;
+using profile_internal::BuildThreadProfile;
+using profile_internal::CollectThreadStacks;
 using profile_internal::CpuSampler;
+using profile_internal::DisableHeapSampling;
+using profile_internal::EnableHeapSampling;
+using profile_internal::HeapLiveSampled;
+using profile_internal::HeapSamplingEnabled;
+using profile_internal::HeapSnapshot;
+using profile_internal::SnapshotHeap;
+using profile_internal::ThreadDump;
 using profile_internal::RawSample;
 using profile_internal::SampleQueue;
 using profile_internal::SamplerCounters;
@@ -60,6 +74,10 @@ class Profiler::Impl {
     sampler_ = std::make_unique<CpuSampler>(&queue_, &sampler_counters_, options_.cpu_hz,
                                             options_.span_labels);
     RETURN_IF_ERROR(sampler_->Start());
+    if (options_.heap) heap_enabled_ = EnableHeapSampling(options_.heap_sample_interval);
+    if (options_.root_span_profile_id && options_.span_labels) {
+      profile_internal::g_tag_root_spans.store(true);
+    }
     if (!options_.server_address.empty()) {
       UploadConfig c;
       c.server_address = options_.server_address;
@@ -73,6 +91,7 @@ class Profiler::Impl {
       c.timeout = options_.upload_timeout;
       c.max_attempts = std::max(1, options_.upload_max_attempts);
       c.initial_backoff = options_.upload_initial_backoff;
+      c.max_queued = 12;  // four intervals of cpu, memory and threads
       uploader_ = std::make_unique<Uploader>(std::move(c), &upload_counters_);
     }
     window_start_ = UnixNanos();
@@ -108,6 +127,7 @@ class Profiler::Impl {
       sampler_->Stop();
     }
     if (uploader_) uploader_->Shutdown(options_.shutdown_timeout);
+    StopGlobals();
     Impl* self = this;
     g_running.compare_exchange_strong(self, nullptr);
   }
@@ -131,6 +151,22 @@ class Profiler::Impl {
     return gz.ok() ? std::move(*gz) : std::string();
   }
 
+  std::string HeapProfile() {
+    if (getpid() != pid_ || forked_child_.load() || stop_called_.load() || !heap_enabled_) {
+      return {};
+    }
+    HeapSnapshot snap = SnapshotHeap();
+    auto gz = pprof::EncodeGzip(BuildHeapProfile(snap, &symbolizer_, UnixNanos()));
+    return gz.ok() ? std::move(*gz) : std::string();
+  }
+
+  std::string ThreadProfile() {
+    if (getpid() != pid_ || forked_child_.load() || stop_called_.load()) return {};
+    ThreadDump dump = CollectThreadStacks(options_.thread_timeout);
+    auto gz = pprof::EncodeGzip(BuildThreadProfile(dump, &symbolizer_, UnixNanos()));
+    return gz.ok() ? std::move(*gz) : std::string();
+  }
+
   ProfilerStats stats() const {
     ProfilerStats s;
     s.samples = sampler_counters_.samples.load();
@@ -141,10 +177,20 @@ class Profiler::Impl {
     s.uploads = upload_counters_.uploaded.load();
     s.upload_retries = upload_counters_.retries.load();
     s.uploads_dropped = upload_counters_.failed.load() + upload_counters_.queue_dropped.load();
+    s.heap_sampling = heap_enabled_ && HeapSamplingEnabled();
+    s.heap_live_sampled = s.heap_sampling ? HeapLiveSampled() : 0;
+    s.heap_dropped = heap_dropped_.load();
     return s;
   }
 
   void MarkForkedChild() { forked_child_.store(true); }
+
+  // Process-wide switches this profiler turned on. Async-signal-safe (plain
+  // atomic stores): also run in a forked child.
+  void StopGlobals() {
+    if (heap_enabled_) DisableHeapSampling();
+    profile_internal::g_tag_root_spans.store(false);
+  }
 
  private:
   struct Window {
@@ -208,11 +254,24 @@ class Profiler::Impl {
       start = window_start_;
       window_start_ = end;
     }
-    if (agg.empty()) return;
-    pprof::Profile p = agg.ToProfile(&symbolizer_, options_.cpu_hz, start, end);
-    auto gz = pprof::EncodeGzip(p);
-    if (!gz.ok()) return;
-    uploader_->Enqueue(std::move(*gz), "cpu", start / 1000000000, (end + 999999999) / 1000000000);
+    const int64_t from = start / 1000000000, until = (end + 999999999) / 1000000000;
+    if (!agg.empty()) {
+      auto gz = pprof::EncodeGzip(agg.ToProfile(&symbolizer_, options_.cpu_hz, start, end));
+      if (gz.ok()) uploader_->Enqueue(std::move(*gz), "cpu", from, until);
+    }
+    if (heap_enabled_) {
+      // Go's heap profile under Pyroscope's Go name, "memory": alloc_* since
+      // the last upload, in-use now.
+      HeapSnapshot snap = SnapshotHeap();
+      heap_dropped_.store(snap.dropped_buckets + snap.dropped_live);
+      auto gz = pprof::EncodeGzip(BuildHeapProfile(snap, &symbolizer_, end, &heap_alloc_base_));
+      if (gz.ok()) uploader_->Enqueue(std::move(*gz), "memory", from, until);
+    }
+    if (options_.threads) {
+      ThreadDump dump = CollectThreadStacks(options_.thread_timeout);
+      auto gz = pprof::EncodeGzip(BuildThreadProfile(dump, &symbolizer_, end));
+      if (gz.ok()) uploader_->Enqueue(std::move(*gz), "threads", from, until);
+    }
   }
 
   const ProfilerOptions options_;
@@ -235,6 +294,9 @@ class Profiler::Impl {
   std::atomic<uint64_t> armed_threads_{0};
   std::atomic<bool> stop_called_{false};
   std::atomic<bool> forked_child_{false};
+  bool heap_enabled_ = false;               // set in Start()
+  std::vector<uint64_t> heap_alloc_base_;   // aggregator thread: alloc counts uploaded
+  std::atomic<uint64_t> heap_dropped_{0};
   std::thread* thread_ = nullptr;
   const pid_t pid_;
 };
@@ -243,7 +305,10 @@ namespace {
 
 void ChildAfterFork() {
   CpuSampler::AfterForkInChild();
-  if (Profiler::Impl* p = g_running.exchange(nullptr)) p->MarkForkedChild();
+  if (Profiler::Impl* p = g_running.exchange(nullptr)) {
+    p->MarkForkedChild();
+    p->StopGlobals();
+  }
 }
 
 }  // namespace
@@ -266,6 +331,9 @@ std::unique_ptr<Profiler> Profiler::Start(const ProfilerOptions& options,
   if (options.cpu_hz < 1 || options.cpu_hz > 1000) return fail("cpu_hz must be in 1..1000");
   if (!options.server_address.empty() && options.service.empty()) {
     return fail("server_address is set but service is empty");
+  }
+  if (options.heap && options.heap_sample_interval < 1) {
+    return fail("heap_sample_interval must be at least 1 byte");
   }
   if (options.upload_interval < std::chrono::milliseconds(100)) {
     return fail("upload_interval must be at least 100ms");
@@ -293,6 +361,22 @@ void Profiler::Stop() noexcept {
 std::string Profiler::CpuProfile(std::chrono::seconds duration) noexcept {
   try {
     return impl_->CpuProfile(duration);
+  } catch (...) {
+    return {};
+  }
+}
+
+std::string Profiler::HeapProfile() noexcept {
+  try {
+    return impl_->HeapProfile();
+  } catch (...) {
+    return {};
+  }
+}
+
+std::string Profiler::ThreadProfile() noexcept {
+  try {
+    return impl_->ThreadProfile();
   } catch (...) {
     return {};
   }

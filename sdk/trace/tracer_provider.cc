@@ -3,6 +3,8 @@
 #include <new>
 
 #include "base/clock.h"
+#include "base/hex.h"
+#include "sdk/profile/root_span.h"
 #include "sdk/trace/id_generator.h"
 
 namespace quartet::trace_internal {
@@ -83,6 +85,11 @@ Span TracerProvider::StartSpan(std::string_view name, const SpanOptions& options
   rec->attributes.reserve(options.attributes.size() + 4);
   for (const Attribute& a : options.attributes) rec->SetAttribute(a.key, a.value);
   if (!request_id.empty()) rec->SetAttribute("request_id", request_id);
+  if ((parent == nullptr || parent->is_remote) && profile_internal::TagRootSpans()) {
+    char id[16];  // the profiler's span_id label: links this request's CPU samples
+    HexEncode(sc.span_id.bytes.data(), sc.span_id.bytes.size(), id);
+    rec->SetAttribute(profile_internal::kProfileIdAttribute, std::string_view(id, 16));
+  }
   for (const Link& link : options.links) {
     if (rec->links.size() >= kMaxLinks) {
       ++rec->dropped_links;
