@@ -210,6 +210,7 @@ ExportOutcome OtlpIngest::Export(OtlpSignal signal, OtlpFormat format, std::stri
       return BadInput(request.status());
     }
     appended = traces_->AppendSpans(*request);
+    if (appended.ok() && span_observer_ != nullptr) span_observer_->OnSpansStored(*request);
   } else {
     Result<otlp::ExportLogsServiceRequest> request = DecodeChecked(
         format, body, limits_.max_value_bytes, &otlp::DecodeLogs, &otlp::DecodeLogsJson);

@@ -20,6 +20,7 @@
 
 #include "server/http/http_message.h"
 #include "server/http/router.h"
+#include "server/ingest/otlp/span_observer.h"
 #include "server/store/interface.h"
 #include "wire/otlp/model.h"
 
@@ -75,12 +76,17 @@ class OtlpIngest {
 
   OtlpIngestStats stats() const;
 
+  // Tells `observer` (null: nobody) about every span batch stored, over HTTP
+  // and gRPC; set before serving. The observer must outlive this object.
+  void SetSpanObserver(SpanObserver* observer) { span_observer_ = observer; }
+
  private:
   server::HttpResponse Handle(OtlpSignal signal, const server::HttpRequest& request);
 
   store::TraceStore* traces_;
   store::LogStore* logs_;
   OtlpLimits limits_;
+  SpanObserver* span_observer_ = nullptr;
   std::atomic<int64_t> spans_accepted_{0}, spans_rejected_{0}, logs_accepted_{0}, bad_requests_{0},
       pushed_back_{0};
 };
