@@ -1,5 +1,6 @@
 #include "server/api/pyroscope/pyroscope_api.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,8 @@ Result<Window> WindowParams(const HttpRequest& r, std::string_view from_name,
     }
     w.from = *t;
   }
+  // Nothing is stored before 1970 ("now-100y"); pprof times are unsigned.
+  w.from = std::max<int64_t>(w.from, 0);
   if (w.from >= w.until) {
     return Status::InvalidArgument("invalid parameters \"" + std::string(from_name) + "\", \"" +
                                    std::string(until_name) + "\": " + std::string(from_name) +

@@ -21,7 +21,8 @@ TEST(ParseProfileQueryTest, Valid) {
        {{"service_name", Op::kEq, "checkout"}}},
       {"memory:alloc_space:bytes:space:bytes{service_name=~\"check.*\",env!=\"dev\",v!~\"1\\\\..*\"}",
        "memory:alloc_space:bytes:space:bytes",
-       {{"service_name", Op::kRe, "check.*"}, {"env", Op::kNeq, "dev"}, {"v", Op::kNre, "1\\..*"}}},
+       // PromQL's parser sorts matchers by name.
+       {{"env", Op::kNeq, "dev"}, {"service_name", Op::kRe, "check.*"}, {"v", Op::kNre, "1\\..*"}}},
       {"{__name__=\"wall:wall:nanoseconds:wall:nanoseconds\",service_name=\"a\"}",
        "wall:wall:nanoseconds:wall:nanoseconds",
        {{"service_name", Op::kEq, "a"}}},
@@ -57,7 +58,7 @@ TEST(ParseProfileQueryTest, InvalidWithPreciseMessages) {
       {"{service_name=\"x\"}", "no profile type"},
       {"sum(a:b:c:d:e)", "want <profile type>{<label matchers>}"},
       {"a:b:c:d:e offset 5m", "want <profile type>{<label matchers>}"},
-      {"a:b:c:d:e{__name__=\"f:g:h:i:j\"}", "two profile types"},
+      {"a:b:c:d:e{__name__=\"f:g:h:i:j\"}", "metric name must not be set twice"},
       {"{__name__=~\"a.*\"}", "the profile type must be matched with ="},
   };
   for (const Case& c : cases) {

@@ -1,1 +1,150 @@
-int main() { return 0; }
+// Merging an hour of 10 s CPU profiles of one service (360 profiles, ~1000
+// samples and a few hundred distinct stacks each, span_id labels, some
+// inlined frames, each profile with its own string table and ids as the store
+// returns them) into a flame graph, top functions and a span profile.
+// Issue 6's target: the flame graph in p50 <= 200 ms.
+//
+//   build-pq/bin/profiles_merge_benchmark --benchmark_repetitions=5
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "server/query/profiles/flame_tree.h"
+#include "server/query/profiles/flamebearer.h"
+#include "server/query/profiles/function_stats.h"
+#include "server/query/profiles/stack_merger.h"
+#include "wire/pprof/builder.h"
+
+namespace quartet::profiles {
+namespace {
+
+constexpr int kProfiles = 360;
+constexpr int kSamplesPerProfile = 1000;
+constexpr int kDistinctStacks = 400;
+constexpr int kFunctions = 1500;
+
+struct Workload {
+  std::vector<pprof::Profile> profiles;
+};
+
+// C++-looking names of realistic length.
+std::string FunctionName(int i) {
+  static const char* kNs[] = {"checkout::", "sqlite3::", "std::", "quartet::sdk::", "http::"};
+  return std::string(kNs[i % 5]) + "Component" + std::to_string(i / 7) + "::Method" +
+         std::to_string(i) + "(std::basic_string_view<char>, int)";
+}
+
+const Workload& GetWorkload() {
+  static const Workload* w = [] {
+    auto* w = new Workload;
+    std::mt19937_64 rng(7);
+    // Distinct stacks share prefixes like real call trees: each extends a
+    // random earlier stack's prefix.
+    std::vector<std::vector<int>> stacks;
+    for (int s = 0; s < kDistinctStacks; ++s) {
+      std::vector<int> st;
+      if (!stacks.empty()) {
+        const auto& base = stacks[rng() % stacks.size()];
+        st.assign(base.begin(), base.begin() + static_cast<long>(rng() % (base.size() + 1)));
+      }
+      size_t depth = 12 + rng() % 28;
+      while (st.size() < depth) st.push_back(static_cast<int>(rng() % kFunctions));
+      stacks.push_back(std::move(st));
+    }
+    std::vector<std::string> names;
+    for (int i = 0; i < kFunctions; ++i) names.push_back(FunctionName(i));
+    std::vector<std::string> spans;
+    for (int i = 0; i < 64; ++i) {
+      char buf[17];
+      std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+      spans.push_back(buf);
+    }
+    for (int p = 0; p < kProfiles; ++p) {
+      pprof::ProfileBuilder b;
+      b.AddSampleType("cpu", "nanoseconds");
+      b.SetPeriod("cpu", "nanoseconds", 10'000'000);
+      uint64_t mapping = b.Mapping(0x400000, 0x900000, 0, "/usr/bin/checkout", "abc", true);
+      std::vector<uint64_t> ids;
+      for (int i = 0; i < kSamplesPerProfile; ++i) {
+        // Zipf-ish: low stack indexes are hot.
+        double u = std::uniform_real_distribution<double>(0, 1)(rng);
+        size_t s = static_cast<size_t>(kDistinctStacks * u * u * u);
+        const auto& st = stacks[s];
+        ids.clear();
+        for (size_t f = st.size(); f-- > 0;) {
+          uint64_t fn = b.Function(names[st[f]], names[st[f]], "/src/app.cc");
+          ids.push_back(b.LocationForAddress(0x400000 + 16 * st[f], mapping, fn, 10 + f));
+        }
+        int64_t value[] = {10'000'000 * static_cast<int64_t>(1 + rng() % 3)};
+        pprof::LabelSpec label{"span_id", spans[rng() % spans.size()]};
+        b.AddSample(ids, value, std::span<const pprof::LabelSpec>(&label, 1));
+      }
+      pprof::Profile prof = b.Release();
+      // Every 10th location carries an inlined frame.
+      for (size_t l = 0; l < prof.location.size(); l += 10) {
+        prof.location[l].line.insert(prof.location[l].line.begin(),
+                                     pprof::Line{prof.function[l % prof.function.size()].id, 1, 0});
+      }
+      w->profiles.push_back(std::move(prof));
+    }
+    return w;
+  }();
+  return *w;
+}
+
+void BM_MergeHourToFlamegraph(benchmark::State& state) {
+  const Workload& w = GetWorkload();
+  size_t bytes = 0;
+  for (auto _ : state) {
+    StackMerger m;
+    for (const pprof::Profile& p : w.profiles) m.Add(p);
+    Flamebearer fb = ToFlamebearer(FlameTree::Build(m.stacks()), 8192);
+    std::string json;
+    AppendFlamebearerJson(&json, fb);
+    bytes = json.size();
+    benchmark::DoNotOptimize(json);
+  }
+  state.counters["profiles"] = kProfiles;
+  state.counters["json_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_MergeHourToFlamegraph)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_MergeOnly(benchmark::State& state) {
+  const Workload& w = GetWorkload();
+  size_t distinct = 0;
+  for (auto _ : state) {
+    StackMerger m;
+    for (const pprof::Profile& p : w.profiles) m.Add(p);
+    distinct = m.stacks().stacks.size();
+  }
+  state.counters["distinct_stacks"] = static_cast<double>(distinct);
+}
+BENCHMARK(BM_MergeOnly)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_MergeHourTopFunctions(benchmark::State& state) {
+  const Workload& w = GetWorkload();
+  for (auto _ : state) {
+    StackMerger m;
+    for (const pprof::Profile& p : w.profiles) m.Add(p);
+    benchmark::DoNotOptimize(TopFunctions(m.stacks(), TopOrder::kSelf, 100));
+  }
+}
+BENCHMARK(BM_MergeHourTopFunctions)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_MergeHourSpanProfile(benchmark::State& state) {
+  const Workload& w = GetWorkload();
+  std::string span = std::string(w.profiles[0].StringAt(w.profiles[0].sample[0].label[0].str));
+  for (auto _ : state) {
+    StackMerger m(SampleFilter{"span_id", {span}});
+    for (const pprof::Profile& p : w.profiles) m.Add(p);
+    benchmark::DoNotOptimize(ToFlamebearer(FlameTree::Build(m.stacks()), 8192));
+  }
+}
+BENCHMARK(BM_MergeHourSpanProfile)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace quartet::profiles
+
+BENCHMARK_MAIN();
