@@ -13,9 +13,10 @@ namespace {
 
 // Prometheus sections accepted and not used by quartetd (the ones it uses,
 // global, scrape_configs and rule_files, go to ParsePrometheusSections).
-constexpr std::string_view kPrometheusSections[] = {"alerting", "remote_write", "remote_read",
+constexpr std::string_view kPrometheusSections[] = {"remote_write", "remote_read",
                                                     "storage_config", "tracing"};
-constexpr std::string_view kParsedPrometheusSections[] = {"global", "scrape_configs", "rule_files"};
+constexpr std::string_view kParsedPrometheusSections[] = {"global", "scrape_configs", "rule_files",
+                                                          "alerting", "notifications"};
 
 Status KeyError(std::string_view key, std::string_view problem) {
   return Status::InvalidArgument("config key " + std::string(key) + ": " + std::string(problem));
@@ -124,6 +125,54 @@ Status ApplyYaml(const YAML::Node& node, const std::string& prefix, ServerConfig
   return Status::Ok();
 }
 
+// The `notifications` section (config.h).
+Status ParseNotifications(const YAML::Node& node, NotificationsConfig* out) {
+  if (node.IsNull()) return Status::Ok();
+  if (!node.IsMap()) return KeyError("notifications", "must be a mapping");
+  for (const auto& item : node) {
+    const std::string key = item.first.as<std::string>();
+    const std::string name = "notifications." + key;
+    if (key == "resend_delay") {
+      if (!item.second.IsScalar()) return KeyError(name, "must be a single value");
+      Result<int64_t> ms = ParsePrometheusDuration(item.second.as<std::string>());
+      if (!ms.ok() || *ms <= 0) return KeyError(name, "want a positive duration like 1m");
+      out->resend_delay_ms = *ms;
+    } else if (key == "webhooks") {
+      if (item.second.IsNull()) continue;
+      if (!item.second.IsSequence()) return KeyError(name, "must be a list");
+      for (size_t i = 0; i < item.second.size(); ++i) {
+        const YAML::Node hook = item.second[i];
+        const std::string where = name + "[" + std::to_string(i) + "]";
+        if (!hook.IsMap()) return KeyError(where, "must be a mapping");
+        WebhookNotification w;
+        for (const auto& field : hook) {
+          const std::string f = field.first.as<std::string>();
+          if (!field.second.IsScalar()) return KeyError(where + "." + f, "must be a single value");
+          const std::string v = field.second.as<std::string>();
+          if (f == "url") {
+            if (!v.starts_with("http://") && !v.starts_with("https://")) {
+              return KeyError(where + ".url", "want an http:// or https:// URL, got \"" + v + "\"");
+            }
+            w.url = v;
+          } else if (f == "send_resolved") {
+            if (v != "true" && v != "false") return KeyError(where + "." + f, "want true or false");
+            w.send_resolved = v == "true";
+          } else if (f == "name") {
+            w.name = v;
+          } else {
+            return KeyError(where + "." + f, "unknown key");
+          }
+        }
+        if (w.url.empty()) return KeyError(where + ".url", "is required");
+        out->webhooks.push_back(std::move(w));
+      }
+    } else {
+      return KeyError(name, "unknown key");
+    }
+  }
+  return Status::Ok();
+}
+
 struct FlagSpec {
   std::string_view flag;     // without the leading --
   std::string_view setting;  // canonical name
@@ -225,6 +274,11 @@ Result<ServerConfig> LoadConfig(const std::vector<std::string>& args) {
         RETURN_IF_ERROR(ApplyYaml(root, "", &config));
         const std::string dir = std::filesystem::path(config.config_file).parent_path().string();
         ASSIGN_OR_RETURN(config.prometheus, ParsePrometheusSections(root, dir));
+        if (root.IsMap()) {
+          if (const YAML::Node n = root["notifications"]) {
+            RETURN_IF_ERROR(ParseNotifications(n, &config.notifications));
+          }
+        }
       }
     } catch (const YAML::Exception& e) {
       return Status::InvalidArgument("config file " + config.config_file + ": " + e.what());

@@ -19,6 +19,12 @@
 //     retention_size: 0          # bytes per table, 0 = no limit
 //   limits:
 //     max_value: 256KiB          # longest attribute value / log body accepted
+//   notifications:               # alert notifications without an Alertmanager
+//     resend_delay: 1m           # a firing alert is re-sent this often
+//     webhooks:                  # Alertmanager's webhook payload (version 4)
+//       - url: http://chat-bridge:9000/hook
+//         send_resolved: true
+//         name: oncall           # the payload's "receiver" (default "webhook")
 //
 // Plain values and pure functions; thread-safe.
 #pragma once
@@ -35,6 +41,17 @@
 
 namespace quartet::server {
 
+struct WebhookNotification {
+  std::string url;
+  bool send_resolved = true;
+  std::string name = "webhook";
+};
+
+struct NotificationsConfig {
+  std::vector<WebhookNotification> webhooks;
+  int64_t resend_delay_ms = 60'000;
+};
+
 struct ServerConfig {
   std::string data_dir;
   std::string http_listen = "127.0.0.1:4318";
@@ -49,7 +66,8 @@ struct ServerConfig {
   size_t max_value_bytes = 256u << 10;
   std::string config_file;                     // "" when none
   std::vector<std::string> reserved_sections;  // Prometheus sections seen, not used yet
-  PrometheusConfig prometheus;                 // global, scrape_configs, rule_files
+  PrometheusConfig prometheus;                 // global, scrape_configs, rule_files, alerting
+  NotificationsConfig notifications;
 };
 
 // Parses argv (without the program name). InvalidArgument names the flag or

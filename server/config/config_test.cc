@@ -73,7 +73,7 @@ remote_write:
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->fsync, store::SyncPolicy::kNever);
   EXPECT_EQ(c->reserved_sections,
-            (std::vector<std::string>{"storage.tsdb", "alerting", "remote_write"}));
+            (std::vector<std::string>{"storage.tsdb", "remote_write"}));
   Write("data_dir: /d\nscrape_configs:\n  - job_name: a\n    scrape_intervall: 5s\n");
   Result<ServerConfig> bad = LoadConfig({"--config", path_.string()});
   ASSERT_FALSE(bad.ok());
@@ -109,6 +109,62 @@ TEST_F(ConfigTest, ErrorsNameTheFlagOrKey) {
     Result<ServerConfig> got = LoadConfig(args);
     ASSERT_FALSE(got.ok()) << c.want;
     EXPECT_NE(got.status().message().find(c.want), std::string::npos) << got.status().message();
+  }
+}
+
+TEST_F(ConfigTest, AlertingAndNotifications) {
+  Write(R"(data_dir: /d
+rule_files: [rules/*.yml]
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: [am1:9093, am2:9093]
+      path_prefix: /am
+      timeout: 5s
+notifications:
+  resend_delay: 30s
+  webhooks:
+    - url: http://hook:9000/x
+    - url: https://hook2/y
+      send_resolved: false
+      name: oncall
+)");
+  Result<ServerConfig> c = LoadConfig({"--config", path_.string()});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_TRUE(c->reserved_sections.empty());
+  EXPECT_EQ(c->prometheus.base_dir, path_.parent_path().string());
+  ASSERT_EQ(c->prometheus.alerting.alertmanagers.size(), 1u);
+  EXPECT_EQ(c->prometheus.alerting.alertmanagers[0].timeout_ms, 5000);
+  EXPECT_EQ(c->prometheus.alerting.alertmanagers[0].AlertsUrls(),
+            (std::vector<std::string>{"http://am1:9093/am/api/v2/alerts",
+                                      "http://am2:9093/am/api/v2/alerts"}));
+  EXPECT_EQ(c->notifications.resend_delay_ms, 30000);
+  ASSERT_EQ(c->notifications.webhooks.size(), 2u);
+  EXPECT_EQ(c->notifications.webhooks[0].url, "http://hook:9000/x");
+  EXPECT_TRUE(c->notifications.webhooks[0].send_resolved);
+  EXPECT_EQ(c->notifications.webhooks[0].name, "webhook");
+  EXPECT_FALSE(c->notifications.webhooks[1].send_resolved);
+  EXPECT_EQ(c->notifications.webhooks[1].name, "oncall");
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"notifications:\n  webhooks:\n    - url: ftp://x\n",
+       "config key notifications.webhooks[0].url: want an http:// or https:// URL, got \"ftp://x\""},
+      {"notifications:\n  webhooks:\n    - send_resolved: true\n",
+       "config key notifications.webhooks[0].url: is required"},
+      {"notifications:\n  webhook: []\n", "config key notifications.webhook: unknown key"},
+      {"alerting:\n  alertmanagers:\n    - basic_auth: {username: a}\n",
+       "config key alerting.alertmanagers[0].basic_auth: not supported by quartetd"},
+      {"alerting:\n  alertmanagers:\n    - api_version: v1\n",
+       "config key alerting.alertmanagers[0].api_version: only v2 is supported (Alertmanager "
+       "dropped v1)"},
+      {"alerting:\n  alert_relabel_configs: []\n",
+       "config key alerting.alert_relabel_configs: not supported by quartetd"},
+  };
+  for (const auto& [yaml, want] : bad) {
+    Write(std::string("data_dir: /d\n") + yaml);
+    Result<ServerConfig> r = LoadConfig({"--config", path_.string()});
+    ASSERT_FALSE(r.ok()) << yaml;
+    EXPECT_EQ(r.status().message(), want);
   }
 }
 

@@ -556,15 +556,85 @@ Result<int64_t> ParsePrometheusDuration(std::string_view text) {
   return total;
 }
 
+std::vector<std::string> AlertmanagerConfig::AlertsUrls() const {
+  std::string prefix = path_prefix;
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (!prefix.empty() && prefix.front() != '/') prefix = "/" + prefix;
+  std::vector<std::string> urls;
+  for (const std::string& t : targets) urls.push_back(scheme + "://" + t + prefix + "/api/v2/alerts");
+  return urls;
+}
+
+namespace {
+
+// Prometheus's alerting section (alertmanager_config), static targets only.
+Status ParseAlerting(const YAML::Node& node, AlertingConfig* out) {
+  if (node.IsNull()) return Status::Ok();
+  RETURN_IF_ERROR(CheckKeys(node, "alerting", {"alertmanagers"}, {"alert_relabel_configs"}));
+  const YAML::Node list = node["alertmanagers"];
+  if (!list || list.IsNull()) return Status::Ok();
+  if (!list.IsSequence()) return KeyError("alerting.alertmanagers", "must be a list");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "alerting.alertmanagers[" + std::to_string(i) + "]";
+    const YAML::Node am = list[i];
+    RETURN_IF_ERROR(CheckKeys(am, path,
+                              {"static_configs", "scheme", "path_prefix", "timeout", "api_version",
+                               "follow_redirects", "enable_http2"},
+                              {"basic_auth", "authorization", "oauth2", "tls_config", "proxy_url",
+                               "relabel_configs", "bearer_token", "bearer_token_file"}));
+    AlertmanagerConfig c;
+    if (const YAML::Node v = am["scheme"]) {
+      ASSIGN_OR_RETURN(c.scheme, Scalar(v, path + ".scheme"));
+      if (c.scheme != "http" && c.scheme != "https") {
+        return KeyError(path + ".scheme", "want http or https, got \"" + c.scheme + "\"");
+      }
+    }
+    if (const YAML::Node v = am["path_prefix"]) {
+      ASSIGN_OR_RETURN(c.path_prefix, Scalar(v, path + ".path_prefix"));
+    }
+    if (const YAML::Node v = am["timeout"]) {
+      ASSIGN_OR_RETURN(c.timeout_ms, Duration(v, path + ".timeout"));
+    }
+    if (const YAML::Node v = am["api_version"]) {
+      ASSIGN_OR_RETURN(std::string version, Scalar(v, path + ".api_version"));
+      if (version != "v2") {
+        return KeyError(path + ".api_version", "only v2 is supported (Alertmanager dropped v1)");
+      }
+    }
+    if (const YAML::Node v = am["follow_redirects"]) {
+      RETURN_IF_ERROR(Bool(v, path + ".follow_redirects").status());
+    }
+    if (const YAML::Node groups = am["static_configs"]) {
+      if (!groups.IsSequence()) return KeyError(path + ".static_configs", "must be a list");
+      for (size_t j = 0; j < groups.size(); ++j) {
+        const std::string gp = path + ".static_configs[" + std::to_string(j) + "]";
+        RETURN_IF_ERROR(CheckKeys(groups[j], gp, {"targets", "labels"}));
+        if (const YAML::Node t = groups[j]["targets"]) {
+          ASSIGN_OR_RETURN(std::vector<std::string> targets, StringList(t, gp + ".targets"));
+          for (std::string& target : targets) c.targets.push_back(std::move(target));
+        }
+      }
+    }
+    out->alertmanagers.push_back(std::move(c));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<PrometheusConfig> ParsePrometheusSections(const YAML::Node& root,
                                                  const std::string& base_dir) {
   PrometheusConfig config;
+  config.base_dir = base_dir;
   try {
     if (!root.IsMap()) return PrometheusConfig{};
     // global first: every job's defaults come from it, wherever it is written.
     if (const YAML::Node g = root["global"]) RETURN_IF_ERROR(ParseGlobal(g, &config.global));
     if (const YAML::Node rules = root["rule_files"]) {
       ASSIGN_OR_RETURN(config.rule_files, StringList(rules, "rule_files"));
+    }
+    if (const YAML::Node alerting = root["alerting"]) {
+      RETURN_IF_ERROR(ParseAlerting(alerting, &config.alerting));
     }
     if (const YAML::Node jobs = root["scrape_configs"]) {
       if (!jobs.IsNull() && !jobs.IsSequence()) return KeyError("scrape_configs", "must be a list");

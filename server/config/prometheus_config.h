@@ -125,13 +125,31 @@ struct PrometheusGlobal {
   std::string query_log_file;  // accepted, unused
 };
 
+// One `alerting.alertmanagers` entry: static targets only. Refused (an
+// error naming the key): service discovery, auth and TLS settings,
+// relabel_configs, api_version v1.
+struct AlertmanagerConfig {
+  std::string scheme = "http";
+  std::string path_prefix = "/";
+  int64_t timeout_ms = 10'000;
+  std::vector<std::string> targets;  // host:port
+  // Each target's POST URL: scheme://target/path_prefix/api/v2/alerts.
+  std::vector<std::string> AlertsUrls() const;
+};
+
+struct AlertingConfig {
+  std::vector<AlertmanagerConfig> alertmanagers;
+};
+
 struct PrometheusConfig {
   PrometheusGlobal global;
   std::vector<ScrapeConfig> scrape_configs;
-  std::vector<std::string> rule_files;  // as written (globs, relative to the config file)
+  std::vector<std::string> rule_files;  // as written (globs, relative to base_dir)
+  AlertingConfig alerting;
+  std::string base_dir;  // the config file's directory ("" = the working directory)
 };
 
-// Reads `global`, `scrape_configs` and `rule_files` from a YAML mapping,
+// Reads `global`, `scrape_configs`, `rule_files` and `alerting` from a YAML mapping,
 // ignoring its other keys (quartetd's own settings are parsed elsewhere).
 // `base_dir` resolves relative *_file paths (the config file's directory).
 Result<PrometheusConfig> ParsePrometheusSections(const YAML::Node& root,
