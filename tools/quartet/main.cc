@@ -1,12 +1,14 @@
 // quartet — the command-line tool. Subcommands:
 //   annotate   post a deploy annotation (service, version, text, tags)
 //   ship       follow log files and push their lines to Loki's push API
-// (incident, demo and doctor arrive with the server.)
+//   demo       play the reference incident: quartetd, the checkout example, load
+// (incident and doctor arrive with the server.)
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "quartet/annotate.h"
+#include "tools/quartet/demo/demo_command.h"
 #include "tools/quartet/flags.h"
 #include "tools/quartet/ship/ship_command.h"
 
@@ -67,7 +69,8 @@ void PrintUsage() {
                "usage: quartet <command> [flags]\n\n"
                "commands:\n"
                "  annotate   post a deploy annotation to quartetd or Grafana\n"
-               "  ship       follow log files and push their lines to quartetd or Loki\n");
+               "  ship       follow log files and push their lines to quartetd or Loki\n"
+               "  demo       play the reference incident (quartetd, checkout, load) and report\n");
 }
 
 }  // namespace
@@ -82,6 +85,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "annotate") return quartet::cli::Annotate(args);
   if (command == "ship") return quartet::ship::RunShipCommand(args);
+  if (command == "demo") return quartet::demo::RunDemoCommand(args);
   if (command == "help" || command == "--help" || command == "-h") {
     quartet::cli::PrintUsage();
     return 0;
