@@ -116,7 +116,8 @@ class Profiler {
   std::string CpuProfile(std::chrono::seconds duration) noexcept;
 
   // Go's /debug/pprof/heap: the gzipped pprof heap profile now (alloc_* since
-  // Start, in-use now). Empty if stopped, heap sampling is off, or on failure.
+  // Start, in-use now). Empty if stopped, heap sampling is off, or on failure;
+  // without samples where allocation sampling is unavailable (ASan/TSan).
   std::string HeapProfile() noexcept;
 
   // The gzipped pprof thread profile (threads/count per stack) now, waiting

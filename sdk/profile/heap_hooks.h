@@ -39,6 +39,15 @@ namespace heap_internal {
 
 struct ThreadState;
 extern std::atomic<uint64_t> g_live_count;
+// Counts of live sampled blocks per hash of their address: free() reads one
+// 16-bit counter of this 32 KiB array (cache-resident) and, when it is 0 as
+// it is for nearly every pointer, knows the block was not sampled without
+// probing the 256 KiB pointer table. Written under the sampler's lock.
+inline constexpr uint32_t kLiveFilterSlots = 16384;
+extern std::atomic<uint16_t> g_live_filter[kLiveFilterSlots];
+inline uint32_t LiveFilterSlot(uintptr_t p) {
+  return static_cast<uint32_t>(((p >> 4) * 0x9E3779B97F4A7C15ull) >> 50);
+}
 // Bytes this thread may still allocate before the slow path runs.
 extern __thread int64_t t_countdown __attribute__((tls_model("initial-exec")));
 

@@ -50,6 +50,7 @@ std::atomic<bool> g_enabled{false};
 std::atomic<int64_t> g_mean{512 * 1024};
 std::atomic<uint32_t> g_session{1};
 std::atomic<uint64_t> g_live_count{0};
+std::atomic<uint16_t> g_live_filter[kLiveFilterSlots];
 std::atomic<bool> g_atfork_registered{false};
 
 HEAP_HOOK void Lock() {
@@ -61,6 +62,12 @@ HEAP_HOOK void Unlock() { g_lock.store(false, std::memory_order_release); }
 
 void AtForkPrepare() { Lock(); }
 void AtForkRelease() { Unlock(); }
+
+inline void FilterAdd(uintptr_t p, int delta) {
+  std::atomic<uint16_t>& c = g_live_filter[LiveFilterSlot(p)];
+  c.store(static_cast<uint16_t>(c.load(std::memory_order_relaxed) + delta),
+          std::memory_order_relaxed);
+}
 
 inline uint32_t LiveHome(uintptr_t p) {
   return static_cast<uint32_t>(((p >> 4) * 0x9E3779B97F4A7C15ull) >> 49) & (kLiveSlots - 1);
@@ -122,6 +129,7 @@ HEAP_HOOK int64_t FindLocked(Tables* t, uintptr_t p) {
 HEAP_HOOK void ForgetSlotLocked(Tables* t, uint32_t i) {
   uint32_t b = t->live_bucket[i];
   if (b < t->nbuckets) ++t->buckets[b].free_count;
+  FilterAdd(t->live_keys[i].load(std::memory_order_relaxed), -1);
   EraseSlotLocked(t, i);
   g_live_count.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -140,6 +148,7 @@ HEAP_HOOK bool InsertLiveLocked(Tables* t, uintptr_t p, uint32_t bucket) {
     if (k == 0 || k == kTombstone) {
       if (k == 0) ++t->live_used;
       t->live_bucket[i] = bucket;
+      FilterAdd(p, +1);  // before the key: a free that sees the key sees the count
       t->live_keys[i].store(p, std::memory_order_release);
       g_live_count.fetch_add(1, std::memory_order_relaxed);
       return true;
@@ -336,6 +345,7 @@ bool EnableHeapSampling(int64_t mean_interval_bytes) noexcept {
   std::memset(t->bucket_index, 0, sizeof t->bucket_index);
   t->epoch.fetch_add(1, std::memory_order_acq_rel);
   for (uint32_t i = 0; i < kLiveSlots; ++i) t->live_keys[i].store(0, std::memory_order_relaxed);
+  for (auto& c : g_live_filter) c.store(0, std::memory_order_relaxed);
   t->live_used = 0;
   g_live_count.store(0, std::memory_order_relaxed);
   t->epoch.fetch_add(1, std::memory_order_release);

@@ -33,6 +33,8 @@ namespace {
 using quartet::profile_internal::OnCountdownExpired;
 using quartet::profile_internal::OnSampledFree;
 using quartet::profile_internal::heap_internal::g_live_count;
+using quartet::profile_internal::heap_internal::g_live_filter;
+using quartet::profile_internal::heap_internal::LiveFilterSlot;
 using quartet::profile_internal::heap_internal::t_countdown;
 
 #define HOOK_FN __attribute__((section("quartet_heap_hooks")))
@@ -44,8 +46,10 @@ inline __attribute__((always_inline)) void* Sampled(void* p, size_t size) {
 }
 
 inline __attribute__((always_inline)) void BeforeFree(void* p) {
-  if (p != nullptr && __builtin_expect(g_live_count.load(std::memory_order_relaxed) != 0, 0)) {
-    OnSampledFree(p);
+  if (__builtin_expect(g_live_count.load(std::memory_order_relaxed) != 0, 0) &&
+      g_live_filter[LiveFilterSlot(reinterpret_cast<uintptr_t>(p))].load(
+          std::memory_order_relaxed) != 0) {
+    OnSampledFree(p);  // probably sampled: look it up
   }
 }
 

@@ -152,10 +152,15 @@ class Profiler::Impl {
   }
 
   std::string HeapProfile() {
-    if (getpid() != pid_ || forked_child_.load() || stop_called_.load() || !heap_enabled_) {
+    if (getpid() != pid_ || forked_child_.load() || stop_called_.load() || !options_.heap) {
       return {};
     }
-    HeapSnapshot snap = SnapshotHeap();
+    HeapSnapshot snap;
+    if (heap_enabled_) {
+      snap = SnapshotHeap();
+    } else {
+      snap.mean_interval = options_.heap_sample_interval;  // a valid profile, no samples
+    }
     auto gz = pprof::EncodeGzip(BuildHeapProfile(snap, &symbolizer_, UnixNanos()));
     return gz.ok() ? std::move(*gz) : std::string();
   }
