@@ -81,11 +81,18 @@ const Workload& GetWorkload() {
         pprof::LabelSpec label{"span_id", spans[rng() % spans.size()]};
         b.AddSample(ids, value, std::span<const pprof::LabelSpec>(&label, 1));
       }
+      // Every 10th function's address has another function inlined into it
+      // (the same one in every profile, as in one binary).
+      std::vector<std::pair<uint64_t, uint64_t>> inlined;  // address, inlined function id
+      for (int f = 0; f < kFunctions; f += 10) {
+        const std::string& name = names[(f * 7 + 1) % kFunctions];
+        inlined.push_back({0x400000 + 16 * f, b.Function(name, name, "/src/inline.h")});
+      }
       pprof::Profile prof = b.Release();
-      // Every 10th location carries an inlined frame.
-      for (size_t l = 0; l < prof.location.size(); l += 10) {
-        prof.location[l].line.insert(prof.location[l].line.begin(),
-                                     pprof::Line{prof.function[l % prof.function.size()].id, 1, 0});
+      for (pprof::Location& loc : prof.location) {
+        for (const auto& [address, fn] : inlined) {
+          if (loc.address == address) loc.line.insert(loc.line.begin(), pprof::Line{fn, 1, 0});
+        }
       }
       w->profiles.push_back(std::move(prof));
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 
 namespace quartet::profiles {
 namespace {
@@ -51,6 +52,25 @@ uint64_t HashFrames(std::span<const uint32_t> frames) {
   return h | 1;  // never 0, so a zero hash can mean nothing
 }
 
+// Eight bytes at a time, multiply-rotate (FxHash-like), then a final mix:
+// names are long (C++ signatures), so speed per byte matters more than
+// hash quality, and collisions only cost a string compare.
+uint64_t HashString(std::string_view s) {
+  uint64_t h = s.size();
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    h = (((h << 5) | (h >> 59)) ^ w) * 0x517cc1b727220a95ull;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, s.data() + i, s.size() - i);
+  h = (((h << 5) | (h >> 59)) ^ tail) * 0x517cc1b727220a95ull;
+  h ^= h >> 32;
+  h *= 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -73,15 +93,35 @@ std::string HexAddress(uint64_t address) {
 StackMerger::StackMerger(SampleFilter filter, size_t value_index)
     : filter_(std::move(filter)), value_index_(value_index) {
   slots_.assign(1024, 0);
+  name_slots_.assign(1024, {0, 0});
 }
 
 uint32_t StackMerger::Intern(std::string_view name) {
-  auto it = name_ids_.find(name);
-  if (it != name_ids_.end()) return it->second;
+  const uint64_t h = HashString(name);
+  size_t mask = name_slots_.size() - 1;
+  size_t pos = h & mask;
+  while (name_slots_[pos].second != 0) {
+    const auto& [slot_hash, slot_id] = name_slots_[pos];
+    if (slot_hash == h && merged_.names[slot_id - 1] == name) return slot_id - 1;
+    pos = (pos + 1) & mask;
+  }
   uint32_t id = static_cast<uint32_t>(merged_.names.size());
   merged_.names.emplace_back(name);
-  name_ids_.emplace(std::string(name), id);
+  name_slots_[pos] = {h, id + 1};
+  if (merged_.names.size() * 2 > name_slots_.size()) GrowNames();
   return id;
+}
+
+void StackMerger::GrowNames() {
+  std::vector<std::pair<uint64_t, uint32_t>> slots(name_slots_.size() * 2, {0, 0});
+  size_t mask = slots.size() - 1;
+  for (const auto& slot : name_slots_) {
+    if (slot.second == 0) continue;
+    size_t pos = slot.first & mask;
+    while (slots[pos].second != 0) pos = (pos + 1) & mask;
+    slots[pos] = slot;
+  }
+  name_slots_.swap(slots);
 }
 
 void StackMerger::Grow() {
@@ -202,7 +242,11 @@ int64_t StackMerger::Add(const pprof::Profile& p) {
     scratch_.clear();
     for (size_t i = s.location_id.size(); i-- > 0;) {
       std::span<const uint32_t> frames = location_frames(s.location_id[i]);
-      scratch_.insert(scratch_.end(), frames.begin(), frames.end());
+      if (frames.size() == 1) {
+        scratch_.push_back(frames[0]);  // the common case: no inlining
+      } else {
+        scratch_.insert(scratch_.end(), frames.begin(), frames.end());
+      }
     }
     int64_t v = s.value[value_index_];
     sum += v;
