@@ -2,14 +2,17 @@
 //   annotate   post a deploy annotation (service, version, text, tags)
 //   ship       follow log files and push their lines to Loki's push API
 //   demo       play the reference incident: quartetd, the checkout example, load
-// (incident and doctor arrive with the server.)
+//   doctor     check the wiring of a running system (names, links, exemplars, ...)
+//   incident   the incident report: is it broken, who, where, why
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "quartet/annotate.h"
 #include "tools/quartet/demo/demo_command.h"
+#include "tools/quartet/doctor/doctor_command.h"
 #include "tools/quartet/flags.h"
+#include "tools/quartet/incident/incident_command.h"
 #include "tools/quartet/ship/ship_command.h"
 
 namespace quartet::cli {
@@ -70,7 +73,9 @@ void PrintUsage() {
                "commands:\n"
                "  annotate   post a deploy annotation to quartetd or Grafana\n"
                "  ship       follow log files and push their lines to quartetd or Loki\n"
-               "  demo       play the reference incident (quartetd, checkout, load) and report\n");
+               "  demo       play the reference incident (quartetd, checkout, load) and report\n"
+               "  doctor     check the wiring of a running system against the usual gotchas\n"
+               "  incident   the incident report of a service or alert: broken, who, where, why\n");
 }
 
 }  // namespace
@@ -85,7 +90,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "annotate") return quartet::cli::Annotate(args);
   if (command == "ship") return quartet::ship::RunShipCommand(args);
+  if (command == "incident") return quartet::cli::RunIncidentCommand(args);
   if (command == "demo") return quartet::demo::RunDemoCommand(args);
+  if (command == "doctor") return quartet::doctor::RunDoctorCommand(args);
   if (command == "help" || command == "--help" || command == "-h") {
     quartet::cli::PrintUsage();
     return 0;
