@@ -88,6 +88,13 @@ Result<std::unique_ptr<RuleManager>> RuleManager::Create(std::vector<RuleGroupCo
                                                          Notifier* notifier,
                                                          RuleManagerOptions options) {
   std::unique_ptr<RuleManager> m(new RuleManager(store, notifier, std::move(options)));
+  if (!m->options_.state_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(m->options_.state_dir, ec);
+    if (ec) {
+      return Status::InvalidArgument("cannot create " + m->options_.state_dir + ": " + ec.message());
+    }
+  }
   for (RuleGroupConfig& gc : groups) {
     auto g = std::make_unique<Group>();
     g->interval_ms = gc.interval_ms > 0 ? gc.interval_ms : m->options_.default_interval_ms;
@@ -130,8 +137,6 @@ int64_t RuleManager::AlignedEvalTime(const RuleGroupConfig& group, int64_t inter
 Status RuleManager::Start() {
   Status restored = Status::Ok();
   if (!options_.state_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(options_.state_dir, ec);
     Result<std::vector<RuleAlerts>> state = ReadAlertStateFile(options_.state_dir + "/state");
     if (state.ok()) {
       for (RuleAlerts& ra : *state) {
