@@ -93,7 +93,7 @@ class StackMerger {
   // Per-profile scratch, kept to reuse its capacity.
   std::vector<uint32_t> scratch_;
   std::vector<uint32_t> loc_frames_;
-  std::vector<std::pair<uint32_t, uint32_t>> loc_span_;  // per location: offset, count
+  std::vector<std::pair<uint32_t, uint32_t>> loc_span_;  // inlined frames: offset, count
 };
 
 }  // namespace quartet::profiles
