@@ -14,6 +14,8 @@ constexpr std::string_view kTraceExport =
     "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 constexpr std::string_view kLogsExport =
     "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+constexpr std::string_view kMetricsExport =
+    "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
 
 grpc::Status ToGrpcStatus(const ExportOutcome& outcome) {
   using Kind = ExportOutcome::Kind;
@@ -41,10 +43,13 @@ class ExportReactor final : public grpc::ServerGenericBidiReactor {
       signal_ = OtlpSignal::kTraces;
     } else if (method == kLogsExport) {
       signal_ = OtlpSignal::kLogs;
+    } else if (method == kMetricsExport) {
+      signal_ = OtlpSignal::kMetrics;
     } else {
-      Finish(grpc::Status(
-          grpc::StatusCode::UNIMPLEMENTED,
-          "quartetd serves TraceService/Export and LogsService/Export, not " + method));
+      Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                          "quartetd serves TraceService/Export, LogsService/Export and "
+                          "MetricsService/Export, not " +
+                              method));
       return;
     }
     StartRead(&request_);

@@ -1,13 +1,12 @@
 // OtlpGrpcServer: the OTLP/gRPC receiver (default 127.0.0.1:4317) for
-// opentelemetry.proto.collector.{trace,logs}.v1.{TraceService,LogsService}/
-// Export. It is a generic gRPC service over raw bytes: the protobuf is
+// opentelemetry.proto.collector.{trace,logs,metrics}.v1.{TraceService,
+// LogsService,MetricsService}/Export. It is a generic gRPC service over raw bytes: the protobuf is
 // decoded by wire/otlp like OTLP/HTTP's, through the same OtlpIngest::Export,
 // so both transports store and refuse alike. Status codes per the OTLP spec:
 // INVALID_ARGUMENT for bad data (not retried), RESOURCE_EXHAUSTED for a
 // message too large to decode (no RetryInfo, so not retried), UNAVAILABLE
 // when the store pushes back (retried with backoff); a partial success is
-// OK with partial_success set. Other methods are UNIMPLEMENTED (metrics come
-// with the metrics work).
+// OK with partial_success set. Other methods are UNIMPLEMENTED.
 //
 // Thread-safety: gRPC runs handlers on its own threads; OtlpIngest is
 // thread-safe. Stop() is idempotent.

@@ -137,6 +137,57 @@ Status CheckValueSizes(const otlp::ExportTraceServiceRequest& request, size_t ma
   return Status::Ok();
 }
 
+Status CheckValueSizes(const otlp::ExportMetricsServiceRequest& request, size_t max_bytes) {
+  auto check_exemplars = [max_bytes](const std::vector<otlp::Exemplar>& exemplars,
+                                     const std::string& path) -> Status {
+    for (size_t e = 0; e < exemplars.size(); ++e) {
+      RETURN_IF_ERROR(CheckAttributes(exemplars[e].filtered_attributes,
+                                      path + Path(".exemplars", e), max_bytes));
+    }
+    return Status::Ok();
+  };
+  for (size_t r = 0; r < request.resource_metrics.size(); ++r) {
+    const otlp::ResourceMetrics& rm = request.resource_metrics[r];
+    const std::string rpath = Path("resource_metrics", r);
+    RETURN_IF_ERROR(CheckAttributes(rm.resource.attributes, rpath + ".resource", max_bytes));
+    for (size_t s = 0; s < rm.scope_metrics.size(); ++s) {
+      const otlp::ScopeMetrics& sm = rm.scope_metrics[s];
+      const std::string spath = rpath + Path(".scope_metrics", s);
+      RETURN_IF_ERROR(CheckAttributes(sm.scope.attributes, spath + ".scope", max_bytes));
+      for (size_t m = 0; m < sm.metrics.size(); ++m) {
+        const otlp::Metric& metric = sm.metrics[m];
+        const std::string mpath = spath + Path(".metrics", m);
+        if (metric.name.size() > max_bytes) {
+          return Status::InvalidArgument(mpath + ".name: " + std::to_string(metric.name.size()) +
+                                         " bytes, over the " + std::to_string(max_bytes) +
+                                         "-byte limit");
+        }
+        for (size_t i = 0; i < metric.number_points.size(); ++i) {
+          const std::string path = mpath + Path(".data_points", i);
+          RETURN_IF_ERROR(CheckAttributes(metric.number_points[i].attributes, path, max_bytes));
+          RETURN_IF_ERROR(check_exemplars(metric.number_points[i].exemplars, path));
+        }
+        for (size_t i = 0; i < metric.histogram_points.size(); ++i) {
+          const std::string path = mpath + Path(".data_points", i);
+          RETURN_IF_ERROR(CheckAttributes(metric.histogram_points[i].attributes, path, max_bytes));
+          RETURN_IF_ERROR(check_exemplars(metric.histogram_points[i].exemplars, path));
+        }
+        for (size_t i = 0; i < metric.exponential_histogram_points.size(); ++i) {
+          const std::string path = mpath + Path(".data_points", i);
+          RETURN_IF_ERROR(
+              CheckAttributes(metric.exponential_histogram_points[i].attributes, path, max_bytes));
+          RETURN_IF_ERROR(check_exemplars(metric.exponential_histogram_points[i].exemplars, path));
+        }
+        for (size_t i = 0; i < metric.summary_points.size(); ++i) {
+          RETURN_IF_ERROR(CheckAttributes(metric.summary_points[i].attributes,
+                                          mpath + Path(".data_points", i), max_bytes));
+        }
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckValueSizes(const otlp::ExportLogsServiceRequest& request, size_t max_bytes) {
   for (size_t r = 0; r < request.resource_logs.size(); ++r) {
     const otlp::ResourceLogs& rl = request.resource_logs[r];
@@ -157,11 +208,18 @@ Status CheckValueSizes(const otlp::ExportLogsServiceRequest& request, size_t max
 }
 
 OtlpIngest::OtlpIngest(store::TraceStore* traces, store::LogStore* logs, OtlpLimits limits)
-    : traces_(traces), logs_(logs), limits_(limits) {}
+    : OtlpIngest(traces, logs, nullptr, limits) {}
+
+OtlpIngest::OtlpIngest(store::TraceStore* traces, store::LogStore* logs,
+                       store::MetricStore* metrics, OtlpLimits limits)
+    : traces_(traces), logs_(logs), metrics_(metrics), limits_(limits), deltas_(limits.deltas) {}
 
 void OtlpIngest::Register(server::Router* router) {
   router->Handle("POST", "/v1/traces", [this](const HttpRequest& r) { return Traces(r); });
   router->Handle("POST", "/v1/logs", [this](const HttpRequest& r) { return Logs(r); });
+  if (metrics_ != nullptr) {
+    router->Handle("POST", "/v1/metrics", [this](const HttpRequest& r) { return Metrics(r); });
+  }
 }
 
 namespace {
@@ -200,7 +258,46 @@ ExportOutcome StoreRefused(const Status& status) {
 
 }  // namespace
 
+ExportOutcome OtlpIngest::ExportMetrics(OtlpFormat format, std::string_view body) {
+  if (metrics_ == nullptr) {
+    pushed_back_.fetch_add(1, std::memory_order_relaxed);
+    return ExportOutcome{.kind = ExportOutcome::Kind::kUnavailable,
+                         .message = "this server does not store metrics"};
+  }
+  Result<otlp::ExportMetricsServiceRequest> request = DecodeChecked(
+      format, body, limits_.max_value_bytes, &otlp::DecodeMetrics, &otlp::DecodeMetricsJson);
+  Result<MappedMetrics> mapped =
+      request.ok() ? MapOtlpMetrics(*request, &deltas_, MonotonicNanos(), limits_.metric_mapping)
+                   : Result<MappedMetrics>(request.status());
+  if (!mapped.ok()) {
+    bad_requests_.fetch_add(1, std::memory_order_relaxed);
+    return BadInput(mapped.status());
+  }
+  Result<store::MetricAppendResult> appended = metrics_->Append(mapped->batch);
+  if (!appended.ok()) {
+    pushed_back_.fetch_add(1, std::memory_order_relaxed);
+    return StoreRefused(appended.status());
+  }
+  // Partial success counts refused data points plus the samples the store
+  // refused (a histogram point is many samples; the store counts samples).
+  ExportOutcome outcome{.kind = ExportOutcome::Kind::kOk};
+  const int64_t store_rejected = appended->rejected_samples();
+  outcome.result.rejected = mapped->rejected_points + store_rejected;
+  outcome.result.accepted = mapped->data_points;
+  outcome.result.rejection_message = mapped->rejection_message;
+  if (outcome.result.rejection_message.empty() && !appended->error.ok()) {
+    outcome.result.rejection_message = std::string(appended->error.message());
+  } else if (outcome.result.rejection_message.empty() && store_rejected > 0) {
+    outcome.result.rejection_message = "samples refused by the store (out of order or limits)";
+  }
+  points_accepted_.fetch_add(mapped->data_points, std::memory_order_relaxed);
+  points_rejected_.fetch_add(mapped->rejected_points, std::memory_order_relaxed);
+  samples_rejected_.fetch_add(store_rejected, std::memory_order_relaxed);
+  return outcome;
+}
+
 ExportOutcome OtlpIngest::Export(OtlpSignal signal, OtlpFormat format, std::string_view body) {
+  if (signal == OtlpSignal::kMetrics) return ExportMetrics(format, body);
   Result<store::AppendResult> appended = store::AppendResult{};
   if (signal == OtlpSignal::kTraces) {
     Result<otlp::ExportTraceServiceRequest> request = DecodeChecked(
@@ -243,7 +340,9 @@ HttpResponse ToHttp(Format format, OtlpSignal signal, const ExportOutcome& outco
   switch (outcome.kind) {
     case Kind::kOk:
       return SuccessResponse(format,
-                             signal == OtlpSignal::kTraces ? "rejectedSpans" : "rejectedLogRecords",
+                             signal == OtlpSignal::kTraces ? "rejectedSpans"
+                             : signal == OtlpSignal::kLogs ? "rejectedLogRecords"
+                                                           : "rejectedDataPoints",
                              outcome.result);
     case Kind::kBadData:
       return ErrorResponse(format, 400, kInvalidArgument, outcome.message);
@@ -285,10 +384,17 @@ HttpResponse OtlpIngest::Logs(const HttpRequest& request) {
   return Handle(OtlpSignal::kLogs, request);
 }
 
+HttpResponse OtlpIngest::Metrics(const HttpRequest& request) {
+  return Handle(OtlpSignal::kMetrics, request);
+}
+
 OtlpIngestStats OtlpIngest::stats() const {
   return OtlpIngestStats{.spans_accepted = spans_accepted_.load(),
                          .spans_rejected = spans_rejected_.load(),
                          .logs_accepted = logs_accepted_.load(),
+                         .metric_points_accepted = points_accepted_.load(),
+                         .metric_points_rejected = points_rejected_.load(),
+                         .metric_samples_rejected = samples_rejected_.load(),
                          .bad_requests = bad_requests_.load(),
                          .pushed_back = pushed_back_.load()};
 }

@@ -1,8 +1,10 @@
-// OtlpIngest: OTLP receivers for traces and logs, per the OTLP
+// OtlpIngest: OTLP receivers for traces, logs and metrics, per the OTLP
 // specification. Export() does the transport-neutral part (decode, check,
 // store) and says how it went; the OTLP/HTTP handlers (POST /v1/traces,
-// /v1/logs) and the OTLP/gRPC service (otlp_grpc.h) map that to their status
-// codes. Over HTTP: application/x-protobuf or
+// /v1/logs, /v1/metrics) and the OTLP/gRPC service (otlp_grpc.h) map that to
+// their status codes. Metrics are mapped to Prometheus series as
+// metric_mapping.h describes (delta temporality made cumulative by one
+// DeltaToCumulative shared by both transports). Over HTTP: application/x-protobuf or
 // application/json bodies (answered in the request's format), gzip already
 // undone by the HTTP server, 200 with an Export*ServiceResponse (partial
 // success when some items were refused), 400 with a google.rpc.Status naming
@@ -20,6 +22,8 @@
 
 #include "server/http/http_message.h"
 #include "server/http/router.h"
+#include "server/ingest/otlp/delta_to_cumulative.h"
+#include "server/ingest/otlp/metric_mapping.h"
 #include "server/ingest/otlp/span_observer.h"
 #include "server/store/interface.h"
 #include "wire/otlp/model.h"
@@ -34,6 +38,9 @@ struct OtlpLimits {
   size_t max_value_bytes = 256 * 1024;
   // Seconds a client is told to wait when the store pushes back.
   int retry_after_seconds = 1;
+  // Running totals for delta-temporality metrics.
+  DeltaToCumulativeOptions deltas;
+  MetricMappingOptions metric_mapping;
 };
 
 // How an export went, whatever the transport.
@@ -51,20 +58,26 @@ struct ExportOutcome {
 };
 
 enum class OtlpFormat { kProtobuf, kJson };
-enum class OtlpSignal { kTraces, kLogs };
+enum class OtlpSignal { kTraces, kLogs, kMetrics };
 
 struct OtlpIngestStats {
   int64_t spans_accepted = 0;
   int64_t spans_rejected = 0;
   int64_t logs_accepted = 0;
-  int64_t bad_requests = 0;  // 400, 413, 415
-  int64_t pushed_back = 0;   // 429, 503
+  int64_t metric_points_accepted = 0;
+  int64_t metric_points_rejected = 0;   // at mapping (see metric_mapping.h)
+  int64_t metric_samples_rejected = 0;  // by the store (out of order, limits)
+  int64_t bad_requests = 0;             // 400, 413, 415
+  int64_t pushed_back = 0;              // 429, 503
 };
 
 class OtlpIngest {
  public:
-  // The stores must outlive this object.
+  // The stores must outlive this object. Without a metric store,
+  // /v1/metrics is not registered and metric exports are answered 503.
   OtlpIngest(store::TraceStore* traces, store::LogStore* logs, OtlpLimits limits = {});
+  OtlpIngest(store::TraceStore* traces, store::LogStore* logs, store::MetricStore* metrics,
+             OtlpLimits limits = {});
 
   // Decodes `body`, checks it and stores it; counts the outcome.
   ExportOutcome Export(OtlpSignal signal, OtlpFormat format, std::string_view body);
@@ -73,6 +86,8 @@ class OtlpIngest {
   void Register(server::Router* router);
   server::HttpResponse Traces(const server::HttpRequest& request);
   server::HttpResponse Logs(const server::HttpRequest& request);
+  server::HttpResponse Metrics(const server::HttpRequest& request);
+  DeltaToCumulativeStats delta_stats() const { return deltas_.stats(); }
 
   OtlpIngestStats stats() const;
 
@@ -82,13 +97,16 @@ class OtlpIngest {
 
  private:
   server::HttpResponse Handle(OtlpSignal signal, const server::HttpRequest& request);
+  ExportOutcome ExportMetrics(OtlpFormat format, std::string_view body);
 
   store::TraceStore* traces_;
   store::LogStore* logs_;
+  store::MetricStore* metrics_ = nullptr;
   OtlpLimits limits_;
   SpanObserver* span_observer_ = nullptr;
+  DeltaToCumulative deltas_;
   std::atomic<int64_t> spans_accepted_{0}, spans_rejected_{0}, logs_accepted_{0}, bad_requests_{0},
-      pushed_back_{0};
+      pushed_back_{0}, points_accepted_{0}, points_rejected_{0}, samples_rejected_{0};
 };
 
 // Checks every string and bytes value (attributes of resources, scopes,
@@ -98,5 +116,6 @@ class OtlpIngest {
 //   over the 262144-byte limit
 Status CheckValueSizes(const otlp::ExportTraceServiceRequest& request, size_t max_bytes);
 Status CheckValueSizes(const otlp::ExportLogsServiceRequest& request, size_t max_bytes);
+Status CheckValueSizes(const otlp::ExportMetricsServiceRequest& request, size_t max_bytes);
 
 }  // namespace quartet::ingest

@@ -1,0 +1,435 @@
+// metrics_vs_prometheus: quartetd and Prometheus 2.42 measured in the same
+// run on the same data (see README.md beside this file). It starts both
+// servers on loopback, remote-writes the same generated service metrics to
+// each (counters and classic histograms, 15 s apart over some hours,
+// backfilled in timestamp order), and prints one table:
+//   - ingest: samples per CPU-second of the server process (utime+stime from
+//     /proc/<pid>/stat), and wall samples/s;
+//   - memory per active series: RSS after ingest minus RSS before, / series;
+//   - bytes on disk per sample: quartetd after its shutdown flush (its
+//     metric blocks); Prometheus for the blocks its head compaction cut
+//     (bytes of those block directories / their meta.json numSamples);
+//   - range query latency, p50 of N runs over 1 h at a 15 s step: rate() of
+//     1,000 counters and histogram_quantile over 1,000 bucket series.
+// Usage: metrics_vs_prometheus [--series-groups N] [--hours H] [--runs N]
+//        [--quartetd PATH] [--prometheus PATH] [--keep]
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "wire/prometheus/remote_write_body.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace rw = quartet::prometheus::rw;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  int groups = 100;  // each: 10 counters + one 10-bucket histogram (13 series)
+  double hours = 4;  // > 3 h so that Prometheus cuts its first 2 h block
+  int runs = 10;
+  std::string quartetd = "build/bin/quartetd";
+  std::string prometheus = "/usr/bin/prometheus";
+  bool keep = false;
+};
+
+// ---- the data: realistic service metrics -----------------------------------
+
+constexpr int64_t kStepMs = 15'000;
+constexpr double kBounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+constexpr int kCountersPerGroup = 10;
+
+struct Series {
+  std::vector<quartet::prometheus::Label> labels;
+  double value = 0;
+};
+
+// Counters http_requests_total{service,route,status,instance} and a latency
+// histogram per (service, instance); values advance as a service's would
+// (per-step increments around a per-series rate, latencies log-normal).
+class Generator {
+ public:
+  explicit Generator(int groups) : rng_(42) {
+    for (int g = 0; g < groups; ++g) {
+      const std::string service = "svc-" + std::to_string(g / 10);
+      const std::string instance = "10.0." + std::to_string(g / 10) + "." + std::to_string(g % 10);
+      for (int c = 0; c < kCountersPerGroup; ++c) {
+        Series s;
+        s.labels = {{"__name__", "bench_http_requests_total"},
+                    {"instance", instance},
+                    {"job", service},
+                    {"route", "/api/v" + std::to_string(c / 2)},
+                    {"status", c % 2 ? "500" : "200"}};
+        counters_.push_back(std::move(s));
+        rates_.push_back(c % 2 ? 0.2 : 20.0 + c);
+      }
+      Histogram h;
+      for (double le : kBounds) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%g", le);
+        h.buckets.push_back(
+            MakeSeries("bench_request_duration_seconds_bucket", service, instance, buf));
+      }
+      h.buckets.push_back(
+          MakeSeries("bench_request_duration_seconds_bucket", service, instance, "+Inf"));
+      h.sum = MakeSeries("bench_request_duration_seconds_sum", service, instance, "");
+      h.count = MakeSeries("bench_request_duration_seconds_count", service, instance, "");
+      histograms_.push_back(std::move(h));
+    }
+  }
+  size_t series() const { return counters_.size() + histograms_.size() * (std::size(kBounds) + 3); }
+
+  // Advances every series by one step and appends its sample at t_ms.
+  void Step(int64_t t_ms, std::vector<rw::TimeSeries>* out) {
+    for (size_t i = 0; i < counters_.size(); ++i) {
+      counters_[i].value += std::poisson_distribution<int>(rates_[i] * 15)(rng_);
+      Append(counters_[i], t_ms, out);
+    }
+    std::lognormal_distribution<double> latency(std::log(0.08), 0.7);
+    for (Histogram& h : histograms_) {
+      const int n = std::poisson_distribution<int>(150)(rng_);
+      for (int k = 0; k < n; ++k) {
+        const double v = latency(rng_);
+        for (size_t b = 0; b < std::size(kBounds); ++b) {
+          if (v <= kBounds[b]) h.buckets[b].value += 1;
+        }
+        h.buckets.back().value += 1;
+        h.sum.value += v;
+      }
+      h.count.value = h.buckets.back().value;
+      for (Series& b : h.buckets) Append(b, t_ms, out);
+      Append(h.sum, t_ms, out);
+      Append(h.count, t_ms, out);
+    }
+  }
+
+ private:
+  struct Histogram {
+    std::vector<Series> buckets;
+    Series sum, count;
+  };
+  static Series MakeSeries(const std::string& name, const std::string& service,
+                           const std::string& instance, const std::string& le) {
+    Series s;
+    s.labels = {{"__name__", name}, {"instance", instance}, {"job", service}};
+    if (!le.empty()) s.labels.push_back({"le", le});
+    return s;
+  }
+  static void Append(const Series& s, int64_t t_ms, std::vector<rw::TimeSeries>* out) {
+    rw::TimeSeries& ts = out->emplace_back();
+    ts.labels = s.labels;
+    ts.samples.push_back({.value = s.value, .timestamp_ms = t_ms});
+  }
+
+  std::mt19937_64 rng_;
+  std::vector<Series> counters_;
+  std::vector<double> rates_;
+  std::vector<Histogram> histograms_;
+};
+
+// ---- processes and /proc ---------------------------------------------------
+
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::freopen(log.c_str(), "w", stdout);
+    std::freopen(log.c_str(), "a", stderr);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+void StopProcess(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string f;
+  long utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {
+    if (i == 14) utime = std::stol(f);
+    if (i == 15) {
+      stime = std::stol(f);
+      break;
+    }
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+size_t RssBytes(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+uint64_t DirBytes(const fs::path& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  }
+  return total;
+}
+
+int FreePort() {
+  httplib::Server probe;
+  const int port = probe.bind_to_any_port("127.0.0.1");
+  return port;
+}
+
+bool WaitReady(int port, const std::string& path) {
+  httplib::Client c("127.0.0.1", port);
+  for (int i = 0; i < 600; ++i) {
+    if (auto r = c.Get(path); r && r->status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// ---- one server ------------------------------------------------------------
+
+struct Figures {
+  double samples = 0, cpu_s = 0, wall_s = 0;
+  size_t rss_before = 0, rss_after = 0;
+  double bytes_per_sample = 0;
+  uint64_t disk_bytes = 0;
+  double disk_samples = 0;
+  double rate_p50_ms = 0, quantile_p50_ms = 0;
+  std::string note;
+};
+
+// Remote-writes the whole data set to port in timestamp order, requests of
+// about `per_request` samples (whole steps), over 2 connections.
+double Ingest(int port, int groups, int64_t start_ms, int steps, Figures* f, pid_t pid) {
+  Generator gen(groups);
+  const int steps_per_request = std::max<int>(1, static_cast<int>(10000 / gen.series()));
+  std::vector<std::string> bodies;
+  for (int s = 0; s < steps; s += steps_per_request) {
+    std::vector<rw::TimeSeries> series;
+    for (int k = s; k < std::min(steps, s + steps_per_request); ++k) {
+      gen.Step(start_ms + k * kStepMs, &series);
+    }
+    // One TimeSeries per series with all its samples of these steps.
+    std::map<std::string, rw::TimeSeries> merged;
+    for (rw::TimeSeries& ts : series) {
+      std::string key;
+      for (const auto& l : ts.labels) key += l.name + "=" + l.value + ",";
+      rw::TimeSeries& m = merged[key];
+      if (m.labels.empty()) m.labels = ts.labels;
+      m.samples.insert(m.samples.end(), ts.samples.begin(), ts.samples.end());
+    }
+    rw::WriteRequest request;
+    for (auto& [k, ts] : merged) request.timeseries.push_back(std::move(ts));
+    bodies.push_back(rw::EncodeRemoteWriteBody(request));
+  }
+  f->samples = static_cast<double>(gen.series()) * steps;
+  const double cpu0 = CpuSeconds(pid);
+  const auto t0 = Clock::now();
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(60);
+  for (const std::string& body : bodies) {
+    httplib::Headers h = {{"Content-Encoding", "snappy"},
+                          {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+    auto r = c.Post("/api/v1/write", h, body, "application/x-protobuf");
+    if (!r || r->status / 100 != 2) {
+      std::fprintf(stderr, "remote_write to port %d failed: %d %s\n", port, r ? r->status : 0,
+                   r ? r->body.c_str() : "");
+      return -1;
+    }
+  }
+  f->wall_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  f->cpu_s = CpuSeconds(pid) - cpu0;
+  return f->samples;
+}
+
+double P50Query(int port, const std::string& query, int64_t end_ms, int runs) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(120);
+  const std::string end = std::to_string(end_ms / 1000);
+  const std::string start = std::to_string(end_ms / 1000 - 3600);
+  std::vector<double> ms;
+  for (int i = 0; i < runs + 1; ++i) {
+    httplib::Params p = {{"query", query}, {"start", start}, {"end", end}, {"step", "15"}};
+    const auto t0 = Clock::now();
+    auto r = c.Post("/api/v1/query_range", p);
+    const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    if (!r || r->status != 200 || r->body.find("\"result\":[{") == std::string::npos) {
+      std::fprintf(stderr, "query on port %d failed: %s\n", port,
+                   r ? r->body.substr(0, 300).c_str() : "");
+      return -1;
+    }
+    if (i > 0) ms.push_back(elapsed);  // the first run warms caches
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+const char* kRateQuery = "sum by (job, route) (rate(bench_http_requests_total[5m]))";
+const char* kQuantileQuery =
+    "histogram_quantile(0.99, sum by (job, le) (rate(bench_request_duration_seconds_bucket[5m])))";
+
+// Prometheus's blocks (not the head/WAL): bytes and meta.json numSamples.
+void PrometheusBlocks(const fs::path& dir, uint64_t* bytes, double* samples) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const fs::path meta = entry.path() / "meta.json";
+    if (!entry.is_directory() || !fs::exists(meta)) continue;
+    std::ifstream in(meta);
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string s = text.str();
+    const size_t at = s.find("\"numSamples\":");
+    if (at == std::string::npos) continue;
+    *samples += std::stod(s.substr(at + 13));
+    *bytes += DirBytes(entry.path());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (a == "--series-groups")
+      o.groups = std::stoi(next());
+    else if (a == "--hours")
+      o.hours = std::stod(next());
+    else if (a == "--runs")
+      o.runs = std::stoi(next());
+    else if (a == "--quartetd")
+      o.quartetd = next();
+    else if (a == "--prometheus")
+      o.prometheus = next();
+    else if (a == "--keep")
+      o.keep = true;
+    else {
+      std::fprintf(stderr,
+                   "usage: %s [--series-groups N] [--hours H] [--runs N] [--quartetd PATH] "
+                   "[--prometheus PATH] [--keep]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  const fs::path root =
+      fs::temp_directory_path() / ("metrics_vs_prometheus." + std::to_string(getpid()));
+  fs::create_directories(root);
+  const int steps = static_cast<int>(o.hours * 3600 * 1000 / kStepMs);
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const int64_t start_ms = (now_ms - steps * kStepMs - 60'000) / kStepMs * kStepMs;
+  const int64_t end_ms = start_ms + (steps - 1) * kStepMs;
+  const size_t series = Generator(o.groups).series();
+  std::printf(
+      "data: %zu series (%d counters, %d histograms x 13 series), %d steps of 15 s "
+      "(%.1f h), %.2fM samples\n",
+      series, o.groups * kCountersPerGroup, o.groups, steps, o.hours,
+      static_cast<double>(series) * steps / 1e6);
+
+  Figures q, p;
+  // quartetd: ingest, memory, then SIGTERM (which flushes the head to
+  // blocks), measure the disk, start again on the blocks for the queries.
+  {
+    const int port = FreePort();
+    const std::vector<std::string> args = {o.quartetd,
+                                           "--data-dir",
+                                           (root / "quartetd").string(),
+                                           "--http-listen",
+                                           "127.0.0.1:" + std::to_string(port),
+                                           "--grpc-listen",
+                                           "127.0.0.1:0"};
+    pid_t pid = Spawn(args, (root / "quartetd.log").string());
+    if (!WaitReady(port, "/ready")) {
+      std::fprintf(stderr, "quartetd did not start: see %s\n", (root / "quartetd.log").c_str());
+      return 1;
+    }
+    q.rss_before = RssBytes(pid);
+    if (Ingest(port, o.groups, start_ms, steps, &q, pid) < 0) return 1;
+    q.rss_after = RssBytes(pid);
+    StopProcess(pid);
+    q.disk_bytes = DirBytes(root / "quartetd" / "metrics");
+    q.disk_samples = q.samples;
+    pid = Spawn(args, (root / "quartetd2.log").string());
+    if (!WaitReady(port, "/ready")) return 1;
+    q.rate_p50_ms = P50Query(port, kRateQuery, end_ms, o.runs);
+    q.quantile_p50_ms = P50Query(port, kQuantileQuery, end_ms, o.runs);
+    StopProcess(pid);
+  }
+  // Prometheus: the same; its head compaction cuts the first 2 h block once
+  // the head spans 3 h (wait for it), the rest stays in head + WAL.
+  {
+    const int port = FreePort();
+    std::ofstream(root / "prometheus.yml") << "global:\n  scrape_interval: 15s\n";
+    const pid_t pid = Spawn({o.prometheus, "--config.file=" + (root / "prometheus.yml").string(),
+                             "--storage.tsdb.path=" + (root / "prometheus").string(),
+                             "--web.listen-address=127.0.0.1:" + std::to_string(port),
+                             "--web.enable-remote-write-receiver"},
+                            (root / "prometheus.log").string());
+    if (!WaitReady(port, "/-/ready")) {
+      std::fprintf(stderr, "prometheus did not start: see %s\n", (root / "prometheus.log").c_str());
+      return 1;
+    }
+    p.rss_before = RssBytes(pid);
+    if (Ingest(port, o.groups, start_ms, steps, &p, pid) < 0) return 1;
+    p.rss_after = RssBytes(pid);
+    p.rate_p50_ms = P50Query(port, kRateQuery, end_ms, o.runs);
+    p.quantile_p50_ms = P50Query(port, kQuantileQuery, end_ms, o.runs);
+    // Head compaction runs every minute: wait up to 3 min for a block.
+    for (int i = 0; i < 180 && p.disk_samples == 0; ++i) {
+      p.disk_bytes = 0;
+      PrometheusBlocks(root / "prometheus", &p.disk_bytes, &p.disk_samples);
+      if (p.disk_samples == 0) std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    StopProcess(pid);
+    if (p.disk_samples == 0) p.note = "(no block cut: use --hours > 3)";
+  }
+
+  auto row = [&](const char* name, const Figures& f) {
+    const double per_series_kb =
+        (static_cast<double>(f.rss_after) - static_cast<double>(f.rss_before)) / series / 1024;
+    std::printf("%-11s %14.0f %12.0f %10.2f %10.3f %12.1f %14.1f %s\n", name,
+                f.samples / std::max(f.cpu_s, 1e-9), f.samples / f.wall_s, per_series_kb,
+                f.disk_samples > 0 ? static_cast<double>(f.disk_bytes) / f.disk_samples : 0.0,
+                f.rate_p50_ms, f.quantile_p50_ms, f.note.c_str());
+  };
+  std::printf("\n%-11s %14s %12s %10s %10s %12s %14s\n", "server", "samples/cpu-s", "samples/s",
+              "KiB/series", "B/sample", "rate p50 ms", "quantile p50 ms");
+  row("quartetd", q);
+  row("prometheus", p);
+  std::printf(
+      "\nquery range 1 h at 15 s step; rate over %d counters, histogram_quantile over %d "
+      "bucket series; p50 of %d runs\n",
+      o.groups * kCountersPerGroup, o.groups * static_cast<int>(std::size(kBounds) + 1), o.runs);
+  if (!o.keep) fs::remove_all(root);
+  return 0;
+}
