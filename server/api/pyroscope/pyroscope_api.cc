@@ -149,8 +149,9 @@ void AppendStringArray(std::string* out, const std::vector<std::string>& values)
 
 // The two selections of a diff; both must be of one profile type.
 Result<std::pair<ParsedSelection, ParsedSelection>> DiffParams(const HttpRequest& r,
-                                                                const PyroscopeApiOptions& o) {
-  ASSIGN_OR_RETURN(ParsedSelection left, SelectionParams(r, "leftQuery", "leftFrom", "leftUntil", o));
+                                                               const PyroscopeApiOptions& o) {
+  ASSIGN_OR_RETURN(ParsedSelection left,
+                   SelectionParams(r, "leftQuery", "leftFrom", "leftUntil", o));
   ASSIGN_OR_RETURN(ParsedSelection right,
                    SelectionParams(r, "rightQuery", "rightFrom", "rightUntil", o));
   if (left.selection.type.Id() != right.selection.type.Id()) {
@@ -174,7 +175,8 @@ void PyroscopeApi::Register(server::Router* router) {
   router->Handle("GET", "/pyroscope/top", [this](const HttpRequest& r) { return Top(r); });
   router->Handle("GET", "/pyroscope/diff-functions",
                  [this](const HttpRequest& r) { return DiffFunctions(r); });
-  router->Handle("GET", "/pyroscope/labels", [this](const HttpRequest& r) { return LabelNames(r); });
+  router->Handle("GET", "/pyroscope/labels",
+                 [this](const HttpRequest& r) { return LabelNames(r); });
   router->Handle("GET", "/pyroscope/label-names",
                  [this](const HttpRequest& r) { return LabelNames(r); });
   router->Handle("GET", "/pyroscope/label-values",
@@ -425,12 +427,11 @@ HttpResponse PyroscopeApi::ProfileTypes(const HttpRequest& request) {
     json::AppendString(&body, id);
     Result<profiles::ProfileType> t = profiles::ParseProfileType(id);
     if (t.ok()) {
-      const std::pair<const char*, const std::string*> fields[] = {
-          {"name", &t->name},
-          {"sampleType", &t->sample_type},
-          {"sampleUnit", &t->sample_unit},
-          {"periodType", &t->period_type},
-          {"periodUnit", &t->period_unit}};
+      const std::pair<const char*, const std::string*> fields[] = {{"name", &t->name},
+                                                                   {"sampleType", &t->sample_type},
+                                                                   {"sampleUnit", &t->sample_unit},
+                                                                   {"periodType", &t->period_type},
+                                                                   {"periodUnit", &t->period_unit}};
       for (const auto& [key, value] : fields) {
         body.append(",\"");
         body.append(key);

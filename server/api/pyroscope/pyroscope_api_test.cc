@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "base/hex.h"
 #include "server/http/router.h"
 #include "server/query/profiles/memory_profile_store.h"
 #include "server/query/profiles/stack_merger.h"
@@ -83,10 +84,10 @@ class PyroscopeApiTest : public ::testing::Test {
 };
 
 TEST_F(PyroscopeApiTest, RenderFlamebearerShape) {
-  HttpResponse res = api_.Render(Get("/pyroscope/render",
-                                     {{"query", std::string(kCpu) + "{service_name=\"checkout\"}"},
-                                      {"from", "2000"},
-                                      {"until", "2100"}}));
+  HttpResponse res = api_.Render(
+      Get("/pyroscope/render", {{"query", std::string(kCpu) + "{service_name=\"checkout\"}"},
+                                {"from", "2000"},
+                                {"until", "2100"}}));
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(res.content_type, "application/json");
   json::Value v = ParseJson(res);
@@ -151,13 +152,14 @@ TEST_F(PyroscopeApiTest, RenderFoldedAndPprof) {
   EXPECT_EQ(p->StringAt(p->sample_type[0].unit), "nanoseconds");
   profiles::StackMerger m;
   m.Add(*p);
-  EXPECT_EQ(profiles::ptest::Folded(m.stacks()), (std::map<std::string, int64_t>{{"main;cart", 5}}));
+  EXPECT_EQ(profiles::ptest::Folded(m.stacks()),
+            (std::map<std::string, int64_t>{{"main;cart", 5}}));
 }
 
 TEST_F(PyroscopeApiTest, RenderMaxNodes) {
-  HttpResponse res = api_.Render(Get("/pyroscope/render", {{"query", std::string(kCpu) + "{}"},
-                                                           {"from", "0"},
-                                                           {"maxNodes", "2"}}));
+  HttpResponse res =
+      api_.Render(Get("/pyroscope/render",
+                      {{"query", std::string(kCpu) + "{}"}, {"from", "0"}, {"maxNodes", "2"}}));
   ASSERT_EQ(res.status, 200);
   json::Value v = ParseJson(res);
   EXPECT_EQ(Strings(v.Find("flamebearer")->Find("names")),
@@ -178,7 +180,9 @@ TEST_F(PyroscopeApiTest, BadRequestsAre400WithPreciseMessages) {
       {"/pyroscope/render", {{"query", q + "x"}}, "parse error"},
       {"/pyroscope/render", {{"query", q}, {"from", "yesterday"}}, "invalid parameter \"from\""},
       {"/pyroscope/render", {{"query", q}, {"until", "now-"}}, "invalid parameter \"until\""},
-      {"/pyroscope/render", {{"query", q}, {"from", "2000"}, {"until", "1000"}}, "from must be before until"},
+      {"/pyroscope/render",
+       {{"query", q}, {"from", "2000"}, {"until", "1000"}},
+       "from must be before until"},
       {"/pyroscope/render", {{"query", q}, {"format", "svg"}}, "invalid parameter \"format\""},
       {"/pyroscope/render", {{"query", q}, {"maxNodes", "-1"}}, "maxNodes"},
       {"/pyroscope/render", {{"query", q}, {"span_id", "xyz"}}, "not a 16-hex-digit span id"},
@@ -238,8 +242,8 @@ TEST_F(PyroscopeApiTest, TopAndDiffFunctions) {
             "{\"name\":\"scan\",\"self\":400,\"total\":400},"
             "{\"name\":\"gc\",\"self\":60,\"total\":60},"
             "{\"name\":\"render\",\"self\":40,\"total\":40}]}");
-  res = api_.Top(Get("/pyroscope/top",
-                     {{"query", q}, {"from", "0"}, {"order", "total"}, {"limit", "2"}}));
+  res = api_.Top(
+      Get("/pyroscope/top", {{"query", q}, {"from", "0"}, {"order", "total"}, {"limit", "2"}}));
   ASSERT_EQ(res.status, 200);
   EXPECT_NE(res.body.find("[{\"name\":\"main\",\"self\":0,\"total\":600},{\"name\":\"handle\","
                           "\"self\":0,\"total\":540}]"),
@@ -272,12 +276,13 @@ TEST_F(PyroscopeApiTest, LabelsAndProfileTypes) {
   HttpResponse res = api_.LabelNames(Get("/pyroscope/label-names", {{"from", "0"}}));
   ASSERT_EQ(res.status, 200);
   EXPECT_EQ(res.body, "[\"__name__\",\"env\",\"service_name\"]");
-  res = api_.LabelValues(Get("/pyroscope/label-values", {{"label", "service_name"}, {"from", "0"}}));
+  res =
+      api_.LabelValues(Get("/pyroscope/label-values", {{"label", "service_name"}, {"from", "0"}}));
   ASSERT_EQ(res.status, 200);
   EXPECT_EQ(res.body, "[\"cart\",\"checkout\"]");
-  res = api_.LabelValues(Get("/pyroscope/label-values", {{"label", "service_name"},
-                                                         {"from", "1500"},
-                                                         {"query", "{service_name=~\"check.*\"}"}}));
+  res = api_.LabelValues(
+      Get("/pyroscope/label-values",
+          {{"label", "service_name"}, {"from", "1500"}, {"query", "{service_name=~\"check.*\"}"}}));
   EXPECT_EQ(res.body, "[\"checkout\"]");
   res = api_.ProfileTypes(Get("/pyroscope/profile-types", {{"from", "0"}}));
   ASSERT_EQ(res.status, 200);
@@ -287,17 +292,65 @@ TEST_F(PyroscopeApiTest, LabelsAndProfileTypes) {
             "\"periodType\":\"cpu\",\"periodUnit\":\"nanoseconds\"}]}");
 }
 
+// A trace store holding one trace of two spans.
+class OneTrace : public store::TraceStore {
+ public:
+  Result<store::AppendResult> AppendSpans(const otlp::ExportTraceServiceRequest&) override {
+    return Status::Unavailable("read-only");
+  }
+  Result<otlp::ExportTraceServiceRequest> GetTrace(const TraceId& id) override {
+    if (id.bytes[0] != 0xab) return Status::NotFound("trace not found");
+    otlp::ExportTraceServiceRequest r;
+    auto& spans = r.resource_spans.emplace_back().scope_spans.emplace_back().spans;
+    for (const char* hex : {"00f067aa0ba902b7", "2222222222222222"}) {
+      otlp::Span& s = spans.emplace_back();
+      HexDecode(hex, s.span_id.bytes.data(), 8);
+    }
+    return r;
+  }
+  Result<store::TraceSummary> GetTraceSummary(const TraceId&) override {
+    return Status::NotFound("no");
+  }
+  Status SearchTraces(const store::TraceFilter&,
+                      const std::function<bool(const store::TraceCandidate&)>&) override {
+    return Status::Ok();
+  }
+  Result<std::vector<std::string>> TagNames(std::string_view, const store::TimeRange&) override {
+    return std::vector<std::string>{};
+  }
+  Result<std::vector<std::string>> TagValues(std::string_view, std::string_view,
+                                             const store::TimeRange&, size_t) override {
+    return std::vector<std::string>{};
+  }
+};
+
+TEST_F(PyroscopeApiTest, RenderTraceProfileKeepsThatTracesSpans) {
+  OneTrace traces;
+  PyroscopeApi api(&store_, &traces);
+  HttpResponse res =
+      api.Render(Get("/pyroscope/render", {{"query", std::string(kCpu) + "{}"},
+                                           {"from", "0"},
+                                           {"format", "folded"},
+                                           {"trace_id", "ab" + std::string(30, '0')}}));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, "main;handle;scan 400\n");  // span 1111... (render) is another trace's
+  res = api.Render(Get("/pyroscope/render",
+                       {{"query", std::string(kCpu) + "{}"}, {"trace_id", std::string(32, '0')}}));
+  EXPECT_EQ(res.status, 404) << res.body;
+}
+
 // Issue 6, must-show 2: the merged pprof of a window, read by the real
 // `go tool pprof -top`, has the same top functions and values the API reports.
 TEST_F(PyroscopeApiTest, GoToolPprofAgreesWithTop) {
   ASSERT_EQ(std::system("go version > /dev/null 2>&1"), 0) << "go (Debian golang-go) is required";
   // A bigger window with deeper, recursive stacks.
   AddProfile(&store_, "checkout", 2015,
-             {{"main;handle;parse;parse;lex", 123}, {"main;handle;render;escape", 77},
+             {{"main;handle;parse;parse;lex", 123},
+              {"main;handle;render;escape", 77},
               {"main;handle;scan;compare", 250}});
   const std::string q = std::string(kCpu) + "{service_name=\"checkout\"}";
-  HttpResponse pprof_res = api_.Render(
-      Get("/pyroscope/render", {{"query", q}, {"from", "0"}, {"format", "pprof"}}));
+  HttpResponse pprof_res =
+      api_.Render(Get("/pyroscope/render", {{"query", q}, {"from", "0"}, {"format", "pprof"}}));
   ASSERT_EQ(pprof_res.status, 200);
   std::string path = ::testing::TempDir() + "/pq_merged.pb.gz";
   { std::ofstream(path, std::ios::binary) << pprof_res.body; }

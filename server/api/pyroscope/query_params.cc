@@ -22,7 +22,8 @@ store::LabelMatch::Op ToOp(promql::Matcher::Type t) {
 }
 
 Status QueryError(std::string_view text, std::string_view why) {
-  return Status::InvalidArgument("invalid query \"" + std::string(text) + "\": " + std::string(why));
+  return Status::InvalidArgument("invalid query \"" + std::string(text) +
+                                 "\": " + std::string(why));
 }
 
 }  // namespace

@@ -15,11 +15,14 @@ TEST(ParseProfileQueryTest, Valid) {
     std::vector<store::LabelMatch> matchers;
   };
   const Case cases[] = {
-      {"process_cpu:cpu:nanoseconds:cpu:nanoseconds{}", "process_cpu:cpu:nanoseconds:cpu:nanoseconds", {}},
+      {"process_cpu:cpu:nanoseconds:cpu:nanoseconds{}",
+       "process_cpu:cpu:nanoseconds:cpu:nanoseconds",
+       {}},
       {"process_cpu:cpu:nanoseconds:cpu:nanoseconds{service_name=\"checkout\"}",
        "process_cpu:cpu:nanoseconds:cpu:nanoseconds",
        {{"service_name", Op::kEq, "checkout"}}},
-      {"memory:alloc_space:bytes:space:bytes{service_name=~\"check.*\",env!=\"dev\",v!~\"1\\\\..*\"}",
+      {"memory:alloc_space:bytes:space:bytes{service_name=~\"check.*\",env!=\"dev\",v!~\"1\\\\..*"
+       "\"}",
        "memory:alloc_space:bytes:space:bytes",
        // PromQL's parser sorts matchers by name.
        {{"env", Op::kNeq, "dev"}, {"service_name", Op::kRe, "check.*"}, {"v", Op::kNre, "1\\..*"}}},
@@ -104,11 +107,12 @@ TEST(ParsePyroscopeTimeTest, Forms) {
 
 TEST(SpanIdParamsTest, ListsAndErrors) {
   server::HttpRequest r;
-  r.params = {{"span_id", "00F067AA0BA902B7,1111111111111111"}, {"spanSelector", "2222222222222222"}};
+  r.params = {{"span_id", "00F067AA0BA902B7,1111111111111111"},
+              {"spanSelector", "2222222222222222"}};
   Result<std::vector<std::string>> ids = SpanIdParams(r);
   ASSERT_TRUE(ids.ok());
-  EXPECT_EQ(*ids, (std::vector<std::string>{"00f067aa0ba902b7", "1111111111111111",
-                                            "2222222222222222"}));
+  EXPECT_EQ(*ids,
+            (std::vector<std::string>{"00f067aa0ba902b7", "1111111111111111", "2222222222222222"}));
   for (const char* bad : {"abc", "00f067aa0ba902b7,", "zzzzzzzzzzzzzzzz", "00f067aa0ba902b7aa"}) {
     server::HttpRequest b;
     b.params = {{"span_id", bad}};

@@ -52,7 +52,8 @@ FlameTree FlameTree::BuildFrom(std::vector<std::string> names, std::vector<Entry
   // siblings by name.
   std::vector<uint32_t> order(names.size());
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
   std::vector<uint32_t> rank(names.size());
   for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = static_cast<uint32_t>(i);
 

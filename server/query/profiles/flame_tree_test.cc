@@ -44,10 +44,8 @@ TEST(FlamebearerTest, SingleLevelsAreDeltaEncoded) {
   Flamebearer fb = ToFlamebearer(FlameTree::Build(Merge(kWork)), 0);
   EXPECT_FALSE(fb.diff);
   EXPECT_EQ(fb.names, (std::vector<std::string>{"total", "main", "idle", "work", "hash"}));
-  EXPECT_EQ(fb.levels, (Levels{{0, 20, 0, 0},
-                               {0, 20, 1, 1},
-                               {1, 4, 4, 2, 0, 15, 10, 3},
-                               {15, 5, 5, 4}}));
+  EXPECT_EQ(fb.levels,
+            (Levels{{0, 20, 0, 0}, {0, 20, 1, 1}, {1, 4, 4, 2, 0, 15, 10, 3}, {15, 5, 5, 4}}));
   EXPECT_EQ(fb.num_ticks, 20);
   EXPECT_EQ(fb.max_self, 10);
   std::string json;
@@ -60,7 +58,8 @@ TEST(FlamebearerTest, SingleLevelsAreDeltaEncoded) {
 TEST(FlamebearerTest, MaxNodesFoldsNarrowNodesIntoOther) {
   Flamebearer fb = ToFlamebearer(FlameTree::Build(Merge(kWork)), 3);
   EXPECT_EQ(fb.names, (std::vector<std::string>{"total", "main", "work", "other"}));
-  EXPECT_EQ(fb.levels, (Levels{{0, 20, 0, 0}, {0, 20, 1, 1}, {1, 15, 10, 2, 0, 4, 4, 3}, {11, 5, 5, 3}}));
+  EXPECT_EQ(fb.levels,
+            (Levels{{0, 20, 0, 0}, {0, 20, 1, 1}, {1, 15, 10, 2, 0, 4, 4, 3}, {11, 5, 5, 3}}));
   EXPECT_EQ(fb.num_ticks, 20);
 }
 
@@ -76,9 +75,10 @@ TEST(FlamebearerTest, DoubleForDiff) {
   Flamebearer fb = ToFlamebearer(t, 0);
   EXPECT_TRUE(fb.diff);
   EXPECT_EQ(fb.names, (std::vector<std::string>{"total", "main", "idle", "scan", "work"}));
-  EXPECT_EQ(fb.levels, (Levels{{0, 20, 0, 0, 40, 0, 0},
-                               {0, 20, 0, 0, 40, 0, 1},
-                               {0, 10, 10, 0, 0, 0, 2, 0, 0, 0, 0, 10, 10, 3, 0, 10, 10, 0, 30, 30, 4}}));
+  EXPECT_EQ(fb.levels,
+            (Levels{{0, 20, 0, 0, 40, 0, 0},
+                    {0, 20, 0, 0, 40, 0, 1},
+                    {0, 10, 10, 0, 0, 0, 2, 0, 0, 0, 0, 10, 10, 3, 0, 10, 10, 0, 30, 30, 4}}));
   EXPECT_EQ(fb.num_ticks, 60);
   EXPECT_EQ(fb.left_ticks, 20);
   EXPECT_EQ(fb.right_ticks, 40);

@@ -44,7 +44,7 @@ Flamebearer ToFlamebearer(const FlameTree& tree, int64_t max_nodes) {
   struct Item {
     int64_t self[2];
     int64_t total[2];
-    int64_t name;  // flamebearer name index or kOtherName
+    int64_t name;   // flamebearer name index or kOtherName
     uint32_t node;  // 0 for "other" (never expanded)
     bool expand;
     size_t level;

@@ -50,7 +50,8 @@ class MemoryProfileStore : public store::ProfileStore {
     return result;
   }
 
-  Status SelectProfiles(std::string_view profile_type, const std::vector<store::LabelMatch>& matchers,
+  Status SelectProfiles(std::string_view profile_type,
+                        const std::vector<store::LabelMatch>& matchers,
                         const store::TimeRange& range,
                         const std::function<bool(const store::StoredProfile&)>& fn) override {
     ++select_calls_;
@@ -68,9 +69,8 @@ class MemoryProfileStore : public store::ProfileStore {
   Result<std::vector<std::string>> ProfileTypes(const std::vector<store::LabelMatch>& matchers,
                                                 const store::TimeRange& range) override {
     std::set<std::string> out;
-    RETURN_IF_ERROR(ForEach(matchers, range, [&](const store::StoredProfile& p) {
-      out.insert(p.profile_type);
-    }));
+    RETURN_IF_ERROR(ForEach(matchers, range,
+                            [&](const store::StoredProfile& p) { out.insert(p.profile_type); }));
     return std::vector<std::string>(out.begin(), out.end());
   }
   Result<std::vector<std::string>> ProfileLabelNames(const std::vector<store::LabelMatch>& matchers,

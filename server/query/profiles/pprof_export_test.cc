@@ -8,8 +8,9 @@ namespace quartet::profiles {
 namespace {
 
 TEST(PprofExportTest, RoundTripsThroughTheWireFormat) {
-  MergedStacks m = ptest::Merge({{{"main;handle;scan", 300}, {"main;handle;render", 40}, {"main", 2}},
-                                 {{"main;handle;scan", 100}, {"main;gc;gc", 6}}});
+  MergedStacks m =
+      ptest::Merge({{{"main;handle;scan", 300}, {"main;handle;render", 40}, {"main", 2}},
+                    {{"main;handle;scan", 100}, {"main;gc;gc", 6}}});
   ProfileType type = *ParseProfileType("process_cpu:cpu:nanoseconds:cpu:nanoseconds");
   pprof::Profile p = ToPprof(m, type, 1'000'000'000'000, 3'600'000'000'000, 10'000'000);
   Result<pprof::Profile> decoded = pprof::Decode(pprof::Encode(p));

@@ -229,8 +229,8 @@ int64_t StackMerger::Add(const pprof::Profile& p) {
   }
   auto accepted = [&](const pprof::Sample& s) {
     for (const pprof::Label& l : s.label) {
-      if (l.key >= 0 && static_cast<size_t>(l.key) < key_ok.size() && key_ok[l.key] &&
-          l.str > 0 && static_cast<size_t>(l.str) < value_ok.size() && value_ok[l.str]) {
+      if (l.key >= 0 && static_cast<size_t>(l.key) < key_ok.size() && key_ok[l.key] && l.str > 0 &&
+          static_cast<size_t>(l.str) < value_ok.size() && value_ok[l.str]) {
         return true;
       }
     }

@@ -22,11 +22,16 @@ TEST(StackMergerTest, MergesProfilesTableDriven) {
     int64_t want_total;
   };
   const Case cases[] = {
-      {"one profile", {{{"main;work", 10}, {"main;work;hash", 5}, {"main", 1}}}, {},
-       {{"main", 1}, {"main;work", 10}, {"main;work;hash", 5}}, 16},
+      {"one profile",
+       {{{"main;work", 10}, {"main;work;hash", 5}, {"main", 1}}},
+       {},
+       {{"main", 1}, {"main;work", 10}, {"main;work;hash", 5}},
+       16},
       {"same stacks in two profiles are summed",
-       {{{"main;work", 10}, {"main;idle", 3}}, {{"main;work", 7}}}, {},
-       {{"main;idle", 3}, {"main;work", 17}}, 20},
+       {{{"main;work", 10}, {"main;idle", 3}}, {{"main;work", 7}}},
+       {},
+       {{"main;idle", 3}, {"main;work", 17}},
+       20},
       {"the same stack twice in one profile", {{{"a;b", 1}, {"a;b", 2}}}, {}, {{"a;b", 3}}, 3},
       {"zero values are skipped", {{{"a;b", 0}, {"a", 4}}}, {}, {{"a", 4}}, 4},
       {"recursion keeps every frame", {{{"a;a;a", 2}}}, {}, {{"a;a;a", 2}}, 2},
@@ -34,10 +39,14 @@ TEST(StackMergerTest, MergesProfilesTableDriven) {
        {{{"main;scan", 40, "00f067aa0ba902b7"},
          {"main;render", 30, "1111111111111111"},
          {"main;gc", 5, ""}}},
-       {"span_id", {"00F067AA0BA902B7"}}, {{"main;scan", 40}}, 40},
+       {"span_id", {"00F067AA0BA902B7"}},
+       {{"main;scan", 40}},
+       40},
       {"span filter with several spans",
        {{{"main;scan", 40, "aa"}, {"main;render", 30, "bb"}}, {{"main;scan", 2, "cc"}}},
-       {"span_id", {"aa", "cc"}}, {{"main;scan", 42}}, 42},
+       {"span_id", {"aa", "cc"}},
+       {{"main;scan", 42}},
+       42},
       {"span filter matching nothing", {{{"main", 1, "aa"}}}, {"span_id", {"zz"}}, {}, 0},
   };
   for (const Case& c : cases) {
@@ -86,7 +95,8 @@ TEST(StackMergerTest, NamesUnsymbolizedFramesByAddress) {
   p.sample.push_back({{999, main_loc}, {4}, {}});  // a location id the profile lacks
   StackMerger m;
   m.Add(p);
-  EXPECT_EQ(Folded(m.stacks()), (Map{{"main;0x4012ab", 1}, {"main;_Zanon", 2}, {"main;unknown", 4}}));
+  EXPECT_EQ(Folded(m.stacks()),
+            (Map{{"main;0x4012ab", 1}, {"main;_Zanon", 2}, {"main;unknown", 4}}));
 }
 
 TEST(StackMergerTest, SparseIdsResolve) {

@@ -47,7 +47,8 @@ inline pprof::Profile MakeProfile(const std::vector<TestSample>& samples, int64_
       b.AddSample(ids, std::span<const int64_t>(&v, 1));
     } else {
       pprof::LabelSpec label{"span_id", s.span_id};
-      b.AddSample(ids, std::span<const int64_t>(&v, 1), std::span<const pprof::LabelSpec>(&label, 1));
+      b.AddSample(ids, std::span<const int64_t>(&v, 1),
+                  std::span<const pprof::LabelSpec>(&label, 1));
     }
   }
   return b.Release();

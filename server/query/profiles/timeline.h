@@ -20,7 +20,8 @@ struct Timeline {
   // Steps covering [start_ns, end_ns): `step_ns`, or when it is 0 the
   // smallest multiple of 10 s giving at most `max_points` steps. start_ns is
   // rounded down to a multiple of the step, as Pyroscope aligns its bars.
-  static Timeline Make(int64_t start_ns, int64_t end_ns, int64_t step_ns, int64_t max_points = 1024);
+  static Timeline Make(int64_t start_ns, int64_t end_ns, int64_t step_ns,
+                       int64_t max_points = 1024);
 
   // Adds `value` to the step of `time_ns` (ignored outside the timeline).
   void Add(int64_t time_ns, int64_t value);
