@@ -7,19 +7,24 @@
 namespace quartet::store {
 namespace {
 
-const char* const kPackages[] = {"net/http", "runtime", "github.com/acme/shop/internal/cart",
-                                 "github.com/acme/shop/internal/db", "encoding/json",
-                                 "github.com/acme/shop/internal/pricing", "database/sql",
-                                 "compress/gzip", "crypto/tls", "sync"};
-const char* const kVerbs[] = {"Handle", "Serve", "Read", "Write", "Decode", "Encode", "Scan",
-                              "Query", "Lookup", "Compute", "Marshal", "Flush", "Lock", "Next"};
-const char* const kNouns[] = {"Request", "Cart", "Order", "Row", "Price", "Token", "Buffer",
-                              "Conn", "Item", "Session", "Index", "Frame"};
+const char* const kPackages[] = {"net/http",
+                                 "runtime",
+                                 "github.com/acme/shop/internal/cart",
+                                 "github.com/acme/shop/internal/db",
+                                 "encoding/json",
+                                 "github.com/acme/shop/internal/pricing",
+                                 "database/sql",
+                                 "compress/gzip",
+                                 "crypto/tls",
+                                 "sync"};
+const char* const kVerbs[] = {"Handle", "Serve",  "Read",    "Write",   "Decode", "Encode", "Scan",
+                              "Query",  "Lookup", "Compute", "Marshal", "Flush",  "Lock",   "Next"};
+const char* const kNouns[] = {"Request", "Cart", "Order", "Row",     "Price", "Token",
+                              "Buffer",  "Conn", "Item",  "Session", "Index", "Frame"};
 
 }  // namespace
 
-ProfileGenerator::ProfileGenerator(uint64_t seed, int distinct_stacks, int functions)
-    : rng_(seed) {
+ProfileGenerator::ProfileGenerator(uint64_t seed, int distinct_stacks, int functions) : rng_(seed) {
   for (int i = 0; i < functions; ++i) {
     const char* pkg = kPackages[rng_() % std::size(kPackages)];
     std::string name = std::string(pkg) + ".(*" + kNouns[rng_() % std::size(kNouns)] + ")." +
@@ -86,8 +91,8 @@ pprof::Profile ProfileGenerator::Next(int64_t time_ns, int seconds, int cpus,
   const uint64_t span_base = span_counter_;
   span_counter_ += 8;
   for (int t = 0; t < ticks; ++t) {
-    const size_t s = std::lower_bound(cumulative_.begin(), cumulative_.end(), u(rng_)) -
-                     cumulative_.begin();
+    const size_t s =
+        std::lower_bound(cumulative_.begin(), cumulative_.end(), u(rng_)) - cumulative_.begin();
     const size_t stack = std::min(s, stacks_.size() - 1);
     const int span = u(rng_) < span_fraction ? 1 + static_cast<int>(rng_() % 8) : 0;
     auto [it, fresh] = sample_of.try_emplace(stack * 16 + span, p.sample.size());
@@ -120,8 +125,8 @@ pprof::Profile ProfileGenerator::Next(int64_t time_ns, int seconds, int cpus,
       snprintf(id, sizeof(id), "%016llx",
                static_cast<unsigned long long>(0x9e3779b97f4a7c15ull * (span_base + span)));
       sample.label.push_back(pprof::Label{S("span_id"), S(id), 0, 0});
-      sample.label.push_back(pprof::Label{S("span_name"), S(span % 2 ? "GET /cart" : "POST /checkout"),
-                                          0, 0});
+      sample.label.push_back(
+          pprof::Label{S("span_name"), S(span % 2 ? "GET /cart" : "POST /checkout"), 0, 0});
     }
   }
   return p;

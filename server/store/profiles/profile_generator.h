@@ -22,8 +22,7 @@ class ProfileGenerator {
 
   // One profile of `seconds` at 100 Hz on `cpus` busy CPUs, time_nanos =
   // time_ns; `span_fraction` of samples carry span labels.
-  pprof::Profile Next(int64_t time_ns, int seconds = 10, int cpus = 1,
-                      double span_fraction = 0.3);
+  pprof::Profile Next(int64_t time_ns, int seconds = 10, int cpus = 1, double span_fraction = 0.3);
 
   // Index into the stack pool of the hottest stack (Zipf rank 0).
   const std::vector<uint32_t>& stack(size_t i) const { return stacks_[i]; }
@@ -34,7 +33,7 @@ class ProfileGenerator {
   std::vector<std::string> functions_;
   std::vector<std::string> files_;
   std::vector<std::vector<uint32_t>> stacks_;  // function indexes, leaf first
-  std::vector<double> cumulative_;              // Zipf CDF over stacks_
+  std::vector<double> cumulative_;             // Zipf CDF over stacks_
   uint64_t span_counter_ = 0;
 };
 

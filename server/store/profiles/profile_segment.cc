@@ -125,8 +125,8 @@ uint32_t ProfileSegment::Intern(std::string_view s) {
   return id;
 }
 
-ProfileAppendResult ProfileSegment::Add(const Labels& labels, int64_t time_ns,
-                                        int64_t duration_ns, const pprof::Profile& p) {
+ProfileAppendResult ProfileSegment::Add(const Labels& labels, int64_t time_ns, int64_t duration_ns,
+                                        const pprof::Profile& p) {
   ProfileAppendResult result;
   std::vector<uint32_t> str(p.string_table.size());
   for (size_t i = 0; i < p.string_table.size(); ++i) str[i] = Intern(p.string_table[i]);
@@ -150,7 +150,11 @@ ProfileAppendResult ProfileSegment::Add(const Labels& labels, int64_t time_ns,
   IdMap map_map;
   map_map.Reserve(MaxId(p.mapping), p.mapping.size());
   for (const pprof::Mapping& m : p.mapping) {
-    Mapping mine{m.memory_start, m.memory_limit, m.file_offset, S(m.filename), S(m.build_id),
+    Mapping mine{m.memory_start,
+                 m.memory_limit,
+                 m.file_offset,
+                 S(m.filename),
+                 S(m.build_id),
                  uint32_t{m.has_functions} | uint32_t{m.has_filenames} << 1 |
                      uint32_t{m.has_line_numbers} << 2 | uint32_t{m.has_inline_frames} << 3};
     key.clear();
@@ -604,9 +608,8 @@ Status ProfileSegment::LoadData(std::string_view strings, std::string_view symbo
   ASSIGN_OR_RETURN(sample_stack_, DecodeUint32s(cols[0]));
   ASSIGN_OR_RETURN(sample_value_, DecodeInt64s(cols[1]));
   ASSIGN_OR_RETURN(sample_labels_, DecodeUint32s(cols[2]));
-  const uint64_t total = profiles_.empty() ? 0
-                                           : uint64_t{profiles_.back().first_sample} +
-                                                 profiles_.back().samples;
+  const uint64_t total =
+      profiles_.empty() ? 0 : uint64_t{profiles_.back().first_sample} + profiles_.back().samples;
   if (sample_stack_.size() != total || sample_value_.size() != total ||
       sample_labels_.size() != total) {
     return bad("sample column lengths");

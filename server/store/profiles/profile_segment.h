@@ -140,8 +140,8 @@ class ProfileSegment {
   std::vector<Location> locations_;
   std::vector<std::vector<uint32_t>> stacks_;  // location indexes, leaf first
   std::vector<std::vector<LabelEntry>> label_sets_;
-  std::unordered_map<std::string, uint32_t> function_ids_, mapping_ids_, location_ids_,
-      stack_ids_, label_set_ids_;
+  std::unordered_map<std::string, uint32_t> function_ids_, mapping_ids_, location_ids_, stack_ids_,
+      label_set_ids_;
 
   // Series and profiles.
   std::vector<ProfileSeries> series_;

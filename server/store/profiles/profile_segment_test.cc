@@ -20,8 +20,8 @@ int64_t SumOf(const pprof::Profile& p, size_t type) {
 // A tiny two-type profile: stacks main>a and main>b, b's second sample zero.
 pprof::Profile Small() {
   pprof::Profile p;
-  p.string_table = {"",     "alloc_objects", "count", "alloc_space", "bytes", "main",
-                    "a",    "b",             "space", "span_id",     "s1"};
+  p.string_table = {"",  "alloc_objects", "count",   "alloc_space", "bytes", "main", "a",
+                    "b", "space",         "span_id", "s1"};
   p.sample_type = {{1, 2}, {3, 4}};
   p.period_type = {8, 4};
   p.period = 524288;
@@ -72,7 +72,8 @@ TEST(ProfileSegment, EverySampleTypeIsItsOwnProfileAndZerosAreDropped) {
   bool labelled = false;
   for (const pprof::Sample& s : again.profile.sample) {
     for (const pprof::Label& l : s.label) {
-      labelled |= again.profile.StringAt(l.key) == "span_id" && again.profile.StringAt(l.str) == "s1";
+      labelled |=
+          again.profile.StringAt(l.key) == "span_id" && again.profile.StringAt(l.str) == "s1";
     }
   }
   EXPECT_TRUE(labelled);
@@ -125,7 +126,8 @@ TEST(ProfileSegment, EncodeDecodeRoundTrip) {
   ASSERT_EQ(back->profile_count(), totals.size());
   for (size_t i = 0; i < totals.size(); ++i) {
     EXPECT_EQ(back->Total(i), totals[i]) << i;
-    EXPECT_EQ(pprof::Encode(back->Materialize(i).profile), pprof::Encode(seg.Materialize(i).profile));
+    EXPECT_EQ(pprof::Encode(back->Materialize(i).profile),
+              pprof::Encode(seg.Materialize(i).profile));
   }
   EXPECT_EQ(back->min_time_ns(), kT0);
   // Span postings survive: every profile with span samples is listed.

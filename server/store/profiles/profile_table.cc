@@ -85,7 +85,7 @@ ProfileTable::ProfileTable(const TableOptions& options)
 ProfileTable::~ProfileTable() { (void)Close(); }
 
 Result<std::unique_ptr<ProfileTable>> ProfileTable::Open(const TableOptions& options,
-                                                        bool background) {
+                                                         bool background) {
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return Status::Internal("cannot create " + options.dir + ": " + ec.message());
@@ -349,8 +349,7 @@ Result<RetentionResult> ProfileTable::ApplyRetention(int64_t now_unix_nanos) {
   return r;
 }
 
-Result<int> ProfileTable::CompactLevel(uint32_t level, int64_t window_ns,
-                                       int64_t settled_before) {
+Result<int> ProfileTable::CompactLevel(uint32_t level, int64_t window_ns, int64_t settled_before) {
   int written = 0;
   for (const CompactionGroup& group : catalog_->CompactionCandidates(level, window_ns, 2)) {
     if (group.window_start_ns + window_ns > settled_before) continue;
@@ -392,11 +391,10 @@ Result<int> ProfileTable::Compact(bool all) {
   std::lock_guard f(flush_mu_);
   // A window still receiving flushes is left alone: compacting it early
   // would strand later level-0 blocks beside the merged one.
-  const int64_t settled =
-      all ? INT64_MAX
-          : UnixNanos() -
-                std::chrono::duration_cast<std::chrono::nanoseconds>(options_.head_flush_age)
-                    .count();
+  const int64_t settled = all ? INT64_MAX
+                              : UnixNanos() - std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                  options_.head_flush_age)
+                                                  .count();
   ASSIGN_OR_RETURN(int a, CompactLevel(0, 2 * kHourNs, settled));
   ASSIGN_OR_RETURN(int b, CompactLevel(1, 24 * kHourNs, settled));
   return a + b;
@@ -432,8 +430,7 @@ void ProfileTable::BackgroundLoop() {
 // ---- queries ---------------------------------------------------------------------
 
 Status ProfileTable::SelectProfiles(std::string_view profile_type,
-                                    const std::vector<LabelMatch>& matchers,
-                                    const TimeRange& range,
+                                    const std::vector<LabelMatch>& matchers, const TimeRange& range,
                                     const std::function<bool(const StoredProfile&)>& fn) {
   ASSIGN_OR_RETURN(Selection sel, Selection::Make(matchers));
   const CompiledMatchers* filter = sel.sample_filter();
@@ -443,7 +440,8 @@ Status ProfileTable::SelectProfiles(std::string_view profile_type,
     // Head profiles are copied out under the lock; fn runs without it.
     std::shared_lock lock(mu_);
     blocks = QueryBlocks();
-    for (const ProfileSegment* h : {frozen_.get(), static_cast<const ProfileSegment*>(head_.get())}) {
+    for (const ProfileSegment* h :
+         {frozen_.get(), static_cast<const ProfileSegment*>(head_.get())}) {
       if (h == nullptr) continue;
       for (uint32_t r : sel.Rows(*h, profile_type, range)) {
         StoredProfile p = h->Materialize(r, filter);
@@ -482,8 +480,7 @@ Result<std::pair<int64_t, int64_t>> ProfileTable::CountSamples(
   return out;
 }
 
-Status ProfileTable::ForEachSeries(const std::vector<LabelMatch>& matchers,
-                                   const TimeRange& range,
+Status ProfileTable::ForEachSeries(const std::vector<LabelMatch>& matchers, const TimeRange& range,
                                    const std::function<void(const ProfileSeries&)>& fn) {
   ASSIGN_OR_RETURN(Selection sel, Selection::Make(matchers));
   auto visit = [&](const ProfileSegment& seg) {
@@ -503,11 +500,11 @@ Status ProfileTable::ForEachSeries(const std::vector<LabelMatch>& matchers,
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> ProfileTable::ProfileTypes(
-    const std::vector<LabelMatch>& matchers, const TimeRange& range) {
+Result<std::vector<std::string>> ProfileTable::ProfileTypes(const std::vector<LabelMatch>& matchers,
+                                                            const TimeRange& range) {
   std::set<std::string> out;
-  RETURN_IF_ERROR(ForEachSeries(matchers, range,
-                                [&](const ProfileSeries& s) { out.insert(s.profile_type); }));
+  RETURN_IF_ERROR(
+      ForEachSeries(matchers, range, [&](const ProfileSeries& s) { out.insert(s.profile_type); }));
   return std::vector<std::string>(out.begin(), out.end());
 }
 
@@ -533,7 +530,8 @@ ProfileTableStats ProfileTable::stats() const {
   ProfileTableStats s;
   {
     std::shared_lock lock(mu_);
-    for (const ProfileSegment* h : {frozen_.get(), static_cast<const ProfileSegment*>(head_.get())}) {
+    for (const ProfileSegment* h :
+         {frozen_.get(), static_cast<const ProfileSegment*>(head_.get())}) {
       if (h == nullptr) continue;
       s.head_profiles += static_cast<int64_t>(h->profile_count());
       s.head_samples += static_cast<int64_t>(h->sample_count());

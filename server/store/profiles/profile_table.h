@@ -67,8 +67,7 @@ class ProfileTable final : public ProfileStore {
 
   // InvalidArgument for a profile whose references do not resolve (nothing
   // stored), ResourceExhausted past the memory limit, Unavailable if closed.
-  Result<ProfileAppendResult> AppendProfile(const Labels& labels, int64_t from_ns,
-                                            int64_t until_ns,
+  Result<ProfileAppendResult> AppendProfile(const Labels& labels, int64_t from_ns, int64_t until_ns,
                                             const pprof::Profile& profile) override;
   Status SelectProfiles(std::string_view profile_type, const std::vector<LabelMatch>& matchers,
                         const TimeRange& range,
@@ -132,14 +131,14 @@ class ProfileTable final : public ProfileStore {
   std::shared_ptr<const ProfileSegment> frozen_;  // guarded by mu_
   std::string frozen_block_id_;                   // guarded by mu_
   uint64_t frozen_wal_until_ = 0;                 // guarded by mu_
-  std::mutex flush_mu_;  // serialises Flush, Compact, retention
+  std::mutex flush_mu_;                           // serialises Flush, Compact, retention
 
   mutable std::mutex blocks_mu_;
   std::map<std::string, std::shared_ptr<const Block>> blocks_;  // guarded by blocks_mu_
   // Decoded data of recently queried blocks, most recent first.
   std::list<std::pair<std::string, std::shared_ptr<const ProfileSegment>>> data_cache_;
-  std::set<std::string> damaged_;      // guarded by blocks_mu_
-  std::vector<CatalogIssue> issues_;   // guarded by blocks_mu_
+  std::set<std::string> damaged_;     // guarded by blocks_mu_
+  std::vector<CatalogIssue> issues_;  // guarded by blocks_mu_
 
   int64_t replayed_records_ = 0;
   int64_t undecodable_records_ = 0;

@@ -18,7 +18,8 @@ const char kCpu[] = "process_cpu:cpu:nanoseconds:cpu:nanoseconds";
 const char kSamples[] = "process_cpu:samples:count:cpu:nanoseconds";
 
 Labels Series(std::string service, std::string version = "1.0") {
-  return {{"__name__", "process_cpu"}, {"service_name", std::move(service)},
+  return {{"__name__", "process_cpu"},
+          {"service_name", std::move(service)},
           {"service_version", std::move(version)}};
 }
 
@@ -227,7 +228,7 @@ TEST_F(ProfileTableTest, RetentionDropsOldBlocks) {
 
 TEST_F(ProfileTableTest, OverTheMemoryLimitAppendsAreRefused) {
   options_.memory_limit_bytes = 1024;  // an empty head fits, one profile does not
-  Reopen();  // no background thread: nothing will flush
+  Reopen();                            // no background thread: nothing will flush
   Append(Series("shop"), t0_);
   Result<ProfileAppendResult> r =
       table_->AppendProfile(Series("shop"), t0_, t0_ + 1, gen_.Next(t0_));
