@@ -4,7 +4,6 @@
 // in reverse on SIGTERM/SIGINT: the server stops taking requests and finishes
 // the running ones, then the stores make everything acknowledged durable.
 #include <signal.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -15,30 +14,19 @@
 #include "quartet/log.h"
 #include "quartet/metrics.h"
 #include "quartet/quartet.h"
-#include "server/alert/notifier.h"
-#include "server/alert/rule_file.h"
-#include "server/alert/rule_manager.h"
-#include "server/api/annotations/annotations_api.h"
-#include "server/api/incident/incident_api.h"
 #include "server/api/links/links_api.h"
 #include "server/api/loki/loki_api.h"
 #include "server/api/prometheus/prometheus_api.h"
-#include "server/api/pyroscope/pyroscope_api.h"
-#include "server/api/rules/rules_api.h"
 #include "server/api/tempo/tempo_api.h"
 #include "server/api/ui/ui_api.h"
 #include "server/config/config.h"
 #include "server/http/http_server.h"
-#include "server/incident/engine.h"
-#include "server/incident/sources.h"
 #include "server/ingest/loki/loki_push.h"
 #include "server/ingest/otlp/otlp_grpc.h"
 #include "server/ingest/otlp/otlp_ingest.h"
 #include "server/ingest/prometheus/remote_write.h"
 #include "server/ingest/prometheus/scrape_manager.h"
 #include "server/ingest/pyroscope/pyroscope_ingest.h"
-#include "server/ingest/spanmetrics/span_metrics.h"
-#include "server/store/annotations/annotation_table.h"
 #include "server/store/logs/log_table.h"
 #include "server/store/metrics/metric_table.h"
 #include "server/store/profiles/profile_table.h"
@@ -158,16 +146,6 @@ int Run(const ServerConfig& config) {
     Log().Warn("config section accepted but not used yet (metrics arrive later)",
                {{"section", section}});
   }
-  // Rule files are read before anything opens: a bad one is a startup error
-  // naming the file, group and rule (as promtool check rules).
-  Result<std::vector<alert::RuleGroupConfig>> rule_groups =
-      alert::LoadRuleFiles(config.prometheus.rule_files, config.prometheus.base_dir);
-  if (!rule_groups.ok()) {
-    std::fprintf(stderr, "quartetd: invalid rule files:\n%s\n",
-                 std::string(rule_groups.status().message()).c_str());
-    Log().Error("invalid rule files", {{"error", rule_groups.status().message()}});
-    return 1;
-  }
 
   Result<std::unique_ptr<store::TraceTable>> traces =
       store::TraceTable::Open(TableOptionsFor(config, "traces"));
@@ -201,36 +179,9 @@ int Run(const ServerConfig& config) {
   }
   ReportIssues("profiles", (*profiles)->issues());
   ReportReplay("profiles", (*profiles)->wal_report());
-  // Annotations (deploy markers): a small log of their own, fsync'd per write.
-  Result<std::unique_ptr<store::AnnotationTable>> annotations = store::AnnotationTable::Open(
-      {.dir = config.data_dir + "/annotations", .sync = config.fsync != store::SyncPolicy::kNever});
-  if (!annotations.ok()) {
-    Log().Error("cannot open the annotation store", {{"error", annotations.status().message()}});
-    return 1;
-  }
-  for (const std::string& problem : (*annotations)->replay_report().problems) {
-    Log().Error(
-        "annotation log damage skipped (the rest is served)",
-        {{"problem", problem}, {"damaged_copy", (*annotations)->replay_report().damaged_copy}});
-  }
 
-  ingest::OtlpIngest otlp(traces->get(), logs->get(), metrics->get(),
+  ingest::OtlpIngest otlp(traces->get(), logs->get(),
                           ingest::OtlpLimits{.max_value_bytes = config.max_value_bytes});
-  {
-    // OTLP metrics: data points mapped to Prometheus series, and the
-    // delta-to-cumulative streams kept for delta senders.
-    MetricRegistry& m = Metrics();
-    auto d = [](auto v) { return static_cast<double>(v); };
-    ingest::OtlpIngest* o = &otlp;
-    m.CallbackCounter("quartetd_ingest_otlp_metric_points_accepted_total",
-                      "OTLP metric data points stored", [=] { return d(o->stats().metric_points_accepted); });
-    m.CallbackCounter("quartetd_ingest_otlp_metric_points_rejected_total",
-                      "OTLP metric data points refused (partial success)",
-                      [=] { return d(o->stats().metric_points_rejected); });
-    m.CallbackGauge("quartetd_ingest_otlp_delta_streams",
-                    "delta-temporality streams with a running total",
-                    [=] { return d(o->delta_stats().streams); });
-  }
   ingest::LokiPushIngest loki(logs->get(), loki::Limits{}, config.max_body_bytes);
   ingest::RemoteWriteIngest remote_write(metrics->get(), config.max_body_bytes);
   // Pyroscope's /ingest (pprof, multipart, folded) into the profile table.
@@ -259,29 +210,6 @@ int Run(const ServerConfig& config) {
                     [=] { return d(pt->stats().block_bytes); });
     m.CallbackGauge("quartetd_store_profile_damaged_blocks", "profile blocks set aside as damaged",
                     [=] { return d(pt->stats().damaged_blocks); });
-  }
-  // RED metrics from ingested spans (Tempo's span metrics) into the metric table.
-  ingest::SpanMetrics span_metrics(
-      metrics->get(), {.on_limit = [](int64_t dropped, size_t max_series) {
-        Log().Warn("span metrics series limit reached: spans of new label sets not counted",
-                   {{"dropped_spans", dropped}, {"max_series", static_cast<int64_t>(max_series)}});
-      }});
-  otlp.SetSpanObserver(&span_metrics);
-  span_metrics.Start();
-  {
-    MetricRegistry& m = Metrics();
-    ingest::SpanMetrics* sm = &span_metrics;
-    auto d = [](auto v) { return static_cast<double>(v); };
-    m.CallbackCounter("quartetd_spanmetrics_spans_total", "spans counted into span metrics",
-                      [=] { return d(sm->stats().spans_counted); });
-    m.CallbackCounter("quartetd_spanmetrics_late_spans_total",
-                      "spans not counted: end time outside now +- the ingestion slack",
-                      [=] { return d(sm->stats().late_spans); });
-    m.CallbackCounter("quartetd_spanmetrics_series_limit_spans_total",
-                      "spans not counted: a new label set over the series limit",
-                      [=] { return d(sm->stats().series_limit_spans); });
-    m.CallbackGauge("quartetd_spanmetrics_series", "label sets tracked by span metrics",
-                    [=] { return d(sm->stats().series); });
   }
   // Prometheus scrape_configs: scraped into the metric table until shutdown.
   ingest::ScrapeManager scrapes(
@@ -319,19 +247,7 @@ int Run(const ServerConfig& config) {
   api::LokiApi loki_api(logs->get());
   api::LinksApi links(traces->get(), logs->get());
   api::PrometheusApi prometheus(metrics->get());
-  // Profile queries: /pyroscope/render, render-diff, top, labels, profile types.
-  api::PyroscopeApi pyroscope_api(profiles->get(), traces->get());
-  api::RulesApi rules_api;  // served empty until the rule manager starts below
   api::UiApi ui;  // the web UI embedded at build time: /, /ui/...
-  api::AnnotationsApi annotations_api(annotations->get());
-  // The incident report (GET /api/v1/incident) over the stores.
-  incident::IncidentEngine incident_engine(
-      {.traces = traces->get(),
-       .logs = logs->get(),
-       .metrics = metrics->get(),
-       .annotations = incident::AnnotationsFrom(annotations->get()),
-       .profiles = incident::CpuProfilesFrom(profiles->get())});
-  api::IncidentApi incident_api(&incident_engine, metrics->get());
 
   std::atomic<bool> ready{false};
   Router router;
@@ -342,11 +258,7 @@ int Run(const ServerConfig& config) {
   links.Register(&router);
   remote_write.Register(&router);
   pyroscope.Register(&router);
-  pyroscope_api.Register(&router);
   prometheus.Register(&router);
-  rules_api.Register(&router);
-  annotations_api.Register(&router);
-  incident_api.Register(&router);
   ui.Register(&router);
   router.Handle("GET", "/healthz",
                 [](const HttpRequest&) { return HttpResponse::Text(200, "ok\n"); });
@@ -380,74 +292,6 @@ int Run(const ServerConfig& config) {
     grpc = std::move(*started);
   }
   RegisterSelfMetrics(http->get(), &otlp, &loki, traces->get(), logs->get());
-  // Rules: evaluated over the metric table from now until shutdown;
-  // notifications leave through the notifier's own thread.
-  std::string external_url;
-  {
-    char host[256] = "localhost";
-    gethostname(host, sizeof host - 1);
-    external_url = "http://" + std::string(host) + ":" + std::to_string((*http)->port());
-  }
-  alert::NotifierOptions notifier_options;
-  for (const AlertmanagerConfig& am : config.prometheus.alerting.alertmanagers) {
-    for (std::string& url : am.AlertsUrls()) notifier_options.alertmanager_urls.push_back(url);
-    notifier_options.timeout_ms = am.timeout_ms;
-  }
-  for (const WebhookNotification& w : config.notifications.webhooks) {
-    notifier_options.webhooks.push_back({w.url, w.send_resolved, w.name});
-  }
-  notifier_options.external_url = external_url;
-  alert::Notifier notifier(notifier_options);
-  alert::RuleManagerOptions rule_options;
-  rule_options.state_dir = config.data_dir + "/alerts";
-  rule_options.default_interval_ms = config.prometheus.global.evaluation_interval_ms;
-  rule_options.external_labels = config.prometheus.global.external_labels;
-  rule_options.external_url = external_url;
-  rule_options.resend_delay_ms = config.notifications.resend_delay_ms;
-  rule_options.engine.default_subquery_step_ms = config.prometheus.global.evaluation_interval_ms;
-  Result<std::unique_ptr<alert::RuleManager>> rules = alert::RuleManager::Create(
-      std::move(*rule_groups), metrics->get(), &notifier, rule_options);
-  if (!rules.ok()) {
-    Log().Error("cannot start the rule manager", {{"error", rules.status().message()}});
-    return 1;
-  }
-  notifier.Start();
-  if (Status started = (*rules)->Start(); !started.ok()) {
-    Log().Error("alert state not restored (alerts start inactive)",
-                {{"error", started.message()}});
-  }
-  rules_api.SetRules(rules->get());
-  Log().Info("rules loaded", {{"groups", static_cast<int64_t>((*rules)->group_count())},
-                              {"alertmanagers", static_cast<int64_t>(notifier_options.alertmanager_urls.size())},
-                              {"webhooks", static_cast<int64_t>(notifier_options.webhooks.size())}});
-  {
-    MetricRegistry& m = Metrics();
-    auto d = [](auto v) { return static_cast<double>(v); };
-    const alert::RuleManager* r = rules->get();
-    const alert::Notifier* n = &notifier;
-    m.CallbackCounter("quartetd_rule_group_evaluations_total", "rule group evaluations",
-                      [=] { return d(r->stats().evaluations); });
-    m.CallbackCounter("quartetd_rule_evaluations_total", "rule evaluations",
-                      [=] { return d(r->stats().rule_evaluations); });
-    m.CallbackCounter("quartetd_rule_evaluation_failures_total", "rule evaluations that failed",
-                      [=] { return d(r->stats().rule_failures); });
-    m.CallbackCounter("quartetd_rule_group_iterations_missed_total",
-                      "rule group evaluations skipped because one ran late",
-                      [=] { return d(r->stats().missed_iterations); });
-    m.CallbackCounter("quartetd_alert_state_write_failures_total",
-                      "alert state file writes that failed",
-                      [=] { return d(r->stats().state_write_failures); });
-    m.CallbackCounter("quartetd_notifications_sent_total",
-                      "alerts delivered to Alertmanagers and webhooks (per target)",
-                      [=] { return d(n->stats().sent); });
-    m.CallbackCounter("quartetd_notifications_errors_total", "failed notification POSTs",
-                      [=] { return d(n->stats().errors); });
-    m.CallbackCounter("quartetd_notifications_dropped_total",
-                      "alerts not delivered: queue full or every retry failed",
-                      [=] { return d(n->stats().dropped); });
-    m.CallbackGauge("quartetd_notification_queue_length", "alerts waiting to be sent",
-                    [=] { return d(n->stats().queue_length); });
-  }
   ready = true;
   Log().Info("quartetd ready", {{"http", config.http_listen},
                                 {"port", (*http)->port()},
@@ -468,20 +312,10 @@ int Run(const ServerConfig& config) {
   (*http)->Stop();
   if (grpc) grpc->Stop();
   scrapes.Stop();  // before the stores close; no staleness markers, as Prometheus
-  // Rules stop before the metric table closes (a running evaluation ends
-  // first); the notifier makes at most one more attempt per target.
-  rules_api.SetRules(nullptr);
-  (*rules)->Stop();
-  notifier.Stop();
-  // Span metrics flush a last time, before the metric table closes.
-  span_metrics.Stop();
   // Write the heads to blocks so the next start has no WAL to replay; the
   // WAL would bring back the same data if this fails.
   for (Status flushed : {(*traces)->Flush(), (*logs)->Flush(), (*metrics)->Flush()}) {
     if (!flushed.ok()) Log().Warn("flush at shutdown failed", {{"error", flushed.message()}});
-  }
-  if (Status closed = (*annotations)->Close(); !closed.ok()) {
-    Log().Error("annotation log did not close cleanly", {{"error", closed.message()}});
   }
   // The profile table: flushed and closed on its own, so a failure names it.
   if (Status flushed = (*profiles)->Flush(); !flushed.ok()) {
