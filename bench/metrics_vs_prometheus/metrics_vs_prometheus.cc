@@ -13,8 +13,11 @@
 //     1,000 counters and histogram_quantile over 1,000 bucket series.
 // Usage: metrics_vs_prometheus [--series-groups N] [--hours H] [--runs N]
 //        [--quartetd PATH] [--prometheus PATH] [--keep]
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,6 +148,7 @@ class Generator {
 // ---- processes and /proc ---------------------------------------------------
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log) {
+  std::fflush(stdout);  // else the child writes our buffered output again
   const pid_t pid = fork();
   if (pid == 0) {
     std::freopen(log.c_str(), "w", stdout);
@@ -200,16 +204,29 @@ uint64_t DirBytes(const fs::path& dir) {
   return total;
 }
 
+// A loopback port the kernel has just handed out (and that is free again).
 int FreePort() {
-  httplib::Server probe;
-  const int port = probe.bind_to_any_port("127.0.0.1");
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
   return port;
 }
 
-bool WaitReady(int port, const std::string& path) {
+// Polls `path` until 200; false when `pid` exits or after a minute.
+bool WaitReady(pid_t pid, int port, const std::string& path) {
   httplib::Client c("127.0.0.1", port);
   for (int i = 0; i < 600; ++i) {
     if (auto r = c.Get(path); r && r->status == 200) return true;
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return false;
@@ -369,7 +386,7 @@ int main(int argc, char** argv) {
                                            "--grpc-listen",
                                            "127.0.0.1:0"};
     pid_t pid = Spawn(args, (root / "quartetd.log").string());
-    if (!WaitReady(port, "/ready")) {
+    if (!WaitReady(pid, port, "/ready")) {
       std::fprintf(stderr, "quartetd did not start: see %s\n", (root / "quartetd.log").c_str());
       return 1;
     }
@@ -380,7 +397,7 @@ int main(int argc, char** argv) {
     q.disk_bytes = DirBytes(root / "quartetd" / "metrics");
     q.disk_samples = q.samples;
     pid = Spawn(args, (root / "quartetd2.log").string());
-    if (!WaitReady(port, "/ready")) return 1;
+    if (!WaitReady(pid, port, "/ready")) return 1;
     q.rate_p50_ms = P50Query(port, kRateQuery, end_ms, o.runs);
     q.quantile_p50_ms = P50Query(port, kQuantileQuery, end_ms, o.runs);
     StopProcess(pid);
@@ -395,7 +412,7 @@ int main(int argc, char** argv) {
                              "--web.listen-address=127.0.0.1:" + std::to_string(port),
                              "--web.enable-remote-write-receiver"},
                             (root / "prometheus.log").string());
-    if (!WaitReady(port, "/-/ready")) {
+    if (!WaitReady(pid, port, "/-/ready")) {
       std::fprintf(stderr, "prometheus did not start: see %s\n", (root / "prometheus.log").c_str());
       return 1;
     }
