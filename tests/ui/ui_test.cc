@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +19,8 @@
 
 #include "tests/support/process.h"
 #include "tests/support/quartetd.h"
+#include "wire/prometheus/remote_write.h"
+#include "wire/prometheus/remote_write_body.h"
 
 namespace quartet::testing {
 namespace {
@@ -242,6 +245,171 @@ TEST(UiTest, ExploreLogsTraceViewAndExploreTracesInChromium) {
   EXPECT_NE(out.find("\"ok\":true"), std::string::npos) << out;
   for (const char* shot : {"explore-logs.png", "trace-from-log.png", "trace-by-url.png",
                            "explore-traces.png", "explore-logs-dark.png"}) {
+    EXPECT_TRUE(std::filesystem::exists(out_dir + "/" + shot)) << shot;
+  }
+}
+
+// The request metrics of service "uishop" as the SDK exports them
+// (http_server_request_duration_seconds by method, route and status), every
+// 15 s for 20 minutes up to `end_ms`: /checkout answers 10 requests a step
+// (6 under 100 ms, 3 under 500 ms, 1 under 2.5 s) and fails one (under 1 s);
+// /home answers 20 under 25 ms. One exemplar on /checkout's 2.5 s bucket
+// points at `trace`. The database pool gauge climbs to its max of 10.
+prometheus::rw::WriteRequest UiShopMetrics(int64_t end_ms, const std::string& trace,
+                               const std::string& span) {
+  namespace rw = prometheus::rw;
+  const std::vector<std::string> les = {"0.005", "0.01", "0.025", "0.05", "0.1",  "0.25",
+                                        "0.5",   "1",    "2.5",   "5",    "+Inf"};
+  struct Route {
+    std::string route, status;
+    std::vector<std::pair<double, int>> per_step;  // (latency upper bound, requests)
+  };
+  const std::vector<Route> routes = {
+      {"/checkout", "200", {{0.1, 6}, {0.5, 3}, {2.5, 1}}},
+      {"/checkout", "500", {{1, 1}}},
+      {"/home", "200", {{0.025, 20}}},
+  };
+  constexpr int kSteps = 80;
+  const int64_t start_ms = end_ms - int64_t{kSteps} * 15'000;
+  rw::WriteRequest req;
+  auto series = [&](std::vector<prometheus::Label> labels) -> rw::TimeSeries& {
+    std::sort(labels.begin(), labels.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    req.timeseries.push_back({});
+    req.timeseries.back().labels = std::move(labels);
+    return req.timeseries.back();
+  };
+  for (const Route& r : routes) {
+    auto base = [&](const std::string& name) {
+      return std::vector<prometheus::Label>{{"__name__", name},     {"service_name", "uishop"},
+                                            {"method", "GET"},      {"route", r.route},
+                                            {"status", r.status}};
+    };
+    int per_step = 0;
+    for (const auto& [le, n] : r.per_step) per_step += n;
+    rw::TimeSeries& count = series(base("http_server_request_duration_seconds_count"));
+    for (int i = 0; i <= kSteps; ++i) count.samples.push_back({double(per_step) * i, start_ms + i * 15'000});
+    for (const std::string& le : les) {
+      const double bound = le == "+Inf" ? 1e300 : std::stod(le);
+      int cum = 0;
+      for (const auto& [upper, n] : r.per_step) cum += upper <= bound ? n : 0;
+      std::vector<prometheus::Label> labels = base("http_server_request_duration_seconds_bucket");
+      labels.push_back({"le", le});
+      rw::TimeSeries& b = series(labels);
+      for (int i = 0; i <= kSteps; ++i) b.samples.push_back({double(cum) * i, start_ms + i * 15'000});
+      if (r.route == "/checkout" && r.status == "200" && le == "2.5") {
+        b.exemplars.push_back({{{"trace_id", trace}, {"span_id", span}}, 1.8, end_ms - 300'000});
+      }
+    }
+  }
+  for (const char* state : {"active", "max"}) {
+    rw::TimeSeries& g = series({{"__name__", "db_pool_connections"},
+                                {"service_name", "uishop"},
+                                {"state", state}});
+    for (int i = 0; i <= kSteps; ++i) {
+      g.samples.push_back({std::string(state) == "max" ? 10.0 : std::min(10, i / 6), start_ms + i * 15'000});
+    }
+  }
+  return req;
+}
+
+// One trace of `n` spans of service "bigtrace" (each span a child of an
+// earlier one), in requests of 2000 spans.
+std::vector<std::string> BigTrace(const std::string& trace, int n, int64_t t0) {
+  std::vector<std::string> bodies;
+  std::string spans;
+  for (int i = 0; i < n; ++i) {
+    const int parent = i == 0 ? -1 : (i - 1) / 4;
+    const int64_t start = t0 + int64_t{i} * 50'000;
+    if (!spans.empty()) spans += ',';
+    spans += "{\"traceId\":\"" + trace + "\",\"spanId\":\"" + Hex(0xb16000000ULL + i, 16) +
+             "\",\"parentSpanId\":\"" + (parent < 0 ? "" : Hex(0xb16000000ULL + parent, 16)) +
+             "\",\"name\":\"op " + std::to_string(i % 97) +
+             "\",\"kind\":1,\"startTimeUnixNano\":\"" + std::to_string(start) +
+             "\",\"endTimeUnixNano\":\"" + std::to_string(start + 2'000'000 + (i % 13) * 100'000) +
+             "\",\"attributes\":[" + Attr("i", std::to_string(i)) + "]}";
+    if ((i + 1) % 2000 == 0 || i + 1 == n) {
+      bodies.push_back("{\"resourceSpans\":[{\"resource\":{\"attributes\":[" +
+                       Attr("service.name", "bigtrace") +
+                       "]},\"scopeSpans\":[{\"scope\":{\"name\":\"ui-test\"},\"spans\":[" + spans +
+                       "]}]}]}");
+      spans.clear();
+    }
+  }
+  return bodies;
+}
+
+std::string IsoMs(int64_t ms) {
+  const std::time_t secs = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// The overview, profiles and incident views (issue 8): RED numbers against
+// PromQL, the heatmap's exemplar opening its trace, the flame graph from a
+// flamebearer fixture, the incident report from a fixture, each by URL alone;
+// a 10k-span trace timed.
+TEST(UiTest, OverviewProfilesAndIncidentInChromium) {
+  ASSERT_EQ(access("/usr/bin/chromium", X_OK), 0) << "chromium missing: run ./setup";
+  ASSERT_EQ(access(SourcePath("ui/node_modules/playwright-core/package.json").c_str(), R_OK), 0)
+      << "playwright-core missing: run ./setup (npm ci in ui/)";
+  Quartetd q;
+  ASSERT_TRUE(q.ready()) << q.process().ReadStderr();
+  ASSERT_EQ(q.Get("/").status, 200) << "quartetd serves no UI";
+
+  const uint64_t pid = static_cast<uint64_t>(getpid());
+  const int64_t now_ns = NowNs();
+  const int64_t end_ms = (now_ns / 1'000'000 / 15'000) * 15'000;
+  const std::string trace = Hex(0x5ea1ed0000000000ULL, 16) + Hex(pid, 16);
+  const std::string span = "00f067aa0ba90401";
+  const int64_t t0 = (end_ms - 300'000) * int64_t{1'000'000};
+  std::vector<SpanSpec> spans = {
+      {"uishop", trace, span, "", "GET /checkout", 2, t0, t0 + 1'800'000'000, false, "",
+       {Attr("http.route", "/checkout")}, ""},
+      {"uishop", trace, "00f067aa0ba90402", span, std::string("SELECT ") + kImage, 3,
+       t0 + 5'000'000, t0 + 1'700'000'000, false, "", {}, ""},
+  };
+  Quartetd::Response r = q.Post("/v1/traces", TracesRequest(spans), "application/json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = q.Post("/api/v1/write",
+             prometheus::rw::EncodeRemoteWriteBody(UiShopMetrics(end_ms, trace, span)),
+             "application/x-protobuf", {{"Content-Encoding", "snappy"}});
+  ASSERT_TRUE(r.status == 200 || r.status == 204) << r.status << " " << r.body;
+  // Annotations once quartetd has them (another session builds the API).
+  r = q.Post("/api/annotations",
+             "{\"time\":" + std::to_string(end_ms - 600'000) +
+                 ",\"tags\":[\"deploy\",\"uishop\"],\"text\":" +
+                 Js(std::string("migration drops index ") + kImage) + "}",
+             "application/json");
+  const bool annotations = r.status != 404;
+  if (annotations) {
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  const std::string big = Hex(0xb16b16b16b16b16bULL, 16) + Hex(pid, 16);
+  for (const std::string& body : BigTrace(big, 10'000, t0)) {
+    r = q.Post("/v1/traces", body, "application/json");
+    ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  }
+
+  const std::string out_dir = BinaryPath("") + "/../test-output/ui";
+  std::filesystem::create_directories(out_dir);
+  const std::string log_dir = TempDir("ui-views-browser");
+  const std::string cmd =
+      "cd " + SourcePath("ui") + " && timeout 150 node " +
+      SourcePath("tests/ui/ui_views_browser.mjs") + " '" + q.url() + "' '" + out_dir + "' " +
+      trace + " " + big + " uishop " + IsoMs(end_ms - 20 * 60'000) + " " + IsoMs(end_ms) + " " +
+      (annotations ? "1" : "0") + " '" + SourcePath("tests/ui/fixtures") + "' > " + log_dir +
+      "/out 2> " + log_dir + "/err";
+  const int rc = std::system(cmd.c_str());
+  const std::string out = ReadFile(log_dir + "/out");
+  EXPECT_EQ(rc, 0) << cmd << "\nstdout:\n" << out << "\nstderr:\n" << ReadFile(log_dir + "/err");
+  EXPECT_NE(out.find("\"ok\":true"), std::string::npos) << out;
+  std::printf("ui figures: %s\n", out.c_str());
+  for (const char* shot : {"overview.png", "overview-dark.png", "profiles.png", "profiles-diff.png",
+                           "incident.png", "trace-10k.png"}) {
     EXPECT_TRUE(std::filesystem::exists(out_dir + "/" + shot)) << shot;
   }
 }
