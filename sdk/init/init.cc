@@ -262,6 +262,9 @@ Telemetry Init(const Config& config) noexcept {
     options.server_address = s.profiling_server;
     options.cpu_hz = s.profiling_cpu_hz;
     options.upload_interval = s.profiling_upload_interval;
+    options.heap = s.profiling_heap;
+    options.heap_sample_interval = static_cast<int64_t>(s.profiling_heap_interval);
+    options.threads = s.profiling_threads;
     std::string error;
     st->profiler = Profiler::Start(options, &error);
     if (!st->profiler) {
@@ -304,6 +307,32 @@ Telemetry Init(const Config& config) noexcept {
           .body = std::move(profile),
           .headers = {{"Content-Disposition", "attachment; filename=\"profile\""}}};
     };
+    // Go's /debug/pprof/heap (sampled allocations: alloc_* since start, in-use
+    // now) and a thread profile (threads per stack, like Go's goroutine).
+    auto pprof_route = [profiler = st->profiler.get()](bool heap) {
+      return [profiler, heap](const admin::AdminRequest&) {
+        if (profiler == nullptr) {
+          return admin::AdminResponse{.status = 404,
+                                      .body = "profiling is off (set QUARTET_PROFILING=on or a "
+                                              "profiling server)\n"};
+        }
+        std::string profile = heap ? profiler->HeapProfile() : profiler->ThreadProfile();
+        if (profile.empty()) {
+          return admin::AdminResponse{
+              .status = 503,
+              .body = heap ? "heap profiling is off (QUARTET_PROFILING_HEAP) or unavailable\n"
+                           : "profiler stopped\n"};
+        }
+        return admin::AdminResponse{
+            .status = 200,
+            .content_type = "application/octet-stream",
+            .body = std::move(profile),
+            .headers = {{"Content-Disposition", heap ? "attachment; filename=\"heap\""
+                                                     : "attachment; filename=\"threads\""}}};
+      };
+    };
+    routes["/debug/pprof/heap"] = pprof_route(true);
+    routes["/debug/pprof/threads"] = pprof_route(false);
     routes["/metrics"] = [](const admin::AdminRequest& request) {
       MetricsResponse metrics = ServeMetrics(request.Header("accept"));
       return admin::AdminResponse{

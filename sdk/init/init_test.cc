@@ -185,6 +185,25 @@ TEST(InitTest, ProfilingServesPprofOnTheAdminEndpoint) {
   ASSERT_EQ(profile->sample_type.size(), 2u);
   EXPECT_EQ(profile->StringAt(profile->sample_type[1].type), "cpu");
   EXPECT_FALSE(profile->sample.empty());
+
+  // Go's /debug/pprof/heap (empty of samples under ASan/TSan, which own
+  // malloc) and the thread profile.
+  auto heap = admin.Get("/debug/pprof/heap");
+  ASSERT_TRUE(heap);
+  ASSERT_EQ(heap->status, 200) << heap->body;
+  Result<pprof::Profile> heap_profile = pprof::DecodeMaybeGzip(heap->body);
+  ASSERT_TRUE(heap_profile.ok()) << heap_profile.status().message();
+  ASSERT_EQ(heap_profile->sample_type.size(), 4u);
+  EXPECT_EQ(heap_profile->StringAt(heap_profile->sample_type[3].type), "inuse_space");
+  auto threads = admin.Get("/debug/pprof/threads");
+  ASSERT_TRUE(threads);
+  ASSERT_EQ(threads->status, 200) << threads->body;
+  Result<pprof::Profile> thread_profile = pprof::DecodeMaybeGzip(threads->body);
+  ASSERT_TRUE(thread_profile.ok()) << thread_profile.status().message();
+  EXPECT_EQ(thread_profile->StringAt(thread_profile->sample_type[0].type), "threads");
+  int64_t thread_count = 0;
+  for (const auto& s : thread_profile->sample) thread_count += s.value[0];
+  EXPECT_GE(thread_count, 3);  // this one, busy, the admin server's and the profiler's
   EXPECT_TRUE(telemetry.Shutdown(std::chrono::seconds(5)));
 }
 

@@ -281,6 +281,16 @@ Settings Resolve(const Config& config, const EnvLookup& env) {
       s.profiling_cpu_hz);
   r.Pick(config.profiling_upload_interval, "QUARTET_PROFILING_UPLOAD_INTERVAL", kAsMillis,
          s.profiling_upload_interval);
+  r.Pick(config.profiling_heap, "QUARTET_PROFILING_HEAP", ParseBool, s.profiling_heap);
+  r.Pick(
+      config.profiling_heap_interval, "QUARTET_PROFILING_HEAP_INTERVAL",
+      [](const std::string& v) -> std::optional<size_t> {
+        std::optional<size_t> bytes = kAsSize(v);
+        if (!bytes || *bytes < 1 || *bytes > (size_t{1} << 40)) return std::nullopt;
+        return bytes;
+      },
+      s.profiling_heap_interval);
+  r.Pick(config.profiling_threads, "QUARTET_PROFILING_THREADS", ParseBool, s.profiling_threads);
 
   if (s.disabled) {
     s.export_traces = s.export_logs = s.export_metrics = s.profiling = false;

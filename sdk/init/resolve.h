@@ -60,6 +60,9 @@ struct Settings {
   std::string profiling_server;  // "" = profiles only on the admin endpoint
   int profiling_cpu_hz = 100;
   std::chrono::milliseconds profiling_upload_interval{10000};
+  bool profiling_heap = true;
+  size_t profiling_heap_interval = 512 * 1024;
+  bool profiling_threads = true;
 
   std::vector<std::string> warnings;  // one line per ignored or bad value
 };

@@ -154,5 +154,28 @@ TEST(ResolveTest, ProfilingFollowsTheServerAddress) {
   EXPECT_FALSE(Resolve(code, FakeEnv({{"OTEL_SDK_DISABLED", "true"}})).profiling);
 }
 
+// Heap and thread profiles: on by default, switched and tuned from code or
+// the environment; a bad interval is reported and ignored.
+TEST(ResolveTest, HeapAndThreadProfilingSettings) {
+  Settings d = Resolve(Config{}, FakeEnv({}));
+  EXPECT_TRUE(d.profiling_heap);
+  EXPECT_EQ(d.profiling_heap_interval, 512u * 1024);
+  EXPECT_TRUE(d.profiling_threads);
+  Settings env = Resolve(Config{}, FakeEnv({{"QUARTET_PROFILING_HEAP", "false"},
+                                            {"QUARTET_PROFILING_HEAP_INTERVAL", "65536"},
+                                            {"QUARTET_PROFILING_THREADS", "false"}}));
+  EXPECT_FALSE(env.profiling_heap);
+  EXPECT_EQ(env.profiling_heap_interval, 65536u);
+  EXPECT_FALSE(env.profiling_threads);
+  Config code;
+  code.profiling_heap_interval = 4096;
+  EXPECT_EQ(Resolve(code, FakeEnv({{"QUARTET_PROFILING_HEAP_INTERVAL", "65536"}}))
+                .profiling_heap_interval,
+            4096u);
+  Settings bad = Resolve(Config{}, FakeEnv({{"QUARTET_PROFILING_HEAP_INTERVAL", "0"}}));
+  EXPECT_EQ(bad.profiling_heap_interval, 512u * 1024);
+  EXPECT_EQ(bad.warnings.size(), 1u);
+}
+
 }  // namespace
 }  // namespace quartet::init_internal

@@ -55,6 +55,7 @@ void Warm() {  // let this thread's countdown notice Enable (heap_sampler.h)
 }
 
 TEST(ProfilerHeap, UploadsMemoryAndThreadsProfiles) {
+  if (!profile_internal::HeapSamplingSupported()) GTEST_SKIP() << "allocator owned by a sanitizer";
   TestReceiver receiver;
   ProfilerOptions o;
   o.service = "cart";
@@ -123,6 +124,7 @@ TEST(ProfilerHeap, UploadsMemoryAndThreadsProfiles) {
 }
 
 TEST(ProfilerHeap, HeapAndThreadProfilesOnDemand) {
+  if (!profile_internal::HeapSamplingSupported()) GTEST_SKIP() << "allocator owned by a sanitizer";
   ProfilerOptions o;
   o.heap_sample_interval = 64 * 1024;
   std::string error;
