@@ -40,6 +40,23 @@ function themeColors() {
   };
 }
 
+// Calls `redraw` when the theme changes (toggle or system), while `el` is
+// in the page; canvases take their colours from the theme when drawn.
+export function onThemeChange(el: HTMLElement, redraw: () => void): void {
+  const media = matchMedia('(prefers-color-scheme: dark)');
+  const fire = () => {
+    if (!el.isConnected) {
+      observer.disconnect();
+      media.removeEventListener('change', fire);
+      return;
+    }
+    redraw();
+  };
+  const observer = new MutationObserver(fire);
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+  media.addEventListener('change', fire);
+}
+
 function markerLink(m: Marker, leftPx: number): HTMLAnchorElement {
   const a = appLink(m.href, h('span', { class: 'marker-label' }, clip(m.text, 40)));
   a.className = 'marker';
@@ -66,8 +83,8 @@ export function timeChart(opts: ChartOptions): HTMLElement {
       return ys;
     }),
   ];
-  const c = themeColors();
-  const axis = { stroke: c.axis, grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid, width: 1 } };
+  let c = themeColors();
+  const axis = { stroke: () => c.axis, grid: { stroke: () => c.grid, width: 1 }, ticks: { stroke: () => c.grid, width: 1 } };
   const plot = h('div', { class: 'chart-plot' });
   box.append(plot);
   const markers: HTMLAnchorElement[] = [];
@@ -133,6 +150,10 @@ export function timeChart(opts: ChartOptions): HTMLElement {
     const w = width();
     if (Math.abs(w - u.width) > 4) u.setSize({ width: w, height: u.height });
   }).observe(box);
+  onThemeChange(box, () => {
+    c = themeColors();
+    u.redraw(false, true);
+  });
   if (opts.series.length > kMaxSeries) box.append(h('div', { class: 'muted' }, `First ${kMaxSeries} of ${opts.series.length} series.`));
   return box;
 }
@@ -276,6 +297,7 @@ export function heatmapChart(opts: HeatmapOptions): HTMLElement {
   });
   canvas.addEventListener('mouseleave', () => (tip.hidden = true));
   requestAnimationFrame(draw);
+  onThemeChange(box, draw);
   new ResizeObserver(() => requestAnimationFrame(draw)).observe(box.parentElement ?? box);
   return box;
 }

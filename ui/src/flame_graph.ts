@@ -29,6 +29,7 @@ export class FlameGraph {
   private hover = -1;
   private frame = 0;
   private readonly resize: ResizeObserver;
+  private readonly theme: MutationObserver;
 
   constructor(
     private flame: Flame,
@@ -58,6 +59,9 @@ export class FlameGraph {
     });
     this.resize = new ResizeObserver(() => this.schedule());
     this.resize.observe(this.el);
+    // Colours of dimmed frames and text follow the theme.
+    this.theme = new MutationObserver(() => this.schedule());
+    this.theme.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
   }
 
   setFlame(f: Flame): void {
@@ -84,6 +88,7 @@ export class FlameGraph {
 
   destroy(): void {
     this.resize.disconnect();
+    this.theme.disconnect();
     if (this.frame) cancelAnimationFrame(this.frame);
   }
 

@@ -60,11 +60,35 @@ export function safePath(v: unknown): string | null {
   return s;
 }
 
+// What a bare link opens, in words: "traces", "trace 4bf92f35…", "PromQL query".
+export function describePath(href: string): string {
+  const path = href.split('?')[0];
+  const views: Array<[RegExp, string]> = [
+    [/^\/ui\/explore\/traces$/, 'Traces'],
+    [/^\/ui\/explore\/logs$/, 'Logs'],
+    [/^\/ui\/explore\/metrics$/, 'Metrics'],
+    [/^\/ui\/overview$/, 'Overview'],
+    [/^\/ui\/profiles$/, 'Flame graph'],
+    [/^\/ui\/incident$/, 'Incident report'],
+    [/^\/api\/v1\/query(_range)?$/, 'PromQL (API)'],
+    [/^\/api\/search$/, 'Trace search (API)'],
+    [/^\/api\/annotations$/, 'Annotations (API)'],
+    [/^\/loki\//, 'LogQL (API)'],
+    [/^\/pyroscope\//, 'Profile (API)'],
+  ];
+  for (const [re, name] of views) if (re.test(path)) return name;
+  const trace = /^\/ui\/trace\/([0-9a-f]{8})/.exec(path);
+  if (trace) return `Trace ${trace[1]}…`;
+  const logs = /^\/api\/v1\/traces\/([0-9a-f]{8})[0-9a-f]*\/logs$/.exec(path);
+  if (logs) return `Logs of trace ${logs[1]}… (API)`;
+  return path;
+}
+
 function link(v: unknown): ReportLink | null {
   const o = typeof v === 'string' ? { url: v } : (v as Record<string, unknown> | null);
   const href = safePath(o?.url ?? o?.href ?? o?.link);
   if (!href) return null;
-  const label = typeof o?.title === 'string' ? o.title : typeof o?.label === 'string' ? o.label : typeof o?.name === 'string' ? o.name : href;
+  const label = typeof o?.title === 'string' ? o.title : typeof o?.label === 'string' ? o.label : typeof o?.name === 'string' ? o.name : describePath(href);
   return { href, label, app: href.startsWith('/ui/') };
 }
 

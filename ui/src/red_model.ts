@@ -51,7 +51,8 @@ export function detectSource(series: unknown): { source: RedSource; services: st
     countMetric: kSpanCalls,
     bucketMetric: `${kSpanLatency}_bucket`,
     serviceLabel,
-    routeLabel: 'span_name',
+    // quartetd's span metrics add http_route (Tempo's have span_name only).
+    routeLabel: sets.some((s) => s.__name__ === kSpanCalls && 'http_route' in s) ? 'http_route' : 'span_name',
     errorMatcher: 'status_code="STATUS_CODE_ERROR"',
     extraMatchers: 'span_kind="SPAN_KIND_SERVER"',
   }));

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { levels, matchedShare, nodeAt, parseFlamebearer, sandwich, searchNames, shareChange, sortTop, topTable, type Flame } from '../src/flame_model';
-import { parseReport, safePath, timeMs } from '../src/incident_model';
+import { describePath, parseReport, safePath, timeMs } from '../src/incident_model';
 import { bucketOf, bucketTraceQl, detectSource, heatmapFromBuckets, parseExemplars, parseResult, redQueries } from '../src/red_model';
 import { parseRoute, profilesHref, quoteLabel } from '../src/routes';
 
@@ -121,6 +121,8 @@ test('RED source detection prefers the SDK histogram and finds the service label
   assert.match(q.p99, /^histogram_quantile\(0\.99, sum by \(le, route\) \(rate\(http_server_request_duration_seconds_bucket\{/);
   assert.match(q.errors, /status=~"5\.\."/);
   assert.match(redQueries(got[1].source, 'edge', '', '1m', false).rate, /span_kind="SPAN_KIND_SERVER"/);
+  assert.equal(got[1].source.routeLabel, 'span_name');
+  assert.equal(detectSource([{ __name__: 'traces_spanmetrics_calls_total', service: 'a', http_route: '/x' }])[0].source.routeLabel, 'http_route');
 });
 
 test('heatmap: per-bucket rates from cumulative le series', () => {
@@ -179,6 +181,16 @@ test('incident report reader', () => {
   assert.equal(safePath('/a b'), null);
   assert.equal(safePath('/\\evil'), null);
   assert.equal(timeMs(1.7e18), 1.7e12);
+  assert.equal(r.broken[0].links[1].label, 'PromQL');
+  assert.equal(r.broken[0].links[0].label, 'Overview');
+  const paths: Array<[string, string]> = [
+    ['/ui/trace/4bf92f3577b34da6a3ce929d0e0e4736?span=00f067aa0ba90201', 'Trace 4bf92f35…'],
+    ['/api/v1/traces/4bf92f3577b34da6a3ce929d0e0e4736/logs', 'Logs of trace 4bf92f35… (API)'],
+    ['/ui/explore/traces?q=x', 'Traces'],
+    ['/api/search?q=x', 'Trace search (API)'],
+    ['/somewhere/else?x', '/somewhere/else'],
+  ];
+  for (const [href, want] of paths) assert.equal(describePath(href), want, href);
 });
 
 test('new routes and their URLs', () => {

@@ -141,7 +141,10 @@ function renderSection(key: string, title: string, none: string, list: Finding[]
             ? h(
                 'div',
                 { class: 'finding-links' },
-                ...f.links.map((l) => (l.app ? appLink(l.href, l.label) : h('a', { attrs: { href: l.href, rel: 'noopener', target: '_blank' } }, l.label))),
+                ...f.links.map((l) => (l.app ? appLink(l.href, l.label) : h('a', { attrs: { href: l.href, rel: 'noopener', target: '_blank' } }, l.label))).map((a) => {
+                  a.title = a.getAttribute('href') ?? '';
+                  return a;
+                }),
               )
             : null,
         ),
@@ -166,5 +169,7 @@ async function renderEvidence(el: HTMLElement, r: Report, signal: AbortSignal): 
     return;
   }
   const stepS = autoStep(range.fromMs, range.toMs);
-  await redCharts(el, src, r.service, '', range, stepS, rateWindow(stepS), annotationMarkers(ann ?? [], range, r.service), signal, shade);
+  const markers = annotationMarkers(ann ?? [], range, r.service);
+  if (r.onsetMs !== null) markers.push({ timeMs: r.onsetMs, text: 'onset', href: overviewHref({ service: r.service, from: isoTime(r.onsetMs), to: isoTime(r.windowMs[1]) }) });
+  await redCharts(el, src, r.service, '', range, stepS, rateWindow(stepS), markers, signal, shade);
 }
