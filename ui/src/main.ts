@@ -73,11 +73,17 @@ function start(): void {
     app.navigate(traceHref(id));
   });
   gotoInput.addEventListener('input', () => gotoErr.hide());
-  // A trace id pasted anywhere outside an input opens it.
+  // A trace id pasted anywhere outside an input opens it; so does a whole
+  // trace id (16 or 32 hex digits) pasted into an empty query or search box.
   document.addEventListener('paste', (e) => {
     const target = e.target as HTMLElement;
-    if (target.closest('input, textarea, select, [contenteditable]')) return;
-    const id = normalizeTraceId(e.clipboardData?.getData('text') ?? '');
+    const text = e.clipboardData?.getData('text') ?? '';
+    if (target.closest('input, textarea, select, [contenteditable]')) {
+      const box = target instanceof HTMLInputElement && (target.hasAttribute('data-query-input') || target.type === 'search') && !target.value.trim();
+      if (!box || !/^\s*(0x)?([0-9a-f]{16}|[0-9a-f]{32})\s*$/i.test(text)) return;
+      e.preventDefault();
+    }
+    const id = normalizeTraceId(text);
     if (id) app.navigate(traceHref(id));
   });
   const themeButton = h('button', { class: 'theme-toggle', attrs: { type: 'button' } });
