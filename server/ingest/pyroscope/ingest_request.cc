@@ -131,10 +131,11 @@ Result<int64_t> ParseUnixTime(std::string_view text, std::string_view param) {
   if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
     return Bad(std::string(param) + ": not a unix time: " + Quote(text));
   }
-  if (v < 100'000'000'000) return v * kSecond;        // seconds (until year 5138)
-  if (v < 100'000'000'000'000) return v * 1'000'000;  // milliseconds
-  if (v < 100'000'000'000'000'000) return v * 1'000;  // microseconds
-  return v;                                           // nanoseconds
+  // Each bound keeps the product within int64 (seconds up to the year 2255).
+  if (v < 9'000'000'000) return v * kSecond;        // seconds
+  if (v < 9'000'000'000'000) return v * 1'000'000;  // milliseconds
+  if (v < 9'000'000'000'000'000) return v * 1'000;  // microseconds
+  return v;                                         // nanoseconds
 }
 
 Result<std::vector<MultipartPart>> ParseMultipart(std::string_view content_type,

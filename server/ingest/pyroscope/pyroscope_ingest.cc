@@ -60,16 +60,19 @@ HttpResponse PyroscopeIngest::ProfileCount(const HttpRequest& request) {
     std::optional<std::string> v = request.Param(name);
     if (v && !v->empty()) matchers.push_back({name, store::LabelMatch::Op::kEq, *v});
   }
-  int64_t profiles = 0, total = 0;
+  int64_t profiles = 0;
+  uint64_t total = 0;  // wraps instead of overflowing on hostile values
   Status status =
       profiles_->SelectProfiles(type, matchers, range, [&](const store::StoredProfile& p) {
         ++profiles;
-        for (const pprof::Sample& s : p.profile.sample) total += s.value.empty() ? 0 : s.value[0];
+        for (const pprof::Sample& s : p.profile.sample) {
+          total += s.value.empty() ? 0 : static_cast<uint64_t>(s.value[0]);
+        }
         return true;
       });
   if (!status.ok()) return HttpResponse::Text(400, std::string(status.message()) + "\n");
-  return HttpResponse::Json(200, "{\"profiles\":" + std::to_string(profiles) +
-                                     ",\"total\":" + std::to_string(total) + "}");
+  return HttpResponse::Json(200, "{\"profiles\":" + std::to_string(profiles) + ",\"total\":" +
+                                     std::to_string(static_cast<int64_t>(total)) + "}");
 }
 
 PyroscopeIngestStats PyroscopeIngest::stats() const {

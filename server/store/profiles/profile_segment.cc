@@ -17,6 +17,13 @@ constexpr uint64_t kMaxCount = uint64_t{1} << 28;
 
 void PutZig(std::string* out, int64_t v) { PutVarint64(out, ZigZagEncode(v)); }
 
+// a + b, saturating: durations in a damaged block must not overflow.
+int64_t SatAdd(int64_t a, int64_t b) {
+  int64_t r;
+  if (!__builtin_add_overflow(a, b, &r)) return r;
+  return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 // Fixed-width key bytes for the dedup maps (not a persisted format).
 template <typename T>
 void PutRaw(std::string* key, T v) {
@@ -263,7 +270,7 @@ ProfileAppendResult ProfileSegment::Add(const Labels& labels, int64_t time_ns, i
   }
   if (!p.sample_type.empty()) {
     min_time_ = std::min(min_time_, time_ns);
-    max_time_ = std::max(max_time_, time_ns + std::max<int64_t>(duration_ns, 0));
+    max_time_ = std::max(max_time_, SatAdd(time_ns, std::max<int64_t>(duration_ns, 0)));
   }
   return result;
 }
@@ -284,11 +291,11 @@ Labels ProfileSegment::SampleLabels(uint32_t set) const {
 
 int64_t ProfileSegment::Total(size_t i) const {
   const ProfileRow& row = profiles_[i];
-  int64_t sum = 0;
+  uint64_t sum = 0;  // wraps instead of overflowing on hostile values
   for (uint32_t s = row.first_sample; s < row.first_sample + row.samples; ++s) {
-    sum += sample_value_[s];
+    sum += static_cast<uint64_t>(sample_value_[s]);
   }
-  return sum;
+  return static_cast<int64_t>(sum);
 }
 
 StoredProfile ProfileSegment::Materialize(size_t i, const CompiledMatchers* filter) const {
@@ -487,7 +494,7 @@ Result<ProfileSegment> ProfileSegment::DecodeIndex(std::string_view in) {
     for (uint64_t& x : v) {
       if (!r.U(&x) || x > UINT32_MAX) return Status::DataLoss("profile index: bad profile row");
     }
-    time += dt;
+    time = static_cast<int64_t>(static_cast<uint64_t>(time) + static_cast<uint64_t>(dt));
     row.time_ns = time;
     row.period_type = static_cast<uint32_t>(v[0]);
     row.period_unit = static_cast<uint32_t>(v[1]);
@@ -499,7 +506,8 @@ Result<ProfileSegment> ProfileSegment::DecodeIndex(std::string_view in) {
     if (first > UINT32_MAX) return Status::DataLoss("profile index: too many samples");
     seg.profiles_.push_back(row);
     seg.min_time_ = std::min(seg.min_time_, row.time_ns);
-    seg.max_time_ = std::max(seg.max_time_, row.time_ns + std::max<int64_t>(row.duration_ns, 0));
+    seg.max_time_ =
+        std::max(seg.max_time_, SatAdd(row.time_ns, std::max<int64_t>(row.duration_ns, 0)));
   }
   if (!r.Count(&n)) return Status::DataLoss("profile index: bad posting count");
   for (uint64_t i = 0; i < n; ++i) {

@@ -20,8 +20,11 @@ constexpr size_t kDataCacheBlocks = 8;
 constexpr const char* kDataSections[] = {"strings", "symbols", "stacks", "samples"};
 
 bool RowOverlaps(const ProfileRow& row, const TimeRange& range) {
-  return row.time_ns < range.end_ns &&
-         std::max(row.time_ns + row.duration_ns, row.time_ns + 1) > range.start_ns;
+  int64_t end;
+  if (__builtin_add_overflow(row.time_ns, std::max<int64_t>(row.duration_ns, 1), &end)) {
+    end = INT64_MAX;
+  }
+  return row.time_ns < range.end_ns && end > range.start_ns;
 }
 
 // A query's matchers split into series matchers and sample-label matchers.
@@ -395,9 +398,9 @@ Result<int> ProfileTable::Compact(bool all) {
                               : UnixNanos() - std::chrono::duration_cast<std::chrono::nanoseconds>(
                                                   options_.head_flush_age)
                                                   .count();
-  ASSIGN_OR_RETURN(int a, CompactLevel(0, 2 * kHourNs, settled));
-  ASSIGN_OR_RETURN(int b, CompactLevel(1, 24 * kHourNs, settled));
-  return a + b;
+  // One level: 2-hour blocks keep a query of an hour from decoding a day,
+  // and merging further saves little (samples, not symbols, dominate).
+  return CompactLevel(0, 2 * kHourNs, settled);
 }
 
 void ProfileTable::BackgroundLoop() {
@@ -471,13 +474,16 @@ Status ProfileTable::SelectProfiles(std::string_view profile_type,
 Result<std::pair<int64_t, int64_t>> ProfileTable::CountSamples(
     std::string_view profile_type, const std::vector<LabelMatch>& matchers,
     const TimeRange& range) {
-  std::pair<int64_t, int64_t> out{0, 0};
+  int64_t profiles = 0;
+  uint64_t total = 0;  // wraps instead of overflowing on hostile values
   RETURN_IF_ERROR(SelectProfiles(profile_type, matchers, range, [&](const StoredProfile& p) {
-    ++out.first;
-    for (const pprof::Sample& s : p.profile.sample) out.second += s.value.empty() ? 0 : s.value[0];
+    ++profiles;
+    for (const pprof::Sample& s : p.profile.sample) {
+      total += s.value.empty() ? 0 : static_cast<uint64_t>(s.value[0]);
+    }
     return true;
   }));
-  return out;
+  return std::pair<int64_t, int64_t>{profiles, static_cast<int64_t>(total)};
 }
 
 Status ProfileTable::ForEachSeries(const std::vector<LabelMatch>& matchers, const TimeRange& range,

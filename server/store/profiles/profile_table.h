@@ -6,9 +6,9 @@
 // into an immutable block (one encoded ProfileSegment, zstd-compressed,
 // checksummed sections; docs/formats/profiles.md) when it passes
 // head_flush_bytes or head_flush_age, deletes the WAL segments the block
-// covers, and every minute applies retention and compacts: level-0 blocks of
-// a 2-hour window into one level-1 block, level-1 blocks of a day into one
-// level-2 block, so symbols and stacks are stored once per day and service.
+// covers, and every minute applies retention and compacts the level-0 blocks
+// of each settled 2-hour window into one level-1 block, so symbols and stacks
+// are stored once per 2 hours.
 // A block found damaged (at open or by a query) is moved aside and reported
 // in issues(); the rest keeps being served.
 //
@@ -90,9 +90,8 @@ class ProfileTable final : public ProfileStore {
   // segments it covers. Serialised with the background work.
   Status Flush();
   Result<RetentionResult> ApplyRetention(int64_t now_unix_nanos);
-  // Merges settled level-0 blocks per 2-hour window and level-1 blocks per
-  // day. With `all`, windows still receiving data are merged too (tests,
-  // benchmarks). Returns the number of blocks written.
+  // Merges settled level-0 blocks per 2-hour window. With `all`, windows still receiving data are
+  // merged too (tests, benchmarks). Returns the number of blocks written.
   Result<int> Compact(bool all = false);
 
   ProfileTableStats stats() const;

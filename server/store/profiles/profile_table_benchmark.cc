@@ -96,6 +96,47 @@ void BM_StoredBytesPerDay(benchmark::State& state) {
 }
 BENCHMARK(BM_StoredBytesPerDay)->Arg(8640)->Iterations(1)->Unit(benchmark::kSecond);
 
+// Delivers one hour (360 profiles) of one service from its block through
+// SelectProfiles, the read the flame graph merge builds on. Arg 0: warm
+// (decoded block cached); 1: cold (table reopened each iteration).
+void BM_SelectHour(benchmark::State& state) {
+  const bool cold = state.range(0) == 1;
+  const int64_t t0 = (UnixNanos() / kSecond - 6 * 3600) / 7200 * 7200 * kSecond;
+  TableOptions o;
+  TempTable t(o);
+  ProfileGenerator gen(42);
+  for (int i = 0; i < 720; ++i) {  // two hours: one compacted 2-hour block
+    const int64_t from = t0 + int64_t{i} * 10 * kSecond;
+    (void)t.table->AppendProfile(kSeries, from, from + 10 * kSecond, gen.Next(from));
+    if ((i + 1) % 90 == 0) (void)t.table->Flush();
+  }
+  (void)t.table->Compact(/*all=*/true);
+  const TimeRange hour{t0 + 1800 * kSecond, t0 + 5400 * kSecond};
+  int64_t profiles = 0;
+  for (auto _ : state) {
+    if (cold) {
+      state.PauseTiming();
+      t.table.reset();
+      o.dir = t.dir.string();
+      o.sync = SyncPolicy::kNever;
+      t.table = std::move(*ProfileTable::Open(o, /*background=*/false));
+      state.ResumeTiming();
+    }
+    int64_t total = 0;
+    (void)t.table->SelectProfiles("process_cpu:cpu:nanoseconds:cpu:nanoseconds", {}, hour,
+                                  [&](const StoredProfile& p) {
+                                    ++profiles;
+                                    for (const auto& s : p.profile.sample) total += s.value[0];
+                                    return true;
+                                  });
+    benchmark::DoNotOptimize(total);
+  }
+  state.counters["profiles_per_query"] =
+      static_cast<double>(profiles) / static_cast<double>(state.iterations());
+  state.counters["blocks"] = static_cast<double>(t.table->stats().blocks);
+}
+BENCHMARK(BM_SelectHour)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace quartet::store
 
