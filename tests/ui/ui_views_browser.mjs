@@ -246,6 +246,15 @@ try {
   await page.waitForURL(/zoom=\d+/);
   await page.locator('button', { hasText: 'Reset zoom' }).click();
   await page.waitForFunction(() => !location.search.includes('zoom='));
+  // The same by keyboard: arrows walk the frames, Enter zooms, Esc resets.
+  await canvas.focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/zoom=\d+/);
+  check(!(await page.locator('.flame-box .flame-tip').isHidden()), 'keyboard frame has no tooltip');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !location.search.includes('zoom='));
   await assertInert('profiles');
   // Diff of two windows.
   await page.goto(u('/ui/profiles', { query, from: 'now-15m', to: 'now', diff_from: 'now-2h', diff_to: 'now-1h' }));

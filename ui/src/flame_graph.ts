@@ -51,12 +51,7 @@ export class FlameGraph {
       if ((e.altKey || e.shiftKey) && this.opts.onSelectName) return this.opts.onSelectName(this.flame.name[n]);
       this.setZoom(n === this.zoom || this.flame.parent[n] < 0 ? -1 : n, true);
     });
-    this.canvas.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape' && this.zoom >= 0) {
-        e.stopPropagation();
-        this.setZoom(-1, true);
-      }
-    });
+    this.canvas.addEventListener('keydown', (e) => this.onKey(e));
     this.resize = new ResizeObserver(() => this.schedule());
     this.resize.observe(this.el);
     // Colours of dimmed frames and text follow the theme.
@@ -116,6 +111,36 @@ export class FlameGraph {
     return n;
   }
 
+  // Keyboard: arrows walk the frames (Up: caller, Down: first callee,
+  // Left/Right: neighbours on the level), Enter zooms, Esc resets.
+  private onKey(e: KeyboardEvent): void {
+    const f = this.flame;
+    if (e.key === 'Escape' && this.zoom >= 0) {
+      e.stopPropagation();
+      this.setZoom(-1, true);
+      return;
+    }
+    let n = this.hover >= 0 ? this.hover : this.zoom >= 0 ? this.zoom : f.name.length ? 0 : -1;
+    if (n < 0) return;
+    const L = f.level[n];
+    if (e.key === 'ArrowUp' && f.parent[n] >= 0) n = f.parent[n];
+    else if (e.key === 'ArrowDown') {
+      const c = nodeAt(f, L + 1, f.x[n]);
+      if (c >= 0 && f.parent[c] === n) n = c;
+    } else if (e.key === 'ArrowLeft' && n > f.levelStart[L]) n--;
+    else if (e.key === 'ArrowRight' && n + 1 < f.levelStart[L + 1]) n++;
+    else if (e.key === 'Enter') {
+      this.setZoom(f.parent[n] < 0 ? -1 : n, true);
+      e.preventDefault();
+      return;
+    } else if (!['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'].includes(e.key)) return;
+    e.preventDefault();
+    this.hover = n;
+    this.showTip(n, 8, (L + 1) * kRow + 4);
+    this.canvas.setAttribute('aria-label', `${this.opts.label}: ${f.names[f.name[n]]}, ${percent(f.total[n], f.numTicks)} of the total`);
+    this.schedule();
+  }
+
   private onMove(e: MouseEvent): void {
     const n = this.nodeAtEvent(e);
     if (n !== this.hover) {
@@ -126,6 +151,11 @@ export class FlameGraph {
       this.tip.hidden = true;
       return;
     }
+    const rect = this.el.getBoundingClientRect();
+    this.showTip(n, e.clientX - rect.left + 12, e.clientY - rect.top + 14);
+  }
+
+  private showTip(n: number, left: number, top: number): void {
     const f = this.flame;
     const lines = [
       f.names[f.name[n]],
@@ -134,13 +164,11 @@ export class FlameGraph {
     if (f.diff) {
       lines.push(`baseline ${percent(f.leftTotal[n], f.leftTicks)} → ${percent(f.rightTotal[n], f.rightTicks)} (${signedPct(shareChange(f, n))})`);
     }
-    lines.push('click: zoom · shift+click: sandwich');
+    lines.push('click/Enter: zoom · shift+click: sandwich · arrows: move');
     this.tip.textContent = lines.join('\n');
     this.tip.hidden = false;
-    const rect = this.el.getBoundingClientRect();
-    const left = Math.min(e.clientX - rect.left + 12, rect.width - 320);
-    this.tip.style.left = `${Math.max(0, left)}px`;
-    this.tip.style.top = `${e.clientY - rect.top + 14}px`;
+    this.tip.style.left = `${Math.max(0, Math.min(left, this.el.clientWidth - 320))}px`;
+    this.tip.style.top = `${top}px`;
   }
 
   // Draws now (tests and first paint need not wait for a frame).
