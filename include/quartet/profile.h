@@ -71,7 +71,7 @@ struct ProfilerOptions {
   bool heap = true;  // sample allocations (QUARTET_PROFILING_HEAP)
   // Mean bytes allocated between two samples, >= 1 (Go's MemProfileRate).
   int64_t heap_sample_interval = 512 * 1024;
-  bool threads = true;  // upload a thread profile every upload_interval
+  bool threads = true;                            // upload a thread profile every upload_interval
   std::chrono::milliseconds thread_timeout{200};  // wait for every thread's stack
   bool root_span_profile_id = true;               // root spans get pyroscope.profile.id
 };
@@ -84,7 +84,7 @@ struct ProfilerStats {
   uint64_t timer_errors = 0;
   uint64_t uploads = 0;  // profiles accepted by the server
   uint64_t upload_retries = 0;
-  uint64_t uploads_dropped = 0;  // after the last attempt, a 4xx, or a full upload queue
+  uint64_t uploads_dropped = 0;    // after the last attempt, a 4xx, or a full upload queue
   bool heap_sampling = false;      // allocation sampling is running
   uint64_t heap_live_sampled = 0;  // sampled blocks not freed yet
   uint64_t heap_dropped = 0;       // sampled allocations lost to full tables

@@ -86,10 +86,9 @@ struct Config {
       profiling_upload_interval;  // QUARTET_PROFILING_UPLOAD_INTERVAL (10000)
   // Allocation sampling (heap profile `<service>.memory`, /debug/pprof/heap)
   // and the thread profile (`<service>.threads`, /debug/pprof/threads).
-  std::optional<bool> profiling_heap;  // QUARTET_PROFILING_HEAP (on)
-  std::optional<size_t>
-      profiling_heap_interval;            // QUARTET_PROFILING_HEAP_INTERVAL, bytes (524288)
-  std::optional<bool> profiling_threads;  // QUARTET_PROFILING_THREADS (on)
+  std::optional<bool> profiling_heap;             // QUARTET_PROFILING_HEAP (on)
+  std::optional<size_t> profiling_heap_interval;  // QUARTET_PROFILING_HEAP_INTERVAL, bytes (524288)
+  std::optional<bool> profiling_threads;          // QUARTET_PROFILING_THREADS (on)
 
   std::chrono::milliseconds shutdown_timeout{5000};  // deadline used by ~Telemetry
 };

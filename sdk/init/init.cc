@@ -313,8 +313,9 @@ Telemetry Init(const Config& config) noexcept {
       return [profiler, heap](const admin::AdminRequest&) {
         if (profiler == nullptr) {
           return admin::AdminResponse{.status = 404,
-                                      .body = "profiling is off (set QUARTET_PROFILING=on or a "
-                                              "profiling server)\n"};
+                                      .body =
+                                          "profiling is off (set QUARTET_PROFILING=on or a "
+                                          "profiling server)\n"};
         }
         std::string profile = heap ? profiler->HeapProfile() : profiler->ThreadProfile();
         if (profile.empty()) {

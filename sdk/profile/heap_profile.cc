@@ -39,8 +39,8 @@ pprof::Profile BuildHeapProfile(const HeapSnapshot& snapshot, Symbolizer* symbol
   }
   if (alloc_base != nullptr) alloc_base->resize(snapshot.buckets.size(), 0);
   for (const HeapBucket& bucket : snapshot.buckets) {
-    uint64_t inuse = bucket.alloc_count >= bucket.free_count ? bucket.alloc_count - bucket.free_count
-                                                             : 0;
+    uint64_t inuse =
+        bucket.alloc_count >= bucket.free_count ? bucket.alloc_count - bucket.free_count : 0;
     uint64_t allocs = bucket.alloc_count;
     if (alloc_base != nullptr && bucket.id < alloc_base->size()) {
       uint64_t& base = (*alloc_base)[bucket.id];
@@ -48,7 +48,8 @@ pprof::Profile BuildHeapProfile(const HeapSnapshot& snapshot, Symbolizer* symbol
       base = bucket.alloc_count;
     }
     if (allocs == 0 && inuse == 0) continue;
-    auto [alloc_objects, alloc_space] = ScaleHeapSample(allocs, bucket.size, snapshot.mean_interval);
+    auto [alloc_objects, alloc_space] =
+        ScaleHeapSample(allocs, bucket.size, snapshot.mean_interval);
     auto [inuse_objects, inuse_space] = ScaleHeapSample(inuse, bucket.size, snapshot.mean_interval);
     ids.clear();
     for (uint32_t i = 0; i < bucket.depth; ++i) ids.push_back(locations.Location(bucket.pcs[i]));

@@ -44,7 +44,7 @@ struct Tables {
   std::atomic<uint64_t> epoch;
 };
 
-Tables* g_tables = nullptr;  // set once under g_lock, before g_enabled
+std::atomic<Tables*> g_tables{nullptr};  // set once under g_lock, never unset
 std::atomic<bool> g_lock{false};
 std::atomic<bool> g_enabled{false};
 std::atomic<int64_t> g_mean{512 * 1024};
@@ -83,8 +83,8 @@ HEAP_HOOK void EraseSlotLocked(Tables* t, uint32_t i) {
   // No path continues past i: i and the tombstones right before it go empty.
   t->live_keys[i].store(0, std::memory_order_release);
   --t->live_used;
-  for (uint32_t j = (i - 1) & mask;
-       t->live_keys[j].load(std::memory_order_relaxed) == kTombstone; j = (j - 1) & mask) {
+  for (uint32_t j = (i - 1) & mask; t->live_keys[j].load(std::memory_order_relaxed) == kTombstone;
+       j = (j - 1) & mask) {
     t->live_keys[j].store(0, std::memory_order_release);
     --t->live_used;
   }
@@ -158,7 +158,7 @@ HEAP_HOOK bool InsertLiveLocked(Tables* t, uintptr_t p, uint32_t bucket) {
 }
 
 HEAP_HOOK void ForgetSlow(void* ptr) {
-  Tables* t = g_tables;
+  Tables* t = g_tables.load(std::memory_order_acquire);
   if (t == nullptr) return;
   const uintptr_t p = reinterpret_cast<uintptr_t>(ptr);
   uint64_t e1 = t->epoch.load(std::memory_order_acquire);
@@ -248,7 +248,7 @@ HEAP_HOOK void Record(void* ptr, size_t size) {
   for (uint32_t i = 0; i < u.depth; ++i) h = (h ^ u.pcs[i]) * 0x100000001b3ull;
   h ^= h >> 29;
 
-  Tables* t = g_tables;
+  Tables* t = g_tables.load(std::memory_order_acquire);
   Lock();
   uint32_t slot = static_cast<uint32_t>(h) & (kBucketSlots - 1);
   uint32_t id = UINT32_MAX;
@@ -326,19 +326,19 @@ bool EnableHeapSampling(int64_t mean_interval_bytes) noexcept {
   if (!g_atfork_registered.exchange(true)) {
     pthread_atfork(AtForkPrepare, AtForkRelease, AtForkRelease);
   }
-  if (g_tables == nullptr) {
-    void* m = mmap(nullptr, sizeof(Tables), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
+  if (g_tables.load(std::memory_order_acquire) == nullptr) {
+    void* m =
+        mmap(nullptr, sizeof(Tables), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return false;
     Lock();
-    if (g_tables == nullptr) {
-      g_tables = static_cast<Tables*>(m);
+    if (g_tables.load(std::memory_order_relaxed) == nullptr) {
+      g_tables.store(static_cast<Tables*>(m), std::memory_order_release);
       m = nullptr;
     }
     Unlock();
     if (m != nullptr) munmap(m, sizeof(Tables));
   }
-  Tables* t = g_tables;
+  Tables* t = g_tables.load(std::memory_order_acquire);
   Lock();
   t->nbuckets = 0;
   t->dropped_buckets = t->dropped_live = 0;
@@ -364,7 +364,7 @@ uint64_t HeapLiveSampled() noexcept { return g_live_count.load(std::memory_order
 
 HeapSnapshot SnapshotHeap() {
   HeapSnapshot snap;
-  Tables* t = g_tables;
+  Tables* t = g_tables.load(std::memory_order_acquire);
   if (t == nullptr) return snap;
   // No allocation or free may happen under the lock (free of a sampled block
   // takes it): size the copy first.

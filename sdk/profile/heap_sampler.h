@@ -52,9 +52,9 @@ struct HeapBucket {
 
 struct HeapSnapshot {
   std::vector<HeapBucket> buckets;
-  int64_t mean_interval = 0;      // bytes; 0 when sampling was never enabled
-  uint64_t dropped_buckets = 0;   // sampled allocations lost: bucket table full
-  uint64_t dropped_live = 0;      // sampled allocations not tracked for free: table full
+  int64_t mean_interval = 0;     // bytes; 0 when sampling was never enabled
+  uint64_t dropped_buckets = 0;  // sampled allocations lost: bucket table full
+  uint64_t dropped_live = 0;     // sampled allocations not tracked for free: table full
 };
 
 // False in sanitizer builds (no interposer).

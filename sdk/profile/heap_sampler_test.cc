@@ -20,8 +20,18 @@
 namespace quartet::profile_internal {
 namespace {
 
-enum class Api { kMalloc, kCalloc, kNew, kNewArray, kAlignedNew, kPosixMemalign, kAlignedAlloc,
-                 kMemalign, kRealloc, kNothrowNew };
+enum class Api {
+  kMalloc,
+  kCalloc,
+  kNew,
+  kNewArray,
+  kAlignedNew,
+  kPosixMemalign,
+  kAlignedAlloc,
+  kMemalign,
+  kRealloc,
+  kNothrowNew
+};
 
 inline void* Allocate(Api api, size_t size) {
   switch (api) {

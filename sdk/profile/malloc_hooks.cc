@@ -180,9 +180,7 @@ HOOK_FN void operator delete(void* p, std::align_val_t) noexcept { free(p); }
 HOOK_FN void operator delete[](void* p, std::align_val_t) noexcept { free(p); }
 HOOK_FN void operator delete(void* p, size_t, std::align_val_t) noexcept { free(p); }
 HOOK_FN void operator delete[](void* p, size_t, std::align_val_t) noexcept { free(p); }
-HOOK_FN void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-  free(p);
-}
+HOOK_FN void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { free(p); }
 HOOK_FN void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
   free(p);
 }

@@ -196,8 +196,8 @@ TEST(PprofTool, ReadsTheHeapProfileByDemangledName) {
   }
   std::vector<std::unique_ptr<char[]>> kept;
   kept.reserve(6144);
-  KeepStatic(&kept, 4096);                              // 32 MiB
-  quartet_profile_test::KeepExported(&kept, 2048);      // 16 MiB
+  KeepStatic(&kept, 4096);                          // 32 MiB
+  quartet_profile_test::KeepExported(&kept, 2048);  // 16 MiB
   std::string profile = profiler->HeapProfile();
   profiler->Stop();
   ASSERT_FALSE(profile.empty());
@@ -207,7 +207,8 @@ TEST(PprofTool, ReadsTheHeapProfileByDemangledName) {
   std::string home = ::testing::TempDir();
   std::string out = RunCommand("HOME=" + home + " GOCACHE=" + home + "/gocache " + go +
                                " tool pprof -top -sample_index=inuse_space -nodecount=200 "
-                               "-symbolize=none " + path + " 2>&1");
+                               "-symbolize=none " +
+                               path + " 2>&1");
   SCOPED_TRACE(out);
   std::map<std::string, double> flat = ParseTop(out);
   const std::string kStatic =

@@ -11,8 +11,8 @@
 
 #include <atomic>
 #include <chrono>
-#include <map>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>

@@ -26,22 +26,22 @@
 
 namespace quartet {
 
-using profile_internal::CpuAggregate;
 using profile_internal::BuildHeapProfile;
 using profile_internal::BuildThreadProfile;
 using profile_internal::CollectThreadStacks;
+using profile_internal::CpuAggregate;
 using profile_internal::CpuSampler;
 using profile_internal::DisableHeapSampling;
 using profile_internal::EnableHeapSampling;
 using profile_internal::HeapLiveSampled;
 using profile_internal::HeapSamplingEnabled;
 using profile_internal::HeapSnapshot;
-using profile_internal::SnapshotHeap;
-using profile_internal::ThreadDump;
 using profile_internal::RawSample;
 using profile_internal::SampleQueue;
 using profile_internal::SamplerCounters;
+using profile_internal::SnapshotHeap;
 using profile_internal::Symbolizer;
+using profile_internal::ThreadDump;
 using profile_internal::UploadConfig;
 using profile_internal::UploadCounters;
 using profile_internal::Uploader;
@@ -299,8 +299,8 @@ class Profiler::Impl {
   std::atomic<uint64_t> armed_threads_{0};
   std::atomic<bool> stop_called_{false};
   std::atomic<bool> forked_child_{false};
-  bool heap_enabled_ = false;               // set in Start()
-  std::vector<uint64_t> heap_alloc_base_;   // aggregator thread: alloc counts uploaded
+  bool heap_enabled_ = false;              // set in Start()
+  std::vector<uint64_t> heap_alloc_base_;  // aggregator thread: alloc counts uploaded
   std::atomic<uint64_t> heap_dropped_{0};
   std::thread* thread_ = nullptr;
   const pid_t pid_;
