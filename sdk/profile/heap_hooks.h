@@ -37,6 +37,10 @@ namespace quartet::profile_internal {
 namespace heap_internal {
 
 struct ThreadState;
+// Defined in malloc_hooks.cc (true when it defines the allocator). Read by
+// HeapSamplingSupported(), so that linking the SDK as a static archive pulls
+// the interposer in wherever the sampler is.
+extern const bool kAllocatorHooksLinked;
 extern std::atomic<uint64_t> g_live_count;
 // Counts of live sampled blocks per hash of their address: free() reads one
 // 16-bit counter of this 32 KiB array (cache-resident) and, when it is 0 as

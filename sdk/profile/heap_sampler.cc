@@ -319,7 +319,7 @@ HEAP_HOOK void OnCountdownExpired(void* ptr, size_t size) {
 
 HEAP_HOOK void OnSampledFree(void* ptr) { ForgetSlow(ptr); }
 
-bool HeapSamplingSupported() noexcept { return QUARTET_HEAP_HOOKS != 0; }
+bool HeapSamplingSupported() noexcept { return kAllocatorHooksLinked; }
 
 bool EnableHeapSampling(int64_t mean_interval_bytes) noexcept {
   if (!HeapSamplingSupported() || mean_interval_bytes < 1) return false;

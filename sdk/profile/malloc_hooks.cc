@@ -185,4 +185,14 @@ HOOK_FN void operator delete[](void* p, std::align_val_t, const std::nothrow_t&)
   free(p);
 }
 
+namespace quartet::profile_internal::heap_internal {
+extern const bool kAllocatorHooksLinked = true;
+}
+
+#else  // !QUARTET_HEAP_HOOKS
+
+namespace quartet::profile_internal::heap_internal {
+extern const bool kAllocatorHooksLinked = false;
+}
+
 #endif  // QUARTET_HEAP_HOOKS
