@@ -367,10 +367,17 @@ HeapSnapshot SnapshotHeap() {
   Tables* t = g_tables.load(std::memory_order_acquire);
   if (t == nullptr) return snap;
   // No allocation or free may happen under the lock (free of a sampled block
-  // takes it): size the copy first.
-  snap.buckets.resize(kMaxBuckets);
+  // takes it): size the copy first. The copy itself is not sampled (it would
+  // show up in the very profile it feeds).
   Lock();
   uint32_t n = t->nbuckets;
+  Unlock();
+  bool was_busy = t_state.busy;
+  t_state.busy = true;
+  snap.buckets.resize(std::min<uint32_t>(n + 256, kMaxBuckets));
+  t_state.busy = was_busy;
+  Lock();
+  n = std::min<uint32_t>(t->nbuckets, static_cast<uint32_t>(snap.buckets.size()));
   std::memcpy(static_cast<void*>(snap.buckets.data()), t->buckets, n * sizeof(HeapBucket));
   snap.dropped_buckets = t->dropped_buckets;
   snap.dropped_live = t->dropped_live;
