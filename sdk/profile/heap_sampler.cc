@@ -103,12 +103,12 @@ HEAP_HOOK void RebuildLocked(Tables* t) {
     }
   }
   t->epoch.fetch_add(1, std::memory_order_acq_rel);
-  for (uint32_t i = 0; i < kLiveSlots; ++i) t->live_keys[i].store(0, std::memory_order_relaxed);
+  for (uint32_t i = 0; i < kLiveSlots; ++i) t->live_keys[i].store(0, std::memory_order_release);
   for (uint32_t k = 0; k < n; ++k) {
     uint32_t i = LiveHome(keys[k]);
     while (t->live_keys[i].load(std::memory_order_relaxed) != 0) i = (i + 1) & (kLiveSlots - 1);
     t->live_bucket[i] = values[k];
-    t->live_keys[i].store(keys[k], std::memory_order_relaxed);
+    t->live_keys[i].store(keys[k], std::memory_order_release);
   }
   t->live_used = n;
   t->epoch.fetch_add(1, std::memory_order_release);
@@ -172,10 +172,10 @@ HEAP_HOOK void ForgetSlow(void* ptr) {
       break;
     }
   }
-  if (!maybe) {
-    std::atomic_thread_fence(std::memory_order_acquire);
-    if ((e1 & 1) == 0 && t->epoch.load(std::memory_order_relaxed) == e1) return;
-  }
+  // The keys were read with acquire and a rebuild stores them with release
+  // after making the epoch odd: a reader that saw any rebuilt key sees the
+  // epoch move.
+  if (!maybe && (e1 & 1) == 0 && t->epoch.load(std::memory_order_acquire) == e1) return;
   Lock();
   int64_t slot = FindLocked(t, p);
   if (slot >= 0) ForgetSlotLocked(t, static_cast<uint32_t>(slot));
@@ -294,15 +294,15 @@ using namespace heap_internal;
 
 HEAP_HOOK void OnCountdownExpired(void* ptr, size_t size) {
   ThreadState* s = &t_state;
-  if (s->busy) {
-    t_countdown = kDisabledRecheck;
-    return;
-  }
   if (!g_enabled.load(std::memory_order_relaxed)) {
     t_countdown = kDisabledRecheck;
     return;
   }
   int64_t mean = g_mean.load(std::memory_order_relaxed);
+  if (s->busy) {  // the sampler's own allocation: never sampled
+    t_countdown = NextGap(s, mean);
+    return;
+  }
   uint32_t session = g_session.load(std::memory_order_relaxed);
   s->busy = true;
   if (s->session != session) {
