@@ -256,9 +256,9 @@ TEST(UiTest, ExploreLogsTraceViewAndExploreTracesInChromium) {
 // /home answers 20 under 25 ms. One exemplar on /checkout's 2.5 s bucket
 // points at `trace`. The database pool gauge climbs to its max of 10.
 prometheus::rw::WriteRequest UiShopMetrics(int64_t end_ms, const std::string& trace,
-                               const std::string& span) {
+                                           const std::string& span) {
   namespace rw = prometheus::rw;
-  const std::vector<std::string> les = {"0.005", "0.01", "0.025", "0.05", "0.1",  "0.25",
+  const std::vector<std::string> les = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
                                         "0.5",   "1",    "2.5",   "5",    "+Inf"};
   struct Route {
     std::string route, status;
@@ -281,14 +281,17 @@ prometheus::rw::WriteRequest UiShopMetrics(int64_t end_ms, const std::string& tr
   };
   for (const Route& r : routes) {
     auto base = [&](const std::string& name) {
-      return std::vector<prometheus::Label>{{"__name__", name},     {"service_name", "uishop"},
-                                            {"method", "GET"},      {"route", r.route},
+      return std::vector<prometheus::Label>{{"__name__", name},
+                                            {"service_name", "uishop"},
+                                            {"method", "GET"},
+                                            {"route", r.route},
                                             {"status", r.status}};
     };
     int per_step = 0;
     for (const auto& [le, n] : r.per_step) per_step += n;
     rw::TimeSeries& count = series(base("http_server_request_duration_seconds_count"));
-    for (int i = 0; i <= kSteps; ++i) count.samples.push_back({double(per_step) * i, start_ms + i * 15'000});
+    for (int i = 0; i <= kSteps; ++i)
+      count.samples.push_back({double(per_step) * i, start_ms + i * 15'000});
     for (const std::string& le : les) {
       const double bound = le == "+Inf" ? 1e300 : std::stod(le);
       int cum = 0;
@@ -296,18 +299,19 @@ prometheus::rw::WriteRequest UiShopMetrics(int64_t end_ms, const std::string& tr
       std::vector<prometheus::Label> labels = base("http_server_request_duration_seconds_bucket");
       labels.push_back({"le", le});
       rw::TimeSeries& b = series(labels);
-      for (int i = 0; i <= kSteps; ++i) b.samples.push_back({double(cum) * i, start_ms + i * 15'000});
+      for (int i = 0; i <= kSteps; ++i)
+        b.samples.push_back({double(cum) * i, start_ms + i * 15'000});
       if (r.route == "/checkout" && r.status == "200" && le == "2.5") {
         b.exemplars.push_back({{{"trace_id", trace}, {"span_id", span}}, 1.8, end_ms - 300'000});
       }
     }
   }
   for (const char* state : {"active", "max"}) {
-    rw::TimeSeries& g = series({{"__name__", "db_pool_connections"},
-                                {"service_name", "uishop"},
-                                {"state", state}});
+    rw::TimeSeries& g =
+        series({{"__name__", "db_pool_connections"}, {"service_name", "uishop"}, {"state", state}});
     for (int i = 0; i <= kSteps; ++i) {
-      g.samples.push_back({std::string(state) == "max" ? 10.0 : std::min(10, i / 6), start_ms + i * 15'000});
+      g.samples.push_back(
+          {std::string(state) == "max" ? 10.0 : std::min(10, i / 6), start_ms + i * 15'000});
     }
   }
   return req;
@@ -329,10 +333,9 @@ std::vector<std::string> BigTrace(const std::string& trace, int n, int64_t t0) {
              "\",\"endTimeUnixNano\":\"" + std::to_string(start + 2'000'000 + (i % 13) * 100'000) +
              "\",\"attributes\":[" + Attr("i", std::to_string(i)) + "]}";
     if ((i + 1) % 2000 == 0 || i + 1 == n) {
-      bodies.push_back("{\"resourceSpans\":[{\"resource\":{\"attributes\":[" +
-                       Attr("service.name", "bigtrace") +
-                       "]},\"scopeSpans\":[{\"scope\":{\"name\":\"ui-test\"},\"spans\":[" + spans +
-                       "]}]}]}");
+      bodies.push_back(
+          "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" + Attr("service.name", "bigtrace") +
+          "]},\"scopeSpans\":[{\"scope\":{\"name\":\"ui-test\"},\"spans\":[" + spans + "]}]}]}");
       spans.clear();
     }
   }
@@ -367,10 +370,30 @@ TEST(UiTest, OverviewProfilesAndIncidentInChromium) {
   const std::string span = "00f067aa0ba90401";
   const int64_t t0 = (end_ms - 300'000) * int64_t{1'000'000};
   std::vector<SpanSpec> spans = {
-      {"uishop", trace, span, "", "GET /checkout", 2, t0, t0 + 1'800'000'000, false, "",
-       {Attr("http.route", "/checkout")}, ""},
-      {"uishop", trace, "00f067aa0ba90402", span, std::string("SELECT ") + kImage, 3,
-       t0 + 5'000'000, t0 + 1'700'000'000, false, "", {}, ""},
+      {"uishop",
+       trace,
+       span,
+       "",
+       "GET /checkout",
+       2,
+       t0,
+       t0 + 1'800'000'000,
+       false,
+       "",
+       {Attr("http.route", "/checkout")},
+       ""},
+      {"uishop",
+       trace,
+       "00f067aa0ba90402",
+       span,
+       std::string("SELECT ") + kImage,
+       3,
+       t0 + 5'000'000,
+       t0 + 1'700'000'000,
+       false,
+       "",
+       {},
+       ""},
   };
   Quartetd::Response r = q.Post("/v1/traces", TracesRequest(spans), "application/json");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -397,12 +420,12 @@ TEST(UiTest, OverviewProfilesAndIncidentInChromium) {
   const std::string out_dir = BinaryPath("") + "/../test-output/ui";
   std::filesystem::create_directories(out_dir);
   const std::string log_dir = TempDir("ui-views-browser");
-  const std::string cmd =
-      "cd " + SourcePath("ui") + " && timeout 150 node " +
-      SourcePath("tests/ui/ui_views_browser.mjs") + " '" + q.url() + "' '" + out_dir + "' " +
-      trace + " " + big + " uishop " + IsoMs(end_ms - 20 * 60'000) + " " + IsoMs(end_ms) + " " +
-      (annotations ? "1" : "0") + " '" + SourcePath("tests/ui/fixtures") + "' > " + log_dir +
-      "/out 2> " + log_dir + "/err";
+  const std::string cmd = "cd " + SourcePath("ui") + " && timeout 150 node " +
+                          SourcePath("tests/ui/ui_views_browser.mjs") + " '" + q.url() + "' '" +
+                          out_dir + "' " + trace + " " + big + " uishop " +
+                          IsoMs(end_ms - 20 * 60'000) + " " + IsoMs(end_ms) + " " +
+                          (annotations ? "1" : "0") + " '" + SourcePath("tests/ui/fixtures") +
+                          "' > " + log_dir + "/out 2> " + log_dir + "/err";
   const int rc = std::system(cmd.c_str());
   const std::string out = ReadFile(log_dir + "/out");
   EXPECT_EQ(rc, 0) << cmd << "\nstdout:\n" << out << "\nstderr:\n" << ReadFile(log_dir + "/err");

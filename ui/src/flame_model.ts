@@ -189,7 +189,10 @@ export interface TopRow {
 
 // Self and total per function name. Total counts a stack once even when the
 // function recurses (only nodes with no ancestor of the same name add to it).
+// In a diff, self and total are those of the compared (right) window.
 export function topTable(f: Flame): TopRow[] {
+  const nodeSelf = f.diff ? f.rightSelf : f.self;
+  const nodeTotal = f.diff ? f.rightTotal : f.total;
   const self = new Float64Array(f.names.length);
   const total = new Float64Array(f.names.length);
   const lSelf = new Float64Array(f.diff ? f.names.length : 0);
@@ -198,7 +201,7 @@ export function topTable(f: Flame): TopRow[] {
   for (let n = 0; n < f.name.length; n++) {
     const nm = f.name[n];
     seen[nm] = 1;
-    self[nm] += f.self[n];
+    self[nm] += nodeSelf[n];
     if (f.diff) {
       lSelf[nm] += f.leftSelf[n];
       rSelf[nm] += f.rightSelf[n];
@@ -210,7 +213,7 @@ export function topTable(f: Flame): TopRow[] {
         break;
       }
     }
-    if (!recursive) total[nm] += f.total[n];
+    if (!recursive) total[nm] += nodeTotal[n];
   }
   const rows: TopRow[] = [];
   for (let i = 0; i < f.names.length; i++) {

@@ -101,6 +101,10 @@ test('diff format: widths add both sides, share change', () => {
   assert.ok(Math.abs(shareChange(f, 1) + 0.6) < 1e-9);
   assert.ok(Math.abs(shareChange(f, 2) - 0.6) < 1e-9);
   assert.equal(f.x[2], 8 + 6);
+  // The top table of a diff: the compared window's figures and the change.
+  const rows = new Map(topTable(f).map((r) => [r.name, r]));
+  assert.deepEqual([rows.get('scan')!.self, rows.get('scan')!.total], [24, 24]);
+  assert.ok(Math.abs(rows.get('idx')!.selfChange! + 0.6) < 1e-9);
 });
 
 test('RED source detection prefers the SDK histogram and finds the service label', () => {

@@ -100,6 +100,7 @@ export function profilesView(route: Route, app: AppContext): View {
     const f = flame;
     const sort = (['self', 'total', 'name', 'change'] as TopSort[]).includes(state.sort as TopSort) ? (state.sort as TopSort) : 'self';
     const needle = state.search.trim().toLowerCase();
+    const whole = f.diff ? f.rightTicks : f.numTicks;
     let rows = sortTop(topTable(f), sort, sort !== 'name');
     if (needle) rows = rows.filter((r) => r.name.toLowerCase().includes(needle));
     const head = (key: TopSort, label: string, numeric: boolean) =>
@@ -112,7 +113,7 @@ export function profilesView(route: Route, app: AppContext): View {
       h(
         'table',
         { class: 'table top-table' },
-        h('thead', null, h('tr', null, head('name', 'Function', false), head('self', 'Self', true), head('total', 'Total', true), f.diff ? head('change', 'Self change', true) : null)),
+        h('thead', null, h('tr', null, head('name', 'Function', false), head('self', f.diff ? 'Self (compared window)' : 'Self', true), head('total', f.diff ? 'Total (compared window)' : 'Total', true), f.diff ? head('change', 'Self change', true) : null)),
         h(
           'tbody',
           null,
@@ -121,8 +122,8 @@ export function profilesView(route: Route, app: AppContext): View {
               'tr',
               { class: 'result-row', attrs: { tabindex: '0', 'data-function': r.name, title: 'Enter or click: sandwich of this function' } },
               h('td', { class: 'fn-name' }, r.name),
-              h('td', { class: 'num' }, `${formatTicks(f, r.self)} · ${percent(r.self, f.numTicks)}`),
-              h('td', { class: 'num' }, `${formatTicks(f, r.total)} · ${percent(r.total, f.numTicks)}`),
+              h('td', { class: 'num' }, `${formatTicks(f, r.self)} · ${percent(r.self, whole)}`),
+              h('td', { class: 'num' }, `${formatTicks(f, r.total)} · ${percent(r.total, whole)}`),
               f.diff ? h('td', { class: `num ${(r.selfChange ?? 0) > 0 ? 'grew' : 'shrank'}` }, `${(r.selfChange ?? 0) >= 0 ? '+' : ''}${((r.selfChange ?? 0) * 100).toFixed(2)} pp`) : null,
             ),
           ),
