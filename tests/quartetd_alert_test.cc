@@ -1,0 +1,261 @@
+// Must-show 4 of issue 5: a HighCheckoutLatency alert (histogram_quantile over
+// a remote-written latency histogram > 0.5, for: 10s, group interval 1s) in a
+// real quartetd goes pending, then firing on schedule; it is still firing
+// with the same activeAt after a SIGTERM restart and after kill -9; a webhook
+// receiver in the test gets Alertmanager's webhook payload with the rule's
+// labels and expanded annotations; /api/v1/rules and /api/v1/alerts have
+// Prometheus's shapes; promtool check rules accepts the rule file.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "tests/support/http_server.h"
+#include "tests/support/quartetd.h"
+#include "wire/json/json_parser.h"
+#include "wire/prometheus/remote_write_body.h"
+
+namespace quartet::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace rw = prometheus::rw;
+
+constexpr const char* kRules = R"(groups:
+  - name: checkout
+    interval: 1s
+    rules:
+      - record: service:checkout_latency_seconds:p99
+        expr: histogram_quantile(0.99, sum by (le, service) (rate(checkout_request_duration_seconds_bucket[1m])))
+      - alert: HighCheckoutLatency
+        expr: histogram_quantile(0.99, sum by (le, service) (rate(checkout_request_duration_seconds_bucket[1m]))) > 0.5
+        for: 10s
+        labels:
+          severity: page
+        annotations:
+          summary: "High checkout latency on {{ $labels.service }}"
+          description: "p99 is {{ humanizeDuration $value }} (threshold 500ms)"
+)";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Cumulative bucket counts after `n` pushes: every request took 0.5-1 s.
+std::string Histogram(int64_t n, int64_t t_ms) {
+  rw::WriteRequest request;
+  const std::pair<const char*, int64_t> buckets[] = {
+      {"0.1", 0}, {"0.25", 0}, {"0.5", 0}, {"1", 10 * n}, {"2.5", 10 * n}, {"+Inf", 10 * n}};
+  for (const auto& [le, count] : buckets) {
+    rw::TimeSeries& ts = request.timeseries.emplace_back();
+    ts.labels = {{"__name__", "checkout_request_duration_seconds_bucket"},
+                 {"le", le},
+                 {"service", "checkout"}};
+    ts.samples.push_back({.value = static_cast<double>(count), .timestamp_ms = t_ms});
+  }
+  return rw::EncodeRemoteWriteBody(request);
+}
+
+double Seconds(const std::string& rfc3339) {
+  std::tm tm{};
+  const char* rest = strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  double frac = 0;
+  if (rest != nullptr && *rest == '.') frac = std::stod(std::string("0") + rest);
+  return static_cast<double>(timegm(&tm)) + frac;
+}
+
+class QuartetdAlertTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir("quartetd_alert");
+    ASSERT_TRUE(hook_.Start());
+    hook_.server().Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      webhooks_.push_back(req.body);
+      res.status = 200;
+    });
+    std::ofstream(dir_ + "/rules.yml") << kRules;
+    // rule_files relative to the config file's directory, as Prometheus.
+    std::ofstream(dir_ + "/quartetd.yml")
+        << "global:\n  evaluation_interval: 1s\n  external_labels: {cluster: test}\n"
+        << "rule_files: [rules*.yml]\n"
+        << "notifications:\n  webhooks:\n    - url: " << hook_.Url("/hook") << "\n"
+        << "      name: oncall\n";
+    q_ = std::make_unique<Quartetd>(std::vector<std::string>{"--config", dir_ + "/quartetd.yml"});
+    ASSERT_TRUE(q_->ready()) << q_->process().ReadStderr();
+  }
+  void TearDown() override { StopFeeding(); }
+
+  void StartFeeding() {
+    feeding_ = true;
+    feeder_ = std::thread([this] {
+      while (feeding_) {
+        Quartetd::Response r = q_->Post("/api/v1/write", Histogram(++pushes_, NowMs()),
+                                        "application/x-protobuf");
+        EXPECT_EQ(r.status, 204) << r.body;
+        std::this_thread::sleep_for(500ms);
+      }
+    });
+  }
+  void StopFeeding() {
+    feeding_ = false;
+    if (feeder_.joinable()) feeder_.join();
+  }
+
+  // The HighCheckoutLatency alert in /api/v1/alerts, or null.
+  std::optional<json::Value> Alert() {
+    Quartetd::Response r = q_->Get("/api/v1/alerts");
+    EXPECT_EQ(r.status, 200) << r.body;
+    Result<json::Value> doc = json::Parse(r.body);
+    if (!doc.ok() || doc->Find("data") == nullptr) return std::nullopt;
+    for (const json::Value& a : doc->Find("data")->Find("alerts")->items()) {
+      if (a.Find("labels")->Find("alertname")->string_value() == "HighCheckoutLatency") return a;
+    }
+    return std::nullopt;
+  }
+  std::string State() {
+    std::optional<json::Value> a = Alert();
+    return a ? a->Find("state")->string_value() : "";
+  }
+
+  std::string dir_;
+  TestHttpServer hook_;
+  std::mutex mu_;
+  std::vector<std::string> webhooks_;
+  std::unique_ptr<Quartetd> q_;
+  std::atomic<bool> feeding_{false};
+  std::atomic<int64_t> pushes_{0};
+  std::thread feeder_;
+};
+
+TEST_F(QuartetdAlertTest, PendingThenFiringSurvivesRestartsAndNotifiesTheWebhook) {
+  if (access("/usr/bin/promtool", X_OK) == 0) {
+    const std::string cmd = "/usr/bin/promtool check rules " + dir_ + "/rules.yml > " + dir_ +
+                            "/promtool.out 2>&1";
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << ReadFile(dir_ + "/promtool.out");
+  }
+  StartFeeding();
+  ASSERT_TRUE(Process::WaitFor([&] { return State() == "pending"; }, 30s));
+  const auto pending_seen = std::chrono::steady_clock::now();
+  std::optional<json::Value> pending = Alert();
+  ASSERT_TRUE(pending);
+  const std::string active_at = pending->Find("activeAt")->string_value();
+  EXPECT_EQ(json::Serialize(*pending->Find("labels")),
+            "{\"alertname\":\"HighCheckoutLatency\",\"service\":\"checkout\",\"severity\":\"page\"}");
+  EXPECT_EQ(pending->Find("annotations")->Find("summary")->string_value(),
+            "High checkout latency on checkout");
+  const double value = std::stod(pending->Find("value")->string_value());
+  EXPECT_GT(value, 0.9);
+  EXPECT_LT(value, 1.0);
+
+  ASSERT_TRUE(Process::WaitFor([&] { return State() == "firing"; }, 30s));
+  // On schedule: for: 10s after activeAt, evaluated every second.
+  const double pending_for = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                           pending_seen).count();
+  EXPECT_GE(pending_for, 7.5);
+  EXPECT_LE(pending_for, 14);
+  std::optional<json::Value> firing = Alert();
+  ASSERT_TRUE(firing);
+  EXPECT_EQ(firing->Find("activeAt")->string_value(), active_at);
+
+  // /api/v1/rules: Prometheus's shape.
+  Quartetd::Response rules = q_->Get("/api/v1/rules");
+  ASSERT_EQ(rules.status, 200);
+  Result<json::Value> doc = json::Parse(rules.body);
+  ASSERT_TRUE(doc.ok());
+  const json::Value& group = doc->Find("data")->Find("groups")->items().at(0);
+  EXPECT_EQ(group.Find("name")->string_value(), "checkout");
+  EXPECT_EQ(group.Find("file")->string_value(), dir_ + "/rules.yml");
+  EXPECT_EQ(group.Find("interval")->double_value(), 1);
+  const json::Value& record = group.Find("rules")->items().at(0);
+  EXPECT_EQ(record.Find("type")->string_value(), "recording");
+  EXPECT_EQ(record.Find("health")->string_value(), "ok");
+  const json::Value& alert = group.Find("rules")->items().at(1);
+  EXPECT_EQ(alert.Find("type")->string_value(), "alerting");
+  EXPECT_EQ(alert.Find("state")->string_value(), "firing");
+  EXPECT_EQ(alert.Find("duration")->double_value(), 10);
+  EXPECT_EQ(alert.Find("health")->string_value(), "ok");
+  EXPECT_EQ(alert.Find("alerts")->items().size(), 1u);
+  for (const char* key : {"query", "labels", "annotations", "evaluationTime", "lastEvaluation",
+                          "keepFiringFor", "name"}) {
+    EXPECT_NE(alert.Find(key), nullptr) << key;
+  }
+  // ALERTS and the recording rule's series are queryable.
+  Quartetd::Response alerts_series =
+      q_->Query("/api/v1/query", {{"query", "ALERTS{alertstate=\"firing\"}"}});
+  EXPECT_NE(alerts_series.body.find("\"alertname\":\"HighCheckoutLatency\""), std::string::npos)
+      << alerts_series.body;
+  Quartetd::Response recorded =
+      q_->Query("/api/v1/query", {{"query", "service:checkout_latency_seconds:p99"}});
+  EXPECT_NE(recorded.body.find("\"service\":\"checkout\""), std::string::npos) << recorded.body;
+
+  // The webhook got Alertmanager's payload.
+  ASSERT_TRUE(Process::WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu_);
+        return !webhooks_.empty();
+      },
+      10s));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Result<json::Value> hook = json::Parse(webhooks_[0]);
+    ASSERT_TRUE(hook.ok()) << webhooks_[0];
+    EXPECT_EQ(hook->Find("version")->string_value(), "4");
+    EXPECT_EQ(hook->Find("status")->string_value(), "firing");
+    EXPECT_EQ(hook->Find("receiver")->string_value(), "oncall");
+    EXPECT_EQ(hook->Find("groupKey")->string_value(), "{}:{alertname=\"HighCheckoutLatency\"}");
+    const json::Value& a = hook->Find("alerts")->items().at(0);
+    EXPECT_EQ(a.Find("status")->string_value(), "firing");
+    EXPECT_EQ(json::Serialize(*a.Find("labels")),
+              "{\"alertname\":\"HighCheckoutLatency\",\"cluster\":\"test\",\"service\":"
+              "\"checkout\",\"severity\":\"page\"}");
+    EXPECT_EQ(a.Find("annotations")->Find("summary")->string_value(),
+              "High checkout latency on checkout");
+    EXPECT_EQ(a.Find("annotations")->Find("description")->string_value().substr(0, 6), "p99 is");
+    EXPECT_NEAR(Seconds(a.Find("startsAt")->string_value()), Seconds(active_at) + 10, 2.5);
+    EXPECT_EQ(a.Find("endsAt")->string_value(), "0001-01-01T00:00:00Z");
+    EXPECT_NE(a.Find("generatorURL")->string_value().find("/graph?g0.expr=histogram_quantile"),
+              std::string::npos);
+    EXPECT_EQ(a.Find("fingerprint")->string_value().size(), 16u);
+  }
+
+  for (bool kill9 : {false, true}) {
+    StopFeeding();
+    ASSERT_TRUE(q_->Restart(kill9)) << q_->process().ReadStderr();
+    // Restored before the first evaluation: still firing since the same time.
+    std::optional<json::Value> restored = Alert();
+    ASSERT_TRUE(restored) << (kill9 ? "kill -9" : "SIGTERM");
+    EXPECT_EQ(restored->Find("state")->string_value(), "firing");
+    EXPECT_EQ(restored->Find("activeAt")->string_value(), active_at);
+    StartFeeding();
+    std::this_thread::sleep_for(3s);
+    restored = Alert();
+    ASSERT_TRUE(restored);
+    EXPECT_EQ(restored->Find("state")->string_value(), "firing");
+    EXPECT_EQ(restored->Find("activeAt")->string_value(), active_at);
+  }
+}
+
+TEST(QuartetdAlertStartup, ABadRuleFileIsAStartupErrorNamingIt) {
+  const std::string dir = TempDir("quartetd_alert_bad");
+  std::ofstream(dir + "/bad.yml") << "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up ==\n";
+  std::ofstream(dir + "/q.yml") << "rule_files: [bad.yml]\n";
+  Process p(Process::Options{.argv = {BinaryPath("quartetd"), "--data-dir", dir + "/data",
+                                      "--config", dir + "/q.yml", "--http-listen", "127.0.0.1:0",
+                                      "--grpc-listen", ""}});
+  ASSERT_TRUE(Process::WaitFor([&] { return !p.running(); }, 20s));
+  EXPECT_EQ(p.Stop(), 1);
+  const std::string err = p.ReadStderr();
+  EXPECT_NE(err.find(dir + "/bad.yml: 5:11: group \"g\", rule 1, \"A\": could not parse expression"),
+            std::string::npos)
+      << err;
+}
+
+}  // namespace
+}  // namespace quartet::testing
