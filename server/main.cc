@@ -4,6 +4,7 @@
 // in reverse on SIGTERM/SIGINT: the server stops taking requests and finishes
 // the running ones, then the stores make everything acknowledged durable.
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -14,9 +15,13 @@
 #include "quartet/log.h"
 #include "quartet/metrics.h"
 #include "quartet/quartet.h"
+#include "server/alert/notifier.h"
+#include "server/alert/rule_file.h"
+#include "server/alert/rule_manager.h"
 #include "server/api/links/links_api.h"
 #include "server/api/loki/loki_api.h"
 #include "server/api/prometheus/prometheus_api.h"
+#include "server/api/rules/rules_api.h"
 #include "server/api/tempo/tempo_api.h"
 #include "server/api/ui/ui_api.h"
 #include "server/config/config.h"
@@ -146,6 +151,16 @@ int Run(const ServerConfig& config) {
     Log().Warn("config section accepted but not used yet (metrics arrive later)",
                {{"section", section}});
   }
+  // Rule files are read before anything opens: a bad one is a startup error
+  // naming the file, group and rule (as promtool check rules).
+  Result<std::vector<alert::RuleGroupConfig>> rule_groups =
+      alert::LoadRuleFiles(config.prometheus.rule_files, config.prometheus.base_dir);
+  if (!rule_groups.ok()) {
+    std::fprintf(stderr, "quartetd: invalid rule files:\n%s\n",
+                 std::string(rule_groups.status().message()).c_str());
+    Log().Error("invalid rule files", {{"error", rule_groups.status().message()}});
+    return 1;
+  }
 
   Result<std::unique_ptr<store::TraceTable>> traces =
       store::TraceTable::Open(TableOptionsFor(config, "traces"));
@@ -247,6 +262,7 @@ int Run(const ServerConfig& config) {
   api::LokiApi loki_api(logs->get());
   api::LinksApi links(traces->get(), logs->get());
   api::PrometheusApi prometheus(metrics->get());
+  api::RulesApi rules_api;  // served empty until the rule manager starts below
   api::UiApi ui;  // the web UI embedded at build time: /, /ui/...
 
   std::atomic<bool> ready{false};
@@ -259,6 +275,7 @@ int Run(const ServerConfig& config) {
   remote_write.Register(&router);
   pyroscope.Register(&router);
   prometheus.Register(&router);
+  rules_api.Register(&router);
   ui.Register(&router);
   router.Handle("GET", "/healthz",
                 [](const HttpRequest&) { return HttpResponse::Text(200, "ok\n"); });
@@ -292,6 +309,74 @@ int Run(const ServerConfig& config) {
     grpc = std::move(*started);
   }
   RegisterSelfMetrics(http->get(), &otlp, &loki, traces->get(), logs->get());
+  // Rules: evaluated over the metric table from now until shutdown;
+  // notifications leave through the notifier's own thread.
+  std::string external_url;
+  {
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    external_url = "http://" + std::string(host) + ":" + std::to_string((*http)->port());
+  }
+  alert::NotifierOptions notifier_options;
+  for (const AlertmanagerConfig& am : config.prometheus.alerting.alertmanagers) {
+    for (std::string& url : am.AlertsUrls()) notifier_options.alertmanager_urls.push_back(url);
+    notifier_options.timeout_ms = am.timeout_ms;
+  }
+  for (const WebhookNotification& w : config.notifications.webhooks) {
+    notifier_options.webhooks.push_back({w.url, w.send_resolved, w.name});
+  }
+  notifier_options.external_url = external_url;
+  alert::Notifier notifier(notifier_options);
+  alert::RuleManagerOptions rule_options;
+  rule_options.state_dir = config.data_dir + "/alerts";
+  rule_options.default_interval_ms = config.prometheus.global.evaluation_interval_ms;
+  rule_options.external_labels = config.prometheus.global.external_labels;
+  rule_options.external_url = external_url;
+  rule_options.resend_delay_ms = config.notifications.resend_delay_ms;
+  rule_options.engine.default_subquery_step_ms = config.prometheus.global.evaluation_interval_ms;
+  Result<std::unique_ptr<alert::RuleManager>> rules = alert::RuleManager::Create(
+      std::move(*rule_groups), metrics->get(), &notifier, rule_options);
+  if (!rules.ok()) {
+    Log().Error("cannot start the rule manager", {{"error", rules.status().message()}});
+    return 1;
+  }
+  notifier.Start();
+  if (Status started = (*rules)->Start(); !started.ok()) {
+    Log().Error("alert state not restored (alerts start inactive)",
+                {{"error", started.message()}});
+  }
+  rules_api.SetRules(rules->get());
+  Log().Info("rules loaded", {{"groups", static_cast<int64_t>((*rules)->group_count())},
+                              {"alertmanagers", static_cast<int64_t>(notifier_options.alertmanager_urls.size())},
+                              {"webhooks", static_cast<int64_t>(notifier_options.webhooks.size())}});
+  {
+    MetricRegistry& m = Metrics();
+    auto d = [](auto v) { return static_cast<double>(v); };
+    const alert::RuleManager* r = rules->get();
+    const alert::Notifier* n = &notifier;
+    m.CallbackCounter("quartetd_rule_group_evaluations_total", "rule group evaluations",
+                      [=] { return d(r->stats().evaluations); });
+    m.CallbackCounter("quartetd_rule_evaluations_total", "rule evaluations",
+                      [=] { return d(r->stats().rule_evaluations); });
+    m.CallbackCounter("quartetd_rule_evaluation_failures_total", "rule evaluations that failed",
+                      [=] { return d(r->stats().rule_failures); });
+    m.CallbackCounter("quartetd_rule_group_iterations_missed_total",
+                      "rule group evaluations skipped because one ran late",
+                      [=] { return d(r->stats().missed_iterations); });
+    m.CallbackCounter("quartetd_alert_state_write_failures_total",
+                      "alert state file writes that failed",
+                      [=] { return d(r->stats().state_write_failures); });
+    m.CallbackCounter("quartetd_notifications_sent_total",
+                      "alerts delivered to Alertmanagers and webhooks (per target)",
+                      [=] { return d(n->stats().sent); });
+    m.CallbackCounter("quartetd_notifications_errors_total", "failed notification POSTs",
+                      [=] { return d(n->stats().errors); });
+    m.CallbackCounter("quartetd_notifications_dropped_total",
+                      "alerts not delivered: queue full or every retry failed",
+                      [=] { return d(n->stats().dropped); });
+    m.CallbackGauge("quartetd_notification_queue_length", "alerts waiting to be sent",
+                    [=] { return d(n->stats().queue_length); });
+  }
   ready = true;
   Log().Info("quartetd ready", {{"http", config.http_listen},
                                 {"port", (*http)->port()},
@@ -312,6 +397,11 @@ int Run(const ServerConfig& config) {
   (*http)->Stop();
   if (grpc) grpc->Stop();
   scrapes.Stop();  // before the stores close; no staleness markers, as Prometheus
+  // Rules stop before the metric table closes (a running evaluation ends
+  // first); the notifier makes at most one more attempt per target.
+  rules_api.SetRules(nullptr);
+  (*rules)->Stop();
+  notifier.Stop();
   // Write the heads to blocks so the next start has no WAL to replay; the
   // WAL would bring back the same data if this fails.
   for (Status flushed : {(*traces)->Flush(), (*logs)->Flush(), (*metrics)->Flush()}) {
