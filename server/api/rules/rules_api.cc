@@ -42,10 +42,6 @@ void AppendAlert(std::string* out, const Alert& a) {
   json::AppendString(out, AlertStateName(a.state));
   *out += ",\"activeAt\":";
   json::AppendString(out, GoTimeJson(a.active_at_ms));
-  if (a.keep_firing_since_ms != 0) {
-    *out += ",\"keepFiringSince\":";
-    json::AppendString(out, GoTimeJson(a.keep_firing_since_ms));
-  }
   *out += ",\"value\":";
   json::AppendString(out, GoFloatE(a.value));
   *out += '}';
@@ -81,6 +77,11 @@ std::string GoTimeJson(int64_t unix_ms) {
   return alert::Rfc3339(unix_ms);
 }
 
+std::vector<GroupStatus> RulesApi::Groups() const {
+  const alert::RuleManager* rules = rules_.load();
+  return rules ? rules->Groups() : std::vector<GroupStatus>{};
+}
+
 void RulesApi::Register(server::Router* router) {
   for (const char* method : {"GET", "POST"}) {
     router->Handle(method, "/api/v1/rules",
@@ -102,7 +103,7 @@ server::HttpResponse RulesApi::Rules(const server::HttpRequest& request) const {
   const std::vector<std::string> files = request.Params("file[]");
   std::string data = "{\"groups\":[";
   bool first_group = true;
-  for (const GroupStatus& g : rules_ ? rules_->Groups() : std::vector<GroupStatus>{}) {
+  for (const GroupStatus& g : Groups()) {
     if (!Wanted(groups_wanted, g.name) || !Wanted(files, g.file)) continue;
     if (!first_group) data += ',';
     first_group = false;
@@ -178,7 +179,7 @@ server::HttpResponse RulesApi::Rules(const server::HttpRequest& request) const {
 server::HttpResponse RulesApi::Alerts(const server::HttpRequest& request) const {
   std::string data = "{\"alerts\":[";
   bool first = true;
-  for (const GroupStatus& g : rules_ ? rules_->Groups() : std::vector<GroupStatus>{}) {
+  for (const GroupStatus& g : Groups()) {
     for (const RuleStatus& r : g.rules) {
       for (const Alert& a : r.alerts) {
         if (!first) data += ',';

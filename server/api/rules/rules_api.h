@@ -7,9 +7,13 @@
 // lastEvaluation (RFC 3339); alerts carry activeAt and value as Go's
 // FormatFloat(v, 'e', -1) string ("7.5e-01"), as Prometheus.
 //
+// Checked against Prometheus 2.42 on the same rule file: the same keys in the
+// same order; only JSON escaping differs (Go writes < > & as \u003c...).
+//
 // Thread-safety: handlers may run concurrently (RuleManager::Groups is).
 #pragma once
 
+#include <atomic>
 #include <string>
 
 #include "server/alert/rule_manager.h"
@@ -20,15 +24,19 @@ namespace quartet::api {
 
 class RulesApi {
  public:
-  // `rules` may be null (no rule files): empty lists are served.
-  explicit RulesApi(const alert::RuleManager* rules) : rules_(rules) {}
+  // `rules` may be null: empty lists are served until SetRules (quartetd
+  // registers the routes before the rule manager starts).
+  explicit RulesApi(const alert::RuleManager* rules = nullptr) : rules_(rules) {}
+  void SetRules(const alert::RuleManager* rules) { rules_.store(rules); }
 
   void Register(server::Router* router);
   server::HttpResponse Rules(const server::HttpRequest& request) const;
   server::HttpResponse Alerts(const server::HttpRequest& request) const;
 
  private:
-  const alert::RuleManager* rules_;
+  std::vector<alert::GroupStatus> Groups() const;
+
+  std::atomic<const alert::RuleManager*> rules_;
 };
 
 // Go's strconv.FormatFloat(v, 'e', -1, 64): "1e+00", "7.5e-01", "NaN", "+Inf".
