@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -359,7 +360,17 @@ TEST(UiTest, OverviewProfilesAndIncidentInChromium) {
   ASSERT_EQ(access("/usr/bin/chromium", X_OK), 0) << "chromium missing: run ./setup";
   ASSERT_EQ(access(SourcePath("ui/node_modules/playwright-core/package.json").c_str(), R_OK), 0)
       << "playwright-core missing: run ./setup (npm ci in ui/)";
-  Quartetd q;
+  // An alert that fires on the seeded 500s, for the overview's alert strip.
+  const std::string config_dir = TempDir("ui-views-config");
+  std::ofstream(config_dir + "/rules.yml")
+      << "groups:\n- name: ui\n  rules:\n  - alert: UiShopErrors\n"
+      << "    expr: sum by (service_name) (rate(http_server_request_duration_seconds_count"
+      << "{service_name=\"uishop\", status=~\"5..\"}[5m])) > 0\n"
+      << "    labels: {severity: page}\n"
+      << "    annotations: {summary: \"uishop answers 5xx\"}\n";
+  std::ofstream(config_dir + "/quartetd.yml")
+      << "global:\n  evaluation_interval: 1s\nrule_files: [rules.yml]\n";
+  Quartetd q({"--config", config_dir + "/quartetd.yml"});
   ASSERT_TRUE(q.ready()) << q.process().ReadStderr();
   ASSERT_EQ(q.Get("/").status, 200) << "quartetd serves no UI";
 
