@@ -210,8 +210,24 @@ int Run(const ServerConfig& config) {
   ReportIssues("profiles", (*profiles)->issues());
   ReportReplay("profiles", (*profiles)->wal_report());
 
-  ingest::OtlpIngest otlp(traces->get(), logs->get(),
+  ingest::OtlpIngest otlp(traces->get(), logs->get(), metrics->get(),
                           ingest::OtlpLimits{.max_value_bytes = config.max_value_bytes});
+  {
+    // OTLP metrics: data points mapped to Prometheus series, and the
+    // delta-to-cumulative streams kept for delta senders.
+    MetricRegistry& m = Metrics();
+    auto d = [](auto v) { return static_cast<double>(v); };
+    ingest::OtlpIngest* o = &otlp;
+    m.CallbackCounter("quartetd_ingest_otlp_metric_points_accepted_total",
+                      "OTLP metric data points stored",
+                      [=] { return d(o->stats().metric_points_accepted); });
+    m.CallbackCounter("quartetd_ingest_otlp_metric_points_rejected_total",
+                      "OTLP metric data points refused (partial success)",
+                      [=] { return d(o->stats().metric_points_rejected); });
+    m.CallbackGauge("quartetd_ingest_otlp_delta_streams",
+                    "delta-temporality streams with a running total",
+                    [=] { return d(o->delta_stats().streams); });
+  }
   ingest::LokiPushIngest loki(logs->get(), loki::Limits{}, config.max_body_bytes);
   ingest::RemoteWriteIngest remote_write(metrics->get(), config.max_body_bytes);
   // RED metrics from ingested spans (Tempo's span metrics) into the metric table.
