@@ -73,6 +73,8 @@ export function describePath(href: string): string {
     [/^\/api\/v1\/query(_range)?$/, 'PromQL (API)'],
     [/^\/api\/search$/, 'Trace search (API)'],
     [/^\/api\/annotations$/, 'Annotations (API)'],
+    [/^\/api\/v1\/alerts$/, 'Alerts (API)'],
+    [/^\/api\/v1\/rules$/, 'Rules (API)'],
     [/^\/loki\//, 'LogQL (API)'],
     [/^\/pyroscope\//, 'Profile (API)'],
   ];

@@ -192,6 +192,7 @@ test('incident report reader', () => {
     ['/api/v1/traces/4bf92f3577b34da6a3ce929d0e0e4736/logs', 'Logs of trace 4bf92f35… (API)'],
     ['/ui/explore/traces?q=x', 'Traces'],
     ['/api/search?q=x', 'Trace search (API)'],
+    ['/api/v1/alerts', 'Alerts (API)'],
     ['/somewhere/else?x', '/somewhere/else'],
   ];
   for (const [href, want] of paths) assert.equal(describePath(href), want, href);

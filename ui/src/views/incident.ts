@@ -78,6 +78,12 @@ export function incidentView(route: Route, app: AppContext): View {
       return;
     }
     status.textContent = '';
+    // An alert's report names its service and window: show them in the form.
+    if (state.alert && report.service && report.windowMs) {
+      service.value = report.service;
+      from.value = isoTime(report.windowMs[0]);
+      to.value = isoTime(report.windowMs[1]);
+    }
     renderHead(head, report);
     for (const [key, title, none] of kSections) body.append(renderSection(key, title, none, report[key]));
     if (report.conclusion) body.append(h('section', { class: 'incident-conclusion' }, h('h2', null, 'Conclusion'), h('p', null, report.conclusion)));
@@ -134,7 +140,7 @@ function renderSection(key: string, title: string, none: string, list: Finding[]
             { class: 'finding-meta' },
             f.signal ? h('span', { class: 'chip' }, f.signal) : null,
             ...f.subject.map(([k, v]) => h('span', { class: 'chip' }, h('span', { class: 'chip-key' }, `${k}=`), v)),
-            h('span', { class: 'finding-figures num' }, `${withUnit(f.baseline, f.unit)} → ${withUnit(f.incident, f.unit)}`),
+            f.baseline || f.incident ? h('span', { class: 'finding-figures num' }, `${withUnit(f.baseline, f.unit)} → ${withUnit(f.incident, f.unit)}`) : null,
             Number.isFinite(f.score) ? h('span', { class: 'muted num' }, `score ${+f.score.toFixed(3)}`) : null,
           ),
           f.links.length
