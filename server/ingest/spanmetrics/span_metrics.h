@@ -54,7 +54,9 @@ struct SpanMetricsOptions {
   std::chrono::milliseconds interval{15'000};
   std::vector<double> buckets = {0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128,
                                  0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384};
-  size_t max_series = 10'000;
+  // Label sets; each makes 18 series (15 of them buckets), so the default
+  // keeps the bucket metric under the metric store's 100,000 series per metric.
+  size_t max_series = 5'000;
   size_t exemplars_per_bucket = 1;
   std::chrono::milliseconds ingestion_slack{30'000};
   std::chrono::milliseconds stale_after{15 * 60'000};
