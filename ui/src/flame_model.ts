@@ -35,7 +35,7 @@ export interface Flame {
 
 interface FlamebearerJson {
   flamebearer?: { names?: unknown; levels?: unknown; numTicks?: unknown };
-  metadata?: { format?: unknown; units?: unknown };
+  metadata?: { format?: unknown; units?: unknown; name?: unknown };
   leftTicks?: unknown;
   rightTicks?: unknown;
 }
@@ -73,7 +73,7 @@ export function parseFlamebearer(json: unknown): Flame | string {
     rightTotal: new Float64Array(diff ? count : 0),
     leftSelf: new Float64Array(diff ? count : 0),
     rightSelf: new Float64Array(diff ? count : 0),
-    unit: typeof j?.metadata?.units === 'string' ? j.metadata.units : '',
+    unit: unitOf(j?.metadata),
   };
   let i = 0;
   for (let L = 0; L < nLevels; L++) {
@@ -120,6 +120,15 @@ export function parseFlamebearer(json: unknown): Flame | string {
   }
   linkParents(f);
   return f;
+}
+
+// Pyroscope says "samples" for CPU profiles whose values are nanoseconds;
+// the profile type (type:sample:unit:period:unit) tells.
+function unitOf(m: FlamebearerJson['metadata']): string {
+  const units = typeof m?.units === 'string' ? m.units : '';
+  const type = typeof m?.name === 'string' ? m.name.split(':') : [];
+  if ((units === 'samples' || !units) && type.length >= 3 && (type[2] === 'nanoseconds' || type[2] === 'bytes')) return type[2];
+  return units;
 }
 
 function sumLevel(f: Flame, L: number): number {

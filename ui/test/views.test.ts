@@ -4,7 +4,7 @@
 // report reader. Run by `npm test` (test/run.mjs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { levels, matchedShare, nodeAt, parseFlamebearer, sandwich, searchNames, shareChange, sortTop, topTable, type Flame } from '../src/flame_model';
+import { formatTicks, levels, matchedShare, nodeAt, parseFlamebearer, sandwich, searchNames, shareChange, sortTop, topTable, type Flame } from '../src/flame_model';
 import { describePath, parseReport, safePath, timeMs } from '../src/incident_model';
 import { bucketOf, bucketTraceQl, detectSource, heatmapFromBuckets, parseExemplars, parseResult, redQueries } from '../src/red_model';
 import { parseRoute, profilesHref, quoteLabel } from '../src/routes';
@@ -41,6 +41,13 @@ test('flamebearer single format: delta offsets and parents', () => {
   assert.equal(nodeAt(f, 2, 7), 3); // b
   assert.equal(nodeAt(f, 3, 5.5), -1); // the gap between the two c's
   assert.equal(nodeAt(f, 9, 0), -1);
+});
+
+test('units: CPU nanoseconds reported as "samples"', () => {
+  const f = flame({ flamebearer: { names: ['total'], levels: [[0, 2.5e9, 2.5e9, 0]], numTicks: 2.5e9 }, metadata: { format: 'single', units: 'samples', name: 'process_cpu:cpu:nanoseconds:cpu:nanoseconds' } });
+  assert.equal(f.unit, 'nanoseconds');
+  assert.equal(formatTicks(f, 2.5e9), '2.50 s');
+  assert.equal(formatTicks(flame(kSingle), 12345), '12.3k');
 });
 
 test('flamebearer errors name the problem', () => {
