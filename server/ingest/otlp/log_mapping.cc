@@ -105,6 +105,9 @@ std::vector<store::LogStream> LogStreamsFromOtlp(const otlp::ExportLogsServiceRe
         if (record.trace_id.valid()) {
           entry.trace_id = record.trace_id;
           md.emplace_back("trace_id", record.trace_id.ToHex());
+          // The W3C sampled flag: says whether the line's trace was kept, so
+          // a trace_id that resolves to nothing is explained (quartet doctor).
+          md.emplace_back("sampled", (record.flags & 0x01) != 0 ? "true" : "false");
         }
         if (record.span_id.valid()) {
           entry.span_id = record.span_id;
