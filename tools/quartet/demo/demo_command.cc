@@ -341,8 +341,9 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   int64_t migrated = NowUnix();
   if (!stopped) {
     std::printf(
-        "applying the migration: DROP INDEX idx_orders_user_id (the service announces "
-        "it as a deploy annotation)\n");
+        "applying the migration at %lld: DROP INDEX idx_orders_user_id (the service "
+        "announces it as a deploy annotation)\n",
+        static_cast<long long>(NowUnix()));
     std::fflush(stdout);
     httplib::Result res =
         service_client.Post("/admin/migration?action=drop_index", "", "text/plain");
@@ -396,17 +397,19 @@ int RunDemoCommand(const std::vector<std::string>& args) {
       std::printf("(quartet incident exited with %d)\n", report_exit);
     }
     std::string window = "from=" + std::to_string(started) + "&to=" + std::to_string(now);
+    std::string incident_window = "from=" + std::to_string(migrated) + "&to=" + std::to_string(now);
     std::printf(
-        "\nwhere to click (%s):\n"
-        "  the incident report     %s/#/incident?service=checkout&from=%lld&to=%lld\n"
-        "  the service overview    %s/#/overview?service=checkout&%s\n"
-        "  slow checkouts          "
-        "%s/#/traces?q=%%7B%%20span.http.route%%20%%3D%%20%%22%%2Fcheckout"
-        "%%22%%20%%26%%26%%20duration%%20%%3E%%20500ms%%20%%7D&%s\n"
+        "\nwhere to click:\n"
+        "  the incident report     %s/ui/incident?service=checkout&%s\n"
+        "  the service overview    %s/ui/overview?service=checkout&%s\n"
+        "  slow checkouts          %s/ui/explore/traces?q=%%7B%%20span.http.route%%20%%3D%%20%%22"
+        "%%2Fcheckout%%22%%20%%26%%26%%20duration%%20%%3E%%20500ms%%20%%7D&%s\n"
+        "  the CPU flame graph     %s/ui/profiles?query=process_cpu%%3Acpu%%3Ananoseconds%%3Acpu"
+        "%%3Ananoseconds%%7Bservice_name%%3D%%22checkout%%22%%7D&%s\n"
         "  the alert               %s/api/v1/alerts\n"
         "  the annotation          %s/api/annotations?tags=migration\n",
-        url.c_str(), url.c_str(), static_cast<long long>(migrated), static_cast<long long>(now),
-        url.c_str(), window.c_str(), url.c_str(), window.c_str(), url.c_str(), url.c_str());
+        url.c_str(), incident_window.c_str(), url.c_str(), window.c_str(), url.c_str(),
+        window.c_str(), url.c_str(), incident_window.c_str(), url.c_str(), url.c_str());
     std::printf("logs: %s/quartetd.log, %s/checkout.log\n", dir.c_str(), dir.c_str());
     std::fflush(stdout);
   }
