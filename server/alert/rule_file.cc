@@ -53,7 +53,9 @@ class Checker {
     for (const auto& item : map) {
       const std::string key = item.first.Scalar();
       if (std::find(known.begin(), known.end(), key) == known.end()) {
-        Add(Pos(item.first) + "field " + key + " not found in type " + std::string(type));
+        const YAML::Mark m = item.first.Mark();
+        Add("yaml: unmarshal errors:\n  line " + std::to_string(m.is_null() ? 0 : m.line + 1) +
+            ": field " + key + " not found in type " + std::string(type));
       }
     }
   }
@@ -107,7 +109,7 @@ void ValidateRule(const RuleConfig& r, const YAML::Node& node, const std::string
                   size_t index, Checker* c) {
   const YAML::Node name_node = node[r.is_alert() ? "alert" : "record"];
   auto add = [&](const YAML::Node& at, const std::string& problem) {
-    c->Add(Pos(at ? at : node) + "group \"" + group + "\", rule " + std::to_string(index) +
+    c->Add((at.IsDefined() ? Pos(at) : std::string()) + "group \"" + group + "\", rule " + std::to_string(index) +
            ", \"" + r.name() + "\": " + problem);
   };
   if (!r.record.empty() && !r.alert.empty()) {
@@ -134,12 +136,12 @@ void ValidateRule(const RuleConfig& r, const YAML::Node& node, const std::string
   if (r.is_alert()) {
     for (const auto& [k, v] : r.labels) {
       if (Status s = ValidateRuleTemplate(r.alert, v); !s.ok()) {
-        add(node["labels"], "label \"" + k + "\": " + std::string(s.message()));
+        add(YAML::Node(YAML::NodeType::Undefined), "label \"" + k + "\": " + std::string(s.message()));
       }
     }
     for (const auto& [k, v] : r.annotations) {
       if (Status s = ValidateRuleTemplate(r.alert, v); !s.ok()) {
-        add(node["annotations"], "annotation \"" + k + "\": " + std::string(s.message()));
+        add(YAML::Node(YAML::NodeType::Undefined), "annotation \"" + k + "\": " + std::string(s.message()));
       }
     }
   }

@@ -84,7 +84,7 @@ TEST(RuleFileTest, ValidationErrorsNameFileGroupRuleAndProblem) {
       {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    annotations: {s: '{{ nope $value }}'}\n",
        "annotation \"s\": template: __alert_A:1: function \"nope\" not defined"},
       {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    labels: {s: '{{ if }}'}\n",
-       "label \"s\": template: __alert_A:1: missing value for command"},
+       "f.yml: group \"g\", rule 1, \"A\": label \"s\": template: __alert_A:1: missing value for if"},
       {"groups:\n- name: ''\n  rules: []\n", "Groupname must not be empty"},
       {"groups:\n- name: g\n- name: g\n", "groupname: \"g\" is repeated in the same file"},
       {"groups:\n- name: g\n  intervall: 1m\n", "field intervall not found in type rulefmt.RuleGroup"},
@@ -92,6 +92,8 @@ TEST(RuleFileTest, ValidationErrorsNameFileGroupRuleAndProblem) {
        "field fore not found in type rulefmt.RuleNode"},
       {"group:\n- name: g\n", "field group not found in type rulefmt.RuleGroups"},
       {"groups: [\n", "f.yml: yaml:"},
+      {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    fore: 1m\n",
+       "f.yml: yaml: unmarshal errors:\n  line 6: field fore not found in type rulefmt.RuleNode"},
   };
   for (const Case& c : cases) {
     Result<std::vector<RuleGroupConfig>> groups = ParseRuleFile(c.yaml, "f.yml");

@@ -279,6 +279,9 @@ class Parser {
   // After "if"/"with": pipeline, then the list, else branches and end.
   Status ParseControl(std::string_view pipe_text, size_t at, Node* node) {
     const size_t scope = vars_.size();
+    if (Trim(pipe_text).empty()) {
+      return Error(std::string("missing value for ") + (node->kind == Node::kIf ? "if" : "with"));
+    }
     ASSIGN_OR_RETURN(node->pipe, ParsePipe(pipe_text, at, true));
     std::string term;
     ASSIGN_OR_RETURN(node->list, ParseList(&term));
@@ -500,9 +503,17 @@ std::string ExpandRuleTemplate(std::string_view rule_name, std::string_view text
   if (text.find("{{") == std::string_view::npos) return std::string(text);
   std::string full = std::string(RuleTemplatePrelude()) + std::string(text);
   Result<Template> t = Template::Parse("__alert_" + std::string(rule_name), full);
-  if (!t.ok()) return "<error expanding template: " + std::string(t.status().message()) + ">";
+  // Prometheus's wording: "error parsing|executing template NAME: template: ...".
+  const std::string name = "__alert_" + std::string(rule_name);
+  if (!t.ok()) {
+    return "<error expanding template: error parsing template " + name + ": " +
+           std::string(t.status().message()) + ">";
+  }
   Result<std::string> out = t->Execute(data);
-  if (!out.ok()) return "<error expanding template: " + std::string(out.status().message()) + ">";
+  if (!out.ok()) {
+    return "<error expanding template: error executing template " + name + ": " +
+           std::string(out.status().message()) + ">";
+  }
   return *out;
 }
 

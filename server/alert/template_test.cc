@@ -86,15 +86,21 @@ TEST(TemplateTest, ErrorsExpandLikePrometheus) {
   data.value = 0.75;
   // Go compares only the same kinds: the int literal 1 against float64.
   EXPECT_EQ(ExpandRuleTemplate("HighLatency", "{{ if gt $value 1 }}x{{ end }}", data),
-            "<error expanding template: template: __alert_HighLatency:1:118: executing "
+            "<error expanding template: error executing template __alert_HighLatency: template: "
+            "__alert_HighLatency:1:118: executing "
             "\"__alert_HighLatency\" at <gt $value 1>: error calling gt: incompatible types for "
             "comparison>");
-  EXPECT_EQ(ExpandRuleTemplate("A", "{{ humanize \"abc\" }}", data).substr(0, 63),
-            "<error expanding template: template: __alert_A:1:115: executing");
+  // The same text as Prometheus 2.42 (checked against it).
+  EXPECT_EQ(ExpandRuleTemplate("A", "{{ humanize \"abc\" }}", data),
+            "<error expanding template: error executing template __alert_A: template: "
+            "__alert_A:1:115: executing \"__alert_A\" at <humanize \"abc\">: error calling "
+            "humanize: strconv.ParseFloat: parsing \"abc\": invalid syntax>");
   EXPECT_EQ(ExpandRuleTemplate("A", "{{ $nope }}", data),
-            "<error expanding template: template: __alert_A:1: undefined variable \"$nope\">");
+            "<error expanding template: error parsing template __alert_A: template: __alert_A:1: "
+            "undefined variable \"$nope\">");
   EXPECT_EQ(ExpandRuleTemplate("A", "{{ if true }}x", data),
-            "<error expanding template: template: __alert_A:1: unexpected EOF>");
+            "<error expanding template: error parsing template __alert_A: template: __alert_A:1: "
+            "unexpected EOF>");
   EXPECT_NE(ExpandRuleTemplate("A", "{{ range $labels }}{{ end }}", data).find("not supported"),
             std::string::npos);
   EXPECT_TRUE(ValidateRuleTemplate("A", "{{ $labels.x }} {{ humanize $value }}").ok());
