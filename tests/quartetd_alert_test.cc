@@ -25,7 +25,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace rw = prometheus::rw;
 
-constexpr const char* kRules = R"(groups:
+constexpr const char* kRules = R"yaml(groups:
   - name: checkout
     interval: 1s
     rules:
@@ -39,7 +39,7 @@ constexpr const char* kRules = R"(groups:
         annotations:
           summary: "High checkout latency on {{ $labels.service }}"
           description: "p99 is {{ humanizeDuration $value }} (threshold 500ms)"
-)";
+)yaml";
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
