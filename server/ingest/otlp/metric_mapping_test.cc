@@ -230,6 +230,27 @@ TEST(MetricMappingTest, HistogramBucketsCumulativeWithExemplars) {
   EXPECT_EQ(m.batch.metadata[0].unit, "seconds");
 }
 
+TEST(MetricMappingTest, CounterExemplarsKeepTraceAndAttributes) {
+  otlp::NumberDataPoint p = Number(kT0, 9);
+  otlp::Exemplar e;
+  e.kind = otlp::NumberKind::kInt;
+  e.as_int = 1;
+  e.time_unix_nano = kT0 - 2 * kSecond;
+  e.trace_id.bytes[0] = 0xab;
+  e.filtered_attributes = {{"user.id", AnyValue::Int(7)}};
+  p.exemplars = {e};
+  DeltaToCumulative deltas;
+  MappedMetrics m = Map(Request({Sum("orders", "", true, Temporality::kCumulative, {p})}), &deltas);
+  ASSERT_EQ(m.batch.series.size(), 1u);
+  ASSERT_EQ(m.batch.series[0].exemplars.size(), 1u);
+  const store::Exemplar& got = m.batch.series[0].exemplars[0];
+  EXPECT_EQ(got.value, 1);
+  EXPECT_EQ(got.t_ms, kT0Ms - 2000);
+  EXPECT_EQ(got.labels,
+            (store::Labels{{"trace_id", "ab000000000000000000000000000000"}, {"user_id", "7"}}))
+      << "no span_id label when the exemplar has none";
+}
+
 TEST(MetricMappingTest, HistogramWithoutSumOrBuckets) {
   otlp::Metric h;
   h.name = "h";
