@@ -178,7 +178,7 @@ TEST(ProfileStress, ThreadChurnForkAndRestartsNeitherCrashNorDeadlock) {
   controller.join();
   for (auto& t : spawners) t.join();
 
-  EXPECT_GE(forks, 5);
+  EXPECT_GE(forks, 3);
   EXPECT_EQ(bad_children, 0);
   EXPECT_GE(restarts.load(), 5);
   EXPECT_GE(spawned.load(), 20u);

@@ -207,8 +207,21 @@ ThreadDump CollectThreadStacks(std::chrono::milliseconds timeout) {
   }
   Slot* slots = g_slots.load();
   const uint64_t generation = g_generation.fetch_add(1) + 1;
+  // This thread unwinds itself: a signal to itself would only arrive when
+  // the kernel (or TSan, which defers signals) gets round to it.
+  const pid_t self = static_cast<pid_t>(syscall(SYS_gettid));
+  {
+    ThreadStack me;
+    me.tid = self;
+    me.captured = true;
+    UnwindBuffer buf;
+    _Unwind_Backtrace(CollectFrame, &buf);
+    for (int i = 0; i < buf.n && me.depth < kMaxFrames; ++i) me.pcs[me.depth++] = buf.pcs[i];
+    dump.threads.push_back(me);
+  }
   uint32_t n = 0;
   for (pid_t tid : tids) {
+    if (tid == self) continue;
     if (n == kMaxSlots) {
       ++dump.skipped;
       continue;
@@ -232,7 +245,7 @@ ThreadDump CollectThreadStacks(std::chrono::milliseconds timeout) {
     if (pending == 0 || std::chrono::steady_clock::now() >= deadline) break;
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
-  dump.threads.reserve(n);
+  dump.threads.reserve(n + 1);
   for (uint32_t i = 0; i < n; ++i) {
     Slot& s = slots[i];
     ThreadStack t;

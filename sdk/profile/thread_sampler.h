@@ -40,7 +40,7 @@ struct ThreadDump {
   uint32_t skipped = 0;     // threads over the slot capacity
 };
 
-// The stacks of every thread (the caller's included), waiting at most
+// The stacks of every thread (the caller unwinds its own), waiting at most
 // `timeout` for the answers.
 ThreadDump CollectThreadStacks(std::chrono::milliseconds timeout);
 

@@ -19,6 +19,16 @@
 namespace quartet::profile_internal {
 namespace {
 
+// TSan runs a background thread of its own that blocks every signal: it
+// never answers, so collections there wait out their timeout (kept short).
+#if defined(__SANITIZE_THREAD__)
+constexpr uint32_t kSilentThreads = 1;
+constexpr auto kTimeout = std::chrono::milliseconds(300);
+#else
+constexpr uint32_t kSilentThreads = 0;
+constexpr auto kTimeout = std::chrono::milliseconds(2000);
+#endif
+
 struct Gate {
   std::mutex mu;
   std::condition_variable cv;
@@ -57,10 +67,12 @@ TEST(ThreadSampler, CountsThreadsParkedInAKnownFunction) {
   while (gate.waiting.load() < kThreads) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   auto start = std::chrono::steady_clock::now();
-  ThreadDump dump = CollectThreadStacks(std::chrono::milliseconds(2000));
+  ThreadDump dump = CollectThreadStacks(kTimeout);
   auto took = std::chrono::steady_clock::now() - start;
-  EXPECT_LT(took, std::chrono::milliseconds(1000));  // all answered, no timeout
-  EXPECT_EQ(dump.unanswered, 0u);
+  if (kSilentThreads == 0) {
+    EXPECT_LT(took, kTimeout / 2);  // all answered, no timeout
+  }
+  EXPECT_EQ(dump.unanswered, kSilentThreads);
   EXPECT_GE(dump.threads.size(), static_cast<size_t>(kThreads + 1));  // + this one
 
   Symbolizer symbolizer;
@@ -88,17 +100,17 @@ TEST(ThreadSampler, BlockedSignalCountsWithoutStackWithinTimeout) {
   auto took = std::chrono::steady_clock::now() - start;
   EXPECT_GE(took, std::chrono::milliseconds(100));
   EXPECT_LT(took, std::chrono::milliseconds(1500));
-  EXPECT_EQ(dump.unanswered, 1u);
+  EXPECT_EQ(dump.unanswered, 1u + kSilentThreads);
   Symbolizer symbolizer;
   pprof::Profile p = BuildThreadProfile(dump, &symbolizer, UnixNanos());
-  EXPECT_EQ(SumWhereStackHas(p, "[no stack", "threads"), 1);
+  EXPECT_EQ(SumWhereStackHas(p, "[no stack", "threads"), 1 + kSilentThreads);
   EXPECT_EQ(SumWhereStackHas(p, "ParkedInKnownFunction", "threads"), 1);
 
   // The blocked thread takes its (stale) signal when it unblocks on exit:
   // ignored. A second collection is unaffected.
   Open(&gate, &threads);
-  ThreadDump again = CollectThreadStacks(std::chrono::milliseconds(1000));
-  EXPECT_EQ(again.unanswered, 0u);
+  ThreadDump again = CollectThreadStacks(kTimeout);
+  EXPECT_EQ(again.unanswered, kSilentThreads);
 }
 
 TEST(ThreadSampler, ConcurrentCollectionsSerialize) {
@@ -106,14 +118,14 @@ TEST(ThreadSampler, ConcurrentCollectionsSerialize) {
   std::atomic<int> ok{0};
   for (int i = 0; i < 4; ++i) {
     collectors.emplace_back([&ok] {
-      for (int j = 0; j < 5; ++j) {
-        ThreadDump d = CollectThreadStacks(std::chrono::milliseconds(1000));
-        if (d.unanswered == 0 && d.threads.size() >= 1) ok.fetch_add(1);
+      for (int j = 0; j < 3; ++j) {
+        ThreadDump d = CollectThreadStacks(kTimeout);
+        if (d.unanswered == kSilentThreads && d.threads.size() >= 1) ok.fetch_add(1);
       }
     });
   }
   for (auto& t : collectors) t.join();
-  EXPECT_EQ(ok.load(), 20);
+  EXPECT_EQ(ok.load(), 12);
 }
 
 }  // namespace
