@@ -96,8 +96,8 @@ class QuartetdAlertTest : public ::testing::Test {
     feeding_ = true;
     feeder_ = std::thread([this] {
       while (feeding_) {
-        Quartetd::Response r = q_->Post("/api/v1/write", Histogram(++pushes_, NowMs()),
-                                        "application/x-protobuf");
+        Quartetd::Response r =
+            q_->Post("/api/v1/write", Histogram(++pushes_, NowMs()), "application/x-protobuf");
         EXPECT_EQ(r.status, 204) << r.body;
         std::this_thread::sleep_for(500ms);
       }
@@ -136,8 +136,8 @@ class QuartetdAlertTest : public ::testing::Test {
 
 TEST_F(QuartetdAlertTest, PendingThenFiringSurvivesRestartsAndNotifiesTheWebhook) {
   if (access("/usr/bin/promtool", X_OK) == 0) {
-    const std::string cmd = "/usr/bin/promtool check rules " + dir_ + "/rules.yml > " + dir_ +
-                            "/promtool.out 2>&1";
+    const std::string cmd =
+        "/usr/bin/promtool check rules " + dir_ + "/rules.yml > " + dir_ + "/promtool.out 2>&1";
     EXPECT_EQ(std::system(cmd.c_str()), 0) << ReadFile(dir_ + "/promtool.out");
   }
   StartFeeding();
@@ -146,8 +146,9 @@ TEST_F(QuartetdAlertTest, PendingThenFiringSurvivesRestartsAndNotifiesTheWebhook
   std::optional<json::Value> pending = Alert();
   ASSERT_TRUE(pending);
   const std::string active_at = pending->Find("activeAt")->string_value();
-  EXPECT_EQ(json::Serialize(*pending->Find("labels")),
-            "{\"alertname\":\"HighCheckoutLatency\",\"service\":\"checkout\",\"severity\":\"page\"}");
+  EXPECT_EQ(
+      json::Serialize(*pending->Find("labels")),
+      "{\"alertname\":\"HighCheckoutLatency\",\"service\":\"checkout\",\"severity\":\"page\"}");
   EXPECT_EQ(pending->Find("annotations")->Find("summary")->string_value(),
             "High checkout latency on checkout");
   const double value = std::stod(pending->Find("value")->string_value());
@@ -156,8 +157,8 @@ TEST_F(QuartetdAlertTest, PendingThenFiringSurvivesRestartsAndNotifiesTheWebhook
 
   ASSERT_TRUE(Process::WaitFor([&] { return State() == "firing"; }, 30s));
   // On schedule: for: 10s after activeAt, evaluated every second.
-  const double pending_for = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                           pending_seen).count();
+  const double pending_for =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - pending_seen).count();
   EXPECT_GE(pending_for, 7.5);
   EXPECT_LE(pending_for, 14);
   std::optional<json::Value> firing = Alert();
@@ -244,7 +245,8 @@ TEST_F(QuartetdAlertTest, PendingThenFiringSurvivesRestartsAndNotifiesTheWebhook
 
 TEST(QuartetdAlertStartup, ABadRuleFileIsAStartupErrorNamingIt) {
   const std::string dir = TempDir("quartetd_alert_bad");
-  std::ofstream(dir + "/bad.yml") << "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up ==\n";
+  std::ofstream(dir + "/bad.yml")
+      << "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up ==\n";
   std::ofstream(dir + "/q.yml") << "rule_files: [bad.yml]\n";
   Process p(Process::Options{.argv = {BinaryPath("quartetd"), "--data-dir", dir + "/data",
                                       "--config", dir + "/q.yml", "--http-listen", "127.0.0.1:0",
@@ -252,8 +254,9 @@ TEST(QuartetdAlertStartup, ABadRuleFileIsAStartupErrorNamingIt) {
   ASSERT_TRUE(Process::WaitFor([&] { return !p.running(); }, 20s));
   EXPECT_EQ(p.Stop(), 1);
   const std::string err = p.ReadStderr();
-  EXPECT_NE(err.find(dir + "/bad.yml: 5:11: group \"g\", rule 1, \"A\": could not parse expression"),
-            std::string::npos)
+  EXPECT_NE(
+      err.find(dir + "/bad.yml: 5:11: group \"g\", rule 1, \"A\": could not parse expression"),
+      std::string::npos)
       << err;
 }
 

@@ -10,9 +10,12 @@ namespace quartet::alert {
 
 std::string_view AlertStateName(AlertState state) {
   switch (state) {
-    case AlertState::kInactive: return "inactive";
-    case AlertState::kPending: return "pending";
-    case AlertState::kFiring: return "firing";
+    case AlertState::kInactive:
+      return "inactive";
+    case AlertState::kPending:
+      return "pending";
+    case AlertState::kFiring:
+      return "firing";
   }
   return "inactive";
 }

@@ -67,8 +67,7 @@ class AlertingRule {
   // The alerts to notify at ts_ms (firing ones every resend_delay_ms, resolved
   // ones once), marking them sent; endsAt of firing ones is ts + 4 * max(
   // resend delay, group interval), as Prometheus's sendAlerts.
-  std::vector<Alert> TakeAlertsToSend(int64_t ts_ms, int64_t resend_delay_ms,
-                                      int64_t interval_ms);
+  std::vector<Alert> TakeAlertsToSend(int64_t ts_ms, int64_t resend_delay_ms, int64_t interval_ms);
 
   // Replaces the state (restoring it after a restart).
   void Restore(std::vector<Alert> alerts);

@@ -44,9 +44,9 @@ TEST(AlertingRuleTest, PendingThenFiringAfterForThenResolved) {
     AlertState want;
   };
   const Step steps[] = {
-      {1'000'000, true, AlertState::kPending},  {1'005'000, true, AlertState::kPending},
-      {1'009'999, true, AlertState::kPending},  {1'010'000, true, AlertState::kFiring},
-      {1'015'000, true, AlertState::kFiring},   {1'020'000, false, AlertState::kInactive},
+      {1'000'000, true, AlertState::kPending}, {1'005'000, true, AlertState::kPending},
+      {1'009'999, true, AlertState::kPending}, {1'010'000, true, AlertState::kFiring},
+      {1'015'000, true, AlertState::kFiring},  {1'020'000, false, AlertState::kInactive},
   };
   for (const Step& s : steps) {
     std::vector<promql::VectorSample> in;
@@ -67,8 +67,8 @@ TEST(AlertingRuleTest, PendingThenFiringAfterForThenResolved) {
   }
   const Alert a = rule.Alerts()[0];
   EXPECT_EQ(a.fired_at_ms, 1'010'000);
-  EXPECT_EQ(a.labels, (promql::Labels{{"alertname", "HighLatency"}, {"instance", "a"},
-                                      {"severity", "page"}}));
+  EXPECT_EQ(a.labels, (promql::Labels{
+                          {"alertname", "HighLatency"}, {"instance", "a"}, {"severity", "page"}}));
   EXPECT_EQ(a.annotations, (LabelPairs{{"summary", "a at 0.9"}}));
   // Kept 15m after resolving (to be sent as resolved), then forgotten.
   ASSERT_TRUE(rule.Eval({}, 1'020'000 + kResolvedRetentionMs, 0).ok());

@@ -111,7 +111,8 @@ TEST(NotifierTest, DeliversRetriesAndAnnotates) {
   ASSERT_EQ(hook_bodies.size(), 1u);
   ASSERT_EQ(am_bodies.size(), 1u);
   EXPECT_EQ(am_calls, 2);
-  EXPECT_NE(hook_bodies[0].find("\"quartet_incident_url\":\"http://q/incident/1\""), std::string::npos);
+  EXPECT_NE(hook_bodies[0].find("\"quartet_incident_url\":\"http://q/incident/1\""),
+            std::string::npos);
   EXPECT_EQ(hook_bodies[0].find("\"instance\":\"c\""), std::string::npos) << hook_bodies[0];
   EXPECT_NE(am_bodies[0].find("\"instance\":\"c\""), std::string::npos);
   const Notifier::Stats s = notifier.stats();

@@ -80,7 +80,8 @@ class Checker {
     std::map<std::string, std::string> sorted;
     for (const auto& item : n) {
       if (!item.second.IsScalar() && !item.second.IsNull()) {
-        Add(Pos(item.second) + std::string(what) + " " + item.first.Scalar() + ": must be a string");
+        Add(Pos(item.second) + std::string(what) + " " + item.first.Scalar() +
+            ": must be a string");
         continue;
       }
       sorted[item.first.Scalar()] = item.second.IsNull() ? "" : item.second.Scalar();
@@ -109,8 +110,8 @@ void ValidateRule(const RuleConfig& r, const YAML::Node& node, const std::string
                   size_t index, Checker* c) {
   const YAML::Node name_node = node[r.is_alert() ? "alert" : "record"];
   auto add = [&](const YAML::Node& at, const std::string& problem) {
-    c->Add((at.IsDefined() ? Pos(at) : std::string()) + "group \"" + group + "\", rule " + std::to_string(index) +
-           ", \"" + r.name() + "\": " + problem);
+    c->Add((at.IsDefined() ? Pos(at) : std::string()) + "group \"" + group + "\", rule " +
+           std::to_string(index) + ", \"" + r.name() + "\": " + problem);
   };
   if (!r.record.empty() && !r.alert.empty()) {
     add(node["record"], "only one of 'record' and 'alert' must be set");
@@ -124,11 +125,13 @@ void ValidateRule(const RuleConfig& r, const YAML::Node& node, const std::string
   if (!r.record.empty()) {
     if (!r.annotations.empty()) add(name_node, "invalid field 'annotations' in recording rule");
     if (r.for_ms != 0) add(name_node, "invalid field 'for' in recording rule");
-    if (r.keep_firing_for_ms != 0) add(name_node, "invalid field 'keep_firing_for' in recording rule");
+    if (r.keep_firing_for_ms != 0)
+      add(name_node, "invalid field 'keep_firing_for' in recording rule");
     if (!IsValidMetricName(r.record)) add(name_node, "invalid recording rule name: " + r.record);
   }
   for (const auto& [k, v] : r.labels) {
-    if (!promql::IsValidLabelName(k) || k == "__name__") add(node["labels"], "invalid label name: " + k);
+    if (!promql::IsValidLabelName(k) || k == "__name__")
+      add(node["labels"], "invalid label name: " + k);
   }
   for (const auto& [k, v] : r.annotations) {
     if (!promql::IsValidLabelName(k)) add(node["annotations"], "invalid annotation name: " + k);
@@ -136,12 +139,14 @@ void ValidateRule(const RuleConfig& r, const YAML::Node& node, const std::string
   if (r.is_alert()) {
     for (const auto& [k, v] : r.labels) {
       if (Status s = ValidateRuleTemplate(r.alert, v); !s.ok()) {
-        add(YAML::Node(YAML::NodeType::Undefined), "label \"" + k + "\": " + std::string(s.message()));
+        add(YAML::Node(YAML::NodeType::Undefined),
+            "label \"" + k + "\": " + std::string(s.message()));
       }
     }
     for (const auto& [k, v] : r.annotations) {
       if (Status s = ValidateRuleTemplate(r.alert, v); !s.ok()) {
-        add(YAML::Node(YAML::NodeType::Undefined), "annotation \"" + k + "\": " + std::string(s.message()));
+        add(YAML::Node(YAML::NodeType::Undefined),
+            "annotation \"" + k + "\": " + std::string(s.message()));
       }
     }
   }
@@ -159,7 +164,8 @@ Result<std::vector<RuleGroupConfig>> ParseRuleFile(std::string_view yaml, std::s
   std::vector<RuleGroupConfig> groups;
   if (!root || root.IsNull()) return groups;  // an empty file has no groups
   Checker c(file);
-  if (!root.IsMap()) return Status::InvalidArgument(std::string(file) + ": not a mapping with groups");
+  if (!root.IsMap())
+    return Status::InvalidArgument(std::string(file) + ": not a mapping with groups");
   c.CheckKeys(root, {"groups"}, "rulefmt.RuleGroups");
   const YAML::Node list = root["groups"];
   if (list && !list.IsNull() && !list.IsSequence()) c.Add(Pos(list) + "groups must be a list");
@@ -187,16 +193,18 @@ Result<std::vector<RuleGroupConfig>> ParseRuleFile(std::string_view yaml, std::s
         }
       }
       const YAML::Node rules = g["rules"];
-      if (rules && !rules.IsNull() && !rules.IsSequence()) c.Add(Pos(rules) + "rules must be a list");
+      if (rules && !rules.IsNull() && !rules.IsSequence())
+        c.Add(Pos(rules) + "rules must be a list");
       size_t index = 0;
-      for (const YAML::Node& rn : rules && rules.IsSequence() ? rules : YAML::Node()) {
+      for (const YAML::Node& rn : rules&& rules.IsSequence() ? rules : YAML::Node()) {
         ++index;
         if (!rn.IsMap()) {
           c.Add(Pos(rn) + "group \"" + group.name + "\", rule " + std::to_string(index) +
                 ": a rule must be a mapping");
           continue;
         }
-        c.CheckKeys(rn, {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"},
+        c.CheckKeys(rn,
+                    {"record", "alert", "expr", "for", "keep_firing_for", "labels", "annotations"},
                     "rulefmt.RuleNode");
         RuleConfig r;
         r.record = c.Scalar(rn["record"], "record");
@@ -220,7 +228,8 @@ Result<std::vector<std::string>> ExpandRuleFiles(const std::vector<std::string>&
                                                  const std::string& base_dir) {
   std::set<std::string> files;
   for (const std::string& p : patterns) {
-    const std::string pattern = (p.empty() || p[0] == '/' || base_dir.empty()) ? p : base_dir + "/" + p;
+    const std::string pattern =
+        (p.empty() || p[0] == '/' || base_dir.empty()) ? p : base_dir + "/" + p;
     glob_t g{};
     const int rc = glob(pattern.c_str(), 0, nullptr, &g);
     if (rc == 0) {
@@ -228,8 +237,7 @@ Result<std::vector<std::string>> ExpandRuleFiles(const std::vector<std::string>&
     }
     globfree(&g);
     if (rc != 0 && rc != GLOB_NOMATCH) {
-      return Status::InvalidArgument("error retrieving rule files for " + p +
-                                     ": glob failed");
+      return Status::InvalidArgument("error retrieving rule files for " + p + ": glob failed");
     }
   }
   return std::vector<std::string>(files.begin(), files.end());

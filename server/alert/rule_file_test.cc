@@ -63,7 +63,8 @@ TEST(RuleFileTest, ValidationErrorsNameFileGroupRuleAndProblem) {
   const Case cases[] = {
       {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up ==\n",
        "f.yml: 5:11: group \"g\", rule 1, \"A\": could not parse expression"},
-      {"groups:\n- name: g\n  rules:\n  - alert: A\n", "group \"g\", rule 1, \"A\": field 'expr' must be set in rule"},
+      {"groups:\n- name: g\n  rules:\n  - alert: A\n",
+       "group \"g\", rule 1, \"A\": field 'expr' must be set in rule"},
       {"groups:\n- name: g\n  rules:\n  - expr: up\n", "one of 'record' or 'alert' must be set"},
       {"groups:\n- name: g\n  rules:\n  - record: r\n    alert: a\n    expr: up\n",
        "only one of 'record' and 'alert' must be set"},
@@ -81,13 +82,16 @@ TEST(RuleFileTest, ValidationErrorsNameFileGroupRuleAndProblem) {
        "invalid annotation name: a-b"},
       {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    for: 5 minutes\n",
        "not a valid duration string"},
-      {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    annotations: {s: '{{ nope $value }}'}\n",
+      {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    annotations: {s: '{{ nope "
+       "$value }}'}\n",
        "annotation \"s\": template: __alert_A:1: function \"nope\" not defined"},
       {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    labels: {s: '{{ if }}'}\n",
-       "f.yml: group \"g\", rule 1, \"A\": label \"s\": template: __alert_A:1: missing value for if"},
+       "f.yml: group \"g\", rule 1, \"A\": label \"s\": template: __alert_A:1: missing value for "
+       "if"},
       {"groups:\n- name: ''\n  rules: []\n", "Groupname must not be empty"},
       {"groups:\n- name: g\n- name: g\n", "groupname: \"g\" is repeated in the same file"},
-      {"groups:\n- name: g\n  intervall: 1m\n", "field intervall not found in type rulefmt.RuleGroup"},
+      {"groups:\n- name: g\n  intervall: 1m\n",
+       "field intervall not found in type rulefmt.RuleGroup"},
       {"groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    fore: 1m\n",
        "field fore not found in type rulefmt.RuleNode"},
       {"group:\n- name: g\n", "field group not found in type rulefmt.RuleGroups"},
@@ -100,7 +104,8 @@ TEST(RuleFileTest, ValidationErrorsNameFileGroupRuleAndProblem) {
     ASSERT_FALSE(groups.ok()) << c.yaml;
     EXPECT_EQ(groups.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(std::string(groups.status().message()).find(c.want), std::string::npos)
-        << "yaml:\n" << c.yaml << "\ngot: " << groups.status().message() << "\nwant: " << c.want;
+        << "yaml:\n"
+        << c.yaml << "\ngot: " << groups.status().message() << "\nwant: " << c.want;
   }
 }
 
@@ -119,10 +124,12 @@ TEST(RuleFileTest, GlobsResolveRelativeToTheConfigDirectory) {
   const std::string dir = ::testing::TempDir() + "/rule_file_test";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir + "/rules");
-  std::ofstream(dir + "/rules/a.yml") << "groups:\n- name: a\n  rules:\n  - record: x\n    expr: up\n";
+  std::ofstream(dir + "/rules/a.yml")
+      << "groups:\n- name: a\n  rules:\n  - record: x\n    expr: up\n";
   std::ofstream(dir + "/rules/b.yml") << "groups:\n- name: b\n";
   std::ofstream(dir + "/rules/c.txt") << "not yaml: [";
-  Result<std::vector<RuleGroupConfig>> groups = LoadRuleFiles({"rules/*.yml", "missing/*.yml"}, dir);
+  Result<std::vector<RuleGroupConfig>> groups =
+      LoadRuleFiles({"rules/*.yml", "missing/*.yml"}, dir);
   ASSERT_TRUE(groups.ok()) << groups.status().message();
   ASSERT_EQ(groups->size(), 2u);
   EXPECT_EQ((*groups)[0].name, "a");
@@ -132,7 +139,8 @@ TEST(RuleFileTest, GlobsResolveRelativeToTheConfigDirectory) {
   std::ofstream(dir + "/rules/bad.yml") << "groups:\n- name: g\n  rules:\n  - alert: A\n";
   groups = LoadRuleFiles({"rules/*.yml"}, dir);
   ASSERT_FALSE(groups.ok());
-  EXPECT_NE(std::string(groups.status().message()).find(dir + "/rules/bad.yml: "), std::string::npos)
+  EXPECT_NE(std::string(groups.status().message()).find(dir + "/rules/bad.yml: "),
+            std::string::npos)
       << groups.status().message();
 }
 

@@ -92,7 +92,8 @@ Result<std::unique_ptr<RuleManager>> RuleManager::Create(std::vector<RuleGroupCo
     std::error_code ec;
     std::filesystem::create_directories(m->options_.state_dir, ec);
     if (ec) {
-      return Status::InvalidArgument("cannot create " + m->options_.state_dir + ": " + ec.message());
+      return Status::InvalidArgument("cannot create " + m->options_.state_dir + ": " +
+                                     ec.message());
     }
   }
   for (RuleGroupConfig& gc : groups) {
@@ -104,10 +105,10 @@ Result<std::unique_ptr<RuleManager>> RuleManager::Create(std::vector<RuleGroupCo
       r->config = gc.rules[i];
       Result<promql::ExprPtr> e = promql::Parse(r->config.expr);
       if (!e.ok()) {
-        return Status::InvalidArgument(gc.file + ": group \"" + gc.name + "\", rule " +
-                                       std::to_string(i + 1) + ", \"" + r->config.name() +
-                                       "\": could not parse expression: " +
-                                       std::string(e.status().message()));
+        return Status::InvalidArgument(
+            gc.file + ": group \"" + gc.name + "\", rule " + std::to_string(i + 1) + ", \"" +
+            r->config.name() +
+            "\": could not parse expression: " + std::string(e.status().message()));
       }
       r->expr = std::move(*e);
       r->query = promql::Print(*r->expr);
@@ -125,8 +126,8 @@ Result<std::unique_ptr<RuleManager>> RuleManager::Create(std::vector<RuleGroupCo
 
 int64_t RuleManager::AlignedEvalTime(const RuleGroupConfig& group, int64_t interval_ms,
                                      int64_t now_ms) {
-  const auto offset = static_cast<int64_t>(Fnv1a(group.file, group.name) %
-                                           static_cast<uint64_t>(interval_ms));
+  const auto offset =
+      static_cast<int64_t>(Fnv1a(group.file, group.name) % static_cast<uint64_t>(interval_ms));
   const int64_t adj = now_ms - offset;
   int64_t base = adj - ((adj % interval_ms) + interval_ms) % interval_ms;
   int64_t t = base + offset;
@@ -186,10 +187,11 @@ void RuleManager::Run(Group* group) {
       }
       if (stopping_) return;
     }
-    EvalGroup(static_cast<size_t>(std::find_if(groups_.begin(), groups_.end(),
-                                               [group](const auto& g) { return g.get() == group; }) -
-                                  groups_.begin()),
-              next);
+    EvalGroup(
+        static_cast<size_t>(std::find_if(groups_.begin(), groups_.end(),
+                                         [group](const auto& g) { return g.get() == group; }) -
+                            groups_.begin()),
+        next);
     // Skip ticks that passed during a slow evaluation (Prometheus counts
     // them as missed iterations).
     const int64_t now = NowMs();
@@ -234,9 +236,9 @@ void RuleManager::EvalRule(Group* group, Rule* rule, int64_t ts_ms, store::Metri
       }
       if (out.ok() && group->config.limit > 0 &&
           static_cast<int64_t>(vec.size()) > group->config.limit) {
-        out = Status::FailedPrecondition("exceeded limit of " +
-                                         std::to_string(group->config.limit) + " with " +
-                                         std::to_string(vec.size()) + " series");
+        out =
+            Status::FailedPrecondition("exceeded limit of " + std::to_string(group->config.limit) +
+                                       " with " + std::to_string(vec.size()) + " series");
       }
       if (out.ok()) out = std::move(vec);
     }
@@ -282,8 +284,8 @@ void RuleManager::EvalGroup(size_t index, int64_t ts_ms) {
       }
     }
     if (r->alerting == nullptr || notifier_ == nullptr) continue;
-    for (const Alert& a : r->alerting->TakeAlertsToSend(ts_ms, options_.resend_delay_ms,
-                                                        group->interval_ms)) {
+    for (const Alert& a :
+         r->alerting->TakeAlertsToSend(ts_ms, options_.resend_delay_ms, group->interval_ms)) {
       NotificationAlert n;
       for (const promql::Label& l : a.labels) n.labels.emplace_back(l.name, l.value);
       for (const auto& [k, v] : options_.external_labels) {
@@ -295,8 +297,8 @@ void RuleManager::EvalGroup(size_t index, int64_t ts_ms) {
       n.resolved = a.state == AlertState::kInactive;
       n.newly_resolved = a.newly_resolved;
       n.ends_at_ms = n.resolved ? a.resolved_at_ms : a.valid_until_ms;
-      n.generator_url = options_.external_url + "/graph?g0.expr=" + QueryEscape(r->query) +
-                        "&g0.tab=1";
+      n.generator_url =
+          options_.external_url + "/graph?g0.expr=" + QueryEscape(r->query) + "&g0.tab=1";
       notify.push_back(std::move(n));
     }
   }
@@ -361,9 +363,10 @@ std::vector<GroupStatus> RuleManager::Groups() const {
       rs.query = r->query;
       if (r->alerting) {
         rs.alerts = r->alerting->Alerts();
-        rs.alerts.erase(std::remove_if(rs.alerts.begin(), rs.alerts.end(),
-                                       [](const Alert& a) { return a.state == AlertState::kInactive; }),
-                        rs.alerts.end());
+        rs.alerts.erase(
+            std::remove_if(rs.alerts.begin(), rs.alerts.end(),
+                           [](const Alert& a) { return a.state == AlertState::kInactive; }),
+            rs.alerts.end());
         rs.state = r->alerting->State();
       }
       std::lock_guard<std::mutex> lock(r->mu);

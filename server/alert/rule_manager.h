@@ -51,7 +51,7 @@ struct RuleStatus {
   RuleConfig config;
   std::string query;  // the expression as Prometheus prints it
   AlertState state = AlertState::kInactive;
-  std::vector<Alert> alerts;  // alerting rules: active ones
+  std::vector<Alert> alerts;       // alerting rules: active ones
   std::string health = "unknown";  // "ok", "err", "unknown"
   std::string last_error;
   int64_t last_eval_ms = 0;  // 0: never
@@ -91,12 +91,12 @@ class RuleManager {
   static int64_t AlignedEvalTime(const RuleGroupConfig& group, int64_t interval_ms, int64_t now_ms);
 
   struct Stats {
-    int64_t evaluations = 0;          // group evaluations
-    int64_t rule_evaluations = 0;     // rule evaluations
-    int64_t rule_failures = 0;        // rule evaluations that failed
-    int64_t missed_iterations = 0;    // evaluations skipped because one ran late
-    int64_t samples_appended = 0;     // recording, ALERTS and stale samples stored
-    int64_t state_writes = 0;         // state file writes
+    int64_t evaluations = 0;        // group evaluations
+    int64_t rule_evaluations = 0;   // rule evaluations
+    int64_t rule_failures = 0;      // rule evaluations that failed
+    int64_t missed_iterations = 0;  // evaluations skipped because one ran late
+    int64_t samples_appended = 0;   // recording, ALERTS and stale samples stored
+    int64_t state_writes = 0;       // state file writes
     int64_t state_write_failures = 0;
   };
   Stats stats() const;

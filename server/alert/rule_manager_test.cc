@@ -38,10 +38,11 @@ class RuleManagerTest : public ::testing::Test {
   std::vector<std::pair<store::Labels, double>> At(const std::string& name, int64_t t_ms) {
     std::vector<std::pair<store::Labels, double>> out;
     std::vector<store::LabelMatch> m = {{"__name__", store::LabelMatch::Op::kEq, name}};
-    Status s = table_->Select(m, t_ms, t_ms, [&](const store::Labels& l, std::span<const store::Sample> ss) {
-      for (const store::Sample& x : ss) out.push_back({l, x.v});
-      return true;
-    });
+    Status s = table_->Select(m, t_ms, t_ms,
+                              [&](const store::Labels& l, std::span<const store::Sample> ss) {
+                                for (const store::Sample& x : ss) out.push_back({l, x.v});
+                                return true;
+                              });
     EXPECT_TRUE(s.ok());
     return out;
   }
@@ -71,7 +72,8 @@ groups:
 TEST_F(RuleManagerTest, RecordsThenAlertsPendingFiringAndWritesAlertSeries) {
   RuleManagerOptions options;
   options.state_dir = dir_ + "/alerts";
-  Result<std::unique_ptr<RuleManager>> m = RuleManager::Create(Groups(), table_.get(), nullptr, options);
+  Result<std::unique_ptr<RuleManager>> m =
+      RuleManager::Create(Groups(), table_.get(), nullptr, options);
   ASSERT_TRUE(m.ok()) << m.status().message();
   const int64_t t0 = 1'700'000'000'000;
   for (int i = 0; i <= 3; ++i) {
@@ -125,7 +127,8 @@ TEST_F(RuleManagerTest, StateSurvivesARestart) {
   options.default_interval_ms = 3'600'000;
   const int64_t t0 = 1'700'000'000'000;
   {
-    Result<std::unique_ptr<RuleManager>> m = RuleManager::Create(Groups(), table_.get(), nullptr, options);
+    Result<std::unique_ptr<RuleManager>> m =
+        RuleManager::Create(Groups(), table_.get(), nullptr, options);
     ASSERT_TRUE(m.ok());
     for (int i = 0; i <= 2; ++i) {
       Put({{"__name__", "latency"}, {"job", "checkout"}}, t0 + i * 10'000, 0.9);
@@ -134,7 +137,8 @@ TEST_F(RuleManagerTest, StateSurvivesARestart) {
     EXPECT_EQ((*m)->Groups()[0].rules[1].state, AlertState::kFiring);
     EXPECT_GE((*m)->stats().state_writes, 2);  // pending, then firing
   }
-  Result<std::unique_ptr<RuleManager>> m = RuleManager::Create(Groups(), table_.get(), nullptr, options);
+  Result<std::unique_ptr<RuleManager>> m =
+      RuleManager::Create(Groups(), table_.get(), nullptr, options);
   ASSERT_TRUE(m.ok());
   EXPECT_EQ((*m)->Groups()[0].rules[1].state, AlertState::kInactive);
   ASSERT_TRUE((*m)->Start().ok());
@@ -152,7 +156,8 @@ TEST_F(RuleManagerTest, ADamagedStateFileIsReportedAndIgnored) {
   options.default_interval_ms = 3'600'000;
   std::filesystem::create_directories(options.state_dir);
   std::ofstream(options.state_dir + "/state") << "quartet-alert-state 1 00000000\n{}";
-  Result<std::unique_ptr<RuleManager>> m = RuleManager::Create(Groups(), table_.get(), nullptr, options);
+  Result<std::unique_ptr<RuleManager>> m =
+      RuleManager::Create(Groups(), table_.get(), nullptr, options);
   ASSERT_TRUE(m.ok());
   Status s = (*m)->Start();
   EXPECT_EQ(s.code(), StatusCode::kDataLoss) << s.message();

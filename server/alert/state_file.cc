@@ -131,7 +131,8 @@ Result<std::vector<RuleAlerts>> DecodeAlertState(std::string_view data) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%08" PRIx32, crc32c::Value(body));
   if (hex != buf) {
-    return Status::DataLoss("alert state: checksum mismatch (file has " + hex + ", content " + buf + ")");
+    return Status::DataLoss("alert state: checksum mismatch (file has " + hex + ", content " + buf +
+                            ")");
   }
   ASSIGN_OR_RETURN(json::Value doc, json::Parse(body));
   const json::Value* list = doc.Find("rules");
@@ -145,7 +146,8 @@ Result<std::vector<RuleAlerts>> DecodeAlertState(std::string_view data) {
     rule.index = static_cast<size_t>(index);
     ASSIGN_OR_RETURN(rule.rule, StringField(r, "rule"));
     const json::Value* alerts = r.Find("alerts");
-    if (alerts == nullptr || !alerts->is_array()) return Status::InvalidArgument("alert state: no alerts");
+    if (alerts == nullptr || !alerts->is_array())
+      return Status::InvalidArgument("alert state: no alerts");
     for (const json::Value& v : alerts->items()) {
       Alert a;
       ASSIGN_OR_RETURN(auto labels, PairsField(v, "labels"));

@@ -16,24 +16,36 @@ namespace template_internal {
 
 const char* TypeName(const Val& v) {
   switch (v.kind) {
-    case Val::kNil: return "<nil>";
-    case Val::kBool: return "bool";
-    case Val::kInt: return "int";
-    case Val::kFloat: return "float64";
-    case Val::kString: return "string";
-    case Val::kMap: return "map[string]string";
-    case Val::kData: return "*template.tmplData";
+    case Val::kNil:
+      return "<nil>";
+    case Val::kBool:
+      return "bool";
+    case Val::kInt:
+      return "int";
+    case Val::kFloat:
+      return "float64";
+    case Val::kString:
+      return "string";
+    case Val::kMap:
+      return "map[string]string";
+    case Val::kData:
+      return "*template.tmplData";
   }
   return "?";
 }
 
 std::string Print(const Val& v) {
   switch (v.kind) {
-    case Val::kNil: return "<no value>";
-    case Val::kBool: return v.b ? "true" : "false";
-    case Val::kInt: return std::to_string(v.i);
-    case Val::kFloat: return GoFloatV(v.f);
-    case Val::kString: return v.s;
+    case Val::kNil:
+      return "<no value>";
+    case Val::kBool:
+      return v.b ? "true" : "false";
+    case Val::kInt:
+      return std::to_string(v.i);
+    case Val::kFloat:
+      return GoFloatV(v.f);
+    case Val::kString:
+      return v.s;
     case Val::kMap: {
       std::string out = "map[";
       for (const auto& [k, val] : *v.m) {
@@ -42,20 +54,28 @@ std::string Print(const Val& v) {
       }
       return out + "]";
     }
-    case Val::kData: return "{" + GoFloatV(v.data->value) + "}";
+    case Val::kData:
+      return "{" + GoFloatV(v.data->value) + "}";
   }
   return "";
 }
 
 bool Truth(const Val& v) {
   switch (v.kind) {
-    case Val::kNil: return false;
-    case Val::kBool: return v.b;
-    case Val::kInt: return v.i != 0;
-    case Val::kFloat: return v.f != 0;
-    case Val::kString: return !v.s.empty();
-    case Val::kMap: return !v.m->empty();
-    case Val::kData: return true;
+    case Val::kNil:
+      return false;
+    case Val::kBool:
+      return v.b;
+    case Val::kInt:
+      return v.i != 0;
+    case Val::kFloat:
+      return v.f != 0;
+    case Val::kString:
+      return !v.s.empty();
+    case Val::kMap:
+      return !v.m->empty();
+    case Val::kData:
+      return true;
   }
   return false;
 }
@@ -71,11 +91,15 @@ std::string G4(double v) {
 
 Result<double> ToFloat(const Val& v) {
   switch (v.kind) {
-    case Val::kFloat: return v.f;
-    case Val::kInt: return static_cast<double>(v.i);
+    case Val::kFloat:
+      return v.f;
+    case Val::kInt:
+      return static_cast<double>(v.i);
     case Val::kString: {
       std::optional<double> d = promql::GoParseFloat(v.s);
-      if (!d) return Status::InvalidArgument("strconv.ParseFloat: parsing " + promql::GoQuote(v.s) + ": invalid syntax");
+      if (!d)
+        return Status::InvalidArgument("strconv.ParseFloat: parsing " + promql::GoQuote(v.s) +
+                                       ": invalid syntax");
       return *d;
     }
     default:
@@ -165,7 +189,8 @@ std::string HumanizeDuration(double v) {
     const int64_t seconds = d % 60, minutes = (d / 60) % 60, hours = (d / 3600) % 24,
                   days = d / 86400;
     auto s = [](int64_t n) { return std::to_string(n); };
-    if (days != 0) return sign + s(days) + "d " + s(hours) + "h " + s(minutes) + "m " + s(seconds) + "s";
+    if (days != 0)
+      return sign + s(days) + "d " + s(hours) + "h " + s(minutes) + "m " + s(seconds) + "s";
     if (hours != 0) return sign + s(hours) + "h " + s(minutes) + "m " + s(seconds) + "s";
     if (minutes != 0) return sign + s(minutes) + "m " + s(seconds) + "s";
     return sign + G4(v) + "s";
@@ -188,10 +213,30 @@ namespace {
 using Node = Template::Node;
 
 // The function table: names known at parse time.
-constexpr std::string_view kFuncs[] = {
-    "humanize", "humanize1024", "humanizeDuration", "humanizePercentage", "humanizeTimestamp",
-    "printf", "print", "toUpper", "toLower", "title", "match", "reReplaceAll", "stripPort",
-    "index", "len", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not"};
+constexpr std::string_view kFuncs[] = {"humanize",
+                                       "humanize1024",
+                                       "humanizeDuration",
+                                       "humanizePercentage",
+                                       "humanizeTimestamp",
+                                       "printf",
+                                       "print",
+                                       "toUpper",
+                                       "toLower",
+                                       "title",
+                                       "match",
+                                       "reReplaceAll",
+                                       "stripPort",
+                                       "index",
+                                       "len",
+                                       "eq",
+                                       "ne",
+                                       "lt",
+                                       "le",
+                                       "gt",
+                                       "ge",
+                                       "and",
+                                       "or",
+                                       "not"};
 
 class Parser {
  public:
@@ -220,7 +265,8 @@ class Parser {
     term->clear();
     while (pos_ < text_.size()) {
       size_t open = text_.find("{{", pos_);
-      std::string_view txt = text_.substr(pos_, open == std::string_view::npos ? std::string_view::npos : open - pos_);
+      std::string_view txt =
+          text_.substr(pos_, open == std::string_view::npos ? std::string_view::npos : open - pos_);
       bool trim_left = open != std::string_view::npos && open + 3 < text_.size() &&
                        text_[open + 2] == '-' && IsSpace(text_[open + 3]);
       if (trim_left) {
@@ -298,7 +344,8 @@ class Parser {
         return Error("unexpected \"" + std::string(rest) + "\" in else");
       } else {
         ASSIGN_OR_RETURN(node->else_list, ParseList(&term));
-        if (term != "end") return Error(term.empty() ? "unexpected EOF" : "expected end; found {{" + term + "}}");
+        if (term != "end")
+          return Error(term.empty() ? "unexpected EOF" : "expected end; found {{" + term + "}}");
       }
     }
     vars_.resize(scope);
@@ -330,7 +377,8 @@ class Parser {
         pipe.decl = std::string(s.substr(i, j - i));
         const bool define = s.substr(k, 2) == ":=";
         pipe.define = define;
-        if (!define && !Declared(pipe.decl)) return Error("undefined variable \"" + pipe.decl + "\"");
+        if (!define && !Declared(pipe.decl))
+          return Error("undefined variable \"" + pipe.decl + "\"");
         i = k + (define ? 2 : 1);
         if (define) vars_.push_back(pipe.decl);
       }
@@ -395,8 +443,9 @@ class Parser {
         if (op.kind == Operand::kDot) ++i;
       } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+') {
         size_t j = i + 1;
-        while (j < s.size() && (IsIdent(s[j]) || s[j] == '.' ||
-                                ((s[j] == '+' || s[j] == '-') && (s[j - 1] == 'e' || s[j - 1] == 'E')))) {
+        while (j < s.size() &&
+               (IsIdent(s[j]) || s[j] == '.' ||
+                ((s[j] == '+' || s[j] == '-') && (s[j - 1] == 'e' || s[j - 1] == 'E')))) {
           ++j;
         }
         std::string_view num = s.substr(i, j - i);
@@ -468,7 +517,6 @@ class Parser {
 };
 
 }  // namespace
-
 
 Result<Template> Template::Parse(std::string_view name, std::string_view text) {
   Parser parser(name, text);

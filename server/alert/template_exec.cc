@@ -27,11 +27,13 @@ std::string GoSprintf(std::string_view format, const std::vector<Val>& args) {
     }
     size_t j = i + 1;
     std::string spec = "%";
-    while (j < format.size() && std::string_view("+- #0").find(format[j]) != std::string_view::npos) {
+    while (j < format.size() &&
+           std::string_view("+- #0").find(format[j]) != std::string_view::npos) {
       spec += format[j++];
     }
     bool has_prec = false;
-    while (j < format.size() && (std::isdigit(static_cast<unsigned char>(format[j])) || format[j] == '.')) {
+    while (j < format.size() &&
+           (std::isdigit(static_cast<unsigned char>(format[j])) || format[j] == '.')) {
       has_prec |= format[j] == '.';
       spec += format[j++];
     }
@@ -157,9 +159,12 @@ Result<int> Compare(const Val& a, const Val& b, bool ordered) {
   const Status incompatible = Status::InvalidArgument("incompatible types for comparison");
   if (a.kind != b.kind) return incompatible;
   switch (a.kind) {
-    case Val::kInt: return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
-    case Val::kFloat: return a.f < b.f ? -1 : (a.f > b.f ? 1 : (a.f == b.f ? 0 : 2));
-    case Val::kString: return a.s < b.s ? -1 : (a.s > b.s ? 1 : 0);
+    case Val::kInt:
+      return a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
+    case Val::kFloat:
+      return a.f < b.f ? -1 : (a.f > b.f ? 1 : (a.f == b.f ? 0 : 2));
+    case Val::kString:
+      return a.s < b.s ? -1 : (a.s > b.s ? 1 : 0);
     case Val::kBool:
       if (ordered) return Status::InvalidArgument("invalid type for comparison");
       return a.b == b.b ? 0 : 1;
@@ -267,7 +272,8 @@ Result<Val> Call(const std::string& fn, const std::vector<Val>& args) {
   if (fn == "match" || fn == "reReplaceAll") {
     RETURN_IF_ERROR(WantArgs(fn, args, fn == "match" ? 2 : 3));
     for (const Val& a : args) {
-      if (a.kind != Val::kString) return Status::InvalidArgument("wrong type for value; expected string");
+      if (a.kind != Val::kString)
+        return Status::InvalidArgument("wrong type for value; expected string");
     }
     RE2 re(args[0].s, RE2::Quiet);
     if (!re.ok()) return Status::InvalidArgument("error parsing regexp: " + re.error());
@@ -364,9 +370,9 @@ class Executor {
     int line = 1;
     for (char c : before) line += c == '\n';
     const size_t col = nl == std::string_view::npos ? cmd.pos : cmd.pos - nl - 1;
-    return Status::InvalidArgument("template: " + std::string(name_) + ":" + std::to_string(line) +
-                                   ":" + std::to_string(col) + ": executing \"" +
-                                   std::string(name_) + "\" at <" + cmd.src + ">: " + std::string(msg));
+    return Status::InvalidArgument(
+        "template: " + std::string(name_) + ":" + std::to_string(line) + ":" + std::to_string(col) +
+        ": executing \"" + std::string(name_) + "\" at <" + cmd.src + ">: " + std::string(msg));
   }
 
   Result<Val> EvalPipe(const template_internal::Pipe& pipe, const Val& dot) {

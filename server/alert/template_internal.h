@@ -47,7 +47,7 @@ struct Command {
 };
 
 struct Pipe {
-  std::string decl;  // "$x" of "$x := ..." / "$x = ..."
+  std::string decl;     // "$x" of "$x := ..." / "$x = ..."
   bool define = false;  // := (else =)
   std::vector<Command> cmds;
 };

@@ -13,8 +13,8 @@ namespace {
 
 // Prometheus sections accepted and not used by quartetd (the ones it uses,
 // global, scrape_configs and rule_files, go to ParsePrometheusSections).
-constexpr std::string_view kPrometheusSections[] = {"remote_write", "remote_read",
-                                                    "storage_config", "tracing"};
+constexpr std::string_view kPrometheusSections[] = {"remote_write", "remote_read", "storage_config",
+                                                    "tracing"};
 constexpr std::string_view kParsedPrometheusSections[] = {"global", "scrape_configs", "rule_files",
                                                           "alerting", "notifications"};
 

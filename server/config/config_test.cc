@@ -72,8 +72,7 @@ remote_write:
   Result<ServerConfig> c = LoadConfig({"--config", path_.string()});
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->fsync, store::SyncPolicy::kNever);
-  EXPECT_EQ(c->reserved_sections,
-            (std::vector<std::string>{"storage.tsdb", "remote_write"}));
+  EXPECT_EQ(c->reserved_sections, (std::vector<std::string>{"storage.tsdb", "remote_write"}));
   Write("data_dir: /d\nscrape_configs:\n  - job_name: a\n    scrape_intervall: 5s\n");
   Result<ServerConfig> bad = LoadConfig({"--config", path_.string()});
   ASSERT_FALSE(bad.ok());
@@ -148,7 +147,8 @@ notifications:
 
   const std::pair<const char*, const char*> bad[] = {
       {"notifications:\n  webhooks:\n    - url: ftp://x\n",
-       "config key notifications.webhooks[0].url: want an http:// or https:// URL, got \"ftp://x\""},
+       "config key notifications.webhooks[0].url: want an http:// or https:// URL, got "
+       "\"ftp://x\""},
       {"notifications:\n  webhooks:\n    - send_resolved: true\n",
        "config key notifications.webhooks[0].url: is required"},
       {"notifications:\n  webhook: []\n", "config key notifications.webhook: unknown key"},

@@ -561,7 +561,8 @@ std::vector<std::string> AlertmanagerConfig::AlertsUrls() const {
   while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
   if (!prefix.empty() && prefix.front() != '/') prefix = "/" + prefix;
   std::vector<std::string> urls;
-  for (const std::string& t : targets) urls.push_back(scheme + "://" + t + prefix + "/api/v2/alerts");
+  for (const std::string& t : targets)
+    urls.push_back(scheme + "://" + t + prefix + "/api/v2/alerts");
   return urls;
 }
 

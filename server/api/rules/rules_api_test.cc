@@ -13,8 +13,8 @@ namespace {
 
 TEST(RulesApiFormat, GoFloatEAndTimes) {
   const std::pair<double, const char*> cases[] = {
-      {1, "1e+00"},       {0.75, "7.5e-01"},  {1234.5, "1.2345e+03"}, {0, "0e+00"},
-      {1e100, "1e+100"},  {-2, "-2e+00"},     {NAN, "NaN"},           {-INFINITY, "-Inf"},
+      {1, "1e+00"},      {0.75, "7.5e-01"}, {1234.5, "1.2345e+03"}, {0, "0e+00"},
+      {1e100, "1e+100"}, {-2, "-2e+00"},    {NAN, "NaN"},           {-INFINITY, "-Inf"},
   };
   for (const auto& [v, want] : cases) EXPECT_EQ(GoFloatE(v), want) << v;
   EXPECT_EQ(GoTimeJson(0), "0001-01-01T00:00:00Z");
@@ -47,7 +47,7 @@ groups:
       - alert: Broken
         expr: latency + on() latency
 )",
-                                                                          "/etc/rules.yml");
+                                                                              "/etc/rules.yml");
     ASSERT_TRUE(groups.ok()) << groups.status().message();
     manager_ = std::move(*alert::RuleManager::Create(*groups, table_.get(), nullptr, {}));
     store::MetricBatch b;
@@ -57,7 +57,8 @@ groups:
     manager_->EvalGroup(0, t0_);
   }
 
-  json::Value Get(const RulesApi& api, bool alerts, std::vector<std::pair<std::string, std::string>> params = {}) {
+  json::Value Get(const RulesApi& api, bool alerts,
+                  std::vector<std::pair<std::string, std::string>> params = {}) {
     server::HttpRequest r;
     r.method = "GET";
     r.params = std::move(params);
@@ -112,7 +113,8 @@ TEST_F(RulesApiTest, RulesHavePrometheusShape) {
   const auto& alerts = al.Find("alerts")->items();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(json::Serialize(alerts[0]),
-            "{\"labels\":{\"alertname\":\"HighLatency\",\"job\":\"checkout\",\"severity\":\"page\",\"source\":\"rule\"},"
+            "{\"labels\":{\"alertname\":\"HighLatency\",\"job\":\"checkout\",\"severity\":\"page\","
+            "\"source\":\"rule\"},"
             "\"annotations\":{\"summary\":\"latency 0.75\"},\"state\":\"pending\","
             "\"activeAt\":\"2023-11-14T22:13:20Z\",\"value\":\"7.5e-01\"}");
 
