@@ -22,6 +22,7 @@
 #include "server/api/links/links_api.h"
 #include "server/api/loki/loki_api.h"
 #include "server/api/prometheus/prometheus_api.h"
+#include "server/api/pyroscope/pyroscope_api.h"
 #include "server/api/rules/rules_api.h"
 #include "server/api/tempo/tempo_api.h"
 #include "server/api/ui/ui_api.h"
@@ -316,6 +317,8 @@ int Run(const ServerConfig& config) {
   api::LokiApi loki_api(logs->get());
   api::LinksApi links(traces->get(), logs->get());
   api::PrometheusApi prometheus(metrics->get());
+  // Profile queries: /pyroscope/render, render-diff, top, labels, profile types.
+  api::PyroscopeApi pyroscope_api(profiles->get(), traces->get());
   api::RulesApi rules_api;  // served empty until the rule manager starts below
   api::UiApi ui;  // the web UI embedded at build time: /, /ui/...
   api::AnnotationsApi annotations_api(annotations->get());
@@ -329,6 +332,7 @@ int Run(const ServerConfig& config) {
   links.Register(&router);
   remote_write.Register(&router);
   pyroscope.Register(&router);
+  pyroscope_api.Register(&router);
   prometheus.Register(&router);
   annotations_api.Register(&router);
   rules_api.Register(&router);
