@@ -260,5 +260,75 @@ TEST(QuartetdAlertStartup, ABadRuleFileIsAStartupErrorNamingIt) {
       << err;
 }
 
+// The same rule file in Debian's Prometheus 2.42 and in quartetd: /api/v1/rules
+// has the same keys in the same order, the same printed queries, durations,
+// labels and annotations; /api/v1/alerts the same envelope.
+TEST(QuartetdAlertPrometheus, RulesApiMatchesPrometheus) {
+  if (access("/usr/bin/prometheus", X_OK) != 0) GTEST_SKIP() << "prometheus missing: run ./setup";
+  const std::string dir = TempDir("quartetd_alert_prom");
+  std::ofstream(dir + "/rules.yml") << kRules;
+  std::ofstream(dir + "/quartetd.yml") << "rule_files: [rules.yml]\n";
+  const int port = FreeLoopbackPort();
+  std::ofstream(dir + "/prometheus.yml") << "global: {evaluation_interval: 1s}\n"
+                                         << "rule_files: [" << dir << "/rules.yml]\n";
+  Process prometheus(
+      Process::Options{.argv = {"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
+                                "--storage.tsdb.path=" + dir + "/data",
+                                "--web.listen-address=127.0.0.1:" + std::to_string(port)}});
+  Quartetd q({"--config", dir + "/quartetd.yml"});
+  ASSERT_TRUE(q.ready());
+  httplib::Client prom("127.0.0.1", port);
+  auto evaluated = [](const std::string& body) {
+    Result<json::Value> doc = json::Parse(body);
+    if (!doc.ok() || doc->Find("data") == nullptr) return false;
+    const auto& groups = doc->Find("data")->Find("groups")->items();
+    return !groups.empty() &&
+           groups[0].Find("lastEvaluation")->string_value() != "0001-01-01T00:00:00Z";
+  };
+  std::string prom_body, our_body;
+  ASSERT_TRUE(Process::WaitFor(
+      [&] {
+        auto r = prom.Get("/api/v1/rules");
+        if (!r || r->status != 200) return false;
+        prom_body = r->body;
+        our_body = q.Get("/api/v1/rules").body;
+        return evaluated(prom_body) && evaluated(our_body);
+      },
+      60s))
+      << prometheus.ReadStderr();
+  const json::Value theirs = *json::Parse(prom_body);
+  const json::Value ours = *json::Parse(our_body);
+  auto keys = [](const json::Value& v) {
+    std::vector<std::string> out;
+    for (const json::Member& m : v.members()) out.push_back(m.key);
+    return out;
+  };
+  const json::Value& tg = theirs.Find("data")->Find("groups")->items().at(0);
+  const json::Value& og = ours.Find("data")->Find("groups")->items().at(0);
+  EXPECT_EQ(keys(og), keys(tg));
+  EXPECT_EQ(og.Find("interval")->double_value(), tg.Find("interval")->double_value());
+  const auto& tr = tg.Find("rules")->items();
+  const auto& orules = og.Find("rules")->items();
+  ASSERT_EQ(tr.size(), 2u);
+  ASSERT_EQ(orules.size(), tr.size());
+  for (size_t i = 0; i < tr.size(); ++i) {
+    EXPECT_EQ(keys(orules[i]), keys(tr[i])) << i;
+    for (const char* k : {"name", "query", "type", "health", "state"}) {
+      if (tr[i].Find(k) == nullptr) continue;
+      EXPECT_EQ(orules[i].Find(k)->string_value(), tr[i].Find(k)->string_value()) << k;
+    }
+    for (const char* k : {"labels", "annotations", "alerts"}) {
+      if (tr[i].Find(k) == nullptr) continue;
+      EXPECT_EQ(*orules[i].Find(k), *tr[i].Find(k)) << k;
+    }
+    if (tr[i].Find("duration") != nullptr) {
+      EXPECT_EQ(orules[i].Find("duration")->double_value(), tr[i].Find("duration")->double_value());
+    }
+  }
+  auto alerts = prom.Get("/api/v1/alerts");
+  ASSERT_TRUE(alerts);
+  EXPECT_EQ(*json::Parse(q.Get("/api/v1/alerts").body), *json::Parse(alerts->body));
+}
+
 }  // namespace
 }  // namespace quartet::testing
