@@ -307,6 +307,7 @@ StoredProfile ProfileSegment::Materialize(size_t i, const CompiledMatchers* filt
   out.duration_ns = row.duration_ns;
   pprof::Profile& p = out.profile;
   std::unordered_map<uint32_t, int64_t> str_ids;
+  str_ids.reserve(256);
   p.string_table.emplace_back();
   str_ids.emplace(0, 0);
   auto S = [&](uint32_t id) -> int64_t {
@@ -314,22 +315,25 @@ StoredProfile ProfileSegment::Materialize(size_t i, const CompiledMatchers* filt
     if (fresh) p.string_table.push_back(strings_[id]);
     return it->second;
   };
-  std::unordered_map<uint32_t, uint64_t> fn_ids, map_ids, loc_ids;
+  // Segment index -> new id (0: not yet in the profile). Flat vectors: a
+  // block's symbol tables are small next to the lookups of a profile.
+  std::vector<uint32_t> fn_ids(functions_.size()), map_ids(mappings_.size()),
+      loc_ids(locations_.size());
   auto F = [&](uint32_t f) -> uint64_t {
-    auto [it, fresh] = fn_ids.try_emplace(f, p.function.size() + 1);
-    if (fresh) {
+    if (fn_ids[f] == 0) {
+      fn_ids[f] = static_cast<uint32_t>(p.function.size() + 1);
       const Function& fn = functions_[f];
-      p.function.push_back(pprof::Function{it->second, S(fn.name), S(fn.system_name),
-                                           S(fn.filename), fn.start_line});
+      p.function.push_back(
+          pprof::Function{fn_ids[f], S(fn.name), S(fn.system_name), S(fn.filename), fn.start_line});
     }
-    return it->second;
+    return fn_ids[f];
   };
   auto M = [&](uint32_t m) -> uint64_t {
-    auto [it, fresh] = map_ids.try_emplace(m, p.mapping.size() + 1);
-    if (fresh) {
+    if (map_ids[m] == 0) {
+      map_ids[m] = static_cast<uint32_t>(p.mapping.size() + 1);
       const Mapping& mp = mappings_[m];
       pprof::Mapping& o = p.mapping.emplace_back();
-      o.id = it->second;
+      o.id = map_ids[m];
       o.memory_start = mp.start;
       o.memory_limit = mp.limit;
       o.file_offset = mp.offset;
@@ -340,14 +344,14 @@ StoredProfile ProfileSegment::Materialize(size_t i, const CompiledMatchers* filt
       o.has_line_numbers = mp.flags & 4;
       o.has_inline_frames = mp.flags & 8;
     }
-    return it->second;
+    return map_ids[m];
   };
   auto L = [&](uint32_t l) -> uint64_t {
-    auto [it, fresh] = loc_ids.try_emplace(l, p.location.size() + 1);
-    if (fresh) {
+    if (loc_ids[l] == 0) {
+      loc_ids[l] = static_cast<uint32_t>(p.location.size() + 1);
       const Location& loc = locations_[l];
       pprof::Location o;
-      o.id = it->second;
+      o.id = loc_ids[l];
       o.mapping_id = loc.mapping == 0 ? 0 : M(loc.mapping - 1);
       o.address = loc.address;
       o.is_folded = loc.folded;
@@ -356,8 +360,9 @@ StoredProfile ProfileSegment::Materialize(size_t i, const CompiledMatchers* filt
       }
       p.location.push_back(std::move(o));
     }
-    return it->second;
+    return loc_ids[l];
   };
+
   p.sample_type.push_back(pprof::ValueType{S(row.sample_type), S(row.sample_unit)});
   p.period_type = pprof::ValueType{S(row.period_type), S(row.period_unit)};
   p.period = row.period;
