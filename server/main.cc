@@ -16,6 +16,7 @@
 #include "quartet/metrics.h"
 #include "quartet/quartet.h"
 #include "server/api/annotations/annotations_api.h"
+#include "server/api/incident/incident_api.h"
 #include "server/alert/notifier.h"
 #include "server/alert/rule_file.h"
 #include "server/alert/rule_manager.h"
@@ -28,6 +29,8 @@
 #include "server/api/ui/ui_api.h"
 #include "server/config/config.h"
 #include "server/http/http_server.h"
+#include "server/incident/engine.h"
+#include "server/incident/sources.h"
 #include "server/ingest/loki/loki_push.h"
 #include "server/ingest/otlp/otlp_grpc.h"
 #include "server/ingest/otlp/otlp_ingest.h"
@@ -322,6 +325,14 @@ int Run(const ServerConfig& config) {
   api::RulesApi rules_api;  // served empty until the rule manager starts below
   api::UiApi ui;  // the web UI embedded at build time: /, /ui/...
   api::AnnotationsApi annotations_api(annotations->get());
+  // The incident report (GET /api/v1/incident) over the stores.
+  incident::IncidentEngine incident_engine(
+      {.traces = traces->get(),
+       .logs = logs->get(),
+       .metrics = metrics->get(),
+       .annotations = incident::AnnotationsFrom(annotations->get()),
+       .profiles = incident::CpuProfilesFrom(profiles->get())});
+  api::IncidentApi incident_api(&incident_engine, metrics->get());
 
   std::atomic<bool> ready{false};
   Router router;
@@ -335,6 +346,7 @@ int Run(const ServerConfig& config) {
   pyroscope_api.Register(&router);
   prometheus.Register(&router);
   annotations_api.Register(&router);
+  incident_api.Register(&router);
   rules_api.Register(&router);
   ui.Register(&router);
   router.Handle("GET", "/healthz",

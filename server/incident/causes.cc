@@ -28,8 +28,8 @@ constexpr double kSymptomScore = 0.02;
 bool IsDurationKey(const std::string& key) {
   std::string k = key;
   for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* word : {"duration", "latency", "elapsed", "took", "time", "_ms", "_us",
-                           "_ns", "seconds"}) {
+  for (const char* word :
+       {"duration", "latency", "elapsed", "took", "time", "_ms", "_us", "_ns", "seconds"}) {
     if (k.find(word) != std::string::npos) return true;
   }
   return false;
@@ -88,8 +88,9 @@ void FindMeasurements(const Analysis& a, Report* report) {
     const double threshold = std::sqrt(std::max(lo, 1.0) * hi);  // between the two groups
     const std::string cmp = std::string(up ? " > " : " < ") + FormatNumber(std::round(threshold));
     if (log) {
-      f.links = {LogsView("{service_name=" + QuoteQueryString(a.query->service) + "} | " + key + cmp,
-                          a.onset_ns, a.query->to_ns)};
+      f.links = {
+          LogsView("{service_name=" + QuoteQueryString(a.query->service) + "} | " + key + cmp,
+                   a.onset_ns, a.query->to_ns)};
     } else {
       const std::string q = "{ resource.service.name = " + QuoteQueryString(a.query->service) +
                             " && ." + key + cmp + " }";
@@ -120,8 +121,8 @@ bool HealthyBetween(const Analysis& a, int64_t from_ns, int64_t to_ns) {
 
 void FindAnnotation(const Analysis& a, const Sources& sources, Report* report) {
   if (!sources.annotations) return;
-  const int64_t lookback = std::max<int64_t>(int64_t{3600} * 1000000000,
-                                             a.query->to_ns - a.query->from_ns);
+  const int64_t lookback =
+      std::max<int64_t>(int64_t{3600} * 1000000000, a.query->to_ns - a.query->from_ns);
   const int64_t tolerance = std::max<int64_t>(a.bucket_ns, int64_t{60} * 1000000000);
   Result<std::vector<Annotation>> found =
       sources.annotations(a.query->service, {a.onset_ns - lookback, a.onset_ns + tolerance});
@@ -207,9 +208,9 @@ void FindUpstreamStatus(const Analysis& a, Report* report) {
   }
   for (const auto& [u, n] : bad) {
     const double share = static_cast<double>(n) / static_cast<double>(failed);
-    const double before = a.reference.empty() ? 0
-                                              : static_cast<double>(ref[u]) /
-                                                    static_cast<double>(a.reference.size());
+    const double before =
+        a.reference.empty() ? 0
+                            : static_cast<double>(ref[u]) / static_cast<double>(a.reference.size());
     if (share < 0.3 || share - before < 0.2) continue;
     Finding f;
     f.summary = "failed requests carry upstream status " + u.second + " from " + u.first + " (" +
@@ -277,9 +278,8 @@ void FindSymptoms(const Analysis& a, const Sources& sources, Report* report) {
   std::map<store::Labels, std::pair<double, double>> seen;  // series -> (baseline, incident) means
   const int64_t lo_ms = a.baseline_from_ns / 1000000, hi_ms = a.query->to_ns / 1000000;
   for (const char* label : {"service_name", "job", "service"}) {
-    std::vector<store::LabelMatch> m = {
-        {"__name__", store::LabelMatch::Op::kRe, names},
-        {label, store::LabelMatch::Op::kEq, a.query->service}};
+    std::vector<store::LabelMatch> m = {{"__name__", store::LabelMatch::Op::kRe, names},
+                                        {label, store::LabelMatch::Op::kEq, a.query->service}};
     Status st = sources.metrics->Select(
         m, lo_ms, hi_ms, [&](const store::Labels& series, std::span<const store::Sample> samples) {
           if (seen.count(series) || seen.size() > 200) return seen.size() <= 200;

@@ -88,9 +88,9 @@ void Offer(Reservoir<Sampled>* reservoir, const store::TraceCandidate& c, const 
            const Request& r) {
   size_t slot;
   if (!reservoir->Admit(&slot)) return;
-  reservoir->Put(slot, Sampled{.route = r.route,
-                               .facts = f,
-                               .detail = ExtractDetail(*c.spans, f.entry_span_id)});
+  reservoir->Put(
+      slot,
+      Sampled{.route = r.route, .facts = f, .detail = ExtractDetail(*c.spans, f.entry_span_id)});
 }
 
 // Decides each route's verdict and writes the "broken" findings.
@@ -114,8 +114,9 @@ void JudgeRoutes(Analysis* a, Report* report) {
     if (TwoProportionZ(ei, ni, eb, nb) >= kMinZ && ei >= 5 && ri - rb >= 0.02 && ri >= 2 * rb) {
       v.error_broken = true;
       Finding f;
-      f.summary = name + " fails: error rate " + internal::FormatPercent(rb) + " -> " + internal::FormatPercent(ri) + " (" +
-                  std::to_string(ei) + " of " + std::to_string(ni) + " requests)";
+      f.summary = name + " fails: error rate " + internal::FormatPercent(rb) + " -> " +
+                  internal::FormatPercent(ri) + " (" + std::to_string(ei) + " of " +
+                  std::to_string(ni) + " requests)";
       f.signal = "error rate";
       f.subject = {{"service", a->query->service}, {"route", name}};
       f.baseline = rb;
@@ -153,18 +154,21 @@ void JudgeRoutes(Analysis* a, Report* report) {
       v.latency_broken = true;
       const double tb = Quantile(base, best->q), ti = Quantile(inc, best->q);
       Finding f;
-      f.summary = name + " is slow: " + best->name + " " + internal::FormatMs(tb) + " -> " + internal::FormatMs(ti) + " (p50 " +
-                  internal::FormatMs(Quantile(base, 0.5)) + " -> " + internal::FormatMs(Quantile(inc, 0.5)) + ", p95 " +
-                  internal::FormatMs(Quantile(base, 0.95)) + " -> " + internal::FormatMs(Quantile(inc, 0.95)) + ", p99 " +
-                  internal::FormatMs(Quantile(base, 0.99)) + " -> " + internal::FormatMs(Quantile(inc, 0.99)) + ")";
+      f.summary = name + " is slow: " + best->name + " " + internal::FormatMs(tb) + " -> " +
+                  internal::FormatMs(ti) + " (p50 " + internal::FormatMs(Quantile(base, 0.5)) +
+                  " -> " + internal::FormatMs(Quantile(inc, 0.5)) + ", p95 " +
+                  internal::FormatMs(Quantile(base, 0.95)) + " -> " +
+                  internal::FormatMs(Quantile(inc, 0.95)) + ", p99 " +
+                  internal::FormatMs(Quantile(base, 0.99)) + " -> " +
+                  internal::FormatMs(Quantile(inc, 0.99)) + ")";
       f.signal = std::string("latency ") + best->name;
       f.subject = {{"service", a->query->service}, {"route", name}};
       f.baseline = tb / 1e6;
       f.incident = ti / 1e6;
       f.unit = "ms";
       f.score = 0.5 + 0.5 * best_z;
-      const std::string q = selector.substr(0, selector.size() - 2) +
-                            " && duration > " + TraceQlDuration(static_cast<int64_t>(tb)) + " }";
+      const std::string q = selector.substr(0, selector.size() - 2) + " && duration > " +
+                            TraceQlDuration(static_cast<int64_t>(tb)) + " }";
       f.links = {TracesView(q, from, to), TempoSearch(q, from, to)};
       report->broken.push_back(std::move(f));
     }
@@ -278,12 +282,13 @@ Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
     // Log lines of the sampled traces: categorical values join the
     // features (who), numbers the measurements (why).
     if (sources_.logs != nullptr) {
-      for (std::vector<Sampled>* group : {&a.suspect_sample, &a.normal_sample, &a.baseline_sample}) {
+      for (std::vector<Sampled>* group :
+           {&a.suspect_sample, &a.normal_sample, &a.baseline_sample}) {
         const size_t n = std::min(group->size(), options_.log_traces_per_group);
         for (size_t i = 0; i < n; ++i) {
           Sampled& s = (*group)[i];
-          Status st = sources_.logs->LogsOfTrace(
-              s.facts.trace_id, SpanId{}, [&](const store::LogRow& row) {
+          Status st =
+              sources_.logs->LogsOfTrace(s.facts.trace_id, SpanId{}, [&](const store::LogRow& row) {
                 AddLogAttributes(*row.structured_metadata, &s.detail);
                 return true;
               });

@@ -89,8 +89,7 @@ std::string RequestSelector(const Analysis& a, const std::string& route) {
 
 void SelectGroups(Analysis* a) {
   for (const Sampled& s : a->suspect_sample) {
-    if (s.facts.start_ns >= a->onset_ns &&
-        a->IsBad(s.route, s.facts.duration_ns, s.facts.error)) {
+    if (s.facts.start_ns >= a->onset_ns && a->IsBad(s.route, s.facts.duration_ns, s.facts.error)) {
       a->bad.push_back(&s);
     } else {
       a->normal.push_back(&s);
@@ -145,7 +144,8 @@ void FindWho(const Analysis& a, Report* report) {
     f.score = (pb - pn) * std::min(1.0, std::log2(lift) / 4);
     const std::string q = RequestSelector(a, "").substr(0, RequestSelector(a, "").size() - 2) +
                           " && " + AttributeCondition(feature.first, feature.second) + " }";
-    f.links = {TracesView(q, a.onset_ns, a.query->to_ns), TempoSearch(q, a.onset_ns, a.query->to_ns)};
+    f.links = {TracesView(q, a.onset_ns, a.query->to_ns),
+               TempoSearch(q, a.onset_ns, a.query->to_ns)};
     report->who.push_back(std::move(f));
   }
 }
@@ -208,9 +208,10 @@ void FindWhere(const Analysis& a, Report* report) {
       f.incident = mb / 1e6;
       f.unit = "ms";
       f.score = std::min(1.0, growth / added);
-      const std::string q =
-          span_query(sig, " && duration > " + TraceQlDuration(static_cast<int64_t>(mr + growth / 2)));
-      f.links = {TracesView(q, a.onset_ns, a.query->to_ns), TempoSearch(q, a.onset_ns, a.query->to_ns)};
+      const std::string q = span_query(
+          sig, " && duration > " + TraceQlDuration(static_cast<int64_t>(mr + growth / 2)));
+      f.links = {TracesView(q, a.onset_ns, a.query->to_ns),
+                 TempoSearch(q, a.onset_ns, a.query->to_ns)};
       // The slowest sampled request as the example to open.
       const Sampled* example = *std::max_element(slow.begin(), slow.end(), [](auto* x, auto* y) {
         return x->facts.duration_ns < y->facts.duration_ns;
@@ -243,7 +244,8 @@ void FindWhere(const Analysis& a, Report* report) {
       f.unit = "share";
       f.score = sb - sr;
       const std::string q = span_query(sig, " && status = error");
-      f.links = {TracesView(q, a.onset_ns, a.query->to_ns), TempoSearch(q, a.onset_ns, a.query->to_ns),
+      f.links = {TracesView(q, a.onset_ns, a.query->to_ns),
+                 TempoSearch(q, a.onset_ns, a.query->to_ns),
                  TraceView(failed.front()->facts.trace_id, SpanId{})};
       report->where.push_back(std::move(f));
     }

@@ -21,8 +21,8 @@ struct Finding {
   // Figures in `unit`; absent when the finding has no numeric comparison.
   std::optional<double> baseline;
   std::optional<double> incident;
-  std::string unit;  // "ms", "ratio", "share", "count", "" ...
-  double score = 0;  // ranking within its list, higher first, about 0..1
+  std::string unit;                // "ms", "ratio", "share", "count", "" ...
+  double score = 0;                // ranking within its list, higher first, about 0..1
   std::vector<std::string> links;  // server-relative URLs
 };
 

@@ -37,8 +37,9 @@ struct Node {
 
 std::string_view ServiceOf(const otlp::Resource& r) {
   const otlp::AnyValue* v = otlp::FindAttribute(r.attributes, "service.name");
-  return v != nullptr && v->type == otlp::AnyValue::Type::kString ? std::string_view(v->string_value)
-                                                                    : std::string_view();
+  return v != nullptr && v->type == otlp::AnyValue::Type::kString
+             ? std::string_view(v->string_value)
+             : std::string_view();
 }
 
 // Scalar attribute values as text; false for arrays, maps and empties.
@@ -363,9 +364,9 @@ void AddLogAttributes(const std::vector<std::pair<std::string, std::string>>& me
 void Normalize(RequestDetail* d) {
   std::sort(d->features.begin(), d->features.end());
   d->features.erase(std::unique(d->features.begin(), d->features.end()), d->features.end());
-  std::sort(d->numbers.begin(), d->numbers.end(),
-            [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first
-                                                                         : a.second > b.second; });
+  std::sort(d->numbers.begin(), d->numbers.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second > b.second;
+  });
   d->numbers.erase(std::unique(d->numbers.begin(), d->numbers.end(),
                                [](const auto& a, const auto& b) { return a.first == b.first; }),
                    d->numbers.end());

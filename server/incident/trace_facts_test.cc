@@ -26,7 +26,8 @@ TraceId Tid() {
 class TraceBuilder {
  public:
   otlp::Span& Add(const std::string& service, uint8_t id, uint8_t parent, const std::string& name,
-                  uint64_t start_ms, uint64_t end_ms, otlp::SpanKind kind = otlp::SpanKind::kInternal) {
+                  uint64_t start_ms, uint64_t end_ms,
+                  otlp::SpanKind kind = otlp::SpanKind::kInternal) {
     otlp::ResourceSpans* rs = nullptr;
     for (auto& r : trace_.resource_spans) {
       if (r.resource.attributes[0].value.string_value == service) rs = &r;
@@ -143,7 +144,8 @@ TEST(TraceFactsTest, LogAttributesSplitIntoFeaturesAndMeasurements) {
                     {"note", "12abc"}},
                    &d);
   Normalize(&d);
-  EXPECT_EQ(d.numbers, (std::vector<std::pair<std::string, double>>{{"ratio", 0.5}, {"rows", 48213}}));
+  EXPECT_EQ(d.numbers,
+            (std::vector<std::pair<std::string, double>>{{"ratio", 0.5}, {"rows", 48213}}));
   EXPECT_EQ(d.log_keys, (std::vector<std::string>{"ratio", "rows"}));
   EXPECT_EQ(d.features, (std::vector<std::pair<std::string, std::string>>{
                             {"note", "12abc"}, {"tenant", "acme"}, {"user_id", "42"}}));
@@ -157,7 +159,8 @@ TEST(TraceFactsTest, SignatureRoundTripsAndDeepChainsAreBounded) {
 
   TraceBuilder b;
   b.Add("deep", 1, 0, "s1", 0, 1000);
-  for (int i = 2; i <= 250; ++i) b.Add("deep", static_cast<uint8_t>(i), static_cast<uint8_t>(i - 1), "s", i, 1000 - i);
+  for (int i = 2; i <= 250; ++i)
+    b.Add("deep", static_cast<uint8_t>(i), static_cast<uint8_t>(i - 1), "s", i, 1000 - i);
   RequestDetail d = ExtractDetail(b.trace(), Sid(1));  // must not recurse without bound
   int64_t total = 0;
   for (const auto& [k, ns] : d.critical_ns) total += ns;

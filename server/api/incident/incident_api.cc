@@ -1,0 +1,136 @@
+#include "server/api/incident/incident_api.h"
+
+#include "base/clock.h"
+#include "base/duration.h"
+#include "server/api/params.h"
+#include "server/incident/report.h"
+
+namespace quartet::api {
+namespace {
+
+using server::HttpRequest;
+using server::HttpResponse;
+
+constexpr int kMaxConcurrentReports = 2;
+constexpr int64_t kDefaultWindowNs = int64_t{15} * 60 * 1000000000;
+constexpr int64_t kAlertLookbackNs = int64_t{24} * 3600 * 1000000000;
+// Samples of an ALERTS series further apart than this are separate firings.
+constexpr int64_t kAlertGapMs = 5 * 60 * 1000;
+
+Result<std::optional<int64_t>> OptionalTime(const HttpRequest& r, std::string_view name,
+                                            int64_t now_ns) {
+  std::optional<std::string> v = r.Param(name);
+  if (!v || v->empty()) return std::optional<int64_t>();
+  Result<int64_t> t = ParseIncidentTime(*v, now_ns);
+  if (!t.ok()) {
+    return Status::InvalidArgument("invalid parameter \"" + std::string(name) +
+                                   "\": " + std::string(t.status().message()));
+  }
+  return std::optional<int64_t>(*t);
+}
+
+struct AlertWindow {
+  std::string service;
+  int64_t active_ns = 0;
+};
+
+// The latest firing of alert `name` from the ALERTS series (Prometheus's
+// convention: ALERTS{alertname, alertstate="firing", <rule labels>}).
+Result<AlertWindow> FindAlert(store::MetricStore* metrics, const std::string& name,
+                              int64_t now_ns) {
+  if (metrics == nullptr) return Status::NotFound("no metric store to find alert " + name);
+  AlertWindow best;
+  int64_t best_last_ms = -1;
+  const std::vector<store::LabelMatch> m = {{"__name__", store::LabelMatch::Op::kEq, "ALERTS"},
+                                            {"alertname", store::LabelMatch::Op::kEq, name},
+                                            {"alertstate", store::LabelMatch::Op::kEq, "firing"}};
+  RETURN_IF_ERROR(
+      metrics->Select(m, (now_ns - kAlertLookbackNs) / 1000000, now_ns / 1000000,
+                      [&](const store::Labels& series, std::span<const store::Sample> samples) {
+                        if (samples.empty() || samples.back().t_ms <= best_last_ms) return true;
+                        // The start of the last run of samples.
+                        size_t i = samples.size() - 1;
+                        while (i > 0 && samples[i].t_ms - samples[i - 1].t_ms <= kAlertGapMs) --i;
+                        std::string service;
+                        for (const char* key : {"service", "service_name", "job"}) {
+                          for (const auto& [k, v] : series) {
+                            if (service.empty() && k == key) service = v;
+                          }
+                        }
+                        best = {service, samples[i].t_ms * 1000000};
+                        best_last_ms = samples.back().t_ms;
+                        return true;
+                      }));
+  if (best_last_ms < 0) return Status::NotFound("alert " + name + " has not fired in the last 24h");
+  if (best.service.empty()) {
+    return Status::NotFound("alert " + name +
+                            " has no service, service_name or job label: pass service=");
+  }
+  return best;
+}
+
+}  // namespace
+
+Result<int64_t> ParseIncidentTime(std::string_view text, int64_t now_ns) {
+  if (text == "now") return now_ns;
+  if (text.rfind("now-", 0) == 0) {
+    Result<int64_t> d = ParseDuration(text.substr(4));
+    if (!d.ok()) return Status::InvalidArgument("cannot parse \"" + std::string(text) + "\"");
+    return now_ns - *d;
+  }
+  return ParseTime(text);
+}
+
+IncidentApi::IncidentApi(const incident::IncidentEngine* engine, store::MetricStore* metrics)
+    : engine_(engine), metrics_(metrics) {}
+
+void IncidentApi::Register(server::Router* router) {
+  router->Handle("GET", "/api/v1/incident", [this](const HttpRequest& r) { return Report(r); });
+}
+
+HttpResponse IncidentApi::Report(const HttpRequest& request) {
+  const int64_t now = UnixNanos();
+  incident::IncidentQuery q;
+  q.service = request.Param("service").value_or("");
+  q.alert = request.Param("alert").value_or("");
+  Result<std::optional<int64_t>> from = OptionalTime(request, "from", now);
+  Result<std::optional<int64_t>> to = OptionalTime(request, "to", now);
+  Result<std::optional<int64_t>> bfrom = OptionalTime(request, "baseline_from", now);
+  Result<std::optional<int64_t>> bto = OptionalTime(request, "baseline_to", now);
+  for (const auto* r : {&from, &to, &bfrom, &bto}) {
+    if (!r->ok()) return ApiError(400, "bad_data", r->status().message());
+  }
+  if (q.service.empty() && q.alert.empty()) {
+    return ApiError(400, "bad_data", "missing parameter \"service\" (or \"alert\")");
+  }
+  q.to_ns = to->value_or(now);
+  q.from_ns = from->value_or(q.to_ns - kDefaultWindowNs);
+  if (!q.alert.empty()) {
+    Result<AlertWindow> alert = FindAlert(metrics_, q.alert, now);
+    if (alert.ok()) {
+      q.alert_active_ns = alert->active_ns;
+      if (q.service.empty()) q.service = alert->service;
+      if (!from->has_value()) q.from_ns = alert->active_ns - kDefaultWindowNs;
+    } else if (q.service.empty()) {
+      return ApiError(alert.status().code() == StatusCode::kNotFound ? 404 : 500, "not_found",
+                      alert.status().message());
+    }
+  }
+  q.baseline_from_ns = *bfrom;
+  q.baseline_to_ns = *bto;
+  if (running_.fetch_add(1) >= kMaxConcurrentReports) {
+    running_.fetch_sub(1);
+    HttpResponse busy = ApiError(503, "unavailable", "too many incident reports running");
+    busy.headers.emplace_back("Retry-After", "5");
+    return busy;
+  }
+  Result<incident::Report> report = engine_->Analyze(q);
+  running_.fetch_sub(1);
+  if (!report.ok()) {
+    const bool bad = report.status().code() == StatusCode::kInvalidArgument;
+    return ApiError(bad ? 400 : 500, bad ? "bad_data" : "internal", report.status().message());
+  }
+  return HttpResponse::Json(200, incident::ReportToJson(*report));
+}
+
+}  // namespace quartet::api
