@@ -116,17 +116,37 @@ Result<Vector> Aggregate(const Expr& e, const Vector& in, double param, const st
   }
   std::vector<Group> groups;
   std::unordered_map<std::string, size_t> index;
+  // The group key is built in a reused buffer and the sample copied only
+  // when count_values must add a label: this loop runs once per input
+  // sample per step of a range query.
+  std::string key;
+  VectorSample labelled;
   for (const VectorSample& in_s : in) {
-    VectorSample s = in_s;
-    if (op == AggOp::kCountValues) SetLabel(&s.labels, label, FormatFloat(s.v));
-    Labels key_labels;
-    for (const Label& l : s.labels) {
-      bool listed = Contains(grouping, l.name);
-      if (e.without ? (!listed && l.name != kMetricName) : listed) key_labels.push_back(l);
+    const VectorSample* sp = &in_s;
+    if (op == AggOp::kCountValues) {
+      labelled = in_s;
+      SetLabel(&labelled.labels, label, FormatFloat(labelled.v));
+      sp = &labelled;
     }
-    std::string key = LabelsKey(key_labels);
+    const VectorSample& s = *sp;
+    const auto kept = [&](const Label& l) {
+      bool listed = Contains(grouping, l.name);
+      return e.without ? (!listed && l.name != kMetricName) : listed;
+    };
+    key.clear();
+    for (const Label& l : s.labels) {
+      if (!kept(l)) continue;
+      key += l.name;
+      key += '\xff';
+      key += l.value;
+      key += '\xff';
+    }
     auto [it, inserted] = index.try_emplace(key, groups.size());
     if (inserted) {
+      Labels key_labels;
+      for (const Label& l : s.labels) {
+        if (kept(l)) key_labels.push_back(l);
+      }
       Group g;
       g.labels = std::move(key_labels);
       g.value = s.v;

@@ -62,14 +62,40 @@ Result<QueryResult> Engine::RangeExpr(const Expr& expr, int64_t start_ms, int64_
   QueryResult r;
   r.type = ValueType::kMatrix;
   std::unordered_map<std::string, size_t> index;
+  std::string key;
+  std::vector<size_t> hints;  // hints[i]: r.matrix index of the i-th sample of the last step
   size_t points = 0;
   for (int64_t ts = start_ms; ts <= end_ms; ts += step_ms) {
     ASSIGN_OR_RETURN(Value v, ev.Eval(expr, ts));
     if (t == ValueType::kScalar) v.vec.push_back(VectorSample{{}, v.scalar});
-    for (VectorSample& s : v.vec) {
-      auto [it, inserted] = index.try_emplace(LabelsKey(s.labels), r.matrix.size());
-      if (inserted) r.matrix.push_back(Series{std::move(s.labels), {}});
+    for (size_t i = 0; i < v.vec.size(); ++i) {
+      VectorSample& s = v.vec[i];
+      // Steps usually produce the same series in the same order: the series
+      // at this position in the previous step is tried before the hash map.
+      if (i < hints.size() && r.matrix[hints[i]].labels == s.labels) {
+        r.matrix[hints[i]].points.push_back(Point{ts, s.v});
+        if (++points > options_.max_samples) {
+          return Status::ResourceExhausted(
+              "query processing would load too many samples into memory in query execution");
+        }
+        continue;
+      }
+      // The key is built in a reused buffer and stored only for a new series.
+      key.clear();
+      for (const Label& l : s.labels) {
+        key += l.name;
+        key += '\xff';
+        key += l.value;
+        key += '\xff';
+      }
+      auto it = index.find(key);
+      if (it == index.end()) {
+        it = index.emplace(key, r.matrix.size()).first;
+        r.matrix.push_back(Series{std::move(s.labels), {}});
+      }
       r.matrix[it->second].points.push_back(Point{ts, s.v});
+      if (i >= hints.size()) hints.resize(i + 1);
+      hints[i] = it->second;
       if (++points > options_.max_samples) {
         return Status::ResourceExhausted(
             "query processing would load too many samples into memory in query execution");

@@ -149,7 +149,9 @@ Result<RangeArg> Evaluator::EvalRangeArg(const Expr& arg, int64_t ts) {
     }
     return out;
   }
-  for (const Series& s : data_[&e]) {
+  const std::vector<Series>& selected = data_[&e];
+  out.series.reserve(selected.size());
+  for (const Series& s : selected) {
     auto first = std::lower_bound(s.points.begin(), s.points.end(), lo,
                                   [](const Point& p, int64_t t) { return p.t < t; });
     auto last = std::upper_bound(first, s.points.end(), out.ref_ms,
