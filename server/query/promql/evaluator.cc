@@ -151,14 +151,37 @@ Result<RangeArg> Evaluator::EvalRangeArg(const Expr& arg, int64_t ts) {
   }
   const std::vector<Series>& selected = data_[&e];
   out.series.reserve(selected.size());
-  for (const Series& s : selected) {
-    auto first = std::lower_bound(s.points.begin(), s.points.end(), lo,
-                                  [](const Point& p, int64_t t) { return p.t < t; });
-    auto last = std::upper_bound(first, s.points.end(), out.ref_ms,
-                                 [](int64_t t, const Point& p) { return t < p.t; });
-    if (first == last) continue;
-    std::span<const Point> window(&*first, static_cast<size_t>(last - first));
-    if (std::any_of(window.begin(), window.end(), [](const Point& p) { return IsStaleNaN(p.v); })) {
+  std::vector<size_t>& cursors = cursors_[&e];
+  if (cursors.size() != selected.size()) cursors.assign(selected.size(), 0);
+  for (size_t k = 0; k < selected.size(); ++k) {
+    const Series& s = selected[k];
+    const std::vector<Point>& pts = s.points;
+    // Range-query steps move forward by about a scrape interval: from the
+    // last window's start a few points' walk finds the new one; otherwise
+    // (first step, subquery times, long steps) a binary search does.
+    size_t c = cursors[k];
+    if (c > pts.size() || (c > 0 && pts[c - 1].t >= lo)) c = 0;
+    size_t walked = 0;
+    while (c < pts.size() && pts[c].t < lo && walked < 8) {
+      ++c;
+      ++walked;
+    }
+    if (c < pts.size() && pts[c].t < lo) {
+      c = static_cast<size_t>(std::lower_bound(pts.begin() + static_cast<std::ptrdiff_t>(c),
+                                               pts.end(), lo,
+                                               [](const Point& p, int64_t t) { return p.t < t; }) -
+                              pts.begin());
+    }
+    cursors[k] = c;
+    size_t end = c;
+    bool stale = false;
+    while (end < pts.size() && pts[end].t <= out.ref_ms) {
+      stale |= IsStaleNaN(pts[end].v);
+      ++end;
+    }
+    if (end == c) continue;
+    std::span<const Point> window(pts.data() + c, end - c);
+    if (stale) {
       std::vector<Point> kept;
       for (const Point& p : window) {
         if (!IsStaleNaN(p.v)) kept.push_back(p);

@@ -90,6 +90,9 @@ class Evaluator {
   // Per range-function call: output label set -> metric name it came from.
   std::unordered_map<const Expr*, std::unordered_map<std::string, std::string>> output_sources_;
   std::unordered_map<const Expr*, bool> may_collide_;
+  // Per matrix selector and series: index of the first point of the last
+  // window, where the next step's window usually starts its search.
+  std::unordered_map<const Expr*, std::vector<size_t>> cursors_;
 };
 
 // Operators (binary.cc).
