@@ -72,6 +72,9 @@ struct EngineOptions {
   size_t sample_per_group = 1500;
   // Of those, how many per group also have their log lines read.
   size_t log_traces_per_group = 300;
+  // Requests read per window at most, evenly over time (the store
+  // materialises each trace, ~0.1 ms: this bounds a report's time).
+  size_t max_requests_per_window = 24000;
   // Longest window accepted (each window is scanned once).
   int64_t max_window_ns = int64_t{7} * 24 * 3600 * 1000000000;
 };
