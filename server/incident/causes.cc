@@ -100,6 +100,103 @@ void FindMeasurements(const Analysis& a, Report* report) {
   }
 }
 
+// Ranks (1-based, ties averaged) of `v`.
+std::vector<double> Ranks(const std::vector<double>& v) {
+  std::vector<size_t> order(v.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return v[x] < v[y]; });
+  std::vector<double> ranks(v.size());
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+    for (size_t k = i; k <= j; ++k) ranks[order[k]] = (static_cast<double>(i + j) / 2) + 1;
+    i = j + 1;
+  }
+  return ranks;
+}
+
+double Pearson(const std::vector<double>& x, const std::vector<double>& y) {
+  const double n = static_cast<double>(x.size());
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < x.size(); ++i) mx += x[i] / n, my += y[i] / n;
+  double sxy = 0, sxx = 0, syy = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) * (x[i] - mx);
+    syy += (y[i] - my) * (y[i] - my);
+  }
+  return sxx > 0 && syy > 0 ? sxy / std::sqrt(sxx * syy) : 0;
+}
+
+// A measurement that rises with latency across the sampled requests of the
+// broken routes. The median test above misses it when the slow requests mix
+// two populations — the requests that do the heavy work and those queued
+// behind them (a saturated pool): then the heavy value is not the median of
+// the slow, but the slowest requests still carry it.
+void FindMeasurementTrends(const Analysis& a, Report* report) {
+  std::set<std::string> reported;
+  for (const Finding& f : report->why) {
+    for (const auto& [k, v] : f.subject) {
+      if (k == "attribute") reported.insert(v);
+    }
+  }
+  // (key, route) -> (duration, value): per route, since routes differ in both.
+  std::map<std::pair<std::string, uint32_t>, std::vector<std::pair<double, double>>> pairs;
+  std::set<std::string> from_logs;
+  // Within the incident, after the onset: before it the same values may
+  // have been harmless (the heavy user was fast while the index existed).
+  for (const std::vector<Sampled>* group : {&a.suspect_sample, &a.normal_sample}) {
+    for (const Sampled& sampled : *group) {
+      const Sampled* s = &sampled;
+      if (s->facts.start_ns < a.onset_ns || !a.verdicts[s->route].latency_broken) continue;
+      for (const auto& [k, val] : s->detail.numbers) {
+        if (IsDurationKey(k) || reported.count(k)) continue;
+        pairs[{k, s->route}].emplace_back(static_cast<double>(s->facts.duration_ns), val);
+      }
+      for (const std::string& k : s->detail.log_keys) from_logs.insert(k);
+    }
+  }
+  for (auto& [key_route, p] : pairs) {
+    const std::string& key = key_route.first;
+    if (p.size() < 20 || reported.count(key)) continue;
+    std::sort(p.begin(), p.end());  // by duration
+    std::vector<double> d, v;
+    for (const auto& [dur, val] : p) d.push_back(dur), v.push_back(val);
+    const double rho = Pearson(Ranks(d), Ranks(v));
+    if (rho < 0.5) continue;
+    // The slowest quarter against the fastest half.
+    std::vector<double> slow(v.end() - static_cast<std::ptrdiff_t>(v.size() / 4), v.end());
+    std::vector<double> fast(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2));
+    const double ms = Median(slow), mf = Median(fast);
+    if (ms <= 0 || ms < 3 * std::max(mf, 1e-9)) continue;
+    const bool log = from_logs.count(key) > 0;
+    Finding f;
+    f.summary = std::string(log ? "log attribute " : "span attribute ") + key +
+                " rises with latency (rank correlation " +
+                FormatNumber(std::round(rho * 100) / 100) + "): " + FormatNumber(ms) +
+                " (median) in the slowest quarter of requests against " + FormatNumber(mf) +
+                " in the fastest half";
+    f.signal = log ? "log attribute" : "span attribute";
+    f.subject = {{"attribute", key}};
+    f.baseline = mf;
+    f.incident = ms;
+    f.unit = "";
+    f.score = 0.4 + 0.4 * rho * std::min(1.0, std::log10(ms / std::max(mf, 1.0)) / 2);
+    const std::string cmp = " > " + FormatNumber(std::round(std::sqrt(std::max(mf, 1.0) * ms)));
+    if (log) {
+      f.links = {
+          LogsView("{service_name=" + QuoteQueryString(a.query->service) + "} | " + key + cmp,
+                   a.onset_ns, a.query->to_ns)};
+    } else {
+      f.links = {TracesView("{ resource.service.name = " + QuoteQueryString(a.query->service) +
+                                " && ." + key + cmp + " }",
+                            a.onset_ns, a.query->to_ns)};
+    }
+    report->why.push_back(std::move(f));
+    reported.insert(key);
+  }
+}
+
 // Healthy stretch between an annotation and the onset: the annotation did
 // not start the regression.
 bool HealthyBetween(const Analysis& a, int64_t from_ns, int64_t to_ns) {
@@ -333,7 +430,10 @@ void FindSymptoms(const Analysis& a, const Sources& sources, Report* report) {
 }  // namespace
 
 void FindWhy(const Analysis& a, const Sources& sources, Report* report) {
-  if (a.bad.size() >= kMinValues) FindMeasurements(a, report);
+  if (a.bad.size() >= kMinValues) {
+    FindMeasurements(a, report);
+    FindMeasurementTrends(a, report);
+  }
   FindAnnotation(a, sources, report);
   FindVersionChange(a, report);
   FindUpstreamStatus(a, report);

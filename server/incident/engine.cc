@@ -308,6 +308,7 @@ Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
                 return true;
               });
           if (!st.ok()) break;  // logs are extra evidence: the report goes on without them
+          s.detail.logs_read = true;
           Normalize(&s.detail);
         }
       }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "server/incident/analysis.h"
@@ -112,6 +113,16 @@ void FindWho(const Analysis& a, Report* report) {
   struct Counts {
     int64_t bad = 0, normal = 0;
   };
+  // Log lines were read for a sample of the requests only: a value that only
+  // logs carry is compared among the requests whose logs were read, or every
+  // constant of the log lines (host, pid, sdk) would look over-represented.
+  std::set<std::string> log_only;
+  int64_t nb_logs = 0, nn_logs = 0;
+  for (const Sampled* s : a.bad) {
+    log_only.insert(s->detail.log_feature_keys.begin(), s->detail.log_feature_keys.end());
+    nb_logs += s->detail.logs_read;
+  }
+  for (const Sampled* s : a.normal) nn_logs += s->detail.logs_read;
   std::map<std::pair<std::string, std::string>, Counts> counts;
   for (const Sampled* s : a.bad) {
     for (const auto& f : s->detail.features) {
@@ -124,10 +135,13 @@ void FindWho(const Analysis& a, Report* report) {
       if (it != counts.end()) ++it->second.normal;
     }
   }
-  const int64_t nb = static_cast<int64_t>(a.bad.size()), nn = static_cast<int64_t>(a.normal.size());
-  const int64_t min_support = std::max<int64_t>(3, nb / 5);
+  const int64_t nb_all = static_cast<int64_t>(a.bad.size());
+  const int64_t nn_all = static_cast<int64_t>(a.normal.size());
   for (const auto& [feature, c] : counts) {
-    if (c.bad < min_support) continue;
+    const bool from_logs = log_only.count(feature.first) > 0;
+    const int64_t nb = from_logs ? nb_logs : nb_all, nn = from_logs ? nn_logs : nn_all;
+    if (nb == 0 || nn == 0) continue;
+    if (c.bad < std::max<int64_t>(3, nb / 5)) continue;
     const double pb = static_cast<double>(c.bad) / static_cast<double>(nb);
     const double pn = static_cast<double>(c.normal) / static_cast<double>(nn);
     const double lift = Lift(c.bad, nb, c.normal, nn);

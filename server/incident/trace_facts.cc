@@ -356,6 +356,9 @@ void AddLogAttributes(const std::vector<std::pair<std::string, std::string>>& me
       detail->numbers.emplace_back(key, number);
       detail->log_keys.push_back(key);
     } else {
+      const bool on_spans = std::any_of(detail->features.begin(), detail->features.end(),
+                                        [&](const auto& f) { return f.first == key; });
+      if (!on_spans) detail->log_feature_keys.push_back(key);
       detail->features.emplace_back(key, value);
     }
   }
@@ -372,6 +375,9 @@ void Normalize(RequestDetail* d) {
                    d->numbers.end());
   std::sort(d->log_keys.begin(), d->log_keys.end());
   d->log_keys.erase(std::unique(d->log_keys.begin(), d->log_keys.end()), d->log_keys.end());
+  std::sort(d->log_feature_keys.begin(), d->log_feature_keys.end());
+  d->log_feature_keys.erase(std::unique(d->log_feature_keys.begin(), d->log_feature_keys.end()),
+                            d->log_feature_keys.end());
   std::sort(d->error_origins.begin(), d->error_origins.end());
   d->error_origins.erase(std::unique(d->error_origins.begin(), d->error_origins.end()),
                          d->error_origins.end());

@@ -46,6 +46,10 @@ struct RequestDetail {
   // those that came from log lines.
   std::vector<std::pair<std::string, double>> numbers;
   std::vector<std::string> log_keys;
+  // Categorical keys only log lines gave (no span of the request has them):
+  // their shares count only requests whose logs were read.
+  std::vector<std::string> log_feature_keys;
+  bool logs_read = false;
   // Time on the critical path of the entry span per span signature (encoded).
   std::vector<std::pair<std::string, int64_t>> critical_ns;
   // Signatures (encoded) of error spans none of whose children failed.

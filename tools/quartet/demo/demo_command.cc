@@ -41,13 +41,13 @@ constexpr char kRules[] = R"yaml(groups:
         expr: >-
           histogram_quantile(0.99, sum by (le) (rate(
           http_server_request_duration_seconds_bucket{job="checkout", route="/checkout"}[1m])))
-          > 0.5
+          > 0.25
         for: 30s
         labels:
           severity: page
           service: checkout
         annotations:
-          summary: "p99 latency of /checkout is {{ humanizeDuration $value }} (over 500ms)"
+          summary: "p99 latency of /checkout is {{ humanizeDuration $value }} (over 250ms)"
 )yaml";
 
 struct Address {
@@ -358,7 +358,7 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   quartetd_client.set_read_timeout(std::chrono::seconds(30));
   bool fired = false;
   if (!stopped) {
-    std::printf("waiting for %s to fire (p99 of /checkout over 500 ms for 30s) ...\n", kAlert);
+    std::printf("waiting for %s to fire (p99 of /checkout over 250 ms for 30s) ...\n", kAlert);
     std::fflush(stdout);
     std::string last = "inactive";
     bool have_alerts_api = true;
