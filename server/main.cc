@@ -15,11 +15,11 @@
 #include "quartet/log.h"
 #include "quartet/metrics.h"
 #include "quartet/quartet.h"
-#include "server/api/annotations/annotations_api.h"
-#include "server/api/incident/incident_api.h"
 #include "server/alert/notifier.h"
 #include "server/alert/rule_file.h"
 #include "server/alert/rule_manager.h"
+#include "server/api/annotations/annotations_api.h"
+#include "server/api/incident/incident_api.h"
 #include "server/api/links/links_api.h"
 #include "server/api/loki/loki_api.h"
 #include "server/api/prometheus/prometheus_api.h"
@@ -36,9 +36,9 @@
 #include "server/ingest/otlp/otlp_ingest.h"
 #include "server/ingest/prometheus/remote_write.h"
 #include "server/ingest/prometheus/scrape_manager.h"
+#include "server/ingest/pyroscope/pyroscope_ingest.h"
 #include "server/ingest/spanmetrics/span_metrics.h"
 #include "server/store/annotations/annotation_table.h"
-#include "server/ingest/pyroscope/pyroscope_ingest.h"
 #include "server/store/logs/log_table.h"
 #include "server/store/metrics/metric_table.h"
 #include "server/store/profiles/profile_table.h"
@@ -193,6 +193,14 @@ int Run(const ServerConfig& config) {
   }
   ReportIssues("metrics", (*metrics)->issues());
   ReportReplay("metrics", (*metrics)->wal_report());
+  Result<std::unique_ptr<store::ProfileTable>> profiles =
+      store::ProfileTable::Open(TableOptionsFor(config, "profiles"));
+  if (!profiles.ok()) {
+    Log().Error("cannot open the profile store", {{"error", profiles.status().message()}});
+    return 1;
+  }
+  ReportIssues("profiles", (*profiles)->issues());
+  ReportReplay("profiles", (*profiles)->wal_report());
   // Annotations (deploy markers): a small log of their own, fsync'd per write.
   Result<std::unique_ptr<store::AnnotationTable>> annotations = store::AnnotationTable::Open(
       {.dir = config.data_dir + "/annotations", .sync = config.fsync != store::SyncPolicy::kNever});
@@ -205,14 +213,6 @@ int Run(const ServerConfig& config) {
         "annotation log damage skipped (the rest is served)",
         {{"problem", problem}, {"damaged_copy", (*annotations)->replay_report().damaged_copy}});
   }
-  Result<std::unique_ptr<store::ProfileTable>> profiles =
-      store::ProfileTable::Open(TableOptionsFor(config, "profiles"));
-  if (!profiles.ok()) {
-    Log().Error("cannot open the profile store", {{"error", profiles.status().message()}});
-    return 1;
-  }
-  ReportIssues("profiles", (*profiles)->issues());
-  ReportReplay("profiles", (*profiles)->wal_report());
 
   ingest::OtlpIngest otlp(traces->get(), logs->get(), metrics->get(),
                           ingest::OtlpLimits{.max_value_bytes = config.max_value_bytes});
@@ -234,29 +234,6 @@ int Run(const ServerConfig& config) {
   }
   ingest::LokiPushIngest loki(logs->get(), loki::Limits{}, config.max_body_bytes);
   ingest::RemoteWriteIngest remote_write(metrics->get(), config.max_body_bytes);
-  // RED metrics from ingested spans (Tempo's span metrics) into the metric table.
-  ingest::SpanMetrics span_metrics(
-      metrics->get(), {.on_limit = [](int64_t dropped, size_t max_series) {
-        Log().Warn("span metrics series limit reached: spans of new label sets not counted",
-                   {{"dropped_spans", dropped}, {"max_series", static_cast<int64_t>(max_series)}});
-      }});
-  otlp.SetSpanObserver(&span_metrics);
-  span_metrics.Start();
-  {
-    MetricRegistry& m = Metrics();
-    ingest::SpanMetrics* sm = &span_metrics;
-    auto d = [](auto v) { return static_cast<double>(v); };
-    m.CallbackCounter("quartetd_spanmetrics_spans_total", "spans counted into span metrics",
-                      [=] { return d(sm->stats().spans_counted); });
-    m.CallbackCounter("quartetd_spanmetrics_late_spans_total",
-                      "spans not counted: end time outside now +- the ingestion slack",
-                      [=] { return d(sm->stats().late_spans); });
-    m.CallbackCounter("quartetd_spanmetrics_series_limit_spans_total",
-                      "spans not counted: a new label set over the series limit",
-                      [=] { return d(sm->stats().series_limit_spans); });
-    m.CallbackGauge("quartetd_spanmetrics_series", "label sets tracked by span metrics",
-                    [=] { return d(sm->stats().series); });
-  }
   // Pyroscope's /ingest (pprof, multipart, folded) into the profile table.
   ingest::PyroscopeIngest pyroscope(profiles->get(),
                                     ingest::IngestLimits{.max_body_bytes = config.max_body_bytes});
@@ -283,6 +260,29 @@ int Run(const ServerConfig& config) {
                     [=] { return d(pt->stats().block_bytes); });
     m.CallbackGauge("quartetd_store_profile_damaged_blocks", "profile blocks set aside as damaged",
                     [=] { return d(pt->stats().damaged_blocks); });
+  }
+  // RED metrics from ingested spans (Tempo's span metrics) into the metric table.
+  ingest::SpanMetrics span_metrics(
+      metrics->get(), {.on_limit = [](int64_t dropped, size_t max_series) {
+        Log().Warn("span metrics series limit reached: spans of new label sets not counted",
+                   {{"dropped_spans", dropped}, {"max_series", static_cast<int64_t>(max_series)}});
+      }});
+  otlp.SetSpanObserver(&span_metrics);
+  span_metrics.Start();
+  {
+    MetricRegistry& m = Metrics();
+    ingest::SpanMetrics* sm = &span_metrics;
+    auto d = [](auto v) { return static_cast<double>(v); };
+    m.CallbackCounter("quartetd_spanmetrics_spans_total", "spans counted into span metrics",
+                      [=] { return d(sm->stats().spans_counted); });
+    m.CallbackCounter("quartetd_spanmetrics_late_spans_total",
+                      "spans not counted: end time outside now +- the ingestion slack",
+                      [=] { return d(sm->stats().late_spans); });
+    m.CallbackCounter("quartetd_spanmetrics_series_limit_spans_total",
+                      "spans not counted: a new label set over the series limit",
+                      [=] { return d(sm->stats().series_limit_spans); });
+    m.CallbackGauge("quartetd_spanmetrics_series", "label sets tracked by span metrics",
+                    [=] { return d(sm->stats().series); });
   }
   // Prometheus scrape_configs: scraped into the metric table until shutdown.
   ingest::ScrapeManager scrapes(
@@ -345,9 +345,9 @@ int Run(const ServerConfig& config) {
   pyroscope.Register(&router);
   pyroscope_api.Register(&router);
   prometheus.Register(&router);
+  rules_api.Register(&router);
   annotations_api.Register(&router);
   incident_api.Register(&router);
-  rules_api.Register(&router);
   ui.Register(&router);
   router.Handle("GET", "/healthz",
                 [](const HttpRequest&) { return HttpResponse::Text(200, "ok\n"); });
@@ -469,17 +469,20 @@ int Run(const ServerConfig& config) {
   (*http)->Stop();
   if (grpc) grpc->Stop();
   scrapes.Stop();  // before the stores close; no staleness markers, as Prometheus
-  // Span metrics flush a last time, before the metric table closes.
-  span_metrics.Stop();
   // Rules stop before the metric table closes (a running evaluation ends
   // first); the notifier makes at most one more attempt per target.
   rules_api.SetRules(nullptr);
   (*rules)->Stop();
   notifier.Stop();
+  // Span metrics flush a last time, before the metric table closes.
+  span_metrics.Stop();
   // Write the heads to blocks so the next start has no WAL to replay; the
   // WAL would bring back the same data if this fails.
   for (Status flushed : {(*traces)->Flush(), (*logs)->Flush(), (*metrics)->Flush()}) {
     if (!flushed.ok()) Log().Warn("flush at shutdown failed", {{"error", flushed.message()}});
+  }
+  if (Status closed = (*annotations)->Close(); !closed.ok()) {
+    Log().Error("annotation log did not close cleanly", {{"error", closed.message()}});
   }
   // The profile table: flushed and closed on its own, so a failure names it.
   if (Status flushed = (*profiles)->Flush(); !flushed.ok()) {
@@ -487,9 +490,6 @@ int Run(const ServerConfig& config) {
   }
   if (Status closed = (*profiles)->Close(); !closed.ok()) {
     Log().Error("profile store did not close cleanly", {{"error", closed.message()}});
-  }
-  if (Status closed = (*annotations)->Close(); !closed.ok()) {
-    Log().Error("annotation log did not close cleanly", {{"error", closed.message()}});
   }
   Status traces_closed = (*traces)->Close();
   Status logs_closed = (*logs)->Close();
