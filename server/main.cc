@@ -323,7 +323,7 @@ int Run(const ServerConfig& config) {
   // Profile queries: /pyroscope/render, render-diff, top, labels, profile types.
   api::PyroscopeApi pyroscope_api(profiles->get(), traces->get());
   api::RulesApi rules_api;  // served empty until the rule manager starts below
-  api::UiApi ui;  // the web UI embedded at build time: /, /ui/...
+  api::UiApi ui;            // the web UI embedded at build time: /, /ui/...
   api::AnnotationsApi annotations_api(annotations->get());
   // The incident report (GET /api/v1/incident) over the stores.
   incident::IncidentEngine incident_engine(
@@ -406,21 +406,21 @@ int Run(const ServerConfig& config) {
   rule_options.external_url = external_url;
   rule_options.resend_delay_ms = config.notifications.resend_delay_ms;
   rule_options.engine.default_subquery_step_ms = config.prometheus.global.evaluation_interval_ms;
-  Result<std::unique_ptr<alert::RuleManager>> rules = alert::RuleManager::Create(
-      std::move(*rule_groups), metrics->get(), &notifier, rule_options);
+  Result<std::unique_ptr<alert::RuleManager>> rules =
+      alert::RuleManager::Create(std::move(*rule_groups), metrics->get(), &notifier, rule_options);
   if (!rules.ok()) {
     Log().Error("cannot start the rule manager", {{"error", rules.status().message()}});
     return 1;
   }
   notifier.Start();
   if (Status started = (*rules)->Start(); !started.ok()) {
-    Log().Error("alert state not restored (alerts start inactive)",
-                {{"error", started.message()}});
+    Log().Error("alert state not restored (alerts start inactive)", {{"error", started.message()}});
   }
   rules_api.SetRules(rules->get());
-  Log().Info("rules loaded", {{"groups", static_cast<int64_t>((*rules)->group_count())},
-                              {"alertmanagers", static_cast<int64_t>(notifier_options.alertmanager_urls.size())},
-                              {"webhooks", static_cast<int64_t>(notifier_options.webhooks.size())}});
+  Log().Info("rules loaded",
+             {{"groups", static_cast<int64_t>((*rules)->group_count())},
+              {"alertmanagers", static_cast<int64_t>(notifier_options.alertmanager_urls.size())},
+              {"webhooks", static_cast<int64_t>(notifier_options.webhooks.size())}});
   {
     MetricRegistry& m = Metrics();
     auto d = [](auto v) { return static_cast<double>(v); };

@@ -405,7 +405,7 @@ struct Annotation {
   std::string dashboard_uid;  // "" for an organisation-wide annotation
   int64_t dashboard_id = 0;   // Grafana's legacy numeric dashboard id
   int64_t panel_id = 0;
-  std::string data_json;  // Grafana's free-form "data" object as JSON text, "" when none
+  std::string data_json;   // Grafana's free-form "data" object as JSON text, "" when none
   int64_t created_ms = 0;  // set by Create
   int64_t updated_ms = 0;  // set by Create and Patch
 };
