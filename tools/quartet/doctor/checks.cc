@@ -215,6 +215,9 @@ std::optional<TraceSpan> LookUpTrace(const Api& api, const std::string& trace_id
   auto doc = GetJson(api, "/api/v1/traces/" + trace_id + "/summary");
   const json::Value* data = doc ? doc->Find("data") : nullptr;
   if (data == nullptr) return std::nullopt;
+  // The links API also answers for a trace that only has log lines.
+  const json::Value* spans = data->Find("spanCount");
+  if (spans == nullptr || !spans->is_number() || spans->double_value() <= 0) return std::nullopt;
   auto ns = [&](const char* key) -> int64_t {
     const json::Value* v = data->Find(key);
     return v && v->is_string() ? std::strtoll(v->string_value().c_str(), nullptr, 10) : 0;

@@ -55,8 +55,9 @@ void Healthy(FakeServer& s) {
            R"("values":[["1500","a"],["1600","b"],["1700","c"]]},)"
            R"({"stream":{"service_name":"checkout","trace_id":"bb","sampled":"false"},)"
            R"("values":[["1500","d"]]}]}})");
-  s.Answer("/api/v1/traces/aa/summary",
-           R"({"status":"success","data":{"startTimeUnixNano":"1000","endTimeUnixNano":"2000"}})");
+  s.Answer(
+      "/api/v1/traces/aa/summary",
+      R"({"status":"success","data":{"startTimeUnixNano":"1000","endTimeUnixNano":"2000","spanCount":1}})");
   s.Answer(
       "/api/v1/series?match[]=%7B__name__%3D~%22.%2B_bucket%22%7D",
       R"({"status":"success","data":[{"__name__":"http_server_request_duration_seconds_bucket","le":"1"}]})");
