@@ -4,10 +4,18 @@
 // produced and `quartet incident` must name the cause — /checkout, the orders
 // query with its SQL, the heavy user, `rows`, the migration annotation, the
 // database's scan frames — and not the saturated pool, in under 10 s; and
-// `quartet doctor` must find the demo's wiring sound.
+// `quartet doctor` must find the demo's wiring sound. Last, a person's walk
+// through the incident in Debian's chromium (tests/ui/incident_walk_browser.mjs):
+// the alert, the overview with the migration marker, the slowest exemplar,
+// its trace with the orders query, its log line with rows=60000, the flame
+// graph with the sqlite scan frames; screenshots go to
+// <build>/test-output/demo/walk-*.png.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <regex>
 
 #include "tests/support/process.h"
@@ -107,6 +115,38 @@ TEST(DemoTest, TheReportOfTheReferenceIncidentNamesItsCause) {
   Process doctor({.argv = {BinaryPath("quartet"), "doctor", "--server", url, "--from",
                            std::to_string(std::stoll(from) - 120), "--to", to}});
   EXPECT_EQ(RunToEnd(doctor, 60s), 0) << doctor.ReadStdout() << doctor.ReadStderr();
+
+  // The walk in a browser, against the same quartetd. A missing chromium or
+  // playwright-core fails: a skip would hide a broken setup.
+  EXPECT_EQ(access("/usr/bin/chromium", X_OK), 0) << "chromium missing: run ./setup";
+  EXPECT_EQ(access(SourcePath("ui/node_modules/playwright-core/package.json").c_str(), R_OK), 0)
+      << "playwright-core missing: run ./setup (npm ci in ui/)";
+  const std::string shots = BinaryPath("") + "/../test-output/demo";
+  std::filesystem::create_directories(shots);
+  for (const auto& old : std::filesystem::directory_iterator(shots)) {
+    if (old.path().filename().string().starts_with("walk-")) std::filesystem::remove(old.path());
+  }
+  const std::string log_dir = TempDir("incident-walk");
+  const std::string walk = "cd " + SourcePath("ui") + " && timeout 90 node " +
+                           SourcePath("tests/ui/incident_walk_browser.mjs") + " '" + url + "' '" +
+                           shots + "' " + from + " " + to + " > " + log_dir + "/out 2> " + log_dir +
+                           "/err";
+  started = std::chrono::steady_clock::now();
+  const int walk_rc = std::system(walk.c_str());
+  auto walk_took = std::chrono::steady_clock::now() - started;
+  const std::string walk_out = ReadFile(log_dir + "/out");
+  EXPECT_EQ(walk_rc, 0) << walk << "\nstdout:\n"
+                        << walk_out << "\nstderr:\n"
+                        << ReadFile(log_dir + "/err");
+  EXPECT_NE(walk_out.find("\"ok\":true"), std::string::npos) << walk_out;
+  for (const char* shot : {"walk-1-alert.png", "walk-2-overview.png", "walk-3-exemplar-trace.png",
+                           "walk-4-trace-logs.png", "walk-5-flame-graph.png"}) {
+    EXPECT_TRUE(std::filesystem::exists(shots + "/" + shot)) << shot;
+  }
+  std::printf("incident walk in %lld ms: %s\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(walk_took).count()),
+              walk_out.c_str());
   std::printf(
       "incident report in %lld ms\n%s\n",
       static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()),
