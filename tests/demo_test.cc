@@ -6,10 +6,10 @@
 // database's scan frames — and not the saturated pool, in under 10 s; and
 // `quartet doctor` must find the demo's wiring sound. Last, a person's walk
 // through the incident in Debian's chromium (tests/ui/incident_walk_browser.mjs):
-// the alert, the overview with the migration marker, the slowest exemplar,
-// its trace with the orders query, its log line with rows=60000, the flame
-// graph with the sqlite scan frames; screenshots go to
-// <build>/test-output/demo/walk-*.png.
+// the alert, the report of the window, the overview with the migration
+// marker, the slowest exemplar, its trace with the orders query, its log line
+// with rows=60000, the flame graph with the sqlite scan frames; screenshots go
+// to <build>/test-output/demo/walk-*.png.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -139,8 +139,9 @@ TEST(DemoTest, TheReportOfTheReferenceIncidentNamesItsCause) {
                         << walk_out << "\nstderr:\n"
                         << ReadFile(log_dir + "/err");
   EXPECT_NE(walk_out.find("\"ok\":true"), std::string::npos) << walk_out;
-  for (const char* shot : {"walk-1-alert.png", "walk-2-overview.png", "walk-3-exemplar-trace.png",
-                           "walk-4-trace-logs.png", "walk-5-flame-graph.png"}) {
+  for (const char* shot :
+       {"walk-1-alert.png", "walk-2-report.png", "walk-3-overview.png", "walk-4-exemplar-trace.png",
+        "walk-5-trace-logs.png", "walk-6-flame-graph.png"}) {
     EXPECT_TRUE(std::filesystem::exists(shots + "/" + shot)) << shot;
   }
   std::printf("incident walk in %lld ms: %s\n",

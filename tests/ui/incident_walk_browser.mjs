@@ -3,8 +3,8 @@
 // data `quartet demo` left (tests/demo_test.cc):
 //   node incident_walk_browser.mjs <base url> <screenshot dir> <incident from> <incident to>
 // (from/to in unix seconds, as the demo prints them). As a person would
-// click it: the alert's report -> the overview of checkout with the
-// migration marker -> the slowest exemplar dot of /checkout's heatmap -> that
+// click it: the alert -> the report of the incident's window -> the
+// overview of checkout with the migration marker -> the slowest exemplar dot of /checkout's heatmap -> that
 // trace, its "SELECT orders" span and the SQL -> the trace's log lines with
 // rows in the tens of thousands -> the CPU flame graph of the window with
 // the sqlite scan frames among the top functions. Each step saves a
@@ -87,7 +87,22 @@ try {
   await assertInert('alert');
   await shot(1, 'alert');
 
-  // 2. Its window on the overview: the migration marker on the charts.
+  // The report of the incident's window (the demo's first "where to click"
+  // link): /checkout is broken, the orders query is where. The alert's own
+  // report above is not asserted to find the cause: see the demo test.
+  step = 'report';
+  urls.report = u('/ui/incident', { service: 'checkout', from: fromS, to: toS });
+  await page.goto(urls.report);
+  await page.locator('.view-incident[data-ready="1"]').waitFor({ timeout: 30000 });
+  const report = {};
+  for (const part of ['broken', 'where', 'why']) report[part] = await page.locator(`.incident-${part}`).textContent();
+  check(report.broken.includes('/checkout is slow'), `report, broken: ${report.broken}`);
+  check(report.where.includes('SELECT orders') && report.where.includes('FROM orders WHERE user_id'), `report, where: ${report.where}`);
+  check(report.why.includes('DROP INDEX') && report.why.includes('rows'), `report, why: ${report.why}`);
+  await assertInert('report');
+  await shot(2, 'report');
+
+  // 2. The report's window on the overview: the migration marker on the charts.
   step = 'overview';
   await page.locator('.incident-head a', { hasText: 'Open the overview' }).click();
   await page.waitForURL(/\/ui\/overview\?service=checkout&from=/);
@@ -98,7 +113,7 @@ try {
   check((await page.locator('.heatmap-box a.marker', { hasText: 'DROP INDEX' }).count()) === 1, 'no DROP INDEX marker on the heatmap');
   check((await page.locator('.annotation-list li', { hasText: 'DROP INDEX idx_orders_user_id' }).count()) === 1, 'annotation list lacks the migration');
   await assertInert('overview');
-  await shot(2, 'overview');
+  await shot(3, 'overview');
 
   // 3. /checkout only, then the slowest exemplar dot (highest on the heatmap).
   step = 'exemplar';
@@ -137,7 +152,7 @@ try {
     await page.locator(`.heatmap-box a.exemplar[data-trace-id="${dot.id}"]`).first().click();
     await page.waitForURL(new RegExp(`/ui/trace/${dot.id}\\?span=[0-9a-f]{16}`));
     traceId = dot.id;
-    if (!urls.trace) await shot(3, 'exemplar-trace');
+    if (!urls.trace) await shot(4, 'exemplar-trace');
 
     // 4. The trace: its "SELECT orders" span with the SQL.
     step = 'trace';
@@ -167,7 +182,7 @@ try {
   }
   check(rows >= 10000 && rows < 100000, `the trace's log lines carry rows=${rows}, not tens of thousands (trace ${traceId})`);
   await assertInert('trace');
-  await shot(4, 'trace-logs');
+  await shot(5, 'trace-logs');
   figures.trace = traceId;
 
   // 6. The flame graph of the window around the span, from the span panel.
@@ -190,13 +205,14 @@ try {
   check(/functions match/.test(await page.locator('.flame-match').textContent()), 'flame search finds no sqlite3 frame');
   await page.fill('.flame-search', '');
   await assertInert('profiles');
-  await shot(5, 'flame-graph');
+  await shot(6, 'flame-graph');
   figures.walk_ms = Date.now() - started;
 
   // 7. Each view again by its URL alone, in a fresh page.
   step = 'by url';
   const byUrl = [
     ['alert', urls.alert, '.view-incident[data-ready="1"]', (t) => t.includes(`${kAlert} is firing`)],
+    ['report', urls.report, '.view-incident[data-ready="1"]', (t) => t.includes('FROM orders WHERE user_id')],
     ['overview', urls.overview, '.view-overview[data-ready="1"]', (t) => t.includes('DROP INDEX')],
     ['trace', urls.trace, '.panel .panel-head h2', (t) => t.includes('FROM orders WHERE user_id')],
     ['profiles', urls.profiles, '.view-profiles[data-ready="1"]', () => true],
