@@ -9,7 +9,8 @@
 // rows in the tens of thousands -> the CPU flame graph of the window with
 // the sqlite scan frames among the top functions. Each step saves a
 // screenshot (walk-<n>-<step>.png), each view is opened again by its URL
-// alone, and no request may leave quartetd.
+// alone, no request may leave quartetd, and markup planted in a log line of
+// the slowest traces stays inert text.
 // Prints one JSON line {"ok":true,...} and exits 0, or lists what failed
 // and exits 1.
 import { createRequire } from 'node:module';
@@ -59,8 +60,8 @@ async function shot(n, name) {
 }
 // Untrusted text stays text on every page of the walk.
 async function assertInert(where) {
-  const state = await page.evaluate(() => ({ pwned: typeof window.__pwned, scripts: document.querySelectorAll('#app script').length }));
-  check(state.pwned === 'undefined' && state.scripts === 0, `${where}: markup became elements (${JSON.stringify(state)})`);
+  const state = await page.evaluate(() => ({ pwned: typeof window.__pwned, imgs: document.querySelectorAll('#app img').length, scripts: document.querySelectorAll('#app script').length }));
+  check(state.pwned === 'undefined' && state.imgs === 0 && state.scripts === 0, `${where}: markup became elements (${JSON.stringify(state)})`);
 }
 // The top functions by self time, as the table shows them.
 async function topFunctions() {
@@ -71,9 +72,45 @@ async function waitFlame() {
   await page.waitForFunction(() => Number(document.querySelector('.flame-canvas')?.dataset.drawn ?? 0) > 0, null, { timeout: 10000 });
 }
 
+// Markup from an untrusted sender, planted in a log line of each of the
+// slowest /checkout traces (whichever of them the walk opens).
+const kScript = '<script>window.__pwned=1</script>';
+const kImage = '<img src=x onerror="window.__pwned=2">';
+async function plantMarkup() {
+  const span = Number(toS) - Number(fromS);
+  const ex = await (
+    await fetch(u('/api/v1/query_exemplars', { query: '{__name__="http_server_request_duration_seconds_bucket", route="/checkout"}', start: String(Number(fromS) - span), end: String(Number(toS) + 60) }))
+  ).json();
+  const slowest = (ex?.data ?? [])
+    .flatMap((s) => s.exemplars ?? [])
+    .map((e) => ({ id: e.labels?.trace_id, value: Number(e.value), ns: BigInt(Math.round(Number(e.timestamp) * 1000)) * 1000000n }))
+    .filter((e) => /^[0-9a-f]{32}$/.test(e.id ?? ''))
+    .sort((a, b) => b.value - a.value)
+    .slice(0, 10);
+  const attr = (key, value) => ({ key, value: { stringValue: value } });
+  const body = {
+    resourceLogs: [
+      {
+        resource: { attributes: [attr('service.name', 'checkout')] },
+        scopeLogs: [
+          {
+            scope: { name: 'incident-walk' },
+            logRecords: slowest.map((e) => ({ timeUnixNano: String(e.ns), severityText: 'WARN', severityNumber: 13, body: { stringValue: `planted ${kScript} ${kImage}` }, traceId: e.id, attributes: [attr('note', kImage)] })),
+          },
+        ],
+      },
+    ],
+  };
+  const r = await fetch(u('/v1/logs'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  check(r.status === 200, `planting markup: ${r.status} ${await r.text()}`);
+  return slowest.length;
+}
+
 const started = Date.now();
 let step = 'start';
 try {
+  step = 'plant';
+  figures.planted_in_traces = await plantMarkup();
   // 1. The alert: quartetd keeps its firing in the ALERTS series, so its
   // report opens after the restart too.
   step = 'alert';
@@ -175,7 +212,11 @@ try {
     await chip.first().waitFor({ timeout: 10000 });
     rows = Number(((await chip.first().textContent()).match(/=(\d+)/) ?? [])[1]);
     figures.rows = rows;
-    if (rows >= 10000) break;
+    if (rows >= 10000) {
+      const planted = page.locator('.trace-logs .log-line', { hasText: `planted ${kScript} ${kImage}` });
+      check((await planted.count()) === 1, `the planted markup line is not shown as text in trace ${traceId}`);
+      break;
+    }
     await page.goto(urls.overview);
     await page.locator('.heatmap-box a.exemplar').first().waitFor({ timeout: 15000 });
     await page.locator('.heatmap-box').scrollIntoViewIfNeeded();
