@@ -149,8 +149,8 @@ TEST(QuartetdTest, CapturedRealClientRequestsReplay) {
   Quartetd q;
   ASSERT_TRUE(q.ready());
   // Each capture is replayed as recorded: its path, Content-Type and
-  // Content-Encoding come from the capture's .json. OTLP metrics (env/0003)
-  // are not served yet (the metrics issue), so they must get a clear 404.
+  // Content-Encoding come from the capture's .json; OTLP metrics (env/0003)
+  // included.
   const char* names[] = {"otel/0001", "otel/0002", "otel/0003", "otel/0004",
                          "otel/0005", "env/0001",  "env/0002",  "env/0003",
                          "loki/0001", "loki/0002", "loki/0003", "loki/0004"};
@@ -169,7 +169,7 @@ TEST(QuartetdTest, CapturedRealClientRequestsReplay) {
     }
     Quartetd::Response r =
         q.Post(path, ReadFixture(std::string(name) + ".bin"), content_type, headers);
-    const int want = path == "/v1/metrics" ? 404 : path == "/loki/api/v1/push" ? 204 : 200;
+    const int want = path == "/loki/api/v1/push" ? 204 : 200;
     EXPECT_EQ(r.status, want) << name << " " << path << ": " << r.body;
   }
   // The gRPC exporter's bodies (frame removed) are the same protobuf.
