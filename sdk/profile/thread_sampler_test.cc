@@ -116,12 +116,17 @@ TEST(ThreadSampler, BlockedSignalCountsWithoutStackWithinTimeout) {
 TEST(ThreadSampler, ConcurrentCollectionsSerialize) {
   std::vector<std::thread> collectors;
   std::atomic<int> ok{0};
+  std::atomic<int> finished{0};
   for (int i = 0; i < 4; ++i) {
-    collectors.emplace_back([&ok] {
+    collectors.emplace_back([&ok, &finished] {
       for (int j = 0; j < 3; ++j) {
         ThreadDump d = CollectThreadStacks(kTimeout);
         if (d.unanswered == kSilentThreads && d.threads.size() >= 1) ok.fetch_add(1);
       }
+      // A thread that is exiting blocks signals and rightly counts as
+      // unanswered: none may exit while another still collects.
+      finished.fetch_add(1);
+      while (finished.load() < 4) std::this_thread::yield();
     });
   }
   for (auto& t : collectors) t.join();

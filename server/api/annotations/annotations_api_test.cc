@@ -57,7 +57,8 @@ class AnnotationsApiTest : public ::testing::Test {
   int64_t Post(std::string body) {
     HttpResponse r = Do("POST", "/api/annotations", std::move(body));
     EXPECT_EQ(r.status, 200) << r.body;
-    const json::Value* id = Json(r).Find("id");
+    const json::Value doc = Json(r);
+    const json::Value* id = doc.Find("id");
     return id && id->int_value() ? *id->int_value() : -1;
   }
   std::vector<int64_t> Ids(const std::string& query) {
