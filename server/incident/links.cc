@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "server/query/traceql/value.h"
+
 namespace quartet::incident {
 namespace {
 
@@ -36,36 +38,10 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
+// TraceQL's and LogQL's string literals take the same Go escapes.
 std::string QuoteQueryString(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out.push_back('"');
+  std::string out;
+  traceql::AppendQuoted(s, &out);
   return out;
 }
 
