@@ -155,7 +155,7 @@ int Run(const ServerConfig& config) {
     return 1;
   }
   for (const std::string& section : config.reserved_sections) {
-    Log().Warn("config section accepted but not used yet (metrics arrive later)",
+    Log().Warn("Prometheus config section accepted and ignored (quartetd has no use for it)",
                {{"section", section}});
   }
   // Rule files are read before anything opens: a bad one is a startup error
