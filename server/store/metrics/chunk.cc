@@ -1,7 +1,9 @@
 #include "server/store/metrics/chunk.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <vector>
 
 #include "server/store/block/varint.h"
 
@@ -59,6 +61,18 @@ bool IsIntegral(double x) {
 
 int Clz(uint64_t x) { return std::countl_zero(x); }
 int Ctz(uint64_t x) { return std::countr_zero(x); }
+
+// Compact value coding (EncodeCompactValues): the mode byte, the Rice
+// parameter limit, the "every residual is 0" parameter and the escape: a
+// quotient of kRiceEscape or more is written as kRiceEscape ones + 64 bits.
+constexpr uint8_t kCompactStream = 0;
+constexpr uint8_t kCompactBase = 1;
+constexpr uint8_t kCompactDelta = 2;
+constexpr uint8_t kCompactBits = 3;
+constexpr uint8_t kMaxRiceK = 62;
+constexpr uint8_t kAllZero = 0xff;
+constexpr uint64_t kRiceEscape = 24;
+constexpr int64_t kMaxExactInt64 = int64_t{1} << 53;
 
 }  // namespace
 
@@ -232,12 +246,45 @@ ChunkIterator::ChunkIterator(std::string_view chunk) {
   *this = ChunkIterator(parts->samples, parts->timestamps, parts->values);
 }
 
-ChunkIterator::ChunkIterator(uint32_t samples, std::string_view timestamps, std::string_view values)
+ChunkIterator::ChunkIterator(uint32_t samples, std::string_view timestamps, std::string_view values,
+                             ValueCoding coding)
     : ts_(timestamps), vs_(values), n_(samples) {
   if (n_ > kChunkMaxSamples) {
     n_ = 0;
     status_ = Status::DataLoss("chunk claims too many samples");
+    return;
   }
+  if (coding != ValueCoding::kCompact || n_ == 0) return;
+  // Header: mode, then for the integer modes zz(first), [zz(base)], k.
+  if (values.empty()) {
+    Fail("compact value stream without a mode");
+    return;
+  }
+  const uint8_t mode = static_cast<uint8_t>(values[0]);
+  values.remove_prefix(1);
+  if (mode == kCompactStream) {
+    vs_ = Reader(values);
+    return;
+  }
+  uint64_t first, base = 0;
+  const bool has_base = mode == kCompactBase || mode == kCompactBits;
+  if ((mode != kCompactBase && mode != kCompactDelta && mode != kCompactBits) ||
+      !GetVarint64(&values, &first) || (has_base && !GetVarint64(&values, &base)) ||
+      values.empty()) {
+    Fail("compact value header");
+    return;
+  }
+  first_int_ = mode == kCompactBits ? static_cast<int64_t>(first) : ZigZagDecode(first);
+  base_ = ZigZagDecode(base);
+  rice_k_ = static_cast<uint8_t>(values[0]);
+  values.remove_prefix(1);
+  if ((rice_k_ > kMaxRiceK && rice_k_ != kAllZero) ||
+      (mode != kCompactBits && (first_int_ > kMaxExactInt64 || first_int_ < -kMaxExactInt64))) {
+    Fail("compact value header");
+    return;
+  }
+  int_mode_ = mode;
+  vs_ = Reader(values);
 }
 
 double ChunkIterator::v() const { return std::bit_cast<double>(bits_); }
@@ -252,7 +299,14 @@ bool ChunkIterator::Next() {
   if (i_ >= n_) return false;
   if (i_ == 0) {
     uint64_t t, bits;
-    if (!ts_.ReadBits(64, &t) || !vs_.ReadBits(64, &bits)) return Fail("truncated first sample");
+    if (!ts_.ReadBits(64, &t)) return Fail("truncated first sample");
+    if (int_mode_ == kCompactBits) {
+      bits = static_cast<uint64_t>(first_int_);
+    } else if (int_mode_ != 0) {
+      bits = std::bit_cast<uint64_t>(static_cast<double>(first_int_));
+    } else if (!vs_.ReadBits(64, &bits)) {
+      return Fail("truncated first sample");
+    }
     t_ = static_cast<int64_t>(t);
     bits_ = bits;
     started_ = true;
@@ -265,6 +319,11 @@ bool ChunkIterator::Next() {
   const int64_t t = static_cast<int64_t>(static_cast<uint64_t>(t_) + static_cast<uint64_t>(dt_));
   if (t <= t_) return Fail("timestamps not increasing");
   t_ = t;
+  if (int_mode_ != 0) {
+    if (!NextCompactValue()) return false;
+    ++i_;
+    return true;
+  }
   bool bit;
   if (!vs_.ReadBit(&bit)) return Fail("truncated value");
   if (!bit) {
@@ -306,12 +365,178 @@ bool ChunkIterator::Next() {
   return true;
 }
 
+bool ChunkIterator::NextCompactValue() {
+  uint64_t u = 0;
+  if (rice_k_ != kAllZero) {
+    uint64_t q = 0;
+    bool bit = true;
+    while (q < kRiceEscape) {
+      if (!vs_.ReadBit(&bit)) return Fail("truncated value");
+      if (!bit) break;
+      ++q;
+    }
+    if (q == kRiceEscape) {
+      if (!vs_.ReadBits(64, &u)) return Fail("truncated value");
+    } else {
+      uint64_t low = 0;
+      if (rice_k_ > 0 && !vs_.ReadBits(rice_k_, &low)) return Fail("truncated value");
+      if (rice_k_ > 0 && q > (~uint64_t{0} >> rice_k_)) return Fail("Rice quotient overflows");
+      u = (rice_k_ >= 64 ? 0 : q << rice_k_) | low;
+    }
+  }
+  const int64_t r = ZigZagDecode(u);
+  if (int_mode_ == kCompactBits) {  // wrapping: every bit pattern is a value
+    bits_ += static_cast<uint64_t>(base_) + static_cast<uint64_t>(r);
+    return true;
+  }
+  const double prev = std::bit_cast<double>(bits_);
+  int64_t d, cur;
+  if (__builtin_add_overflow(int_mode_ == kCompactBase ? base_ : int_delta_, r, &d) ||
+      __builtin_add_overflow(static_cast<int64_t>(prev), d, &cur) || cur > kMaxExactInt64 ||
+      cur < -kMaxExactInt64) {
+    return Fail("integer value out of range");
+  }
+  int_delta_ = d;
+  bits_ = std::bit_cast<uint64_t>(static_cast<double>(cur));
+  return true;
+}
+
 bool ChunkIterator::Seek(int64_t t_ms) {
   if (!started_ && !Next()) return false;
   while (t_ < t_ms) {
     if (!Next()) return false;
   }
   return true;
+}
+
+// ---- compact coding ------------------------------------------------------------------
+
+namespace {
+
+// Bits of the Rice code of every u with parameter k (kAllZero: none).
+uint64_t RiceCost(std::span<const uint64_t> us, int k) {
+  uint64_t bits = 0;
+  for (uint64_t u : us) {
+    const uint64_t q = u >> k;
+    bits += q < kRiceEscape ? q + 1 + static_cast<uint64_t>(k) : kRiceEscape + 64;
+  }
+  return bits;
+}
+
+// The header and Rice code of residuals `us` (zigzagged), k chosen around
+// log2 of their mean, where the total cost is near its minimum.
+std::string EncodeRice(uint8_t mode, int64_t first, int64_t base, std::span<const uint64_t> us) {
+  std::string out(1, static_cast<char>(mode));
+  PutVarint64(&out, mode == kCompactBits ? static_cast<uint64_t>(first) : ZigZagEncode(first));
+  if (mode != kCompactDelta) PutVarint64(&out, ZigZagEncode(base));
+  if (std::all_of(us.begin(), us.end(), [](uint64_t u) { return u == 0; })) {
+    out.push_back(static_cast<char>(kAllZero));
+    return out;
+  }
+  long double sum = 0;
+  for (uint64_t u : us) sum += static_cast<long double>(u);
+  const long double mean = sum / static_cast<long double>(us.size());
+  const int guess = mean < 1 ? 0 : static_cast<int>(std::log2(static_cast<double>(mean)));
+  int best_k = 0;
+  uint64_t best = UINT64_MAX;
+  for (int k = std::max(0, guess - 2); k <= std::min<int>(kMaxRiceK, guess + 2); ++k) {
+    const uint64_t cost = RiceCost(us, k);
+    if (cost < best) {
+      best = cost;
+      best_k = k;
+    }
+  }
+  out.push_back(static_cast<char>(best_k));
+  BitWriter w;
+  for (uint64_t u : us) {
+    const uint64_t q = u >> best_k;
+    if (q < kRiceEscape) {
+      w.WriteBits((uint64_t{1} << q) - 1, static_cast<int>(q));
+      w.WriteBit(false);
+      w.WriteBits(u, best_k);
+    } else {
+      w.WriteBits((uint64_t{1} << kRiceEscape) - 1, static_cast<int>(kRiceEscape));
+      w.WriteBits(u, 64);
+    }
+  }
+  out += w.bytes();
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeCompactValues(std::span<const uint64_t> value_bits) {
+  // The streaming code is the fallback and the yardstick.
+  ChunkAppender stream;
+  for (size_t i = 0; i < value_bits.size(); ++i) {
+    stream.Append(static_cast<int64_t>(i), std::bit_cast<double>(value_bits[i]));
+  }
+  std::string best(1, static_cast<char>(kCompactStream));
+  best += stream.value_bytes();
+  if (value_bits.empty()) return best;
+  // Mode 3: steps of the bit patterns as integers, from their median step:
+  // a float that grows steadily (a histogram's _sum) keeps its exponent, so
+  // the step is a mantissa increment of nearly constant size.
+  {
+    std::vector<int64_t> steps(value_bits.size() - 1);
+    for (size_t i = 1; i < value_bits.size(); ++i) {
+      steps[i - 1] = static_cast<int64_t>(value_bits[i] - value_bits[i - 1]);
+    }
+    int64_t median = 0;
+    if (!steps.empty()) {
+      std::vector<int64_t> sorted = steps;
+      std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+      median = sorted[sorted.size() / 2];
+    }
+    std::vector<uint64_t> us(steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) {
+      us[i] = ZigZagEncode(
+          static_cast<int64_t>(static_cast<uint64_t>(steps[i]) - static_cast<uint64_t>(median)));
+    }
+    std::string bits = EncodeRice(kCompactBits, static_cast<int64_t>(value_bits[0]), median, us);
+    if (bits.size() < best.size()) best = std::move(bits);
+  }
+  std::vector<int64_t> x(value_bits.size());
+  for (size_t i = 0; i < value_bits.size(); ++i) {
+    const double v = std::bit_cast<double>(value_bits[i]);
+    if (!IsIntegral(v)) return best;
+    x[i] = static_cast<int64_t>(v);
+  }
+  // |x| <= 2^53: deltas and residuals fit easily in int64.
+  std::vector<int64_t> d(x.size() - 1);
+  for (size_t i = 1; i < x.size(); ++i) d[i - 1] = x[i] - x[i - 1];
+  std::vector<uint64_t> us(d.size());
+  // Mode 1: distance from the median delta (steady counters).
+  int64_t median = 0;
+  if (!d.empty()) {
+    std::vector<int64_t> sorted = d;
+    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
+    median = sorted[sorted.size() / 2];
+  }
+  for (size_t i = 0; i < d.size(); ++i) us[i] = ZigZagEncode(d[i] - median);
+  std::string base = EncodeRice(kCompactBase, x[0], median, us);
+  if (base.size() < best.size()) best = std::move(base);
+  // Mode 2: distance from the previous delta (trends, rate changes).
+  int64_t prev = 0;
+  for (size_t i = 0; i < d.size(); ++i) {
+    us[i] = ZigZagEncode(d[i] - prev);
+    prev = d[i];
+  }
+  std::string delta = EncodeRice(kCompactDelta, x[0], 0, us);
+  if (delta.size() < best.size()) best = std::move(delta);
+  return best;
+}
+
+CompactChunk EncodeCompactChunk(std::span<const int64_t> t, std::span<const uint64_t> value_bits) {
+  CompactChunk out;
+  ChunkAppender times;  // for its timestamp stream only
+  for (int64_t ti : t) times.Append(ti, 0.0);
+  out.min_t = times.min_t();
+  out.max_t = times.max_t();
+  out.samples = times.samples();
+  out.timestamps = std::string(times.timestamp_bytes());
+  out.values = EncodeCompactValues(value_bits.first(out.samples));
+  return out;
 }
 
 }  // namespace quartet::store

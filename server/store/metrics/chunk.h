@@ -8,6 +8,11 @@
 //     doubles up to 2^53) or Gorilla XOR, whichever is shorter.
 // Every float64 bit pattern round-trips exactly: NaN payloads, Prometheus's
 // StaleNaN (0x7ff0000000000002), -0.0 and ±Inf.
+// A chunk built whole (a sealed head chunk, a block chunk) may instead code
+// its values "compactly" (EncodeCompactValues): integer-valued series as a
+// Rice code of each delta's distance from the chunk's median delta or from
+// the previous delta, which is about half the bits of the streaming code for
+// counters and histogram buckets; other series keep the streaming code.
 //
 // ChunkAppender is not thread-safe (the head guards it). ChunkIterator reads
 // bytes it does not own; it is safe on arbitrary (untrusted) bytes: it never
@@ -22,6 +27,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,6 +43,12 @@ inline constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ull;
 inline constexpr uint32_t kChunkTargetSamples = 120;
 // Refuse chunks claiming more samples than this (untrusted input).
 inline constexpr uint32_t kChunkMaxSamples = 1u << 16;
+
+// How a chunk's value stream is coded: kStream is what ChunkAppender writes
+// (open head chunks, format-1 blocks); kCompact is a mode byte, then either
+// the same stream or an integer Rice code (sealed head chunks, format-2
+// blocks). docs/formats/metrics.md, "Chunks".
+enum class ValueCoding : uint8_t { kStream = 0, kCompact = 1 };
 
 // A growable bit string, most significant bit first.
 class BitWriter {
@@ -99,7 +111,8 @@ class ChunkIterator {
   // The iterator reads bytes it does not own: not from a temporary.
   explicit ChunkIterator(std::string&& chunk) = delete;
   // Over the two streams held apart (as blocks store them).
-  ChunkIterator(uint32_t samples, std::string_view timestamps, std::string_view values);
+  ChunkIterator(uint32_t samples, std::string_view timestamps, std::string_view values,
+                ValueCoding coding = ValueCoding::kStream);
 
   // Advances to the next sample; false at the end or on malformed input.
   bool Next();
@@ -125,6 +138,7 @@ class ChunkIterator {
     uint64_t pos_ = 0;  // in bits
   };
   bool Fail(const char* what);
+  bool NextCompactValue();
 
   Reader ts_;
   Reader vs_;
@@ -137,6 +151,12 @@ class ChunkIterator {
   int64_t int_delta_ = 0;
   uint8_t leading_ = 0xff;
   uint8_t trailing_ = 0;
+  // Compact integer modes (1: residual from base_, 2: from the last delta);
+  // 0 = the streaming code.
+  uint8_t int_mode_ = 0;
+  uint8_t rice_k_ = 0;
+  int64_t first_int_ = 0;
+  int64_t base_ = 0;
   Status status_;
 };
 
@@ -149,5 +169,22 @@ struct ChunkParts {
 };
 Result<ChunkParts> SplitChunk(std::string_view chunk);
 std::string JoinChunk(uint32_t samples, std::string_view timestamps, std::string_view values);
+
+// The compact coding of a value stream (ValueCoding::kCompact) for the value
+// bits of a chunk's samples in time order: the shortest of its modes.
+std::string EncodeCompactValues(std::span<const uint64_t> value_bits);
+
+// A chunk encoded whole: the timestamp stream (as ChunkAppender writes it)
+// and the compact value stream.
+struct CompactChunk {
+  int64_t min_t = 0;
+  int64_t max_t = 0;
+  uint32_t samples = 0;
+  std::string timestamps;
+  std::string values;
+};
+// Encodes samples (t strictly increasing, at most kChunkMaxSamples, at
+// least one) as one compact chunk.
+CompactChunk EncodeCompactChunk(std::span<const int64_t> t, std::span<const uint64_t> value_bits);
 
 }  // namespace quartet::store

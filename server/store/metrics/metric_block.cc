@@ -19,6 +19,9 @@ constexpr char kSeries[] = "series";
 constexpr char kTimestamps[] = "timestamps";
 constexpr char kExemplars[] = "exemplars";
 constexpr char kMetadata[] = "metadata";
+// Absent in format 1 blocks; "2" in blocks whose chunks are coded compactly.
+constexpr char kFormat[] = "format";
+constexpr char kFormatVersion[] = "2";
 
 std::string PageName(uint32_t page) { return "values." + std::to_string(page); }
 
@@ -43,7 +46,32 @@ int64_t Diff(int64_t a, int64_t b) {  // a - b without signed overflow
   return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
 
+int64_t BlockWindowOf(int64_t t) { return t / kBlockWindowMs - (t % kBlockWindowMs < 0 ? 1 : 0); }
+
 }  // namespace
+
+std::vector<CompactChunk> CutBlockChunks(std::span<const std::pair<int64_t, uint64_t>> samples) {
+  std::vector<CompactChunk> out;
+  std::vector<int64_t> t;
+  std::vector<uint64_t> bits;
+  auto cut = [&] {
+    if (t.empty()) return;
+    out.push_back(EncodeCompactChunk(t, bits));
+    t.clear();
+    bits.clear();
+  };
+  for (const auto& [ti, b] : samples) {
+    if (!t.empty() && ti <= t.back()) continue;
+    if (!t.empty() &&
+        (t.size() >= kBlockChunkSamples || BlockWindowOf(ti) != BlockWindowOf(t.front()))) {
+      cut();
+    }
+    t.push_back(ti);
+    bits.push_back(b);
+  }
+  cut();
+  return out;
+}
 
 int64_t MsToNs(int64_t t_ms) {
   constexpr int64_t kLimit = INT64_MAX / 1'000'000;
@@ -54,7 +82,7 @@ int64_t MsToNs(int64_t t_ms) {
 
 Result<BlockMeta> WriteMetricBlock(std::span<const BlockSeriesSource> series,
                                    std::span<const MetricMetadata> metadata, BlockMeta meta,
-                                   const std::string& path) {
+                                   const std::string& path, ValueCoding coding) {
   ASSIGN_OR_RETURN(std::unique_ptr<BlockWriter> writer, BlockWriter::Create(path));
   SymbolTable symbols;
   std::unordered_map<std::string_view, uint32_t> ts_ids;
@@ -113,6 +141,7 @@ Result<BlockMeta> WriteMetricBlock(std::span<const BlockSeriesSource> series,
   ex_section += exemplars;
   RETURN_IF_ERROR(writer->AddSection(kExemplars, ex_section));
   RETURN_IF_ERROR(writer->AddSection(kMetadata, EncodeMetadataRecord(metadata).substr(1)));
+  if (coding == ValueCoding::kCompact) RETURN_IF_ERROR(writer->AddSection(kFormat, kFormatVersion));
   if (min_t > max_t) min_t = max_t = 0;
   meta.min_time_ns = MsToNs(min_t);
   meta.max_time_ns = MsToNs(max_t);
@@ -145,6 +174,14 @@ Status MetricBlock::Load() {
   const auto bad = [](const char* what) {
     return Status::DataLoss(std::string("malformed metric block: ") + what);
   };
+  if (reader.HasSection(kFormat)) {
+    Result<std::string> format = reader.ReadSection(kFormat);
+    if (!format.ok()) return format.status();
+    if (std::string_view(*format) != kFormatVersion) {
+      return Status::DataLoss("unsupported metric block format " + format->substr(0, 16));
+    }
+    coding_ = ValueCoding::kCompact;
+  }
   ASSIGN_OR_RETURN(std::string symbols_raw, reader.ReadSection(kSymbols));
   ASSIGN_OR_RETURN(StringColumn symbols, DecodeStrings(symbols_raw));
   ASSIGN_OR_RETURN(timestamps_raw_, reader.ReadSection(kTimestamps));
@@ -255,7 +292,7 @@ Status MetricBlock::ForEachSample(uint32_t id, int64_t min_t, int64_t max_t, Val
                                   const std::function<void(int64_t, double)>& fn) const {
   Status damaged;
   RETURN_IF_ERROR(ForEachChunk(id, min_t, max_t, pages, [&](const BlockChunk& c) {
-    ChunkIterator it(c.samples, c.timestamps, c.values);
+    ChunkIterator it(c.samples, c.timestamps, c.values, coding_);
     if (it.Seek(min_t)) {
       do {
         if (it.t() > max_t) break;

@@ -22,6 +22,7 @@
 #include "base/status.h"
 #include "server/store/block/catalog.h"
 #include "server/store/block/column.h"
+#include "server/store/metrics/chunk.h"
 #include "server/store/metrics/index.h"
 #include "server/store/metrics/metric_types.h"
 
@@ -42,12 +43,25 @@ struct BlockSeriesSource {
   std::vector<Exemplar> exemplars;
 };
 
+// Block chunks are cut at this many samples (2 hours of 15 s scrapes) and
+// at aligned 2-hour windows: long chunks amortize the per-chunk header.
+inline constexpr uint32_t kBlockChunkSamples = 480;
+inline constexpr int64_t kBlockWindowMs = int64_t{2} * 3600 * 1000;
+
+// Cuts samples (by time; of equal timestamps the first is kept) into
+// compact chunks of at most kBlockChunkSamples, none straddling an aligned
+// 2-hour window.
+std::vector<CompactChunk> CutBlockChunks(std::span<const std::pair<int64_t, uint64_t>> samples);
+
 // Writes `series` (sorted by labels, each with at least one chunk) and
-// `metadata` to a finished block file at `path`. Fills meta's time range
+// `metadata` to a finished block file at `path`: format 2 when the chunks'
+// values are coded compactly, format 1 for the streaming code (kept so that
+// tests can write the blocks older versions wrote). Fills meta's time range
 // (ns) and rows (samples); returns it.
 Result<BlockMeta> WriteMetricBlock(std::span<const BlockSeriesSource> series,
                                    std::span<const MetricMetadata> metadata, BlockMeta meta,
-                                   const std::string& path);
+                                   const std::string& path,
+                                   ValueCoding coding = ValueCoding::kCompact);
 
 // ms -> ns for block metas, saturating.
 int64_t MsToNs(int64_t t_ms);
@@ -86,6 +100,8 @@ class MetricBlock {
   // Exemplars of series `id`, by time.
   std::span<const Exemplar> exemplars(uint32_t id) const;
   const std::vector<MetricMetadata>& metadata() const { return metadata_; }
+  // How chunk values are coded: kStream in format 1 blocks, else kCompact.
+  ValueCoding coding() const { return coding_; }
 
  private:
   friend class ValuePages;
@@ -112,6 +128,7 @@ class MetricBlock {
   std::shared_ptr<const CatalogBlock> block_;
   uint64_t wal_until_ = 0;
   uint32_t pages_ = 0;
+  ValueCoding coding_ = ValueCoding::kStream;
   SeriesIndex index_;
   std::vector<SeriesInfo> series_;
   std::vector<ChunkRef> chunks_;

@@ -19,6 +19,21 @@ size_t ExemplarBytes(const Exemplar& e) {
 
 }  // namespace
 
+SealedChunk::SealedChunk(const ChunkAppender& open)
+    : min_t_(open.min_t()), max_t_(open.max_t()), samples_(open.samples()) {
+  std::vector<uint64_t> bits;
+  bits.reserve(samples_);
+  ChunkIterator it(samples_, open.timestamp_bytes(), open.value_bytes());
+  while (it.Next()) bits.push_back(it.value_bits());
+  const std::string values = EncodeCompactValues(bits);
+  const std::string_view ts = open.timestamp_bytes();
+  ts_bytes_ = static_cast<uint32_t>(ts.size());
+  value_bytes_ = static_cast<uint32_t>(values.size());
+  data_ = std::make_unique_for_overwrite<char[]>(ts.size() + values.size());
+  std::copy(ts.begin(), ts.end(), data_.get());
+  std::copy(values.begin(), values.end(), data_.get() + ts.size());
+}
+
 Result<uint32_t> MetricHead::GetOrCreate(const Labels& labels, bool enforce_limit, bool* created) {
   if (std::optional<uint32_t> ref = index_.Find(labels)) {
     *created = false;
@@ -47,9 +62,9 @@ SampleOutcome MetricHead::Check(uint32_t ref, int64_t t_ms, uint64_t bits) const
 }
 
 void MetricHead::Cut(HeadSeries* s) {
-  s->open.ShrinkToFit();
-  chunk_bytes_ += s->open.MemoryBytes() + sizeof(ChunkAppender);
-  s->sealed.push_back(std::move(s->open));
+  const SealedChunk& sealed = s->sealed.emplace_back(s->open);
+  chunk_bytes_ -= std::min(chunk_bytes_, s->open.MemoryBytes());
+  chunk_bytes_ += sealed.MemoryBytes();
   s->open = ChunkAppender();
 }
 
@@ -139,17 +154,21 @@ void MetricHead::ForEachSample(uint32_t ref, int64_t min_t, int64_t max_t,
                                const std::function<void(int64_t, double)>& fn) const {
   const HeadSeries& s = series_[ref];
   if (s.max_t < min_t || s.min_t > max_t) return;
-  auto scan = [&](const ChunkAppender& c) {
-    if (c.samples() == 0 || c.max_t() < min_t || c.min_t() > max_t) return;
-    ChunkIterator it(c.samples(), c.timestamp_bytes(), c.value_bytes());
-    if (!it.Seek(min_t)) return;
+  auto scan = [&](int64_t lo, int64_t hi, ChunkIterator it) {
+    if (hi < min_t || lo > max_t || !it.Seek(min_t)) return;
     do {
       if (it.t() > max_t) break;
       fn(it.t(), it.v());
     } while (it.Next());
   };
-  for (const ChunkAppender& c : s.sealed) scan(c);
-  scan(s.open);
+  for (const SealedChunk& c : s.sealed) {
+    scan(c.min_t(), c.max_t(),
+         ChunkIterator(c.samples(), c.timestamps(), c.values(), ValueCoding::kCompact));
+  }
+  if (s.open.samples() > 0) {
+    scan(s.open.min_t(), s.open.max_t(),
+         ChunkIterator(s.open.samples(), s.open.timestamp_bytes(), s.open.value_bytes()));
+  }
 }
 
 }  // namespace quartet::store

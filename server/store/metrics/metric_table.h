@@ -7,8 +7,9 @@
 // immutable block (metric_block.h) when it grows past head_flush_bytes or
 // gets older than head_flush_age, deletes the WAL segments the block covers,
 // every minute applies retention and merges level-0 blocks of one 2-hour
-// window into one. Queries merge blocks, the head being flushed and the live
-// head. docs/formats/metrics.md describes the records and the block layout.
+// window into one, and the blocks of one 12-hour window into one. Queries merge blocks, the head
+// being flushed and the live head. docs/formats/metrics.md describes the records and the block
+// layout.
 //
 // Appends check, per series, that samples are newer than its last one
 // (Prometheus's "out of order sample") and that a repeated timestamp carries
@@ -129,7 +130,9 @@ class MetricTable final : public MetricStore {
   // Deletes blocks past retention_age / retention_bytes at `now`.
   Result<RetentionResult> ApplyRetention(int64_t now_unix_nanos);
   // Merges level-0 blocks that share a settled 2-hour window into one level-1
-  // block (chunks re-cut to 120 samples). Returns the number written.
+  // block, then the level-0 and level-1 blocks of a settled 12-hour window
+  // into one level-2 block (chunks re-cut: CutBlockChunks). Returns the
+  // number of blocks written.
   // `now_unix_nanos` decides which windows are settled (tests pass a future
   // time to compact at once).
   Result<int> Compact(int64_t now_unix_nanos);
@@ -152,6 +155,10 @@ class MetricTable final : public MetricStore {
   void SetMetadata(const std::vector<MetricMetadata>& metadata,
                    std::vector<MetricMetadata>* changed);
   Status WaitForRoom();
+  // Writes the blocks `ids` as one block of `level` and swaps it in for them
+  // (the catalog's Replace: atomic, crash-safe). False when one of them is
+  // gone (retention ran meanwhile).
+  Result<bool> MergeBlocks(const std::vector<std::string>& ids, uint32_t level);
   // Every series matching `matchers` with data in [min_t, max_t] from every
   // source, with its samples or exemplars when asked, merged by label set.
   enum class GatherMode { kLabels, kSamples, kExemplars };

@@ -2,6 +2,7 @@
 // retention and the loop that schedules them (declared in metric_table.h).
 #include <algorithm>
 #include <bit>
+#include <deque>
 #include <filesystem>
 #include <map>
 
@@ -16,13 +17,45 @@ namespace {
 constexpr auto kCheckInterval = std::chrono::seconds(1);
 constexpr int64_t kMaintenanceIntervalNs = 60'000'000'000;
 constexpr int64_t kCompactionWindowNs = int64_t{2} * 3600 * 1'000'000'000;
+constexpr int64_t kLongCompactionWindowNs = int64_t{12} * 3600 * 1'000'000'000;
 // A series whose last sample is this much older than the newest of the head
 // is not carried into the next head (its out-of-order check lapses, as a
 // Prometheus series leaves the head once it is gone for a block range).
 constexpr int64_t kCarryWindowMs = int64_t{2} * 3600 * 1000;
 
-// The series of `head` in label order, chunks as views into the head.
-std::vector<BlockSeriesSource> SourcesOf(const MetricHead& head) {
+// Series with their chunks re-cut for blocks (CutBlockChunks), split by
+// aligned 2-hour window so that every block lies in one window and can be
+// compacted; `owned` holds the chunk bytes the sources view.
+struct WindowedSources {
+  std::deque<std::vector<CompactChunk>> owned;
+  std::map<int64_t, std::vector<BlockSeriesSource>> windows;
+};
+
+// The 2-hour window (epoch-aligned) of a time in ms, floor division.
+int64_t WindowOfMs(int64_t t) { return t / kChunkWindowMs - (t % kChunkWindowMs < 0 ? 1 : 0); }
+
+// Adds one series: chunks cut from `samples` (by time) and its exemplars.
+void AddSeries(const Labels& labels, std::span<const std::pair<int64_t, uint64_t>> samples,
+               std::vector<Exemplar> exemplars, WindowedSources* out) {
+  const std::vector<CompactChunk>& chunks = out->owned.emplace_back(CutBlockChunks(samples));
+  std::map<int64_t, BlockSeriesSource*> mine;
+  auto part = [&](int64_t window) {
+    BlockSeriesSource*& p = mine[window];
+    if (p == nullptr) {
+      p = &out->windows[window].emplace_back();
+      p->labels = labels;
+    }
+    return p;
+  };
+  for (const CompactChunk& c : chunks) {
+    part(WindowOfMs(c.min_t))
+        ->chunks.push_back(BlockChunk{c.min_t, c.max_t, c.samples, c.timestamps, c.values});
+  }
+  for (Exemplar& e : exemplars) part(WindowOfMs(e.t_ms))->exemplars.push_back(std::move(e));
+}
+
+// The series of `head` in label order.
+WindowedSources SourcesOf(const MetricHead& head) {
   std::vector<std::pair<Labels, uint32_t>> order;
   order.reserve(head.series_count());
   for (uint32_t ref = 0; ref < head.series_count(); ++ref) {
@@ -31,48 +64,14 @@ std::vector<BlockSeriesSource> SourcesOf(const MetricHead& head) {
     order.emplace_back(head.index().LabelsOf(ref), ref);
   }
   std::sort(order.begin(), order.end());
-  std::vector<BlockSeriesSource> out;
-  out.reserve(order.size());
+  WindowedSources out;
+  std::vector<std::pair<int64_t, uint64_t>> samples;
   for (auto& [labels, ref] : order) {
-    const HeadSeries& s = head.series(ref);
-    BlockSeriesSource& src = out.emplace_back();
-    src.labels = std::move(labels);
-    auto add = [&](const ChunkAppender& c) {
-      if (c.samples() == 0) return;
-      src.chunks.push_back(
-          BlockChunk{c.min_t(), c.max_t(), c.samples(), c.timestamp_bytes(), c.value_bytes()});
-    };
-    for (const ChunkAppender& c : s.sealed) add(c);
-    add(s.open);
-    src.exemplars = s.exemplars;
-  }
-  return out;
-}
-
-}  // namespace
-
-namespace {
-
-// The 2-hour window (epoch-aligned) of a time in ms, floor division.
-int64_t WindowOfMs(int64_t t) { return t / kChunkWindowMs - (t % kChunkWindowMs < 0 ? 1 : 0); }
-
-// Splits series by the window of each chunk (chunks never straddle one) and
-// exemplar, so that every block lies in one window and can be compacted.
-std::map<int64_t, std::vector<BlockSeriesSource>> SplitByWindow(
-    std::vector<BlockSeriesSource> series) {
-  std::map<int64_t, std::vector<BlockSeriesSource>> out;
-  for (BlockSeriesSource& s : series) {
-    std::map<int64_t, BlockSeriesSource*> mine;
-    auto part = [&](int64_t window) {
-      BlockSeriesSource*& p = mine[window];
-      if (p == nullptr) {
-        p = &out[window].emplace_back();
-        p->labels = s.labels;
-      }
-      return p;
-    };
-    for (const BlockChunk& c : s.chunks) part(WindowOfMs(c.min_t))->chunks.push_back(c);
-    for (Exemplar& e : s.exemplars) part(WindowOfMs(e.t_ms))->exemplars.push_back(std::move(e));
+    samples.clear();
+    head.ForEachSample(ref, INT64_MIN, INT64_MAX, [&](int64_t t, double v) {
+      samples.emplace_back(t, std::bit_cast<uint64_t>(v));
+    });
+    AddSeries(labels, samples, head.series(ref).exemplars, &out);
   }
   return out;
 }
@@ -115,7 +114,8 @@ Status MetricTable::Flush() {
   }
   // frozen_ is immutable and only this (serialised) function replaces it, so
   // it is read here without mu_ while queries keep answering from it.
-  std::map<int64_t, std::vector<BlockSeriesSource>> windows = SplitByWindow(SourcesOf(*frozen_));
+  WindowedSources sources = SourcesOf(*frozen_);
+  const std::map<int64_t, std::vector<BlockSeriesSource>>& windows = sources.windows;
   {
     std::unique_lock l(mu_);
     for (const auto& [window, series] : windows) {
@@ -175,91 +175,117 @@ Result<RetentionResult> MetricTable::ApplyRetention(int64_t now_unix_nanos) {
 
 namespace {
 
-// One series merged from several blocks: its samples re-cut into chunks.
-struct MergedSeries {
-  std::vector<std::pair<int64_t, uint64_t>> samples;
-  std::vector<Exemplar> exemplars;
-  std::vector<ChunkAppender> chunks;
-};
-
-void Rechunk(MergedSeries* m) {
-  std::stable_sort(m->samples.begin(), m->samples.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [t, bits] : m->samples) {
-    if (m->chunks.empty() || m->chunks.back().samples() >= kChunkTargetSamples ||
-        WindowOfMs(t) != WindowOfMs(m->chunks.back().min_t())) {
-      m->chunks.emplace_back();
-    }
-    m->chunks.back().Append(t, std::bit_cast<double>(bits));  // equal timestamps: first kept
-  }
-  m->samples.clear();
-  m->samples.shrink_to_fit();
-  std::stable_sort(m->exemplars.begin(), m->exemplars.end(),
-                   [](const Exemplar& a, const Exemplar& b) { return a.t_ms < b.t_ms; });
+// The aligned window of length `window_ns` that holds t, floor division.
+int64_t WindowStart(int64_t t, int64_t window_ns) {
+  return (t / window_ns - (t % window_ns < 0 ? 1 : 0)) * window_ns;
 }
 
 }  // namespace
 
+Result<bool> MetricTable::MergeBlocks(const std::vector<std::string>& ids, uint32_t level) {
+  std::vector<std::shared_ptr<const MetricBlock>> blocks;
+  for (const auto& b : *catalog_->Blocks()) {
+    if (std::find(ids.begin(), ids.end(), b->meta.id) == ids.end()) continue;
+    ASSIGN_OR_RETURN(std::shared_ptr<const MetricBlock> block, OpenBlock(b));
+    blocks.push_back(std::move(block));
+  }
+  if (blocks.size() != ids.size()) return false;  // retention raced us
+  // Every block lists its series in label order: merge them series by
+  // series, so that only one series' samples are decoded at a time.
+  std::vector<ValuePages> pages(blocks.size());
+  std::vector<uint32_t> cursor(blocks.size(), 0);
+  std::vector<Labels> current(blocks.size());
+  auto load = [&](size_t k) {
+    if (cursor[k] < blocks[k]->series_count()) current[k] = blocks[k]->index().LabelsOf(cursor[k]);
+  };
+  for (size_t k = 0; k < blocks.size(); ++k) load(k);
+  std::deque<std::vector<CompactChunk>> owned;
+  std::vector<BlockSeriesSource> sources;
+  std::vector<std::pair<int64_t, uint64_t>> samples;
+  for (;;) {
+    const Labels* next = nullptr;
+    for (size_t k = 0; k < blocks.size(); ++k) {
+      if (cursor[k] < blocks[k]->series_count() && (next == nullptr || current[k] < *next)) {
+        next = &current[k];
+      }
+    }
+    if (next == nullptr) break;
+    BlockSeriesSource& src = sources.emplace_back();
+    src.labels = *next;
+    samples.clear();
+    for (size_t k = 0; k < blocks.size(); ++k) {
+      if (cursor[k] >= blocks[k]->series_count() || current[k] != src.labels) continue;
+      RETURN_IF_ERROR(blocks[k]->ForEachSample(
+          cursor[k], INT64_MIN, INT64_MAX, &pages[k],
+          [&](int64_t t, double v) { samples.emplace_back(t, std::bit_cast<uint64_t>(v)); }));
+      for (const Exemplar& e : blocks[k]->exemplars(cursor[k])) src.exemplars.push_back(e);
+      ++cursor[k];
+      load(k);
+    }
+    std::stable_sort(samples.begin(), samples.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(src.exemplars.begin(), src.exemplars.end(),
+                     [](const Exemplar& a, const Exemplar& b) { return a.t_ms < b.t_ms; });
+    for (const CompactChunk& c : owned.emplace_back(CutBlockChunks(samples))) {
+      src.chunks.push_back(BlockChunk{c.min_t, c.max_t, c.samples, c.timestamps, c.values});
+    }
+    if (src.chunks.empty() && src.exemplars.empty()) sources.pop_back();
+  }
+  std::map<std::string, MetricMetadata> metadata;
+  uint64_t wal_until = 0;
+  for (const auto& block : blocks) {
+    for (const MetricMetadata& md : block->metadata()) metadata[md.family] = md;
+    wal_until = std::max(wal_until, block->wal_until());
+  }
+  std::vector<MetricMetadata> md;
+  for (auto& [family, m] : metadata) md.push_back(std::move(m));
+  BlockMeta meta;
+  meta.id = NewBlockId(UnixNanos());
+  meta.level = level;
+  meta.sources = ids;
+  meta.extra_json = WalUntilJson(wal_until);
+  const std::string path = catalog_->PathFor(meta.id) + ".new";
+  Result<BlockMeta> done = WriteMetricBlock(sources, md, std::move(meta), path);
+  Status replaced = done.ok() ? catalog_->Replace(ids, path) : done.status();
+  if (!replaced.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    return replaced;
+  }
+  compactions_.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 Result<int> MetricTable::Compact(int64_t now_unix_nanos) {
   std::lock_guard f(flush_mu_);
   // A window still receiving flushes is left alone: compacting it early
-  // would strand later level-0 blocks beside the level-1 one.
-  const int64_t settled =
-      now_unix_nanos - kCompactionWindowNs -
+  // would strand later blocks beside the compacted one.
+  const int64_t settled_end =
+      now_unix_nanos -
       std::chrono::duration_cast<std::chrono::nanoseconds>(options_.table.head_flush_age).count();
   int written = 0;
+  // Level 1: the level-0 blocks of one 2-hour window.
   for (const CompactionGroup& group : catalog_->CompactionCandidates(0, kCompactionWindowNs, 2)) {
-    if (group.window_start_ns > settled) continue;
-    std::shared_ptr<const BlockList> list = catalog_->Blocks();
-    std::map<Labels, MergedSeries> merged;
-    std::map<std::string, MetricMetadata> metadata;
-    uint64_t wal_until = 0;
-    size_t found = 0;
-    for (const auto& b : *list) {
-      if (std::find(group.ids.begin(), group.ids.end(), b->meta.id) == group.ids.end()) continue;
-      ASSIGN_OR_RETURN(std::shared_ptr<const MetricBlock> block, OpenBlock(b));
-      ValuePages pages;
-      for (uint32_t id = 0; id < block->series_count(); ++id) {
-        MergedSeries& m = merged[block->index().LabelsOf(id)];
-        RETURN_IF_ERROR(block->ForEachSample(
-            id, INT64_MIN, INT64_MAX, &pages,
-            [&](int64_t t, double v) { m.samples.emplace_back(t, std::bit_cast<uint64_t>(v)); }));
-        for (const Exemplar& e : block->exemplars(id)) m.exemplars.push_back(e);
-      }
-      for (const MetricMetadata& md : block->metadata()) metadata[md.family] = md;
-      wal_until = std::max(wal_until, block->wal_until());
-      ++found;
+    if (group.window_start_ns > settled_end - kCompactionWindowNs) continue;
+    ASSIGN_OR_RETURN(bool merged, MergeBlocks(group.ids, 1));
+    written += merged ? 1 : 0;
+  }
+  // Level 2: the blocks of levels 0 and 1 of one 12-hour window, so that a
+  // series costs one label entry per 12 hours and reads open fewer blocks.
+  std::map<int64_t, std::vector<std::string>> long_windows;
+  for (const auto& b : *catalog_->Blocks()) {
+    if (b->meta.level >= 2) continue;
+    const int64_t start = WindowStart(b->meta.min_time_ns, kLongCompactionWindowNs);
+    if (b->meta.max_time_ns >= start + kLongCompactionWindowNs ||
+        start + kLongCompactionWindowNs > settled_end) {
+      continue;
     }
-    if (found != group.ids.size()) continue;  // retention raced us
-    std::vector<BlockSeriesSource> sources;
-    sources.reserve(merged.size());
-    for (auto& [labels, m] : merged) {
-      Rechunk(&m);
-      BlockSeriesSource& src = sources.emplace_back();
-      src.labels = labels;
-      for (const ChunkAppender& c : m.chunks) {
-        src.chunks.push_back(
-            BlockChunk{c.min_t(), c.max_t(), c.samples(), c.timestamp_bytes(), c.value_bytes()});
-      }
-      src.exemplars = std::move(m.exemplars);
-    }
-    std::vector<MetricMetadata> md;
-    for (auto& [family, m] : metadata) md.push_back(std::move(m));
-    BlockMeta meta;
-    meta.id = NewBlockId(UnixNanos());
-    meta.level = 1;
-    meta.sources = group.ids;
-    meta.extra_json = WalUntilJson(wal_until);
-    const std::string path = catalog_->PathFor(meta.id) + ".new";
-    Result<BlockMeta> done = WriteMetricBlock(sources, md, std::move(meta), path);
-    Status replaced = done.ok() ? catalog_->Replace(group.ids, path) : done.status();
-    if (!replaced.ok()) {
-      std::error_code ec;
-      std::filesystem::remove(path, ec);
-      return replaced;
-    }
-    compactions_.fetch_add(1, std::memory_order_relaxed);
-    ++written;
+    long_windows[start].push_back(b->meta.id);
+  }
+  for (const auto& [start, ids] : long_windows) {
+    if (ids.size() < 2) continue;
+    ASSIGN_OR_RETURN(bool merged, MergeBlocks(ids, 2));
+    written += merged ? 1 : 0;
   }
   return written;
 }
