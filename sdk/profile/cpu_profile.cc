@@ -76,7 +76,9 @@ pprof::Profile CpuAggregate::ToProfile(Symbolizer* symbolizer, int hz, int64_t s
     int64_t values[2] = {count, count * period};
     b.AddSample(ids, values, labels);
   }
-  return b.Release();
+  pprof::Profile profile = b.Release();
+  locations.MarkLineInfo(&profile);
+  return profile;
 }
 
 }  // namespace quartet::profile_internal

@@ -57,7 +57,9 @@ pprof::Profile BuildHeapProfile(const HeapSnapshot& snapshot, Symbolizer* symbol
     pprof::LabelSpec label{"bytes", {}, static_cast<int64_t>(bucket.size), "bytes"};
     b.AddSample(ids, values, std::span<const pprof::LabelSpec>(&label, 1));
   }
-  return b.Release();
+  pprof::Profile profile = b.Release();
+  locations.MarkLineInfo(&profile);
+  return profile;
 }
 
 }  // namespace quartet::profile_internal

@@ -16,11 +16,25 @@ uint64_t LocationTable::Location(uintptr_t pc) {
     const Module& m = *r.segment->module;
     mapping = builder_->Mapping(r.segment->start, r.segment->limit, r.segment->file_offset, m.path,
                                 m.build_id, !m.symbols.empty());
-    if (r.symbol != nullptr) function = builder_->Function(*r.name, r.symbol->mangled, m.path);
+    if (r.symbol != nullptr) {
+      function =
+          builder_->Function(*r.name, r.symbol->mangled,
+                             r.file != nullptr ? std::string_view(*r.file) : "", r.start_line);
+    }
+    if (r.file != nullptr) mappings_with_lines_.insert(mapping);
   }
-  uint64_t id = builder_->LocationForAddress(pc, mapping, function);
+  uint64_t id = builder_->LocationForAddress(pc, mapping, function, r.line);
   ids_.emplace(pc, id);
   return id;
+}
+
+void LocationTable::MarkLineInfo(pprof::Profile* profile) const {
+  for (pprof::Mapping& m : profile->mapping) {
+    if (mappings_with_lines_.count(m.id) != 0) {
+      m.has_filenames = true;
+      m.has_line_numbers = true;
+    }
+  }
 }
 
 }  // namespace quartet::profile_internal

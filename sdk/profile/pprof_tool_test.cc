@@ -22,13 +22,15 @@
 
 namespace hotlib {
 uint64_t SpinInLibrary(uint64_t n);
-}
+extern const int kSpinFirstLine, kSpinLastLine;
+}  // namespace hotlib
 
 namespace {
 
 // Internal linkage: named only by the executable's .symtab. noipa: gcc
 // would otherwise fold the two identical spin functions into one (ICF) or
 // clone this one for its constant argument.
+constexpr int kSpinStaticFirst = __LINE__ + 1;
 __attribute__((noipa)) uint64_t SpinStatic(uint64_t n) {
   uint64_t x = 88172645463325252ull ^ n;
   for (uint64_t i = 0; i < n; ++i) {
@@ -39,11 +41,13 @@ __attribute__((noipa)) uint64_t SpinStatic(uint64_t n) {
   }
   return x;
 }
+constexpr int kSpinStaticLast = __LINE__ - 1;
 
 }  // namespace
 
 namespace quartet_profile_test {
 
+constexpr int kSpinExportedFirst = __LINE__ + 1;
 __attribute__((noipa)) uint64_t SpinExported(uint64_t n) {
   uint64_t x = 88172645463325252ull ^ n;
   for (uint64_t i = 0; i < n; ++i) {
@@ -54,6 +58,7 @@ __attribute__((noipa)) uint64_t SpinExported(uint64_t n) {
   }
   return x;
 }
+constexpr int kSpinExportedLast = __LINE__ - 1;
 
 // The heap test's known allocators (noipa + the asm: no inlining, no tail
 // call, so each is the leaf frame of its blocks).
@@ -115,6 +120,50 @@ std::map<std::string, double> ParseTop(const std::string& text) {
   return flat;
 }
 
+// One frame of `pprof -traces -lines`: "name /path/file.cc:123" (a frame
+// without source info is the name alone).
+struct Frame {
+  std::string name;
+  std::string file;
+  int line = 0;
+};
+
+// The stacks (leaf first) of `pprof -traces -lines` output: blocks after a
+// "-----------+---" rule, the first row starting with the sample's value.
+std::vector<std::vector<Frame>> ParseTraces(const std::string& text) {
+  std::vector<std::vector<Frame>> traces;
+  std::istringstream in(text);
+  std::string row;
+  bool in_block = false, first = false;
+  while (std::getline(in, row)) {
+    if (row.rfind("-----------+", 0) == 0) {
+      in_block = first = true;
+      continue;
+    }
+    if (!in_block) continue;
+    row.erase(0, row.find_first_not_of(' '));
+    if (first) {  // drop the value
+      traces.emplace_back();
+      row.erase(0, row.find(' '));
+      row.erase(0, row.find_first_not_of(' '));
+      first = false;
+    }
+    if (row.empty()) continue;
+    Frame f;
+    f.name = row;
+    size_t space = row.rfind(' '), colon = row.rfind(':');
+    if (space != std::string::npos && colon != std::string::npos && colon > space &&
+        row[space + 1] == '/' && colon + 1 < row.size() &&
+        row.find_first_not_of("0123456789", colon + 1) == std::string::npos) {
+      f.name = row.substr(0, space);
+      f.file = row.substr(space + 1, colon - space - 1);
+      f.line = std::atoi(row.c_str() + colon + 1);
+    }
+    traces.back().push_back(f);
+  }
+  return traces;
+}
+
 TEST(PprofTool, ShowsHotFunctionsByDemangledNameInProportion) {
   std::string go = FindGo();
   ASSERT_FALSE(go.empty()) << "go tool pprof is required: apt-get install golang-go (./setup)";
@@ -135,6 +184,7 @@ TEST(PprofTool, ShowsHotFunctionsByDemangledNameInProportion) {
   // ticks) aliases the sample points onto some functions more than others.
   constexpr uint64_t kUnit = 20000;
   uint64_t sink = 0;
+  constexpr int kCallLine = __LINE__ + 2;  // the calls' lines, in the caller's frame
   for (;;) {
     sink += SpinStatic(2 * kUnit);
     sink += quartet_profile_test::SpinExported(kUnit);
@@ -177,6 +227,38 @@ TEST(PprofTool, ShowsHotFunctionsByDemangledNameInProportion) {
   EXPECT_NEAR(100 * e / total, 25, 10);
   EXPECT_NEAR(100 * l / total, 25, 10);
   EXPECT_GT(total, 60) << "the workload should dominate the profile";
+
+  // File and line from DWARF: each hot function at a line of its own body,
+  // called from the line of its call above (return address minus one).
+  std::string traces = RunCommand("HOME=" + home + " GOCACHE=" + home + "/gocache " + go +
+                                  " tool pprof -traces -lines -symbolize=none " + path + " 2>&1");
+  SCOPED_TRACE(traces);
+  struct Hot {
+    std::string name, file;
+    int first, last, call_line;
+    int seen = 0;
+  };
+  Hot hot[] = {
+      {kStatic, "/sdk/profile/pprof_tool_test.cc", kSpinStaticFirst, kSpinStaticLast, kCallLine},
+      {kExported, "/sdk/profile/pprof_tool_test.cc", quartet_profile_test::kSpinExportedFirst,
+       quartet_profile_test::kSpinExportedLast, kCallLine + 1},
+      {kLibrary, "/sdk/profile/profile_test_lib.cc", hotlib::kSpinFirstLine, hotlib::kSpinLastLine,
+       kCallLine + 2},
+  };
+  for (const std::vector<Frame>& trace : ParseTraces(traces)) {
+    for (Hot& h : hot) {
+      if (trace.empty() || trace[0].name != h.name) continue;
+      ++h.seen;
+      EXPECT_TRUE(trace[0].file.ends_with(h.file)) << trace[0].file;
+      EXPECT_GE(trace[0].line, h.first) << h.name;
+      EXPECT_LE(trace[0].line, h.last) << h.name;
+      ASSERT_GE(trace.size(), 2u);
+      EXPECT_NE(trace[1].name.find("_Test::TestBody()"), std::string::npos) << trace[1].name;
+      EXPECT_TRUE(trace[1].file.ends_with("/sdk/profile/pprof_tool_test.cc")) << trace[1].file;
+      EXPECT_EQ(trace[1].line, h.call_line) << h.name;
+    }
+  }
+  for (const Hot& h : hot) EXPECT_GT(h.seen, 0) << h.name;
 }
 
 // `go tool pprof` reads the heap profile: in-use space split 2:1 between a

@@ -4,6 +4,8 @@
 
 namespace hotlib {
 
+// SpinInLibrary's lines, for the file:line check of `pprof -lines`.
+__attribute__((visibility("default"))) extern const int kSpinFirstLine = __LINE__ + 1;
 __attribute__((visibility("default"), noinline)) uint64_t SpinInLibrary(uint64_t n) {
   uint64_t x = 88172645463325252ull ^ n;
   for (uint64_t i = 0; i < n; ++i) {
@@ -14,5 +16,6 @@ __attribute__((visibility("default"), noinline)) uint64_t SpinInLibrary(uint64_t
   }
   return x;
 }
+__attribute__((visibility("default"))) extern const int kSpinLastLine = __LINE__ - 1;
 
 }  // namespace hotlib

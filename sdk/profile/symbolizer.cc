@@ -234,7 +234,59 @@ Resolved Symbolizer::Resolve(uintptr_t pc) {
   if (it->demangled.empty()) it->demangled = Demangle(it->mangled);
   r.symbol = &*it;
   r.name = &it->demangled;
+  const Module& m = *seg->module;
+  if (const LineTable* lines = LinesLocked(m)) {
+    SourceLine at, entry;
+    bool have_at = lines->Lookup(pc - m.bias, &at) && at.file != nullptr;
+    bool have_entry = lines->Lookup(it->start - m.bias, &entry) && entry.file != nullptr;
+    if (have_at) {
+      r.file = at.file;
+      r.line = at.line;
+    } else if (have_entry) {
+      r.file = entry.file;  // the function's file, at no particular line
+    }
+    if (have_entry && r.file != nullptr && *r.file == *entry.file) r.start_line = entry.line;
+  }
   return r;
+}
+
+const LineTable* Symbolizer::LinesLocked(const Module& m) {
+  if (m.lines_read) return m.lines.get();
+  m.lines_read = true;
+  // Only objects with a file: not the vDSO.
+  if (!options_.read_lines || m.path.empty() || m.path[0] != '/') {
+    ++line_stats_.without_lines;
+    return nullptr;
+  }
+  Result<LineTable> table = ReadElfLineTable(m.path, m.build_id, options_.line_limits);
+  if (!table.ok()) {
+    switch (table.status().code()) {
+      case StatusCode::kNotFound:
+        ++line_stats_.without_lines;
+        break;
+      case StatusCode::kResourceExhausted:
+        ++line_stats_.over_bound;
+        break;
+      default:
+        ++line_stats_.failed;
+        break;
+    }
+    return nullptr;
+  }
+  size_t bytes = table->memory_bytes();
+  if (line_stats_.table_bytes + bytes > options_.max_total_line_bytes) {
+    ++line_stats_.over_bound;
+    return nullptr;
+  }
+  line_stats_.table_bytes += bytes;
+  ++line_stats_.with_lines;
+  m.lines = std::make_unique<LineTable>(std::move(*table));
+  return m.lines.get();
+}
+
+LineStats Symbolizer::line_stats() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return line_stats_;
 }
 
 }  // namespace quartet::profile_internal

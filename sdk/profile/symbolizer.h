@@ -5,7 +5,12 @@
 // .symtab and .dynsym from its file on disk (so static and non-exported
 // functions have names whenever the binary is not stripped), and demangles
 // with abi::__cxa_demangle. Addresses in no known function keep only their
-// address and mapping: never a guessed name. file:line (DWARF) is not read.
+// address and mapping: never a guessed name. Where the object has DWARF line
+// info (its own .debug_line, or a separate debug file found by build id),
+// an address also gets its source file and line: each object's line table
+// (dwarf_lines.h) is read on the first address resolved in it, and kept
+// under a per-object and a total memory bound (objects past them, or with
+// malformed DWARF, get names only and are counted in line_stats()).
 //
 // Runs outside the signal handler (it allocates and reads files).
 // Thread-safety: all methods take an internal mutex; safe to share.
@@ -18,6 +23,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "sdk/profile/dwarf_lines.h"
 
 namespace quartet::profile_internal {
 
@@ -33,6 +40,10 @@ struct Module {
   std::string build_id;         // lowercase hex, empty when the object has none
   uintptr_t bias = 0;           // load bias (dlpi_addr)
   std::vector<Symbol> symbols;  // sorted by start
+  // The DWARF line table, read on first use; null when the object has none
+  // (or it could not be kept).
+  mutable std::unique_ptr<LineTable> lines;
+  mutable bool lines_read = false;
 };
 
 // One executable segment of a module: what pprof calls a mapping.
@@ -49,11 +60,34 @@ struct Resolved {
   const Segment* segment = nullptr;
   const Symbol* symbol = nullptr;
   const std::string* name = nullptr;  // demangled (or mangled when demangling fails)
+  // Source position, only with a symbol. `file` is null without line info;
+  // an address the line table does not cover gets its function's file and
+  // line 0. `start_line` is the line of the function's entry when it is in
+  // the same file (0 otherwise: e.g. `file` is an inlined callee's header).
+  const std::string* file = nullptr;
+  uint32_t line = 0;
+  uint32_t start_line = 0;
+};
+
+// What became of the line tables of the objects seen so far.
+struct LineStats {
+  size_t with_lines = 0;     // table read and kept
+  size_t without_lines = 0;  // no debug info (stripped, vDSO)
+  size_t over_bound = 0;     // larger than a bound: names only
+  size_t failed = 0;         // malformed or unreadable DWARF
+  size_t table_bytes = 0;    // memory held by kept tables
+};
+
+struct SymbolizerOptions {
+  bool read_lines = true;
+  LineTableLimits line_limits;               // per object
+  size_t max_total_line_bytes = 256u << 20;  // every object's table together
 };
 
 class Symbolizer {
  public:
   Symbolizer() = default;
+  explicit Symbolizer(const SymbolizerOptions& options) : options_(options) {}
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
 
@@ -67,12 +101,16 @@ class Symbolizer {
 
   // Number of modules known (for tests).
   size_t module_count();
+  LineStats line_stats();
 
  private:
   void ScanLocked();
   const Segment* FindLocked(uintptr_t pc) const;
+  const LineTable* LinesLocked(const Module& module);
 
+  const SymbolizerOptions options_;
   std::mutex mu_;
+  LineStats line_stats_;
   bool scanned_this_batch_ = false;
   struct Loaded {
     std::unique_ptr<Module> module;

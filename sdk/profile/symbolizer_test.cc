@@ -13,11 +13,14 @@
 namespace quartet::profile_internal {
 namespace {
 
-// Not exported (internal linkage): only .symtab names it.
+// Not exported (internal linkage): only .symtab names it. Its lines are
+// kStaticHelperFirst..kStaticHelperLast, for the file:line tests.
+constexpr uint32_t kStaticHelperFirst = __LINE__ + 1;
 __attribute__((noinline)) int StaticHelper(int x) {
   asm volatile("" : "+r"(x));
   return x * 3 + 1;
 }
+constexpr uint32_t kStaticHelperLast = __LINE__ - 1;
 
 }  // namespace
 
@@ -137,6 +140,57 @@ TEST(Symbolizer, AFileWithAnotherBuildIdGivesNoNames) {
   std::string other = id;
   other[0] = other[0] == '0' ? '1' : '0';  // as if the binary was rebuilt in place
   EXPECT_TRUE(ReadElfFunctionSymbols("/proc/self/exe", 0, other).empty());
+}
+
+TEST(Symbolizer, GivesFileAndLineWhereDebugInfoExists) {
+  Symbolizer s;
+  ASSERT_EQ(StaticHelper(1), 4);
+  uintptr_t fn = Addr(reinterpret_cast<void*>(&StaticHelper));
+  Resolved r = s.Resolve(fn + 1);
+  ASSERT_NE(r.symbol, nullptr);
+  ASSERT_NE(r.file, nullptr) << "this test is built with -g";
+  EXPECT_TRUE(r.file->ends_with("/sdk/profile/symbolizer_test.cc")) << *r.file;
+  EXPECT_GE(r.line, kStaticHelperFirst);
+  EXPECT_LE(r.line, kStaticHelperLast);
+  EXPECT_GE(r.start_line, kStaticHelperFirst);
+  EXPECT_LE(r.start_line, r.line);
+  // libc ships without .debug_line (no debug file installed): names only.
+  Resolved libc = s.Resolve(Addr(reinterpret_cast<void*>(&::getpid)) + 1);
+  ASSERT_NE(libc.symbol, nullptr);
+  LineStats stats = s.line_stats();
+  EXPECT_EQ(stats.with_lines, libc.file == nullptr ? 1u : 2u);
+  EXPECT_EQ(stats.without_lines, libc.file == nullptr ? 1u : 0u);
+  EXPECT_EQ(stats.failed, 0u);
+  EXPECT_GT(stats.table_bytes, 0u);
+}
+
+TEST(Symbolizer, LineTablesOverTheirBoundsAreSkippedAndCounted) {
+  uintptr_t pc = Addr(reinterpret_cast<void*>(&StaticHelper)) + 1;
+  struct Case {
+    const char* name;
+    SymbolizerOptions options;
+    bool counted_over;
+  };
+  SymbolizerOptions off;
+  off.read_lines = false;
+  SymbolizerOptions small_table;
+  small_table.line_limits.max_table_bytes = 1024;
+  SymbolizerOptions small_total;
+  small_total.max_total_line_bytes = 1024;
+  const Case cases[] = {
+      {"lines off", off, false},
+      {"table bound", small_table, true},
+      {"total bound", small_total, true},
+  };
+  for (const Case& c : cases) {
+    Symbolizer s(c.options);
+    Resolved r = s.Resolve(pc);
+    ASSERT_NE(r.symbol, nullptr) << c.name;
+    EXPECT_EQ(r.file, nullptr) << c.name;
+    EXPECT_EQ(r.line, 0u) << c.name;
+    EXPECT_EQ(s.line_stats().over_bound, c.counted_over ? 1u : 0u) << c.name;
+    EXPECT_EQ(s.line_stats().table_bytes, 0u) << c.name;
+  }
 }
 
 TEST(Demangle, Table) {

@@ -301,7 +301,9 @@ pprof::Profile BuildThreadProfile(const ThreadDump& dump, Symbolizer* symbolizer
     uint64_t loc = b.LocationForFunction(fn);
     b.AddSample({loc}, {unanswered});
   }
-  return b.Release();
+  pprof::Profile profile = b.Release();
+  locations.MarkLineInfo(&profile);
+  return profile;
 }
 
 }  // namespace quartet::profile_internal
