@@ -8,7 +8,7 @@
 
 import uPlot from 'uplot';
 import { appLink, clip, h, serviceColor } from './dom';
-import { bucketOf, type Exemplar, type Heatmap, type Series } from './red_model';
+import { bucketOf, formatPercentTicks, heatmapExtent, ratioRange, type Exemplar, type Heatmap, type Series } from './red_model';
 import { formatTime, type Range } from './time';
 
 export interface Marker {
@@ -26,6 +26,9 @@ export interface ChartOptions {
   markers: Marker[];
   shade?: Range; // the baseline window, drawn as a band
   height?: number;
+  // Values are ratios (0..1): the y axis is in percent with only the
+  // decimals its ticks need, from 0 to just above the highest value.
+  ratio?: boolean;
 }
 
 const kMaxSeries = 12;
@@ -93,8 +96,11 @@ export function timeChart(opts: ChartOptions): HTMLElement {
     {
       width: width(),
       height: opts.height ?? 180,
-      scales: { x: { time: true, range: [opts.range.fromMs / 1000, opts.range.toMs / 1000] } },
-      axes: [axis, { ...axis, size: 64, values: (_u, vals) => vals.map((v) => opts.format(v)) }],
+      scales: {
+        x: { time: true, range: [opts.range.fromMs / 1000, opts.range.toMs / 1000] },
+        ...(opts.ratio ? { y: { range: (_u: uPlot, _min: number | null, max: number | null) => ratioRange(max) } } : {}),
+      },
+      axes: [axis, { ...axis, size: 64, values: (_u, vals) => (opts.ratio ? formatPercentTicks(vals) : vals.map((v) => opts.format(v))) }],
       series: [{}, ...shown.map((s) => ({ label: opts.labelOf(s), stroke: serviceColor(opts.labelOf(s)), width: 1.5, value: (_u: uPlot, v: number | null) => (v === null ? '—' : opts.format(v)) }))],
       legend: { show: true },
       hooks: {
@@ -237,16 +243,21 @@ export function heatmapChart(opts: HeatmapOptions): HTMLElement {
       ctx.lineTo(x, g.plotH);
       ctx.stroke();
     }
-    // Exemplar dots and markers as links over the canvas.
+    // Exemplar dots and markers as links over the canvas, both inside the
+    // plot; the markers' links lie under the dots (styles.css) so a dot
+    // on a marker's line stays clickable.
     over.replaceChildren();
+    const right = kAxisLeft + g.plotW;
     for (const m of opts.markers) {
       const x = g.xOf(m.timeMs / 1000);
-      if (x >= kAxisLeft && x <= g.width) over.append(markerLink(m, x));
+      if (x >= kAxisLeft && x <= right) over.append(markerLink(m, x));
     }
+    const extent = heatmapExtent(hm.times, opts.stepS);
     for (const e of opts.exemplars.slice(0, 500)) {
       const href = opts.exemplarHref(e);
       const x = g.xOf(e.time);
-      if (!href || x < kAxisLeft || x > g.width) continue;
+      // A dot needs a column under it: none after the last one.
+      if (!href || !extent || !(e.time > extent[0] && e.time <= extent[1]) || x < kAxisLeft || x > right) continue;
       const b = bucketOf(hm.bounds, e.value);
       const lower = b > 0 ? hm.bounds[b - 1] : 0;
       const upper = Number.isFinite(hm.bounds[b]) ? hm.bounds[b] : lower * 2 || 1;

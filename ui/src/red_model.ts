@@ -214,6 +214,40 @@ export function formatRatio(v: number): string {
   return Number.isFinite(v) ? `${(v * 100).toFixed(v >= 0.1 ? 1 : 2)}%` : '—';
 }
 
+// Axis labels of a ratio scale as percentages with as many decimals as the
+// tick spacing needs and no more: 0%, 0.5%, 1% or 0%, 25%, 50%.
+export function formatPercentTicks(vals: number[]): string[] {
+  let step = Infinity;
+  for (let i = 1; i < vals.length; i++) {
+    const d = Math.abs(vals[i] - vals[i - 1]);
+    if (d > 0 && d < step) step = d;
+  }
+  const pct = Number.isFinite(step) ? step * 100 : 1;
+  let decimals = 0;
+  while (decimals < 4 && Math.abs(pct * 10 ** decimals - Math.round(pct * 10 ** decimals)) > 1e-6) decimals++;
+  return vals.map((v) => {
+    if (!Number.isFinite(v)) return '';
+    const s = (v * 100).toFixed(decimals);
+    const trimmed = s.includes('.') ? s.replace(/\.?0+$/, '') : s;
+    return `${trimmed === '-0' ? '0' : trimmed}%`;
+  });
+}
+
+// The y range of a ratio chart: from 0 to a little above the highest value,
+// never above 100% and at least 1% (an all-zero series is a flat line at 0,
+// not a scale to 100 with the line on the floor).
+export function ratioRange(max: number | null): [number, number] {
+  if (max === null || !Number.isFinite(max) || max <= 0) return [0, 0.01];
+  return [0, Math.min(1, Math.max(0.01, max * 1.15))];
+}
+
+// The time extent (unix seconds) a heatmap's columns cover: the column at
+// times[t] holds (times[t] - step, times[t]]. Exemplars outside it have no
+// column to sit on and are not drawn.
+export function heatmapExtent(times: number[], stepS: number): [number, number] | null {
+  return times.length ? [times[0] - stepS, times[times.length - 1]] : null;
+}
+
 export function formatSeconds(v: number): string {
   if (!Number.isFinite(v)) return '—';
   if (v >= 1) return `${v.toFixed(2)} s`;

@@ -146,7 +146,7 @@ export async function redCharts(
       'div',
       { class: 'chart-grid' },
       charts.timeChart({ title: 'Requests per second', series: named('rate', rate), labelOf: () => 'req/s', format: formatRate, range, markers, shade }),
-      charts.timeChart({ title: 'Error ratio (5xx / errors)', series: named('errors', errors), labelOf: () => 'errors', format: formatRatio, range, markers, shade }),
+      charts.timeChart({ title: 'Error ratio (5xx / errors)', series: named('errors', errors), labelOf: () => 'errors', format: formatRatio, range, markers, shade, ratio: true }),
       charts.timeChart({
         title: 'Latency percentiles',
         series: [...named('p50', p50), ...named('p95', p95), ...named('p99', p99)],

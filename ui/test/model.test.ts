@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { flattenStreams } from '../src/log_model';
+import { formatPercentTicks, heatmapExtent, ratioRange } from '../src/red_model';
 import { normalizeTraceId, parseRoute, traceHref, tracesHref } from '../src/routes';
 import { formatDuration, parseTimeSpec, resolveRange } from '../src/time';
 import { anyValueText, base64ToHex, parseTrace } from '../src/trace_model';
@@ -149,4 +150,33 @@ test('log streams flattened, ordered, linked only by valid ids', () => {
   assert.equal(newest[1].traceId, '');
   assert.equal(newest[1].level, 'warn');
   assert.notEqual(newest[0].key, newest[2].key);
+});
+
+test('percent axis ticks carry only the decimals their spacing needs', () => {
+  const cases: Array<[number[], string[]]> = [
+    [[0, 0.005, 0.01], ['0%', '0.5%', '1%']],
+    [[0, 0.0025, 0.005, 0.0075], ['0%', '0.25%', '0.5%', '0.75%']],
+    [[0, 0.04, 0.08, 0.12], ['0%', '4%', '8%', '12%']],
+    [[0, 0.25, 0.5, 0.75, 1], ['0%', '25%', '50%', '75%', '100%']],
+    [[0.1, 0.2, 0.3], ['10%', '20%', '30%']], // 0.1 + 0.2 is not exactly 0.3
+    [[0], ['0%']],
+    [[0, 0.00002, 0.00004], ['0%', '0.002%', '0.004%']],
+  ];
+  for (const [vals, want] of cases) assert.deepEqual(formatPercentTicks(vals), want, String(vals));
+});
+
+test('ratio charts scale from 0 to just above their highest value', () => {
+  assert.deepEqual(ratioRange(0), [0, 0.01]); // all zero: a flat line at 0%, not a 0..100 scale
+  assert.deepEqual(ratioRange(null), [0, 0.01]);
+  assert.deepEqual(ratioRange(Number.NaN), [0, 0.01]);
+  assert.deepEqual(ratioRange(0.001), [0, 0.01]);
+  const [lo, hi] = ratioRange(0.2);
+  assert.equal(lo, 0);
+  assert.ok(hi > 0.2 && hi < 0.25, String(hi));
+  assert.deepEqual(ratioRange(0.99), [0, 1]);
+});
+
+test('heatmap columns cover (first - step, last]', () => {
+  assert.deepEqual(heatmapExtent([100, 115, 130], 15), [85, 130]);
+  assert.equal(heatmapExtent([], 15), null);
 });
