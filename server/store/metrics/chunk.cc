@@ -411,6 +411,8 @@ bool ChunkIterator::Seek(int64_t t_ms) {
 
 // ---- compact coding ------------------------------------------------------------------
 
+bool IsExactInteger(double x) { return IsIntegral(x); }
+
 namespace {
 
 // Bits of the Rice code of every u with parameter k (kAllZero: none).

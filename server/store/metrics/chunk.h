@@ -170,6 +170,10 @@ struct ChunkParts {
 Result<ChunkParts> SplitChunk(std::string_view chunk);
 std::string JoinChunk(uint32_t samples, std::string_view timestamps, std::string_view values);
 
+// Integral doubles with |x| <= 2^53, other than -0.0: the values the
+// integer codes carry exactly.
+bool IsExactInteger(double x);
+
 // The compact coding of a value stream (ValueCoding::kCompact) for the value
 // bits of a chunk's samples in time order: the shortest of its modes.
 std::string EncodeCompactValues(std::span<const uint64_t> value_bits);

@@ -46,6 +46,39 @@ int64_t Diff(int64_t a, int64_t b) {  // a - b without signed overflow
   return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
 
+// Chunks coded against a neighbour form chains; decoding one decodes its
+// chain, so chains are kept short.
+constexpr uint8_t kMaxBaseDepth = 8;
+// Decoded chunks a query keeps for the chunks coded against them.
+constexpr size_t kMaxCachedChunks = 64;
+constexpr int64_t kMaxExact = int64_t{1} << 53;
+
+// The value bits of a compact chunk; empty when malformed.
+std::vector<uint64_t> DecodeValues(const BlockChunk& c) {
+  std::vector<uint64_t> out;
+  out.reserve(c.samples);
+  ChunkIterator it(c.samples, c.timestamps, c.values, ValueCoding::kCompact);
+  while (it.Next()) out.push_back(it.value_bits());
+  if (!it.status().ok() || out.size() != c.samples) out.clear();
+  return out;
+}
+
+// base - own as value bits, when every value of both is an exact integer
+// and so is every difference.
+bool Difference(const std::vector<uint64_t>& base, const std::vector<uint64_t>& own,
+                std::vector<uint64_t>* out) {
+  if (base.size() != own.size() || own.empty()) return false;
+  out->resize(own.size());
+  for (size_t i = 0; i < own.size(); ++i) {
+    const double b = std::bit_cast<double>(base[i]), v = std::bit_cast<double>(own[i]);
+    if (!IsExactInteger(b) || !IsExactInteger(v)) return false;
+    const int64_t x = static_cast<int64_t>(b) - static_cast<int64_t>(v);
+    if (x > kMaxExact || x < -kMaxExact) return false;
+    (*out)[i] = std::bit_cast<uint64_t>(static_cast<double>(x));
+  }
+  return true;
+}
+
 int64_t BlockWindowOf(int64_t t) { return t / kBlockWindowMs - (t % kBlockWindowMs < 0 ? 1 : 0); }
 
 }  // namespace
@@ -92,6 +125,14 @@ Result<BlockMeta> WriteMetricBlock(std::span<const BlockSeriesSource> series,
   uint64_t exemplar_count = 0;
   int64_t min_t = INT64_MAX, max_t = INT64_MIN;
   uint64_t rows = 0;
+  // The previous series' chunks, decoded, for coding against them.
+  struct Decoded {
+    const BlockChunk* chunk;
+    std::vector<uint64_t> values;
+    uint8_t depth;
+  };
+  std::vector<Decoded> prev, cur;
+  std::vector<uint64_t> diff;
   PutVarint64(&table, series.size());
   for (size_t i = 0; i < series.size(); ++i) {
     const BlockSeriesSource& s = series[i];
@@ -106,21 +147,48 @@ Result<BlockMeta> WriteMetricBlock(std::span<const BlockSeriesSource> series,
     }
     PutVarint64(&table, page_no);
     PutVarint64(&table, s.chunks.size());
-    int64_t prev = 0;
+    int64_t prev_t = 0;
+    cur.clear();
     for (const BlockChunk& c : s.chunks) {
       auto [it, fresh] = ts_ids.emplace(c.timestamps, static_cast<uint32_t>(ts_streams.size()));
       if (fresh) ts_streams.push_back(c.timestamps);
-      PutVarint64(&table, ZigZagEncode(Diff(c.min_t, prev)));
+      PutVarint64(&table, ZigZagEncode(Diff(c.min_t, prev_t)));
       PutVarint64(&table, static_cast<uint64_t>(Diff(c.max_t, c.min_t)));
       PutVarint64(&table, c.samples);
       PutVarint64(&table, it->second);
-      PutVarint64(&table, c.values.size());
-      page.append(c.values);
-      prev = c.max_t;
+      if (coding != ValueCoding::kCompact) {
+        PutVarint64(&table, c.values.size());
+        page.append(c.values);
+      } else {
+        // Coded against the previous series' chunk of the same samples
+        // times when that is shorter.
+        Decoded& d = cur.emplace_back(Decoded{&c, DecodeValues(c), 0});
+        std::string based;
+        for (const Decoded& p : prev) {
+          if (p.chunk->min_t != c.min_t || p.chunk->max_t != c.max_t ||
+              p.chunk->samples != c.samples || p.chunk->timestamps != c.timestamps) {
+            continue;
+          }
+          if (p.depth < kMaxBaseDepth && Difference(p.values, d.values, &diff)) {
+            based = EncodeCompactValues(diff);
+            if (based.size() < c.values.size()) {
+              d.depth = static_cast<uint8_t>(p.depth + 1);
+            } else {
+              based.clear();
+            }
+          }
+          break;
+        }
+        const std::string_view stored = d.depth > 0 ? std::string_view(based) : c.values;
+        PutVarint64(&table, (uint64_t{stored.size()} << 1) | (d.depth > 0 ? 1 : 0));
+        page.append(stored);
+      }
+      prev_t = c.max_t;
       min_t = std::min(min_t, c.min_t);
       max_t = std::max(max_t, c.max_t);
       rows += c.samples;
     }
+    std::swap(prev, cur);
     for (const Exemplar& e : s.exemplars) {
       PutVarint64(&exemplars, i);
       PutVarint64(&exemplars, ZigZagEncode(e.t_ms));
@@ -192,6 +260,7 @@ Status MetricBlock::Load() {
   if (!GetVarint64(&in, &count) || count > in.size()) return bad("series count");
   series_.reserve(count);
   std::vector<uint64_t> page_offsets(pages_, 0);
+  std::vector<uint8_t> depth;  // per chunk: length of its chain of bases
   Labels labels;
   for (uint64_t i = 0; i < count; ++i) {
     uint64_t nlabels;
@@ -217,17 +286,39 @@ Status MetricBlock::Load() {
     for (uint32_t c = 0; c < nchunks; ++c) {
       ChunkRef ref;
       int64_t dmin;
-      uint64_t span;
+      uint64_t span, length;
       if (!GetI64(&in, &dmin) || !GetVarint64(&in, &span) || !GetU32(&in, &ref.samples) ||
-          !GetU32(&in, &ref.ts_id) || !GetU32(&in, &ref.length)) {
+          !GetU32(&in, &ref.ts_id) || !GetVarint64(&in, &length)) {
         return bad("chunk reference");
       }
+      const bool based = coding_ == ValueCoding::kCompact && (length & 1) != 0;
+      if (coding_ == ValueCoding::kCompact) length >>= 1;
+      if (length > UINT32_MAX) return bad("chunk length");
+      ref.length = static_cast<uint32_t>(length);
+      ref.page = info.page;
       ref.min_t = Wrap(prev, dmin);
       ref.max_t = Wrap(ref.min_t, static_cast<int64_t>(span));
       if (ref.max_t < ref.min_t || ref.ts_id >= timestamps_->size() ||
           ref.samples > kChunkMaxSamples || ref.samples == 0 || pages_ == 0) {
         return bad("chunk reference");
       }
+      uint8_t chain = 0;
+      if (based) {
+        if (i == 0) return bad("first series coded against another");
+        const SeriesInfo& p = series_[i - 1];
+        for (uint32_t k = p.first_chunk; k < p.first_chunk + p.chunk_count; ++k) {
+          const ChunkRef& b = chunks_[k];
+          if (b.min_t == ref.min_t && b.max_t == ref.max_t && b.samples == ref.samples &&
+              b.ts_id == ref.ts_id) {
+            ref.base = k;
+            break;
+          }
+        }
+        if (ref.base == kNoBase) return bad("no chunk to be coded against");
+        if (depth[ref.base] >= kMaxBaseDepth) return bad("chain of coded chunks too long");
+        chain = static_cast<uint8_t>(depth[ref.base] + 1);
+      }
+      depth.push_back(chain);
       ref.offset = page_offsets[info.page];
       page_offsets[info.page] += ref.length;
       info.min_t = std::min(info.min_t, ref.min_t);
@@ -266,42 +357,71 @@ Status MetricBlock::Load() {
   return Status::Ok();
 }
 
-Status MetricBlock::ForEachChunk(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
-                                 const std::function<void(const BlockChunk&)>& fn) const {
-  const SeriesInfo& s = series_[id];
-  if (s.max_t < min_t || s.min_t > max_t) return Status::Ok();
-  std::string_view page;
-  bool have_page = false;
-  for (uint32_t c = s.first_chunk; c < s.first_chunk + s.chunk_count; ++c) {
-    const ChunkRef& ref = chunks_[c];
-    if (ref.max_t < min_t || ref.min_t > max_t) continue;
-    if (!have_page) {
-      ASSIGN_OR_RETURN(page, pages->Get(*this, s.page));
-      have_page = true;
-    }
-    if (ref.offset > page.size() || ref.length > page.size() - ref.offset) {
-      return Status::DataLoss(block_->path + ": chunk outside its value page");
-    }
-    fn(BlockChunk{ref.min_t, ref.max_t, ref.samples, (*timestamps_)[ref.ts_id],
-                  page.substr(ref.offset, ref.length)});
+Result<std::string_view> MetricBlock::ChunkBytes(uint32_t c, ValuePages* pages) const {
+  const ChunkRef& ref = chunks_[c];
+  ASSIGN_OR_RETURN(std::string_view page, pages->Get(*this, ref.page));
+  if (ref.offset > page.size() || ref.length > page.size() - ref.offset) {
+    return Status::DataLoss(block_->path + ": chunk outside its value page");
   }
-  return Status::Ok();
+  return page.substr(ref.offset, ref.length);
+}
+
+Result<const std::vector<uint64_t>*> MetricBlock::ChunkValues(uint32_t c, ValuePages* pages) const {
+  const ValuePages::Key key(this, c);
+  if (auto it = pages->values_.find(key); it != pages->values_.end()) return &it->second;
+  const ChunkRef& ref = chunks_[c];
+  ASSIGN_OR_RETURN(std::string_view bytes, ChunkBytes(c, pages));
+  std::vector<uint64_t> out;
+  out.reserve(ref.samples);
+  ChunkIterator it(ref.samples, (*timestamps_)[ref.ts_id], bytes, coding_);
+  while (it.Next()) out.push_back(it.value_bits());
+  if (!it.status().ok()) return it.status().Annotate(block_->path);
+  if (out.size() != ref.samples) return Status::DataLoss(block_->path + ": short chunk");
+  if (ref.base != kNoBase) {  // Load bounded the chain
+    ASSIGN_OR_RETURN(const std::vector<uint64_t>* base, ChunkValues(ref.base, pages));
+    for (size_t i = 0; i < out.size(); ++i) {
+      const double b = std::bit_cast<double>((*base)[i]), x = std::bit_cast<double>(out[i]);
+      if (!IsExactInteger(b) || !IsExactInteger(x)) {
+        return Status::DataLoss(block_->path + ": coded chunk with non-integer values");
+      }
+      const int64_t v = static_cast<int64_t>(b) - static_cast<int64_t>(x);
+      if (v > kMaxExact || v < -kMaxExact) {
+        return Status::DataLoss(block_->path + ": coded chunk value out of range");
+      }
+      out[i] = std::bit_cast<uint64_t>(static_cast<double>(v));
+    }
+  }
+  // The base pointer above is dead by now: evicting its entry is safe.
+  std::vector<uint64_t>& stored = pages->values_[key] = std::move(out);
+  pages->values_order_.push_back(key);
+  if (pages->values_order_.size() > kMaxCachedChunks) {
+    pages->values_.erase(pages->values_order_.front());
+    pages->values_order_.pop_front();
+  }
+  return &stored;
 }
 
 Status MetricBlock::ForEachSample(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
                                   const std::function<void(int64_t, double)>& fn) const {
-  Status damaged;
-  RETURN_IF_ERROR(ForEachChunk(id, min_t, max_t, pages, [&](const BlockChunk& c) {
-    ChunkIterator it(c.samples, c.timestamps, c.values, coding_);
-    if (it.Seek(min_t)) {
-      do {
-        if (it.t() > max_t) break;
-        fn(it.t(), it.v());
-      } while (it.Next());
+  const SeriesInfo& s = series_[id];
+  if (s.max_t < min_t || s.min_t > max_t) return Status::Ok();
+  for (uint32_t c = s.first_chunk; c < s.first_chunk + s.chunk_count; ++c) {
+    const ChunkRef& ref = chunks_[c];
+    if (ref.max_t < min_t || ref.min_t > max_t) continue;
+    ASSIGN_OR_RETURN(std::string_view bytes, ChunkBytes(c, pages));
+    const std::vector<uint64_t>* values = nullptr;
+    if (ref.base != kNoBase) {
+      ASSIGN_OR_RETURN(values, ChunkValues(c, pages));
     }
-    if (!it.status().ok() && damaged.ok()) damaged = it.status().Annotate(block_->path);
-  }));
-  return damaged;
+    ChunkIterator it(ref.samples, (*timestamps_)[ref.ts_id], bytes, coding_);
+    for (size_t i = 0; it.Next(); ++i) {
+      if (it.t() < min_t) continue;
+      if (it.t() > max_t) break;
+      fn(it.t(), values != nullptr ? std::bit_cast<double>((*values)[i]) : it.v());
+    }
+    if (!it.status().ok()) return it.status().Annotate(block_->path);
+  }
+  return Status::Ok();
 }
 
 std::span<const Exemplar> MetricBlock::exemplars(uint32_t id) const {

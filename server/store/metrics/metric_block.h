@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -68,13 +69,19 @@ int64_t MsToNs(int64_t t_ms);
 
 class MetricBlock;
 
-// Decompressed value pages of one block, kept for the duration of a query.
+// Decompressed value pages of one block, kept for the duration of a query,
+// and the decoded values of the last chunks that other chunks are coded
+// against (series read in order find their neighbour's chunk here).
 class ValuePages {
  public:
   Result<std::string_view> Get(const MetricBlock& block, uint32_t page);
 
  private:
-  std::map<std::pair<const MetricBlock*, uint32_t>, std::string> pages_;
+  friend class MetricBlock;
+  using Key = std::pair<const MetricBlock*, uint32_t>;
+  std::map<Key, std::string> pages_;
+  std::map<Key, std::vector<uint64_t>> values_;
+  std::deque<Key> values_order_;  // oldest first, for eviction
 };
 
 class MetricBlock {
@@ -91,9 +98,6 @@ class MetricBlock {
   int64_t series_min_t(uint32_t id) const { return series_[id].min_t; }
   int64_t series_max_t(uint32_t id) const { return series_[id].max_t; }
 
-  // Calls fn for each chunk of series `id` overlapping [min_t, max_t].
-  Status ForEachChunk(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
-                      const std::function<void(const BlockChunk&)>& fn) const;
   // Calls fn for each sample of series `id` in [min_t, max_t], in order.
   Status ForEachSample(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
                        const std::function<void(int64_t, double)>& fn) const;
@@ -105,6 +109,7 @@ class MetricBlock {
 
  private:
   friend class ValuePages;
+  static constexpr uint32_t kNoBase = UINT32_MAX;
   struct ChunkRef {
     int64_t min_t;
     int64_t max_t;
@@ -112,6 +117,10 @@ class MetricBlock {
     uint32_t ts_id;
     uint64_t offset;  // in the series' value page
     uint32_t length;
+    // The chunk of the previous series this one is coded against (its
+    // values are base - own), or kNoBase.
+    uint32_t base = kNoBase;
+    uint32_t page = 0;
   };
   struct SeriesInfo {
     int64_t min_t;
@@ -124,6 +133,11 @@ class MetricBlock {
   };
   explicit MetricBlock(std::shared_ptr<const CatalogBlock> b) : block_(std::move(b)) {}
   Status Load();
+  // The value bytes of chunk c.
+  Result<std::string_view> ChunkBytes(uint32_t c, ValuePages* pages) const;
+  // The value bits of every sample of chunk c, resolving its base chunks;
+  // valid until the next call with the same `pages`.
+  Result<const std::vector<uint64_t>*> ChunkValues(uint32_t c, ValuePages* pages) const;
 
   std::shared_ptr<const CatalogBlock> block_;
   uint64_t wal_until_ = 0;
