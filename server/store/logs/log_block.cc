@@ -87,6 +87,65 @@ Status Damaged(const BlockReader& r, std::string_view what) {
   return Status::DataLoss("log block " + r.path() + ": " + std::string(what));
 }
 
+// Reads page `page`'s `ids` section for `rows` rows: the bytes, the flags
+// per row and where each row's trace and span id start in the bytes.
+Status ReadIdColumn(const BlockReader& r, uint32_t page, size_t rows, std::string* bytes,
+                    std::vector<uint32_t>* flags, std::vector<uint32_t>* trace_at,
+                    std::vector<uint32_t>* span_at) {
+  ASSIGN_OR_RETURN(*bytes, r.ReadSection(PageSection(page, "ids")));
+  std::string_view in = *bytes;
+  std::string_view flag_bytes;
+  if (!GetLengthPrefixed(&in, &flag_bytes)) {
+    return Damaged(r, "bad ids of page " + std::to_string(page));
+  }
+  ASSIGN_OR_RETURN(*flags, DecodeUint32s(flag_bytes, rows));
+  if (flags->size() != rows) return Damaged(r, "id count of page " + std::to_string(page));
+  uint64_t at = in.data() - bytes->data();
+  trace_at->resize(rows);
+  span_at->resize(rows);
+  for (size_t i = 0; i < rows; ++i) {
+    (*trace_at)[i] = static_cast<uint32_t>(at);
+    if ((*flags)[i] & kHasTrace) at += 16;
+    (*span_at)[i] = static_cast<uint32_t>(at);
+    if ((*flags)[i] & kHasSpan) at += 8;
+  }
+  if (at != bytes->size()) return Damaged(r, "id bytes of page " + std::to_string(page));
+  return Status::Ok();
+}
+
+uint64_t TraceHash(const TraceId& id) {
+  return Hash64(std::string_view(reinterpret_cast<const char*>(id.bytes.data()), 16));
+}
+
+// Fingerprint width for n distinct (trace, page) pairs: about 1 false
+// candidate page in 128 lookups of an absent trace, like a 10-bit Bloom
+// filter.
+uint32_t FingerprintBits(size_t n) {
+  uint32_t bits = 7;
+  while (bits < 32 && (size_t{1} << (bits - 7)) < n) ++bits;
+  return std::max<uint32_t>(bits, 16);
+}
+
+// The `trace.fp` section (docs/formats/logs.md): sorted unique (fingerprint,
+// page) pairs as varint fingerprint gaps, then the pages.
+std::string EncodeTraceFingerprints(std::vector<std::pair<uint64_t, uint32_t>>* trace_pages) {
+  const uint32_t bits = FingerprintBits(trace_pages->size());
+  for (auto& [hash, page] : *trace_pages) hash >>= 64 - bits;
+  std::sort(trace_pages->begin(), trace_pages->end());
+  trace_pages->erase(std::unique(trace_pages->begin(), trace_pages->end()), trace_pages->end());
+  std::string gaps, pages, out;
+  uint64_t prev = 0;
+  for (const auto& [fp, page] : *trace_pages) {
+    PutVarint64(&gaps, fp - prev);
+    PutVarint64(&pages, page);
+    prev = fp;
+  }
+  PutVarint64(&out, bits);
+  PutVarint64(&out, trace_pages->size());
+  PutLengthPrefixed(&out, gaps);
+  out += pages;
+  return out;
+}
 }  // namespace
 
 Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMeta meta,
@@ -96,7 +155,7 @@ Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMe
   PutVarint64(&stream_table, streams.size());
   std::vector<LogBlockRun> run_list;
   std::vector<uint32_t> page_rows;
-  std::unordered_map<TraceId, std::vector<uint32_t>, TraceIdHash> by_trace;
+  std::vector<std::pair<uint64_t, uint32_t>> trace_pages;  // (hash of a row's trace, page)
   PageBuffer page;
   uint64_t row = 0;
   meta.min_time_ns = INT64_MAX;
@@ -148,7 +207,7 @@ Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMe
       if (e->trace_id.valid()) {
         flags |= kHasTrace;
         page.ids.append(reinterpret_cast<const char*>(e->trace_id.bytes.data()), 16);
-        by_trace[e->trace_id].push_back(static_cast<uint32_t>(row));
+        trace_pages.emplace_back(TraceHash(e->trace_id), static_cast<uint32_t>(page_rows.size()));
       }
       if (e->span_id.valid()) {
         flags |= kHasSpan;
@@ -177,32 +236,10 @@ Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMe
     PutVarint64(&runs, ZigZagEncode(r.min_time_ns));
     PutVarint64(&runs, static_cast<uint64_t>(r.max_time_ns - r.min_time_ns));
   }
-  std::vector<TraceId> trace_ids;
-  trace_ids.reserve(by_trace.size());
-  for (const auto& [id, rows] : by_trace) trace_ids.push_back(id);
-  std::sort(trace_ids.begin(), trace_ids.end(),
-            [](const TraceId& a, const TraceId& b) { return a.bytes < b.bytes; });
-  std::string ids;
-  std::vector<uint32_t> counts, trace_rows;
-  std::vector<uint64_t> hashes;
-  for (const TraceId& id : trace_ids) {
-    std::string_view bytes(reinterpret_cast<const char*>(id.bytes.data()), 16);
-    ids.append(bytes);
-    hashes.push_back(Hash64(bytes));
-    const std::vector<uint32_t>& rows = by_trace[id];
-    counts.push_back(static_cast<uint32_t>(rows.size()));
-    trace_rows.insert(trace_rows.end(), rows.begin(), rows.end());
-  }
-  std::string trace_index;
-  PutLengthPrefixed(&trace_index, ids);
-  PutLengthPrefixed(&trace_index, EncodeUint32s(counts));
-  PutLengthPrefixed(&trace_index, EncodeUint32s(trace_rows));
   RETURN_IF_ERROR(w->AddSection("streams", stream_table));
   RETURN_IF_ERROR(w->AddSection("pages", pages));
   RETURN_IF_ERROR(w->AddSection("runs", runs));
-  RETURN_IF_ERROR(w->AddSection("trace.index", trace_index));
-  RETURN_IF_ERROR(
-      w->AddSection("trace.bloom", BloomFilter::Build(hashes, 10).Encode(), Codec::kNone));
+  RETURN_IF_ERROR(w->AddSection("trace.fp", EncodeTraceFingerprints(&trace_pages)));
   RETURN_IF_ERROR(w->Finish(meta.ToJson()));
   meta.bytes = w->bytes_written();
   return meta;
@@ -295,9 +332,43 @@ Status LogBlock::Decode() {
   page_first_run_.assign(page_rows.size() + 1, 0);
   for (uint32_t i : runs_by_page_) ++page_first_run_[runs_[i].page + 1];
   for (size_t p = 1; p < page_first_run_.size(); ++p) page_first_run_[p] += page_first_run_[p - 1];
+  if (r.HasSection("trace.fp")) return DecodeTraceFingerprints();
+  // Blocks written before trace.fp: a Bloom filter over a full trace index.
   ASSIGN_OR_RETURN(std::string bloom, r.ReadSection("trace.bloom"));
   ASSIGN_OR_RETURN(BloomFilter filter, BloomFilter::Decode(bloom));
   bloom_ = std::move(filter);
+  return Status::Ok();
+}
+
+Status LogBlock::DecodeTraceFingerprints() {
+  const BlockReader& r = *block_->reader;
+  ASSIGN_OR_RETURN(std::string bytes, r.ReadSection("trace.fp"));
+  std::string_view in = bytes, gaps;
+  uint64_t bits, n;
+  if (!GetVarint64(&in, &bits) || bits < 1 || bits > 32 || !GetVarint64(&in, &n) ||
+      n > block_->meta.rows || !GetLengthPrefixed(&in, &gaps)) {
+    return Damaged(r, "bad trace fingerprints");
+  }
+  fp_bits_ = static_cast<uint32_t>(bits);
+  fps_.resize(n);
+  fp_pages_.resize(n);
+  uint64_t fp = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t gap, page;
+    if (!GetVarint64(&gaps, &gap) || !GetVarint64(&in, &page)) {
+      return Damaged(r, "truncated trace fingerprints");
+    }
+    if (gap >= (uint64_t{1} << bits)) return Damaged(r, "trace fingerprint out of range");
+    fp += gap;
+    if (fp >= (uint64_t{1} << bits) || page >= page_count() ||
+        (i > 0 && gap == 0 && page <= fp_pages_[i - 1])) {
+      return Damaged(r, "trace fingerprint out of order or range");
+    }
+    fps_[i] = static_cast<uint32_t>(fp);
+    fp_pages_[i] = static_cast<uint32_t>(page);
+  }
+  if (!gaps.empty() || !in.empty()) return Damaged(r, "trailing bytes in trace fingerprints");
+  has_fingerprints_ = true;
   return Status::Ok();
 }
 
@@ -382,6 +453,28 @@ Result<std::vector<std::pair<uint32_t, uint32_t>>> LogBlock::RowsOfTrace(
     const TraceId& trace_id) const {
   std::vector<std::pair<uint32_t, uint32_t>> out;
   std::string_view key(reinterpret_cast<const char*>(trace_id.bytes.data()), 16);
+  if (has_fingerprints_) {
+    // Candidate pages by fingerprint, then the rows whose id is the trace.
+    const uint32_t fp = static_cast<uint32_t>(Hash64(key) >> (64 - fp_bits_));
+    const BlockReader& r = *block_->reader;
+    for (auto it = std::lower_bound(fps_.begin(), fps_.end(), fp); it != fps_.end() && *it == fp;
+         ++it) {
+      const uint32_t page = fp_pages_[it - fps_.begin()];
+      const uint64_t first = page_first_row_[page];
+      const uint64_t rows =
+          (page + 1 < page_first_row_.size() ? page_first_row_[page + 1] : block_->meta.rows) -
+          first;
+      std::string bytes;
+      std::vector<uint32_t> flags, trace_at, span_at;
+      RETURN_IF_ERROR(ReadIdColumn(r, page, rows, &bytes, &flags, &trace_at, &span_at));
+      for (uint32_t i = 0; i < rows; ++i) {
+        if ((flags[i] & kHasTrace) && memcmp(bytes.data() + trace_at[i], key.data(), 16) == 0) {
+          out.emplace_back(page, i);
+        }
+      }
+    }
+    return out;
+  }
   if (!bloom_->MayContain(Hash64(key))) return out;
   ASSIGN_OR_RETURN(std::shared_ptr<const TraceIndex> index, LoadTraceIndex());
   size_t lo = 0, hi = index->ids.size() / 16;
@@ -490,25 +583,7 @@ std::pair<TraceId, SpanId> LogPage::IdsOf(size_t i) const {
 }
 
 Status LogPage::LoadIds() {
-  const BlockReader& r = *reader_;
-  ASSIGN_OR_RETURN(id_bytes_, r.ReadSection(PageSection(page_, "ids")));
-  std::string_view in = id_bytes_;
-  std::string_view flags;
-  if (!GetLengthPrefixed(&in, &flags))
-    return Damaged(r, "bad ids of page " + std::to_string(page_));
-  ASSIGN_OR_RETURN(id_flags_, DecodeUint32s(flags, size()));
-  if (id_flags_.size() != size()) return Damaged(r, "id count of page " + std::to_string(page_));
-  uint64_t at = in.data() - id_bytes_.data();
-  trace_at_.resize(size());
-  span_at_.resize(size());
-  for (size_t i = 0; i < size(); ++i) {
-    trace_at_[i] = static_cast<uint32_t>(at);
-    if (id_flags_[i] & kHasTrace) at += 16;
-    span_at_[i] = static_cast<uint32_t>(at);
-    if (id_flags_[i] & kHasSpan) at += 8;
-  }
-  if (at != id_bytes_.size()) return Damaged(r, "id bytes of page " + std::to_string(page_));
-  return Status::Ok();
+  return ReadIdColumn(*reader_, page_, size(), &id_bytes_, &id_flags_, &trace_at_, &span_at_);
 }
 
 void LogPage::DecodeLines() const {

@@ -4,8 +4,9 @@
 // page's columns are separate zstd sections, so a query decodes only the
 // pages of the streams and time range it asks for. The index sections — the
 // stream table, the run directory (one entry per stream per page, with its
-// time range) and the trace index (sorted trace ids, their rows, a Bloom
-// filter) — are decoded once per block into a LogBlock and cached by the
+// time range) and the trace index (a fingerprint of each trace id with the
+// pages holding it; the ids themselves are stored once, in the pages) — are
+// decoded once per block into a LogBlock and cached by the
 // table. Lines and metadata values are stored through the line codec
 // (log_line_codec.h): the row's own ids and time spelled in the text cost a
 // byte each, and a substring filter runs on the encoded text when it can.
@@ -158,7 +159,8 @@ class LogBlock {
   Result<std::shared_ptr<const LogPage>> ReadPage(uint32_t page) const;
 
   // Rows carrying trace_id, as (page, row in page), in storage order; empty
-  // when the Bloom filter rules the block out.
+  // when the trace index rules the block out. Reads the id column of the
+  // candidate pages.
   Result<std::vector<std::pair<uint32_t, uint32_t>>> RowsOfTrace(const TraceId& trace_id) const;
   // The stream of a (page, row), found through the run directory.
   uint32_t StreamAt(uint32_t page, uint32_t row) const;
@@ -166,6 +168,7 @@ class LogBlock {
  private:
   explicit LogBlock(std::shared_ptr<const CatalogBlock> block) : block_(std::move(block)) {}
   Status Decode();
+  Status DecodeTraceFingerprints();
 
   std::shared_ptr<const CatalogBlock> block_;
   std::vector<LogBlockStream> streams_;
@@ -174,6 +177,13 @@ class LogBlock {
   std::vector<uint32_t> page_first_run_;    // pages + 1 entries, into runs_by_page_
   std::vector<uint32_t> runs_by_page_;      // run indexes ordered by (page, first)
   std::vector<uint64_t> page_first_row_;
+  // The trace index: sorted unique (fingerprint of a trace id, page) pairs
+  // (`trace.fp`); blocks written before it have a Bloom filter and the full
+  // index below.
+  bool has_fingerprints_ = false;
+  uint32_t fp_bits_ = 0;
+  std::vector<uint32_t> fps_;
+  std::vector<uint32_t> fp_pages_;
   std::optional<BloomFilter> bloom_;
   uint64_t wal_until_ = 0;
 

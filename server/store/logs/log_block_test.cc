@@ -366,5 +366,134 @@ TEST_F(LogBlockTest, DamagedCodecSectionsAreRefusedWithNamedErrors) {
   }
 }
 
+// The trace index finds exactly the rows of a trace across pages and
+// streams, and blocks written with the older full trace index (sorted ids,
+// rows, Bloom filter; before `trace.fp`) answer the same.
+TEST_F(LogBlockTest, TraceLookupsAgreeInBothIndexFormats) {
+  std::mt19937_64 rng(5);
+  labels_ = {{{"app", "a"}}, {{"app", "b"}}};
+  entries_.assign(2, {});
+  std::vector<TraceId> traces;
+  for (int i = 0; i < 900; ++i) traces.push_back(MakeTrace(&rng));
+  int64_t ts = kT0;
+  for (int i = 0; i < 12000; ++i) {
+    LogEntry e;
+    e.timestamp_ns = (ts += 1000);
+    // Mostly runs of 3 rows per trace; some traces recur far apart (other
+    // pages, the other stream); some rows have none.
+    if (i % 7 != 0) e.trace_id = traces[(i % 11 == 0) ? rng() % 5 : (i / 3) % traces.size()];
+    e.span_id = MakeSpan(&rng);
+    e.line = "request " + std::to_string(i) + " " + std::string(380, 'x');
+    entries_[(i / 3) % 2].push_back(std::move(e));
+  }
+  const std::string path = Write();
+  // Storage order is stream a, then stream b; rows map to pages in order.
+  std::map<std::array<uint8_t, 16>, std::vector<uint64_t>> want;  // trace -> global rows
+  uint64_t g = 0;
+  for (const auto& stream : entries_) {
+    for (const LogEntry& e : stream) {
+      if (e.trace_id.valid()) want[e.trace_id.bytes].push_back(g);
+      ++g;
+    }
+  }
+  auto check = [&](const LogBlock& block) {
+    ASSERT_GT(block.page_count(), 3u);
+    std::vector<uint64_t> page_first{0};
+    for (uint32_t p = 0; p < block.page_count(); ++p) {
+      page_first.push_back(page_first.back() + (*block.ReadPage(p))->size());
+    }
+    for (const auto& [bytes, rows] : want) {
+      TraceId id;
+      id.bytes = bytes;
+      auto found = block.RowsOfTrace(id);
+      ASSERT_TRUE(found.ok()) << found.status().ToString();
+      std::vector<uint64_t> got;
+      for (const auto& [page, row] : *found) got.push_back(page_first[page] + row);
+      EXPECT_EQ(got, rows);
+    }
+    for (int i = 0; i < 200; ++i) {
+      auto found = block.RowsOfTrace(MakeTrace(&rng));
+      ASSERT_TRUE(found.ok());
+      EXPECT_TRUE(found->empty());
+    }
+  };
+  {
+    auto block = Open(path);
+    ASSERT_TRUE(block.ok()) << block.status().ToString();
+    check(**block);
+  }
+  // The same block with the older index sections instead of trace.fp.
+  Rewrite(path, [&](std::map<std::string, std::string>* s) {
+    ASSERT_EQ(s->erase("trace.fp"), 1u);
+    std::string ids;
+    std::vector<uint32_t> counts, rows;
+    std::vector<uint64_t> hashes;
+    for (const auto& [bytes, r] : want) {  // std::map: sorted by id bytes
+      ids.append(reinterpret_cast<const char*>(bytes.data()), 16);
+      hashes.push_back(Hash64(std::string_view(ids).substr(ids.size() - 16)));
+      counts.push_back(static_cast<uint32_t>(r.size()));
+      for (uint64_t row : r) rows.push_back(static_cast<uint32_t>(row));
+    }
+    std::string index;
+    PutLengthPrefixed(&index, ids);
+    PutLengthPrefixed(&index, EncodeUint32s(counts));
+    PutLengthPrefixed(&index, EncodeUint32s(rows));
+    (*s)["trace.index"] = index;
+    (*s)["trace.bloom"] = BloomFilter::Build(hashes, 10).Encode();
+  });
+  {
+    auto block = Open(path);
+    ASSERT_TRUE(block.ok()) << block.status().ToString();
+    check(**block);
+  }
+}
+
+// A trace.fp section that is malformed but CRC-correct sets the block aside
+// at open with a DataLoss, never a crash or a wrong answer.
+TEST_F(LogBlockTest, DamagedTraceFingerprintsAreRefused) {
+  MakeRows(300);
+  const std::string path = Write();
+  const std::string good = [&] {
+    auto r = BlockReader::Open(path);
+    return *(*r)->ReadSection("trace.fp");
+  }();
+  std::vector<std::string> bad;
+  bad.push_back("");
+  bad.push_back(good.substr(0, good.size() - 1));          // truncated
+  bad.push_back(good + "x");                               // trailing byte
+  bad.push_back(std::string("\x28", 1) + good.substr(1));  // 40-bit fingerprints
+  std::string order = good;                                // count + 1, gaps short
+  order[1] = static_cast<char>(order[1] + 1);
+  bad.push_back(order);
+  {
+    std::string huge;  // one fingerprint gap past the width
+    PutVarint64(&huge, 16);
+    PutVarint64(&huge, 1);
+    std::string gaps;
+    PutVarint64(&gaps, uint64_t{1} << 40);
+    PutLengthPrefixed(&huge, gaps);
+    PutVarint64(&huge, 0);
+    bad.push_back(huge);
+  }
+  {
+    std::string page;  // a page past the block's
+    PutVarint64(&page, 16);
+    PutVarint64(&page, 1);
+    std::string gaps;
+    PutVarint64(&gaps, 7);
+    PutLengthPrefixed(&page, gaps);
+    PutVarint64(&page, 99);
+    bad.push_back(page);
+  }
+  for (size_t i = 0; i < bad.size(); ++i) {
+    Rewrite(path, [&](std::map<std::string, std::string>* s) { (*s)["trace.fp"] = bad[i]; });
+    auto block = Open(path);
+    ASSERT_FALSE(block.ok()) << "case " << i;
+    EXPECT_EQ(block.status().code(), StatusCode::kDataLoss) << "case " << i;
+    EXPECT_NE(block.status().message().find("trace"), std::string::npos)
+        << block.status().ToString();
+  }
+}
+
 }  // namespace
 }  // namespace quartet::store
