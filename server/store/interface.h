@@ -367,6 +367,46 @@ struct ProfileAppendResult {
   int64_t samples = 0;   // samples stored, summed over the profile types
 };
 
+// One stored profile of a ProfileBatch: views into the store's sample
+// columns, valid during the SelectProfileBatches callback.
+struct ProfileBatchRow {
+  const Labels* labels = nullptr;  // series labels, as StoredProfile::labels
+  int64_t time_ns = 0;
+  int64_t duration_ns = 0;
+  std::span<const uint32_t> stacks;      // per sample: a stack of the batch
+  std::span<const int64_t> values;       // per sample
+  std::span<const uint32_t> label_sets;  // per sample: a label set of the batch
+};
+
+// Stored profiles of one profile type that share one symbol table (a block
+// or head of the store), as SelectProfileBatches delivers them: a merge adds
+// values per stack id and names each location once per batch, instead of
+// once per sample of every profile.
+class ProfileBatch {
+ public:
+  virtual ~ProfileBatch() = default;
+
+  std::vector<ProfileBatchRow> rows;
+  // Empty: every sample is selected. Else, per label set, nonzero when the
+  // query's sample-label matchers (span_id=...) accept its samples; the
+  // samples of other label sets are not part of the selection.
+  std::vector<uint8_t> selected_label_sets;
+
+  virtual size_t stack_count() const = 0;
+  // The locations of `stack` (indexes below location_count()), leaf first.
+  virtual std::span<const uint32_t> Stack(uint32_t stack) const = 0;
+  virtual size_t location_count() const = 0;
+  // Appends the frames of a location, outermost first, named as
+  // StoredProfile's pprof reads: line -> function name (else system name),
+  // inlined functions expanded, and without a named function its address
+  // ("0x4012ab"). The views live as long as the batch.
+  virtual void AppendLocationFrames(uint32_t location,
+                                    std::vector<std::string_view>* outermost_first) const = 0;
+  virtual size_t label_set_count() const = 0;
+  // The string labels (span_id, span_name, ...) of a label set, sorted.
+  virtual Labels SampleLabels(uint32_t label_set) const = 0;
+};
+
 class ProfileStore {
  public:
   virtual ~ProfileStore() = default;
@@ -381,6 +421,16 @@ class ProfileStore {
   virtual Status SelectProfiles(std::string_view profile_type,
                                 const std::vector<LabelMatch>& matchers, const TimeRange& range,
                                 const std::function<bool(const StoredProfile&)>& fn) = 0;
+  // The profiles SelectProfiles would deliver, grouped into batches that
+  // share symbols; fn returns false to stop. fn may run under the store's
+  // read lock: it must only compute, never call the store. The default is
+  // FailedPrecondition (not supported): callers then use SelectProfiles.
+  virtual Status SelectProfileBatches(std::string_view /*profile_type*/,
+                                      const std::vector<LabelMatch>& /*matchers*/,
+                                      const TimeRange& /*range*/,
+                                      const std::function<bool(const ProfileBatch&)>& /*fn*/) {
+    return Status::FailedPrecondition("profile batches not supported by this store");
+  }
   // Sorted, distinct profile types / series label names / values of `name`
   // of the series matching `matchers` with profiles overlapping `range`.
   virtual Result<std::vector<std::string>> ProfileTypes(const std::vector<LabelMatch>& matchers,

@@ -4,17 +4,29 @@
 // returns them) into a flame graph, top functions and a span profile.
 // Issue 6's target: the flame graph in p50 <= 200 ms.
 //
-//   build-pq/bin/profiles_merge_benchmark --benchmark_repetitions=5
+// BM_QueryHour* run the real query path: the same profiles appended to a
+// ProfileTable (two hours, compacted into one 2-hour block, or left in the
+// live head), then MergeSelection over the middle hour + timeline + flame
+// graph JSON; Arg 1 reads the table through SelectProfiles only (one
+// materialized pprof per profile, the path before batches), Arg 0 through
+// SelectProfileBatches (merged by stack ids).
+//
+//   build-profiles/bin/profiles_merge_benchmark --benchmark_repetitions=5
 #include <benchmark/benchmark.h>
 
+#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "server/query/profiles/flame_tree.h"
 #include "server/query/profiles/flamebearer.h"
 #include "server/query/profiles/function_stats.h"
+#include "server/query/profiles/profile_query.h"
+#include "server/query/profiles/select_only_store.h"
 #include "server/query/profiles/stack_merger.h"
+#include "server/store/profiles/profile_table.h"
 #include "wire/pprof/builder.h"
 
 namespace quartet::profiles {
@@ -163,6 +175,97 @@ void BM_MergeHourSpanProfile(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_MergeHourSpanProfile)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+// Two hours of the workload's profiles (each used twice) in a table: one
+// compacted 2-hour block, or (head) all in the live head.
+struct StoredWorkload {
+  explicit StoredWorkload(bool head) {
+    dir = std::filesystem::temp_directory_path() /
+          ("merge_bench_" + std::to_string(std::random_device{}()));
+    store::TableOptions o;
+    o.dir = dir.string();
+    o.sync = store::SyncPolicy::kNever;
+    table = std::move(*store::ProfileTable::Open(o, /*background=*/false));
+    t0 = (UnixNanos() / kSecond - 6 * 3600) / 7200 * 7200 * kSecond;
+    const store::Labels series = {
+        {"__name__", "process_cpu"}, {"service_name", "checkout"}, {"service_version", "1.4.2"}};
+    const Workload& w = GetWorkload();
+    for (int i = 0; i < 2 * kProfiles; ++i) {
+      const int64_t from = t0 + int64_t{i} * 10 * kSecond;
+      (void)table->AppendProfile(series, from, from + 10 * kSecond, w.profiles[i % kProfiles]);
+      if (!head && (i + 1) % 90 == 0) (void)table->Flush();
+    }
+    if (!head) (void)table->Compact(/*all=*/true);
+  }
+  ~StoredWorkload() {
+    table.reset();
+    std::filesystem::remove_all(dir);
+  }
+  Selection Hour() const {
+    Selection sel;
+    sel.type = *ParseProfileType("process_cpu:cpu:nanoseconds:cpu:nanoseconds");
+    sel.matchers = {{"service_name", store::LabelMatch::Op::kEq, "checkout"}};
+    sel.range = {t0 + 1800 * kSecond, t0 + 5400 * kSecond};
+    return sel;
+  }
+
+  std::filesystem::path dir;
+  std::unique_ptr<store::ProfileTable> table;
+  int64_t t0 = 0;
+};
+
+void RunQueryHour(benchmark::State& state, bool head) {
+  StoredWorkload stored(head);
+  SelectOnlyStore select_only(stored.table.get());
+  store::ProfileStore* store =
+      state.range(0) == 1 ? static_cast<store::ProfileStore*>(&select_only) : stored.table.get();
+  const Selection sel = stored.Hour();
+  int64_t profiles = 0, total = 0;
+  for (auto _ : state) {
+    Timeline timeline = Timeline::Make(sel.range.start_ns, sel.range.end_ns, 0);
+    Result<MergeResult> r = MergeSelection(store, sel, &timeline);
+    if (!r.ok()) {
+      state.SkipWithError(std::string(r.status().message()).c_str());
+      return;
+    }
+    Flamebearer fb = ToFlamebearer(FlameTree::Build(r->stacks), 8192);
+    std::string json;
+    AppendFlamebearerJson(&json, fb);
+    AppendTimelineJson(&json, timeline);
+    benchmark::DoNotOptimize(json);
+    profiles = r->profiles;
+    total = r->stacks.total;
+  }
+  size_t batch_stacks = 0, batches = 0;
+  (void)stored.table->SelectProfileBatches(sel.type.Id(), sel.matchers, sel.range,
+                                           [&](const store::ProfileBatch& b) {
+                                             batch_stacks += b.stack_count();
+                                             ++batches;
+                                             return true;
+                                           });
+  state.counters["batches"] = static_cast<double>(batches);
+  state.counters["batch_stacks"] = static_cast<double>(batch_stacks);
+  state.counters["profiles"] = static_cast<double>(profiles);
+  state.counters["total_s"] = static_cast<double>(total) / 1e9;
+}
+
+void BM_QueryHourFromBlock(benchmark::State& state) { RunQueryHour(state, /*head=*/false); }
+BENCHMARK(BM_QueryHourFromBlock)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("select_only")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+void BM_QueryHourFromHead(benchmark::State& state) { RunQueryHour(state, /*head=*/true); }
+BENCHMARK(BM_QueryHourFromHead)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("select_only")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace quartet::profiles

@@ -2,7 +2,9 @@
 // label matchers, time range, optional sample-label filter) from a
 // store::ProfileStore and merges them (stack_merger.h), filling a timeline on
 // the way. The entry point of every profile query; flame graphs, top
-// functions, diffs and pprof export work on its result.
+// functions, diffs and pprof export work on its result. Stores that offer
+// SelectProfileBatches (the profile table) are read by stack ids, each
+// distinct stack of a block symbolized once; others profile by profile.
 //
 // Thread-safety: stateless; safe to call concurrently (the store is
 // thread-safe).

@@ -167,6 +167,93 @@ void StackMerger::AddStack(std::span<const std::string_view> root_first, int64_t
   AddFrames(scratch_, value);
 }
 
+void StackMerger::AddBatch(const store::ProfileBatch& batch, const BatchRowFn& on_profile) {
+  if (value_index_ != 0) {  // store profiles carry one value per sample
+    if (on_profile) {
+      for (const store::ProfileBatchRow& row : batch.rows) on_profile(row, 0);
+    }
+    return;
+  }
+  const size_t stacks = batch.stack_count();
+  batch_sums_.assign(stacks, 0);
+  batch_seen_.assign(stacks, 0);
+  batch_touched_.clear();
+  const std::vector<uint8_t>& selected = batch.selected_label_sets;
+  std::vector<int8_t> accepted;  // per label set: -1 unknown, 0 no, 1 yes
+  if (filter_.active()) accepted.assign(batch.label_set_count(), -1);
+  auto accepts = [&](uint32_t set) {
+    if (!selected.empty() && (set >= selected.size() || !selected[set])) return false;
+    if (!filter_.active()) return true;
+    if (set >= accepted.size()) return false;
+    if (accepted[set] < 0) {
+      accepted[set] = 0;
+      for (const auto& [key, value] : batch.SampleLabels(set)) {
+        if (key != filter_.label_key) continue;
+        for (const std::string& v : filter_.values) {
+          if (EqualsIgnoreCase(value, v)) accepted[set] = 1;
+        }
+      }
+    }
+    return accepted[set] == 1;
+  };
+  const bool filtering = !selected.empty() || filter_.active();
+  for (const store::ProfileBatchRow& row : batch.rows) {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < row.stacks.size(); ++i) {
+      const int64_t v = row.values[i];
+      const uint32_t stack = row.stacks[i];
+      if (v == 0 || stack >= stacks) continue;
+      if (filtering && !accepts(row.label_sets[i])) continue;
+      if (!batch_seen_[stack]) {
+        batch_seen_[stack] = 1;
+        batch_touched_.push_back(stack);
+      }
+      batch_sums_[stack] += static_cast<uint64_t>(v);
+      sum += static_cast<uint64_t>(v);
+    }
+    if (on_profile) on_profile(row, static_cast<int64_t>(sum));
+  }
+  // Location -> its frame (or kMulti | its span of inlined frames), named
+  // and interned on first use: distinct stacks often differ only in a few
+  // locations, so each location is named once per batch, not per stack.
+  constexpr uint32_t kMulti = 0x80000000u;
+  const size_t locations = batch.location_count();
+  batch_loc_entry_.assign(locations, kNone);
+  loc_frames_.clear();
+  loc_span_.clear();
+  for (uint32_t stack : batch_touched_) {
+    scratch_.clear();
+    std::span<const uint32_t> locs = batch.Stack(stack);
+    for (size_t i = locs.size(); i-- > 0;) {
+      const uint32_t loc = locs[i];
+      if (loc >= locations) continue;
+      uint32_t entry = batch_loc_entry_[loc];
+      if (entry == kNone) {
+        batch_names_.clear();
+        batch.AppendLocationFrames(loc, &batch_names_);
+        if (batch_names_.size() == 1) {
+          entry = Intern(batch_names_[0]);
+        } else {
+          const size_t first = loc_frames_.size();
+          for (std::string_view name : batch_names_) loc_frames_.push_back(Intern(name));
+          loc_span_.push_back(
+              {static_cast<uint32_t>(first), static_cast<uint32_t>(batch_names_.size())});
+          entry = kMulti | static_cast<uint32_t>(loc_span_.size() - 1);
+        }
+        batch_loc_entry_[loc] = entry;
+      }
+      if ((entry & kMulti) == 0) {
+        scratch_.push_back(entry);
+      } else {
+        const auto& [offset, count] = loc_span_[entry & ~kMulti];
+        scratch_.insert(scratch_.end(), loc_frames_.begin() + offset,
+                        loc_frames_.begin() + offset + count);
+      }
+    }
+    AddFrames(scratch_, static_cast<int64_t>(batch_sums_[stack]));
+  }
+}
+
 int64_t StackMerger::Add(const pprof::Profile& p) {
   // Function position -> interned name.
   IdIndex function_index;

@@ -17,11 +17,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "server/store/interface.h"
 #include "wire/pprof/profile.h"
 
 namespace quartet::profiles {
@@ -65,6 +67,14 @@ class StackMerger {
   // Samples with a zero value or without value_index are skipped.
   int64_t Add(const pprof::Profile& profile);
 
+  // Adds the accepted samples of every profile of `batch` (profiles sharing
+  // the store's symbols): values are summed per stack id first, each stack
+  // touched is then resolved to frame ids and each location named and
+  // interned once, so a sample costs one addition. `on_profile` (may be empty) gets each profile
+  // with the sum of its accepted samples. The result equals Add() of each profile.
+  using BatchRowFn = std::function<void(const store::ProfileBatchRow&, int64_t sum)>;
+  void AddBatch(const store::ProfileBatch& batch, const BatchRowFn& on_profile = nullptr);
+
   // Adds one stack (root first, by name) with `value`; for tests and for
   // formats that carry stacks as text (folded lines).
   void AddStack(std::span<const std::string_view> root_first, int64_t value);
@@ -94,6 +104,13 @@ class StackMerger {
   std::vector<uint32_t> scratch_;
   std::vector<uint32_t> loc_frames_;
   std::vector<std::pair<uint32_t, uint32_t>> loc_span_;  // inlined frames: offset, count
+  // Per-batch scratch: sums by stack id (unsigned: hostile values wrap
+  // instead of overflowing), which stacks were hit, their frame names.
+  std::vector<uint64_t> batch_sums_;
+  std::vector<uint8_t> batch_seen_;
+  std::vector<uint32_t> batch_touched_;
+  std::vector<uint32_t> batch_loc_entry_;
+  std::vector<std::string_view> batch_names_;
 };
 
 }  // namespace quartet::profiles

@@ -1,6 +1,7 @@
 #include "server/store/profiles/profile_segment.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <tuple>
 
@@ -385,6 +386,76 @@ StoredProfile ProfileSegment::Materialize(size_t i, const CompiledMatchers* filt
     }
   }
   return out;
+}
+
+// A batch's view of the segment. Address frames ("0x4012ab") are formatted
+// on demand and kept in a deque, so the views handed out stay valid.
+class ProfileSegment::SegmentBatch final : public ProfileBatch {
+ public:
+  explicit SegmentBatch(const ProfileSegment& seg) : seg_(seg) {}
+
+  size_t stack_count() const override { return seg_.stacks_.size(); }
+  size_t label_set_count() const override { return seg_.label_sets_.size(); }
+  Labels SampleLabels(uint32_t set) const override { return seg_.SampleLabels(set); }
+
+  std::span<const uint32_t> Stack(uint32_t stack) const override { return seg_.stacks_[stack]; }
+  size_t location_count() const override { return seg_.locations_.size(); }
+
+  void AppendLocationFrames(uint32_t location, std::vector<std::string_view>* out) const override {
+    const Location& loc = seg_.locations_[location];
+    const size_t before = out->size();
+    // pprof lists a location's lines innermost first.
+    for (size_t l = loc.lines.size(); l-- > 0;) {
+      const Function& fn = seg_.functions_[loc.lines[l].function];
+      std::string_view name = seg_.strings_[fn.name];
+      if (name.empty()) name = seg_.strings_[fn.system_name];
+      if (!name.empty()) out->push_back(name);
+    }
+    if (out->size() == before) {
+      char buf[24];
+      int n =
+          std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(loc.address));
+      out->push_back(addresses_.emplace_back(buf, static_cast<size_t>(n)));
+    }
+  }
+
+ private:
+  const ProfileSegment& seg_;
+  mutable std::deque<std::string> addresses_;
+};
+
+std::unique_ptr<ProfileBatch> ProfileSegment::Batch(std::span<const uint32_t> rows,
+                                                    const CompiledMatchers* filter) const {
+  auto batch = std::make_unique<SegmentBatch>(*this);
+  std::vector<int8_t> passes;  // per label set: -1 unknown, 0 no, 1 yes
+  if (filter != nullptr) passes.assign(label_sets_.size(), -1);
+  batch->rows.reserve(rows.size());
+  for (uint32_t r : rows) {
+    const ProfileRow& row = profiles_[r];
+    if (filter != nullptr) {
+      bool any = false;
+      for (uint32_t s = row.first_sample; s < row.first_sample + row.samples; ++s) {
+        int8_t& pass = passes[sample_labels_[s]];
+        if (pass < 0) pass = filter->Matches(SampleLabels(sample_labels_[s])) ? 1 : 0;
+        any = any || pass == 1;
+      }
+      if (!any) continue;
+    }
+    ProfileBatchRow& out = batch->rows.emplace_back();
+    out.labels = &series_[row.series].labels;
+    out.time_ns = row.time_ns;
+    out.duration_ns = row.duration_ns;
+    out.stacks = std::span<const uint32_t>(sample_stack_.data() + row.first_sample, row.samples);
+    out.values = std::span<const int64_t>(sample_value_.data() + row.first_sample, row.samples);
+    out.label_sets =
+        std::span<const uint32_t>(sample_labels_.data() + row.first_sample, row.samples);
+  }
+  if (filter != nullptr) {
+    // Label sets no selected row references stay unknown: no sample reads them.
+    batch->selected_label_sets.assign(passes.size(), 0);
+    for (size_t i = 0; i < passes.size(); ++i) batch->selected_label_sets[i] = passes[i] == 1;
+  }
+  return batch;
 }
 
 // ---- encoding ---------------------------------------------------------------

@@ -19,6 +19,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -90,6 +92,13 @@ class ProfileSegment {
   // are renumbered densely and only those referenced are included. Requires
   // has_data().
   StoredProfile Materialize(size_t i, const CompiledMatchers* sample_filter = nullptr) const;
+  // Profile rows `rows` as one ProfileBatch over this segment's symbols
+  // (what merges read instead of Materialize: no per-profile copies), with
+  // the rows left without samples by `sample_filter` (null: all pass)
+  // dropped. Valid while the segment lives and no Add runs. Requires
+  // has_data().
+  std::unique_ptr<ProfileBatch> Batch(std::span<const uint32_t> rows,
+                                      const CompiledMatchers* sample_filter = nullptr) const;
   // Sum of the sample values of profile row i. Requires has_data().
   int64_t Total(size_t i) const;
 
@@ -105,6 +114,8 @@ class ProfileSegment {
   bool has_data() const { return has_data_; }
 
  private:
+  class SegmentBatch;
+
   struct Function {
     uint32_t name = 0, system_name = 0, filename = 0;
     int64_t start_line = 0;

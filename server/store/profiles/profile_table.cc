@@ -471,6 +471,41 @@ Status ProfileTable::SelectProfiles(std::string_view profile_type,
   return Status::Ok();
 }
 
+Status ProfileTable::SelectProfileBatches(std::string_view profile_type,
+                                          const std::vector<LabelMatch>& matchers,
+                                          const TimeRange& range,
+                                          const std::function<bool(const ProfileBatch&)>& fn) {
+  ASSIGN_OR_RETURN(Selection sel, Selection::Make(matchers));
+  const CompiledMatchers* filter = sel.sample_filter();
+  auto deliver = [&](const ProfileSegment& seg, const std::vector<uint32_t>& rows) {
+    if (rows.empty()) return true;
+    std::unique_ptr<ProfileBatch> batch = seg.Batch(rows, filter);
+    return batch->rows.empty() || fn(*batch);
+  };
+  std::vector<std::shared_ptr<const Block>> blocks;
+  std::shared_ptr<const ProfileSegment> frozen;
+  {
+    // One snapshot of blocks, frozen and live head. The live head changes
+    // under appends, so its batch is read under the lock (a merge of at most
+    // head_flush_age of profiles, by stack ids); the rest after.
+    std::shared_lock lock(mu_);
+    blocks = QueryBlocks();
+    frozen = frozen_;
+    if (!deliver(*head_, sel.Rows(*head_, profile_type, range))) return Status::Ok();
+  }
+  for (const auto& b : blocks) {
+    const BlockMeta& meta = b->catalog->meta;
+    if (meta.min_time_ns >= range.end_ns || meta.max_time_ns < range.start_ns) continue;
+    std::vector<uint32_t> rows = sel.Rows(*b->index, profile_type, range);
+    if (rows.empty()) continue;
+    Result<std::shared_ptr<const ProfileSegment>> data = BlockData(*b);
+    if (!data.ok()) continue;  // set aside and reported in issues()
+    if (!deliver(**data, rows)) return Status::Ok();
+  }
+  if (frozen != nullptr) deliver(*frozen, sel.Rows(*frozen, profile_type, range));
+  return Status::Ok();
+}
+
 Result<std::pair<int64_t, int64_t>> ProfileTable::CountSamples(
     std::string_view profile_type, const std::vector<LabelMatch>& matchers,
     const TimeRange& range) {

@@ -72,6 +72,11 @@ class ProfileTable final : public ProfileStore {
   Status SelectProfiles(std::string_view profile_type, const std::vector<LabelMatch>& matchers,
                         const TimeRange& range,
                         const std::function<bool(const StoredProfile&)>& fn) override;
+  // Blocks and the frozen head are delivered without a table lock held; the
+  // live head's batch under the read lock (appends wait for it).
+  Status SelectProfileBatches(std::string_view profile_type,
+                              const std::vector<LabelMatch>& matchers, const TimeRange& range,
+                              const std::function<bool(const ProfileBatch&)>& fn) override;
   Result<std::vector<std::string>> ProfileTypes(const std::vector<LabelMatch>& matchers,
                                                 const TimeRange& range) override;
   Result<std::vector<std::string>> ProfileLabelNames(const std::vector<LabelMatch>& matchers,
