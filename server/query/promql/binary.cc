@@ -9,9 +9,7 @@
 #include "server/query/promql/evaluator.h"
 
 namespace quartet::promql::internal {
-namespace {
 
-// Returns the value and whether a comparison keeps the element.
 std::pair<double, bool> ElemBinop(BinOp op, double l, double r) {
   switch (op) {
     case BinOp::kAdd:
@@ -50,6 +48,8 @@ bool DropsName(BinOp op) {
   return op == BinOp::kAdd || op == BinOp::kSub || op == BinOp::kMul || op == BinOp::kDiv ||
          op == BinOp::kPow || op == BinOp::kMod;
 }
+
+namespace {
 
 bool Contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();

@@ -1,6 +1,7 @@
 #include "server/query/promql/engine.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "server/query/promql/evaluator.h"
@@ -61,6 +62,31 @@ Result<QueryResult> Engine::RangeExpr(const Expr& expr, int64_t start_ms, int64_
   RETURN_IF_ERROR(ev.Prepare(expr));
   QueryResult r;
   r.type = ValueType::kMatrix;
+  // The common dashboard shapes are evaluated over all steps at once; the
+  // rest, step by step below.
+  ASSIGN_OR_RETURN(std::optional<internal::StepMatrix> all, ev.EvalAllSteps(expr, step_ms));
+  if (all) {
+    size_t total = 0;
+    for (const internal::StepSeries& s : *all) total += s.points;
+    if (total > options_.max_samples) {
+      return Status::ResourceExhausted(
+          "query processing would load too many samples into memory in query execution");
+    }
+    r.matrix.reserve(all->size());
+    for (internal::StepSeries& s : *all) {
+      if (s.points == 0) continue;
+      Series& out = r.matrix.emplace_back();
+      out.labels = std::move(s.labels);
+      out.points.reserve(s.points);
+      for (size_t k = 0; k < s.v.size(); ++k) {
+        if (s.has[k])
+          out.points.push_back(Point{start_ms + static_cast<int64_t>(k) * step_ms, s.v[k]});
+      }
+    }
+    std::sort(r.matrix.begin(), r.matrix.end(),
+              [](const Series& a, const Series& b) { return a.labels < b.labels; });
+    return r;
+  }
   std::unordered_map<std::string, size_t> index;
   std::string key;
   std::vector<size_t> hints;  // hints[i]: r.matrix index of the i-th sample of the last step

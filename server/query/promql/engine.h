@@ -37,6 +37,10 @@ struct EngineOptions {
   int64_t default_subquery_step_ms = 60 * 1000;
   // Samples a query may load from the source and hold in results.
   size_t max_samples = 50'000'000;
+  // Evaluate every range query step by step, the reference path, instead of
+  // over all steps at once where the engine can; the results are the same
+  // (range_eval_test compares the two).
+  bool step_by_step = false;
 };
 
 // One element of an instant vector.

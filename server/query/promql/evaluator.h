@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -53,6 +55,17 @@ struct RangeArg {
   Matrix ToMatrix() const;
 };
 
+// A node's value at every step of a range query at once (range_eval.cc):
+// one label set per series and dense per-step arrays, so no step copies
+// labels or looks a series up.
+struct StepSeries {
+  Labels labels;
+  std::vector<double> v;     // per step
+  std::vector<uint8_t> has;  // per step: whether v holds a value
+  size_t points = 0;         // steps with a value
+};
+using StepMatrix = std::vector<StepSeries>;
+
 Status ExecError(std::string msg);
 
 class Evaluator {
@@ -62,6 +75,14 @@ class Evaluator {
   // Loads the samples every selector of `expr` needs for the whole query.
   Status Prepare(const Expr& expr);
   Result<Value> Eval(const Expr& e, int64_t ts);
+  // Evaluates `e` at every step start, start + step, ... <= end of a range
+  // query at once, series by series, with results equal to Eval's step by
+  // step. Covers selectors, range functions of a selector with literal
+  // parameters, sum/avg/count/min/max/group/stddev/stdvar, histogram_quantile
+  // with a literal quantile and vector-scalar operators with a literal; none
+  // (nullopt) for anything else, and where two series of a result would
+  // share a label set (Eval's checks then decide whether that is an error).
+  Result<std::optional<StepMatrix>> EvalAllSteps(const Expr& e, int64_t step_ms);
 
  private:
   Status PrepareNode(const Expr& e, int64_t start, int64_t end);
@@ -77,12 +98,22 @@ class Evaluator {
   Result<Value> EvalCall(const Expr& e, int64_t ts);
   Result<Value> EvalRangeFunction(const Expr& e, int64_t ts);
   Result<const re2::RE2*> Regex(const Expr& e, const std::string& pattern);
+  bool CoversAllSteps(const Expr& e) const;
+  Result<std::optional<StepMatrix>> StepsOf(const Expr& e);
+  StepMatrix SelectorSteps(const Expr& e);
+  std::optional<StepMatrix> RangeFunctionSteps(const Expr& call);
+  Result<std::optional<StepMatrix>> AggregateSteps(const Expr& e);
+  Result<std::optional<StepMatrix>> HistogramQuantileSteps(const Expr& call);
+  Result<std::optional<StepMatrix>> ScalarBinopSteps(const Expr& e);
+  int64_t StepTime(size_t k) const { return start_ms_ + static_cast<int64_t>(k) * step_ms_; }
   Status CheckSeriesCollisions(const Expr& call, const Expr& range_expr, const RangeArg& arg,
                                const std::vector<size_t>& produced);
 
   SeriesSource* source_;
   EngineOptions options_;
   int64_t start_ms_, end_ms_;
+  int64_t step_ms_ = 1;  // EvalAllSteps
+  size_t steps_ = 0;
   std::unordered_map<const Expr*, std::vector<Series>> data_;
   std::unordered_map<const Expr*, std::shared_ptr<re2::RE2>> regex_;
   size_t loaded_samples_ = 0;
@@ -95,7 +126,10 @@ class Evaluator {
   std::unordered_map<const Expr*, std::vector<size_t>> cursors_;
 };
 
-// Operators (binary.cc).
+// Operators (binary.cc). ElemBinop returns the value and whether a
+// comparison keeps the element; DropsName whether `op` drops __name__.
+std::pair<double, bool> ElemBinop(BinOp op, double l, double r);
+bool DropsName(BinOp op);
 double ScalarBinop(BinOp op, double l, double r);
 Result<Vector> VectorScalarBinop(BinOp op, const Vector& vec, double scalar, bool swap,
                                  bool return_bool);
@@ -113,6 +147,11 @@ Vector HistogramQuantile(double q, const Vector& in);
 // `produced` (optional) receives the indexes of the series that gave a value.
 Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<double>& scalars,
                              int64_t fn_ts, std::vector<size_t>* produced = nullptr);
+// The value of range function `f` (not absent_over_time) over one window of
+// points ending at `ref_ms`, or none.
+std::optional<double> WindowValue(Func f, std::span<const Point> p, int64_t range_ms,
+                                  int64_t ref_ms, const std::vector<double>& scalars,
+                                  int64_t fn_ts);
 
 Labels DropMetricName(Labels l);
 // "vector cannot contain metrics with the same labelset" when two samples

@@ -1,7 +1,8 @@
 // PromQL engine over 1,000 series from the in-memory source, 1 h range at a
 // 15 s step (241 steps): a plain rate() and the classic latency-quantile
 // query over histogram buckets.
-//   build-p/server/query/promql/promql_benchmark
+//   build-promqlspeed/bin/promql_benchmark (CPU time is the figure to read
+//   on a shared machine)
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -64,8 +65,11 @@ MemorySeriesSource* HistogramSource() {
   return src;
 }
 
-void Run(benchmark::State& state, MemorySeriesSource* src, const char* query) {
-  Engine engine(src);
+void Run(benchmark::State& state, MemorySeriesSource* src, const char* query,
+         bool step_by_step = false) {
+  EngineOptions options;
+  options.step_by_step = step_by_step;
+  Engine engine(src, options);
   size_t points = 0;
   for (auto _ : state) {
     Result<QueryResult> r = engine.Range(query, kStart, kStart + kHour, 15'000);
@@ -90,6 +94,28 @@ void BM_HistogramQuantile(benchmark::State& state) {
   Run(state, HistogramSource(), "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))");
 }
 BENCHMARK(BM_HistogramQuantile)->Unit(benchmark::kMillisecond);
+
+void BM_SumRate(benchmark::State& state) {
+  Run(state, CounterSource(), "sum by (job) (rate(http_requests_total[5m]))");
+}
+BENCHMARK(BM_SumRate)->Unit(benchmark::kMillisecond);
+
+// The same queries on the step-by-step reference path (what every range
+// query ran on before range_eval.cc).
+void BM_RateStepByStep(benchmark::State& state) {
+  Run(state, CounterSource(), "rate(http_requests_total[5m])", true);
+}
+BENCHMARK(BM_RateStepByStep)->Unit(benchmark::kMillisecond);
+
+void BM_HistogramQuantileStepByStep(benchmark::State& state) {
+  Run(state, HistogramSource(), "histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))", true);
+}
+BENCHMARK(BM_HistogramQuantileStepByStep)->Unit(benchmark::kMillisecond);
+
+void BM_SumRateStepByStep(benchmark::State& state) {
+  Run(state, CounterSource(), "sum by (job) (rate(http_requests_total[5m]))", true);
+}
+BENCHMARK(BM_SumRateStepByStep)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace quartet::promql

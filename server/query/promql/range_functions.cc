@@ -36,11 +36,11 @@ void KahanInc(double inc, double* sum, double* c) {
   *sum = t;
 }
 
-std::optional<double> ExtrapolatedRate(const RangeArg& arg, std::span<const Point> p,
+std::optional<double> ExtrapolatedRate(int64_t range_ms, int64_t ref_ms, std::span<const Point> p,
                                        bool is_counter, bool is_rate) {
   if (p.size() < 2) return std::nullopt;
-  double range_start = static_cast<double>(arg.ref_ms - arg.range_ms);
-  double range_end = static_cast<double>(arg.ref_ms);
+  double range_start = static_cast<double>(ref_ms - range_ms);
+  double range_end = static_cast<double>(ref_ms);
   double result = p.back().v - p.front().v;
   if (is_counter) {
     double last = 0;
@@ -62,7 +62,7 @@ std::optional<double> ExtrapolatedRate(const RangeArg& arg, std::span<const Poin
   interval += to_start < threshold ? to_start : avg_between / 2;
   interval += to_end < threshold ? to_end : avg_between / 2;
   double factor = interval / sampled;
-  if (is_rate) factor /= static_cast<double>(arg.range_ms) / 1000;
+  if (is_rate) factor /= static_cast<double>(range_ms) / 1000;
   return result * factor;
 }
 
@@ -118,6 +118,123 @@ double HoltWinters(std::span<const Point> p, double sf, double tf) {
 
 }  // namespace
 
+std::optional<double> WindowValue(Func f, std::span<const Point> p, int64_t range_ms,
+                                  int64_t ref_ms, const std::vector<double>& sc, int64_t fn_ts) {
+  std::optional<double> v;
+  switch (f) {
+    case Func::kRate:
+      v = ExtrapolatedRate(range_ms, ref_ms, p, true, true);
+      break;
+    case Func::kIncrease:
+      v = ExtrapolatedRate(range_ms, ref_ms, p, true, false);
+      break;
+    case Func::kDelta:
+      v = ExtrapolatedRate(range_ms, ref_ms, p, false, false);
+      break;
+    case Func::kIrate:
+      v = InstantValue(p, true);
+      break;
+    case Func::kIdelta:
+      v = InstantValue(p, false);
+      break;
+    case Func::kDeriv:
+      if (p.size() >= 2) v = LinearRegression(p, p[0].t).first;
+      break;
+    case Func::kPredictLinear:
+      if (p.size() >= 2) {
+        auto [slope, intercept] = LinearRegression(p, fn_ts);
+        v = slope * sc[0] + intercept;
+      }
+      break;
+    case Func::kHoltWinters:
+      if (p.size() >= 2) v = HoltWinters(p, sc[0], sc[1]);
+      break;
+    case Func::kChanges: {
+      double changes = 0;
+      for (size_t i = 1; i < p.size(); ++i) {
+        double cur = p[i].v, prev = p[i - 1].v;
+        if (cur != prev && !(std::isnan(cur) && std::isnan(prev))) changes++;
+      }
+      v = changes;
+      break;
+    }
+    case Func::kResets: {
+      double resets = 0;
+      for (size_t i = 1; i < p.size(); ++i) {
+        if (p[i].v < p[i - 1].v) resets++;
+      }
+      v = resets;
+      break;
+    }
+    case Func::kAvgOverTime: {
+      double mean = 0, c = 0, count = 0;
+      for (const Point& x : p) {
+        count++;
+        if (std::isinf(mean)) {
+          if (std::isinf(x.v) && (mean > 0) == (x.v > 0)) continue;
+          if (!std::isinf(x.v) && !std::isnan(x.v)) continue;
+        }
+        KahanInc(x.v / count - mean / count, &mean, &c);
+      }
+      v = std::isinf(mean) ? mean : mean + c;
+      break;
+    }
+    case Func::kSumOverTime: {
+      double sum = 0, c = 0;
+      for (const Point& x : p) KahanInc(x.v, &sum, &c);
+      v = std::isinf(sum) ? sum : sum + c;
+      break;
+    }
+    case Func::kCountOverTime:
+      v = static_cast<double>(p.size());
+      break;
+    case Func::kMaxOverTime: {
+      double m = p[0].v;
+      for (const Point& x : p) {
+        if (x.v > m || std::isnan(m)) m = x.v;
+      }
+      v = m;
+      break;
+    }
+    case Func::kMinOverTime: {
+      double m = p[0].v;
+      for (const Point& x : p) {
+        if (x.v < m || std::isnan(m)) m = x.v;
+      }
+      v = m;
+      break;
+    }
+    case Func::kStddevOverTime:
+    case Func::kStdvarOverTime: {
+      double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
+      for (const Point& x : p) {
+        count++;
+        double delta = x.v - (mean + cmean);
+        KahanInc(delta / count, &mean, &cmean);
+        KahanInc(delta * (x.v - (mean + cmean)), &aux, &caux);
+      }
+      double var = (aux + caux) / count;
+      v = f == Func::kStddevOverTime ? std::sqrt(var) : var;
+      break;
+    }
+    case Func::kQuantileOverTime: {
+      std::vector<double> values;
+      for (const Point& x : p) values.push_back(x.v);
+      v = Quantile(sc[0], std::move(values));
+      break;
+    }
+    case Func::kLastOverTime:
+      v = p.back().v;
+      break;
+    case Func::kPresentOverTime:
+      v = 1;
+      break;
+    default:
+      break;
+  }
+  return v;
+}
+
 Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<double>& sc,
                              int64_t fn_ts, std::vector<size_t>* produced) {
   Vector out;
@@ -132,119 +249,11 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
   }
   for (size_t index = 0; index < arg.series.size(); ++index) {
     const RangeSeries& s = arg.series[index];
-    std::span<const Point> p = s.points;
-    std::optional<double> v;
-    switch (f) {
-      case Func::kRate:
-        v = ExtrapolatedRate(arg, p, true, true);
-        break;
-      case Func::kIncrease:
-        v = ExtrapolatedRate(arg, p, true, false);
-        break;
-      case Func::kDelta:
-        v = ExtrapolatedRate(arg, p, false, false);
-        break;
-      case Func::kIrate:
-        v = InstantValue(p, true);
-        break;
-      case Func::kIdelta:
-        v = InstantValue(p, false);
-        break;
-      case Func::kDeriv:
-        if (p.size() >= 2) v = LinearRegression(p, p[0].t).first;
-        break;
-      case Func::kPredictLinear:
-        if (p.size() >= 2) {
-          auto [slope, intercept] = LinearRegression(p, fn_ts);
-          v = slope * sc[0] + intercept;
-        }
-        break;
-      case Func::kHoltWinters:
-        if (p.size() >= 2) v = HoltWinters(p, sc[0], sc[1]);
-        break;
-      case Func::kChanges: {
-        double changes = 0;
-        for (size_t i = 1; i < p.size(); ++i) {
-          double cur = p[i].v, prev = p[i - 1].v;
-          if (cur != prev && !(std::isnan(cur) && std::isnan(prev))) changes++;
-        }
-        v = changes;
-        break;
-      }
-      case Func::kResets: {
-        double resets = 0;
-        for (size_t i = 1; i < p.size(); ++i) {
-          if (p[i].v < p[i - 1].v) resets++;
-        }
-        v = resets;
-        break;
-      }
-      case Func::kAvgOverTime: {
-        double mean = 0, c = 0, count = 0;
-        for (const Point& x : p) {
-          count++;
-          if (std::isinf(mean)) {
-            if (std::isinf(x.v) && (mean > 0) == (x.v > 0)) continue;
-            if (!std::isinf(x.v) && !std::isnan(x.v)) continue;
-          }
-          KahanInc(x.v / count - mean / count, &mean, &c);
-        }
-        v = std::isinf(mean) ? mean : mean + c;
-        break;
-      }
-      case Func::kSumOverTime: {
-        double sum = 0, c = 0;
-        for (const Point& x : p) KahanInc(x.v, &sum, &c);
-        v = std::isinf(sum) ? sum : sum + c;
-        break;
-      }
-      case Func::kCountOverTime:
-        v = static_cast<double>(p.size());
-        break;
-      case Func::kMaxOverTime: {
-        double m = p[0].v;
-        for (const Point& x : p) {
-          if (x.v > m || std::isnan(m)) m = x.v;
-        }
-        v = m;
-        break;
-      }
-      case Func::kMinOverTime: {
-        double m = p[0].v;
-        for (const Point& x : p) {
-          if (x.v < m || std::isnan(m)) m = x.v;
-        }
-        v = m;
-        break;
-      }
-      case Func::kStddevOverTime:
-      case Func::kStdvarOverTime: {
-        double count = 0, mean = 0, cmean = 0, aux = 0, caux = 0;
-        for (const Point& x : p) {
-          count++;
-          double delta = x.v - (mean + cmean);
-          KahanInc(delta / count, &mean, &cmean);
-          KahanInc(delta * (x.v - (mean + cmean)), &aux, &caux);
-        }
-        double var = (aux + caux) / count;
-        v = f == Func::kStddevOverTime ? std::sqrt(var) : var;
-        break;
-      }
-      case Func::kQuantileOverTime: {
-        std::vector<double> values;
-        for (const Point& x : p) values.push_back(x.v);
-        v = Quantile(sc[0], std::move(values));
-        break;
-      }
-      case Func::kLastOverTime:
-        out.push_back(VectorSample{*s.labels, p.back().v});
-        continue;
-      case Func::kPresentOverTime:
-        v = 1;
-        break;
-      default:
-        return Status::Internal("not a range function");
+    if (f == Func::kLastOverTime) {
+      out.push_back(VectorSample{*s.labels, s.points.back().v});
+      continue;
     }
+    std::optional<double> v = WindowValue(f, s.points, arg.range_ms, arg.ref_ms, sc, fn_ts);
     if (v) {
       out.push_back(VectorSample{CopyWithoutName(*s.labels), *v});
       if (produced != nullptr) produced->push_back(index);
