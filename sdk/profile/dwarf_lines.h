@@ -108,4 +108,8 @@ Result<LineTable> ParseDebugLine(const DebugLineSections& sections, const LineTa
 Result<LineTable> ReadElfLineTable(const std::string& path, std::string_view expected_build_id,
                                    const LineTableLimits& limits);
 
+// The same for an ELF image in memory (no separate debug file is looked
+// for): what the fuzz target feeds.
+Result<LineTable> ParseElfLineTable(std::string_view elf, const LineTableLimits& limits);
+
 }  // namespace quartet::profile_internal

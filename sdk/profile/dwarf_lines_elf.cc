@@ -2,7 +2,6 @@
 // file (or its separate debug file), inflates compressed ones and parses
 // them.
 #include <elf.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <vector>
@@ -19,8 +18,18 @@ namespace {
 constexpr uint32_t kCompressZlib = 1;  // ELFCOMPRESS_ZLIB
 constexpr uint32_t kCompressZstd = 2;  // ELFCOMPRESS_ZSTD
 
+// The bytes of a whole ELF file.
+struct FileBytes {
+  const uint8_t* p = nullptr;
+  size_t n = 0;
+
+  const uint8_t* data() const { return p; }
+  size_t size() const { return n; }
+  bool Contains(uint64_t offset, uint64_t len) const { return offset <= n && len <= n - offset; }
+};
+
 struct ElfView {
-  const MappedFile* file = nullptr;
+  FileBytes file;
   std::vector<Elf64_Shdr> sections;
   std::string_view names;  // .shstrtab
   std::vector<CodeRange> code;
@@ -39,11 +48,10 @@ struct ElfView {
   }
 };
 
-Result<ElfView> ParseElf(const MappedFile& f, const std::string& path) {
+Result<ElfView> ParseElf(FileBytes f, const std::string& path) {
   auto bad = [&](std::string_view what) {
     return Status::InvalidArgument(path + ": " + std::string(what));
   };
-  if (f.data() == nullptr) return Status::NotFound(path + ": cannot be read");
   Elf64_Ehdr eh;
   if (!f.Contains(0, sizeof eh)) return bad("shorter than an ELF header");
   std::memcpy(&eh, f.data(), sizeof eh);
@@ -52,7 +60,7 @@ Result<ElfView> ParseElf(const MappedFile& f, const std::string& path) {
     return bad("not a 64-bit little-endian ELF file");
   }
   ElfView v;
-  v.file = &f;
+  v.file = f;
   if (eh.e_shoff == 0) return v;  // no section headers: no debug info
   if (eh.e_shentsize != sizeof(Elf64_Shdr)) return bad("unexpected e_shentsize");
   Elf64_Shdr first;
@@ -65,6 +73,7 @@ Result<ElfView> ParseElf(const MappedFile& f, const std::string& path) {
       !f.Contains(eh.e_shoff, count * sizeof(Elf64_Shdr))) {
     return bad("section headers past the end");
   }
+  if (count == 0) return v;
   v.sections.resize(count);
   std::memcpy(v.sections.data(), f.data() + eh.e_shoff, count * sizeof(Elf64_Shdr));
   if (names < count && v.sections[names].sh_type == SHT_STRTAB) {
@@ -88,8 +97,8 @@ Result<ElfView> ParseElf(const MappedFile& f, const std::string& path) {
 
 std::string BuildId(const ElfView& v) {
   for (const Elf64_Shdr& sh : v.sections) {
-    if (sh.sh_type != SHT_NOTE || !v.file->Contains(sh.sh_offset, sh.sh_size)) continue;
-    const uint8_t* p = v.file->data() + sh.sh_offset;
+    if (sh.sh_type != SHT_NOTE || !v.file.Contains(sh.sh_offset, sh.sh_size)) continue;
+    const uint8_t* p = v.file.data() + sh.sh_offset;
     uint64_t left = sh.sh_size;
     while (left >= sizeof(Elf64_Nhdr)) {
       Elf64_Nhdr nh;
@@ -125,10 +134,10 @@ Status SectionBytes(const ElfView& v, std::string_view name, const LineTableLimi
   }
   if (sh == nullptr || sh->sh_type == SHT_NOBITS) return Status::Ok();
   std::string where(name);
-  if (!v.file->Contains(sh->sh_offset, sh->sh_size)) {
+  if (!v.file.Contains(sh->sh_offset, sh->sh_size)) {
     return Status::InvalidArgument(where + " past the end of the file");
   }
-  std::string_view raw(reinterpret_cast<const char*>(v.file->data() + sh->sh_offset), sh->sh_size);
+  std::string_view raw(reinterpret_cast<const char*>(v.file.data() + sh->sh_offset), sh->sh_size);
   uint64_t size = 0;
   if (gnu_zlib) {  // "ZLIB", 8-byte big-endian size, zlib stream
     if (raw.size() < 12 || raw.substr(0, 4) != "ZLIB") {
@@ -171,10 +180,9 @@ Status SectionBytes(const ElfView& v, std::string_view name, const LineTableLimi
   return Status::Ok();
 }
 
-Result<LineTable> Read(const std::string& path, std::string_view expected_build_id,
+Result<LineTable> Read(const std::string& path, FileBytes f, std::string_view expected_build_id,
                        const LineTableLimits& limits, const std::vector<CodeRange>* code,
                        bool may_follow) {
-  MappedFile f(path);
   ASSIGN_OR_RETURN(ElfView v, ParseElf(f, path));
   std::string id = expected_build_id.empty() ? std::string() : BuildId(v);
   if (id != expected_build_id) {
@@ -189,7 +197,10 @@ Result<LineTable> Read(const std::string& path, std::string_view expected_build_
     if (may_follow && own.size() > 2) {
       std::string debug =
           "/usr/lib/debug/.build-id/" + own.substr(0, 2) + "/" + own.substr(2) + ".debug";
-      if (::access(debug.c_str(), R_OK) == 0) return Read(debug, own, limits, code, false);
+      MappedFile file(debug);
+      if (file.data() != nullptr) {
+        return Read(debug, {file.data(), file.size()}, own, limits, code, false);
+      }
     }
     return Status::NotFound(path + ": no .debug_line");
   }
@@ -207,7 +218,14 @@ Result<LineTable> Read(const std::string& path, std::string_view expected_build_
 
 Result<LineTable> ReadElfLineTable(const std::string& path, std::string_view expected_build_id,
                                    const LineTableLimits& limits) {
-  return Read(path, expected_build_id, limits, nullptr, true);
+  MappedFile file(path);
+  if (file.data() == nullptr) return Status::NotFound(path + ": cannot be read");
+  return Read(path, {file.data(), file.size()}, expected_build_id, limits, nullptr, true);
+}
+
+Result<LineTable> ParseElfLineTable(std::string_view elf, const LineTableLimits& limits) {
+  return Read("ELF image", {reinterpret_cast<const uint8_t*>(elf.data()), elf.size()}, {}, limits,
+              nullptr, false);
 }
 
 }  // namespace quartet::profile_internal

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 #include <string>
@@ -405,6 +406,42 @@ TEST(DwarfLines, TableLargerThanTheBoundIsResourceExhausted) {
   auto capped = ParseDebugLine({unit, {}, {}}, small);
   ASSERT_FALSE(capped.ok());
   EXPECT_EQ(capped.status().code(), StatusCode::kResourceExhausted);
+}
+
+// The fuzz target's ELF seeds (a small C file built as a shared object
+// with -g: DWARF 4, 5, and 5 with zlib-compressed sections) parse to the
+// file and lines of its code, t.c lines 1-6 at 0x400000 and up.
+TEST(DwarfLinesElf, ParsesTheFuzzSeeds) {
+  const char* src = getenv("QUARTET_SOURCE_DIR");
+  if (src == nullptr) GTEST_SKIP() << "run through ctest";
+  std::string dir = std::string(src) + "/fuzz/corpus/dwarf_lines_fuzz/";
+  struct Case {
+    const char* name;
+    const char* file;
+  };
+  const Case cases[] = {
+      {"elf_v5.so", "/tmp/dwarfseed/t.c"},
+      {"elf_v5_zlib.so", "/tmp/dwarfseed/t.c"},
+      {"elf_v4.so", "t.c"},  // DWARF 4: the compilation directory is in .debug_info
+  };
+  for (const Case& c : cases) {
+    std::ifstream in(dir + c.name, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty()) << c.name;
+    auto t = ParseElfLineTable(bytes, {});
+    ASSERT_TRUE(t.ok()) << c.name << ": " << t.status().ToString();
+    int hits = 0;
+    for (uint64_t a = 0x400000; a < 0x401000; ++a) {
+      SourceLine l;
+      if (!t->Lookup(a, &l)) continue;
+      ++hits;
+      ASSERT_NE(l.file, nullptr) << c.name;
+      EXPECT_EQ(*l.file, c.file) << c.name;
+      EXPECT_GE(l.line, 1u);
+      EXPECT_LE(l.line, 6u);
+    }
+    EXPECT_GT(hits, 20) << c.name;
+  }
 }
 
 // --- The real executable (built with -g) ---
