@@ -276,12 +276,14 @@ bool ReadForm(Cursor* c, uint64_t form, const UnitHeader& h, const DebugLineSect
     // Indexes into .debug_str_offsets (a split-DWARF form): skipped, so
     // the name stays unknown but the entries after it still parse.
     case DW_FORM_strx:
-      return c->Uleb(&n) || (*error = "truncated", false);
+      if (!c->Uleb(&n)) break;
+      return true;
     case DW_FORM_strx1:
     case DW_FORM_strx2:
     case DW_FORM_strx3:
     case DW_FORM_strx4:
-      return c->Skip(form - DW_FORM_strx1 + 1) || (*error = "truncated", false);
+      if (!c->Skip(form - DW_FORM_strx1 + 1)) break;
+      return true;
     case DW_FORM_udata:
       if (!c->Uleb(&v->num)) break;
       return true;
