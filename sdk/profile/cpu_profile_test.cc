@@ -9,10 +9,12 @@
 
 namespace quartet::profile_internal {
 
+constexpr int kLeafFirst = __LINE__ + 1;
 __attribute__((noinline)) int ProfileLeaf(int x) {
   asm volatile("" : "+r"(x));
   return x + 1;
 }
+constexpr int kLeafLast = __LINE__ - 1;
 __attribute__((noinline)) int ProfileCaller(int x) {
   asm volatile("" : "+r"(x));
   return ProfileLeaf(x) + 1;
@@ -85,8 +87,19 @@ TEST(CpuAggregate, FoldsStacksAndBuildsAValidProfile) {
           "quartet::profile_internal::ProfileLeaf(int)") {
         saw_leaf = true;
         EXPECT_NE(loc.mapping_id, 0u);
-        EXPECT_EQ(p.StringAt(p.function[line.function_id - 1].system_name),
-                  "_ZN7quartet16profile_internal11ProfileLeafEi");
+        const pprof::Function& fn = p.function[line.function_id - 1];
+        EXPECT_EQ(p.StringAt(fn.system_name), "_ZN7quartet16profile_internal11ProfileLeafEi");
+        // File and line from this test's DWARF (built with -g).
+        EXPECT_TRUE(p.StringAt(fn.filename).ends_with("/sdk/profile/cpu_profile_test.cc"))
+            << p.StringAt(fn.filename);
+        EXPECT_GE(line.line, kLeafFirst);
+        EXPECT_LE(line.line, kLeafLast);
+        EXPECT_GE(fn.start_line, kLeafFirst);
+        EXPECT_LE(fn.start_line, line.line);
+        const pprof::Mapping& m = p.mapping[loc.mapping_id - 1];
+        EXPECT_TRUE(m.has_functions);
+        EXPECT_TRUE(m.has_filenames);
+        EXPECT_TRUE(m.has_line_numbers);
       }
     }
   }
