@@ -55,11 +55,11 @@ std::pair<std::string, std::string> EncodeColumn(std::span<const std::string_vie
   return {EncodeStrings(views), std::move(side)};
 }
 
-Status WritePage(BlockWriter* w, uint32_t page, PageBuffer& buf) {
+Status WritePage(BlockWriter* w, uint32_t page, int text_level, PageBuffer& buf) {
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "ts"), EncodeInt64s(buf.timestamps)));
   auto [text, hex] =
       EncodeColumn(buf.lines, [&](size_t i) -> const LineRow& { return buf.rows[i]; });
-  RETURN_IF_ERROR(w->AddSection(PageSection(page, "text"), text, Codec::kZstd, kLogTextLevel));
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "text"), text, Codec::kZstd, text_level));
   // Random ids barely compress, but zero-padded or repeated ones do.
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "hex"), hex));
   std::vector<uint32_t> value_row;
@@ -149,7 +149,7 @@ std::string EncodeTraceFingerprints(std::vector<std::pair<uint64_t, uint32_t>>* 
 }  // namespace
 
 Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMeta meta,
-                                const std::string& path) {
+                                const std::string& path, int text_level) {
   ASSIGN_OR_RETURN(std::unique_ptr<BlockWriter> w, BlockWriter::Create(path));
   std::string stream_table, runs;
   PutVarint64(&stream_table, streams.size());
@@ -162,7 +162,7 @@ Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMe
   meta.max_time_ns = INT64_MIN;
   auto cut_page = [&]() -> Status {
     page_rows.push_back(static_cast<uint32_t>(page.timestamps.size()));
-    return WritePage(w.get(), static_cast<uint32_t>(page_rows.size() - 1), page);
+    return WritePage(w.get(), static_cast<uint32_t>(page_rows.size() - 1), text_level, page);
   };
   for (uint32_t s = 0; s < streams.size(); ++s) {
     const LogBlockSource& src = streams[s];
@@ -557,6 +557,29 @@ std::vector<uint32_t> RowsWithAll(uint32_t first, uint32_t last,
   return out;
 }
 
+// Rows in [first, last) (lines line(i), contiguous) where `head` is
+// directly followed by a byte 0x00..0x07, in row order.
+template <typename LineFn>
+std::vector<uint32_t> RowsWithHeadBeforeCode(uint32_t first, uint32_t last, std::string_view head,
+                                             LineFn line) {
+  std::vector<uint32_t> out;
+  const char* p = line(first).data();
+  const char* end = line(last - 1).data() + line(last - 1).size();
+  uint32_t row = first;
+  while ((p = FindLineCode(p, end)) != end) {
+    while (line(row).data() + line(row).size() <= p) ++row;  // the row holding p
+    if (static_cast<size_t>(p - line(row).data()) >= head.size() &&
+        memcmp(p - head.size(), head.data(), head.size()) == 0) {
+      out.push_back(row);
+      if (++row >= last) break;
+      p = line(row).data();
+    } else {
+      ++p;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
@@ -566,9 +589,43 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
   // (most needles): the page's lines are then decoded only if a row is
   // delivered.
   bool encoded = coded_ && !lines_ready_;
-  for (const std::string& n : needles) encoded = encoded && NeedleMatchesEncodedExactly(n);
+  // A needle whose tail could begin a region (`"status":500`) can still be
+  // searched encoded: it occurs in a decoded line exactly when it occurs in
+  // the encoded one or its safe head is followed by a code byte there and
+  // the decoded row holds it (NeedleSafeHead). The first such needle drives.
+  std::vector<size_t> head_len(needles.size(), std::string_view::npos);
+  size_t driver = needles.size();
+  for (size_t i = 0; encoded && i < needles.size(); ++i) {
+    if (NeedleMatchesEncodedExactly(needles[i])) continue;
+    head_len[i] = NeedleSafeHead(needles[i]);
+    if (head_len[i] == std::string_view::npos) encoded = false;
+    if (driver == needles.size()) driver = i;
+  }
+  auto coded = [&](uint32_t i) { return coded_lines_[i]; };
+  if (encoded && driver == needles.size()) return RowsWithAll(first, last, needles, coded);
   if (encoded) {
-    return RowsWithAll(first, last, needles, [&](uint32_t i) { return coded_lines_[i]; });
+    std::vector<uint32_t> found = RowsWithAll(first, last, needles.subspan(driver, 1), coded);
+    std::vector<uint32_t> near_code = RowsWithHeadBeforeCode(
+        first, last, std::string_view(needles[driver]).substr(0, head_len[driver]), coded);
+    std::vector<uint32_t> candidates;
+    candidates.reserve(found.size() + near_code.size());
+    std::set_union(found.begin(), found.end(), near_code.begin(), near_code.end(),
+                   std::back_inserter(candidates));
+    std::vector<uint32_t> out;
+    out.reserve(candidates.size());
+    for (uint32_t r : candidates) {
+      bool all = true;
+      for (size_t i = 0; all && i < needles.size(); ++i) {
+        if (coded_lines_[r].find(needles[i]) != std::string_view::npos) continue;
+        // Absent from the encoded line: only a needle that may meet a region
+        // can still be in the decoded one (a damaged row is kept, so that
+        // delivering it reports the damage).
+        all = head_len[i] != std::string_view::npos &&
+              (line(r).find(needles[i]) != std::string_view::npos || !LineStatus(r).ok());
+      }
+      if (all) out.push_back(r);
+    }
+    return out;
   }
   if (!lines_ready_) DecodeLines();
   if (!lines_status_.ok()) return {first};

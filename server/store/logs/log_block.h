@@ -39,8 +39,11 @@ namespace quartet::store {
 // Pages are cut when they hold this much line text or this many rows.
 inline constexpr size_t kLogPageLineBytes = 1 << 20;
 inline constexpr size_t kLogPageRows = 64 << 10;
-// The zstd level of a page's encoded lines (the bulk of a block).
+// The zstd level of a page's encoded lines (the bulk of a block): moderate
+// when a head is flushed (on the ingest path's heels), strong when settled
+// blocks are compacted (written once, read for the retention period).
 inline constexpr int kLogTextLevel = 9;
+inline constexpr int kLogCompactedTextLevel = 19;
 
 // One stream of a block: its labels and where its rows are.
 struct LogBlockStream {
@@ -69,10 +72,11 @@ struct LogBlockSource {
 };
 
 // Writes the rows of `streams` as block `meta.id` at `path` (meta's time
-// range and row count are filled in) and returns the finished meta. Empty
-// input is InvalidArgument.
+// range and row count are filled in) and returns the finished meta, with the
+// pages' lines compressed at zstd `text_level`. Empty input is
+// InvalidArgument.
 Result<BlockMeta> WriteLogBlock(std::span<const LogBlockSource> streams, BlockMeta meta,
-                                const std::string& path);
+                                const std::string& path, int text_level = kLogTextLevel);
 
 // The columns of one decoded page. Timestamps, ids and the encoded lines are
 // read at once; lines are decoded (log_line_codec.h) on first use, so a

@@ -334,7 +334,8 @@ Result<int> LogTable::Compact() {
     meta.sources = group.ids;
     meta.extra_json = WalUntilJson(wal_until);
     const std::string path = catalog_->PathFor(meta.id) + ".new";
-    ASSIGN_OR_RETURN(BlockMeta done, WriteLogBlock(SourcesOf(merged), std::move(meta), path));
+    ASSIGN_OR_RETURN(BlockMeta done, WriteLogBlock(SourcesOf(merged), std::move(meta), path,
+                                                   kLogCompactedTextLevel));
     Status replaced = catalog_->Replace(group.ids, path);
     if (!replaced.ok()) {
       std::error_code ec;
