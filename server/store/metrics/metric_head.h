@@ -5,9 +5,10 @@
 // that adopts the recent series' last samples (CarryOver), so the checks
 // survive it. Chunks are cut at kChunkTargetSamples samples or at 2-hour
 // boundaries (aligned to the epoch, as blocks are compacted). A cut chunk is
-// re-coded compactly (chunk.h) into one allocation: a series of counters
-// costs ~1 byte per sample in memory instead of ~3 with the open-chunk code
-// and its per-chunk buffers.
+// re-coded compactly (chunk.h) into one allocation, and joins the previous
+// sealed chunk of its window until that holds kSealedChunkMaxSamples: a
+// series of counters costs ~1 byte per sample in memory instead of ~3 with
+// the open-chunk code and its per-chunk buffers.
 //
 // Thread-safety: none; MetricTable guards a head with its mutex (appends
 // exclusive, queries shared). A frozen head is immutable and may be read
@@ -40,11 +41,16 @@ struct MetricHeadLimits {
 
 enum class SampleOutcome { kAppended, kDuplicate, kOutOfOrder, kConflict };
 
+// Sealed head chunks grow (by re-coding) up to this many samples.
+inline constexpr uint32_t kSealedChunkMaxSamples = 480;
+
 // A cut (sealed) head chunk: its timestamp stream and compact value stream
 // in one allocation.
 class SealedChunk {
  public:
-  explicit SealedChunk(const ChunkAppender& open);
+  // The samples of `before` (may be null) then those of `open`, coded
+  // compactly.
+  SealedChunk(const SealedChunk* before, const ChunkAppender& open);
   int64_t min_t() const { return min_t_; }
   int64_t max_t() const { return max_t_; }
   uint32_t samples() const { return samples_; }

@@ -361,6 +361,30 @@ TEST_F(MetricTableTest, CompactionKeepsEverySample) {
   }
 }
 
+// Sealed head chunks are re-coded and grown in place: every sample of every
+// sub-range comes back from the head, and a counter costs about a byte per
+// sample there.
+TEST_F(MetricTableTest, HeadKeepsEverySampleAcrossGrownChunks) {
+  std::mt19937_64 rng(23);
+  const int64_t start = kT0 / 7'200'000 * 7'200'000 - 3'600'000;
+  std::vector<Sample> counter, gauge;
+  double c = 0;
+  for (int i = 0; i < 1500; ++i) {  // 6 h 15 min: four windows
+    const int64_t t = start + i * 15000 + static_cast<int64_t>(rng() % 10);
+    counter.push_back({t, c += static_cast<double>(rng() % 600)});
+    gauge.push_back({t, static_cast<double>(rng() % 1000) / 3});
+    Append({Series(L("c", "a"), {counter.back()}), Series(L("g", "a"), {gauge.back()})});
+  }
+  for (auto [lo, hi] : {std::pair{0, 1500}, {0, 1}, {119, 121}, {200, 700}, {479, 961}}) {
+    SCOPED_TRACE(lo);
+    Got got = Select({}, counter[lo].t_ms, counter[hi - 1].t_ms);
+    ExpectSamples(got[L("c", "a")], {counter.begin() + lo, counter.begin() + hi});
+    ExpectSamples(got[L("g", "a")], {gauge.begin() + lo, gauge.begin() + hi});
+  }
+  // Counter ~10 bits, gauge ~64: well under the ~3x of 120-sample chunks.
+  EXPECT_LT(table_->stats().head_bytes, 3000u * 12);
+}
+
 TEST_F(MetricTableTest, FlushWritesOneBlockPerTwoHourWindow) {
   const int64_t boundary = kT0 / 7'200'000 * 7'200'000;
   const auto samples = Ramp(boundary - 1'800'000, 240);  // 30 min before to 30 min after
