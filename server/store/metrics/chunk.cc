@@ -441,7 +441,8 @@ std::string EncodeRice(uint8_t mode, int64_t first, int64_t base, std::span<cons
   const int guess = mean < 1 ? 0 : static_cast<int>(std::log2(static_cast<double>(mean)));
   int best_k = 0;
   uint64_t best = UINT64_MAX;
-  for (int k = std::max(0, guess - 2); k <= std::min<int>(kMaxRiceK, guess + 2); ++k) {
+  // The cost is convex in k with its minimum within one of log2(mean).
+  for (int k = std::max(0, guess - 1); k <= std::min<int>(kMaxRiceK, guess + 1); ++k) {
     const uint64_t cost = RiceCost(us, k);
     if (cost < best) {
       best = cost;
@@ -478,8 +479,12 @@ std::string EncodeCompactValues(std::span<const uint64_t> value_bits) {
   if (value_bits.empty()) return best;
   // Mode 3: steps of the bit patterns as integers, from their median step:
   // a float that grows steadily (a histogram's _sum) keeps its exponent, so
-  // the step is a mantissa increment of nearly constant size.
-  {
+  // the step is a mantissa increment of nearly constant size. (Integers do
+  // better in modes 1 and 2: their steps are not shifted by the exponent.)
+  const bool integers = std::all_of(value_bits.begin(), value_bits.end(), [](uint64_t b) {
+    return IsIntegral(std::bit_cast<double>(b));
+  });
+  if (!integers) {
     std::vector<int64_t> steps(value_bits.size() - 1);
     for (size_t i = 1; i < value_bits.size(); ++i) {
       steps[i - 1] = static_cast<int64_t>(value_bits[i] - value_bits[i - 1]);
@@ -497,12 +502,11 @@ std::string EncodeCompactValues(std::span<const uint64_t> value_bits) {
     }
     std::string bits = EncodeRice(kCompactBits, static_cast<int64_t>(value_bits[0]), median, us);
     if (bits.size() < best.size()) best = std::move(bits);
+    return best;
   }
   std::vector<int64_t> x(value_bits.size());
   for (size_t i = 0; i < value_bits.size(); ++i) {
-    const double v = std::bit_cast<double>(value_bits[i]);
-    if (!IsIntegral(v)) return best;
-    x[i] = static_cast<int64_t>(v);
+    x[i] = static_cast<int64_t>(std::bit_cast<double>(value_bits[i]));
   }
   // |x| <= 2^53: deltas and residuals fit easily in int64.
   std::vector<int64_t> d(x.size() - 1);
