@@ -145,10 +145,14 @@ std::vector<Alert> AlertingRule::TakeAlertsToSend(int64_t ts_ms, int64_t resend_
     // for resend_delay (resolved alerts too, until they are forgotten).
     const bool newly_resolved = a.resolved_at_ms > a.last_sent_at_ms;
     if (!newly_resolved && a.last_sent_at_ms + resend_delay_ms >= ts_ms) continue;
+    // last_sent_at_ms is kept across restarts, so a restart does not start
+    // a new episode.
+    const bool newly_firing = a.state == AlertState::kFiring && a.last_sent_at_ms < a.fired_at_ms;
     a.valid_until_ms = ts_ms + 4 * delta;
     a.last_sent_at_ms = ts_ms;
     out.push_back(a);
     out.back().newly_resolved = newly_resolved;
+    out.back().newly_firing = newly_firing;
   }
   return out;
 }

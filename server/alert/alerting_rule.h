@@ -42,6 +42,9 @@ struct Alert {
   // Set only in TakeAlertsToSend's copies: the first send since it resolved
   // (webhooks get resolved alerts once; Alertmanager gets every resend).
   bool newly_resolved = false;
+  // Set only in TakeAlertsToSend's copies: the first send since it fired
+  // (a firing episode's incident report is posted once, with this send).
+  bool newly_firing = false;
 };
 
 // How long a resolved alert is still sent (Prometheus's resolvedRetention).

@@ -157,6 +157,44 @@ TEST(AlertingRuleTest, SendsFiringEveryResendDelayAndResolvedOnce) {
   EXPECT_FALSE(sent[0].newly_resolved);
 }
 
+// The first send of each firing episode, and only it, is newly_firing: not
+// the resends, not the resolved send, not a send after a restore (the
+// episode was announced before the restart); a new episode is again.
+TEST(AlertingRuleTest, NewlyFiringOncePerEpisode) {
+  AlertingRule rule(HighLatency(10'000), {}, "");
+  ASSERT_TRUE(rule.Eval({Sample("a", 1)}, 100'000, 0).ok());
+  EXPECT_TRUE(rule.TakeAlertsToSend(100'000, 60'000, 10'000).empty());  // pending
+  ASSERT_TRUE(rule.Eval({Sample("a", 1)}, 110'000, 0).ok());
+  std::vector<Alert> sent = rule.TakeAlertsToSend(110'000, 60'000, 10'000);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].newly_firing);
+  ASSERT_TRUE(rule.Eval({Sample("a", 1)}, 120'000, 0).ok());
+  EXPECT_TRUE(rule.TakeAlertsToSend(120'000, 60'000, 10'000).empty());
+  ASSERT_TRUE(rule.Eval({Sample("a", 1)}, 171'000, 0).ok());
+  sent = rule.TakeAlertsToSend(171'000, 60'000, 10'000);  // resend
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_FALSE(sent[0].newly_firing);
+
+  AlertingRule restored(HighLatency(10'000), {}, "");
+  restored.Restore(rule.Alerts());
+  ASSERT_TRUE(restored.Eval({Sample("a", 1)}, 240'000, 0).ok());
+  sent = restored.TakeAlertsToSend(240'000, 60'000, 10'000);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_FALSE(sent[0].newly_firing);
+
+  ASSERT_TRUE(restored.Eval({}, 250'000, 0).ok());
+  sent = restored.TakeAlertsToSend(250'000, 60'000, 10'000);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_TRUE(sent[0].newly_resolved);
+  EXPECT_FALSE(sent[0].newly_firing);
+  ASSERT_TRUE(restored.Eval({Sample("a", 1)}, 260'000, 0).ok());
+  ASSERT_TRUE(restored.Eval({Sample("a", 1)}, 270'000, 0).ok());
+  sent = restored.TakeAlertsToSend(270'000, 60'000, 10'000);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].state, AlertState::kFiring);
+  EXPECT_TRUE(sent[0].newly_firing);
+}
+
 TEST(AlertingRuleTest, PendingIsNeverSent) {
   AlertingRule rule(HighLatency(60'000), {}, "");
   ASSERT_TRUE(rule.Eval({Sample("a", 1)}, 100'000, 0).ok());

@@ -159,12 +159,25 @@ std::string WebhookPayload(const std::vector<NotificationAlert>& alerts, std::st
   return out;
 }
 
-Notifier::Notifier(NotifierOptions options) : options_(std::move(options)) {}
+Notifier::Notifier(NotifierOptions options) : options_(std::move(options)) {
+  const bool any_report = std::any_of(options_.webhooks.begin(), options_.webhooks.end(),
+                                      [](const WebhookConfig& w) { return w.send_report; });
+  if (any_report && options_.report_provider) {
+    reports_ = std::make_unique<ReportPoster>(ReportPosterOptions{
+        .provider = options_.report_provider,
+        .deliver = [this](const std::string& url,
+                          const std::string& body) { return Deliver(url, body); },
+        .external_url = options_.external_url,
+        .queue_capacity = options_.report_queue_capacity,
+        .max_wait_ms = options_.report_max_wait_ms});
+  }
+}
 
 Notifier::~Notifier() { Stop(); }
 
 void Notifier::Start() {
   if (!has_targets() || thread_.joinable()) return;
+  if (reports_) reports_->Start();
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -189,6 +202,12 @@ void Notifier::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // After the sender: it hands the poster work until it stops.
+  if (reports_) reports_->Stop();
+}
+
+ReportPoster::Stats Notifier::report_stats() const {
+  return reports_ ? reports_->stats() : ReportPoster::Stats{};
 }
 
 Notifier::Stats Notifier::stats() const {
@@ -270,6 +289,12 @@ void Notifier::Loop() {
       std::map<std::string, std::vector<NotificationAlert>> groups;
       for (const NotificationAlert& a : batch) {
         if (a.resolved && (!hook.send_resolved || !a.newly_resolved)) continue;
+        // The poster posts it with its report; when its queue is full the
+        // alert goes out here without one.
+        if (hook.send_report && a.newly_firing && !a.resolved && reports_ != nullptr &&
+            reports_->Enqueue(a, hook)) {
+          continue;
+        }
         std::string name;
         for (const auto& [k, v] : a.labels) {
           if (k == "alertname") name = v;

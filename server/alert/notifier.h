@@ -7,9 +7,11 @@
 // (a 4xx is not retried). Webhooks get a resolved alert once (if
 // send_resolved); Alertmanagers get every resend, as from Prometheus.
 //
-// Hook for later features: NotifierOptions::annotate runs on each alert
-// just before it is encoded, e.g. to add an annotation
-// "quartet_incident_url" linking the incident report.
+// Webhooks with send_report get the first notification of each firing
+// episode from a ReportPoster (report_poster.h) instead, with the alert's
+// incident report attached; later resends and the resolution come from
+// here as usual. NotifierOptions::annotate runs on each alert just before it
+// is encoded.
 //
 // Thread-safety: Send() and stats() may be called from any thread.
 #pragma once
@@ -19,30 +21,17 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "server/alert/notifier_types.h"
+#include "server/alert/report_poster.h"
 #include "server/alert/rule_file.h"
 
 namespace quartet::alert {
-
-struct NotificationAlert {
-  LabelPairs labels;  // sorted, external labels included
-  LabelPairs annotations;
-  int64_t starts_at_ms = 0;
-  int64_t ends_at_ms = 0;  // in the future while firing
-  std::string generator_url;
-  bool resolved = false;
-  bool newly_resolved = false;  // first notification since it resolved
-};
-
-struct WebhookConfig {
-  std::string url;
-  bool send_resolved = true;
-  std::string name = "webhook";  // the payload's "receiver"
-};
 
 struct NotifierOptions {
   std::vector<std::string> alertmanager_urls;  // full URLs of .../api/v2/alerts
@@ -55,6 +44,11 @@ struct NotifierOptions {
   int64_t initial_backoff_ms = 200;
   int64_t max_backoff_ms = 5'000;
   std::function<void(NotificationAlert*)> annotate;  // may be empty
+  // Computes incident reports for webhooks with send_report (may be empty:
+  // then they get plain notifications).
+  ReportProvider report_provider;
+  size_t report_queue_capacity = 8;
+  int64_t report_max_wait_ms = 60'000;
 };
 
 class Notifier {
@@ -76,6 +70,8 @@ class Notifier {
     int64_t queue_length = 0;
   };
   Stats stats() const;
+  // Zeros when no webhook sends reports.
+  ReportPoster::Stats report_stats() const;
   bool has_targets() const {
     return !options_.alertmanager_urls.empty() || !options_.webhooks.empty();
   }
@@ -92,6 +88,7 @@ class Notifier {
   bool stopping_ = false;
   std::thread thread_;
   std::atomic<int64_t> sent_{0}, errors_{0}, dropped_{0};
+  std::unique_ptr<ReportPoster> reports_;  // null unless a webhook sends reports
 };
 
 // Prometheus's JSON for Alertmanager's POST /api/v2/alerts.

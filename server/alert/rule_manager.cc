@@ -296,6 +296,8 @@ void RuleManager::EvalGroup(size_t index, int64_t ts_ms) {
       n.starts_at_ms = a.fired_at_ms;
       n.resolved = a.state == AlertState::kInactive;
       n.newly_resolved = a.newly_resolved;
+      n.newly_firing = a.newly_firing;
+      n.active_at_ms = a.active_at_ms;
       n.ends_at_ms = n.resolved ? a.resolved_at_ms : a.valid_until_ms;
       n.generator_url =
           options_.external_url + "/graph?g0.expr=" + QueryEscape(r->query) + "&g0.tab=1";

@@ -159,6 +159,9 @@ Status ParseNotifications(const YAML::Node& node, NotificationsConfig* out) {
             w.send_resolved = v == "true";
           } else if (f == "name") {
             w.name = v;
+          } else if (f == "send_report") {
+            if (v != "true" && v != "false") return KeyError(where + "." + f, "want true or false");
+            w.send_report = v == "true";
           } else {
             return KeyError(where + "." + f, "unknown key");
           }

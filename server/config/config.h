@@ -25,6 +25,7 @@
 //       - url: http://chat-bridge:9000/hook
 //         send_resolved: true
 //         name: oncall           # the payload's "receiver" (default "webhook")
+//         send_report: true      # attach the incident report when it fires
 //
 // Plain values and pure functions; thread-safe.
 #pragma once
@@ -45,6 +46,7 @@ struct WebhookNotification {
   std::string url;
   bool send_resolved = true;
   std::string name = "webhook";
+  bool send_report = false;  // the first notification of a firing alert carries its report
 };
 
 struct NotificationsConfig {

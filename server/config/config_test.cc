@@ -127,6 +127,7 @@ notifications:
     - url: https://hook2/y
       send_resolved: false
       name: oncall
+      send_report: true
 )");
   Result<ServerConfig> c = LoadConfig({"--config", path_.string()});
   ASSERT_TRUE(c.ok()) << c.status().message();
@@ -144,6 +145,8 @@ notifications:
   EXPECT_EQ(c->notifications.webhooks[0].name, "webhook");
   EXPECT_FALSE(c->notifications.webhooks[1].send_resolved);
   EXPECT_EQ(c->notifications.webhooks[1].name, "oncall");
+  EXPECT_FALSE(c->notifications.webhooks[0].send_report);
+  EXPECT_TRUE(c->notifications.webhooks[1].send_report);
 
   const std::pair<const char*, const char*> bad[] = {
       {"notifications:\n  webhooks:\n    - url: ftp://x\n",
@@ -152,6 +155,8 @@ notifications:
       {"notifications:\n  webhooks:\n    - send_resolved: true\n",
        "config key notifications.webhooks[0].url: is required"},
       {"notifications:\n  webhook: []\n", "config key notifications.webhook: unknown key"},
+      {"notifications:\n  webhooks:\n    - {url: http://h/x, send_report: yes}\n",
+       "config key notifications.webhooks[0].send_report: want true or false"},
       {"alerting:\n  alertmanagers:\n    - basic_auth: {username: a}\n",
        "config key alerting.alertmanagers[0].basic_auth: not supported by quartetd"},
       {"alerting:\n  alertmanagers:\n    - api_version: v1\n",
