@@ -156,6 +156,18 @@ class TraceStore {
   virtual Status SearchTraces(const TraceFilter& filter,
                               const std::function<bool(const TraceCandidate&)>& fn) = 0;
 
+  // ---- request summaries (the incident engine's full-population pass) ----
+  // Calls `fn` with the merged correlation summary (TraceSummary: root
+  // service, name and route, start, end, error, trace id) of every trace
+  // SearchTraces(filter) would deliver, in no particular order, each once,
+  // until it returns false — without materialising spans, so a pass over
+  // hundreds of thousands of traces costs index lookups, not span decoding.
+  // This default delivers SearchTraces' summaries; stores override it.
+  virtual Status SearchSummaries(const TraceFilter& filter,
+                                 const std::function<bool(const TraceSummary&)>& fn) {
+    return SearchTraces(filter, [&](const TraceCandidate& c) { return fn(*c.summary); });
+  }
+
   // Attribute names seen on spans ("span") and resources ("resource") in the
   // range, and the values of one of them (most frequent first, at most
   // `limit`). `scope` is "span", "resource" or "" for both.

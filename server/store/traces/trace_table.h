@@ -76,6 +76,10 @@ class TraceTable final : public TraceStore {
   Result<TraceSummary> GetTraceSummary(const TraceId& id) override;
   Status SearchTraces(const TraceFilter& filter,
                       const std::function<bool(const TraceCandidate&)>& fn) override;
+  // SearchTraces' traces as merged summaries, unordered, from the heads'
+  // summaries and the blocks' index sections (trace_summaries.cc).
+  Status SearchSummaries(const TraceFilter& filter,
+                         const std::function<bool(const TraceSummary&)>& fn) override;
   Result<std::vector<std::string>> TagNames(std::string_view scope,
                                             const TimeRange& range) override;
   Result<std::vector<std::string>> TagValues(std::string_view scope, std::string_view name,
