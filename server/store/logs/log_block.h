@@ -40,8 +40,8 @@ namespace quartet::store {
 inline constexpr size_t kLogPageLineBytes = 1 << 20;
 inline constexpr size_t kLogPageRows = 64 << 10;
 // The zstd level of a page's encoded lines (the bulk of a block): moderate
-// when a head is flushed (on the ingest path's heels), strong when settled
-// blocks are compacted (written once, read for the retention period).
+// when a head is flushed (on the ingest path's heels), strong when a settled
+// window small enough to finish quickly is compacted (log_table.cc).
 inline constexpr int kLogTextLevel = 9;
 inline constexpr int kLogCompactedTextLevel = 19;
 
