@@ -6,12 +6,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "quartet/log.h"
 #include "quartet/metrics.h"
 #include "quartet/quartet.h"
@@ -30,6 +32,8 @@
 #include "server/config/config.h"
 #include "server/http/http_server.h"
 #include "server/incident/engine.h"
+#include "server/incident/links.h"
+#include "server/incident/report.h"
 #include "server/incident/sources.h"
 #include "server/ingest/loki/loki_push.h"
 #include "server/ingest/otlp/otlp_grpc.h"
@@ -125,6 +129,32 @@ void RegisterSelfMetrics(const HttpServer* http, const ingest::OtlpIngest* otlp,
                   [=] { return d(traces->stats().block_bytes + logs->stats().block_bytes); });
   m.CallbackGauge("quartetd_store_head_bytes", "memory held by the in-memory heads",
                   [=] { return d(traces->stats().head_bytes + logs->stats().head_bytes); });
+}
+
+// The incident report of a firing alert, for webhooks with send_report
+// (alert::ReportPoster runs this on its own thread): the window GET
+// /api/v1/incident?alert= takes, and the UI link that reopens exactly it.
+Result<alert::AttachedReport> AlertReport(const incident::IncidentEngine& engine,
+                                          const alert::ReportSubject& alert) {
+  incident::IncidentQuery q;
+  q.service = alert.service;
+  q.alert = alert.alertname;
+  q.alert_active_ns = alert.active_at_ms * 1000000;
+  constexpr int64_t kSec = 1000000000;
+  // Whole seconds, as the UI asks: the link then reopens this very report.
+  const int64_t to_s = (UnixNanos() + kSec - 1) / kSec;
+  // TODO(alertreport): take the start from IncidentEngine::AlertWindowStart
+  // (service, activeAt), the one place GET /api/v1/incident?alert= decides
+  // an alert's window, once it lands; until then its default lead-in.
+  const int64_t start = *q.alert_active_ns - int64_t{5} * 60 * kSec;
+  const int64_t from_s = std::min(start / kSec, to_s - 1);
+  q.from_ns = from_s * kSec;
+  q.to_ns = to_s * kSec;
+  ASSIGN_OR_RETURN(const incident::Report report, engine.Analyze(q));
+  return alert::AttachedReport{incident::ReportToJson(report),
+                               "/ui/incident?service=" + incident::UrlEncode(report.service) +
+                                   "&from=" + std::to_string(from_s) +
+                                   "&to=" + std::to_string(to_s)};
 }
 
 int Run(const ServerConfig& config) {
@@ -395,9 +425,12 @@ int Run(const ServerConfig& config) {
     notifier_options.timeout_ms = am.timeout_ms;
   }
   for (const WebhookNotification& w : config.notifications.webhooks) {
-    notifier_options.webhooks.push_back({w.url, w.send_resolved, w.name});
+    notifier_options.webhooks.push_back({w.url, w.send_resolved, w.name, w.send_report});
   }
   notifier_options.external_url = external_url;
+  notifier_options.report_provider = [&incident_engine](const alert::ReportSubject& s) {
+    return AlertReport(incident_engine, s);
+  };
   alert::Notifier notifier(notifier_options);
   alert::RuleManagerOptions rule_options;
   rule_options.state_dir = config.data_dir + "/alerts";
@@ -448,6 +481,15 @@ int Run(const ServerConfig& config) {
                       [=] { return d(n->stats().dropped); });
     m.CallbackGauge("quartetd_notification_queue_length", "alerts waiting to be sent",
                     [=] { return d(n->stats().queue_length); });
+    m.CallbackCounter("quartetd_alert_reports_posted_total",
+                      "firing alerts posted to a webhook with their incident report",
+                      [=] { return d(n->report_stats().posted); });
+    m.CallbackCounter("quartetd_alert_reports_failed_total",
+                      "firing alerts posted without their report (it failed or waited too long)",
+                      [=] { return d(n->report_stats().without_report); });
+    m.CallbackCounter("quartetd_alert_reports_dropped_total",
+                      "reports not computed: their queue was full (the alert went out plain)",
+                      [=] { return d(n->report_stats().dropped); });
   }
   ready = true;
   Log().Info("quartetd ready", {{"http", config.http_listen},

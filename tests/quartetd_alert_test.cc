@@ -5,11 +5,15 @@
 // receiver in the test gets Alertmanager's webhook payload with the rule's
 // labels and expanded annotations; /api/v1/rules and /api/v1/alerts have
 // Prometheus's shapes; promtool check rules accepts the rule file.
+// QuartetdAlertReport: an alert over span metrics, made to fire by slow
+// traces sent over OTLP, posts its incident report to a webhook with
+// send_report — once per firing episode, while the resends go out plain.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -17,6 +21,8 @@
 #include "tests/support/http_server.h"
 #include "tests/support/quartetd.h"
 #include "wire/json/json_parser.h"
+#include "wire/otlp/encode_model.h"
+#include "wire/otlp/model.h"
 #include "wire/prometheus/remote_write_body.h"
 
 namespace quartet::testing {
@@ -241,6 +247,191 @@ TEST_F(QuartetdAlertTest, PendingThenFiringSurvivesRestartsAndNotifiesTheWebhook
     EXPECT_EQ(restored->Find("state")->string_value(), "firing");
     EXPECT_EQ(restored->Find("activeAt")->string_value(), active_at);
   }
+}
+
+// One /checkout request of service "shop" as an OTLP server span (and its
+// database child span) ending at end_ns.
+void AddRequest(otlp::ExportTraceServiceRequest* request, uint64_t seq, int64_t end_ns,
+                int64_t duration_ns) {
+  if (request->resource_spans.empty()) {
+    otlp::ResourceSpans& rs = request->resource_spans.emplace_back();
+    rs.resource.attributes = {{"service.name", otlp::AnyValue::String("shop")},
+                              {"service.version", otlp::AnyValue::String("1.0.0")}};
+    rs.scope_spans.emplace_back();
+  }
+  std::vector<otlp::Span>& spans = request->resource_spans[0].scope_spans[0].spans;
+  TraceId trace;
+  const uint64_t hi = 0x9e3779b97f4a7c15ULL * (seq + 1), lo = seq * 2654435761ULL + 1;
+  std::memcpy(trace.bytes.data(), &hi, 8);
+  std::memcpy(trace.bytes.data() + 8, &lo, 8);
+  otlp::Span root;
+  root.trace_id = trace;
+  const uint64_t root_id = 2 * seq + 1, db_id = 2 * seq + 2;
+  std::memcpy(root.span_id.bytes.data(), &root_id, 8);
+  root.name = "GET /checkout";
+  root.kind = otlp::SpanKind::kServer;
+  root.start_time_unix_nano = static_cast<uint64_t>(end_ns - duration_ns);
+  root.end_time_unix_nano = static_cast<uint64_t>(end_ns);
+  root.attributes = {{"http.route", otlp::AnyValue::String("/checkout")},
+                     {"http.request.method", otlp::AnyValue::String("GET")},
+                     {"http.response.status_code", otlp::AnyValue::Int(200)}};
+  otlp::Span db;
+  db.trace_id = trace;
+  std::memcpy(db.span_id.bytes.data(), &db_id, 8);
+  db.parent_span_id = root.span_id;
+  db.name = "SELECT orders";
+  db.kind = otlp::SpanKind::kClient;
+  db.start_time_unix_nano = root.start_time_unix_nano + 1000000;
+  db.end_time_unix_nano = root.end_time_unix_nano - 1000000;
+  db.attributes = {{"db.system", otlp::AnyValue::String("sqlite")}};
+  spans.push_back(std::move(db));
+  spans.push_back(std::move(root));
+}
+
+constexpr const char* kSpanRules = R"yaml(groups:
+  - name: shop
+    interval: 1s
+    rules:
+      - alert: ShopSlow
+        expr: histogram_quantile(0.99, sum by (le, service) (rate(traces_spanmetrics_latency_bucket{span_kind="SPAN_KIND_SERVER"}[1m]))) > 0.5
+        for: 1s
+        labels:
+          severity: page
+)yaml";
+
+TEST(QuartetdAlertReport, FiringAlertPostsItsIncidentReportOncePerEpisode) {
+  const std::string dir = TempDir("quartetd_alert_report");
+  TestHttpServer hook;
+  ASSERT_TRUE(hook.Start());
+  std::mutex mu;
+  std::vector<std::string> bodies;
+  hook.server().Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    bodies.push_back(req.body);
+    res.status = 200;
+  });
+  std::ofstream(dir + "/rules.yml") << kSpanRules;
+  // resend_delay 2s: plain resends arrive while the test watches, and must
+  // not carry the report again.
+  std::ofstream(dir + "/quartetd.yml")
+      << "global:\n  evaluation_interval: 1s\n"
+      << "rule_files: [rules.yml]\n"
+      << "notifications:\n  resend_delay: 2s\n  webhooks:\n    - url: " << hook.Url("/hook")
+      << "\n      send_report: true\n";
+  Quartetd q({"--config", dir + "/quartetd.yml"});
+  ASSERT_TRUE(q.ready()) << q.process().ReadStderr();
+
+  // A healthy baseline over the last 40 minutes (20-40 ms), with the data's
+  // own timestamps: too old for span metrics, read by the report.
+  constexpr int64_t kMs = 1000000;
+  const int64_t t0 = NowMs() * kMs;
+  uint64_t seq = 0;
+  {
+    otlp::ExportTraceServiceRequest batch;
+    for (int64_t t = t0 - 40 * 60000 * kMs; t < t0 - 30000 * kMs; t += 2000 * kMs) {
+      ++seq;
+      AddRequest(&batch, seq, t, (20 + static_cast<int64_t>(seq % 21)) * kMs);
+      if (batch.resource_spans[0].scope_spans[0].spans.size() >= 600) {
+        Quartetd::Response r =
+            q.Post("/v1/traces", otlp::EncodeTraces(batch), "application/x-protobuf");
+        ASSERT_EQ(r.status, 200) << r.body;
+        batch = {};
+      }
+    }
+    if (!batch.resource_spans.empty()) {
+      ASSERT_EQ(q.Post("/v1/traces", otlp::EncodeTraces(batch), "application/x-protobuf").status,
+                200);
+    }
+  }
+  // Then live traffic: a quarter of the requests take 800 ms.
+  std::atomic<bool> feeding{true};
+  std::thread feeder([&] {
+    uint64_t n = 1'000'000;
+    while (feeding) {
+      otlp::ExportTraceServiceRequest batch;
+      const int64_t now = NowMs() * kMs;
+      for (int i = 0; i < 4; ++i) {
+        ++n;
+        AddRequest(&batch, n, now - i * 10 * kMs, (n % 4 == 0 ? 800 : 30) * kMs);
+      }
+      EXPECT_EQ(q.Post("/v1/traces", otlp::EncodeTraces(batch), "application/x-protobuf").status,
+                200);
+      std::this_thread::sleep_for(200ms);
+    }
+  });
+  auto with_report = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<std::string> out;
+    for (const std::string& b : bodies) {
+      if (b.find("\"report\":") != std::string::npos) out.push_back(b);
+    }
+    return out;
+  };
+  const bool posted = Process::WaitFor([&] { return !with_report().empty(); }, 90s);
+  if (!posted) {
+    feeding = false;
+    feeder.join();
+    std::lock_guard<std::mutex> lock(mu);
+    FAIL() << "no report posted; " << bodies.size()
+           << " plain posts; alerts: " << q.Get("/api/v1/alerts").body;
+  }
+  const std::vector<std::string> first = with_report();
+  size_t plain_before = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    plain_before = bodies.size() - first.size();
+  }
+  // Several more evaluations and at least one resend while still firing.
+  std::this_thread::sleep_for(6s);
+  feeding = false;
+  feeder.join();
+  const std::vector<std::string> reports = with_report();
+  ASSERT_EQ(reports.size(), 1u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_GT(bodies.size() - reports.size(), plain_before) << "no resend seen";
+  }
+  Result<json::Value> doc = json::Parse(reports[0]);
+  ASSERT_TRUE(doc.ok()) << reports[0];
+  EXPECT_EQ(doc->Find("version")->string_value(), "4");
+  EXPECT_EQ(doc->Find("status")->string_value(), "firing");
+  ASSERT_EQ(doc->Find("alerts")->items().size(), 1u);
+  const json::Value& alert = doc->Find("alerts")->items()[0];
+  EXPECT_EQ(alert.Find("labels")->Find("alertname")->string_value(), "ShopSlow");
+  EXPECT_EQ(alert.Find("labels")->Find("service")->string_value(), "shop");
+  const json::Value* report = doc->Find("report");
+  ASSERT_NE(report, nullptr);
+  EXPECT_EQ(report->Find("service")->string_value(), "shop");
+  ASSERT_NE(report->Find("broken"), nullptr);
+  // Besides "the alert is firing", the data's own verdict: /checkout slow.
+  bool latency = false;
+  for (const json::Value& f : report->Find("broken")->items()) {
+    const json::Value* route = f.Find("subject")->Find("route");
+    latency |= f.Find("signal")->string_value().rfind("latency", 0) == 0 && route != nullptr &&
+               route->string_value() == "/checkout";
+  }
+  EXPECT_TRUE(latency) << reports[0];
+  ASSERT_FALSE(report->Find("where")->items().empty()) << reports[0];
+  EXPECT_EQ(report->Find("where")->items()[0].Find("subject")->Find("span")->string_value(),
+            "SELECT orders");
+  for (const char* key : {"window", "baseline", "who", "where", "why"}) {
+    EXPECT_NE(report->Find(key), nullptr) << key;
+  }
+  // The window reaches back before the alert went active (the onset leads it).
+  const double active_s = Seconds(alert.Find("startsAt")->string_value()) - 1;
+  EXPECT_LT(report->Find("window")->Find("from")->double_value(), active_s);
+  const std::string url = doc->Find("reportUrl")->string_value();
+  EXPECT_EQ(url.rfind("/ui/incident?service=shop&from=", 0), 0u) << url;
+  // The link's parameters give the same report from the API.
+  Quartetd::Response again = q.Get("/api/v1/incident" + url.substr(url.find('?')));
+  ASSERT_EQ(again.status, 200) << again.body;
+  Result<json::Value> same = json::Parse(again.body);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->Find("service")->string_value(), "shop");
+  EXPECT_EQ(json::Serialize(*same->Find("window")), json::Serialize(*report->Find("window")));
+  ASSERT_FALSE(same->Find("broken")->items().empty()) << again.body;
+  EXPECT_EQ(same->Find("broken")->items()[0].Find("subject")->Find("route")->string_value(),
+            "/checkout");
 }
 
 TEST(QuartetdAlertStartup, ABadRuleFileIsAStartupErrorNamingIt) {
