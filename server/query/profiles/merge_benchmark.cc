@@ -2,13 +2,13 @@
 // samples and a few hundred distinct stacks each, span_id labels, some
 // inlined frames, each profile with its own string table and ids as the store
 // returns them) into a flame graph, top functions and a span profile.
-// Issue 6's target: the flame graph in p50 <= 200 ms.
+// Issue 6's target: the flame graph in p50 <= 200 ms. BM_Merge* measure
+// StackMerger::Add on decoded pprofs (the path of stores without batches).
 //
-// BM_QueryHour* run the real query path: the same profiles appended to a
-// ProfileTable (two hours, compacted into one 2-hour block, or left in the
-// live head), then MergeSelection over the middle hour + timeline + flame
-// graph JSON; Arg 1 reads the table through SelectProfiles only (one
-// materialized pprof per profile, the path before batches), Arg 0 through
+// BM_QueryHour* run the real query path (the figure for the target): the same profiles appended to
+// a ProfileTable (two hours, compacted into one 2-hour block, or left in the live head), then
+// MergeSelection over the middle hour + timeline + flame graph JSON; Arg 1 reads the table through
+// SelectProfiles only (one materialized pprof per profile, the path before batches), Arg 0 through
 // SelectProfileBatches (merged by stack ids).
 //
 //   build-profiles/bin/profiles_merge_benchmark --benchmark_repetitions=5
