@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <unordered_map>
 
 #include "server/incident/analysis.h"
@@ -25,6 +26,11 @@ constexpr double kMinZ = 4.0;
 // Distinct routes tracked; the rest are pooled (untrusted names may be ids).
 constexpr size_t kMaxRoutes = 1000;
 constexpr int64_t kMs = 1000000;
+// A default baseline starts at the service's first request in it when that
+// is this much later than the window's start (the data begins there).
+constexpr int64_t kBaselineGapNs = 60 * 1000 * kMs;
+// A baseline shorter than this is named as such in the conclusion.
+constexpr int64_t kMinBaselineNs = 5 * 60 * 1000 * kMs;
 
 class Interner {
  public:
@@ -53,58 +59,127 @@ std::vector<double> SortedDurations(const std::vector<Request>& rs, uint32_t rou
   return out;
 }
 
-struct Pass {
-  Interner* routes;
-  Interner* versions;
-  std::vector<Request>* out;
-  // Called for each request of the window, after it is recorded.
-  std::function<void(const store::TraceCandidate&, const RequestFacts&, const Request&)> sample;
+// The requests of one window, as the full-population pass reads them:
+// compact records plus the trace ids the samples are fetched by.
+struct Window {
+  std::vector<Request>* requests;
+  std::vector<TraceId> ids;  // parallel to *requests
 };
 
-// Reads the window's requests. Materialising a trace costs the store about
-// 0.1 ms, so a window with more requests than `max_requests` is read as
-// kSlices equal time slices of at most max_requests / kSlices requests each:
-// an even sample over time (percentiles, error rates and the onset stay
-// unbiased; counts are those of the sample).
-constexpr int kSlices = 12;
+struct IdHash {
+  size_t operator()(const TraceId& id) const {
+    uint64_t a, b;
+    std::memcpy(&a, id.bytes.data(), 8);
+    std::memcpy(&b, id.bytes.data() + 8, 8);
+    return static_cast<size_t>((a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull);
+  }
+};
 
+// A uniform draw in [0, 1) fixed by the trace id (ids are random), so a
+// thinned pass keeps the same traces whichever order they come in.
+double IdUniform(const TraceId& id) { return static_cast<double>(IdHash()(id) >> 11) * 0x1.0p-53; }
+
+// Reads the window's requests from the correlation index (SearchSummaries:
+// no span is decoded). A trace whose root span is the service's and did not
+// fail is a request as its summary says: start, duration, route (http.route,
+// else the root's name). The others (the service is called by another one,
+// or some span failed and only the spans tell whether the entry span did)
+// are read whole (GetTrace, ~0.3 ms each): at most `max_fetched` per window.
+// Above that, every request of the window is kept with the same
+// probability, chosen by trace id, so the requests stay an unbiased sample
+// and `requests` counts the sample.
 Status ScanWindow(store::TraceStore* traces, const std::string& service, int64_t from_ns,
-                  int64_t to_ns, size_t max_requests, const Pass& pass) {
-  const int64_t slice_ns = std::max<int64_t>(1, (to_ns - from_ns + kSlices - 1) / kSlices);
-  const size_t per_slice = std::max<size_t>(1, max_requests / kSlices);
-  for (int64_t lo = from_ns; lo < to_ns; lo += slice_ns) {
-    const int64_t hi = std::min(to_ns, lo + slice_ns);
-    store::TraceFilter filter;
-    filter.range = {lo, hi};
-    filter.service = service;
-    size_t taken = 0;
-    RETURN_IF_ERROR(traces->SearchTraces(filter, [&](const store::TraceCandidate& c) {
-      if (c.spans == nullptr) return true;
-      RequestFacts facts;
-      if (!ExtractRequest(*c.spans, service, &facts)) return true;
-      // The request belongs to the slice its entry span starts in (the
-      // store's range is overlap).
-      if (facts.start_ns < lo || facts.start_ns >= hi) return true;
-      Request r{.start_ns = facts.start_ns,
-                .duration_ns = facts.duration_ns,
-                .route = pass.routes->Intern(facts.route),
-                .version = pass.versions->Intern(facts.version),
-                .error = facts.error};
-      pass.out->push_back(r);
-      if (pass.sample) pass.sample(c, facts, r);
-      return ++taken < per_slice;
-    }));
+                  int64_t to_ns, size_t max_fetched, Interner* routes, Interner* versions,
+                  Window* out) {
+  store::TraceFilter filter;
+  filter.range = {from_ns, to_ns};
+  filter.service = service;
+  std::vector<TraceId> fetch;
+  const uint32_t no_version = versions->Intern("");
+  RETURN_IF_ERROR(traces->SearchSummaries(filter, [&](const store::TraceSummary& s) {
+    if (s.root_service != service || s.has_error) {
+      fetch.push_back(s.trace_id);
+      return true;
+    }
+    // A request belongs to the window its entry span starts in (the store's
+    // range is overlap).
+    if (s.start_ns < from_ns || s.start_ns >= to_ns) return true;
+    out->requests->push_back(
+        Request{.start_ns = s.start_ns,
+                .duration_ns = s.duration_ns(),
+                .route = routes->Intern(s.root_route.empty() ? s.root_name : s.root_route),
+                .version = no_version,
+                .error = false});
+    out->ids.push_back(s.trace_id);
+    return true;
+  }));
+  if (fetch.size() > max_fetched) {
+    const double keep = static_cast<double>(max_fetched) / static_cast<double>(fetch.size());
+    std::erase_if(fetch, [&](const TraceId& id) { return IdUniform(id) >= keep; });
+    size_t kept = 0;
+    for (size_t i = 0; i < out->ids.size(); ++i) {
+      if (IdUniform(out->ids[i]) >= keep) continue;
+      (*out->requests)[kept] = (*out->requests)[i];
+      out->ids[kept++] = out->ids[i];
+    }
+    out->requests->resize(kept);
+    out->ids.resize(kept);
+  }
+  // service.version of the directly read requests: one indexed pass per
+  // version value seen on resources in the window (a resource condition is
+  // answered from the blocks' resource tables).
+  if (!out->ids.empty()) {
+    Result<std::vector<std::string>> values =
+        traces->TagValues("resource", "service.version", filter.range, 64);
+    if (values.ok() && !values->empty()) {
+      std::unordered_map<TraceId, size_t, IdHash> index;
+      index.reserve(out->ids.size());
+      for (size_t i = 0; i < out->ids.size(); ++i) index.emplace(out->ids[i], i);
+      for (const std::string& v : *values) {
+        if (v.empty()) continue;
+        store::TraceFilter by_version = filter;
+        by_version.string_attributes = {{"service.version", v}};
+        const uint32_t vi = versions->Intern(v);
+        RETURN_IF_ERROR(traces->SearchSummaries(by_version, [&](const store::TraceSummary& s) {
+          auto it = index.find(s.trace_id);
+          if (it != index.end()) (*out->requests)[it->second].version = vi;
+          return true;
+        }));
+      }
+    }
+  }
+  for (const TraceId& id : fetch) {
+    Result<otlp::ExportTraceServiceRequest> trace = traces->GetTrace(id);
+    if (!trace.ok()) continue;  // gone since (retention): not a request any more
+    RequestFacts facts;
+    if (!ExtractRequest(*trace, service, &facts)) continue;
+    if (facts.start_ns < from_ns || facts.start_ns >= to_ns) continue;
+    out->requests->push_back(Request{.start_ns = facts.start_ns,
+                                     .duration_ns = facts.duration_ns,
+                                     .route = routes->Intern(facts.route),
+                                     .version = versions->Intern(facts.version),
+                                     .error = facts.error});
+    out->ids.push_back(id);
   }
   return Status::Ok();
 }
 
-void Offer(Reservoir<Sampled>* reservoir, const store::TraceCandidate& c, const RequestFacts& f,
-           const Request& r) {
-  size_t slot;
-  if (!reservoir->Admit(&slot)) return;
-  reservoir->Put(
-      slot,
-      Sampled{.route = r.route, .facts = f, .detail = ExtractDetail(*c.spans, f.entry_span_id)});
+// Reads the sampled requests whole: the exact facts of the service's entry
+// span and the details the who/where/why stages compare. A trace gone since
+// the pass is skipped.
+std::vector<Sampled> FetchSample(store::TraceStore* traces, const std::string& service,
+                                 const Window& w, const std::vector<size_t>& picked) {
+  std::vector<Sampled> out;
+  out.reserve(picked.size());
+  for (size_t i : picked) {
+    Result<otlp::ExportTraceServiceRequest> trace = traces->GetTrace(w.ids[i]);
+    if (!trace.ok()) continue;
+    Sampled s{.route = (*w.requests)[i].route};
+    if (!ExtractRequest(*trace, service, &s.facts)) continue;
+    s.detail = ExtractDetail(*trace, s.facts.entry_span_id);
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 // Decides each route's verdict and writes the "broken" findings.
@@ -219,6 +294,27 @@ void FindOnsetOf(Analysis* a, Report* report) {
 IncidentEngine::IncidentEngine(Sources sources, EngineOptions options)
     : sources_(std::move(sources)), options_(options) {}
 
+Result<int64_t> IncidentEngine::AlertWindowStart(const std::string& service,
+                                                 int64_t active_ns) const {
+  if (sources_.traces == nullptr) return Status::FailedPrecondition("no trace store");
+  store::TraceFilter filter;
+  filter.range = {active_ns - kAlertLeadInNs, active_ns};
+  filter.service = service;
+  int64_t first = INT64_MAX;
+  RETURN_IF_ERROR(sources_.traces->SearchSummaries(filter, [&](const store::TraceSummary& s) {
+    first = std::min(first, s.start_ns);
+    return true;
+  }));
+  // Data throughout the lead-in (or none in it: nothing to fit the window
+  // to): the full lead-in.
+  if (first == INT64_MAX || first - filter.range.start_ns <= kBaselineGapNs / 2) {
+    return active_ns - kAlertLeadInNs;
+  }
+  // Whole seconds, so a link carrying the window in seconds opens it exactly.
+  const int64_t start = active_ns - (active_ns - first) / 2;
+  return start / 1000000000 * 1000000000;
+}
+
 Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
   if (sources_.traces == nullptr) return Status::FailedPrecondition("no trace store");
   if (q.service.empty()) return Status::InvalidArgument("service is required");
@@ -245,15 +341,23 @@ Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
   report.baseline_to_ns = a.baseline_to_ns;
 
   Interner routes(&a.routes), versions(&a.versions);
-  Reservoir<Sampled> baseline_sample(options_.sample_per_group, 1);
+  Window baseline{&a.baseline, {}}, incident{&a.incident, {}};
   RETURN_IF_ERROR(ScanWindow(sources_.traces, q.service, a.baseline_from_ns, a.baseline_to_ns,
-                             options_.max_requests_per_window,
-                             {&routes, &versions, &a.baseline,
-                              [&](const store::TraceCandidate& c, const RequestFacts& f,
-                                  const Request& r) { Offer(&baseline_sample, c, f, r); }}));
+                             options_.max_fetched_per_window, &routes, &versions, &baseline));
+  // A default baseline is bounded by the data that exists: when the
+  // service's requests start later than the baseline window, it starts
+  // there (and the conclusion says when it is short).
+  if (!q.baseline_from_ns && !a.baseline.empty()) {
+    int64_t first = INT64_MAX;
+    for (const Request& r : a.baseline) first = std::min(first, r.start_ns);
+    if (first - a.baseline_from_ns > kBaselineGapNs) {
+      a.baseline_from_ns = first / 1000000000 * 1000000000;
+      report.baseline_from_ns = a.baseline_from_ns;
+    }
+  }
   // Slow = beyond the baseline p99 of the route (of all routes for a route
-  // the baseline never saw), known before the incident pass so that pass can
-  // sample slow and normal requests separately.
+  // the baseline never saw): the incident's requests are sampled as slow or
+  // failed, and normal, separately.
   std::vector<int64_t> slow_ns;
   std::vector<double> all;
   for (const Request& r : a.baseline) all.push_back(static_cast<double>(r.duration_ns));
@@ -265,18 +369,25 @@ Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
                           ? static_cast<int64_t>(Quantile(d, 0.99))
                           : global_slow);
   }
-  Reservoir<Sampled> suspect_sample(options_.sample_per_group, 2);
-  Reservoir<Sampled> normal_sample(options_.sample_per_group, 3);
-  RETURN_IF_ERROR(ScanWindow(
-      sources_.traces, q.service, q.from_ns, q.to_ns, options_.max_requests_per_window,
-      {&routes, &versions, &a.incident,
-       [&](const store::TraceCandidate& c, const RequestFacts& f, const Request& r) {
-         const int64_t slow = r.route < slow_ns.size() ? slow_ns[r.route] : global_slow;
-         Offer(r.error || r.duration_ns > slow ? &suspect_sample : &normal_sample, c, f, r);
-       }}));
-  a.baseline_sample = std::move(baseline_sample.items());
-  a.suspect_sample = std::move(suspect_sample.items());
-  a.normal_sample = std::move(normal_sample.items());
+  RETURN_IF_ERROR(ScanWindow(sources_.traces, q.service, q.from_ns, q.to_ns,
+                             options_.max_fetched_per_window, &routes, &versions, &incident));
+  // Uniform samples of each group, then only those traces are read whole.
+  Reservoir<size_t> baseline_sample(options_.sample_per_group, 1);
+  Reservoir<size_t> suspect_sample(options_.sample_per_group, 2);
+  Reservoir<size_t> normal_sample(options_.sample_per_group, 3);
+  size_t slot;
+  for (size_t i = 0; i < a.baseline.size(); ++i) {
+    if (baseline_sample.Admit(&slot)) baseline_sample.Put(slot, i);
+  }
+  for (size_t i = 0; i < a.incident.size(); ++i) {
+    const Request& r = a.incident[i];
+    const int64_t slow = r.route < slow_ns.size() ? slow_ns[r.route] : global_slow;
+    Reservoir<size_t>& group = r.error || r.duration_ns > slow ? suspect_sample : normal_sample;
+    if (group.Admit(&slot)) group.Put(slot, i);
+  }
+  a.baseline_sample = FetchSample(sources_.traces, q.service, baseline, baseline_sample.items());
+  a.suspect_sample = FetchSample(sources_.traces, q.service, incident, suspect_sample.items());
+  a.normal_sample = FetchSample(sources_.traces, q.service, incident, normal_sample.items());
   a.verdicts.resize(a.routes.size());
   report.baseline_requests = static_cast<int64_t>(a.baseline.size());
   report.incident_requests = static_cast<int64_t>(a.incident.size());
@@ -320,6 +431,17 @@ Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
   }
   RankAndTrim(&report);
   report.conclusion = internal::Conclusion(a, report);
+  const int64_t baseline_ns = report.baseline_to_ns - report.baseline_from_ns;
+  if (a.baseline.empty()) {
+    report.conclusion += " There are no requests of " + q.service +
+                         " in the baseline window, so nothing could be compared: pass an "
+                         "earlier window or a baseline.";
+  } else if (!q.baseline_from_ns && baseline_ns < kMinBaselineNs) {
+    report.conclusion += " The baseline is short: " + q.service + "'s data starts at " +
+                         internal::FormatTime(report.baseline_from_ns) + ", " +
+                         std::to_string(baseline_ns / 1000000000) +
+                         " s before the window, so its figures are less certain.";
+  }
   return report;
 }
 

@@ -72,9 +72,12 @@ struct EngineOptions {
   size_t sample_per_group = 1500;
   // Of those, how many per group also have their log lines read.
   size_t log_traces_per_group = 300;
-  // Requests read per window at most, evenly over time (the store
-  // materialises each trace, ~0.1 ms: this bounds a report's time).
-  size_t max_requests_per_window = 24000;
+  // Every request of a window is counted from the store's correlation index
+  // (SearchSummaries); traces whose index entry cannot tell the request
+  // (the service is not the root, or a span failed) are read whole, at most
+  // this many per window: above it every request is kept with the same
+  // probability (an unbiased sample; reading a trace costs ~0.3 ms).
+  size_t max_fetched_per_window = 20000;
   // Longest window accepted (each window is scanned once).
   int64_t max_window_ns = int64_t{7} * 24 * 3600 * 1000000000;
 };
@@ -86,6 +89,16 @@ class IncidentEngine {
   // InvalidArgument for an empty service or a bad window; store errors pass
   // through.
   Result<Report> Analyze(const IncidentQuery& query) const;
+
+  // The start of the window of a report opened from an alert of `service`
+  // that became active (pending) at `active_ns`; the window runs to now.
+  // The onset precedes activeAt (the alert's expression lags the data), so
+  // the window starts a lead-in before it: kAlertLeadInNs, or half the
+  // service's data before activeAt when that is shorter, so that part of
+  // the data stays before the window as the baseline (which Analyze bounds
+  // by the data that exists). Store errors pass through.
+  static constexpr int64_t kAlertLeadInNs = int64_t{5} * 60 * 1000000000;
+  Result<int64_t> AlertWindowStart(const std::string& service, int64_t active_ns) const;
 
  private:
   Sources sources_;

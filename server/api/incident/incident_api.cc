@@ -1,5 +1,8 @@
 #include "server/api/incident/incident_api.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "base/clock.h"
 #include "base/duration.h"
 #include "server/api/params.h"
@@ -14,8 +17,6 @@ using server::HttpResponse;
 constexpr int kMaxConcurrentReports = 2;
 constexpr int64_t kDefaultWindowNs = int64_t{15} * 60 * 1000000000;
 constexpr int64_t kAlertLookbackNs = int64_t{24} * 3600 * 1000000000;
-// Samples of an ALERTS series further apart than this are separate firings.
-constexpr int64_t kAlertGapMs = 5 * 60 * 1000;
 
 Result<std::optional<int64_t>> OptionalTime(const HttpRequest& r, std::string_view name,
                                             int64_t now_ns) {
@@ -34,34 +35,41 @@ struct AlertWindow {
   int64_t active_ns = 0;
 };
 
-// The latest firing of alert `name` from the ALERTS series (Prometheus's
-// convention: ALERTS{alertname, alertstate="firing", <rule labels>}).
+// The latest activation of alert `name`: its ALERTS_FOR_STATE series
+// (Prometheus's convention, written by the rule manager for pending and
+// firing alerts alike) has the alert's labels and, as value, its activeAt
+// in unix seconds. Of several series (label sets), the one sampled last.
 Result<AlertWindow> FindAlert(store::MetricStore* metrics, const std::string& name,
                               int64_t now_ns) {
   if (metrics == nullptr) return Status::NotFound("no metric store to find alert " + name);
   AlertWindow best;
   int64_t best_last_ms = -1;
-  const std::vector<store::LabelMatch> m = {{"__name__", store::LabelMatch::Op::kEq, "ALERTS"},
-                                            {"alertname", store::LabelMatch::Op::kEq, name},
-                                            {"alertstate", store::LabelMatch::Op::kEq, "firing"}};
-  RETURN_IF_ERROR(
-      metrics->Select(m, (now_ns - kAlertLookbackNs) / 1000000, now_ns / 1000000,
-                      [&](const store::Labels& series, std::span<const store::Sample> samples) {
-                        if (samples.empty() || samples.back().t_ms <= best_last_ms) return true;
-                        // The start of the last run of samples.
-                        size_t i = samples.size() - 1;
-                        while (i > 0 && samples[i].t_ms - samples[i - 1].t_ms <= kAlertGapMs) --i;
-                        std::string service;
-                        for (const char* key : {"service", "service_name", "job"}) {
-                          for (const auto& [k, v] : series) {
-                            if (service.empty() && k == key) service = v;
-                          }
-                        }
-                        best = {service, samples[i].t_ms * 1000000};
-                        best_last_ms = samples.back().t_ms;
-                        return true;
-                      }));
-  if (best_last_ms < 0) return Status::NotFound("alert " + name + " has not fired in the last 24h");
+  const std::vector<store::LabelMatch> m = {
+      {"__name__", store::LabelMatch::Op::kEq, "ALERTS_FOR_STATE"},
+      {"alertname", store::LabelMatch::Op::kEq, name}};
+  RETURN_IF_ERROR(metrics->Select(
+      m, (now_ns - kAlertLookbackNs) / 1000000, now_ns / 1000000,
+      [&](const store::Labels& series, std::span<const store::Sample> samples) {
+        // The last real sample (a resolved alert's series ends
+        // with a stale marker, NaN).
+        size_t i = samples.size();
+        while (i > 0 && !(std::isfinite(samples[i - 1].v) && samples[i - 1].v > 0)) {
+          --i;
+        }
+        if (i == 0 || samples[i - 1].t_ms <= best_last_ms) return true;
+        const double active_s = samples[i - 1].v;
+        std::string service;
+        for (const char* key : {"service", "service_name", "job"}) {
+          for (const auto& [k, v] : series) {
+            if (service.empty() && k == key) service = v;
+          }
+        }
+        best = {service, static_cast<int64_t>(active_s) * 1000000000};
+        best_last_ms = samples[i - 1].t_ms;
+        return true;
+      }));
+  if (best_last_ms < 0)
+    return Status::NotFound("alert " + name + " was not active in the last 24h");
   if (best.service.empty()) {
     return Status::NotFound("alert " + name +
                             " has no service, service_name or job label: pass service=");
@@ -110,7 +118,14 @@ HttpResponse IncidentApi::Report(const HttpRequest& request) {
     if (alert.ok()) {
       q.alert_active_ns = alert->active_ns;
       if (q.service.empty()) q.service = alert->service;
-      if (!from->has_value()) q.from_ns = alert->active_ns - kDefaultWindowNs;
+      if (!from->has_value()) {
+        // The one place the window of an alert's report is decided
+        // (IncidentEngine::AlertWindowStart): `quartet incident --alert`
+        // and the UI pass the alert's name and take the window from here.
+        Result<int64_t> start = engine_->AlertWindowStart(q.service, alert->active_ns);
+        if (!start.ok()) return ApiError(500, "internal", start.status().message());
+        q.from_ns = std::min(*start, q.to_ns - 1000000000);
+      }
     } else if (q.service.empty()) {
       return ApiError(alert.status().code() == StatusCode::kNotFound ? 404 : 500, "not_found",
                       alert.status().message());

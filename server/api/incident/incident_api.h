@@ -5,9 +5,12 @@
 // {"status","data"} envelope: it is one document, as `quartet incident
 // --format json` prints it). T is unix seconds (decimals allowed), unix
 // nanoseconds, RFC 3339, "now" or "now-<Go duration>" (now-15m). to defaults
-// to now, from to to-15m. With alert=NAME and no service, the alert's service
-// label and activation time come from the ALERTS series in the metric store
-// (window: activation - 15m .. now). Errors are Prometheus-style JSON: 400
+// to now, from to to-15m. With alert=NAME, the alert's service label (unless
+// service= is given) and activation time (activeAt: when it became pending)
+// come from its ALERTS_FOR_STATE series in the metric store, and the window
+// is IncidentEngine::AlertWindowStart(service, activeAt) .. now unless from=
+// is given; the default baseline is bounded by the service's data (see
+// docs/incident.md, "The window"). Errors are Prometheus-style JSON: 400
 // bad_data naming the parameter, 404 for an unknown alert, 503 with
 // Retry-After when two reports are already running (each scans the windows).
 //

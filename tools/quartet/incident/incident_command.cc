@@ -17,12 +17,11 @@ namespace quartet::cli {
 namespace {
 
 constexpr int64_t kSec = 1000000000;
-constexpr int64_t kAlertLead = 15 * 60 * kSec;
 
 const std::vector<FlagSpec>& Specs() {
   static const std::vector<FlagSpec> specs = {
       {"server", "base URL of quartetd, e.g. http://127.0.0.1:4318", true},
-      {"alert", "report on this alert: its service and window come from the alert"},
+      {"alert", "report on this alert: quartetd takes its service and window from the alert"},
       {"service", "service name (as on every signal)"},
       {"from", "window start: unix seconds, RFC 3339 or now-15m"},
       {"to", "window end (default: now)"},
@@ -81,40 +80,6 @@ std::string Seconds(int64_t ns) {
 
 }  // namespace
 
-Result<AlertRef> FindAlertIn(const json::Value& doc, const std::string& name) {
-  const json::Value* data = doc.Find("data");
-  const json::Value* alerts = data != nullptr ? data->Find("alerts") : nullptr;
-  if (alerts == nullptr || !alerts->is_array()) {
-    return Status::InvalidArgument("the alerts API answered without data.alerts");
-  }
-  std::optional<AlertRef> best;
-  bool best_firing = false;
-  for (const json::Value& a : alerts->items()) {
-    const json::Value* labels = a.Find("labels");
-    const json::Value* alertname = labels != nullptr ? labels->Find("alertname") : nullptr;
-    if (alertname == nullptr || !alertname->is_string() || alertname->string_value() != name) {
-      continue;
-    }
-    const json::Value* state = a.Find("state");
-    const bool firing = state != nullptr && state->is_string() && state->string_value() == "firing";
-    if (best && best_firing && !firing) continue;
-    AlertRef ref;
-    for (const char* key : {"service", "service_name", "job"}) {
-      const json::Value* v = labels->Find(key);
-      if (ref.service.empty() && v != nullptr && v->is_string()) ref.service = v->string_value();
-    }
-    const json::Value* active = a.Find("activeAt");
-    if (active != nullptr && active->is_string()) {
-      Result<int64_t> t = ParseRfc3339(active->string_value());
-      if (t.ok()) ref.active_ns = *t;
-    }
-    best = ref;
-    best_firing = firing;
-  }
-  if (!best) return Status::NotFound("no alert named " + name);
-  return *best;
-}
-
 int RunIncidentCommand(const std::vector<std::string>& args) {
   Result<Flags> flags = Flags::Parse(Specs(), args);
   if (!flags.ok()) return FlagError(std::string(flags.status().message()));
@@ -151,25 +116,10 @@ int RunIncidentCommand(const std::vector<std::string>& args) {
   client.set_connection_timeout(std::chrono::seconds(5));
   client.set_read_timeout(std::chrono::seconds(timeout->value_or(60)));
 
+  // The window of an alert's report is decided by quartetd (one place for
+  // the CLI and the UI): the alert's name goes through as it is.
   std::string query;
-  if (alert) {
-    query += "&alert=" + UrlEncode(*alert);
-    // The alert's service and activation from the alerts API when the
-    // server has one; quartetd can also look the alert up itself.
-    httplib::Result res = client.Get(server->prefix + "/api/v1/alerts");
-    if (res && res->status == 200) {
-      Result<json::Value> doc = json::Parse(res->body);
-      Result<AlertRef> ref = doc.ok() ? FindAlertIn(*doc, *alert) : Result<AlertRef>(doc.status());
-      if (ref.ok()) {
-        if (!service && !ref->service.empty()) service = ref->service;
-        if (!times["from"] && ref->active_ns > 0) times["from"] = ref->active_ns - kAlertLead;
-      } else if (ref.status().code() == StatusCode::kNotFound && !service) {
-        std::fprintf(stderr, "quartet incident: flag --alert: %s on %s\n",
-                     std::string(ref.status().message()).c_str(), server->base.c_str());
-        return 1;
-      }
-    }
-  }
+  if (alert) query += "&alert=" + UrlEncode(*alert);
   if (service) query += "&service=" + UrlEncode(*service);
   const std::pair<const char*, const char*> params[] = {{"from", "from"},
                                                         {"to", "to"},

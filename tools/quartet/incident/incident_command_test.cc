@@ -1,6 +1,12 @@
 #include "tools/quartet/incident/incident_command.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "tools/quartet/incident/render.h"
 #include "tools/quartet/incident/time_spec.h"
@@ -41,21 +47,50 @@ TEST(TimeSpecTest, RejectedFormsQuoteTheText) {
   }
 }
 
-TEST(FindAlertInTest, PicksTheFiringAlertsServiceAndActiveAt) {
-  Result<json::Value> doc = json::Parse(R"({"status":"success","data":{"alerts":[
-    {"labels":{"alertname":"Other","service":"x"},"state":"firing","activeAt":"2025-11-26T09:00:00Z"},
-    {"labels":{"alertname":"HighCheckoutLatency","job":"checkout"},"state":"pending",
-     "activeAt":"2025-11-26T09:59:00Z"},
-    {"labels":{"alertname":"HighCheckoutLatency","service":"checkout"},"state":"firing",
-     "activeAt":"2025-11-26T09:55:00.000Z"}]}})");
-  ASSERT_TRUE(doc.ok());
-  Result<AlertRef> ref = FindAlertIn(*doc, "HighCheckoutLatency");
-  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
-  EXPECT_EQ(ref->service, "checkout");
-  EXPECT_EQ(ref->active_ns, kNow - 300 * kSec);
-  EXPECT_EQ(FindAlertIn(*doc, "Nope").status().code(), StatusCode::kNotFound);
-  Result<json::Value> bad = json::Parse(R"({"status":"success","data":{}})");
-  EXPECT_EQ(FindAlertIn(*bad, "x").status().code(), StatusCode::kInvalidArgument);
+// A quartetd stand-in that records the report requests it is asked.
+class FakeQuartetd {
+ public:
+  FakeQuartetd() {
+    server_.Get("/api/v1/incident", [this](const httplib::Request& r, httplib::Response& res) {
+      std::lock_guard l(mu_);
+      params_ = r.params;
+      res.set_content(R"({"service":"checkout","window":{"from":1,"to":2},
+        "baseline":{"from":0,"to":1},"onset":null,"broken":[],"who":[],"where":[],"why":[],
+        "requests":{"baseline":1,"incident":1},"conclusion":"Nothing is broken."})",
+                      "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~FakeQuartetd() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::multimap<std::string, std::string> params() {
+    std::lock_guard l(mu_);
+    return {params_.begin(), params_.end()};
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  httplib::Params params_;
+};
+
+TEST(IncidentCommandTest, AlertGoesToTheServerWhichDecidesTheWindow) {
+  FakeQuartetd q;
+  ASSERT_EQ(RunIncidentCommand({"--server", q.url(), "--alert", "High Latency&x"}), 0);
+  EXPECT_EQ(q.params(), (std::multimap<std::string, std::string>{{"alert", "High Latency&x"}}));
+  // Flags given beside --alert override the server's choice.
+  ASSERT_EQ(RunIncidentCommand({"--server", q.url(), "--alert", "A", "--service", "s", "--from",
+                                "1764151200", "--format", "json"}),
+            0);
+  EXPECT_EQ(q.params(), (std::multimap<std::string, std::string>{
+                            {"alert", "A"}, {"from", "1764151200.000000000"}, {"service", "s"}}));
 }
 
 TEST(RenderTest, FourQuestionsThenTheConclusionAndNoEscapes) {
