@@ -6,6 +6,7 @@
 // IncidentTiming* measures the report on one hour of data at a chosen rate.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -34,11 +35,18 @@ struct ChildSpec {
   std::vector<KeyValue> attributes;
   bool error = false;
   std::string service;  // "" = the request's service
+  // Index of an earlier child this one is nested in (it then starts
+  // offset_ns after that child's start); -1 = a child of the entry span.
+  int parent = -1;
+  std::string version;  // of `service`; "" = the request's version
+  std::string status_message;
+  std::vector<otlp::SpanEvent> events;
 };
 
 struct LogSpec {
   std::string body;
   std::vector<KeyValue> attributes;
+  bool error = false;
 };
 
 struct RequestSpec {
@@ -49,7 +57,25 @@ struct RequestSpec {
   std::vector<KeyValue> attributes;
   std::vector<ChildSpec> children;  // run one after the other after self_ns/2
   std::vector<LogSpec> logs;
+  // More resource attributes of the service's spans and logs (zone, host).
+  std::vector<KeyValue> resource;
+  std::string status_message;
+  std::vector<otlp::SpanEvent> events;  // of the entry span
+  // Entry span name; "" = "<method> <route>". With no_route the entry span
+  // has no http.* attributes (an RPC server).
+  std::string name;
+  bool no_route = false;
 };
+
+// An exception event as OpenTelemetry's semantic conventions record it.
+otlp::SpanEvent Exception(int64_t t_ns, const std::string& type, const std::string& message) {
+  otlp::SpanEvent e;
+  e.time_unix_nano = static_cast<uint64_t>(t_ns);
+  e.name = "exception";
+  e.attributes = {{"exception.type", AnyValue::String(type)},
+                  {"exception.message", AnyValue::String(message)}};
+  return e;
+}
 
 // Builds OTLP requests from request specs, grouped by resource, and posts
 // them in batches.
@@ -69,41 +95,59 @@ class Sender {
     otlp::Span root;
     root.trace_id = trace;
     root.span_id = root_id;
-    root.name = r.method + " " + r.route;
+    root.name = r.name.empty() ? r.method + " " + r.route : r.name;
     root.kind = SpanKind::kServer;
-    root.attributes = {{"http.route", AnyValue::String(r.route)},
-                       {"http.request.method", AnyValue::String(r.method)},
-                       {"http.response.status_code", AnyValue::Int(r.status)}};
+    if (!r.no_route) {
+      root.attributes = {{"http.route", AnyValue::String(r.route)},
+                         {"http.request.method", AnyValue::String(r.method)},
+                         {"http.response.status_code", AnyValue::Int(r.status)}};
+    }
     root.attributes.insert(root.attributes.end(), r.attributes.begin(), r.attributes.end());
     if (r.status >= 500) root.status.code = otlp::SpanStatusCode::kError;
+    root.status.message = r.status_message;
+    root.events = r.events;
+    std::vector<std::pair<SpanId, int64_t>> placed;  // children's ids and starts
     for (const ChildSpec& c : r.children) {
       otlp::Span s;
       s.trace_id = trace;
       s.span_id = NextSpan();
-      s.parent_span_id = root_id;
       s.name = c.name;
       s.kind = c.kind;
-      s.start_time_unix_nano = static_cast<uint64_t>(t + c.offset_ns);
-      s.end_time_unix_nano = static_cast<uint64_t>(t + c.offset_ns + c.duration_ns);
+      int64_t start = t + c.offset_ns;
+      if (c.parent >= 0) {
+        s.parent_span_id = placed[static_cast<size_t>(c.parent)].first;
+        start = placed[static_cast<size_t>(c.parent)].second + c.offset_ns;
+      } else {
+        s.parent_span_id = root_id;
+        t += c.offset_ns + c.duration_ns;
+      }
+      placed.emplace_back(s.span_id, start);
+      s.start_time_unix_nano = static_cast<uint64_t>(start);
+      s.end_time_unix_nano = static_cast<uint64_t>(start + c.duration_ns);
       s.attributes = c.attributes;
       if (c.error) s.status.code = otlp::SpanStatusCode::kError;
-      t += c.offset_ns + c.duration_ns;
-      Spans(c.service.empty() ? r.service : c.service, r.version).push_back(std::move(s));
+      s.status.message = c.status_message;
+      s.events = c.events;
+      if (c.service.empty() || c.service == r.service) {
+        Spans(r.service, r.version, r.resource).push_back(std::move(s));
+      } else {
+        Spans(c.service, c.version.empty() ? r.version : c.version, {}).push_back(std::move(s));
+      }
     }
     root.start_time_unix_nano = static_cast<uint64_t>(r.start_ns);
     root.end_time_unix_nano = static_cast<uint64_t>(t + r.self_ns - r.self_ns / 2);
-    Spans(r.service, r.version).push_back(std::move(root));
+    Spans(r.service, r.version, r.resource).push_back(std::move(root));
     for (const LogSpec& l : r.logs) {
       otlp::LogRecord rec;
       rec.time_unix_nano = static_cast<uint64_t>(r.start_ns + r.self_ns / 2);
-      rec.severity_number = otlp::kSeverityInfo;
-      rec.severity_text = "INFO";
+      rec.severity_number = l.error ? otlp::kSeverityError : otlp::kSeverityInfo;
+      rec.severity_text = l.error ? "ERROR" : "INFO";
       rec.body = AnyValue::String(l.body);
       rec.attributes = l.attributes;
       rec.trace_id = trace;
       rec.span_id = root_id;
       rec.flags = 1;
-      Logs(r.service, r.version).push_back(std::move(rec));
+      Logs(r.service, r.version, r.resource).push_back(std::move(rec));
     }
     if (++pending_ >= 400) Flush();
   }
@@ -122,9 +166,13 @@ class Sender {
 
   void Annotate(const std::string& service, int64_t t_ns, const std::string& text,
                 const std::string& version) {
-    const std::string body = "{\"time\":" + std::to_string(t_ns / kMs) + ",\"text\":\"" + text +
-                             "\",\"tags\":[\"deploy\",\"service=" + service +
-                             "\",\"version=" + version + "\"]}";
+    AnnotateTags(t_ns, text, {"deploy", "service=" + service, "version=" + version});
+  }
+  void AnnotateTags(int64_t t_ns, const std::string& text, const std::vector<std::string>& tags) {
+    std::string body =
+        "{\"time\":" + std::to_string(t_ns / kMs) + ",\"text\":\"" + text + "\",\"tags\":[";
+    for (size_t i = 0; i < tags.size(); ++i) body += (i ? ",\"" : "\"") + tags[i] + "\"";
+    body += "]}";
     Quartetd::Response r = q_.Post("/api/annotations", body, "application/json");
     EXPECT_EQ(r.status, 200) << r.body;
   }
@@ -152,29 +200,32 @@ class Sender {
     std::memcpy(id.bytes.data(), &n, 8);
     return id;
   }
-  std::vector<otlp::Span>& Spans(const std::string& service, const std::string& version) {
+  static std::vector<KeyValue> ResourceOf(const std::string& service, const std::string& version,
+                                          const std::vector<KeyValue>& extra) {
+    std::vector<KeyValue> attrs = {{"service.name", AnyValue::String(service)},
+                                   {"service.version", AnyValue::String(version)}};
+    attrs.insert(attrs.end(), extra.begin(), extra.end());
+    return attrs;
+  }
+  std::vector<otlp::Span>& Spans(const std::string& service, const std::string& version,
+                                 const std::vector<KeyValue>& extra) {
+    std::vector<KeyValue> attrs = ResourceOf(service, version, extra);
     for (otlp::ResourceSpans& rs : traces_.resource_spans) {
-      if (rs.resource.attributes[0].value.string_value == service &&
-          rs.resource.attributes[1].value.string_value == version) {
-        return rs.scope_spans[0].spans;
-      }
+      if (rs.resource.attributes == attrs) return rs.scope_spans[0].spans;
     }
     otlp::ResourceSpans& rs = traces_.resource_spans.emplace_back();
-    rs.resource.attributes = {{"service.name", AnyValue::String(service)},
-                              {"service.version", AnyValue::String(version)}};
+    rs.resource.attributes = std::move(attrs);
     rs.scope_spans.emplace_back().scope.name = "scenario";
     return rs.scope_spans[0].spans;
   }
-  std::vector<otlp::LogRecord>& Logs(const std::string& service, const std::string& version) {
+  std::vector<otlp::LogRecord>& Logs(const std::string& service, const std::string& version,
+                                     const std::vector<KeyValue>& extra) {
+    std::vector<KeyValue> attrs = ResourceOf(service, version, extra);
     for (otlp::ResourceLogs& rl : logs_.resource_logs) {
-      if (rl.resource.attributes[0].value.string_value == service &&
-          rl.resource.attributes[1].value.string_value == version) {
-        return rl.scope_logs[0].log_records;
-      }
+      if (rl.resource.attributes == attrs) return rl.scope_logs[0].log_records;
     }
     otlp::ResourceLogs& rl = logs_.resource_logs.emplace_back();
-    rl.resource.attributes = {{"service.name", AnyValue::String(service)},
-                              {"service.version", AnyValue::String(version)}};
+    rl.resource.attributes = std::move(attrs);
     rl.scope_logs.emplace_back();
     return rl.scope_logs[0].log_records;
   }
@@ -262,6 +313,28 @@ int IndexOf(const Report& r, const char* list, Pred pred) {
     if (pred(items[i])) return static_cast<int>(i);
   }
   return -1;
+}
+
+// What every report must be, whatever the scenario: at most 10 findings per
+// list, each with a summary, a signal, a subject and links, ranked best
+// first with scores in [0, 1], and finite figures.
+void ExpectWellFormed(const Report& r) {
+  for (const char* list : {"broken", "who", "where", "why"}) {
+    const auto& items = r.List(list);
+    EXPECT_LE(items.size(), 10u) << list;
+    double previous = 2;
+    for (const json::Value& f : items) {
+      const double score = f.Find("score")->double_value();
+      EXPECT_GE(score, 0) << list << ": " << json::Serialize(f);
+      EXPECT_LE(score, 1) << list << ": " << json::Serialize(f);
+      EXPECT_LE(score, previous) << list << " is not ranked best first";
+      previous = score;
+      EXPECT_FALSE(f.Find("summary")->string_value().empty());
+      EXPECT_FALSE(f.Find("signal")->string_value().empty());
+      EXPECT_FALSE(f.Find("subject")->members().empty()) << json::Serialize(f);
+      EXPECT_FALSE(f.Find("links")->items().empty()) << json::Serialize(f);
+    }
+  }
 }
 
 class IncidentScenariosTest : public ::testing::Test {
@@ -573,6 +646,510 @@ TEST_F(IncidentScenariosTest, SlowQueryOnAnotherTableAndRoute) {
   EXPECT_EQ(Subject(r.List("where")[0], "db.query.text"), reviews_sql);
   EXPECT_GE(IndexOf(r, "who",
                     [](auto& f) { return Subject(f, "http.route") == "/products/:id/reviews"; }),
+            0);
+}
+
+// A deploy makes /profile fail for the accounts whose address is null (the
+// legacy plan): errors only, latency unchanged. Who is the plan, where is
+// the handler that throws, why is the deploy, the new version and the
+// exception it throws.
+TEST_F(IncidentScenariosTest, ErrorsOnlyAfterADeployNullField) {
+  const std::string svc = "accounts";
+  const std::string message = "Cannot read properties of null (reading 'street')";
+  Timeline tl = Timeline::Make();
+  std::mt19937_64 rng(11);
+  {
+    Sender s(*q_);
+    s.Annotate(svc, tl.onset - 30 * kSec, "deploy accounts 3.2.0", "3.2.0");
+    std::uniform_int_distribution<int> pct(0, 99), account(1, 90000);
+    EachRequest(tl, 8, rng, [&](int64_t start, bool incident) {
+      const bool profile = pct(rng) < 60;
+      const bool legacy = pct(rng) < 20;
+      const bool fail = incident && profile && legacy;
+      RequestSpec r{.service = svc,
+                    .version = incident ? "3.2.0" : "3.1.0",
+                    .start_ns = start,
+                    .self_ns = fail ? Around(rng, 1) : Around(rng, 4),
+                    .route = profile ? "/profile" : "/settings",
+                    .status = fail ? 500 : 200};
+      r.attributes = {{"account.plan", AnyValue::String(legacy ? "legacy" : "standard")},
+                      {"account.id", AnyValue::Int(account(rng))}};
+      r.children = {{.name = "SELECT accounts",
+                     .kind = SpanKind::kClient,
+                     .duration_ns = Around(rng, 2),
+                     .attributes = {{"db.query.text",
+                                     AnyValue::String("SELECT * FROM accounts WHERE id = ?")}}}};
+      if (fail) {
+        r.status_message = "TypeError: " + message;
+        r.events = {Exception(start + kMs, "TypeError", message)};
+        r.logs = {{"request failed",
+                   {{"exception.type", AnyValue::String("TypeError")},
+                    {"exception.message", AnyValue::String(message)}},
+                   true}};
+      } else {
+        r.logs = {{"served", {{"fields", AnyValue::Int(profile ? 14 : 6)}}}};
+      }
+      s.Add(r);
+    });
+  }
+  Report r = Ask(*q_, svc, tl);
+  SCOPED_TRACE(r.Dump());
+  ExpectWellFormed(r);
+  // broken: /profile's error rate only (the latency did not change).
+  ASSERT_EQ(r.List("broken").size(), 1u);
+  EXPECT_EQ(Signal(r.List("broken")[0]), "error rate");
+  EXPECT_EQ(Subject(r.List("broken")[0], "route"), "/profile");
+  EXPECT_NEAR(*r.doc.Find("onset")->int_value(), tl.onset / kSec, 60);
+  // who: the legacy plan first; "status code 500" restates "failed".
+  ASSERT_FALSE(r.List("who").empty());
+  EXPECT_EQ(Subject(r.List("who")[0], "account.plan"), "legacy");
+  EXPECT_GE(IndexOf(r, "who", [](auto& f) { return Subject(f, "service.version") == "3.2.0"; }), 0);
+  EXPECT_EQ(
+      IndexOf(r, "who", [](auto& f) { return !Subject(f, "http.response.status_code").empty(); }),
+      -1);
+  EXPECT_EQ(IndexOf(r, "who", [](auto& f) { return !Subject(f, "exception.message").empty(); }),
+            -1);
+  // where: the handler itself is where the requests fail, not the query.
+  ASSERT_FALSE(r.List("where").empty());
+  EXPECT_EQ(Signal(r.List("where")[0]), "error origin");
+  EXPECT_EQ(Subject(r.List("where")[0], "span"), "GET /profile");
+  EXPECT_EQ(IndexOf(r, "where", [](auto& f) { return Subject(f, "span") == "SELECT accounts"; }),
+            -1);
+  // why: the deploy, the version it brought and the exception.
+  EXPECT_GE(
+      IndexOf(r, "why", [](auto& f) { return Subject(f, "text") == "deploy accounts 3.2.0"; }), 0);
+  EXPECT_GE(IndexOf(r, "why",
+                    [](auto& f) {
+                      return Signal(f) == "version change" &&
+                             Subject(f, "service.version") == "3.2.0";
+                    }),
+            0);
+  const int exception = IndexOf(r, "why", [](auto& f) { return Signal(f) == "exception"; });
+  ASSERT_GE(exception, 0);
+  EXPECT_EQ(Subject(r.List("why")[exception], "exception.type"), "TypeError");
+  EXPECT_EQ(Subject(r.List("why")[exception], "exception.message"), message);
+  EXPECT_NE(r.doc.Find("conclusion")->string_value().find("/profile"), std::string::npos);
+}
+
+// The recommendations service, called by web's /home, gets slow after its
+// own deploy: where names the callee's query (not web's handler or client
+// call), and why the callee's deploy and version.
+TEST_F(IncidentScenariosTest, DownstreamServiceGotSlow) {
+  const std::string svc = "web", callee = "recommendations";
+  const std::string sql = "SELECT item_id FROM similar_items WHERE item_id = ? ORDER BY score";
+  Timeline tl = Timeline::Make();
+  std::mt19937_64 rng(12);
+  {
+    Sender s(*q_);
+    s.Annotate(svc, tl.base_from + 3 * kMin, "deploy web 8.0.1", "8.0.1");
+    s.Annotate(callee, tl.onset - 40 * kSec, "deploy recommendations 5.0.0", "5.0.0");
+    std::uniform_int_distribution<int> pct(0, 99);
+    EachRequest(tl, 8, rng, [&](int64_t start, bool incident) {
+      const bool home = pct(rng) < 70;
+      RequestSpec r{.service = svc,
+                    .version = "8.0.1",
+                    .start_ns = start,
+                    .self_ns = Around(rng, 3),
+                    .route = home ? "/home" : "/static/:file"};
+      if (home) {
+        const int64_t query = incident ? Around(rng, 140) : Around(rng, 4);
+        const int64_t server = query + Around(rng, 1);
+        r.children = {{.name = "GET",
+                       .kind = SpanKind::kClient,
+                       .duration_ns = server + kMs,
+                       .attributes = {{"peer.service", AnyValue::String(callee)},
+                                      {"http.request.method", AnyValue::String("GET")},
+                                      {"http.response.status_code", AnyValue::Int(200)}}},
+                      {.name = "GET /recs",
+                       .kind = SpanKind::kServer,
+                       .offset_ns = kMs / 2,
+                       .duration_ns = server,
+                       .attributes = {{"http.route", AnyValue::String("/recs")}},
+                       .service = callee,
+                       .parent = 0,
+                       .version = incident ? "5.0.0" : "4.9.3"},
+                      {.name = "SELECT similar_items",
+                       .kind = SpanKind::kClient,
+                       .offset_ns = kMs / 4,
+                       .duration_ns = query,
+                       .attributes = {{"db.query.text", AnyValue::String(sql)}},
+                       .service = callee,
+                       .parent = 1,
+                       .version = incident ? "5.0.0" : "4.9.3"}};
+      } else {
+        r.children = {{.name = "read file", .duration_ns = Around(rng, 0.5)}};
+      }
+      s.Add(r);
+    });
+  }
+  Report r = Ask(*q_, svc, tl);
+  SCOPED_TRACE(r.Dump());
+  ExpectWellFormed(r);
+  ASSERT_EQ(r.List("broken").size(), 1u);
+  EXPECT_EQ(Subject(r.List("broken")[0], "route"), "/home");
+  EXPECT_EQ(Subject(r.List("broken")[0], "service"), svc);
+  ASSERT_FALSE(r.List("where").empty());
+  EXPECT_EQ(Subject(r.List("where")[0], "service"), callee);
+  EXPECT_EQ(Subject(r.List("where")[0], "span"), "SELECT similar_items");
+  EXPECT_EQ(Subject(r.List("where")[0], "db.query.text"), sql);
+  EXPECT_EQ(IndexOf(r, "where", [&](auto& f) { return Subject(f, "service") == svc; }), -1);
+  EXPECT_GE(IndexOf(r, "why",
+                    [](auto& f) { return Subject(f, "text") == "deploy recommendations 5.0.0"; }),
+            0);
+  EXPECT_EQ(IndexOf(r, "why", [](auto& f) { return Subject(f, "text") == "deploy web 8.0.1"; }),
+            -1);
+  EXPECT_GE(IndexOf(r, "why",
+                    [&](auto& f) {
+                      return Signal(f) == "version change" && Subject(f, "service") == callee &&
+                             Subject(f, "service.version") == "5.0.0" &&
+                             Subject(f, "previous") == "4.9.3";
+                    }),
+            0);
+}
+
+// The service's exporter was cut off during the incident and replays its
+// backlog later, newest first, after fresher data arrived: the requests
+// count in the minutes they happened, not when they arrived.
+TEST_F(IncidentScenariosTest, LateReplayedDataCountsWhereItBelongs) {
+  const std::string svc = "billing";
+  Timeline tl = Timeline::Make();
+  std::mt19937_64 rng(13);
+  std::vector<RequestSpec> backlog;
+  int64_t in_window = 0;
+  auto make = [&](int64_t start, bool incident) {
+    RequestSpec r{.service = svc,
+                  .start_ns = start,
+                  .self_ns = Around(rng, 2),
+                  .route = "/invoice",
+                  .method = "POST"};
+    r.children = {{.name = "render pdf",
+                   .duration_ns = incident ? Around(rng, 160) : Around(rng, 25),
+                   .attributes = {{"pdf.renderer", AnyValue::String("wkhtml")}}}};
+    r.logs = {{"rendered", {{"pages", AnyValue::Int(3)}}}};
+    return r;
+  };
+  {
+    Sender s(*q_);
+    EachRequest(tl, 8, rng, [&](int64_t start, bool incident) {
+      RequestSpec r = make(start, incident);
+      if (start >= tl.from) {
+        backlog.push_back(std::move(r));
+        ++in_window;
+      } else {
+        s.Add(r);
+      }
+    });
+    // Fresh data from after the window arrives first.
+    const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    for (int64_t t = tl.to; t < now - kMin; t += kSec / 4) s.Add(make(t, false));
+    s.Flush();
+    std::sort(backlog.begin(), backlog.end(),
+              [](const RequestSpec& a, const RequestSpec& b) { return a.start_ns > b.start_ns; });
+    for (const RequestSpec& r : backlog) s.Add(r);
+  }
+  Report r = Ask(*q_, svc, tl);
+  SCOPED_TRACE(r.Dump());
+  ExpectWellFormed(r);
+  EXPECT_EQ(*r.doc.Find("requests")->Find("incident")->int_value(), in_window);
+  ASSERT_EQ(r.List("broken").size(), 1u);
+  EXPECT_EQ(Subject(r.List("broken")[0], "route"), "/invoice");
+  EXPECT_NEAR(*r.doc.Find("onset")->int_value(), tl.onset / kSec, 30);
+  ASSERT_FALSE(r.List("where").empty());
+  EXPECT_EQ(Subject(r.List("where")[0], "span"), "render pdf");
+}
+
+// Four annotations around the onset: a deploy of this service long before
+// (a healthy baseline followed it), a config change a minute before the
+// onset (the cause), a deploy of an unrelated service just before it, and
+// a rollback after it. Why names the config change only.
+TEST_F(IncidentScenariosTest, RecentConfigChangeNotTheOlderDeploy) {
+  const std::string svc = "gateway";
+  Timeline tl = Timeline::Make();
+  std::mt19937_64 rng(14);
+  {
+    Sender s(*q_);
+    s.Annotate(svc, tl.onset - 2 * 60 * kMin, "deploy gateway 7.1.0", "7.1.0");
+    s.Annotate(svc, tl.base_from + 2 * kMin, "deploy gateway 7.1.1", "7.1.1");
+    s.AnnotateTags(tl.onset - kMin, "config: rate limiter burst 100 -> 10",
+                   {"config", "service=" + svc});
+    s.Annotate("ledger", tl.onset - 20 * kSec, "deploy ledger 2.0.0", "2.0.0");
+    s.AnnotateTags(tl.onset + 7 * kMin, "config: rate limiter burst 10 -> 100 (rollback)",
+                   {"config", "service=" + svc});
+    std::uniform_int_distribution<int> pct(0, 99);
+    EachRequest(tl, 8, rng, [&](int64_t start, bool incident) {
+      RequestSpec r{.service = svc,
+                    .version = "7.1.1",
+                    .start_ns = start,
+                    .self_ns = Around(rng, 1),
+                    .route = pct(rng) < 50 ? "/api/orders" : "/api/users"};
+      if (incident && pct(rng) < 40) {
+        r.children.push_back({.name = "rate limiter wait", .duration_ns = Around(rng, 200)});
+      }
+      r.children.push_back({.name = "proxy",
+                            .kind = SpanKind::kClient,
+                            .duration_ns = Around(rng, 10),
+                            .attributes = {{"server.address", AnyValue::String("backend")}}});
+      s.Add(r);
+    });
+  }
+  Report r = Ask(*q_, svc, tl);
+  SCOPED_TRACE(r.Dump());
+  ExpectWellFormed(r);
+  ASSERT_FALSE(r.List("broken").empty());
+  ASSERT_FALSE(r.List("where").empty());
+  EXPECT_EQ(Subject(r.List("where")[0], "span"), "rate limiter wait");
+  int annotations = 0;
+  for (const json::Value& f : r.List("why")) annotations += Signal(f) == "annotation";
+  EXPECT_EQ(annotations, 1);
+  ASSERT_FALSE(r.List("why").empty());
+  EXPECT_EQ(Subject(r.List("why")[0], "text"), "config: rate limiter burst 100 -> 10");
+  EXPECT_EQ(IndexOf(r, "why", [](auto& f) { return Signal(f) == "version change"; }), -1);
+}
+
+// The cache replica of one availability zone degrades: the requests served
+// there are slow. Who names the zone (before its hosts), where the cache
+// call.
+TEST_F(IncidentScenariosTest, OneAvailabilityZoneIsSlow) {
+  const std::string svc = "cart";
+  Timeline tl = Timeline::Make();
+  std::mt19937_64 rng(15);
+  {
+    Sender s(*q_);
+    std::uniform_int_distribution<int> zone(0, 2), host(1, 2), user(1, 100000);
+    EachRequest(tl, 9, rng, [&](int64_t start, bool incident) {
+      const std::string z = std::string("eu-west-1") + "abc"[zone(rng)];
+      const bool bad_zone = incident && z == "eu-west-1c";
+      RequestSpec r{.service = svc,
+                    .start_ns = start,
+                    .self_ns = Around(rng, 2),
+                    .route = "/cart",
+                    .resource = {{"cloud.availability_zone", AnyValue::String(z)},
+                                 {"host.name", AnyValue::String("cart-" + z + "-" +
+                                                                std::to_string(host(rng)))}}};
+      r.attributes = {{"user.id", AnyValue::Int(user(rng))}};
+      r.children = {
+          {.name = "GET session",
+           .kind = SpanKind::kClient,
+           .duration_ns = bad_zone ? Around(rng, 90) : Around(rng, 1),
+           .attributes = {{"db.system", AnyValue::String("redis")},
+                          {"server.address", AnyValue::String("redis-" + z)}}},
+          {.name = "SELECT cart_items",
+           .kind = SpanKind::kClient,
+           .duration_ns = Around(rng, 3),
+           .attributes = {
+               {"db.query.text", AnyValue::String("SELECT * FROM cart_items WHERE cart = ?")}}}};
+      s.Add(r);
+    });
+  }
+  Report r = Ask(*q_, svc, tl);
+  SCOPED_TRACE(r.Dump());
+  ExpectWellFormed(r);
+  ASSERT_FALSE(r.List("broken").empty());
+  ASSERT_FALSE(r.List("who").empty());
+  EXPECT_EQ(Subject(r.List("who")[0], "cloud.availability_zone"), "eu-west-1c");
+  for (const char* zone : {"eu-west-1a", "eu-west-1b"}) {
+    EXPECT_EQ(
+        IndexOf(r, "who", [&](auto& f) { return Subject(f, "cloud.availability_zone") == zone; }),
+        -1);
+  }
+  ASSERT_FALSE(r.List("where").empty());
+  EXPECT_EQ(Subject(r.List("where")[0], "span"), "GET session");
+  EXPECT_EQ(IndexOf(r, "why", [](auto& f) { return Signal(f) == "annotation"; }), -1);
+}
+
+// Latency creeps up over the whole window (a leak), with no step and no
+// change to point at: broken and an onset in the window's first half, the
+// handler as where, and no invented cause (the deploy before the healthy
+// baseline is not one).
+TEST_F(IncidentScenariosTest, GradualLatencyCreepInventsNoCause) {
+  const std::string svc = "reports";
+  Timeline tl = Timeline::Make();
+  std::mt19937_64 rng(16);
+  {
+    Sender s(*q_);
+    s.Annotate(svc, tl.base_from + kMin, "deploy reports 1.9.0", "1.9.0");
+    std::uniform_int_distribution<int> pct(0, 99);
+    EachRequest(tl, 8, rng, [&](int64_t start, bool) {
+      const double progress = std::max(
+          0.0, static_cast<double>(start - tl.from) / static_cast<double>(tl.to - tl.from));
+      RequestSpec r{.service = svc,
+                    .version = "1.9.0",
+                    .start_ns = start,
+                    .self_ns = Around(rng, 20 + 60 * progress, 0.15),
+                    .route = "/report"};
+      r.attributes = {{"report.kind", AnyValue::String(pct(rng) < 50 ? "daily" : "weekly")}};
+      r.children = {{.name = "SELECT sales",
+                     .kind = SpanKind::kClient,
+                     .duration_ns = Around(rng, 5),
+                     .attributes = {{"db.query.text", AnyValue::String("SELECT * FROM sales")}}}};
+      r.logs = {{"report built", {{"lines", AnyValue::Int(pct(rng) + 100)}}}};
+      s.Add(r);
+    });
+  }
+  Report r = Ask(*q_, svc, tl);
+  SCOPED_TRACE(r.Dump());
+  ExpectWellFormed(r);
+  ASSERT_EQ(r.List("broken").size(), 1u);
+  EXPECT_EQ(Subject(r.List("broken")[0], "route"), "/report");
+  const int64_t onset = *r.doc.Find("onset")->int_value();
+  EXPECT_GE(onset, tl.from / kSec);
+  EXPECT_LE(onset, (tl.from + 8 * kMin) / kSec);
+  EXPECT_TRUE(r.List("who").empty());
+  ASSERT_FALSE(r.List("where").empty());
+  EXPECT_EQ(Subject(r.List("where")[0], "span"), "GET /report");
+  EXPECT_TRUE(r.List("why").empty());
+  EXPECT_NE(r.doc.Find("conclusion")->string_value().find("No cause was found"), std::string::npos);
+}
+
+// A gRPC service sending traces only (no logs, metrics, profiles or
+// annotations): span names are the routes; one of its upstreams answers
+// UNAVAILABLE. The report answers from the traces.
+TEST_F(IncidentScenariosTest, TracesOnlyGrpcUpstreamUnavailable) {
+  const std::string svc = "stock";
+  Timeline tl = Timeline::Make();
+  std::mt19937_64 rng(17);
+  {
+    Sender s(*q_);
+    std::uniform_int_distribution<int> pct(0, 99);
+    EachRequest(tl, 8, rng, [&](int64_t start, bool incident) {
+      const bool reserve = pct(rng) < 70;
+      const bool fail = reserve && incident && pct(rng) < 25;
+      const std::string method = reserve ? "Reserve" : "Get";
+      RequestSpec r{.service = svc,
+                    .start_ns = start,
+                    .self_ns = Around(rng, 1),
+                    .name = "stock.v1.Stock/" + method,
+                    .no_route = true};
+      r.attributes = {{"rpc.system", AnyValue::String("grpc")},
+                      {"rpc.service", AnyValue::String("stock.v1.Stock")},
+                      {"rpc.method", AnyValue::String(method)},
+                      {"rpc.grpc.status_code", AnyValue::Int(fail ? 14 : 0)}};
+      r.status = fail ? 500 : 200;  // marks the entry span as failed (no HTTP attributes)
+      if (reserve) {
+        r.children = {{.name = "warehouse.v1.Warehouse/Hold",
+                       .kind = SpanKind::kClient,
+                       .duration_ns = Around(rng, 4),
+                       .attributes = {{"rpc.system", AnyValue::String("grpc")},
+                                      {"peer.service", AnyValue::String("warehouse")},
+                                      {"rpc.grpc.status_code", AnyValue::Int(fail ? 14 : 0)}},
+                       .error = fail,
+                       .status_message = fail ? "connection refused" : ""}};
+      } else {
+        r.children = {{.name = "stock lookup", .duration_ns = Around(rng, 1)}};
+      }
+      s.Add(r);
+    });
+  }
+  Report r = Ask(*q_, svc, tl);
+  SCOPED_TRACE(r.Dump());
+  ExpectWellFormed(r);
+  ASSERT_EQ(r.List("broken").size(), 1u);
+  EXPECT_EQ(Signal(r.List("broken")[0]), "error rate");
+  EXPECT_EQ(Subject(r.List("broken")[0], "route"), "stock.v1.Stock/Reserve");
+  ASSERT_FALSE(r.List("where").empty());
+  EXPECT_EQ(Subject(r.List("where")[0], "span"), "warehouse.v1.Warehouse/Hold");
+  EXPECT_EQ(Subject(r.List("where")[0], "kind"), "client");
+  ASSERT_FALSE(r.List("why").empty());
+  EXPECT_EQ(Signal(r.List("why")[0]), "upstream status");
+  EXPECT_EQ(Subject(r.List("why")[0], "upstream"), "warehouse");
+  EXPECT_EQ(Subject(r.List("why")[0], "status"), "14");
+  EXPECT_EQ(IndexOf(r, "who", [](auto& f) { return !Subject(f, "rpc.grpc.status_code").empty(); }),
+            -1);
+}
+
+// Only 30 requests per window (an admin tool): the regression is plain (a
+// new export query makes every request after the onset ten times slower),
+// and what the report says must stay within what 30 requests can show.
+TEST_F(IncidentScenariosTest, SmallSampleIncident) {
+  const std::string svc = "backoffice";
+  Timeline tl = Timeline::Make();
+  std::mt19937_64 rng(18);
+  {
+    Sender s(*q_);
+    std::uniform_int_distribution<int> pct(0, 99);
+    for (int64_t t = tl.base_from; t < tl.to; t += 30 * kSec) {
+      const bool incident = t >= tl.onset;
+      RequestSpec r{.service = svc,
+                    .start_ns = t + static_cast<int64_t>(pct(rng)) * 100 * kMs,
+                    .self_ns = Around(rng, 5),
+                    .route = "/export"};
+      r.attributes = {{"operator", AnyValue::String("op-" + std::to_string(pct(rng) % 7))}};
+      r.children = {{.name = "SELECT ledger",
+                     .kind = SpanKind::kClient,
+                     .duration_ns = incident ? Around(rng, 400) : Around(rng, 40),
+                     .attributes = {{"db.query.text", AnyValue::String("SELECT * FROM ledger")}}}};
+      s.Add(r);
+    }
+  }
+  Report r = Ask(*q_, svc, tl);
+  SCOPED_TRACE(r.Dump());
+  ExpectWellFormed(r);
+  EXPECT_EQ(*r.doc.Find("requests")->Find("incident")->int_value(), 30);
+  ASSERT_EQ(r.List("broken").size(), 1u);
+  EXPECT_EQ(Subject(r.List("broken")[0], "route"), "/export");
+  ASSERT_FALSE(r.List("where").empty());
+  EXPECT_EQ(Subject(r.List("where")[0], "span"), "SELECT ledger");
+  // Seven operators over 20 slow requests: none is over-represented enough.
+  EXPECT_TRUE(r.List("who").empty());
+  EXPECT_TRUE(r.List("why").empty());
+}
+
+// Every request fails from the window's start (the SMTP relay refuses
+// connections after a config change): no incident request is normal, the
+// baseline is the only comparison.
+TEST_F(IncidentScenariosTest, EveryRequestFails) {
+  const std::string svc = "notifier";
+  Timeline tl = Timeline::Make();
+  tl.onset = tl.from;
+  std::mt19937_64 rng(19);
+  {
+    Sender s(*q_);
+    s.AnnotateTags(tl.from - 40 * kSec, "config: smtp relay smtp2.internal:2525",
+                   {"config", "service=" + svc});
+    std::uniform_int_distribution<int> pct(0, 99);
+    EachRequest(tl, 6, rng, [&](int64_t start, bool incident) {
+      RequestSpec r{.service = svc,
+                    .start_ns = start,
+                    .self_ns = Around(rng, 1),
+                    .route = "/notify",
+                    .method = "POST",
+                    .status = incident ? 503 : 202};
+      r.attributes = {{"channel", AnyValue::String(pct(rng) < 80 ? "email" : "sms")}};
+      r.children = {
+          {.name = "smtp send",
+           .kind = SpanKind::kClient,
+           .duration_ns = incident ? Around(rng, 0.3) : Around(rng, 20),
+           .attributes = {{"server.address",
+                           AnyValue::String(incident ? "smtp2.internal" : "smtp.internal")},
+                          {"server.port", AnyValue::Int(incident ? 2525 : 25)}},
+           .error = incident,
+           .status_message = incident ? "connection refused" : ""}};
+      s.Add(r);
+    });
+  }
+  Report r = Ask(*q_, svc, tl);
+  SCOPED_TRACE(r.Dump());
+  ExpectWellFormed(r);
+  ASSERT_EQ(r.List("broken").size(), 1u);
+  EXPECT_EQ(Signal(r.List("broken")[0]), "error rate");
+  EXPECT_DOUBLE_EQ(r.List("broken")[0].Find("incident")->double_value(), 1.0);
+  EXPECT_NEAR(*r.doc.Find("onset")->int_value(), tl.from / kSec, 30);
+  ASSERT_FALSE(r.List("where").empty());
+  EXPECT_EQ(Subject(r.List("where")[0], "span"), "smtp send");
+  EXPECT_EQ(IndexOf(r, "who", [](auto& f) { return !Subject(f, "channel").empty(); }), -1);
+  EXPECT_GE(IndexOf(r, "why",
+                    [](auto& f) {
+                      return Signal(f) == "upstream status" &&
+                             Subject(f, "upstream") == "smtp2.internal:2525" &&
+                             Subject(f, "status") == "connection refused";
+                    }),
+            0);
+  EXPECT_GE(IndexOf(r, "why",
+                    [](auto& f) {
+                      return Subject(f, "text") == "config: smtp relay smtp2.internal:2525";
+                    }),
             0);
 }
 

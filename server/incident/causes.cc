@@ -198,22 +198,62 @@ void FindMeasurementTrends(const Analysis& a, Report* report) {
 }
 
 // Healthy stretch between an annotation and the onset: the annotation did
-// not start the regression.
+// not start the regression. Any stretch of 5 min (at least three buckets)
+// counts, not the whole interval pooled: when latency creeps up, the
+// minutes just before the detected onset are already worse than the
+// baseline, yet the annotation long before them was followed by a healthy
+// stretch.
 bool HealthyBetween(const Analysis& a, int64_t from_ns, int64_t to_ns) {
-  if (to_ns - from_ns < std::max<int64_t>(5 * 60 * 1000000000LL, 3 * a.bucket_ns)) return false;
-  int64_t total = 0, bad = 0;
+  const int64_t stretch = std::max<int64_t>(5 * 60 * 1000000000LL, 3 * a.bucket_ns);
+  if (to_ns - from_ns < stretch) return false;
+  const double healthy = a.baseline_bad_share * 1.5 + 0.01;
+  constexpr int kSteps = 5;  // a stretch slides by a fifth of its length
+  const int64_t step = stretch / kSteps;
+  const size_t n = static_cast<size_t>((to_ns - from_ns) / step);
+  std::vector<RateBucket> steps(n);
+  RateBucket all;
   for (const std::vector<Request>* rs : {&a.baseline, &a.incident}) {
     for (const Request& r : *rs) {
       if (r.start_ns < from_ns || r.start_ns >= to_ns) continue;
       const RouteVerdict& v = a.verdicts[r.route];
       if (!v.latency_broken && !v.error_broken) continue;
-      ++total;
-      bad += a.IsBad(r.route, r.duration_ns, r.error);
+      const bool bad = a.IsBad(r.route, r.duration_ns, r.error);
+      ++all.total;
+      all.bad += bad;
+      const size_t k = static_cast<size_t>((r.start_ns - from_ns) / step);
+      if (k < n) ++steps[k].total, steps[k].bad += bad;
     }
   }
-  if (total < 50) return from_ns < a.baseline_from_ns;  // no data: healthy if before the baseline
-  const double share = static_cast<double>(bad) / static_cast<double>(total);
-  return share <= a.baseline_bad_share * 1.5 + 0.01;
+  for (size_t k = 0; k + kSteps <= n; ++k) {
+    RateBucket w;
+    for (size_t j = k; j < k + kSteps; ++j) w.total += steps[j].total, w.bad += steps[j].bad;
+    if (w.total >= 50 && static_cast<double>(w.bad) <= healthy * static_cast<double>(w.total)) {
+      return true;
+    }
+  }
+  if (all.total < 50)
+    return from_ns < a.baseline_from_ns;  // no data: healthy if before the baseline
+  return static_cast<double>(all.bad) <= healthy * static_cast<double>(all.total);
+}
+
+// The services whose spans "where" names besides the one asked about (a
+// slow or failing callee), best first: their deploys and versions are
+// evidence too.
+std::vector<std::string> CalleesOfWhere(const Analysis& a, const Report& report) {
+  std::vector<const Finding*> where;
+  for (const Finding& f : report.where) where.push_back(&f);
+  std::stable_sort(where.begin(), where.end(),
+                   [](const Finding* x, const Finding* y) { return x->score > y->score; });
+  std::vector<std::string> out;
+  for (const Finding* f : where) {
+    for (const auto& [k, v] : f->subject) {
+      if (k == "service" && v != a.query->service && !v.empty() &&
+          std::find(out.begin(), out.end(), v) == out.end() && out.size() < 3) {
+        out.push_back(v);
+      }
+    }
+  }
+  return out;
 }
 
 void FindAnnotation(const Analysis& a, const Sources& sources, Report* report) {
@@ -221,10 +261,20 @@ void FindAnnotation(const Analysis& a, const Sources& sources, Report* report) {
   const int64_t lookback =
       std::max<int64_t>(int64_t{3600} * 1000000000, a.query->to_ns - a.query->from_ns);
   const int64_t tolerance = std::max<int64_t>(a.bucket_ns, int64_t{60} * 1000000000);
-  Result<std::vector<Annotation>> found =
-      sources.annotations(a.query->service, {a.onset_ns - lookback, a.onset_ns + tolerance});
-  if (!found.ok()) return;
-  std::vector<Annotation> list = std::move(*found);
+  // The service's own annotations and those of the callees "where" names
+  // (a callee's deploy that slowed it down), each once.
+  std::vector<std::string> services = {a.query->service};
+  for (std::string& s : CalleesOfWhere(a, *report)) services.push_back(std::move(s));
+  std::vector<Annotation> list;
+  std::set<int64_t> ids;
+  for (const std::string& service : services) {
+    Result<std::vector<Annotation>> found =
+        sources.annotations(service, {a.onset_ns - lookback, a.onset_ns + tolerance});
+    if (!found.ok()) continue;
+    for (Annotation& ann : *found) {
+      if (ids.insert(ann.id).second) list.push_back(std::move(ann));
+    }
+  }
   std::sort(list.begin(), list.end(),
             [](const Annotation& x, const Annotation& y) { return x.time_ns > y.time_ns; });
   for (const Annotation& ann : list) {
@@ -278,7 +328,9 @@ void FindVersionChange(const Analysis& a, Report* report) {
                 " in the baseline, " + a.versions[v] + " on " + FormatPercent(share) +
                 " of the slow or failed requests";
     f.signal = "version change";
-    f.subject = {{"service.version", a.versions[v]}, {"previous", old_version}};
+    f.subject = {{"service.version", a.versions[v]},
+                 {"previous", old_version},
+                 {"service", a.query->service}};
     f.baseline = before;
     f.incident = share;
     f.unit = "share";
@@ -287,6 +339,116 @@ void FindVersionChange(const Analysis& a, Report* report) {
                           " && resource.service.version = " + QuoteQueryString(a.versions[v]) +
                           " }";
     f.links = {TracesView(q, a.onset_ns, a.query->to_ns)};
+    report->why.push_back(std::move(f));
+  }
+}
+
+// The same for the services the requests call: a callee's version that the
+// sampled bad requests went through and the baseline's did not.
+void FindCalleeVersionChange(const Analysis& a, Report* report) {
+  if (a.bad.size() < kMinValues || a.reference.empty()) return;
+  std::map<std::pair<std::string, std::string>, int64_t> bad, ref;
+  std::map<std::string, int64_t> bad_calls;  // bad requests that reached the service
+  for (const Sampled* s : a.bad) {
+    std::set<std::string> services;
+    for (const auto& sv : s->detail.callee_versions) {
+      ++bad[sv];
+      services.insert(sv.first);
+    }
+    for (const std::string& svc : services) ++bad_calls[svc];
+  }
+  std::map<std::string, int64_t> ref_calls;
+  for (const Sampled* s : a.reference) {
+    std::set<std::string> services;
+    for (const auto& sv : s->detail.callee_versions) {
+      ++ref[sv];
+      services.insert(sv.first);
+    }
+    for (const std::string& svc : services) ++ref_calls[svc];
+  }
+  for (const auto& [sv, n] : bad) {
+    const auto& [service, version] = sv;
+    const int64_t calls = bad_calls[service], before_calls = ref_calls[service];
+    if (calls < static_cast<int64_t>(kMinValues) || before_calls < static_cast<int64_t>(kMinValues))
+      continue;
+    const double share = static_cast<double>(n) / static_cast<double>(calls);
+    const double before = static_cast<double>(ref[sv]) / static_cast<double>(before_calls);
+    if (share < 0.5 || before > 0.05) continue;
+    std::string previous;
+    int64_t previous_n = 0;
+    for (const auto& [other, m] : ref) {
+      if (other.first == service && m > previous_n) previous = other.second, previous_n = m;
+    }
+    Finding f;
+    f.summary = "service.version of " + service +
+                " (called by the requests) changed: " + (previous.empty() ? "(none)" : previous) +
+                " in the baseline, " + version + " on " + FormatPercent(share) +
+                " of the slow or failed requests that called it";
+    f.signal = "version change";
+    f.subject = {{"service.version", version}, {"previous", previous}, {"service", service}};
+    f.baseline = before;
+    f.incident = share;
+    f.unit = "share";
+    f.score = kVersionScore * share * 0.95;
+    const std::string q = "{ resource.service.name = " + QuoteQueryString(service) +
+                          " && resource.service.version = " + QuoteQueryString(version) + " }";
+    f.links = {TracesView(q, a.onset_ns, a.query->to_ns)};
+    report->why.push_back(std::move(f));
+  }
+}
+
+// The exceptions the failed requests carry (span exception events, status
+// messages, log lines' exception.* attributes) that the baseline's do not.
+void FindExceptions(const Analysis& a, Report* report) {
+  std::map<std::pair<std::string, std::string>, int64_t> bad, ref;
+  std::map<std::pair<std::string, std::string>, const Sampled*> example;
+  int64_t failed = 0;
+  for (const Sampled* s : a.bad) {
+    if (!s->facts.error) continue;
+    // A request whose logs were not read may still have thrown what its
+    // log line would say: only those with some evidence are counted.
+    if (s->detail.exceptions.empty() && !s->detail.logs_read) continue;
+    ++failed;
+    for (const auto& e : s->detail.exceptions) {
+      ++bad[e];
+      example.emplace(e, s);
+    }
+  }
+  if (failed < static_cast<int64_t>(kMinValues)) return;
+  for (const Sampled* s : a.reference) {
+    for (const auto& e : s->detail.exceptions) ++ref[e];
+  }
+  std::vector<std::pair<double, std::pair<std::string, std::string>>> found;
+  for (const auto& [e, n] : bad) {
+    const double share = static_cast<double>(n) / static_cast<double>(failed);
+    const double before =
+        a.reference.empty() ? 0
+                            : static_cast<double>(ref[e]) / static_cast<double>(a.reference.size());
+    if (share < 0.3 || share - before < 0.2) continue;
+    found.emplace_back(share, e);
+  }
+  std::sort(found.rbegin(), found.rend());
+  if (found.size() > 3) found.resize(3);
+  for (const auto& [share, e] : found) {
+    const auto& [type, message] = e;
+    const double before =
+        a.reference.empty() ? 0
+                            : static_cast<double>(ref[e]) / static_cast<double>(a.reference.size());
+    Finding f;
+    std::string text = type.empty() ? message : message.empty() ? type : type + ": " + message;
+    f.summary = "failed requests throw " + text + " (" + FormatPercent(share) + " of them, " +
+                FormatPercent(before) + " in the baseline)";
+    f.signal = "exception";
+    f.subject = {{"exception.type", type}, {"exception.message", message}};
+    f.baseline = before;
+    f.incident = share;
+    f.unit = "share";
+    f.score = kUpstreamScore * share;
+    const std::string q =
+        "{ resource.service.name = " + QuoteQueryString(a.query->service) + " && status = error }";
+    f.links = {TracesView(q, a.onset_ns, a.query->to_ns),
+               TraceView(example[e]->facts.trace_id, SpanId{}),
+               TraceLogsApi(example[e]->facts.trace_id)};
     report->why.push_back(std::move(f));
   }
 }
@@ -436,7 +598,9 @@ void FindWhy(const Analysis& a, const Sources& sources, Report* report) {
   }
   FindAnnotation(a, sources, report);
   FindVersionChange(a, report);
+  FindCalleeVersionChange(a, report);
   FindUpstreamStatus(a, report);
+  FindExceptions(a, report);
   FindProfileFrames(a, sources, report);
   FindSymptoms(a, sources, report);
 }

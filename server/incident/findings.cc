@@ -111,22 +111,23 @@ void SelectGroups(Analysis* a) {
 void FindWho(const Analysis& a, Report* report) {
   if (a.bad.size() < kMinBad || a.normal.empty()) return;
   struct Counts {
-    int64_t bad = 0, normal = 0;
+    int64_t bad = 0, normal = 0, baseline = 0;
   };
   // Log lines were read for a sample of the requests only: a value that only
   // logs carry is compared among the requests whose logs were read, or every
   // constant of the log lines (host, pid, sdk) would look over-represented.
-  std::set<std::string> log_only;
+  std::set<std::string> log_only, inner;
   int64_t nb_logs = 0, nn_logs = 0;
   for (const Sampled* s : a.bad) {
     log_only.insert(s->detail.log_feature_keys.begin(), s->detail.log_feature_keys.end());
+    inner.insert(s->detail.inner_keys.begin(), s->detail.inner_keys.end());
     nb_logs += s->detail.logs_read;
   }
   for (const Sampled* s : a.normal) nn_logs += s->detail.logs_read;
   std::map<std::pair<std::string, std::string>, Counts> counts;
   for (const Sampled* s : a.bad) {
     for (const auto& f : s->detail.features) {
-      if (!IgnoredForWho(f.first)) ++counts[f].bad;
+      if (!IgnoredForWho(f.first) && !RestatesFailure(f.first, f.second)) ++counts[f].bad;
     }
   }
   for (const Sampled* s : a.normal) {
@@ -135,27 +136,65 @@ void FindWho(const Analysis& a, Report* report) {
       if (it != counts.end()) ++it->second.normal;
     }
   }
+  int64_t nbase_all = 0, nbase_logs = 0;
+  for (const Sampled& s : a.baseline_sample) {
+    ++nbase_all;
+    nbase_logs += s.detail.logs_read;
+    for (const auto& f : s.detail.features) {
+      auto it = counts.find(f);
+      if (it != counts.end()) ++it->second.baseline;
+    }
+  }
   const int64_t nb_all = static_cast<int64_t>(a.bad.size());
   const int64_t nn_all = static_cast<int64_t>(a.normal.size());
+  auto over_represented = [](int64_t hits_a, int64_t n_a, int64_t hits_b, int64_t n_b) {
+    const double pa = static_cast<double>(hits_a) / static_cast<double>(n_a);
+    const double pb = static_cast<double>(hits_b) / static_cast<double>(n_b);
+    return Lift(hits_a, n_a, hits_b, n_b) >= 2 && pa - pb >= 0.15 &&
+           TwoProportionZ(hits_a, n_a, hits_b, n_b) >= 3;
+  };
   for (const auto& [feature, c] : counts) {
     const bool from_logs = log_only.count(feature.first) > 0;
     const int64_t nb = from_logs ? nb_logs : nb_all, nn = from_logs ? nn_logs : nn_all;
+    const int64_t nbase = from_logs ? nbase_logs : nbase_all;
     if (nb == 0 || nn == 0) continue;
     if (c.bad < std::max<int64_t>(3, nb / 5)) continue;
     const double pb = static_cast<double>(c.bad) / static_cast<double>(nb);
     const double pn = static_cast<double>(c.normal) / static_cast<double>(nn);
     const double lift = Lift(c.bad, nb, c.normal, nn);
-    if (lift < 2 || pb - pn < 0.15 || TwoProportionZ(c.bad, nb, c.normal, nn) < 3) continue;
+    // Against all the others; or, for a value most bad requests carry and
+    // the baseline did not (a new version that fails one request in five),
+    // against the baseline: the incident's own normal requests carry it too,
+    // which hides it from the first comparison, yet it is who is affected.
+    // Ranked by the first comparison, so a value that came with the
+    // incident but also on its normal requests ranks low.
+    const bool against_all = over_represented(c.bad, nb, c.normal, nn);
+    const bool against_baseline =
+        pb >= 0.5 && pb > pn && nbase > 0 && over_represented(c.bad, nb, c.baseline, nbase);
+    if (!against_all && !against_baseline) continue;
     Finding f;
     f.summary = feature.first + "=" + feature.second + ": " + FormatPercent(pb) +
                 " of the slow or failed requests, " + FormatPercent(pn) + " of the others (lift " +
                 FormatNumber(std::round(lift * 10) / 10) + ")";
+    if (!against_all) {
+      f.summary += ", " +
+                   FormatPercent(static_cast<double>(c.baseline) / static_cast<double>(nbase)) +
+                   " of the baseline's";
+    }
     f.signal = "attribute";
     f.subject = {{feature.first, feature.second}};
     f.baseline = pn;
     f.incident = pb;
     f.unit = "share";
-    f.score = (pb - pn) * std::min(1.0, std::log2(lift) / 4);
+    f.score = (pb - pn) * std::min(1.0, std::log2(std::max(lift, 1.0)) / 4);
+    // Attributes only inner spans carry (a database call's server.address)
+    // describe where the requests went; of two values that split the
+    // requests alike (a zone and the cache replica in it), the request's
+    // own (its resource, its entry span, its log lines) says who.
+    if (inner.count(feature.first) > 0 && !from_logs) f.score *= 0.9;
+    // A share of a handful of requests is a weaker answer than the same
+    // share of hundreds.
+    f.score *= static_cast<double>(nb) / static_cast<double>(nb + 5);
     const std::string q = RequestSelector(a, "").substr(0, RequestSelector(a, "").size() - 2) +
                           " && " + AttributeCondition(feature.first, feature.second) + " }";
     f.links = {TracesView(q, a.onset_ns, a.query->to_ns),

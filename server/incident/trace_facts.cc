@@ -89,8 +89,22 @@ int64_t HttpStatus(const otlp::Span& s) {
   return 0;
 }
 
+// Failed, by the span's status or, when an instrumentation left it unset,
+// by OpenTelemetry's semantic conventions for the status attributes: HTTP
+// >= 500, and >= 400 on a client span (the callee refused the call); gRPC
+// codes that mean a server fault, and any non-OK code on a client span.
 bool IsError(const otlp::Span& s) {
-  return s.status.code == otlp::SpanStatusCode::kError || HttpStatus(s) >= 500;
+  if (s.status.code == otlp::SpanStatusCode::kError) return true;
+  const bool client = s.kind == otlp::SpanKind::kClient;
+  const int64_t http = HttpStatus(s);
+  if (http >= 500 || (client && http >= 400)) return true;
+  const otlp::AnyValue* grpc = otlp::FindAttribute(s.attributes, "rpc.grpc.status_code");
+  if (grpc != nullptr && grpc->type == otlp::AnyValue::Type::kInt && grpc->int_value != 0) {
+    // UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS
+    const int64_t c = grpc->int_value;
+    return client || c == 2 || c == 4 || c == 12 || c == 13 || c == 14 || c == 15;
+  }
+  return false;
 }
 
 const char* KindName(otlp::SpanKind k) {
@@ -301,18 +315,49 @@ RequestDetail ExtractDetail(const otlp::ExportTraceServiceRequest& trace, const 
   }
   std::vector<int64_t> critical(t.nodes.size(), 0);
   CriticalPath(t, it->second, End(*t.nodes[it->second].span), 0, &critical);
+  const Node& entry_node = t.nodes[it->second];
+  const std::string_view entry_service = ServiceOf(*entry_node.resource);
+  std::vector<std::string> entry_keys;
+  for (const otlp::KeyValue& kv : entry_node.resource->attributes) entry_keys.push_back(kv.key);
+  for (const otlp::KeyValue& kv : entry_node.span->attributes) entry_keys.push_back(kv.key);
   std::vector<const otlp::Resource*> resources;
   for (size_t i : subtree) {
     const Node& n = t.nodes[i];
+    const bool inner = i != it->second;
+    auto add = [&](const otlp::KeyValue& kv) {
+      AddAttribute(kv.key, kv.value, &d);
+      if (inner && std::find(entry_keys.begin(), entry_keys.end(), kv.key) == entry_keys.end()) {
+        d.inner_keys.push_back(kv.key);
+      }
+    };
     if (std::find(resources.begin(), resources.end(), n.resource) == resources.end()) {
       resources.push_back(n.resource);
-      for (const otlp::KeyValue& kv : n.resource->attributes) AddAttribute(kv.key, kv.value, &d);
+      const std::string_view svc = ServiceOf(*n.resource);
+      if (svc == entry_service) {
+        for (const otlp::KeyValue& kv : n.resource->attributes) add(kv);
+      } else {
+        // A callee's resource (its version, host, zone) is not who sent
+        // the request; its version is evidence for "why".
+        std::string version = StringAttr(n.resource->attributes, "service.version");
+        if (!svc.empty() && !version.empty()) {
+          d.callee_versions.emplace_back(std::string(svc), std::move(version));
+        }
+      }
     }
-    for (const otlp::KeyValue& kv : n.span->attributes) AddAttribute(kv.key, kv.value, &d);
+    for (const otlp::KeyValue& kv : n.span->attributes) add(kv);
     SpanSignature sig = SignatureOf(n);
     if (critical[i] > 0) d.critical_ns.emplace_back(sig.Encode(), critical[i]);
     if (IsError(*n.span)) {
       if (!HasErrorChild(t, i)) d.error_origins.push_back(sig.Encode());
+      bool has_exception = false;
+      for (const otlp::SpanEvent& e : n.span->events) {
+        if (e.name != "exception") continue;
+        std::string type = StringAttr(e.attributes, "exception.type");
+        std::string message = StringAttr(e.attributes, "exception.message");
+        if (type.empty() && message.empty()) continue;
+        d.exceptions.emplace_back(std::move(type), std::move(message));
+        has_exception = true;
+      }
       if (n.span->kind == otlp::SpanKind::kClient) {
         std::string upstream = StringAttr(n.span->attributes, "peer.service");
         if (upstream.empty()) {
@@ -326,6 +371,11 @@ RequestDetail ExtractDetail(const otlp::ExportTraceServiceRequest& trace, const 
                                       : StringAttr(n.span->attributes, "rpc.grpc.status_code");
         if (code.empty()) code = n.span->status.message.empty() ? "error" : n.span->status.message;
         d.upstream_errors.emplace_back(std::move(upstream), std::move(code));
+      } else if (!has_exception && !n.span->status.message.empty() &&
+                 n.span->status.message.size() <= kMaxValueBytes && !HasErrorChild(t, i)) {
+        // A failed span of the service's own code with no exception event:
+        // its status message is the error it raised.
+        d.exceptions.emplace_back("", n.span->status.message);
       }
     }
   }
@@ -346,22 +396,90 @@ RequestDetail ExtractDetail(const otlp::ExportTraceServiceRequest& trace, const 
 
 void AddLogAttributes(const std::vector<std::pair<std::string, std::string>>& metadata,
                       RequestDetail* detail) {
+  std::string exception_type, exception_message;
   for (const auto& [key, value] : metadata) {
     if (key == "trace_id" || key == "span_id" || key == "ts" || key == "time" ||
         key == "timestamp" || key == "msg" || key == "message" || value.size() > kMaxValueBytes) {
       continue;
     }
+    if (key == "exception.type" || key == "exception_type") {
+      exception_type = value;
+      continue;
+    }
+    if (key == "exception.message" || key == "exception_message" || key == "error.message" ||
+        key == "error_message" || key == "err_message") {
+      exception_message = value;
+      continue;
+    }
+    if (key.rfind("exception", 0) == 0) continue;  // stack traces are payloads
     double number;
     if (!IsNamingKey(key) && ParseNumber(value, &number)) {
       detail->numbers.emplace_back(key, number);
       detail->log_keys.push_back(key);
-    } else {
-      const bool on_spans = std::any_of(detail->features.begin(), detail->features.end(),
-                                        [&](const auto& f) { return f.first == key; });
-      if (!on_spans) detail->log_feature_keys.push_back(key);
-      detail->features.emplace_back(key, value);
+      continue;
     }
+    // Log labels are sanitized attribute names (cloud.availability_zone
+    // becomes cloud_availability_zone): a value the spans carry too is one
+    // feature, under the spans' key.
+    std::string feature_key = key;
+    bool on_spans = false;
+    for (const auto& f : detail->features) {
+      if (f.first == key) {
+        on_spans = true;
+        break;
+      }
+      if (f.first.size() == key.size() && !on_spans) {
+        bool same = true;
+        for (size_t i = 0; i < key.size() && same; ++i) {
+          const char c = f.first[i];
+          const bool ok =
+              (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+          same = (ok ? c : '_') == key[i];
+        }
+        if (same) {
+          feature_key = f.first;
+          on_spans = true;
+          break;
+        }
+      }
+    }
+    if (!on_spans) detail->log_feature_keys.push_back(feature_key);
+    detail->features.emplace_back(std::move(feature_key), value);
   }
+  if (!exception_type.empty() || !exception_message.empty()) {
+    detail->exceptions.emplace_back(std::move(exception_type), std::move(exception_message));
+  }
+}
+
+bool RestatesFailure(std::string_view key, std::string_view value) {
+  auto number = [&]() {
+    int64_t n = 0;
+    auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+    return ec == std::errc() && p == value.data() + value.size() ? n : int64_t{-1};
+  };
+  auto lower = [](std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  if (key == "http.response.status_code" || key == "http.status_code" ||
+      key == "http_response_status_code" || key == "http_status_code" || key == "status_code" ||
+      key == "status") {
+    return number() >= 500;
+  }
+  const std::string v = lower(value);
+  if (key == "rpc.grpc.status_code" || key == "rpc_grpc_status_code") {
+    return value != "0" && v != "ok" && v != "status_code_ok";
+  }
+  if (key == "severity_number") return number() >= 17;
+  if (key == "otel.status_code" || key == "severity_text" || key == "level" || key == "severity" ||
+      key == "detected_level") {
+    return v == "error" || v == "fatal" || v == "critical" || v == "crit" || v == "alert" ||
+           v == "emergency" || v == "50" || v == "60";
+  }
+  if (key == "error") return v == "true";
+  return key.rfind("exception", 0) == 0 || key.rfind("error.", 0) == 0 ||
+         key.rfind("error_", 0) == 0 || key.rfind("err.", 0) == 0 || key.rfind("err_", 0) == 0;
 }
 
 void Normalize(RequestDetail* d) {
@@ -381,9 +499,12 @@ void Normalize(RequestDetail* d) {
   std::sort(d->error_origins.begin(), d->error_origins.end());
   d->error_origins.erase(std::unique(d->error_origins.begin(), d->error_origins.end()),
                          d->error_origins.end());
-  std::sort(d->upstream_errors.begin(), d->upstream_errors.end());
-  d->upstream_errors.erase(std::unique(d->upstream_errors.begin(), d->upstream_errors.end()),
-                           d->upstream_errors.end());
+  for (auto* v : {&d->upstream_errors, &d->exceptions, &d->callee_versions}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  std::sort(d->inner_keys.begin(), d->inner_keys.end());
+  d->inner_keys.erase(std::unique(d->inner_keys.begin(), d->inner_keys.end()), d->inner_keys.end());
 }
 
 }  // namespace quartet::incident

@@ -56,11 +56,28 @@ struct RequestDetail {
   std::vector<std::string> error_origins;
   // Failed outgoing calls: (upstream, status), e.g. ("payments:443", "503").
   std::vector<std::pair<std::string, std::string>> upstream_errors;
+  // Exceptions the request failed with: (exception.type, exception.message)
+  // from the exception events of its failed spans, the status message of a
+  // failed span that is not a client call, and log lines' exception.*
+  // attributes.
+  std::vector<std::pair<std::string, std::string>> exceptions;
+  // Feature keys that only spans below the entry span carry (e.g. a
+  // database call's server.address): they describe where a request went,
+  // less who sent it.
+  std::vector<std::string> inner_keys;
+  // (service.name, service.version) of the other services in the request's
+  // subtree (the callees).
+  std::vector<std::pair<std::string, std::string>> callee_versions;
 };
 
 // Whether a numeric attribute names something (an id, a code, a version)
 // rather than measures something; named values are categorical.
 bool IsNamingKey(std::string_view key);
+
+// Whether (key, value) only restates that the request failed (an HTTP
+// status >= 500, a gRPC status other than OK, error=true, an error.type)
+// or is the exception it failed with: not an answer to "who".
+bool RestatesFailure(std::string_view key, std::string_view value);
 
 // Finds the request of `service` in `trace`; false when the service has no
 // span in it.
@@ -71,7 +88,8 @@ bool ExtractRequest(const otlp::ExportTraceServiceRequest& trace, std::string_vi
 RequestDetail ExtractDetail(const otlp::ExportTraceServiceRequest& trace, const SpanId& entry);
 
 // Adds a log line's structured metadata to `detail` (categorical values to
-// features, measurements to numbers); ids and timestamps are skipped.
+// features, measurements to numbers, exception.type/exception.message to
+// exceptions); ids and timestamps are skipped.
 void AddLogAttributes(const std::vector<std::pair<std::string, std::string>>& metadata,
                       RequestDetail* detail);
 

@@ -151,6 +151,72 @@ TEST(TraceFactsTest, LogAttributesSplitIntoFeaturesAndMeasurements) {
                             {"note", "12abc"}, {"tenant", "acme"}, {"user_id", "42"}}));
 }
 
+TEST(TraceFactsTest, ExceptionsCalleeVersionsAndInnerKeys) {
+  TraceBuilder b;
+  otlp::Span& entry = b.Add("web", 1, 0, "GET /home", 0, 100, otlp::SpanKind::kServer);
+  entry.status.code = otlp::SpanStatusCode::kError;
+  entry.attributes = {{"http.route", AnyValue::String("/home")}};
+  otlp::SpanEvent e;
+  e.name = "exception";
+  e.attributes = {{"exception.type", AnyValue::String("TypeError")},
+                  {"exception.message", AnyValue::String("x is null")}};
+  entry.events = {e};
+  otlp::Span& call = b.Add("web", 2, 1, "GET", 10, 90, otlp::SpanKind::kClient);
+  call.attributes = {{"peer.service", AnyValue::String("recs")}};
+  otlp::Span& callee = b.Add("recs", 3, 2, "GET /recs", 12, 88, otlp::SpanKind::kServer);
+  callee.attributes = {{"http.route", AnyValue::String("/recs")}};
+  otlp::Span& own = b.Add("recs", 4, 3, "rank", 20, 80);
+  own.status.code = otlp::SpanStatusCode::kError;
+  own.status.message = "index out of range";
+
+  RequestDetail d = ExtractDetail(b.trace(), Sid(1));
+  // The entry span's exception event; the callee's status message (a
+  // failed span that is not a client call and has no exception event).
+  EXPECT_EQ(d.exceptions, (std::vector<std::pair<std::string, std::string>>{
+                              {"", "index out of range"}, {"TypeError", "x is null"}}));
+  EXPECT_EQ(d.callee_versions, (std::vector<std::pair<std::string, std::string>>{{"recs", "1.0"}}));
+  // peer.service is only on an inner span; http.route is on the entry span
+  // too, and the resource keys are the entry's.
+  EXPECT_EQ(d.inner_keys, (std::vector<std::string>{"peer.service"}));
+}
+
+TEST(TraceFactsTest, LogExceptionsAndSanitizedKeysJoinTheSpansOnes) {
+  RequestDetail d;
+  d.features = {{"cloud.availability_zone", "eu-west-1c"}};
+  AddLogAttributes({{"cloud_availability_zone", "eu-west-1c"},
+                    {"exception_type", "TypeError"},
+                    {"exception_message", "x is null"},
+                    {"exception_stacktrace", "at f (a.js:1)"},
+                    {"plan", "legacy"}},
+                   &d);
+  Normalize(&d);
+  EXPECT_EQ(d.features, (std::vector<std::pair<std::string, std::string>>{
+                            {"cloud.availability_zone", "eu-west-1c"}, {"plan", "legacy"}}));
+  EXPECT_EQ(d.log_feature_keys, (std::vector<std::string>{"plan"}));
+  EXPECT_EQ(d.exceptions,
+            (std::vector<std::pair<std::string, std::string>>{{"TypeError", "x is null"}}));
+}
+
+TEST(TraceFactsTest, RestatesFailure) {
+  struct Case {
+    const char* key;
+    const char* value;
+    bool restates;
+  };
+  for (const Case& c :
+       {Case{"http.response.status_code", "500", true},
+        Case{"http.response.status_code", "503", true},
+        Case{"http.response.status_code", "404", false}, Case{"http.status_code", "200", false},
+        Case{"rpc.grpc.status_code", "14", true}, Case{"rpc.grpc.status_code", "0", false},
+        Case{"otel.status_code", "ERROR", true}, Case{"severity_text", "ERROR", true},
+        Case{"severity_text", "INFO", false}, Case{"severity_number", "17", true},
+        Case{"severity_number", "9", false}, Case{"error", "true", true},
+        Case{"error.type", "timeout", true}, Case{"exception.message", "boom", true},
+        Case{"user_id", "500", false}, Case{"tenant", "error", false}}) {
+    EXPECT_EQ(RestatesFailure(c.key, c.value), c.restates) << c.key << "=" << c.value;
+  }
+}
+
 TEST(TraceFactsTest, SignatureRoundTripsAndDeepChainsAreBounded) {
   SpanSignature s{"svc", "name", "client", "db.query.text", "SELECT 1"};
   SpanSignature r = SpanSignature::Decode(s.Encode());
