@@ -10,7 +10,9 @@
 //     metric blocks); Prometheus for the blocks its head compaction cut
 //     (bytes of those block directories / their meta.json numSamples);
 //   - range query latency, p50 of N runs over 1 h at a 15 s step: rate() of
-//     1,000 counters and histogram_quantile over 1,000 bucket series.
+//     1,000 counters and histogram_quantile over 1,000 bucket series; the
+//     runs alternate between the two servers (both running), so that both
+//     see the same load on a shared machine.
 // Usage: metrics_vs_prometheus [--series-groups N] [--hours H] [--runs N]
 //        [--quartetd PATH] [--prometheus PATH] [--keep]
 #include <arpa/inet.h>
@@ -241,6 +243,7 @@ struct Figures {
   uint64_t disk_bytes = 0;
   double disk_samples = 0;
   double rate_p50_ms = 0, quantile_p50_ms = 0;
+  double rate_cpu_ms = 0, quantile_cpu_ms = 0;  // server CPU per query, mean
   std::string note;
 };
 
@@ -288,26 +291,57 @@ double Ingest(int port, int groups, int64_t start_ms, int steps, Figures* f, pid
   return f->samples;
 }
 
-double P50Query(int port, const std::string& query, int64_t end_ms, int runs) {
-  httplib::Client c("127.0.0.1", port);
-  c.set_read_timeout(120);
+// One query_range call over the last hour at a 15 s step: milliseconds, or
+// -1 when it failed or returned no series.
+double TimeQuery(httplib::Client& c, int port, const std::string& query, int64_t end_ms) {
   const std::string end = std::to_string(end_ms / 1000);
   const std::string start = std::to_string(end_ms / 1000 - 3600);
-  std::vector<double> ms;
-  for (int i = 0; i < runs + 1; ++i) {
-    httplib::Params p = {{"query", query}, {"start", start}, {"end", end}, {"step", "15"}};
-    const auto t0 = Clock::now();
-    auto r = c.Post("/api/v1/query_range", p);
-    const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    if (!r || r->status != 200 || r->body.find("\"result\":[{") == std::string::npos) {
-      std::fprintf(stderr, "query on port %d failed: %s\n", port,
-                   r ? r->body.substr(0, 300).c_str() : "");
-      return -1;
-    }
-    if (i > 0) ms.push_back(elapsed);  // the first run warms caches
+  httplib::Params p = {{"query", query}, {"start", start}, {"end", end}, {"step", "15"}};
+  const auto t0 = Clock::now();
+  auto r = c.Post("/api/v1/query_range", p);
+  const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  if (!r || r->status != 200 || r->body.find("\"result\":[{") == std::string::npos) {
+    std::fprintf(stderr, "query on port %d failed: %s\n", port,
+                 r ? r->body.substr(0, 300).c_str() : "");
+    return -1;
   }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+  return elapsed;
+}
+
+// Latency and server CPU time of `query` on both servers: p50 of `runs`
+// runs after one warm-up run each, and the mean CPU time (utime + stime of
+// the server process around its own calls; 10 ms ticks, averaged over the
+// runs). The runs alternate between the servers (quartetd, Prometheus,
+// quartetd, ...), so that on a shared machine both see the same load; the
+// CPU time does not depend on that load.
+bool Interleaved(int qport, pid_t qpid, int pport, pid_t ppid, const std::string& query,
+                 int64_t end_ms, int runs, double* q_ms, double* p_ms, double* q_cpu_ms,
+                 double* p_cpu_ms) {
+  httplib::Client qc("127.0.0.1", qport), pc("127.0.0.1", pport);
+  qc.set_read_timeout(120);
+  pc.set_read_timeout(120);
+  std::vector<double> qs, ps;
+  double qcpu = 0, pcpu = 0;
+  for (int i = 0; i < runs + 1; ++i) {
+    const double q0 = CpuSeconds(qpid);
+    const double q = TimeQuery(qc, qport, query, end_ms);
+    const double q1 = CpuSeconds(qpid), p0 = CpuSeconds(ppid);
+    const double p = TimeQuery(pc, pport, query, end_ms);
+    const double p1 = CpuSeconds(ppid);
+    if (q < 0 || p < 0) return false;
+    if (i == 0) continue;  // the first run warms caches
+    qs.push_back(q);
+    ps.push_back(p);
+    qcpu += q1 - q0;
+    pcpu += p1 - p0;
+  }
+  std::sort(qs.begin(), qs.end());
+  std::sort(ps.begin(), ps.end());
+  *q_ms = qs[qs.size() / 2];
+  *p_ms = ps[ps.size() / 2];
+  *q_cpu_ms = qcpu * 1000 / runs;
+  *p_cpu_ms = pcpu * 1000 / runs;
+  return true;
 }
 
 const char* kRateQuery = "sum by (job, route) (rate(bench_http_requests_total[5m]))";
@@ -374,6 +408,8 @@ int main(int argc, char** argv) {
       static_cast<double>(series) * steps / 1e6);
 
   Figures q, p;
+  pid_t qpid = 0;
+  int qport = 0;
   // quartetd: ingest, memory, then SIGTERM (which flushes the head to
   // blocks), measure the disk, start again on the blocks for the queries.
   {
@@ -396,11 +432,10 @@ int main(int argc, char** argv) {
     StopProcess(pid);
     q.disk_bytes = DirBytes(root / "quartetd" / "metrics");
     q.disk_samples = q.samples;
-    pid = Spawn(args, (root / "quartetd2.log").string());
-    if (!WaitReady(pid, port, "/ready")) return 1;
-    q.rate_p50_ms = P50Query(port, kRateQuery, end_ms, o.runs);
-    q.quantile_p50_ms = P50Query(port, kQuantileQuery, end_ms, o.runs);
-    StopProcess(pid);
+    // Kept running (idle) for the queries, interleaved with Prometheus's.
+    qpid = Spawn(args, (root / "quartetd2.log").string());
+    qport = port;
+    if (!WaitReady(qpid, port, "/ready")) return 1;
   }
   // Prometheus: the same; its head compaction cuts the first 2 h block once
   // the head spans 3 h (wait for it), the rest stays in head + WAL.
@@ -419,8 +454,14 @@ int main(int argc, char** argv) {
     p.rss_before = RssBytes(pid);
     if (Ingest(port, o.groups, start_ms, steps, &p, pid) < 0) return 1;
     p.rss_after = RssBytes(pid);
-    p.rate_p50_ms = P50Query(port, kRateQuery, end_ms, o.runs);
-    p.quantile_p50_ms = P50Query(port, kQuantileQuery, end_ms, o.runs);
+    if (!Interleaved(qport, qpid, port, pid, kRateQuery, end_ms, o.runs, &q.rate_p50_ms,
+                     &p.rate_p50_ms, &q.rate_cpu_ms, &p.rate_cpu_ms) ||
+        !Interleaved(qport, qpid, port, pid, kQuantileQuery, end_ms, o.runs,
+                     &q.quantile_p50_ms, &p.quantile_p50_ms, &q.quantile_cpu_ms,
+                     &p.quantile_cpu_ms)) {
+      return 1;
+    }
+    StopProcess(qpid);
     // Head compaction runs every minute: wait up to 3 min for a block.
     for (int i = 0; i < 180 && p.disk_samples == 0; ++i) {
       p.disk_bytes = 0;
@@ -434,13 +475,15 @@ int main(int argc, char** argv) {
   auto row = [&](const char* name, const Figures& f) {
     const double per_series_kb =
         (static_cast<double>(f.rss_after) - static_cast<double>(f.rss_before)) / series / 1024;
-    std::printf("%-11s %14.0f %12.0f %10.2f %10.3f %12.1f %14.1f %s\n", name,
+    std::printf("%-11s %14.0f %12.0f %10.2f %10.3f %12.1f %15.1f %12.1f %16.1f %s\n", name,
                 f.samples / std::max(f.cpu_s, 1e-9), f.samples / f.wall_s, per_series_kb,
                 f.disk_samples > 0 ? static_cast<double>(f.disk_bytes) / f.disk_samples : 0.0,
-                f.rate_p50_ms, f.quantile_p50_ms, f.note.c_str());
+                f.rate_p50_ms, f.quantile_p50_ms, f.rate_cpu_ms, f.quantile_cpu_ms,
+                f.note.c_str());
   };
-  std::printf("\n%-11s %14s %12s %10s %10s %12s %14s\n", "server", "samples/cpu-s", "samples/s",
-              "KiB/series", "B/sample", "rate p50 ms", "quantile p50 ms");
+  std::printf("\n%-11s %14s %12s %10s %10s %12s %15s %12s %16s\n", "server", "samples/cpu-s",
+              "samples/s", "KiB/series", "B/sample", "rate p50 ms", "quantile p50 ms",
+              "rate cpu ms", "quantile cpu ms");
   row("quartetd", q);
   row("prometheus", p);
   std::printf(

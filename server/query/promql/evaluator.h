@@ -148,10 +148,12 @@ Vector HistogramQuantile(double q, const Vector& in);
 Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<double>& scalars,
                              int64_t fn_ts, std::vector<size_t>* produced = nullptr);
 // The value of range function `f` (not absent_over_time) over one window of
-// points ending at `ref_ms`, or none.
+// points ending at `ref_ms`, or none. `may_reset` false promises that no
+// point is below its predecessor (nor the first below 0), which lets rate and
+// increase skip their counter-reset pass.
 std::optional<double> WindowValue(Func f, std::span<const Point> p, int64_t range_ms,
                                   int64_t ref_ms, const std::vector<double>& scalars,
-                                  int64_t fn_ts);
+                                  int64_t fn_ts, bool may_reset = true);
 
 Labels DropMetricName(Labels l);
 // "vector cannot contain metrics with the same labelset" when two samples

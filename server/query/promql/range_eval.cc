@@ -201,6 +201,8 @@ std::optional<StepMatrix> Evaluator::RangeFunctionSteps(const Expr& call) {
   const std::vector<Series>& selected = data_[sel];
   out.reserve(selected.size());
   std::vector<Point> kept;
+  const bool counter = f == Func::kRate || f == Func::kIncrease;
+  std::vector<uint32_t> resets;
   for (const Series& s : selected) {
     std::span<const Point> pts = s.points;
     if (std::any_of(pts.begin(), pts.end(), [](const Point& p) { return IsStaleNaN(p.v); })) {
@@ -210,6 +212,16 @@ std::optional<StepMatrix> Evaluator::RangeFunctionSteps(const Expr& call) {
       }
       pts = kept;
     }
+    // For rate and increase: resets[i] counts the points up to i that are
+    // below their predecessor, so a window without any skips the reset pass.
+    if (counter) {
+      resets.resize(pts.size());
+      uint32_t n = 0;
+      for (size_t i = 0; i < pts.size(); ++i) {
+        if (i > 0 && pts[i].v < pts[i - 1].v) ++n;
+        resets[i] = n;
+      }
+    }
     StepSeries r = NewStepSeries({}, steps_);
     size_t lo = 0, hi = 0;  // the window is pts[lo, hi)
     for (size_t k = 0; k < steps_; ++k) {
@@ -218,8 +230,9 @@ std::optional<StepMatrix> Evaluator::RangeFunctionSteps(const Expr& call) {
       while (hi < pts.size() && pts[hi].t <= ref) ++hi;
       while (lo < hi && pts[lo].t < ref - sel->range_ms) ++lo;
       if (lo == hi) continue;
+      const bool may_reset = !counter || resets[hi - 1] != resets[lo] || pts[lo].v < 0;
       std::optional<double> v =
-          WindowValue(f, pts.subspan(lo, hi - lo), sel->range_ms, ref, scalars, ts);
+          WindowValue(f, pts.subspan(lo, hi - lo), sel->range_ms, ref, scalars, ts, may_reset);
       if (!v) continue;
       r.v[k] = *v;
       r.has[k] = 1;

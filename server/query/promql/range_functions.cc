@@ -37,12 +37,12 @@ void KahanInc(double inc, double* sum, double* c) {
 }
 
 std::optional<double> ExtrapolatedRate(int64_t range_ms, int64_t ref_ms, std::span<const Point> p,
-                                       bool is_counter, bool is_rate) {
+                                       bool is_counter, bool is_rate, bool may_reset) {
   if (p.size() < 2) return std::nullopt;
   double range_start = static_cast<double>(ref_ms - range_ms);
   double range_end = static_cast<double>(ref_ms);
   double result = p.back().v - p.front().v;
-  if (is_counter) {
+  if (is_counter && may_reset) {
     double last = 0;
     for (const Point& s : p) {
       if (s.v < last) result += last;
@@ -119,17 +119,18 @@ double HoltWinters(std::span<const Point> p, double sf, double tf) {
 }  // namespace
 
 std::optional<double> WindowValue(Func f, std::span<const Point> p, int64_t range_ms,
-                                  int64_t ref_ms, const std::vector<double>& sc, int64_t fn_ts) {
+                                  int64_t ref_ms, const std::vector<double>& sc, int64_t fn_ts,
+                                  bool may_reset) {
   std::optional<double> v;
   switch (f) {
     case Func::kRate:
-      v = ExtrapolatedRate(range_ms, ref_ms, p, true, true);
+      v = ExtrapolatedRate(range_ms, ref_ms, p, true, true, may_reset);
       break;
     case Func::kIncrease:
-      v = ExtrapolatedRate(range_ms, ref_ms, p, true, false);
+      v = ExtrapolatedRate(range_ms, ref_ms, p, true, false, may_reset);
       break;
     case Func::kDelta:
-      v = ExtrapolatedRate(range_ms, ref_ms, p, false, false);
+      v = ExtrapolatedRate(range_ms, ref_ms, p, false, false, false);
       break;
     case Func::kIrate:
       v = InstantValue(p, true);
