@@ -76,9 +76,7 @@ pprof::Profile CpuAggregate::ToProfile(Symbolizer* symbolizer, int hz, int64_t s
     int64_t values[2] = {count, count * period};
     b.AddSample(ids, values, labels);
   }
-  pprof::Profile profile = b.Release();
-  locations.MarkLineInfo(&profile);
-  return profile;
+  return locations.Finish();
 }
 
 }  // namespace quartet::profile_internal

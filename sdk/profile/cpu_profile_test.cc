@@ -107,6 +107,31 @@ TEST(CpuAggregate, FoldsStacksAndBuildsAValidProfile) {
   EXPECT_TRUE(saw_bare);
 }
 
+// An object whose line table is over its bound keeps its names, loses
+// file:line, and the profile says so in a comment.
+TEST(CpuAggregate, SaysWhenLineTablesWereSkipped) {
+  CpuAggregate agg;
+  agg.Add(Stack({Pc(ProfileLeaf, 1), Pc(ProfileCaller, 5)}));
+  SymbolizerOptions options;
+  options.line_limits.max_table_bytes = 1024;
+  Symbolizer sym(options);
+  pprof::Profile p = agg.ToProfile(&sym, 100, 1000, 2000);
+  ASSERT_EQ(p.comment.size(), 1u);
+  EXPECT_EQ(
+      p.StringAt(p.comment[0]),
+      "quartet: no file:line for 1 objects (line table over its bound), 0 (unreadable DWARF)");
+  ASSERT_FALSE(p.location.empty());
+  ASSERT_FALSE(p.location[0].line.empty());
+  const pprof::Function& fn = p.function[p.location[0].line[0].function_id - 1];
+  EXPECT_EQ(p.StringAt(fn.name), "quartet::profile_internal::ProfileLeaf(int)");
+  EXPECT_EQ(p.StringAt(fn.filename), "");
+  EXPECT_EQ(p.location[0].line[0].line, 0);
+  EXPECT_FALSE(p.mapping[p.location[0].mapping_id - 1].has_line_numbers);
+
+  Symbolizer normal;
+  EXPECT_TRUE(agg.ToProfile(&normal, 100, 1000, 2000).comment.empty());
+}
+
 TEST(CpuAggregate, BoundsDistinctStacks) {
   CpuAggregate agg(2);
   agg.Add(Stack({1}));

@@ -57,9 +57,7 @@ pprof::Profile BuildHeapProfile(const HeapSnapshot& snapshot, Symbolizer* symbol
     pprof::LabelSpec label{"bytes", {}, static_cast<int64_t>(bucket.size), "bytes"};
     b.AddSample(ids, values, std::span<const pprof::LabelSpec>(&label, 1));
   }
-  pprof::Profile profile = b.Release();
-  locations.MarkLineInfo(&profile);
-  return profile;
+  return locations.Finish();
 }
 
 }  // namespace quartet::profile_internal

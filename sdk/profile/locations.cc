@@ -28,13 +28,21 @@ uint64_t LocationTable::Location(uintptr_t pc) {
   return id;
 }
 
-void LocationTable::MarkLineInfo(pprof::Profile* profile) const {
-  for (pprof::Mapping& m : profile->mapping) {
+pprof::Profile LocationTable::Finish() {
+  LineStats stats = symbolizer_->line_stats();
+  if (stats.over_bound != 0 || stats.failed != 0) {
+    builder_->AddComment("quartet: no file:line for " + std::to_string(stats.over_bound) +
+                         " objects (line table over its bound), " + std::to_string(stats.failed) +
+                         " (unreadable DWARF)");
+  }
+  pprof::Profile profile = builder_->Release();
+  for (pprof::Mapping& m : profile.mapping) {
     if (mappings_with_lines_.count(m.id) != 0) {
       m.has_filenames = true;
       m.has_line_numbers = true;
     }
   }
+  return profile;
 }
 
 }  // namespace quartet::profile_internal

@@ -27,9 +27,11 @@ class LocationTable {
 
   uint64_t Location(uintptr_t pc);
 
-  // Marks the mappings whose locations carry file and line numbers
-  // (has_filenames, has_line_numbers) in the released profile.
-  void MarkLineInfo(pprof::Profile* profile) const;
+  // Releases the builder's profile, its mappings marked with what their
+  // locations carry (has_filenames, has_line_numbers), and a comment when
+  // some object's line table was skipped (over its memory bound, or
+  // malformed): file:line is missing there, not absent from the source.
+  pprof::Profile Finish();
 
  private:
   pprof::ProfileBuilder* builder_;

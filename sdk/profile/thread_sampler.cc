@@ -301,9 +301,7 @@ pprof::Profile BuildThreadProfile(const ThreadDump& dump, Symbolizer* symbolizer
     uint64_t loc = b.LocationForFunction(fn);
     b.AddSample({loc}, {unanswered});
   }
-  pprof::Profile profile = b.Release();
-  locations.MarkLineInfo(&profile);
-  return profile;
+  return locations.Finish();
 }
 
 }  // namespace quartet::profile_internal
