@@ -604,7 +604,7 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
   auto coded = [&](uint32_t i) { return coded_lines_[i]; };
   if (encoded && driver == needles.size()) {
     std::vector<uint32_t> out = RowsWithAll(first, last, needles, coded);
-    DecodeIfMostlyDelivered(out.size());
+    DecodeIfMostlyDelivered(out.size(), last - first);
     return out;
   }
   if (encoded) {
@@ -629,7 +629,7 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
       }
       if (all) out.push_back(r);
     }
-    DecodeIfMostlyDelivered(out.size());
+    DecodeIfMostlyDelivered(out.size(), last - first);
     return out;
   }
   if (!lines_ready_) DecodeLines();
@@ -637,13 +637,12 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
   return RowsWithAll(first, last, needles, [&](uint32_t i) { return line(i); });
 }
 
-void LogPage::DecodeIfMostlyDelivered(size_t rows) const {
+void LogPage::DecodeIfMostlyDelivered(size_t rows, size_t of) const {
   // Decoding rows one by one costs about 1 us each (side-run offsets, a
-  // string per row); one pass over the page wins above ~1 row in 20 of it
-  // (log_table_benchmark, "status":500 on data 0: 10% of rows).
-  // Counted over the page's runs: a scan of every stream reaches it.
-  matched_rows_ += rows;
-  if (!lines_ready_ && matched_rows_ * 20 > size()) DecodeLines();
+  // string per row); one pass over the page wins above ~1 row in 20. Judged
+  // per run: the other streams' runs of the page are usually scanned too, and
+  // a page they would have decoded anyway before the encoded search.
+  if (!lines_ready_ && rows * 20 > of) DecodeLines();
 }
 
 std::pair<TraceId, SpanId> LogPage::IdsOf(size_t i) const {

@@ -107,7 +107,7 @@ class LogPage {
   Status LoadIds();
   Status LoadExtras() const;
   void DecodeLines() const;
-  void DecodeIfMostlyDelivered(size_t rows) const;
+  void DecodeIfMostlyDelivered(size_t rows, size_t of) const;
   std::string_view LineOf(size_t i) const;
   Status LineStatus(size_t i) const;
   Status FindSideRuns() const;
@@ -125,7 +125,6 @@ class LogPage {
   std::string hex_side_;  // coded pages: the lines' packed hex runs
   // Decoded lines, back to back (a run's text is contiguous).
   mutable bool lines_ready_ = false;
-  mutable size_t matched_rows_ = 0;  // rows RowsContaining found so far
   mutable Status lines_status_;
   mutable std::string text_;
   mutable std::vector<uint64_t> line_start_;  // size() + 1 entries
