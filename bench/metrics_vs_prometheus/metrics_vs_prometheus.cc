@@ -456,9 +456,8 @@ int main(int argc, char** argv) {
     p.rss_after = RssBytes(pid);
     if (!Interleaved(qport, qpid, port, pid, kRateQuery, end_ms, o.runs, &q.rate_p50_ms,
                      &p.rate_p50_ms, &q.rate_cpu_ms, &p.rate_cpu_ms) ||
-        !Interleaved(qport, qpid, port, pid, kQuantileQuery, end_ms, o.runs,
-                     &q.quantile_p50_ms, &p.quantile_p50_ms, &q.quantile_cpu_ms,
-                     &p.quantile_cpu_ms)) {
+        !Interleaved(qport, qpid, port, pid, kQuantileQuery, end_ms, o.runs, &q.quantile_p50_ms,
+                     &p.quantile_p50_ms, &q.quantile_cpu_ms, &p.quantile_cpu_ms)) {
       return 1;
     }
     StopProcess(qpid);
@@ -478,8 +477,7 @@ int main(int argc, char** argv) {
     std::printf("%-11s %14.0f %12.0f %10.2f %10.3f %12.1f %15.1f %12.1f %16.1f %s\n", name,
                 f.samples / std::max(f.cpu_s, 1e-9), f.samples / f.wall_s, per_series_kb,
                 f.disk_samples > 0 ? static_cast<double>(f.disk_bytes) / f.disk_samples : 0.0,
-                f.rate_p50_ms, f.quantile_p50_ms, f.rate_cpu_ms, f.quantile_cpu_ms,
-                f.note.c_str());
+                f.rate_p50_ms, f.quantile_p50_ms, f.rate_cpu_ms, f.quantile_cpu_ms, f.note.c_str());
   };
   std::printf("\n%-11s %14s %12s %10s %10s %12s %15s %12s %16s\n", "server", "samples/cpu-s",
               "samples/s", "KiB/series", "B/sample", "rate p50 ms", "quantile p50 ms",

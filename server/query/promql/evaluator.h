@@ -152,8 +152,8 @@ Result<Vector> RangeFunction(Func f, const RangeArg& arg, const std::vector<doub
 // point is below its predecessor (nor the first below 0), which lets rate and
 // increase skip their counter-reset pass.
 std::optional<double> WindowValue(Func f, std::span<const Point> p, int64_t range_ms,
-                                  int64_t ref_ms, const std::vector<double>& scalars,
-                                  int64_t fn_ts, bool may_reset = true);
+                                  int64_t ref_ms, const std::vector<double>& scalars, int64_t fn_ts,
+                                  bool may_reset = true);
 
 Labels DropMetricName(Labels l);
 // "vector cannot contain metrics with the same labelset" when two samples
