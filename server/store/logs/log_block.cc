@@ -557,29 +557,6 @@ std::vector<uint32_t> RowsWithAll(uint32_t first, uint32_t last,
   return out;
 }
 
-// Rows in [first, last) (lines line(i), contiguous) where `head` is
-// directly followed by a byte 0x00..0x07, in row order.
-template <typename LineFn>
-std::vector<uint32_t> RowsWithHeadBeforeCode(uint32_t first, uint32_t last, std::string_view head,
-                                             LineFn line) {
-  std::vector<uint32_t> out;
-  const char* p = line(first).data();
-  const char* end = line(last - 1).data() + line(last - 1).size();
-  uint32_t row = first;
-  while ((p = FindLineCode(p, end)) != end) {
-    while (line(row).data() + line(row).size() <= p) ++row;  // the row holding p
-    if (static_cast<size_t>(p - line(row).data()) >= head.size() &&
-        memcmp(p - head.size(), head.data(), head.size()) == 0) {
-      out.push_back(row);
-      if (++row >= last) break;
-      p = line(row).data();
-    } else {
-      ++p;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
@@ -589,46 +566,10 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
   // (most needles): the page's lines are then decoded only if a row is
   // delivered.
   bool encoded = coded_ && !lines_ready_;
-  // A needle whose tail could begin a region (`"status":500`) can still be
-  // searched encoded: it occurs in a decoded line exactly when it occurs in
-  // the encoded one or its safe head is followed by a code byte there and
-  // the decoded row holds it (NeedleSafeHead). The first such needle drives.
-  std::vector<size_t> head_len(needles.size(), std::string_view::npos);
-  size_t driver = needles.size();
-  for (size_t i = 0; encoded && i < needles.size(); ++i) {
-    if (NeedleMatchesEncodedExactly(needles[i])) continue;
-    head_len[i] = NeedleSafeHead(needles[i]);
-    if (head_len[i] == std::string_view::npos) encoded = false;
-    if (driver == needles.size()) driver = i;
-  }
-  auto coded = [&](uint32_t i) { return coded_lines_[i]; };
-  if (encoded && driver == needles.size()) {
-    std::vector<uint32_t> out = RowsWithAll(first, last, needles, coded);
-    DecodeIfMostlyDelivered(out.size(), last - first);
-    return out;
-  }
+  for (const std::string& n : needles) encoded = encoded && NeedleMatchesEncodedExactly(n);
   if (encoded) {
-    std::vector<uint32_t> found = RowsWithAll(first, last, needles.subspan(driver, 1), coded);
-    std::vector<uint32_t> near_code = RowsWithHeadBeforeCode(
-        first, last, std::string_view(needles[driver]).substr(0, head_len[driver]), coded);
-    std::vector<uint32_t> candidates;
-    candidates.reserve(found.size() + near_code.size());
-    std::set_union(found.begin(), found.end(), near_code.begin(), near_code.end(),
-                   std::back_inserter(candidates));
-    std::vector<uint32_t> out;
-    out.reserve(candidates.size());
-    for (uint32_t r : candidates) {
-      bool all = true;
-      for (size_t i = 0; all && i < needles.size(); ++i) {
-        if (coded_lines_[r].find(needles[i]) != std::string_view::npos) continue;
-        // Absent from the encoded line: only a needle that may meet a region
-        // can still be in the decoded one (a damaged row is kept, so that
-        // delivering it reports the damage).
-        all = head_len[i] != std::string_view::npos &&
-              (line(r).find(needles[i]) != std::string_view::npos || !LineStatus(r).ok());
-      }
-      if (all) out.push_back(r);
-    }
+    std::vector<uint32_t> out =
+        RowsWithAll(first, last, needles, [&](uint32_t i) { return coded_lines_[i]; });
     DecodeIfMostlyDelivered(out.size(), last - first);
     return out;
   }
@@ -640,8 +581,7 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
 void LogPage::DecodeIfMostlyDelivered(size_t rows, size_t of) const {
   // Decoding rows one by one costs about 1 us each (side-run offsets, a
   // string per row); one pass over the page wins above ~1 row in 20. Judged
-  // per run: the other streams' runs of the page are usually scanned too, and
-  // a page they would have decoded anyway before the encoded search.
+  // per run, as the page's runs are reached one cursor at a time.
   if (!lines_ready_ && rows * 20 > of) DecodeLines();
 }
 

@@ -250,8 +250,6 @@ const char* FindControl(const char* p, const char* end) {
 
 }  // namespace
 
-const char* FindLineCode(const char* p, const char* end) { return FindControl(p, end); }
-
 bool RenderRfc3339(int64_t unix_nanos, int digits, std::string* out) {
   char buf[30];
   if (!RenderTime(unix_nanos, buf)) return false;

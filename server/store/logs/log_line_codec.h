@@ -81,10 +81,6 @@ bool NeedleMatchesEncodedExactly(std::string_view needle);
 // there followed by a byte 0x00..0x07 and the decoded line holds the needle.
 size_t NeedleSafeHead(std::string_view needle);
 
-// The first byte 0x00..0x07 (an escape or a region code) in [p, end), or
-// end; SIMD where available.
-const char* FindLineCode(const char* p, const char* end);
-
 // The renderings the codec compares against (exposed for tests): UTC RFC
 // 3339 with `digits` (3, 6 or 9) fraction digits and 'Z'; false when the
 // year is outside 0000..9999.
