@@ -293,6 +293,9 @@ Report Ask(Quartetd& q, const std::string& service, const Timeline& tl) {
   std::printf("report of %s: %.2f s\n", service.c_str(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   EXPECT_EQ(r.status, 200) << r.body << q.process().ReadStderr();
+  // QUARTET_INCIDENT_PRINT=1 prints every report (to read what a scenario
+  // gets beyond what it asserts).
+  if (std::getenv("QUARTET_INCIDENT_PRINT") != nullptr) std::printf("%s\n", r.body.c_str());
   Result<json::Value> doc = json::Parse(r.body);
   EXPECT_TRUE(doc.ok()) << r.body;
   return Report{doc.ok() ? *doc : json::Value::Object()};
