@@ -133,7 +133,8 @@ void RegisterSelfMetrics(const HttpServer* http, const ingest::OtlpIngest* otlp,
 
 // The incident report of a firing alert, for webhooks with send_report
 // (alert::ReportPoster runs this on its own thread): the window GET
-// /api/v1/incident?alert= takes, and the UI link that reopens exactly it.
+// /api/v1/incident?alert= takes (IncidentEngine::AlertWindowStart .. now),
+// and the UI link that reopens exactly it.
 Result<alert::AttachedReport> AlertReport(const incident::IncidentEngine& engine,
                                           const alert::ReportSubject& alert) {
   incident::IncidentQuery q;
@@ -143,10 +144,7 @@ Result<alert::AttachedReport> AlertReport(const incident::IncidentEngine& engine
   constexpr int64_t kSec = 1000000000;
   // Whole seconds, as the UI asks: the link then reopens this very report.
   const int64_t to_s = (UnixNanos() + kSec - 1) / kSec;
-  // TODO(alertreport): take the start from IncidentEngine::AlertWindowStart
-  // (service, activeAt), the one place GET /api/v1/incident?alert= decides
-  // an alert's window, once it lands; until then its default lead-in.
-  const int64_t start = *q.alert_active_ns - int64_t{5} * 60 * kSec;
+  ASSIGN_OR_RETURN(const int64_t start, engine.AlertWindowStart(q.service, *q.alert_active_ns));
   const int64_t from_s = std::min(start / kSec, to_s - 1);
   q.from_ns = from_s * kSec;
   q.to_ns = to_s * kSec;

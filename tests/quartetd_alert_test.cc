@@ -372,8 +372,13 @@ TEST(QuartetdAlertReport, FiringAlertPostsItsIncidentReportOncePerEpisode) {
     feeding = false;
     feeder.join();
     std::lock_guard<std::mutex> lock(mu);
+    std::string failed;
+    for (const std::string& b : bodies) {
+      if (b.find("\"reportError\"") != std::string::npos) failed = b;
+    }
     FAIL() << "no report posted; " << bodies.size()
-           << " plain posts; alerts: " << q.Get("/api/v1/alerts").body;
+           << " plain posts; alerts: " << q.Get("/api/v1/alerts").body
+           << "\nwithout its report: " << failed;
   }
   const std::vector<std::string> first = with_report();
   size_t plain_before = 0;
