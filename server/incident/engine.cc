@@ -79,40 +79,87 @@ struct IdHash {
 // thinned pass keeps the same traces whichever order they come in.
 double IdUniform(const TraceId& id) { return static_cast<double>(IdHash()(id) >> 11) * 0x1.0p-53; }
 
+bool IdLess(const TraceId& a, const TraceId& b) {
+  return std::memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) < 0;
+}
+
 // Reads the window's requests from the correlation index (SearchSummaries:
 // no span is decoded). A trace whose root span is the service's and did not
 // fail is a request as its summary says: start, duration, route (http.route,
 // else the root's name). The others (the service is called by another one,
 // or some span failed and only the spans tell whether the entry span did)
-// are read whole (GetTrace, ~0.3 ms each): at most `max_fetched` per window.
-// Above that, every request of the window is kept with the same
-// probability, chosen by trace id, so the requests stay an unbiased sample
-// and `requests` counts the sample.
+// are read whole (GetTrace, ~0.3 ms each): at most `max_fetched` per window,
+// above which every request of the window is kept with the same
+// probability, chosen by trace id.
+//
+// Merging a trace's summary costs the store a lookup in each of its
+// sources, so a window with more requests than `max_requests` is read as
+// kSlices equal time slices of at most max_requests / kSlices traces each.
+// The store delivers a slice's traces in id order, and ids are random, so
+// the first ones are a uniform sample of the slice: an even sample over
+// time (percentiles, error rates and the onset stay unbiased; `requests`
+// counts the sample).
+constexpr int kSlices = 12;
+
 Status ScanWindow(store::TraceStore* traces, const std::string& service, int64_t from_ns,
-                  int64_t to_ns, size_t max_fetched, Interner* routes, Interner* versions,
-                  Window* out) {
-  store::TraceFilter filter;
-  filter.range = {from_ns, to_ns};
-  filter.service = service;
+                  int64_t to_ns, size_t max_requests, size_t max_fetched, Interner* routes,
+                  Interner* versions, Window* out) {
   std::vector<TraceId> fetch;
   const uint32_t no_version = versions->Intern("");
-  RETURN_IF_ERROR(traces->SearchSummaries(filter, [&](const store::TraceSummary& s) {
-    if (s.root_service != service || s.has_error) {
-      fetch.push_back(s.trace_id);
-      return true;
+  const int64_t slice_ns = std::max<int64_t>(1, (to_ns - from_ns + kSlices - 1) / kSlices);
+  const size_t per_slice = std::max<size_t>(1, max_requests / kSlices);
+  Result<std::vector<std::string>> version_values =
+      traces->TagValues("resource", "service.version", {from_ns, to_ns}, 64);
+  for (int64_t lo = from_ns; lo < to_ns; lo += slice_ns) {
+    const int64_t hi = std::min(to_ns, lo + slice_ns);
+    store::TraceFilter filter;
+    filter.range = {lo, hi};
+    filter.service = service;
+    const size_t first = out->ids.size();
+    size_t taken = 0;
+    TraceId last{};
+    bool ascending = true;  // a store may deliver in another order (interface.h)
+    RETURN_IF_ERROR(traces->SearchSummaries(filter, [&](const store::TraceSummary& s) {
+      if (taken > 0 && IdLess(s.trace_id, last)) ascending = false;
+      last = s.trace_id;
+      if (s.root_service != service || s.has_error) {
+        fetch.push_back(s.trace_id);
+        return ++taken < per_slice;
+      }
+      // A request belongs to the slice its entry span starts in (the
+      // store's range is overlap).
+      if (s.start_ns < lo || s.start_ns >= hi) return true;
+      out->requests->push_back(
+          Request{.start_ns = s.start_ns,
+                  .duration_ns = s.duration_ns(),
+                  .route = routes->Intern(s.root_route.empty() ? s.root_name : s.root_route),
+                  .version = no_version,
+                  .error = false});
+      out->ids.push_back(s.trace_id);
+      return ++taken < per_slice;
+    }));
+    // service.version of the slice's direct requests: one indexed pass per
+    // version value on the window's resources, over the same ids (up to
+    // the last one the slice took).
+    if (out->ids.size() == first || !version_values.ok()) continue;
+    std::unordered_map<TraceId, size_t, IdHash> index;
+    for (size_t i = first; i < out->ids.size(); ++i) index.emplace(out->ids[i], i);
+    for (const std::string& v : *version_values) {
+      if (v.empty()) continue;
+      store::TraceFilter by_version = filter;
+      by_version.string_attributes = {{"service.version", v}};
+      const uint32_t vi = versions->Intern(v);
+      RETURN_IF_ERROR(traces->SearchSummaries(by_version, [&](const store::TraceSummary& s) {
+        if (ascending && IdLess(last, s.trace_id)) return false;
+        auto it = index.find(s.trace_id);
+        if (it != index.end()) (*out->requests)[it->second].version = vi;
+        return true;
+      }));
     }
-    // A request belongs to the window its entry span starts in (the store's
-    // range is overlap).
-    if (s.start_ns < from_ns || s.start_ns >= to_ns) return true;
-    out->requests->push_back(
-        Request{.start_ns = s.start_ns,
-                .duration_ns = s.duration_ns(),
-                .route = routes->Intern(s.root_route.empty() ? s.root_name : s.root_route),
-                .version = no_version,
-                .error = false});
-    out->ids.push_back(s.trace_id);
-    return true;
-  }));
+  }
+  // A trace spanning two slices came twice.
+  std::sort(fetch.begin(), fetch.end(), IdLess);
+  fetch.erase(std::unique(fetch.begin(), fetch.end()), fetch.end());
   if (fetch.size() > max_fetched) {
     const double keep = static_cast<double>(max_fetched) / static_cast<double>(fetch.size());
     std::erase_if(fetch, [&](const TraceId& id) { return IdUniform(id) >= keep; });
@@ -124,29 +171,6 @@ Status ScanWindow(store::TraceStore* traces, const std::string& service, int64_t
     }
     out->requests->resize(kept);
     out->ids.resize(kept);
-  }
-  // service.version of the directly read requests: one indexed pass per
-  // version value seen on resources in the window (a resource condition is
-  // answered from the blocks' resource tables).
-  if (!out->ids.empty()) {
-    Result<std::vector<std::string>> values =
-        traces->TagValues("resource", "service.version", filter.range, 64);
-    if (values.ok() && !values->empty()) {
-      std::unordered_map<TraceId, size_t, IdHash> index;
-      index.reserve(out->ids.size());
-      for (size_t i = 0; i < out->ids.size(); ++i) index.emplace(out->ids[i], i);
-      for (const std::string& v : *values) {
-        if (v.empty()) continue;
-        store::TraceFilter by_version = filter;
-        by_version.string_attributes = {{"service.version", v}};
-        const uint32_t vi = versions->Intern(v);
-        RETURN_IF_ERROR(traces->SearchSummaries(by_version, [&](const store::TraceSummary& s) {
-          auto it = index.find(s.trace_id);
-          if (it != index.end()) (*out->requests)[it->second].version = vi;
-          return true;
-        }));
-      }
-    }
   }
   for (const TraceId& id : fetch) {
     Result<otlp::ExportTraceServiceRequest> trace = traces->GetTrace(id);
@@ -343,7 +367,8 @@ Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
   Interner routes(&a.routes), versions(&a.versions);
   Window baseline{&a.baseline, {}}, incident{&a.incident, {}};
   RETURN_IF_ERROR(ScanWindow(sources_.traces, q.service, a.baseline_from_ns, a.baseline_to_ns,
-                             options_.max_fetched_per_window, &routes, &versions, &baseline));
+                             options_.max_requests_per_window, options_.max_fetched_per_window,
+                             &routes, &versions, &baseline));
   // A default baseline is bounded by the data that exists: when the
   // service's requests start later than the baseline window, it starts
   // there (and the conclusion says when it is short).
@@ -370,7 +395,8 @@ Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
                           : global_slow);
   }
   RETURN_IF_ERROR(ScanWindow(sources_.traces, q.service, q.from_ns, q.to_ns,
-                             options_.max_fetched_per_window, &routes, &versions, &incident));
+                             options_.max_requests_per_window, options_.max_fetched_per_window,
+                             &routes, &versions, &incident));
   // Uniform samples of each group, then only those traces are read whole.
   Reservoir<size_t> baseline_sample(options_.sample_per_group, 1);
   Reservoir<size_t> suspect_sample(options_.sample_per_group, 2);

@@ -71,13 +71,17 @@ struct EngineOptions {
   // every request.
   size_t sample_per_group = 1500;
   // Of those, how many per group also have their log lines read.
-  size_t log_traces_per_group = 300;
+  size_t log_traces_per_group = 100;
   // Every request of a window is counted from the store's correlation index
   // (SearchSummaries); traces whose index entry cannot tell the request
   // (the service is not the root, or a span failed) are read whole, at most
   // this many per window: above it every request is kept with the same
   // probability (an unbiased sample; reading a trace costs ~0.3 ms).
   size_t max_fetched_per_window = 20000;
+  // Requests read per window at most, evenly over time (merging a trace's
+  // summary costs a lookup in each store source: this bounds a report's
+  // time; SearchSummaries' id order makes each slice a uniform sample).
+  size_t max_requests_per_window = 60000;
   // Longest window accepted (each window is scanned once).
   int64_t max_window_ns = int64_t{7} * 24 * 3600 * 1000000000;
 };

@@ -157,12 +157,12 @@ class TraceStore {
                               const std::function<bool(const TraceCandidate&)>& fn) = 0;
 
   // ---- request summaries (the incident engine's full-population pass) ----
-  // Calls `fn` with the merged correlation summary (TraceSummary: root
-  // service, name and route, start, end, error, trace id) of every trace
-  // SearchTraces(filter) would deliver, in no particular order, each once,
-  // until it returns false — without materialising spans, so a pass over
-  // hundreds of thousands of traces costs index lookups, not span decoding.
-  // This default delivers SearchTraces' summaries; stores override it.
+  // Calls `fn` with the merged summary (root service, name, route, start,
+  // end, error, trace id) of every trace SearchTraces(filter) would deliver,
+  // each once, until it returns false, without materialising spans (index
+  // lookups, not span decoding). The trace table delivers in ascending trace
+  // id order (ids are random: any prefix is a uniform sample); this default,
+  // for other stores, delivers SearchTraces' summaries in its order.
   virtual Status SearchSummaries(const TraceFilter& filter,
                                  const std::function<bool(const TraceSummary&)>& fn) {
     return SearchTraces(filter, [&](const TraceCandidate& c) { return fn(*c.summary); });

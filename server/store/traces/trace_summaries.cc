@@ -1,5 +1,5 @@
 // TraceTable::SearchSummaries: the traces SearchTraces would deliver, as
-// merged correlation summaries and in no particular order, so that a pass
+// merged correlation summaries in trace id order, so that a pass
 // over every request of an hour (the incident engine's) reads the heads'
 // summaries and the blocks' index sections and never decodes a span row
 // group. Span conditions are still answered as SearchTraces answers them
@@ -76,8 +76,8 @@ Status TraceTable::SearchSummaries(const TraceFilter& filter,
       if (PartMayMatch(filter, part)) ids.push_back(part.trace_id);
     }
   }
-  // Id order: each trace once, and neighbouring lookups touch neighbouring
-  // index entries of every block.
+  // Id order (the contract: a prefix is a uniform sample), each trace once;
+  // neighbouring lookups touch neighbouring index entries of every block.
   std::sort(ids.begin(), ids.end(), IdLess);
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
 

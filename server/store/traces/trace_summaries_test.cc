@@ -73,12 +73,15 @@ class TraceSummariesTest : public ::testing::Test {
   std::map<int, TraceSummary> Summaries(const TraceFilter& filter) {
     std::map<int, TraceSummary> out;
     EXPECT_TRUE(table_
-                    ->SearchSummaries(filter,
-                                      [&](const TraceSummary& s) {
-                                        EXPECT_TRUE(out.emplace(s.trace_id.bytes[15], s).second)
-                                            << "trace " << int(s.trace_id.bytes[15]) << " twice";
-                                        return true;
-                                      })
+                    ->SearchSummaries(
+                        filter,
+                        [&](const TraceSummary& s) {
+                          EXPECT_TRUE(out.empty() || out.rbegin()->first < s.trace_id.bytes[15])
+                              << "not in trace id order";
+                          EXPECT_TRUE(out.emplace(s.trace_id.bytes[15], s).second)
+                              << "trace " << int(s.trace_id.bytes[15]) << " twice";
+                          return true;
+                        })
                     .ok());
     return out;
   }

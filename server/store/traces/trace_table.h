@@ -76,7 +76,7 @@ class TraceTable final : public TraceStore {
   Result<TraceSummary> GetTraceSummary(const TraceId& id) override;
   Status SearchTraces(const TraceFilter& filter,
                       const std::function<bool(const TraceCandidate&)>& fn) override;
-  // SearchTraces' traces as merged summaries, unordered, from the heads'
+  // SearchTraces' traces as merged summaries in id order, from the heads'
   // summaries and the blocks' index sections (trace_summaries.cc).
   Status SearchSummaries(const TraceFilter& filter,
                          const std::function<bool(const TraceSummary&)>& fn) override;
