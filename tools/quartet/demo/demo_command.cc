@@ -143,6 +143,21 @@ std::optional<std::string> AlertState(httplib::Client& client) {
   return state;
 }
 
+// The window quartetd chose for the report of the demo's alert (unix
+// seconds, from rounded down), asked with `to` fixed so that `quartet
+// incident --alert ... --to` reports on exactly it; nullopt when quartetd
+// does not answer one.
+std::optional<std::pair<int64_t, int64_t>> AlertReportWindow(httplib::Client& client, int64_t to) {
+  httplib::Result res =
+      client.Get(std::string("/api/v1/incident?alert=") + kAlert + "&to=" + std::to_string(to));
+  if (!res || res->status != 200) return std::nullopt;
+  Result<json::Value> doc = json::Parse(res->body);
+  const json::Value* w = doc.ok() ? doc->Find("window") : nullptr;
+  const json::Value* from = w ? w->Find("from") : nullptr;
+  if (from == nullptr || !from->is_number()) return std::nullopt;
+  return std::make_pair(static_cast<int64_t>(from->double_value()), to);
+}
+
 // Sleeps in steps, printing a progress line every 10 s; false when a stop
 // signal arrived.
 bool Play(const char* phase, std::chrono::seconds length, const LoadGenerator& load,
@@ -382,20 +397,31 @@ int RunDemoCommand(const std::vector<std::string>& args) {
 
   int report_exit = 0;
   int64_t now = NowUnix();
+  int64_t incident_from = migrated;
   if (!stopped) {
     std::printf("\n");
     std::fflush(stdout);
-    // The window since the migration, against the equal stretch before it.
-    // (`--alert` would take 15 minutes before the alert, more than the
-    // demo's whole history: its baseline would be empty.)
-    report_exit =
-        RunForeground({bin + "/quartet", "incident", "--server", url, "--service", "checkout",
-                       "--from", std::to_string(migrated), "--to", std::to_string(now)});
+    // The alert's report: quartetd decides its window (a lead-in before the
+    // alert's activeAt, the baseline bounded by the demo's short history),
+    // and the links below open that same window. Without a fired alert: the
+    // window since the migration.
+    std::vector<std::string> argv = {bin + "/quartet", "incident", "--server", url};
+    std::optional<std::pair<int64_t, int64_t>> alert_window;
+    if (fired) alert_window = AlertReportWindow(quartetd_client, now);
+    if (alert_window) {
+      argv.insert(argv.end(), {"--alert", kAlert, "--to", std::to_string(now)});
+      incident_from = alert_window->first;
+    } else {
+      argv.insert(argv.end(), {"--service", "checkout", "--from", std::to_string(migrated), "--to",
+                               std::to_string(now)});
+    }
+    report_exit = RunForeground(argv);
     if (report_exit != 0) {
       std::printf("(quartet incident exited with %d)\n", report_exit);
     }
     std::string window = "from=" + std::to_string(started) + "&to=" + std::to_string(now);
-    std::string incident_window = "from=" + std::to_string(migrated) + "&to=" + std::to_string(now);
+    std::string incident_window =
+        "from=" + std::to_string(incident_from) + "&to=" + std::to_string(now);
     std::printf(
         "\nwhere to click:\n"
         "  the incident report     %s/ui/incident?service=checkout&%s\n"
