@@ -48,8 +48,9 @@ struct Where {
   Status Error(std::string_view what) const {
     std::string p = "streams[" + std::to_string(stream) + "]";
     if (!field.empty()) p.append(".").append(field);
-    if (value != SIZE_MAX) p += "[" + std::to_string(value) + "]";
-    if (item != SIZE_MAX) p += "[" + std::to_string(item) + "]";
+    // append(), not "[" + to_string(): g++ 12 at -O3 warns falsely (-Wrestrict) on the latter.
+    if (value != SIZE_MAX) p.append("[").append(std::to_string(value)).append("]");
+    if (item != SIZE_MAX) p.append("[").append(std::to_string(item)).append("]");
     if (!key.empty()) p.append(".").append(key);
     return Status::InvalidArgument(p + ": " + std::string(what));
   }
