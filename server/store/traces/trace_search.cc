@@ -61,6 +61,40 @@ bool HeadPartMatches(const TraceFilter& filter, const TraceHead& head,
 
 }  // namespace
 
+void TraceTable::CollectParts(const TraceFilter& filter, TraceSearchContext* context,
+                              BlockIndexes* blocks,
+                              std::vector<std::pair<std::string, Status>>* damaged,
+                              const std::function<void(const TraceSummary&)>& part) {
+  const bool span_conditions = filter.HasSpanConditions();
+  {
+    std::shared_lock lock(mu_);
+    *blocks = blocks_;
+    for (const TraceHead* head : Heads()) {
+      if (head == nullptr || !HeadOverlaps(*head, filter.range)) continue;
+      head->ForEachTrace([&](const TraceHead::Trace& t) {
+        if (filter.range.Overlaps(t.summary.start_ns, t.summary.end_ns) &&
+            PartMayMatch(filter, t.summary) &&
+            (!span_conditions || HeadPartMatches(filter, *head, t))) {
+          part(t.summary);
+        }
+        return true;
+      });
+    }
+  }
+  for (const auto& block : *blocks) {
+    if (!BlockOverlaps(*block, filter.range)) continue;
+    Result<std::vector<uint32_t>> rows = block->MatchSpanConditions(filter, context);
+    if (!rows.ok()) {
+      damaged->emplace_back(block->id(), rows.status());
+      continue;
+    }
+    for (uint32_t row : *rows) {
+      const TraceSummary& summary = block->summary(row);
+      if (PartMayMatch(filter, summary)) part(summary);
+    }
+  }
+}
+
 Status TraceTable::SearchTraces(const TraceFilter& filter,
                                 const std::function<bool(const TraceCandidate&)>& fn) {
   // The table lock is held for short steps only (collecting the heads'
@@ -68,37 +102,12 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
   // a long search does not stall appends. Each step sees a consistent table;
   // a trace flushed from the head to a block between steps keeps its start.
   std::vector<std::pair<std::string, Status>> damaged;
-  const bool span_conditions = filter.HasSpanConditions();
   std::vector<Part> parts;
   BlockIndexes blocks;
   TraceSearchContext context{&search_cache_, &scan_pool_};
-  {
-    std::shared_lock lock(mu_);
-    blocks = blocks_;
-    for (const TraceHead* head : Heads()) {
-      if (head == nullptr || !HeadOverlaps(*head, filter.range)) continue;
-      head->ForEachTrace([&](const TraceHead::Trace& t) {
-        if (filter.range.Overlaps(t.summary.start_ns, t.summary.end_ns) &&
-            PartMayMatch(filter, t.summary) &&
-            (!span_conditions || HeadPartMatches(filter, *head, t))) {
-          parts.push_back({t.summary.start_ns, t.summary.trace_id});
-        }
-        return true;
-      });
-    }
-  }
-  for (const auto& block : blocks) {
-    if (!BlockOverlaps(*block, filter.range)) continue;
-    Result<std::vector<uint32_t>> rows = block->MatchSpanConditions(filter, &context);
-    if (!rows.ok()) {
-      damaged.emplace_back(block->id(), rows.status());
-      continue;
-    }
-    for (uint32_t row : *rows) {
-      const TraceSummary& part = block->summary(row);
-      if (PartMayMatch(filter, part)) parts.push_back({part.start_ns, part.trace_id});
-    }
-  }
+  CollectParts(filter, &context, &blocks, &damaged, [&](const TraceSummary& part) {
+    parts.push_back({part.start_ns, part.trace_id});
+  });
   // Further spans the trace must have: per other filter, which traces of
   // each block have such a span (a bit per row, answered from the columns)
   // and the ids of the heads' traces that do. Looked up only for the parts

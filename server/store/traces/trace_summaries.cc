@@ -19,20 +19,6 @@ namespace {
 // appends, long enough that locking is not the cost.
 constexpr size_t kChunk = 4096;
 
-bool HeadPartMatches(const TraceFilter& filter, const TraceHead& head,
-                     const TraceHead::Trace& trace) {
-  return std::any_of(trace.spans.begin(), trace.spans.end(), [&](uint32_t i) {
-    const TraceHead::StoredSpan& s = head.spans()[i];
-    return SpanMatches(filter, head.group(s.group).resource, s.span);
-  });
-}
-
-// As in SearchTraces: a part longer than the bound cannot merge into a
-// trace within it.
-bool PartMayMatch(const TraceFilter& filter, const TraceSummary& part) {
-  return !filter.max_trace_duration_ns || part.duration_ns() <= *filter.max_trace_duration_ns;
-}
-
 bool IdLess(const TraceId& a, const TraceId& b) {
   return std::memcmp(a.bytes.data(), b.bytes.data(), a.bytes.size()) < 0;
 }
@@ -45,37 +31,11 @@ Status TraceTable::SearchSummaries(const TraceFilter& filter,
   // are rare in summary passes, so they take the general path.
   if (!filter.other_spans.empty()) return TraceStore::SearchSummaries(filter, fn);
   std::vector<std::pair<std::string, Status>> damaged;
-  const bool span_conditions = filter.HasSpanConditions();
   std::vector<TraceId> ids;
   BlockIndexes blocks;
   TraceSearchContext context{&search_cache_, &scan_pool_};
-  {
-    std::shared_lock lock(mu_);
-    blocks = blocks_;
-    for (const TraceHead* head : Heads()) {
-      if (head == nullptr || !HeadOverlaps(*head, filter.range)) continue;
-      head->ForEachTrace([&](const TraceHead::Trace& t) {
-        if (filter.range.Overlaps(t.summary.start_ns, t.summary.end_ns) &&
-            PartMayMatch(filter, t.summary) &&
-            (!span_conditions || HeadPartMatches(filter, *head, t))) {
-          ids.push_back(t.summary.trace_id);
-        }
-        return true;
-      });
-    }
-  }
-  for (const auto& block : blocks) {
-    if (!BlockOverlaps(*block, filter.range)) continue;
-    Result<std::vector<uint32_t>> rows = block->MatchSpanConditions(filter, &context);
-    if (!rows.ok()) {
-      damaged.emplace_back(block->id(), rows.status());
-      continue;
-    }
-    for (uint32_t row : *rows) {
-      const TraceSummary& part = block->summary(row);
-      if (PartMayMatch(filter, part)) ids.push_back(part.trace_id);
-    }
-  }
+  CollectParts(filter, &context, &blocks, &damaged,
+               [&](const TraceSummary& part) { ids.push_back(part.trace_id); });
   // Id order (the contract: a prefix is a uniform sample), each trace once;
   // neighbouring lookups touch neighbouring index entries of every block.
   std::sort(ids.begin(), ids.end(), IdLess);

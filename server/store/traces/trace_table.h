@@ -18,6 +18,7 @@
 #include <array>
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -121,6 +122,13 @@ class TraceTable final : public TraceStore {
   std::array<const TraceHead*, 2> Heads() const { return {frozen_.get(), &head_}; }
 
   // The merged summary of `id` across every source; span_count 0 if absent.
+  // The parts (one trace's spans in one head or block) that may match
+  // `filter`, for SearchTraces and SearchSummaries: the heads' under a short
+  // shared lock, then each overlapping block's matching rows. `blocks` gets
+  // the snapshot searched; a block that cannot be read goes to `damaged`.
+  void CollectParts(const TraceFilter& filter, TraceSearchContext* context, BlockIndexes* blocks,
+                    std::vector<std::pair<std::string, Status>>* damaged,
+                    const std::function<void(const TraceSummary&)>& part);
   TraceSummary MergedSummary(const TraceId& id, const BlockIndexes& blocks) const;
   // Every span of `id` across every source. Damaged blocks go to *damaged.
   otlp::ExportTraceServiceRequest MergedSpans(
