@@ -51,6 +51,14 @@ bool PartMayMatch(const TraceFilter& filter, const TraceSummary& part) {
   return !filter.max_trace_duration_ns || part.duration_ns() <= *filter.max_trace_duration_ns;
 }
 
+// The part's services (its summary keeps them sorted) answer a service
+// condition before its spans are visited: a head holding many services'
+// traces is then not walked span by span for each query about one.
+bool HeadServiceMayMatch(const TraceFilter& filter, const TraceSummary& part) {
+  return !filter.service ||
+         std::binary_search(part.services.begin(), part.services.end(), *filter.service);
+}
+
 bool HeadPartMatches(const TraceFilter& filter, const TraceHead& head,
                      const TraceHead::Trace& trace) {
   return std::any_of(trace.spans.begin(), trace.spans.end(), [&](uint32_t i) {
@@ -74,7 +82,8 @@ void TraceTable::CollectParts(const TraceFilter& filter, TraceSearchContext* con
       head->ForEachTrace([&](const TraceHead::Trace& t) {
         if (filter.range.Overlaps(t.summary.start_ns, t.summary.end_ns) &&
             PartMayMatch(filter, t.summary) &&
-            (!span_conditions || HeadPartMatches(filter, *head, t))) {
+            (!span_conditions ||
+             (HeadServiceMayMatch(filter, t.summary) && HeadPartMatches(filter, *head, t)))) {
           part(t.summary);
         }
         return true;
