@@ -280,6 +280,10 @@ void CpuSampler::Stop() {
 }
 
 void CpuSampler::AfterForkInChild() noexcept {
+  // Handlers that were running on the parent's other threads at the fork
+  // never finish here (those threads do not exist in the child): their count
+  // would make the child's own profiler wait for them forever in Stop().
+  g_state.inflight.store(0);
   if (!g_installed.load()) return;
   g_state.active.store(false);
   g_state.queue.store(nullptr);
