@@ -133,14 +133,7 @@ Result<Vector> Aggregate(const Expr& e, const Vector& in, double param, const st
       bool listed = Contains(grouping, l.name);
       return e.without ? (!listed && l.name != kMetricName) : listed;
     };
-    key.clear();
-    for (const Label& l : s.labels) {
-      if (!kept(l)) continue;
-      key += l.name;
-      key += '\xff';
-      key += l.value;
-      key += '\xff';
-    }
+    SubsetKey(s.labels, kept, &key);
     auto [it, inserted] = index.try_emplace(key, groups.size());
     if (inserted) {
       Labels key_labels;

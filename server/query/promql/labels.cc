@@ -63,12 +63,8 @@ std::string LabelsToString(const Labels& labels) {
 
 std::string LabelsKey(const Labels& labels) {
   std::string key;
-  for (const Label& l : labels) {
-    key += l.name;
-    key += '\xff';
-    key += l.value;
-    key += '\xff';
-  }
+  SubsetKey(
+      labels, [](const Label&) { return true; }, &key);
   return key;
 }
 

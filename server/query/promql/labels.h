@@ -41,6 +41,19 @@ void Canonicalize(Labels* labels);
 std::string LabelsToString(const Labels& labels);
 // A byte string equal for equal label sets; used as a hash-map key.
 std::string LabelsKey(const Labels& labels);
+// LabelsKey of the labels `keep` accepts (an aggregation's by/without),
+// written into `key` so a loop over many series reuses one buffer.
+template <typename Keep>
+void SubsetKey(const Labels& labels, const Keep& keep, std::string* key) {
+  key->clear();
+  for (const Label& l : labels) {
+    if (!keep(l)) continue;
+    *key += l.name;
+    *key += '\xff';
+    *key += l.value;
+    *key += '\xff';
+  }
+}
 // True for [a-zA-Z_][a-zA-Z0-9_]*.
 bool IsValidLabelName(std::string_view name);
 

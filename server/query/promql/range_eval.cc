@@ -265,14 +265,7 @@ Result<std::optional<StepMatrix>> Evaluator::AggregateSteps(const Expr& e) {
     return e.without ? (!listed && l.name != kMetricName) : listed;
   };
   for (const StepSeries& s : *in) {
-    key.clear();
-    for (const Label& l : s.labels) {
-      if (!kept(l)) continue;
-      key += l.name;
-      key += '\xff';
-      key += l.value;
-      key += '\xff';
-    }
+    SubsetKey(s.labels, kept, &key);
     auto [it, inserted] = index.try_emplace(key, groups.size());
     if (inserted) {
       Labels group_labels;
