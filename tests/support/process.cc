@@ -8,8 +8,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 extern char** environ;
 
@@ -118,10 +121,44 @@ std::string SourcePath(const std::string& relative) {
   return std::string(dir ? dir : ".") + "/" + relative;
 }
 
+namespace {
+
+// Removes every TempDir when the test binary exits normally. Without it a CI
+// run of three build flavours left gigabytes in /tmp (each reference-incident
+// checkout seeds a 500 MB database) and filled the disk. A crashed test keeps
+// its directories for the post-mortem, and QUARTET_KEEP_TEMP=1 keeps them all.
+class TempDirs {
+ public:
+  ~TempDirs() {
+    const char* keep = std::getenv("QUARTET_KEEP_TEMP");
+    if (keep != nullptr && std::string_view(keep) == "1") return;
+    for (const std::string& dir : dirs_) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+  void Add(std::string dir) {
+    std::lock_guard<std::mutex> lock(mu_);
+    dirs_.push_back(std::move(dir));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+TempDirs& MadeTempDirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+
+}  // namespace
+
 std::string TempDir(const std::string& prefix) {
   std::string templ =
       (std::filesystem::temp_directory_path() / ("quartet-" + prefix + "-XXXXXX")).string();
   if (mkdtemp(templ.data()) == nullptr) std::abort();
+  MadeTempDirs().Add(templ);
   return templ;
 }
 

@@ -434,7 +434,9 @@ int RunDemoCommand(const std::vector<std::string>& args) {
         "  the annotation          %s/api/annotations?tags=migration\n",
         url.c_str(), incident_window.c_str(), url.c_str(), window.c_str(), url.c_str(),
         window.c_str(), url.c_str(), incident_window.c_str(), url.c_str(), url.c_str());
-    std::printf("logs: %s/quartetd.log, %s/checkout.log\n", dir.c_str(), dir.c_str());
+    if (!temporary || after == "stay") {
+      std::printf("logs: %s/quartetd.log, %s/checkout.log\n", dir.c_str(), dir.c_str());
+    }
     std::fflush(stdout);
   }
   if (!stopped && after == "stay") {
@@ -445,7 +447,9 @@ int RunDemoCommand(const std::vector<std::string>& args) {
   load.Stop();
   checkout->Stop();
   quartetd->Stop(std::chrono::seconds(30));
-  if (temporary && after == "stay") std::filesystem::remove_all(dir, ec);
+  // A temporary directory goes, whatever the ending: its checkout database
+  // alone is 500 MB.
+  if (temporary) std::filesystem::remove_all(dir, ec);
   if (stopped) return 130;
   return fired ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 namespace quartet::ship {
@@ -15,6 +16,10 @@ class TailerTest : public ::testing::Test {
     char tmpl[] = "/tmp/ship_tailer_XXXXXX";
     dir_ = mkdtemp(tmpl);
     path_ = dir_ + "/app.log";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
   }
   void Append(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::app | std::ios::binary) << text;
