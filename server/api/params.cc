@@ -139,17 +139,27 @@ Result<int64_t> DurationParam(const server::HttpRequest& request, std::string_vi
   return d;
 }
 
-Result<int64_t> IntParam(const server::HttpRequest& request, std::string_view name,
-                         int64_t fallback) {
+Result<std::optional<int64_t>> OptionalIntParam(const server::HttpRequest& request,
+                                                std::string_view name) {
   std::optional<std::string> v = request.Param(name);
-  if (!v || v->empty()) return fallback;
+  if (!v || v->empty()) return std::optional<int64_t>();
   int64_t out = 0;
   auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-  if (ec != std::errc() || p != v->data() + v->size() || out < 0) {
-    return ParamError(name,
-                      Status::InvalidArgument("\"" + *v + "\" is not a non-negative integer"));
+  if (ec != std::errc() || p != v->data() + v->size()) {
+    return ParamError(name, Status::InvalidArgument("\"" + *v + "\" is not an integer"));
   }
-  return out;
+  return std::optional<int64_t>(out);
+}
+
+Result<int64_t> IntParam(const server::HttpRequest& request, std::string_view name,
+                         int64_t fallback) {
+  ASSIGN_OR_RETURN(std::optional<int64_t> v, OptionalIntParam(request, name));
+  if (!v) return fallback;
+  if (*v < 0) {
+    return ParamError(name, Status::InvalidArgument("\"" + std::to_string(*v) +
+                                                    "\" is not a non-negative integer"));
+  }
+  return *v;
 }
 
 server::HttpResponse ApiError(int status, std::string_view error_type, std::string_view message) {

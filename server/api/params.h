@@ -33,6 +33,9 @@ Result<int64_t> DurationParam(const server::HttpRequest& request, std::string_vi
 // A non-negative integer parameter.
 Result<int64_t> IntParam(const server::HttpRequest& request, std::string_view name,
                          int64_t fallback);
+// An integer parameter of either sign, or nullopt when absent or empty.
+Result<std::optional<int64_t>> OptionalIntParam(const server::HttpRequest& request,
+                                                std::string_view name);
 
 // Prometheus/Loki JSON error: {"status":"error","errorType":type,"error":msg}.
 server::HttpResponse ApiError(int status, std::string_view error_type, std::string_view message);

@@ -39,6 +39,22 @@ TEST(Params, ErrorsNameTheParameter) {
   EXPECT_EQ(*TimeParam(r, "end", 42), 42);
 }
 
+TEST(Params, IntegersOfEitherSignOrAbsent) {
+  server::HttpRequest r;
+  r.params = {{"from", "-1700"}, {"to", "1700000000000"}, {"limit", ""}, {"panelId", "7a"}};
+  EXPECT_EQ(*OptionalIntParam(r, "from"), std::optional<int64_t>(-1700));
+  EXPECT_EQ(*OptionalIntParam(r, "to"), std::optional<int64_t>(1700000000000));
+  EXPECT_EQ(*OptionalIntParam(r, "limit"), std::nullopt);
+  EXPECT_EQ(*OptionalIntParam(r, "absent"), std::nullopt);
+  Result<std::optional<int64_t>> bad = OptionalIntParam(r, "panelId");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "invalid parameter \"panelId\": \"7a\" is not an integer");
+  Result<int64_t> negative = IntParam(r, "from", 0);
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("is not a non-negative integer"), std::string::npos);
+  EXPECT_EQ(*IntParam(r, "to", 0), 1700000000000);
+}
+
 TEST(AppendUnixSeconds, TrimsTrailingZeros) {
   auto f = [](int64_t ns) {
     std::string out;

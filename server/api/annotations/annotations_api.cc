@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "server/api/params.h"
 #include "wire/json/json_parser.h"
 #include "wire/json/json_value.h"
 #include "wire/json/json_writer.h"
@@ -95,25 +96,6 @@ Result<Fields> ParseBody(std::string_view body, const AnnotationLimits& limits) 
     }
   }
   return f;
-}
-
-// A decimal integer, all of the text.
-std::optional<int64_t> ParseInt(std::string_view text) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return v;
-}
-
-Result<std::optional<int64_t>> IntParam(const HttpRequest& request, std::string_view name) {
-  std::optional<std::string> text = request.Param(name);
-  if (!text || text->empty()) return std::optional<int64_t>();
-  std::optional<int64_t> v = ParseInt(*text);
-  if (!v) {
-    return Status::InvalidArgument("parameter " + std::string(name) + ": '" + *text +
-                                   "' is not an integer");
-  }
-  return v;
 }
 
 void AppendAnnotation(std::string* out, const store::Annotation& a) {
@@ -224,11 +206,11 @@ HttpResponse AnnotationsApi::Create(const HttpRequest& request) {
 
 HttpResponse AnnotationsApi::Find(const HttpRequest& request) {
   store::AnnotationQuery q;
-  Result<std::optional<int64_t>> from = IntParam(request, "from");
-  Result<std::optional<int64_t>> to = IntParam(request, "to");
-  Result<std::optional<int64_t>> limit = IntParam(request, "limit");
-  Result<std::optional<int64_t>> dashboard_id = IntParam(request, "dashboardId");
-  Result<std::optional<int64_t>> panel_id = IntParam(request, "panelId");
+  Result<std::optional<int64_t>> from = api::OptionalIntParam(request, "from");
+  Result<std::optional<int64_t>> to = api::OptionalIntParam(request, "to");
+  Result<std::optional<int64_t>> limit = api::OptionalIntParam(request, "limit");
+  Result<std::optional<int64_t>> dashboard_id = api::OptionalIntParam(request, "dashboardId");
+  Result<std::optional<int64_t>> panel_id = api::OptionalIntParam(request, "panelId");
   for (const auto* r : {&from, &to, &limit, &dashboard_id, &panel_id}) {
     if (!r->ok()) return Error(400, r->status().message());
   }
@@ -276,7 +258,11 @@ HttpResponse AnnotationsApi::Find(const HttpRequest& request) {
 
 namespace {
 std::optional<int64_t> PathId(const HttpRequest& request) {
-  std::optional<int64_t> id = ParseInt(request.PathParam("id"));
+  std::string_view text = request.PathParam("id");
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  std::optional<int64_t> id = v;
   if (!id || *id <= 0) return std::nullopt;
   return id;
 }
@@ -336,7 +322,7 @@ HttpResponse AnnotationsApi::Delete(const HttpRequest& request) {
 }
 
 HttpResponse AnnotationsApi::Tags(const HttpRequest& request) {
-  Result<std::optional<int64_t>> limit = IntParam(request, "limit");
+  Result<std::optional<int64_t>> limit = api::OptionalIntParam(request, "limit");
   if (!limit.ok()) return Error(400, limit.status().message());
   size_t n = 100;
   if (*limit) {
