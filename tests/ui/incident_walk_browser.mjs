@@ -13,56 +13,26 @@
 // the slowest traces stays inert text.
 // Prints one JSON line {"ok":true,...} and exits 0, or lists what failed
 // and exits 1.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-
-const require = createRequire(join(process.cwd(), 'package.json'));
-const { chromium } = require('playwright-core');
+import { openSession } from './browser_session.mjs';
 
 const [base, outDir, fromS, toS] = process.argv.slice(2);
 const kAlert = 'HighCheckoutLatency';
 const kCpu = 'process_cpu:cpu:nanoseconds:cpu:nanoseconds{service_name="checkout"}';
 const kScanFrames = ['sqlite3VdbeExec', 'sqlite3BtreeNext'];
 const kTopRows = 5;
-const failures = [];
 const figures = {};
 const urls = {};
-const check = (cond, what) => {
-  if (!cond) failures.push(what);
-  return cond;
-};
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-});
-const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-const foreign = [];
-const pageErrors = [];
-context.on('request', (req) => {
-  if (!req.url().startsWith(base + '/') && !req.url().startsWith('data:')) foreign.push(req.url());
-});
-const page = await context.newPage();
-page.on('pageerror', (e) => pageErrors.push(String(e)));
-page.on('console', (m) => {
-  if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) pageErrors.push(m.text());
-});
+const session = await openSession(base);
+const { context, page, failures, pageErrors, check, assertInert } = session;
+const u = session.url;
 
-const u = (path, params = {}) => {
-  const q = new URLSearchParams(params).toString();
-  return `${base}${path}${q ? `?${q}` : ''}`;
-};
 // Full-page shots from the top, so the sticky bar stays at the top.
 async function shot(n, name) {
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${outDir}/walk-${n}-${name}.png`, fullPage: true });
 }
 // Untrusted text stays text on every page of the walk.
-async function assertInert(where) {
-  const state = await page.evaluate(() => ({ pwned: typeof window.__pwned, imgs: document.querySelectorAll('#app img').length, scripts: document.querySelectorAll('#app script').length }));
-  check(state.pwned === 'undefined' && state.imgs === 0 && state.scripts === 0, `${where}: markup became elements (${JSON.stringify(state)})`);
-}
 // The top functions by self time, as the table shows them.
 async function topFunctions() {
   return page.locator('.top-table tbody tr').evaluateAll((rows, n) => rows.slice(0, n).map((r) => r.dataset.function), kTopRows);
@@ -294,8 +264,4 @@ try {
 }
 
 figures.total_ms = Date.now() - started;
-check(foreign.length === 0, `requests outside quartetd: ${foreign.join(', ')}`);
-check(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
-await browser.close();
-console.log(JSON.stringify({ ok: failures.length === 0, failures, figures, urls }));
-process.exit(failures.length ? 1 : 0);
+await session.finish({ figures, urls });

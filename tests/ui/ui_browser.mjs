@@ -6,51 +6,16 @@
 // exits 1. Every view is opened by URL alone; planted <script>/onerror markup
 // must show as literal text and never run; the page must request nothing
 // outside quartetd.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-
-const require = createRequire(join(process.cwd(), 'package.json'));
-const { chromium } = require('playwright-core');
+import { openSession } from './browser_session.mjs';
 
 const [base, outDir, traceId, spanId, marker] = process.argv.slice(2);
 const kScript = '<script>window.__pwned=1</script>';
 const kImage = '<img src=x onerror="window.__pwned=2">';
-const failures = [];
 const steps = [];
-const check = (cond, what) => {
-  if (!cond) failures.push(what);
-  return cond;
-};
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-});
-const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-const foreign = [];
-const pageErrors = [];
-context.on('request', (req) => {
-  if (!req.url().startsWith(base + '/') && !req.url().startsWith('data:')) foreign.push(req.url());
-});
-const page = await context.newPage();
-page.on('pageerror', (e) => pageErrors.push(String(e)));
-// A 4xx answer is logged by the browser as a failed resource; the tests
-// below provoke 400s on purpose.
-page.on('console', (m) => {
-  if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) pageErrors.push(m.text());
-});
-
-// The planted markup must be inert everywhere: no flag set, no element made.
-async function assertInert(where) {
-  const state = await page.evaluate(() => ({
-    pwned: typeof window.__pwned,
-    imgs: document.querySelectorAll('#app img').length,
-    scripts: document.querySelectorAll('#app script').length,
-  }));
-  check(state.pwned === 'undefined', `${where}: window.__pwned is ${state.pwned}`);
-  check(state.imgs === 0 && state.scripts === 0, `${where}: markup became elements (${JSON.stringify(state)})`);
-}
+const session = await openSession(base);
+const { context, page, failures, pageErrors, check, assertInert } = session;
+const u = session.url;
 
 // Rows render on the next animation frame: wait for the count, up to 5 s.
 async function countBecomes(selector, n) {
@@ -61,11 +26,6 @@ async function countBecomes(selector, n) {
     return false;
   }
 }
-
-const u = (path, params = {}) => {
-  const q = new URLSearchParams(params).toString();
-  return `${base}${path}${q ? `?${q}` : ''}`;
-};
 
 try {
   // 1. Explore logs by URL alone: the planted line shows as literal text.
@@ -230,8 +190,4 @@ try {
   failures.push(`exception: ${e && e.stack ? e.stack : e}`);
 }
 
-check(foreign.length === 0, `requests outside quartetd: ${foreign.join(', ')}`);
-check(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
-await browser.close();
-console.log(JSON.stringify({ ok: failures.length === 0, failures, steps }));
-process.exit(failures.length ? 1 : 0);
+await session.finish({ steps });

@@ -8,52 +8,16 @@
 // Prints one JSON line {"ok":true,"figures":{...}} and exits 0, or prints
 // what failed and exits 1.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-
-const require = createRequire(join(process.cwd(), 'package.json'));
-const { chromium } = require('playwright-core');
+import { openSession } from './browser_session.mjs';
 
 const [base, outDir, traceId, bigTraceId, service, from, to, annotations, fixtures] = process.argv.slice(2);
 const kImage = '<img src=x onerror="window.__pwned=2">';
-const failures = [];
 const figures = {};
-const check = (cond, what) => {
-  if (!cond) failures.push(what);
-  return cond;
-};
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-});
-const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-const foreign = [];
-const pageErrors = [];
-context.on('request', (req) => {
-  if (!req.url().startsWith(base + '/') && !req.url().startsWith('data:')) foreign.push(req.url());
-});
-const page = await context.newPage();
-page.on('pageerror', (e) => pageErrors.push(String(e)));
-page.on('console', (m) => {
-  if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) pageErrors.push(m.text());
-});
-
-async function assertInert(where) {
-  const state = await page.evaluate(() => ({
-    pwned: typeof window.__pwned,
-    imgs: document.querySelectorAll('#app img').length,
-    scripts: document.querySelectorAll('#app script').length,
-  }));
-  check(state.pwned === 'undefined', `${where}: window.__pwned is ${state.pwned}`);
-  check(state.imgs === 0 && state.scripts === 0, `${where}: markup became elements (${JSON.stringify(state)})`);
-}
-
-const u = (path, params = {}) => {
-  const q = new URLSearchParams(params).toString();
-  return `${base}${path}${q ? `?${q}` : ''}`;
-};
+const session = await openSession(base);
+const { context, page, failures, pageErrors, check, assertInert } = session;
+const u = session.url;
 
 async function promql(query, time) {
   const r = await fetch(u('/api/v1/query', { query, time: String(Date.parse(time) / 1000) }));
@@ -366,8 +330,4 @@ try {
   failures.push(`exception: ${e && e.stack ? e.stack : e}`);
 }
 
-check(foreign.length === 0, `requests outside quartetd: ${foreign.join(', ')}`);
-check(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
-await browser.close();
-console.log(JSON.stringify({ ok: failures.length === 0, failures, figures }));
-process.exit(failures.length ? 1 : 0);
+await session.finish({ figures });

@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -20,6 +19,7 @@
 #include "tools/quartet/demo/child.h"
 #include "tools/quartet/demo/load.h"
 #include "tools/quartet/flags.h"
+#include "tools/quartet/incident/render.h"
 #include "wire/json/json_parser.h"
 
 namespace quartet::demo {
@@ -101,26 +101,6 @@ bool WriteFile(const std::string& path, const std::string& text) {
   return static_cast<bool>(out);
 }
 
-// Runs a program in the foreground (its output on ours) and returns its exit
-// code, or -1 when it could not run.
-int RunForeground(std::vector<std::string> argv) {
-  pid_t pid = fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    std::vector<char*> args;
-    for (std::string& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // The state of the demo's alert ("inactive", "pending", "firing"), or
 // nullopt when quartetd has no alerts API to ask.
 std::optional<std::string> AlertState(httplib::Client& client) {
@@ -147,15 +127,21 @@ std::optional<std::string> AlertState(httplib::Client& client) {
 // seconds, from rounded down), asked with `to` fixed so that `quartet
 // incident --alert ... --to` reports on exactly it; nullopt when quartetd
 // does not answer one.
-std::optional<std::pair<int64_t, int64_t>> AlertReportWindow(httplib::Client& client, int64_t to) {
-  httplib::Result res =
-      client.Get(std::string("/api/v1/incident?alert=") + kAlert + "&to=" + std::to_string(to));
-  if (!res || res->status != 200) return std::nullopt;
+// quartetd's incident report for `query` (the parameters of
+// /api/v1/incident), or nullopt after printing why there is none.
+std::optional<json::Value> FetchReport(httplib::Client& client, const std::string& query) {
+  httplib::Result res = client.Get("/api/v1/incident?" + query);
+  if (!res) {
+    std::printf("(no incident report: %s)\n", httplib::to_string(res.error()).c_str());
+    return std::nullopt;
+  }
   Result<json::Value> doc = json::Parse(res->body);
-  const json::Value* w = doc.ok() ? doc->Find("window") : nullptr;
-  const json::Value* from = w ? w->Find("from") : nullptr;
-  if (from == nullptr || !from->is_number()) return std::nullopt;
-  return std::make_pair(static_cast<int64_t>(from->double_value()), to);
+  if (res->status != 200 || !doc.ok()) {
+    std::printf("(no incident report: HTTP %d: %s)\n", res->status,
+                cli::TerminalSafe(res->body.substr(0, 500)).c_str());
+    return std::nullopt;
+  }
+  return std::move(*doc);
 }
 
 // Sleeps in steps, printing a progress line every 10 s; false when a stop
@@ -395,7 +381,6 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     });
   }
 
-  int report_exit = 0;
   int64_t now = NowUnix();
   int64_t incident_from = migrated;
   if (!stopped) {
@@ -404,21 +389,23 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     // The alert's report: quartetd decides its window (a lead-in before the
     // alert's activeAt, the baseline bounded by the demo's short history),
     // and the links below open that same window. Without a fired alert: the
-    // window since the migration.
-    std::vector<std::string> argv = {bin + "/quartet", "incident", "--server", url};
-    std::optional<std::pair<int64_t, int64_t>> alert_window;
-    if (fired) alert_window = AlertReportWindow(quartetd_client, now);
-    if (alert_window) {
-      argv.insert(argv.end(), {"--alert", kAlert, "--to", std::to_string(now)});
-      incident_from = alert_window->first;
+    // window since the migration. Fetched once and printed as `quartet
+    // incident` prints it.
+    quartetd_client.set_read_timeout(std::chrono::minutes(2));
+    std::optional<json::Value> report;
+    if (fired) {
+      report = FetchReport(quartetd_client,
+                           std::string("alert=") + kAlert + "&to=" + std::to_string(now));
+    }
+    const json::Value* window = report ? report->Find("window") : nullptr;
+    const json::Value* from = window ? window->Find("from") : nullptr;
+    if (from != nullptr && from->is_number()) {
+      incident_from = static_cast<int64_t>(from->double_value());
     } else {
-      argv.insert(argv.end(), {"--service", "checkout", "--from", std::to_string(migrated), "--to",
-                               std::to_string(now)});
+      report = FetchReport(quartetd_client, "service=checkout&from=" + std::to_string(migrated) +
+                                                "&to=" + std::to_string(now));
     }
-    report_exit = RunForeground(argv);
-    if (report_exit != 0) {
-      std::printf("(quartet incident exited with %d)\n", report_exit);
-    }
+    if (report) std::fputs(cli::RenderIncidentText(*report, url).c_str(), stdout);
     std::string window = "from=" + std::to_string(started) + "&to=" + std::to_string(now);
     std::string incident_window =
         "from=" + std::to_string(incident_from) + "&to=" + std::to_string(now);
