@@ -53,6 +53,9 @@ TEST(DemoTest, TheReportOfTheReferenceIncidentNamesItsCause) {
   const std::string out = demo.ReadStdout();
   ASSERT_EQ(exit_code, 0) << out << demo.ReadStderr();
   EXPECT_NE(out.find("HighCheckoutLatency is firing"), std::string::npos) << out;
+  // The demo prints the alert's report as `quartet incident` renders it.
+  EXPECT_NE(out.find("\nConclusion\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  onset     "), std::string::npos) << out;
 
   std::smatch m;
   ASSERT_TRUE(std::regex_search(

@@ -421,9 +421,15 @@ Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
   JudgeRoutes(&a, &report);
   if (!q.alert.empty()) {
     Finding f;
-    f.summary = "alert " + q.alert + " is firing";
+    // In its own words: a pending alert has not fired (yet).
+    if (q.alert_state == "resolved") {
+      f.summary = "alert " + q.alert + " fired and has resolved";
+    } else {
+      f.summary = "alert " + q.alert + " is " + (q.alert_state.empty() ? "active" : q.alert_state);
+    }
     f.signal = "alert";
     f.subject = {{"alertname", q.alert}};
+    if (!q.alert_state.empty()) f.subject.emplace_back("alertstate", q.alert_state);
     f.unit = "";
     f.score = 1.0;  // the reason the report was asked for comes first
     f.links = {"/api/v1/alerts"};

@@ -62,6 +62,7 @@ struct IncidentQuery {
   // The alert that opened the report, if any (listed under "broken").
   std::string alert;
   std::optional<int64_t> alert_active_ns;
+  std::string alert_state;  // "pending", "firing", "resolved"; "" when unknown
 };
 
 struct EngineOptions {

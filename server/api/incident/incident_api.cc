@@ -33,7 +33,35 @@ Result<std::optional<int64_t>> OptionalTime(const HttpRequest& r, std::string_vi
 struct AlertWindow {
   std::string service;
   int64_t active_ns = 0;
+  std::string state;  // "pending", "firing", "resolved", or "" when unknown
 };
+
+// The alertstate label of the ALERTS series of alert `name` sampled last
+// (Prometheus's convention: value 1 while pending or firing), or "".
+Result<std::string> LatestAlertState(store::MetricStore* metrics, const std::string& name,
+                                     int64_t now_ns) {
+  std::string state;
+  int64_t last_ms = -1;
+  const std::vector<store::LabelMatch> m = {{"__name__", store::LabelMatch::Op::kEq, "ALERTS"},
+                                            {"alertname", store::LabelMatch::Op::kEq, name}};
+  RETURN_IF_ERROR(
+      metrics->Select(m, (now_ns - kAlertLookbackNs) / 1000000, now_ns / 1000000,
+                      [&](const store::Labels& series, std::span<const store::Sample> samples) {
+                        for (size_t i = samples.size(); i > 0; --i) {
+                          if (!std::isfinite(samples[i - 1].v)) continue;
+                          if (samples[i - 1].t_ms > last_ms) {
+                            last_ms = samples[i - 1].t_ms;
+                            state.clear();
+                            for (const auto& [k, v] : series) {
+                              if (k == "alertstate") state = v;
+                            }
+                          }
+                          break;
+                        }
+                        return true;
+                      }));
+  return state;
+}
 
 // The latest activation of alert `name`: its ALERTS_FOR_STATE series
 // (Prometheus's convention, written by the rule manager for pending and
@@ -44,6 +72,7 @@ Result<AlertWindow> FindAlert(store::MetricStore* metrics, const std::string& na
   if (metrics == nullptr) return Status::NotFound("no metric store to find alert " + name);
   AlertWindow best;
   int64_t best_last_ms = -1;
+  bool resolved = false;
   const std::vector<store::LabelMatch> m = {
       {"__name__", store::LabelMatch::Op::kEq, "ALERTS_FOR_STATE"},
       {"alertname", store::LabelMatch::Op::kEq, name}};
@@ -57,6 +86,7 @@ Result<AlertWindow> FindAlert(store::MetricStore* metrics, const std::string& na
           --i;
         }
         if (i == 0 || samples[i - 1].t_ms <= best_last_ms) return true;
+        resolved = i < samples.size();
         const double active_s = samples[i - 1].v;
         std::string service;
         for (const char* key : {"service", "service_name", "job"}) {
@@ -73,6 +103,11 @@ Result<AlertWindow> FindAlert(store::MetricStore* metrics, const std::string& na
   if (best.service.empty()) {
     return Status::NotFound("alert " + name +
                             " has no service, service_name or job label: pass service=");
+  }
+  if (resolved) {
+    best.state = "resolved";
+  } else {
+    ASSIGN_OR_RETURN(best.state, LatestAlertState(metrics, name, now_ns));
   }
   return best;
 }
@@ -117,6 +152,7 @@ HttpResponse IncidentApi::Report(const HttpRequest& request) {
     Result<AlertWindow> alert = FindAlert(metrics_, q.alert, now);
     if (alert.ok()) {
       q.alert_active_ns = alert->active_ns;
+      q.alert_state = alert->state;
       if (q.service.empty()) q.service = alert->service;
       if (!from->has_value()) {
         // The one place the window of an alert's report is decided

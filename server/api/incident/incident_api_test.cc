@@ -65,13 +65,25 @@ class IncidentApiTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  // An alert active since `active_ns`, as the rule manager records it.
-  void Activate(const std::string& name, int64_t active_ns) {
+  // An alert active since `active_ns`, as the rule manager records it:
+  // ALERTS_FOR_STATE holds activeAt, ALERTS the state. A resolved alert's
+  // series end with a stale marker.
+  void Activate(const std::string& name, int64_t active_ns, const std::string& state = "firing") {
+    const int64_t t_ms = (now_ - 30 * kSec) / 1000000;
     store::MetricBatch b;
     b.series.push_back(
         {{{"__name__", "ALERTS_FOR_STATE"}, {"alertname", name}, {"job", "checkout"}},
-         {{(now_ - 30 * kSec) / 1000000, static_cast<double>(active_ns / kSec)}},
+         {{t_ms, static_cast<double>(active_ns / kSec)}},
          {}});
+    b.series.push_back({{{"__name__", "ALERTS"},
+                         {"alertname", name},
+                         {"alertstate", state == "resolved" ? "firing" : state},
+                         {"job", "checkout"}},
+                        {{t_ms, 1}},
+                        {}});
+    if (state == "resolved") {
+      for (store::SeriesSamples& s : b.series) s.samples.push_back({t_ms + 15000, NAN});
+    }
     ASSERT_TRUE(metrics_->Append(b).ok());
   }
 
@@ -128,6 +140,24 @@ TEST_F(IncidentApiTest, AlertWindowFitsTheServicesData) {
     const std::string conclusion = doc->Find("conclusion")->string_value();
     EXPECT_EQ(conclusion.find("The baseline is short") != std::string::npos, c.short_baseline)
         << conclusion;
+  }
+}
+
+TEST_F(IncidentApiTest, TheAlertIsListedInItsState) {
+  for (const char* state : {"pending", "firing", "resolved"}) {
+    SCOPED_TRACE(state);
+    const std::string name = std::string("Alert_") + state;
+    Activate(name, first_ + 25 * kMin, state);
+    server::HttpResponse resp = Get({{"alert", name}});
+    ASSERT_EQ(resp.status, 200) << resp.body;
+    Result<json::Value> doc = json::Parse(resp.body);
+    ASSERT_TRUE(doc.ok()) << resp.body;
+    const json::Value* broken = doc->Find("broken");
+    ASSERT_TRUE(broken != nullptr && broken->is_array() && !broken->items().empty()) << resp.body;
+    const std::string want = std::string(state) == "resolved"
+                                 ? "alert " + name + " fired and has resolved"
+                                 : "alert " + name + " is " + state;
+    EXPECT_EQ(broken->items()[0].Find("summary")->string_value(), want);
   }
 }
 
