@@ -1179,8 +1179,7 @@ TEST_F(IncidentScenariosTest, BadRequestsNameTheParameter) {
 // of baseline, with the reference incident's shape. Prints the time of the
 // report; it must stay under 10 s. It runs on its own quartetd: the figure is
 // that of one service's hour, not of whatever the other scenarios left in
-// the shared server's head (a head scan still visits every service's traces
-// for each time slice; docs/incident.md, "Cost and limits").
+// the shared server's head (docs/incident.md, "Cost and limits").
 TEST_F(IncidentScenariosTest, IncidentTimingOneHour) {
   Quartetd own;
   ASSERT_TRUE(own.ready());

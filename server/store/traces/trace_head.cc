@@ -71,6 +71,13 @@ int64_t TraceHead::Add(const otlp::ExportTraceServiceRequest& request) {
         if (trace.spans.empty()) bytes_ += sizeof(Trace) + 64;
         trace.spans.push_back(index);
         AddSpanToSummary(groups_[group].resource, span, &trace.summary);
+        const int64_t bucket = trace.summary.start_ns >> kBucketShift;
+        if (bucket != trace.start_bucket) {
+          by_start_[bucket].push_back(&trace);
+          trace.start_bucket = bucket;
+          bytes_ += sizeof(const Trace*);
+        }
+        longest_ns_ = std::max(longest_ns_, trace.summary.end_ns - trace.summary.start_ns);
         min_time_ns_ = std::min(min_time_ns_, static_cast<int64_t>(span.start_time_unix_nano));
         max_time_ns_ = std::max(max_time_ns_, static_cast<int64_t>(span.end_time_unix_nano));
         bytes_ += ApproximateBytes(span) + sizeof(uint32_t);
@@ -113,6 +120,23 @@ otlp::ExportTraceServiceRequest TraceHead::Materialize(const Trace& trace) const
 void TraceHead::ForEachTrace(const std::function<bool(const Trace&)>& fn) const {
   for (const auto& [id, trace] : traces_) {
     if (!fn(trace)) return;
+  }
+}
+
+void TraceHead::ForEachTraceIn(const TimeRange& range,
+                               const std::function<bool(const Trace&)>& fn) const {
+  if (range.end_ns == INT64_MIN) return;  // nothing starts before it
+  // A trace overlaps when it starts before the range ends and ends at or
+  // after its start; it cannot have started more than longest_ns_ before.
+  const int64_t earliest =
+      range.start_ns < INT64_MIN + longest_ns_ ? INT64_MIN : range.start_ns - longest_ns_;
+  const int64_t last_bucket = (range.end_ns - 1) >> kBucketShift;
+  for (auto it = by_start_.lower_bound(earliest >> kBucketShift);
+       it != by_start_.end() && it->first <= last_bucket; ++it) {
+    for (const Trace* trace : it->second) {
+      if (trace->start_bucket != it->first) continue;
+      if (!fn(*trace)) return;
+    }
   }
 }
 

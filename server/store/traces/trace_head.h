@@ -35,7 +35,8 @@ class TraceHead {
   };
   struct Trace {
     TraceSummary summary;
-    std::vector<uint32_t> spans;  // indexes into spans()
+    std::vector<uint32_t> spans;       // indexes into spans()
+    int64_t start_bucket = INT64_MIN;  // where the start-time index holds it
   };
 
   // Adds every span with a valid trace id and span id; returns how many were
@@ -47,6 +48,12 @@ class TraceHead {
   otlp::ExportTraceServiceRequest Materialize(const Trace& trace) const;
   // Calls fn for every trace (unordered) until it returns false.
   void ForEachTrace(const std::function<bool(const Trace&)>& fn) const;
+  // Calls fn, until it returns false, for every trace that may overlap
+  // `range` (a superset of those that do: the caller checks), visiting only
+  // the traces that start near it. An incident report asks a dozen slices
+  // of one window; a head holding hours of many services' traces is not
+  // walked whole for each.
+  void ForEachTraceIn(const TimeRange& range, const std::function<bool(const Trace&)>& fn) const;
 
   const std::vector<StoredSpan>& spans() const { return spans_; }
   const Group& group(uint32_t i) const { return groups_[i]; }
@@ -62,7 +69,14 @@ class TraceHead {
   std::vector<Group> groups_;
   std::map<std::string, uint32_t> group_index_;  // encoded (resource, scope) -> groups_ index
   std::vector<StoredSpan> spans_;
-  std::unordered_map<TraceId, Trace, TraceIdHash> traces_;
+  std::unordered_map<TraceId, Trace, TraceIdHash> traces_;  // node-based: Trace* stay valid
+  // Start-time index: traces by summary.start_ns >> kBucketShift (~17 s).
+  // A trace whose start moves earlier (a span that began before the others
+  // arrives late) is appended to its new bucket; the entry in the old one is
+  // skipped because start_bucket no longer names it.
+  static constexpr int kBucketShift = 34;
+  std::map<int64_t, std::vector<const Trace*>> by_start_;
+  int64_t longest_ns_ = 0;  // the longest trace's end - start
   int64_t min_time_ns_ = INT64_MAX;
   int64_t max_time_ns_ = INT64_MIN;
   size_t bytes_ = 0;

@@ -79,7 +79,7 @@ void TraceTable::CollectParts(const TraceFilter& filter, TraceSearchContext* con
     *blocks = blocks_;
     for (const TraceHead* head : Heads()) {
       if (head == nullptr || !HeadOverlaps(*head, filter.range)) continue;
-      head->ForEachTrace([&](const TraceHead::Trace& t) {
+      head->ForEachTraceIn(filter.range, [&](const TraceHead::Trace& t) {
         if (filter.range.Overlaps(t.summary.start_ns, t.summary.end_ns) &&
             PartMayMatch(filter, t.summary) &&
             (!span_conditions ||
@@ -137,7 +137,7 @@ Status TraceTable::SearchTraces(const TraceFilter& filter,
       std::shared_lock lock(mu_);
       for (const TraceHead* head : Heads()) {
         if (head == nullptr || !HeadOverlaps(*head, sub.range)) continue;
-        head->ForEachTrace([&](const TraceHead::Trace& t) {
+        head->ForEachTraceIn(sub.range, [&](const TraceHead::Trace& t) {
           if (sub.range.Overlaps(t.summary.start_ns, t.summary.end_ns) &&
               HeadPartMatches(sub, *head, t)) {
             req.head_ids.insert(t.summary.trace_id);
