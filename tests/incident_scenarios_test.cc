@@ -1057,7 +1057,7 @@ TEST_F(IncidentScenariosTest, TracesOnlyGrpcUpstreamUnavailable) {
   ASSERT_FALSE(r.List("why").empty());
   EXPECT_EQ(Signal(r.List("why")[0]), "upstream status");
   EXPECT_EQ(Subject(r.List("why")[0], "upstream"), "warehouse");
-  EXPECT_EQ(Subject(r.List("why")[0], "status"), "14");
+  EXPECT_EQ(Subject(r.List("why")[0], "status"), "14 UNAVAILABLE");
   EXPECT_EQ(IndexOf(r, "who", [](auto& f) { return !Subject(f, "rpc.grpc.status_code").empty(); }),
             -1);
 }

@@ -107,6 +107,35 @@ bool IsError(const otlp::Span& s) {
   return false;
 }
 
+// "14 UNAVAILABLE": the code as the attribute holds it, and its name
+// (grpc/status.proto), so a report reads without a table at hand.
+std::string GrpcStatusText(const std::string& code) {
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
+  int64_t c = -1;
+  auto [end, ec] = std::from_chars(code.data(), code.data() + code.size(), c);
+  if (ec != std::errc() || end != code.data() + code.size() || c < 0 ||
+      c >= static_cast<int64_t>(std::size(kNames))) {
+    return code;
+  }
+  return code + " " + kNames[c];
+}
+
 const char* KindName(otlp::SpanKind k) {
   switch (k) {
     case otlp::SpanKind::kInternal:
@@ -367,8 +396,9 @@ RequestDetail ExtractDetail(const otlp::ExportTraceServiceRequest& trace, const 
         }
         if (upstream.empty()) upstream = n.span->name;
         const int64_t status = HttpStatus(*n.span);
-        std::string code = status > 0 ? std::to_string(status)
-                                      : StringAttr(n.span->attributes, "rpc.grpc.status_code");
+        std::string code =
+            status > 0 ? std::to_string(status)
+                       : GrpcStatusText(StringAttr(n.span->attributes, "rpc.grpc.status_code"));
         if (code.empty()) code = n.span->status.message.empty() ? "error" : n.span->status.message;
         d.upstream_errors.emplace_back(std::move(upstream), std::move(code));
       } else if (!has_exception && !n.span->status.message.empty() &&
