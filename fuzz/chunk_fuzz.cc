@@ -5,6 +5,8 @@
 // decoded chunk must re-encode to one that decodes to the same bits. The
 // two-stream form is also read with the compact value coding of sealed head
 // chunks and format-2 blocks, whose values must re-encode the same way.
+// The batch decoders (chunk_decode.h) must agree with the iterator: the
+// same samples where it decodes them all, an error where it fails.
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "server/store/metrics/chunk.h"
+#include "server/store/metrics/chunk_decode.h"
 #include "server/store/metrics/metric_record.h"
 
 namespace {
@@ -59,6 +62,22 @@ void CheckCompact(uint32_t samples, std::string_view timestamps, std::string_vie
   if (back.Next() || !back.status().ok()) std::abort();
 }
 
+void CheckBatch(uint32_t samples, std::string_view timestamps, std::string_view values,
+                ValueCoding coding) {
+  std::vector<std::pair<int64_t, uint64_t>> expected;
+  ChunkIterator it(samples, timestamps, values, coding);
+  while (it.Next()) expected.emplace_back(it.t(), it.value_bits());
+  const bool whole = it.status().ok() && expected.size() == samples;
+  std::vector<int64_t> t(samples);
+  std::vector<uint64_t> bits(samples);
+  const bool ok = DecodeTimestamps(timestamps, t).ok() && DecodeValues(values, coding, bits).ok();
+  if (ok != whole) std::abort();
+  if (!ok) return;
+  for (size_t i = 0; i < samples; ++i) {
+    if (t[i] != expected[i].first || bits[i] != expected[i].second) std::abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -71,6 +90,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     CheckIterator(
         ChunkIterator(samples, rest.substr(0, split), rest.substr(std::min(split, rest.size()))));
     CheckCompact(samples, rest.substr(0, split), rest.substr(std::min(split, rest.size())));
+    for (ValueCoding coding : {ValueCoding::kStream, ValueCoding::kCompact}) {
+      CheckBatch(samples, rest.substr(0, split), rest.substr(std::min(split, rest.size())), coding);
+    }
   }
   if (auto r = DecodeMetricRecord(in); r.ok()) {
     for (const SeriesRecordEntry& s : r->series) {

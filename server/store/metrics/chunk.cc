@@ -6,20 +6,12 @@
 #include <vector>
 
 #include "server/store/block/varint.h"
+#include "server/store/metrics/chunk_format.h"
 
 namespace quartet::store {
 namespace {
 
-// Signed values in buckets: prefix '0' = 0, then '10', '110', '1110',
-// '11110', '111110' + that many bits of two's complement, '111111' + 64 bits.
-struct Buckets {
-  int widths[5];
-};
-constexpr int kBuckets = 5;
-// Jittered scrape intervals need a few ms; integer deltas of counters and
-// gauges mostly fit 4-14 bits (tuned on the mix of metric_table_benchmark).
-constexpr Buckets kTimeBuckets{{7, 14, 20, 32, 48}};
-constexpr Buckets kIntBuckets{{4, 7, 10, 14, 24}};
+using namespace chunk_format;
 
 bool FitsSigned(int64_t v, int bits) {
   const int64_t lo = -(int64_t{1} << (bits - 1));
@@ -52,27 +44,8 @@ void WriteBucketed(BitWriter* w, int64_t v, const Buckets& b) {
   w->WriteBits(static_cast<uint64_t>(v), 64);
 }
 
-constexpr double kMaxExactInt = 9007199254740992.0;  // 2^53
-
-// Integral doubles whose int64 round trip gives back the same bits.
-bool IsIntegral(double x) {
-  return std::fabs(x) <= kMaxExactInt && x == std::trunc(x) && !(x == 0 && std::signbit(x));
-}
-
 int Clz(uint64_t x) { return std::countl_zero(x); }
 int Ctz(uint64_t x) { return std::countr_zero(x); }
-
-// Compact value coding (EncodeCompactValues): the mode byte, the Rice
-// parameter limit, the "every residual is 0" parameter and the escape: a
-// quotient of kRiceEscape or more is written as kRiceEscape ones + 64 bits.
-constexpr uint8_t kCompactStream = 0;
-constexpr uint8_t kCompactBase = 1;
-constexpr uint8_t kCompactDelta = 2;
-constexpr uint8_t kCompactBits = 3;
-constexpr uint8_t kMaxRiceK = 62;
-constexpr uint8_t kAllZero = 0xff;
-constexpr uint64_t kRiceEscape = 24;
-constexpr int64_t kMaxExactInt64 = int64_t{1} << 53;
 
 }  // namespace
 
@@ -186,227 +159,6 @@ Result<ChunkParts> SplitChunk(std::string_view chunk) {
   }
   if (n > kChunkMaxSamples) return Status::DataLoss("chunk claims too many samples");
   return ChunkParts{static_cast<uint32_t>(n), chunk.substr(0, ts_len), chunk.substr(ts_len)};
-}
-
-// ---- ChunkIterator ----------------------------------------------------------------
-
-bool ChunkIterator::Reader::ReadBit(bool* bit) {
-  if (pos_ >= in_.size() * 8) return false;
-  *bit = (static_cast<uint8_t>(in_[pos_ / 8]) >> (7 - pos_ % 8)) & 1;
-  ++pos_;
-  return true;
-}
-
-bool ChunkIterator::Reader::ReadBits(int nbits, uint64_t* v) {
-  if (static_cast<uint64_t>(nbits) > in_.size() * 8 - pos_) return false;
-  uint64_t out = 0;
-  while (nbits > 0) {
-    const int used = static_cast<int>(pos_ % 8);
-    const int avail = 8 - used;
-    const int take = nbits < avail ? nbits : avail;
-    const uint64_t byte = static_cast<uint8_t>(in_[pos_ / 8]);
-    out = (out << take) | ((byte >> (avail - take)) & ((1u << take) - 1));
-    nbits -= take;
-    pos_ += static_cast<uint64_t>(take);
-  }
-  *v = out;
-  return true;
-}
-
-namespace {
-
-bool ReadBucketed(auto* r, const Buckets& b, int64_t* v) {
-  int ones = 0;
-  bool bit;
-  while (ones < kBuckets + 1) {
-    if (!r->ReadBit(&bit)) return false;
-    if (!bit) break;
-    ++ones;
-  }
-  if (ones == 0) {
-    *v = 0;
-    return true;
-  }
-  const int width = ones == kBuckets + 1 ? 64 : b.widths[ones - 1];
-  uint64_t raw;
-  if (!r->ReadBits(width, &raw)) return false;
-  if (width < 64 && (raw >> (width - 1)) & 1) raw |= ~uint64_t{0} << width;  // sign-extend
-  *v = static_cast<int64_t>(raw);
-  return true;
-}
-
-}  // namespace
-
-ChunkIterator::ChunkIterator(std::string_view chunk) {
-  Result<ChunkParts> parts = SplitChunk(chunk);
-  if (!parts.ok()) {
-    status_ = parts.status();
-    return;
-  }
-  *this = ChunkIterator(parts->samples, parts->timestamps, parts->values);
-}
-
-ChunkIterator::ChunkIterator(uint32_t samples, std::string_view timestamps, std::string_view values,
-                             ValueCoding coding)
-    : ts_(timestamps), vs_(values), n_(samples) {
-  if (n_ > kChunkMaxSamples) {
-    n_ = 0;
-    status_ = Status::DataLoss("chunk claims too many samples");
-    return;
-  }
-  if (coding != ValueCoding::kCompact || n_ == 0) return;
-  // Header: mode, then for the integer modes zz(first), [zz(base)], k.
-  if (values.empty()) {
-    Fail("compact value stream without a mode");
-    return;
-  }
-  const uint8_t mode = static_cast<uint8_t>(values[0]);
-  values.remove_prefix(1);
-  if (mode == kCompactStream) {
-    vs_ = Reader(values);
-    return;
-  }
-  uint64_t first, base = 0;
-  const bool has_base = mode == kCompactBase || mode == kCompactBits;
-  if ((mode != kCompactBase && mode != kCompactDelta && mode != kCompactBits) ||
-      !GetVarint64(&values, &first) || (has_base && !GetVarint64(&values, &base)) ||
-      values.empty()) {
-    Fail("compact value header");
-    return;
-  }
-  first_int_ = mode == kCompactBits ? static_cast<int64_t>(first) : ZigZagDecode(first);
-  base_ = ZigZagDecode(base);
-  rice_k_ = static_cast<uint8_t>(values[0]);
-  values.remove_prefix(1);
-  if ((rice_k_ > kMaxRiceK && rice_k_ != kAllZero) ||
-      (mode != kCompactBits && (first_int_ > kMaxExactInt64 || first_int_ < -kMaxExactInt64))) {
-    Fail("compact value header");
-    return;
-  }
-  int_mode_ = mode;
-  vs_ = Reader(values);
-}
-
-double ChunkIterator::v() const { return std::bit_cast<double>(bits_); }
-
-bool ChunkIterator::Fail(const char* what) {
-  status_ = Status::DataLoss(std::string("malformed chunk: ") + what);
-  n_ = 0;
-  return false;
-}
-
-bool ChunkIterator::Next() {
-  if (i_ >= n_) return false;
-  if (i_ == 0) {
-    uint64_t t, bits;
-    if (!ts_.ReadBits(64, &t)) return Fail("truncated first sample");
-    if (int_mode_ == kCompactBits) {
-      bits = static_cast<uint64_t>(first_int_);
-    } else if (int_mode_ != 0) {
-      bits = std::bit_cast<uint64_t>(static_cast<double>(first_int_));
-    } else if (!vs_.ReadBits(64, &bits)) {
-      return Fail("truncated first sample");
-    }
-    t_ = static_cast<int64_t>(t);
-    bits_ = bits;
-    started_ = true;
-    ++i_;
-    return true;
-  }
-  int64_t dod;
-  if (!ReadBucketed(&ts_, kTimeBuckets, &dod)) return Fail("truncated timestamp");
-  dt_ = static_cast<int64_t>(static_cast<uint64_t>(dt_) + static_cast<uint64_t>(dod));
-  const int64_t t = static_cast<int64_t>(static_cast<uint64_t>(t_) + static_cast<uint64_t>(dt_));
-  if (t <= t_) return Fail("timestamps not increasing");
-  t_ = t;
-  if (int_mode_ != 0) {
-    if (!NextCompactValue()) return false;
-    ++i_;
-    return true;
-  }
-  bool bit;
-  if (!vs_.ReadBit(&bit)) return Fail("truncated value");
-  if (!bit) {
-    int_delta_ = 0;
-  } else {
-    if (!vs_.ReadBit(&bit)) return Fail("truncated value");
-    if (!bit) {  // integer delta-of-delta
-      const double prev = std::bit_cast<double>(bits_);
-      if (!IsIntegral(prev)) return Fail("integer delta after a non-integer value");
-      int64_t dod_v, d, cur;
-      if (!ReadBucketed(&vs_, kIntBuckets, &dod_v)) return Fail("truncated value");
-      if (__builtin_add_overflow(int_delta_, dod_v, &d) ||
-          __builtin_add_overflow(static_cast<int64_t>(prev), d, &cur) || cur > (int64_t{1} << 53) ||
-          cur < -(int64_t{1} << 53)) {
-        return Fail("integer value out of range");
-      }
-      int_delta_ = d;
-      bits_ = std::bit_cast<uint64_t>(static_cast<double>(cur));
-    } else {  // XOR
-      if (!vs_.ReadBit(&bit)) return Fail("truncated value");
-      uint64_t lead, sig;
-      if (bit) {
-        if (!vs_.ReadBits(5, &lead) || !vs_.ReadBits(6, &sig)) return Fail("truncated value");
-        if (sig == 0) sig = 64;
-        if (lead + sig > 64) return Fail("XOR window out of range");
-        leading_ = static_cast<uint8_t>(lead);
-        trailing_ = static_cast<uint8_t>(64 - lead - sig);
-      } else if (leading_ == 0xff) {
-        return Fail("XOR window reused before one was set");
-      }
-      sig = 64u - leading_ - trailing_;
-      uint64_t x;
-      if (!vs_.ReadBits(static_cast<int>(sig), &x)) return Fail("truncated value");
-      bits_ ^= trailing_ == 64 ? 0 : x << trailing_;
-      int_delta_ = 0;
-    }
-  }
-  ++i_;
-  return true;
-}
-
-bool ChunkIterator::NextCompactValue() {
-  uint64_t u = 0;
-  if (rice_k_ != kAllZero) {
-    uint64_t q = 0;
-    bool bit = true;
-    while (q < kRiceEscape) {
-      if (!vs_.ReadBit(&bit)) return Fail("truncated value");
-      if (!bit) break;
-      ++q;
-    }
-    if (q == kRiceEscape) {
-      if (!vs_.ReadBits(64, &u)) return Fail("truncated value");
-    } else {
-      uint64_t low = 0;
-      if (rice_k_ > 0 && !vs_.ReadBits(rice_k_, &low)) return Fail("truncated value");
-      if (rice_k_ > 0 && q > (~uint64_t{0} >> rice_k_)) return Fail("Rice quotient overflows");
-      u = (rice_k_ >= 64 ? 0 : q << rice_k_) | low;
-    }
-  }
-  const int64_t r = ZigZagDecode(u);
-  if (int_mode_ == kCompactBits) {  // wrapping: every bit pattern is a value
-    bits_ += static_cast<uint64_t>(base_) + static_cast<uint64_t>(r);
-    return true;
-  }
-  const double prev = std::bit_cast<double>(bits_);
-  int64_t d, cur;
-  if (__builtin_add_overflow(int_mode_ == kCompactBase ? base_ : int_delta_, r, &d) ||
-      __builtin_add_overflow(static_cast<int64_t>(prev), d, &cur) || cur > kMaxExactInt64 ||
-      cur < -kMaxExactInt64) {
-    return Fail("integer value out of range");
-  }
-  int_delta_ = d;
-  bits_ = std::bit_cast<uint64_t>(static_cast<double>(cur));
-  return true;
-}
-
-bool ChunkIterator::Seek(int64_t t_ms) {
-  if (!started_ && !Next()) return false;
-  while (t_ < t_ms) {
-    if (!Next()) return false;
-  }
-  return true;
 }
 
 // ---- compact coding ------------------------------------------------------------------

@@ -14,7 +14,9 @@
 // the previous delta, which is about half the bits of the streaming code for
 // counters and histogram buckets; other series keep the streaming code.
 //
-// ChunkAppender is not thread-safe (the head guards it). ChunkIterator reads
+// ChunkAppender is not thread-safe (the head guards it). ChunkIterator
+// (chunk_decode.cc) decodes a sample at a time; chunk_decode.h decodes whole
+// streams into arrays, which queries use. ChunkIterator reads
 // bytes it does not own; it is safe on arbitrary (untrusted) bytes: it never
 // reads out of bounds and reports malformed input through status().
 //
@@ -32,6 +34,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "server/store/metrics/bit_reader.h"
 
 namespace quartet::store {
 
@@ -126,22 +129,10 @@ class ChunkIterator {
   const Status& status() const { return status_; }
 
  private:
-  class Reader {
-   public:
-    Reader() = default;
-    explicit Reader(std::string_view in) : in_(in) {}
-    bool ReadBit(bool* bit);
-    bool ReadBits(int nbits, uint64_t* v);
-
-   private:
-    std::string_view in_;
-    uint64_t pos_ = 0;  // in bits
-  };
   bool Fail(const char* what);
-  bool NextCompactValue();
 
-  Reader ts_;
-  Reader vs_;
+  BitReader ts_;
+  BitReader vs_;
   uint32_t n_ = 0;
   uint32_t i_ = 0;
   bool started_ = false;
@@ -151,12 +142,13 @@ class ChunkIterator {
   int64_t int_delta_ = 0;
   uint8_t leading_ = 0xff;
   uint8_t trailing_ = 0;
-  // Compact integer modes (1: residual from base_, 2: from the last delta);
-  // 0 = the streaming code.
+  // Compact Rice modes (chunk_format.h: 1 residual from base_, 2 from the
+  // last delta, 3 steps of the bit patterns); 0 = the streaming code.
   uint8_t int_mode_ = 0;
   uint8_t rice_k_ = 0;
   int64_t first_int_ = 0;
   int64_t base_ = 0;
+  int64_t int_value_ = 0;  // the current value in the integer modes
   Status status_;
 };
 

@@ -1,5 +1,6 @@
 #include "server/store/metrics/metric_block.h"
 
+#include <algorithm>
 #include <bit>
 #include <unordered_map>
 
@@ -51,15 +52,15 @@ int64_t Diff(int64_t a, int64_t b) {  // a - b without signed overflow
 constexpr uint8_t kMaxBaseDepth = 8;
 // Decoded chunks a query keeps for the chunks coded against them.
 constexpr size_t kMaxCachedChunks = 64;
+// Decoded timestamp streams a query keeps (about 4 KB each); the cache
+// starts over when full.
+constexpr size_t kMaxCachedTimestamps = 4096;
 constexpr int64_t kMaxExact = int64_t{1} << 53;
 
 // The value bits of a compact chunk; empty when malformed.
-std::vector<uint64_t> DecodeValues(const BlockChunk& c) {
-  std::vector<uint64_t> out;
-  out.reserve(c.samples);
-  ChunkIterator it(c.samples, c.timestamps, c.values, ValueCoding::kCompact);
-  while (it.Next()) out.push_back(it.value_bits());
-  if (!it.status().ok() || out.size() != c.samples) out.clear();
+std::vector<uint64_t> ChunkValueBits(const BlockChunk& c) {
+  std::vector<uint64_t> out(c.samples);
+  if (!DecodeValues(c.values, ValueCoding::kCompact, out).ok()) out.clear();
   return out;
 }
 
@@ -162,7 +163,7 @@ Result<BlockMeta> WriteMetricBlock(std::span<const BlockSeriesSource> series,
       } else {
         // Coded against the previous series' chunk of the same samples
         // times when that is shorter.
-        Decoded& d = cur.emplace_back(Decoded{&c, DecodeValues(c), 0});
+        Decoded& d = cur.emplace_back(Decoded{&c, ChunkValueBits(c), 0});
         std::string based;
         for (const Decoded& p : prev) {
           if (p.chunk->min_t != c.min_t || p.chunk->max_t != c.max_t ||
@@ -371,12 +372,9 @@ Result<const std::vector<uint64_t>*> MetricBlock::ChunkValues(uint32_t c, ValueP
   if (auto it = pages->values_.find(key); it != pages->values_.end()) return &it->second;
   const ChunkRef& ref = chunks_[c];
   ASSIGN_OR_RETURN(std::string_view bytes, ChunkBytes(c, pages));
-  std::vector<uint64_t> out;
-  out.reserve(ref.samples);
-  ChunkIterator it(ref.samples, (*timestamps_)[ref.ts_id], bytes, coding_);
-  while (it.Next()) out.push_back(it.value_bits());
-  if (!it.status().ok()) return it.status().Annotate(block_->path);
-  if (out.size() != ref.samples) return Status::DataLoss(block_->path + ": short chunk");
+  std::vector<uint64_t> out(ref.samples);
+  Status decoded = DecodeValues(bytes, coding_, out);
+  if (!decoded.ok()) return decoded.Annotate(block_->path);
   if (ref.base != kNoBase) {  // Load bounded the chain
     ASSIGN_OR_RETURN(const std::vector<uint64_t>* base, ChunkValues(ref.base, pages));
     for (size_t i = 0; i < out.size(); ++i) {
@@ -401,26 +399,59 @@ Result<const std::vector<uint64_t>*> MetricBlock::ChunkValues(uint32_t c, ValueP
   return &stored;
 }
 
-Status MetricBlock::ForEachSample(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
-                                  const std::function<void(int64_t, double)>& fn) const {
+Result<const std::vector<int64_t>*> MetricBlock::Timestamps(uint32_t ts_id, uint32_t samples,
+                                                            ValuePages* pages) const {
+  const ValuePages::Key key(this, ts_id);
+  auto it = pages->timestamps_.find(key);
+  // Decoding is prefix-stable: a longer decode serves every shorter chunk.
+  if (it != pages->timestamps_.end() && it->second.size() >= samples) return &it->second;
+  if (it == pages->timestamps_.end() && pages->timestamps_.size() >= kMaxCachedTimestamps) {
+    pages->timestamps_.clear();
+  }
+  std::vector<int64_t>& t = pages->timestamps_[key];
+  t.resize(samples);
+  Status decoded = DecodeTimestamps((*timestamps_)[ts_id], t);
+  if (!decoded.ok()) {
+    pages->timestamps_.erase(key);
+    return decoded.Annotate(block_->path);
+  }
+  return &t;
+}
+
+Status MetricBlock::AppendSamples(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
+                                  std::vector<Sample>* out) const {
   const SeriesInfo& s = series_[id];
   if (s.max_t < min_t || s.min_t > max_t) return Status::Ok();
   for (uint32_t c = s.first_chunk; c < s.first_chunk + s.chunk_count; ++c) {
     const ChunkRef& ref = chunks_[c];
     if (ref.max_t < min_t || ref.min_t > max_t) continue;
-    ASSIGN_OR_RETURN(std::string_view bytes, ChunkBytes(c, pages));
-    const std::vector<uint64_t>* values = nullptr;
+    ASSIGN_OR_RETURN(const std::vector<int64_t>* ts, Timestamps(ref.ts_id, ref.samples, pages));
+    const int64_t* t = ts->data();
+    const size_t begin = std::lower_bound(t, t + ref.samples, min_t) - t;
+    const size_t end = std::upper_bound(t + begin, t + ref.samples, max_t) - t;
+    if (begin >= end) continue;
+    const uint64_t* bits;
     if (ref.base != kNoBase) {
-      ASSIGN_OR_RETURN(values, ChunkValues(c, pages));
+      ASSIGN_OR_RETURN(const std::vector<uint64_t>* values, ChunkValues(c, pages));
+      bits = values->data();
+    } else {
+      // Values only up to the last sample in the range.
+      ASSIGN_OR_RETURN(std::string_view bytes, ChunkBytes(c, pages));
+      pages->scratch_.bits.resize(end);
+      Status decoded = DecodeValues(bytes, coding_, pages->scratch_.bits);
+      if (!decoded.ok()) return decoded.Annotate(block_->path);
+      bits = pages->scratch_.bits.data();
     }
-    ChunkIterator it(ref.samples, (*timestamps_)[ref.ts_id], bytes, coding_);
-    for (size_t i = 0; it.Next(); ++i) {
-      if (it.t() < min_t) continue;
-      if (it.t() > max_t) break;
-      fn(it.t(), values != nullptr ? std::bit_cast<double>((*values)[i]) : it.v());
-    }
-    if (!it.status().ok()) return it.status().Annotate(block_->path);
+    store::AppendSamples(t, bits, begin, end, out);
   }
+  return Status::Ok();
+}
+
+Status MetricBlock::ForEachSample(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
+                                  const std::function<void(int64_t, double)>& fn) const {
+  std::vector<Sample> samples;
+  RETURN_IF_ERROR(AppendSamples(id, min_t, max_t, pages, &samples));
+  for (const Sample& s : samples) fn(s.t_ms, s.v);
   return Status::Ok();
 }
 

@@ -24,6 +24,7 @@
 #include "server/store/block/catalog.h"
 #include "server/store/block/column.h"
 #include "server/store/metrics/chunk.h"
+#include "server/store/metrics/chunk_decode.h"
 #include "server/store/metrics/index.h"
 #include "server/store/metrics/metric_types.h"
 
@@ -70,8 +71,10 @@ int64_t MsToNs(int64_t t_ms);
 class MetricBlock;
 
 // Decompressed value pages of one block, kept for the duration of a query,
-// and the decoded values of the last chunks that other chunks are coded
-// against (series read in order find their neighbour's chunk here).
+// the decoded values of the last chunks that other chunks are coded
+// against (series read in order find their neighbour's chunk here), and
+// the decoded timestamp streams (every series scraped together shares one,
+// so a query decodes it once).
 class ValuePages {
  public:
   Result<std::string_view> Get(const MetricBlock& block, uint32_t page);
@@ -81,7 +84,9 @@ class ValuePages {
   using Key = std::pair<const MetricBlock*, uint32_t>;
   std::map<Key, std::string> pages_;
   std::map<Key, std::vector<uint64_t>> values_;
-  std::deque<Key> values_order_;  // oldest first, for eviction
+  std::deque<Key> values_order_;                    // oldest first, for eviction
+  std::map<Key, std::vector<int64_t>> timestamps_;  // by timestamp stream id
+  ChunkScratch scratch_;
 };
 
 class MetricBlock {
@@ -98,6 +103,9 @@ class MetricBlock {
   int64_t series_min_t(uint32_t id) const { return series_[id].min_t; }
   int64_t series_max_t(uint32_t id) const { return series_[id].max_t; }
 
+  // Appends the samples of series `id` in [min_t, max_t] to `out`, in order.
+  Status AppendSamples(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
+                       std::vector<Sample>* out) const;
   // Calls fn for each sample of series `id` in [min_t, max_t], in order.
   Status ForEachSample(uint32_t id, int64_t min_t, int64_t max_t, ValuePages* pages,
                        const std::function<void(int64_t, double)>& fn) const;
@@ -138,6 +146,10 @@ class MetricBlock {
   // The value bits of every sample of chunk c, resolving its base chunks;
   // valid until the next call with the same `pages`.
   Result<const std::vector<uint64_t>*> ChunkValues(uint32_t c, ValuePages* pages) const;
+  // The first `samples` timestamps of stream `ts_id`, decoded; valid until
+  // the next call with the same `pages`.
+  Result<const std::vector<int64_t>*> Timestamps(uint32_t ts_id, uint32_t samples,
+                                                 ValuePages* pages) const;
 
   std::shared_ptr<const CatalogBlock> block_;
   uint64_t wal_until_ = 0;

@@ -171,25 +171,30 @@ size_t MetricHead::bytes() const {
          exemplar_bytes_ + per_metric_.size() * 64;
 }
 
-void MetricHead::ForEachSample(uint32_t ref, int64_t min_t, int64_t max_t,
-                               const std::function<void(int64_t, double)>& fn) const {
+void MetricHead::AppendSamples(uint32_t ref, int64_t min_t, int64_t max_t, ChunkScratch* scratch,
+                               std::vector<Sample>* out) const {
   const HeadSeries& s = series_[ref];
   if (s.max_t < min_t || s.min_t > max_t) return;
-  auto scan = [&](int64_t lo, int64_t hi, ChunkIterator it) {
-    if (hi < min_t || lo > max_t || !it.Seek(min_t)) return;
-    do {
-      if (it.t() > max_t) break;
-      fn(it.t(), it.v());
-    } while (it.Next());
-  };
   for (const SealedChunk& c : s.sealed) {
-    scan(c.min_t(), c.max_t(),
-         ChunkIterator(c.samples(), c.timestamps(), c.values(), ValueCoding::kCompact));
+    if (c.max_t() < min_t || c.min_t() > max_t) continue;
+    if (!AppendChunkSamples(c.samples(), c.timestamps(), c.values(), ValueCoding::kCompact, min_t,
+                            max_t, scratch, out)
+             .ok()) {
+      return;
+    }
   }
-  if (s.open.samples() > 0) {
-    scan(s.open.min_t(), s.open.max_t(),
-         ChunkIterator(s.open.samples(), s.open.timestamp_bytes(), s.open.value_bytes()));
+  if (s.open.samples() > 0 && s.open.max_t() >= min_t && s.open.min_t() <= max_t) {
+    (void)AppendChunkSamples(s.open.samples(), s.open.timestamp_bytes(), s.open.value_bytes(),
+                             ValueCoding::kStream, min_t, max_t, scratch, out);
   }
+}
+
+void MetricHead::ForEachSample(uint32_t ref, int64_t min_t, int64_t max_t,
+                               const std::function<void(int64_t, double)>& fn) const {
+  ChunkScratch scratch;
+  std::vector<Sample> samples;
+  AppendSamples(ref, min_t, max_t, &scratch, &samples);
+  for (const Sample& s : samples) fn(s.t_ms, s.v);
 }
 
 }  // namespace quartet::store

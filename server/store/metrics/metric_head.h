@@ -26,6 +26,7 @@
 
 #include "base/status.h"
 #include "server/store/metrics/chunk.h"
+#include "server/store/metrics/chunk_decode.h"
 #include "server/store/metrics/index.h"
 #include "server/store/metrics/metric_record.h"
 #include "server/store/metrics/metric_types.h"
@@ -115,6 +116,11 @@ class MetricHead {
   // Estimated heap bytes (index, chunks, exemplars).
   size_t bytes() const;
 
+  // Appends every sample of series `ref` in [min_t, max_t] to `out`, in
+  // order, decoding with `scratch`. Head chunks are the head's own bytes: a
+  // malformed one ends the series' samples there.
+  void AppendSamples(uint32_t ref, int64_t min_t, int64_t max_t, ChunkScratch* scratch,
+                     std::vector<Sample>* out) const;
   // Calls fn for every sample of series `ref` in [min_t, max_t], in order.
   void ForEachSample(uint32_t ref, int64_t min_t, int64_t max_t,
                      const std::function<void(int64_t, double)>& fn) const;

@@ -35,6 +35,7 @@ void SortAndDedupe(std::vector<Sample>* samples) {
 Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_t, int64_t max_t,
                            GatherMode mode, std::map<Labels, Gathered>* out) {
   std::vector<std::shared_ptr<const MetricBlock>> blocks;
+  ChunkScratch scratch;
   {
     // The heads are read under the lock; blocks, immutable, after it, so
     // that reading pages from disk never holds appenders up.
@@ -55,9 +56,7 @@ Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_
         Gathered& g = (*out)[head->index().LabelsOf(id)];
         ++g.sources;
         if (mode == GatherMode::kSamples) {
-          head->ForEachSample(id, min_t, max_t, [&](int64_t t, double v) {
-            g.samples.push_back({t, v});
-          });
+          head->AppendSamples(id, min_t, max_t, &scratch, &g.samples);
         }
         for (Exemplar& e : exemplars) g.exemplars.push_back(std::move(e));
       }
@@ -83,9 +82,7 @@ Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_
       Gathered& g = (*out)[block->index().LabelsOf(id)];
       ++g.sources;
       if (mode == GatherMode::kSamples) {
-        damaged = block->ForEachSample(id, min_t, max_t, &pages, [&](int64_t t, double v) {
-          g.samples.push_back({t, v});
-        });
+        damaged = block->AppendSamples(id, min_t, max_t, &pages, &g.samples);
         if (!damaged.ok()) break;
       }
       for (Exemplar& e : exemplars) g.exemplars.push_back(std::move(e));
