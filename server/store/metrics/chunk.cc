@@ -163,8 +163,6 @@ Result<ChunkParts> SplitChunk(std::string_view chunk) {
 
 // ---- compact coding ------------------------------------------------------------------
 
-bool IsExactInteger(double x) { return IsIntegral(x); }
-
 namespace {
 
 // Bits of the Rice code of every u with parameter k (kAllZero: none).

@@ -28,6 +28,8 @@
 //   RETURN_IF_ERROR(it.status());
 #pragma once
 
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -163,8 +165,14 @@ Result<ChunkParts> SplitChunk(std::string_view chunk);
 std::string JoinChunk(uint32_t samples, std::string_view timestamps, std::string_view values);
 
 // Integral doubles with |x| <= 2^53, other than -0.0: the values the
-// integer codes carry exactly.
-bool IsExactInteger(double x);
+// integer codes carry exactly. Inline: block reads test every value of a
+// chunk coded against its neighbour.
+inline bool IsExactInteger(double x) {
+  // The range first: the cast is then defined, and exact for integers.
+  if (!(std::fabs(x) <= 9007199254740992.0)) return false;  // also NaN
+  return static_cast<double>(static_cast<int64_t>(x)) == x &&
+         std::bit_cast<uint64_t>(x) != 0x8000000000000000ull;  // -0.0
+}
 
 // The compact coding of a value stream (ValueCoding::kCompact) for the value
 // bits of a chunk's samples in time order: the shortest of its modes.

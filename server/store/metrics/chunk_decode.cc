@@ -259,10 +259,9 @@ Status DecodeValues(std::string_view stream, ValueCoding coding, std::span<uint6
 void AppendSamples(const int64_t* t, const uint64_t* bits, size_t begin, size_t end,
                    std::vector<Sample>* out) {
   if (begin >= end) return;
-  const size_t at = out->size();
-  out->resize(at + (end - begin));
-  Sample* dst = out->data() + at;
-  for (size_t i = begin; i < end; ++i) *dst++ = Sample{t[i], std::bit_cast<double>(bits[i])};
+  const size_t need = out->size() + (end - begin);
+  if (need > out->capacity()) out->reserve(std::max(need, 2 * out->capacity()));
+  for (size_t i = begin; i < end; ++i) out->push_back(Sample{t[i], std::bit_cast<double>(bits[i])});
 }
 
 Status AppendChunkSamples(uint32_t samples, std::string_view timestamps, std::string_view values,

@@ -3,8 +3,9 @@
 // Internal to server/store/metrics. Constants and pure functions only.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
+
+#include "server/store/metrics/chunk.h"
 
 namespace quartet::store::chunk_format {
 
@@ -19,13 +20,10 @@ inline constexpr int kBuckets = 5;
 inline constexpr Buckets kTimeBuckets{{7, 14, 20, 32, 48}};
 inline constexpr Buckets kIntBuckets{{4, 7, 10, 14, 24}};
 
-inline constexpr double kMaxExactInt = 9007199254740992.0;  // 2^53
 inline constexpr int64_t kMaxExactInt64 = int64_t{1} << 53;
 
 // Integral doubles whose int64 round trip gives back the same bits.
-inline bool IsIntegral(double x) {
-  return std::fabs(x) <= kMaxExactInt && x == std::trunc(x) && !(x == 0 && std::signbit(x));
-}
+inline bool IsIntegral(double x) { return IsExactInteger(x); }
 
 // Compact value coding (EncodeCompactValues): the mode byte, the Rice
 // parameter limit, the "every residual is 0" parameter and the escape: a

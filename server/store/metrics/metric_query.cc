@@ -21,10 +21,26 @@ void AddExemplars(std::span<const Exemplar> exemplars, int64_t min_t, int64_t ma
 }
 
 // Heads and blocks may both hold a timestamp (a retried sample around a
-// flush): samples are put in time order and the first of equal timestamps kept.
+// flush): samples are put in time order and the first of equal timestamps
+// kept. Each source appended a sorted run (heads first, then blocks), so the
+// runs are merged, stably, instead of sorting the whole: usually a rotation
+// of a head's newer run behind the blocks' older ones.
 void SortAndDedupe(std::vector<Sample>* samples) {
-  std::stable_sort(samples->begin(), samples->end(),
-                   [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; });
+  const auto by_time = [](const Sample& a, const Sample& b) { return a.t_ms < b.t_ms; };
+  const auto first = samples->begin();
+  const size_t n = samples->size();
+  // [0, sorted) is in order; a run ends where time does not increase.
+  auto run_end = [&](size_t from) {
+    size_t i = from + 1;
+    while (i < n && first[i - 1].t_ms < first[i].t_ms) ++i;
+    return i;
+  };
+  if (n == 0) return;
+  for (size_t sorted = run_end(0); sorted < n;) {
+    const size_t next = run_end(sorted);
+    std::inplace_merge(first, first + sorted, first + next, by_time);
+    sorted = next;
+  }
   samples->erase(std::unique(samples->begin(), samples->end(),
                              [](const Sample& a, const Sample& b) { return a.t_ms == b.t_ms; }),
                  samples->end());
