@@ -1,8 +1,10 @@
 // metrics_vs_prometheus: quartetd and Prometheus 2.42 measured in the same
 // run on the same data (see README.md beside this file). It starts both
-// servers on loopback, remote-writes the same generated service metrics to
-// each (counters and classic histograms, 15 s apart over some hours,
-// backfilled in timestamp order), and prints one table:
+// servers on loopback, remote-writes the same service metrics to each, 15 s
+// apart over some hours, backfilled in timestamp order, and prints one table.
+// Two data sets: "busy" (generated high-traffic counters and histograms, every
+// series changing every step) and "scrape" (a real service's recorded /metrics
+// scrapes replayed for many instances: scrape_replay.h). Figures:
 //   - ingest: samples per CPU-second of the server process (utime+stime from
 //     /proc/<pid>/stat), and wall samples/s;
 //   - memory per active series: RSS after ingest minus RSS before, / series;
@@ -13,8 +15,9 @@
 //     1,000 counters and histogram_quantile over 1,000 bucket series; the
 //     runs alternate between the two servers (both running), so that both
 //     see the same load on a shared machine.
-// Usage: metrics_vs_prometheus [--series-groups N] [--hours H] [--runs N]
-//        [--quartetd PATH] [--prometheus PATH] [--keep]
+// Usage: metrics_vs_prometheus [--data busy|scrape] [--recording FILE]
+//        [--series-groups N] [--hours H] [--runs N] [--quartetd PATH]
+//        [--prometheus PATH] [--keep]
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -29,13 +32,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench/metrics_vs_prometheus/scrape_replay.h"
 #include "wire/prometheus/remote_write_body.h"
 
 namespace {
@@ -45,7 +51,10 @@ namespace rw = quartet::prometheus::rw;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
-  int groups = 100;  // each: 10 counters + one 10-bucket histogram (13 series)
+  std::string data = "busy";
+  std::string recording =
+      (fs::path(__FILE__).parent_path() / "data" / "checkout_scrapes.txt.gz").string();
+  int groups = 100;  // busy: 10 counters + one 10-bucket histogram; scrape: instances
   double hours = 4;  // > 3 h so that Prometheus cuts its first 2 h block
   int runs = 10;
   std::string quartetd = "build/bin/quartetd";
@@ -53,9 +62,18 @@ struct Options {
   bool keep = false;
 };
 
-// ---- the data: realistic service metrics -----------------------------------
+// ---- the data -----------------------------------------------------------------
 
 constexpr int64_t kStepMs = 15'000;
+
+// A data set: its series, advanced one 15 s step at a time.
+class DataSet {
+ public:
+  virtual ~DataSet() = default;
+  virtual size_t series() const = 0;
+  // Advances every series by one step and appends its sample at t_ms.
+  virtual void Step(int64_t t_ms, std::vector<rw::TimeSeries>* out) = 0;
+};
 constexpr double kBounds[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 constexpr int kCountersPerGroup = 10;
 
@@ -64,10 +82,11 @@ struct Series {
   double value = 0;
 };
 
-// Counters http_requests_total{service,route,status,instance} and a latency
-// histogram per (service, instance); values advance as a service's would
-// (per-step increments around a per-series rate, latencies log-normal).
-class Generator {
+// "busy": counters http_requests_total{service,route,status,instance} and a
+// latency histogram per (service, instance); values advance as a busy
+// service's would (per-step increments around a per-series rate, latencies
+// log-normal): every series changes every step by a high-entropy amount.
+class Generator : public DataSet {
  public:
   explicit Generator(int groups) : rng_(42) {
     for (int g = 0; g < groups; ++g) {
@@ -97,10 +116,11 @@ class Generator {
       histograms_.push_back(std::move(h));
     }
   }
-  size_t series() const { return counters_.size() + histograms_.size() * (std::size(kBounds) + 3); }
+  size_t series() const override {
+    return counters_.size() + histograms_.size() * (std::size(kBounds) + 3);
+  }
 
-  // Advances every series by one step and appends its sample at t_ms.
-  void Step(int64_t t_ms, std::vector<rw::TimeSeries>* out) {
+  void Step(int64_t t_ms, std::vector<rw::TimeSeries>* out) override {
     for (size_t i = 0; i < counters_.size(); ++i) {
       counters_[i].value += std::poisson_distribution<int>(rates_[i] * 15)(rng_);
       Append(counters_[i], t_ms, out);
@@ -145,6 +165,25 @@ class Generator {
   std::vector<Series> counters_;
   std::vector<double> rates_;
   std::vector<Histogram> histograms_;
+};
+
+// "scrape": the recorded checkout service, `groups` instances of it.
+class ScrapeData : public DataSet {
+ public:
+  ScrapeData(const mvp::Recording& rec, int groups) : replay_(rec, groups) {}
+  size_t series() const override { return replay_.series(); }
+  void Step(int64_t t_ms, std::vector<rw::TimeSeries>* out) override { replay_.Step(t_ms, out); }
+
+ private:
+  mvp::ScrapeReplay replay_;
+};
+
+// What a run needs to know of its data set: how to make it (afresh for each
+// server, so both get the same samples) and which queries to time on it.
+struct DataChoice {
+  std::function<std::unique_ptr<DataSet>()> make;
+  std::string rate_query, quantile_query;
+  std::string description;  // printed with the results
 };
 
 // ---- processes and /proc ---------------------------------------------------
@@ -248,16 +287,19 @@ struct Figures {
 };
 
 // Remote-writes the whole data set to port in timestamp order, requests of
-// about `per_request` samples (whole steps), over 2 connections.
-double Ingest(int port, int groups, int64_t start_ms, int steps, Figures* f, pid_t pid) {
-  Generator gen(groups);
-  const int steps_per_request = std::max<int>(1, static_cast<int>(10000 / gen.series()));
+// about 10,000 samples (whole steps), over one connection.
+double Ingest(int port, const DataChoice& data, int64_t start_ms, int steps, Figures* f,
+              pid_t pid) {
+  const std::unique_ptr<DataSet> gen = data.make();
+  const int steps_per_request = std::max<int>(1, static_cast<int>(10000 / gen->series()));
   std::vector<std::string> bodies;
+  size_t samples = 0;
   for (int s = 0; s < steps; s += steps_per_request) {
     std::vector<rw::TimeSeries> series;
     for (int k = s; k < std::min(steps, s + steps_per_request); ++k) {
-      gen.Step(start_ms + k * kStepMs, &series);
+      gen->Step(start_ms + k * kStepMs, &series);
     }
+    samples += series.size();
     // One TimeSeries per series with all its samples of these steps.
     std::map<std::string, rw::TimeSeries> merged;
     for (rw::TimeSeries& ts : series) {
@@ -271,7 +313,7 @@ double Ingest(int port, int groups, int64_t start_ms, int steps, Figures* f, pid
     for (auto& [k, ts] : merged) request.timeseries.push_back(std::move(ts));
     bodies.push_back(rw::EncodeRemoteWriteBody(request));
   }
-  f->samples = static_cast<double>(gen.series()) * steps;
+  f->samples = static_cast<double>(samples);
   const double cpu0 = CpuSeconds(pid);
   const auto t0 = Clock::now();
   httplib::Client c("127.0.0.1", port);
@@ -344,10 +386,6 @@ bool Interleaved(int qport, pid_t qpid, int pport, pid_t ppid, const std::string
   return true;
 }
 
-const char* kRateQuery = "sum by (job, route) (rate(bench_http_requests_total[5m]))";
-const char* kQuantileQuery =
-    "histogram_quantile(0.99, sum by (job, le) (rate(bench_request_duration_seconds_bucket[5m])))";
-
 // Prometheus's blocks (not the head/WAL): bytes and meta.json numSamples.
 void PrometheusBlocks(const fs::path& dir, uint64_t* bytes, double* samples) {
   for (const auto& entry : fs::directory_iterator(dir)) {
@@ -371,7 +409,11 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--series-groups")
+    if (a == "--data")
+      o.data = next();
+    else if (a == "--recording")
+      o.recording = next();
+    else if (a == "--series-groups")
       o.groups = std::stoi(next());
     else if (a == "--hours")
       o.hours = std::stod(next());
@@ -384,12 +426,16 @@ int main(int argc, char** argv) {
     else if (a == "--keep")
       o.keep = true;
     else {
-      std::fprintf(stderr,
-                   "usage: %s [--series-groups N] [--hours H] [--runs N] [--quartetd PATH] "
-                   "[--prometheus PATH] [--keep]\n",
-                   argv[0]);
-      return 2;
+      o.data.clear();  // prints the usage below
+      break;
     }
+  }
+  if (o.data != "busy" && o.data != "scrape") {
+    std::fprintf(stderr,
+                 "usage: %s [--data busy|scrape] [--recording FILE] [--series-groups N] "
+                 "[--hours H] [--runs N] [--quartetd PATH] [--prometheus PATH] [--keep]\n",
+                 argv[0]);
+    return 2;
   }
   const fs::path root =
       fs::temp_directory_path() / ("metrics_vs_prometheus." + std::to_string(getpid()));
@@ -400,12 +446,44 @@ int main(int argc, char** argv) {
                              .count();
   const int64_t start_ms = (now_ms - steps * kStepMs - 60'000) / kStepMs * kStepMs;
   const int64_t end_ms = start_ms + (steps - 1) * kStepMs;
-  const size_t series = Generator(o.groups).series();
-  std::printf(
-      "data: %zu series (%d counters, %d histograms x 13 series), %d steps of 15 s "
-      "(%.1f h), %.2fM samples\n",
-      series, o.groups * kCountersPerGroup, o.groups, steps, o.hours,
-      static_cast<double>(series) * steps / 1e6);
+  DataChoice data;
+  mvp::Recording recording;
+  if (o.data == "busy") {
+    data.make = [&] { return std::make_unique<Generator>(o.groups); };
+    data.rate_query = "sum by (job, route) (rate(bench_http_requests_total[5m]))";
+    data.quantile_query =
+        "histogram_quantile(0.99, sum by (job, le) "
+        "(rate(bench_request_duration_seconds_bucket[5m])))";
+    data.description = "busy: " + std::to_string(o.groups * kCountersPerGroup) + " counters, " +
+                       std::to_string(o.groups) + " histograms x 13 series";
+  } else {
+    quartet::Result<mvp::Recording> loaded = mvp::LoadRecording(o.recording);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(loaded.status().message()).c_str());
+      return 1;
+    }
+    recording = std::move(*loaded);
+    if (quartet::Status st = mvp::CheckReplay(recording); !st.ok()) {
+      std::fprintf(stderr, "%s\n", std::string(st.message()).c_str());
+      return 1;
+    }
+    data.make = [&] { return std::make_unique<ScrapeData>(recording, o.groups); };
+    data.rate_query = "sum by (job, route) (rate(http_server_request_duration_seconds_count[5m]))";
+    data.quantile_query =
+        "histogram_quantile(0.99, sum by (job, le) "
+        "(rate(http_server_request_duration_seconds_bucket[5m])))";
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "scrape: %d instances x %zu recorded series (%zu cumulative, %zu gauge-like) "
+                  "of %s, %d scrapes (%.0f min; replay checked against them)",
+                  o.groups, recording.series.size(), recording.cumulatives, recording.gauges,
+                  fs::path(o.recording).filename().c_str(), recording.scrapes,
+                  static_cast<double>(recording.last_ms - recording.first_ms) / 60000);
+    data.description = buf;
+  }
+  const size_t series = data.make()->series();
+  std::printf("data: %s\n      %zu series, %d steps of 15 s (%.1f h)\n", data.description.c_str(),
+              series, steps, o.hours);
 
   Figures q, p;
   pid_t qpid = 0;
@@ -427,7 +505,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     q.rss_before = RssBytes(pid);
-    if (Ingest(port, o.groups, start_ms, steps, &q, pid) < 0) return 1;
+    if (Ingest(port, data, start_ms, steps, &q, pid) < 0) return 1;
     q.rss_after = RssBytes(pid);
     StopProcess(pid);
     q.disk_bytes = DirBytes(root / "quartetd" / "metrics");
@@ -452,12 +530,13 @@ int main(int argc, char** argv) {
       return 1;
     }
     p.rss_before = RssBytes(pid);
-    if (Ingest(port, o.groups, start_ms, steps, &p, pid) < 0) return 1;
+    if (Ingest(port, data, start_ms, steps, &p, pid) < 0) return 1;
     p.rss_after = RssBytes(pid);
-    if (!Interleaved(qport, qpid, port, pid, kRateQuery, end_ms, o.runs, &q.rate_p50_ms,
+    if (!Interleaved(qport, qpid, port, pid, data.rate_query, end_ms, o.runs, &q.rate_p50_ms,
                      &p.rate_p50_ms, &q.rate_cpu_ms, &p.rate_cpu_ms) ||
-        !Interleaved(qport, qpid, port, pid, kQuantileQuery, end_ms, o.runs, &q.quantile_p50_ms,
-                     &p.quantile_p50_ms, &q.quantile_cpu_ms, &p.quantile_cpu_ms)) {
+        !Interleaved(qport, qpid, port, pid, data.quantile_query, end_ms, o.runs,
+                     &q.quantile_p50_ms, &p.quantile_p50_ms, &q.quantile_cpu_ms,
+                     &p.quantile_cpu_ms)) {
       return 1;
     }
     StopProcess(qpid);
@@ -485,9 +564,12 @@ int main(int argc, char** argv) {
   row("quartetd", q);
   row("prometheus", p);
   std::printf(
-      "\nquery range 1 h at 15 s step; rate over %d counters, histogram_quantile over %d "
-      "bucket series; p50 of %d runs\n",
-      o.groups * kCountersPerGroup, o.groups * static_cast<int>(std::size(kBounds) + 1), o.runs);
+      "\ndata %s: %.2fM samples sent, %zu series; disk: quartetd %llu bytes for %.0f samples, "
+      "prometheus %llu bytes for %.0f samples (its first blocks)\n"
+      "query range 1 h at 15 s step, p50 of %d runs:\n  rate:     %s\n  quantile: %s\n",
+      o.data.c_str(), q.samples / 1e6, series, static_cast<unsigned long long>(q.disk_bytes),
+      q.disk_samples, static_cast<unsigned long long>(p.disk_bytes), p.disk_samples, o.runs,
+      data.rate_query.c_str(), data.quantile_query.c_str());
   if (!o.keep) fs::remove_all(root);
   return 0;
 }
