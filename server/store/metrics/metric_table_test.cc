@@ -115,6 +115,24 @@ TEST_F(MetricTableTest, SelectsAcrossHeadAndBlocks) {
   EXPECT_TRUE(Select({{"job", Op::kEq, "nope"}}).empty());
 }
 
+// Each block and the head deliver a sorted run; Select merges them in time
+// order (the head's newest run comes first).
+TEST_F(MetricTableTest, SelectMergesRunsOfSeveralBlocksAndTheHead) {
+  const auto a = Ramp(kT0, 40), b = Ramp(kT0 + 40 * 15000, 40, 2),
+             c = Ramp(kT0 + 80 * 15000, 40, 3);
+  Append({Series(L("up", "api"), a)});
+  ASSERT_TRUE(table_->Flush().ok());
+  Append({Series(L("up", "api"), b)});
+  ASSERT_TRUE(table_->Flush().ok());
+  EXPECT_EQ(table_->stats().blocks, 2);
+  Append({Series(L("up", "api"), c)});
+  Got got = Select({{"job", Op::kEq, "api"}});
+  ExpectSamples(got[L("up", "api")], Concat(Concat(a, b), c));
+  got = Select({{"job", Op::kEq, "api"}}, kT0 + 30 * 15000, kT0 + 90 * 15000);
+  const std::vector<Sample> all = Concat(Concat(a, b), c);
+  ExpectSamples(got[L("up", "api")], std::vector<Sample>(all.begin() + 30, all.begin() + 91));
+}
+
 TEST_F(MetricTableTest, RejectsOutOfOrderAndConflictingSamples) {
   Append({Series(L("c", "a"), {{kT0, 1}, {kT0 + 10, 2}})});
   MetricAppendResult r = Append({Series(L("c", "a"), {{kT0 + 5, 9},   // older than the last
