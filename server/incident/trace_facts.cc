@@ -6,6 +6,8 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "wire/otlp/response.h"
+
 namespace quartet::incident {
 namespace {
 
@@ -107,33 +109,13 @@ bool IsError(const otlp::Span& s) {
   return false;
 }
 
-// "14 UNAVAILABLE": the code as the attribute holds it, and its name
-// (grpc/status.proto), so a report reads without a table at hand.
+// "14 UNAVAILABLE": the code as the attribute holds it, and its name, so a
+// report reads without a table at hand.
 std::string GrpcStatusText(const std::string& code) {
-  static constexpr const char* kNames[] = {"OK",
-                                           "CANCELLED",
-                                           "UNKNOWN",
-                                           "INVALID_ARGUMENT",
-                                           "DEADLINE_EXCEEDED",
-                                           "NOT_FOUND",
-                                           "ALREADY_EXISTS",
-                                           "PERMISSION_DENIED",
-                                           "RESOURCE_EXHAUSTED",
-                                           "FAILED_PRECONDITION",
-                                           "ABORTED",
-                                           "OUT_OF_RANGE",
-                                           "UNIMPLEMENTED",
-                                           "INTERNAL",
-                                           "UNAVAILABLE",
-                                           "DATA_LOSS",
-                                           "UNAUTHENTICATED"};
-  int64_t c = -1;
+  int c = -1;
   auto [end, ec] = std::from_chars(code.data(), code.data() + code.size(), c);
-  if (ec != std::errc() || end != code.data() + code.size() || c < 0 ||
-      c >= static_cast<int64_t>(std::size(kNames))) {
-    return code;
-  }
-  return code + " " + kNames[c];
+  if (ec != std::errc() || end != code.data() + code.size() || c < 0 || c > 16) return code;
+  return code + " " + otlp::GrpcCodeName(c);
 }
 
 const char* KindName(otlp::SpanKind k) {

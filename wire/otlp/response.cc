@@ -1,5 +1,7 @@
 #include "wire/otlp/response.h"
 
+#include <iterator>
+
 #include "wire/otlp/decode_internal.h"
 #include "wire/protobuf/writer.h"
 
@@ -98,6 +100,28 @@ Result<RpcStatus> DecodeRpcStatus(std::string_view protobuf) {
   }
   if (!r.status().ok()) return internal::TopLevel(internal::ReaderStatus(r));
   return out;
+}
+
+std::string GrpcCodeName(int code) {
+  static constexpr std::string_view kNames[] = {"OK",
+                                                "CANCELLED",
+                                                "UNKNOWN",
+                                                "INVALID_ARGUMENT",
+                                                "DEADLINE_EXCEEDED",
+                                                "NOT_FOUND",
+                                                "ALREADY_EXISTS",
+                                                "PERMISSION_DENIED",
+                                                "RESOURCE_EXHAUSTED",
+                                                "FAILED_PRECONDITION",
+                                                "ABORTED",
+                                                "OUT_OF_RANGE",
+                                                "UNIMPLEMENTED",
+                                                "INTERNAL",
+                                                "UNAVAILABLE",
+                                                "DATA_LOSS",
+                                                "UNAUTHENTICATED"};
+  if (code >= 0 && code < static_cast<int>(std::size(kNames))) return std::string(kNames[code]);
+  return "CODE_" + std::to_string(code);
 }
 
 }  // namespace quartet::otlp

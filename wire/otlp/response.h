@@ -52,6 +52,9 @@ struct RpcStatus {
   friend bool operator==(const RpcStatus&, const RpcStatus&) = default;
 };
 
+// "UNAVAILABLE" for 14, ...; "CODE_<n>" for codes gRPC does not define.
+std::string GrpcCodeName(int code);
+
 std::string EncodeRpcStatus(const RpcStatus& status);
 Result<RpcStatus> DecodeRpcStatus(std::string_view protobuf);
 

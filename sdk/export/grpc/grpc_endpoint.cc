@@ -209,28 +209,6 @@ GrpcRetryDecision ClassifyGrpcStatus(int code, std::string_view details) {
   return d;
 }
 
-std::string GrpcCodeName(int code) {
-  static constexpr std::string_view kNames[] = {"OK",
-                                                "CANCELLED",
-                                                "UNKNOWN",
-                                                "INVALID_ARGUMENT",
-                                                "DEADLINE_EXCEEDED",
-                                                "NOT_FOUND",
-                                                "ALREADY_EXISTS",
-                                                "PERMISSION_DENIED",
-                                                "RESOURCE_EXHAUSTED",
-                                                "FAILED_PRECONDITION",
-                                                "ABORTED",
-                                                "OUT_OF_RANGE",
-                                                "UNIMPLEMENTED",
-                                                "INTERNAL",
-                                                "UNAVAILABLE",
-                                                "DATA_LOSS",
-                                                "UNAUTHENTICATED"};
-  if (code >= 0 && code < static_cast<int>(std::size(kNames))) return std::string(kNames[code]);
-  return "CODE_" + std::to_string(code);
-}
-
 Status GrpcFailure(int code, std::string_view message) {
   StatusCode mapped = StatusCode::kInternal;
   switch (code) {
@@ -267,7 +245,7 @@ Status GrpcFailure(int code, std::string_view message) {
     default:
       break;
   }
-  std::string text = "gRPC " + GrpcCodeName(code);
+  std::string text = "gRPC " + otlp::GrpcCodeName(code);
   if (!message.empty()) {
     text += ": ";
     text.append(message.substr(0, 300));

@@ -63,9 +63,6 @@ struct GrpcRetryDecision {
 // are treated as absent.
 GrpcRetryDecision ClassifyGrpcStatus(int code, std::string_view details);
 
-// "UNAVAILABLE" for 14, ...; "CODE_<n>" for codes gRPC does not define.
-std::string GrpcCodeName(int code);
-
 // The Status an attempt's failure is reported as (SendOutcome::last_error):
 // "gRPC UNAVAILABLE: <message>", with the closest StatusCode.
 Status GrpcFailure(int code, std::string_view message);

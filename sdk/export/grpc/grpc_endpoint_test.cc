@@ -140,14 +140,14 @@ TEST(GrpcEndpointTest, ClassifiesStatusesPerOtlpSpec) {
       {99, "", {false, std::nullopt}},
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(ClassifyGrpcStatus(c.code, c.details), c.want) << GrpcCodeName(c.code);
+    EXPECT_EQ(ClassifyGrpcStatus(c.code, c.details), c.want) << otlp::GrpcCodeName(c.code);
   }
 }
 
 TEST(GrpcEndpointTest, NamesCodesAndMapsFailures) {
-  EXPECT_EQ(GrpcCodeName(14), "UNAVAILABLE");
-  EXPECT_EQ(GrpcCodeName(16), "UNAUTHENTICATED");
-  EXPECT_EQ(GrpcCodeName(42), "CODE_42");
+  EXPECT_EQ(otlp::GrpcCodeName(14), "UNAVAILABLE");
+  EXPECT_EQ(otlp::GrpcCodeName(16), "UNAUTHENTICATED");
+  EXPECT_EQ(otlp::GrpcCodeName(42), "CODE_42");
   Status s = GrpcFailure(3, "bad span");
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(s.message(), "gRPC INVALID_ARGUMENT: bad span");

@@ -225,8 +225,9 @@ TEST(GrpcSenderTest, RetriesPerOtlpRules) {
     EXPECT_EQ(f.server.calls().size(), static_cast<size_t>(c.attempts));
     EXPECT_EQ(f.diagnostics.size(), c.diagnostics);
     if (c.want == ExportResult::kPermanentFailure) {
-      EXPECT_NE(out.last_error.message().find(GrpcCodeName(static_cast<int>(c.script[0].code))),
-                std::string_view::npos)
+      EXPECT_NE(
+          out.last_error.message().find(otlp::GrpcCodeName(static_cast<int>(c.script[0].code))),
+          std::string_view::npos)
           << out.last_error.ToString();
     }
   }

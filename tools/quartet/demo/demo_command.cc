@@ -397,8 +397,8 @@ int RunDemoCommand(const std::vector<std::string>& args) {
       report = FetchReport(quartetd_client,
                            std::string("alert=") + kAlert + "&to=" + std::to_string(now));
     }
-    const json::Value* window = report ? report->Find("window") : nullptr;
-    const json::Value* from = window ? window->Find("from") : nullptr;
+    const json::Value* report_window = report ? report->Find("window") : nullptr;
+    const json::Value* from = report_window ? report_window->Find("from") : nullptr;
     if (from != nullptr && from->is_number()) {
       incident_from = static_cast<int64_t>(from->double_value());
     } else {
