@@ -46,6 +46,32 @@ void SortAndDedupe(std::vector<Sample>* samples) {
                  samples->end());
 }
 
+// The entry of each series in the gathered map. A block's series come in
+// label order (its ids are label ordinals), as the map's entries are: a
+// cursor walks forward to each in a comparison or two instead of searching
+// the map; a series out of order (heads number series by arrival) is
+// searched for.
+template <typename Value>
+class MapCursor {
+ public:
+  explicit MapCursor(std::map<Labels, Value>* map) : map_(map), next_(map->begin()) {}
+
+  Value& operator[](Labels labels) {
+    if (next_ != map_->begin() && labels < std::prev(next_)->first) {
+      next_ = map_->lower_bound(labels);
+    }
+    while (next_ != map_->end() && next_->first < labels) ++next_;
+    if (next_ == map_->end() || labels < next_->first) {
+      next_ = map_->emplace_hint(next_, std::move(labels), Value{});
+    }
+    return (next_++)->second;
+  }
+
+ private:
+  std::map<Labels, Value>* map_;
+  typename std::map<Labels, Value>::iterator next_;  // after the last entry returned
+};
+
 }  // namespace
 
 Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_t, int64_t max_t,
@@ -60,6 +86,7 @@ Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_
     for (const MetricHead* head : {frozen_.get(), static_cast<const MetricHead*>(head_.get())}) {
       if (head == nullptr) continue;
       ASSIGN_OR_RETURN(std::vector<uint32_t> ids, head->index().Select(matchers));
+      MapCursor<Gathered> series(out);
       for (uint32_t id : ids) {
         const HeadSeries& s = head->series(id);
         std::vector<Exemplar> exemplars;
@@ -69,7 +96,7 @@ Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_
         } else if (!Overlaps(s.min_t, s.max_t, min_t, max_t)) {
           continue;
         }
-        Gathered& g = (*out)[head->index().LabelsOf(id)];
+        Gathered& g = series[head->index().LabelsOf(id)];
         ++g.sources;
         if (mode == GatherMode::kSamples) {
           head->AppendSamples(id, min_t, max_t, &scratch, &g.samples);
@@ -86,6 +113,7 @@ Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_
       continue;
     }
     ASSIGN_OR_RETURN(std::vector<uint32_t> ids, block->index().Select(matchers));
+    MapCursor<Gathered> series(out);
     Status damaged;
     for (uint32_t id : ids) {
       std::vector<Exemplar> exemplars;
@@ -95,7 +123,7 @@ Status MetricTable::Gather(const std::vector<LabelMatch>& matchers, int64_t min_
       } else if (!Overlaps(block->series_min_t(id), block->series_max_t(id), min_t, max_t)) {
         continue;
       }
-      Gathered& g = (*out)[block->index().LabelsOf(id)];
+      Gathered& g = series[block->index().LabelsOf(id)];
       ++g.sources;
       if (mode == GatherMode::kSamples) {
         damaged = block->AppendSamples(id, min_t, max_t, &pages, &g.samples);
