@@ -9,6 +9,9 @@
 //     exactly when it matches the line if the codec says it may.
 //   mode odd: the rest is untrusted encoded text and side stream: decoding
 //     must fail cleanly or give a line that re-encodes and decodes to itself.
+// Both codec versions run on every input: version 1 (blocks before number
+// regions) and version 2 (numbers in their own stream; in mode odd the side
+// stream's first byte splits it into hex runs and numbers).
 #include <stdint.h>
 #include <string.h>
 
@@ -36,16 +39,17 @@ std::string Hex(const uint8_t* bytes, size_t n) {
   return out;
 }
 
-std::string RoundTrip(std::string_view line, const LineRow& row) {
-  std::string text, side, out;
-  quartet::store::EncodeLogLine(line, row, &text, &side);
-  std::string_view in = side;
-  Check(quartet::store::DecodeLogLine(text, row, &in, &out).ok());
-  Check(in.empty());
+std::string RoundTrip(std::string_view line, const LineRow& row, bool v2) {
+  std::string text, side, numbers, out;
+  quartet::store::EncodeLogLine(line, row, &text, &side, v2 ? &numbers : nullptr);
+  std::string_view in = side, num = numbers;
+  Check(quartet::store::DecodeLogLine(text, row, &in, &out, v2 ? &num : nullptr).ok());
+  Check(in.empty() && num.empty());
   Check(out == line);
   in = side;
-  Check(quartet::store::SkipLogLine(text, &in).ok());
-  Check(in.empty());
+  num = numbers;
+  Check(quartet::store::SkipLogLine(text, &in, v2 ? &num : nullptr).ok());
+  Check(in.empty() && num.empty());
   return text;
 }
 
@@ -87,7 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           line += c;
       }
     }
-    const std::string text = RoundTrip(line, row);
+    const std::string text = RoundTrip(line, row, false);
+    const std::string text2 = RoundTrip(line, row, true);
     // The needle: a piece of the line chosen by the mode byte's high bits.
     if (!line.empty()) {
       const size_t at = (mode >> 1) % line.size();
@@ -95,9 +100,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (quartet::store::NeedleMatchesEncodedExactly(needle)) {
         Check(text.find(needle) != std::string::npos);
       }
+      if (quartet::store::NeedleMatchesEncodedExactly(needle, true)) {
+        Check(text2.find(needle) != std::string::npos);
+      }
       const std::string_view other = rest.substr(0, (mode >> 3) % (rest.size() + 1));
       if (quartet::store::NeedleMatchesEncodedExactly(other)) {
         Check((text.find(other) != std::string::npos) == (line.find(other) != std::string::npos));
+      }
+      if (quartet::store::NeedleMatchesEncodedExactly(other, true)) {
+        Check((text2.find(other) != std::string::npos) == (line.find(other) != std::string::npos));
       }
       // A needle with a safe head: every match is a candidate.
       const size_t k = quartet::store::NeedleSafeHead(other);
@@ -120,6 +131,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text = rest.substr(1, split), side = rest.substr(1 + split);
   std::string out;
   std::string_view in = side;
-  if (quartet::store::DecodeLogLine(text, row, &in, &out).ok()) RoundTrip(out, row);
+  if (quartet::store::DecodeLogLine(text, row, &in, &out).ok()) RoundTrip(out, row, false);
+  if (side.empty()) return 0;
+  const size_t cut = static_cast<uint8_t>(side[0]) % side.size();
+  const std::string_view hex = side.substr(1, cut), numbers = side.substr(1 + cut);
+  std::string_view num = numbers;
+  in = hex;
+  out.clear();
+  if (quartet::store::DecodeLogLine(text, row, &in, &out, &num).ok()) {
+    RoundTrip(out, row, true);
+    // Skipping agrees with decoding on what the line takes from the streams.
+    std::string_view skip_in = hex, skip_num = numbers;
+    Check(quartet::store::SkipLogLine(text, &skip_in, &skip_num).ok());
+    Check(skip_in.size() == in.size() && skip_num.size() == num.size());
+  }
   return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <unordered_map>
 
 #include "server/store/block/block_writer.h"
@@ -33,17 +34,38 @@ struct PageBuffer {
   std::string ids;
 };
 
+// Takes one number's entry (log_line_codec.h: one varint, two when the
+// first is odd) off the front of *in into *unit; false at the end or when
+// truncated.
+bool NextNumber(std::string_view* in, std::string_view* unit) {
+  const std::string_view start = *in;
+  uint64_t v, zeros;
+  if (!GetVarint64(in, &v) || ((v & 1) != 0 && !GetVarint64(in, &zeros))) return false;
+  *unit = start.substr(0, start.size() - in->size());
+  return true;
+}
+
 // Encodes `values` (row `row_of(i)`'s) with the line codec: the Strings
-// column of encoded values and the side stream of their hex runs.
+// column of encoded values and the side stream of their hex runs; with
+// `numbers`, version 2 (number regions to *numbers, their count per value
+// to *number_counts).
 template <typename RowOf>
 std::pair<std::string, std::string> EncodeColumn(std::span<const std::string_view> values,
-                                                 RowOf row_of) {
+                                                 RowOf row_of, std::string* numbers = nullptr,
+                                                 std::vector<uint32_t>* number_counts = nullptr) {
   std::string text, side;
   std::vector<size_t> ends;
   ends.reserve(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
-    EncodeLogLine(values[i], row_of(i), &text, &side);
+    const size_t at = numbers != nullptr ? numbers->size() : 0;
+    EncodeLogLine(values[i], row_of(i), &text, &side, numbers);
     ends.push_back(text.size());
+    if (number_counts != nullptr) {
+      uint32_t count = 0;
+      std::string_view added = std::string_view(*numbers).substr(at), unit;
+      while (NextNumber(&added, &unit)) ++count;
+      number_counts->push_back(count);
+    }
   }
   std::vector<std::string_view> views;
   views.reserve(values.size());
@@ -55,13 +77,42 @@ std::pair<std::string, std::string> EncodeColumn(std::span<const std::string_vie
   return {EncodeStrings(views), std::move(side)};
 }
 
+// The `num` section (docs/formats/logs.md): the rows' number counts, then
+// the numbers in columns keyed by (count of the row, ordinal in the row) in
+// that order, each column in row order: lines of one shape have the same
+// count, so a column holds one field's values (a constant field compresses
+// to nothing).
+std::string TransposeNumbers(std::string_view numbers, std::span<const uint32_t> counts) {
+  std::map<uint32_t, std::vector<std::string>> columns;  // by count, then ordinal
+  for (uint32_t count : counts) {
+    if (count == 0) continue;
+    std::vector<std::string>& of = columns[count];
+    of.resize(count);
+    for (uint32_t o = 0; o < count; ++o) {
+      std::string_view unit;
+      (void)NextNumber(&numbers, &unit);  // written just before: well formed
+      of[o].append(unit);
+    }
+  }
+  std::string out;
+  PutLengthPrefixed(&out, EncodeUint32s(counts));
+  for (const auto& [count, of] : columns) {
+    for (const std::string& c : of) out += c;
+  }
+  return out;
+}
+
 Status WritePage(BlockWriter* w, uint32_t page, int text_level, PageBuffer& buf) {
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "ts"), EncodeInt64s(buf.timestamps)));
-  auto [text, hex] =
-      EncodeColumn(buf.lines, [&](size_t i) -> const LineRow& { return buf.rows[i]; });
+  std::string numbers;
+  std::vector<uint32_t> number_counts;
+  auto [text, hex] = EncodeColumn(
+      buf.lines, [&](size_t i) -> const LineRow& { return buf.rows[i]; }, &numbers, &number_counts);
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "text"), text, Codec::kZstd, text_level));
   // Random ids barely compress, but zero-padded or repeated ones do.
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "hex"), hex));
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "num"), TransposeNumbers(numbers, number_counts),
+                                Codec::kZstd, kLogNumberLevel));
   std::vector<uint32_t> value_row;
   value_row.reserve(buf.meta_values.size());
   for (uint32_t r = 0; r < buf.meta_counts.size(); ++r)
@@ -402,6 +453,12 @@ Result<std::shared_ptr<const LogPage>> LogBlock::ReadPage(uint32_t page) const {
     ASSIGN_OR_RETURN(p->coded_bytes_, r.ReadSection(text_section));
     ASSIGN_OR_RETURN(p->coded_lines_, DecodeStrings(p->coded_bytes_));
     ASSIGN_OR_RETURN(p->hex_side_, r.ReadSection(PageSection(page, "hex")));
+    // Version 2 of the codec (number regions) is told by its number stream.
+    const std::string num_section = PageSection(page, "num");
+    p->numbered_ = r.HasSection(num_section);
+    if (p->numbered_) {
+      ASSIGN_OR_RETURN(p->num_section_, r.ReadSection(num_section));
+    }
     lines = p->coded_lines_.size();
   } else {
     // Blocks written before the line codec: plain lines.
@@ -566,7 +623,9 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
   // (most needles): the page's lines are then decoded only if a row is
   // delivered.
   bool encoded = coded_ && !lines_ready_;
-  for (const std::string& n : needles) encoded = encoded && NeedleMatchesEncodedExactly(n);
+  for (const std::string& n : needles) {
+    encoded = encoded && NeedleMatchesEncodedExactly(n, numbered_);
+  }
   if (encoded) {
     std::vector<uint32_t> out =
         RowsWithAll(first, last, needles, [&](uint32_t i) { return coded_lines_[i]; });
@@ -596,18 +655,83 @@ Status LogPage::LoadIds() {
   return ReadIdColumn(*reader_, page_, size(), &id_bytes_, &id_flags_, &trace_at_, &span_at_);
 }
 
+Status LogPage::LoadNumbers() const {
+  if (!numbered_ || numbers_ready_) return numbers_status_;
+  numbers_ready_ = true;
+  numbers_status_ = [&]() -> Status {
+    auto bad = [&](std::string_view what) {
+      return Damaged(*reader_, std::string(what) + " in page " + std::to_string(page_));
+    };
+    std::string_view in = num_section_, count_bytes;
+    if (!GetLengthPrefixed(&in, &count_bytes)) return bad("bad number counts");
+    ASSIGN_OR_RETURN(std::vector<uint32_t> counts, DecodeUint32s(count_bytes, size()));
+    if (counts.size() != size()) return bad("wrong number of number counts");
+    // Every number takes at least a byte: bounds the columns before any
+    // allocation.
+    uint64_t total = 0;
+    uint32_t widest = 0;
+    for (uint32_t c : counts) {
+      total += c;
+      widest = std::max(widest, c);
+    }
+    if (total > in.size()) return bad("truncated numbers");
+    // Column (c, o) holds the o-th number of the rows with c numbers; its
+    // cursor is at first[c] + o.
+    std::vector<uint32_t> rows_with(widest + 1, 0);
+    for (uint32_t c : counts) ++rows_with[c];
+    std::vector<uint64_t> first(widest + 1, 0);
+    uint64_t columns = 0;
+    for (uint32_t c = 1; c <= widest; ++c) {
+      first[c] = columns;
+      if (rows_with[c] != 0) columns += c;
+    }
+    std::vector<std::string_view> cursor(columns);
+    for (uint32_t c = 1; c <= widest; ++c) {
+      if (rows_with[c] == 0) continue;
+      for (uint32_t o = 0; o < c; ++o) {
+        const std::string_view start = in;
+        std::string_view unit;
+        for (uint32_t k = 0; k < rows_with[c]; ++k) {
+          if (!NextNumber(&in, &unit)) return bad("truncated numbers");
+        }
+        cursor[first[c] + o] = start.substr(0, start.size() - in.size());
+      }
+    }
+    if (!in.empty()) return bad("unused numbers");
+    numbers_.clear();
+    numbers_.reserve(num_section_.size());
+    for (uint32_t c : counts) {
+      for (uint32_t o = 0; o < c; ++o) {
+        std::string_view unit;
+        (void)NextNumber(&cursor[first[c] + o], &unit);  // counted above
+        numbers_.append(unit);
+      }
+    }
+    return Status::Ok();
+  }();
+  return numbers_status_;
+}
+
 void LogPage::DecodeLines() const {
   lines_ready_ = true;
+  if (Status s = LoadNumbers(); !s.ok()) {
+    lines_status_ = s;
+    text_.clear();
+    line_start_.assign(size() + 1, 0);
+    return;
+  }
   text_.clear();
-  text_.reserve(coded_bytes_.size() + coded_bytes_.size() / 4);
+  text_.reserve(coded_bytes_.size() + coded_bytes_.size() / 4 + 8 * numbers_.size());
   line_start_.assign(1, 0);
   line_start_.reserve(size() + 1);
-  std::string_view side = hex_side_;
+  std::string_view side = hex_side_, numbers = numbers_;
+  std::string_view* num = numbered_ ? &numbers : nullptr;
   for (size_t i = 0; i < size(); ++i) {
     const auto [trace, span] = IdsOf(i);
-    Status s = DecodeLogLine(
-        coded_lines_[i],
-        LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span}, &side, &text_);
+    Status s =
+        DecodeLogLine(coded_lines_[i],
+                      LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span},
+                      &side, &text_, num);
     if (!s.ok()) {
       lines_status_ =
           Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
@@ -616,8 +740,10 @@ void LogPage::DecodeLines() const {
     }
     line_start_.push_back(text_.size());
   }
-  if (lines_status_.ok() && !side.empty()) {
-    lines_status_ = Damaged(*reader_, "unused hex runs in page " + std::to_string(page_));
+  if (lines_status_.ok() && (!side.empty() || !numbers.empty())) {
+    lines_status_ =
+        Damaged(*reader_, std::string(side.empty() ? "unused numbers" : "unused hex runs") +
+                              " in page " + std::to_string(page_));
   }
   if (!lines_status_.ok()) {
     text_.clear();
@@ -629,18 +755,26 @@ Status LogPage::FindSideRuns() const {
   if (side_ready_) return side_status_;
   side_ready_ = true;
   side_status_ = [&]() -> Status {
-    std::string_view side = hex_side_;
+    RETURN_IF_ERROR(LoadNumbers());
+    std::string_view side = hex_side_, numbers = numbers_;
+    std::string_view* num = numbered_ ? &numbers : nullptr;
     side_start_.assign(1, 0);
     side_start_.reserve(size() + 1);
+    num_start_.assign(1, 0);
+    num_start_.reserve(size() + 1);
     for (size_t i = 0; i < size(); ++i) {
-      Status s = SkipLogLine(coded_lines_[i], &side);
+      Status s = SkipLogLine(coded_lines_[i], &side, num);
       if (!s.ok()) {
         return Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
                                      ": " + std::string(s.message()));
       }
       side_start_.push_back(hex_side_.size() - side.size());
+      num_start_.push_back(numbers_.size() - numbers.size());
     }
-    if (!side.empty()) return Damaged(*reader_, "unused hex runs in page " + std::to_string(page_));
+    if (!side.empty() || !numbers.empty()) {
+      return Damaged(*reader_, std::string(side.empty() ? "unused numbers" : "unused hex runs") +
+                                   " in page " + std::to_string(page_));
+    }
     return Status::Ok();
   }();
   return side_status_;
@@ -658,11 +792,13 @@ std::string_view LogPage::LineOf(size_t i) const {
   std::string& out = row_lines_[static_cast<uint32_t>(i)];
   std::string_view side =
       std::string_view(hex_side_).substr(side_start_[i], side_start_[i + 1] - side_start_[i]);
+  std::string_view numbers =
+      std::string_view(numbers_).substr(num_start_[i], num_start_[i + 1] - num_start_[i]);
   const auto [trace, span] = IdsOf(i);
   Status s = DecodeLogLine(
       coded_lines_[i], LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span},
-      &side, &out);
-  if (!s.ok() || !side.empty()) {
+      &side, &out, numbered_ ? &numbers : nullptr);
+  if (!s.ok() || !side.empty() || !numbers.empty()) {
     if (row_status_.ok()) {
       row_status_ =
           Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +

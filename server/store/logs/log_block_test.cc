@@ -40,7 +40,7 @@ std::string AdversarialLine(std::mt19937_64* rng, const LogEntry& e, const Trace
   const std::string trace = e.trace_id.ToHex(), span = e.span_id.ToHex();
   std::string upper = trace;
   for (char& c : upper) c = static_cast<char>(toupper(c));
-  switch ((*rng)() % 10) {
+  switch ((*rng)() % 11) {
     case 0:
       return "{\"time\":\"" + time +
              "\",\"level\":\"INFO\",\"message\":\"db query\",\"trace_id\":\"" + trace +
@@ -64,6 +64,9 @@ std::string AdversarialLine(std::mt19937_64* rng, const LogEntry& e, const Trace
       return "other row's id " + other.ToHex() + " " + std::string(200, 'x');
     case 8:
       return "\"status\":500 " + trace + "00";
+    case 9:
+      return "n=0 7 05 12 -42 3.14 007 1234567890123456789 12345678901234567 v2 \x08 10.0.0." +
+             std::to_string((*rng)() % 300) + " d=" + std::to_string((*rng)() % 100000);
     default:
       return "level=error msg=\"request failed\" status=500 t=" + time;
   }
@@ -211,7 +214,11 @@ TEST_F(LogBlockTest, SubstringFiltersAnswerAsOnRawLines) {
       {""},
       TraceIdNeedle(),
       {"again=", "span="},
-      {"\"status\":500", "trace_id=1"}};
+      {"\"status\":500", "trace_id=1"},
+      {"-42 3"},
+      {"d=1"},
+      {" 007 "},
+      {"v2 "}};
   // Fresh pages search encoded text where they can; decoded pages decoded text.
   for (bool decoded_first : {false, true}) {
     for (const auto& needles : kNeedles) {
@@ -275,6 +282,56 @@ TEST_F(LogBlockTest, BlocksWithoutTheCodecStillRead) {
                    .empty());
 }
 
+// A block written by version 1 of the line codec (before number regions:
+// no `pN.num`, digits in the text, 0x08 a literal byte) reads as before, and
+// its filters, digits or not, answer as on the raw lines.
+TEST_F(LogBlockTest, BlocksOfCodecVersion1StillRead) {
+  MakeRows(500);
+  const std::string path = Write();
+  Rewrite(path, [&](std::map<std::string, std::string>* s) {
+    ASSERT_EQ(s->count("p0.num"), 1u);
+    std::string text, side;
+    std::vector<size_t> ends;
+    for (const auto& stream : entries_) {
+      for (const LogEntry& e : stream) {
+        EncodeLogLine(
+            e.line,
+            LineRow{.timestamp_ns = e.timestamp_ns, .trace_id = e.trace_id, .span_id = e.span_id},
+            &text, &side);
+        ends.push_back(text.size());
+      }
+    }
+    std::vector<std::string_view> lines;
+    for (size_t i = 0, start = 0; i < ends.size(); start = ends[i++]) {
+      lines.emplace_back(text.data() + start, ends[i] - start);
+    }
+    (*s)["p0.text"] = EncodeStrings(lines);
+    (*s)["p0.hex"] = side;
+    s->erase("p0.num");
+  });
+  auto block = Open(path);
+  ASSERT_TRUE(block.ok());
+  ASSERT_EQ((*block)->page_count(), 1u);
+  ExpectSameRows(**block);
+  for (const std::vector<std::string>& needles :
+       std::vector<std::vector<std::string>>{{"db query"}, {"\"status\":500"}, {"05 12"}}) {
+    auto page = (*block)->ReadPage(0);
+    ASSERT_TRUE(page.ok());
+    std::vector<uint32_t> want;
+    for (const auto& stream : entries_) {
+      for (const LogEntry& e : stream) {
+        if (e.line.find(needles[0]) != std::string::npos) {
+          want.push_back(static_cast<uint32_t>(&e - stream.data() +
+                                               (&stream == &entries_[0] ? 0 : entries_[0].size())));
+        }
+      }
+    }
+    EXPECT_FALSE(want.empty()) << needles[0];
+    EXPECT_EQ((*page)->RowsContaining(0, static_cast<uint32_t>((*page)->size()), needles), want)
+        << needles[0];
+  }
+}
+
 // Sections whose CRC is right but whose codec content is not: each is
 // refused with a DataLoss naming the block, the page and the problem, and
 // never crashes or returns wrong lines.
@@ -319,6 +376,14 @@ TEST_F(LogBlockTest, DamagedCodecSectionsAreRefusedWithNamedErrors) {
          (*s)["p0.meta"] = (*s)["p0.meta"].substr(0, d.data() + d.size() - (*s)["p0.meta"].data());
        },
        "bad metadata of page 0", false},
+      {"truncated numbers",
+       [](auto* s) {
+         std::string& num = (*s)["p0.num"];
+         num.resize(num.size() - 3);
+       },
+       "truncated numbers in page 0", false},
+      {"unused numbers", [](auto* s) { (*s)["p0.num"] += std::string("\x02", 1); },
+       "unused numbers in page 0", false},
       {"too few lines",
        [](auto* s) { (*s)["p0.text"] = EncodeStrings(std::vector<std::string>(3, "x")); },
        "page 0 has the wrong number of rows", true},

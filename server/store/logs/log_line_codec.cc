@@ -231,21 +231,92 @@ size_t MatchRegion(std::string_view line, size_t i, Renderings* r, uint8_t* code
 
 uint8_t Nibble(char c) { return static_cast<uint8_t>(c <= '9' ? c - '0' : c - 'a' + 10); }
 
-// The first byte in [p, end) that is <= kLineLastCode, or end.
-const char* FindControl(const char* p, const char* end) {
+// The first byte in [p, end) that is <= last (kLineLastCode or
+// kLineLastCodeV2), or end.
+const char* FindControl(const char* p, const char* end, uint8_t last) {
 #if defined(__SSE2__)
-  const __m128i high = _mm_set1_epi8(static_cast<char>(0xf8));
-  const __m128i zero = _mm_setzero_si128();
+  const __m128i limit = _mm_set1_epi8(static_cast<char>(last));
   while (end - p >= 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // A byte < 8 has its top five bits clear.
-    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_and_si128(v, high), zero));
+    // v <= last exactly when min(v, last) == v (unsigned).
+    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, limit), v));
     if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
     p += 16;
   }
 #endif
-  while (p<end&& static_cast<uint8_t>(*p)> kLineLastCode) ++p;
+  while (p<end&& static_cast<uint8_t>(*p)> last) ++p;
   return p;
+}
+
+// The length of the number region at line[i] (a digit after a boundary), 0
+// when the word there is not one, with its value and leading zeros (the
+// zeros before the value's own rendering: "007" is 7 after 2, "00" 0 after 1).
+size_t MatchNumber(std::string_view line, size_t i, uint64_t* value, uint64_t* zeros) {
+  const size_t n = line.size();
+  size_t j = i;
+  uint64_t v = 0;
+  while (j < n && IsDigit(static_cast<uint8_t>(line[j])) && j - i < kLineMaxNumberDigits) {
+    v = v * 10 + static_cast<uint64_t>(line[j] - '0');
+    ++j;
+  }
+  if (!EndsAt(line, j)) return 0;
+  size_t z = i;
+  while (z + 1 < j && line[z] == '0') ++z;
+  *value = v;
+  *zeros = z - i;
+  return j - i;
+}
+
+size_t DecimalDigits(uint64_t v) {
+  size_t d = 1;
+  while (v >= 10) {
+    v /= 10;
+    ++d;
+  }
+  return d;
+}
+
+// Appends `zeros` zeros and the decimal digits of v.
+void AppendNumber(uint64_t v, uint64_t zeros, std::string* out) {
+  out->append(zeros, '0');
+  char buf[20];
+  char* p = buf + sizeof buf;
+  while (v >= 100) {
+    p -= 2;
+    memcpy(p, kDecimalPairs.pair[v % 100], 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    p -= 2;
+    memcpy(p, kDecimalPairs.pair[v], 2);
+  } else {
+    *--p = static_cast<char>('0' + v);
+  }
+  out->append(p, buf + sizeof buf - p);
+}
+
+// A number's entry in the number stream: varint(value << 1 | has zeros),
+// then varint(zeros) if it has.
+void PutNumber(uint64_t value, uint64_t zeros, std::string* numbers) {
+  PutVarint64(numbers, value << 1 | (zeros != 0 ? 1 : 0));
+  if (zeros != 0) PutVarint64(numbers, zeros);
+}
+
+Status ReadNumber(std::string_view* numbers, uint64_t* value, uint64_t* zeros) {
+  uint64_t v;
+  if (numbers == nullptr || !GetVarint64(numbers, &v)) {
+    return Status::InvalidArgument("line codec: truncated number stream");
+  }
+  *value = v >> 1;
+  *zeros = 0;
+  if ((v & 1) != 0 && !GetVarint64(numbers, zeros)) {
+    return Status::InvalidArgument("line codec: truncated number stream");
+  }
+  if (((v & 1) != 0 && *zeros == 0) || *zeros > kLineMaxNumberDigits ||
+      *zeros + DecimalDigits(*value) > kLineMaxNumberDigits) {
+    return Status::InvalidArgument("line codec: number out of range");
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -258,15 +329,16 @@ bool RenderRfc3339(int64_t unix_nanos, int digits, std::string* out) {
   return true;
 }
 
-void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text,
-                   std::string* side) {
+void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text, std::string* side,
+                   std::string* numbers) {
+  const uint8_t last = numbers != nullptr ? kLineLastCodeV2 : kLineLastCode;
   Renderings r(row);
   const size_t n = line.size();
   size_t i = 0, lit = 0;  // [lit, i) is pending verbatim text
   auto flush = [&] { text->append(line.data() + lit, i - lit); };
   while (i < n) {
     const auto c = static_cast<uint8_t>(line[i]);
-    if (c <= kLineLastCode) {
+    if (c <= last) {
       flush();
       text->push_back(static_cast<char>(kLineEscape));
       text->push_back(static_cast<char>(c));
@@ -280,6 +352,17 @@ void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text,
     uint8_t code = 0;
     size_t run = 0;
     const size_t len = MatchRegion(line, i, &r, &code, &run);
+    if (len == 0 && numbers != nullptr && IsDigit(c)) {
+      uint64_t value, zeros;
+      const size_t digits = MatchNumber(line, i, &value, &zeros);
+      if (digits != 0) {
+        flush();
+        text->push_back(static_cast<char>(kLineNumber));
+        PutNumber(value, zeros, numbers);
+        lit = i += digits;
+        continue;
+      }
+    }
     if (len == 0) {
       // No region starts inside this alphanumeric word either.
       i += std::max<size_t>(run, 1);
@@ -300,23 +383,30 @@ void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text,
 }
 
 Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
-                     std::string* out) {
+                     std::string* out, std::string_view* numbers) {
   Renderings r(row);
+  const uint8_t last = numbers != nullptr ? kLineLastCodeV2 : kLineLastCode;
   const char* p = text.data();
   const char* end = p + text.size();
   while (p < end) {
-    const char* q = FindControl(p, end);
+    const char* q = FindControl(p, end, last);
     out->append(p, q - p);
     if (q == end) break;
     const auto code = static_cast<uint8_t>(*q++);
     switch (code) {
       case kLineEscape:
         if (q == end) return Status::InvalidArgument("line codec: dangling escape");
-        if (static_cast<uint8_t>(*q) > kLineLastCode) {
+        if (static_cast<uint8_t>(*q) > last) {
           return Status::InvalidArgument("line codec: escape of a byte that needs none");
         }
         out->push_back(*q++);
         break;
+      case kLineNumber: {
+        uint64_t v, zeros;
+        RETURN_IF_ERROR(ReadNumber(numbers, &v, &zeros));
+        AppendNumber(v, zeros, out);
+        break;
+      }
       case kLineTraceId: {
         const char* t = r.Trace();
         if (t == nullptr)
@@ -363,14 +453,18 @@ Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view
   return Status::Ok();
 }
 
-Status SkipLogLine(std::string_view text, std::string_view* side) {
+Status SkipLogLine(std::string_view text, std::string_view* side, std::string_view* numbers) {
+  const uint8_t last = numbers != nullptr ? kLineLastCodeV2 : kLineLastCode;
   const char* p = text.data();
   const char* end = p + text.size();
-  while ((p = FindControl(p, end)) != end) {
+  while ((p = FindControl(p, end, last)) != end) {
     const auto code = static_cast<uint8_t>(*p++);
     if (code == kLineEscape) {
       if (p == end) return Status::InvalidArgument("line codec: dangling escape");
       ++p;
+    } else if (code == kLineNumber) {
+      uint64_t v, zeros;
+      RETURN_IF_ERROR(ReadNumber(numbers, &v, &zeros));
     } else if (code == kLineHexRun) {
       uint64_t bytes;
       if (!GetVarint64(side, &bytes) || bytes < kLineMinHexRun / 2 || bytes > side->size()) {
@@ -382,11 +476,12 @@ Status SkipLogLine(std::string_view text, std::string_view* side) {
   return Status::Ok();
 }
 
-bool NeedleMatchesEncodedExactly(std::string_view needle) {
+bool NeedleMatchesEncodedExactly(std::string_view needle, bool numbers) {
   const size_t n = needle.size();
+  const uint8_t last = numbers ? kLineLastCodeV2 : kLineLastCode;
   auto at = [&](size_t k) { return static_cast<uint8_t>(needle[k]); };
   for (size_t k = 0; k < n; ++k) {
-    if (at(k) <= kLineLastCode) return false;
+    if (at(k) <= last) return false;
   }
   // A match starting inside a region: the needle's head is region bytes and
   // the region ends at the needle's end or before a boundary byte.
@@ -402,6 +497,12 @@ bool NeedleMatchesEncodedExactly(std::string_view needle) {
     size_t j = k;
     while (j < n && InRegionAlphabet(at(j))) ++j;
     if (j == n || j - k >= kMinRegion) return false;
+    if (numbers) {
+      // A whole digit word: a number region.
+      size_t d = k;
+      while (d < n && IsDigit(at(d))) ++d;
+      if (d > k && d < n && !IsAlnum(at(d))) return false;
+    }
   }
   return true;
 }

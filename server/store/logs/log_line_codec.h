@@ -5,12 +5,13 @@
 // spelled out as text: the row's own trace id and span id in lowercase hex,
 // its own timestamp as RFC 3339 or epoch milliseconds, and other random hex
 // (request ids). The codec replaces them with one control byte each; other
-// hex runs go to a side stream as raw bytes. Decoding re-renders them from the
-// row, so the line comes back byte for byte, whatever it holds.
+// hex runs go to a side stream as raw bytes, and (version 2) decimal numbers
+// to a number stream as varints. Decoding re-renders them from the row and
+// the streams, so the line comes back byte for byte, whatever it holds.
 //
 // Encoded text is the line with these changes: each region (below) becomes
-// one byte 0x01..0x07, and every byte 0x00..0x07 of the line is written as
-// 0x00 followed by that byte. So a needle that passes
+// one byte 0x01..0x07 (0x08 in version 2), and every line byte up to the
+// last code is written as 0x00 followed by that byte. So a needle that passes
 // NeedleMatchesEncodedExactly() matches an encoded line exactly when it
 // matches the decoded line: a substring filter runs on encoded text and
 // decodes only what it delivers.
@@ -47,32 +48,50 @@ enum LineCode : uint8_t {
   kLineTimeMillis = 0x05,   // ... with 3 fraction digits (truncated)
   kLineHexRun = 0x06,       // a lowercase hex run of even length >= 16, from the side stream
   kLineEpochMillis = 0x07,  // the row's time in whole milliseconds since 1970, 13 digits
+  kLineNumber = 0x08,       // (version 2) a decimal number, from the number stream
 };
+// Version 1 (blocks before the number stream) uses codes 0x00..0x07 and
+// escapes line bytes 0x00..0x07; version 2 adds kLineNumber and escapes
+// 0x00..0x08.
 inline constexpr uint8_t kLineLastCode = 0x07;
+inline constexpr uint8_t kLineLastCodeV2 = 0x08;
 inline constexpr size_t kLineMinHexRun = 16;
+// Version 2 number regions: a word of 1..18 ASCII digits, stored as
+// varint(value << 1 | has leading zeros), then varint(leading zeros) if it
+// has ("007": value 7, 2 zeros; "0": value 0, none).
+inline constexpr size_t kLineMaxNumberDigits = 18;
 
 // Appends the encoding of `line` to *text and its packed hex runs to *side
-// (each as varint byte count, then the bytes).
-void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text, std::string* side);
+// (each as varint byte count, then the bytes). With `numbers` (version 2),
+// number regions become kLineNumber and their values are appended to
+// *numbers as varints; without (version 1), digits stay in the text.
+void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text, std::string* side,
+                   std::string* numbers = nullptr);
 
 // Appends the decoding of `text` to *out, taking its hex runs from the front
 // of *side (which advances). InvalidArgument names what is malformed: a
 // dangling or bad escape, a reference the row cannot satisfy, a truncated
 // side stream.
+// `numbers` is the version-2 number stream (advances likewise); null for
+// version-1 text, where 0x08 is a literal byte.
 Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
-                     std::string* out);
+                     std::string* out, std::string_view* numbers = nullptr);
 
 // Advances *side past the hex runs the encoded line `text` takes from it,
 // without decoding (to find where a later line's runs start); the same
 // InvalidArgument as DecodeLogLine for a dangling escape or a short side
 // stream.
-Status SkipLogLine(std::string_view text, std::string_view* side);
+Status SkipLogLine(std::string_view text, std::string_view* side,
+                   std::string_view* numbers = nullptr);
 
 // True when `needle` occurs in an encoded line exactly when it occurs in the
 // decoded line, so a filter may search encoded text. False when a match
 // could overlap a region (for example `"status":500`, whose digits could
 // begin a hex region) or the needle holds a control byte: decode first.
-bool NeedleMatchesEncodedExactly(std::string_view needle);
+// With `numbers` (version-2 text) a needle is also refused when a number
+// region could start or end inside a match: any needle with a digit after a
+// non-alphanumeric byte or at its start (`u-12345"`, `:1234,`).
+bool NeedleMatchesEncodedExactly(std::string_view needle, bool numbers = false);
 
 // For a needle refused above only because its tail could begin a region
 // (`"status":500`: a region may start at the `5`), the length k of the head

@@ -23,20 +23,38 @@ std::string Time(int digits) {
   return s;
 }
 
+// Version 1 without numbers, version 2 with.
 struct Coded {
-  std::string text, side;
+  std::string text, side, numbers;
+  bool v2 = false;
 };
-Coded Encode(std::string_view line, const LineRow& row) {
+Coded Encode(std::string_view line, const LineRow& row, bool v2 = false) {
   Coded c;
-  EncodeLogLine(line, row, &c.text, &c.side);
+  c.v2 = v2;
+  EncodeLogLine(line, row, &c.text, &c.side, v2 ? &c.numbers : nullptr);
   return c;
 }
 std::string Decode(const Coded& c, const LineRow& row) {
   std::string out;
-  std::string_view side = c.side;
-  Status s = DecodeLogLine(c.text, row, &side, &out);
+  std::string_view side = c.side, numbers = c.numbers;
+  Status s = DecodeLogLine(c.text, row, &side, &out, c.v2 ? &numbers : nullptr);
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_TRUE(side.empty());
+  EXPECT_TRUE(numbers.empty());
+  return out;
+}
+// The number stream of `values` (value, leading zeros).
+std::string Numbers(std::initializer_list<std::pair<uint64_t, uint64_t>> values) {
+  std::string out;
+  for (const auto& [v, zeros] : values) {
+    uint64_t x = v << 1 | (zeros != 0);
+    while (x >= 0x80) {
+      out.push_back(static_cast<char>(x | 0x80));
+      x >>= 7;
+    }
+    out.push_back(static_cast<char>(x));
+    if (zeros != 0) out.push_back(static_cast<char>(zeros));
+  }
   return out;
 }
 
@@ -90,6 +108,40 @@ TEST(LogLineCodecTest, EncodesRegionsAndEscapes) {
   }
 }
 
+// Version 2: digit words become kLineNumber with their value in the number
+// stream; other regions as in version 1; 0x08 is escaped.
+TEST(LogLineCodecTest, Version2EncodesNumbers) {
+  const LineRow row = Row();
+  const std::string trace = row.trace_id.ToHex();
+  const struct {
+    std::string line;
+    std::string text;
+    std::string numbers;
+  } kCases[] = {
+      {"\"status\":500,", "\"status\":\x08,", Numbers({{500, 0}})},
+      {"u-12345\"", "u-\x08\"", Numbers({{12345, 0}})},
+      {"10.0.7.255", "\x08.\x08.\x08.\x08", Numbers({{10, 0}, {0, 0}, {7, 0}, {255, 0}})},
+      {"0.012 007 00", "\x08.\x08 \x08 \x08", Numbers({{0, 0}, {12, 1}, {7, 2}, {0, 1}})},
+      {"v2 2x x2 a1b", "v2 2x x2 a1b", ""},  // digits inside words stay
+      {"n=12345678901234567", "n=\x08", Numbers({{12345678901234567, 0}})},
+      {"n=123456789012345678", std::string("n=\x06", 3), ""},    // an even hex run first
+      {"n=1234567890123456789", "n=1234567890123456789", ""},    // 19 digits: text
+      {"n=12345678901234567890", std::string("n=\x06", 3), ""},  // 20: an even hex run
+      {"\"time\":1795479939694,", "\"time\":\x07,", ""},         // the row's time first
+      {"trace " + trace + " 42", "trace \x01 \x08", Numbers({{42, 0}})},
+      {std::string("\x08\x09", 2), std::string("\x00\x08\x09", 3), ""},
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(c.line);
+    Coded coded = Encode(c.line, row, /*v2=*/true);
+    EXPECT_EQ(coded.text, c.text);
+    EXPECT_EQ(coded.numbers, c.numbers);
+    EXPECT_EQ(Decode(coded, row), c.line);
+  }
+  // Version 1 keeps the digits and the 0x08 byte as they are.
+  EXPECT_EQ(Encode("\"status\":500\x08", row).text, "\"status\":500\x08");
+}
+
 TEST(LogLineCodecTest, UppercaseAndOtherRowsIdsStayText) {
   const LineRow row = Row();
   std::string upper = row.trace_id.ToHex();
@@ -124,20 +176,28 @@ TEST(LogLineCodecTest, RoundTripsRandomAdversarialLines) {
                                 "-",
                                 ":",
                                 "7",
-                                "T"};
+                                "T",
+                                "0",
+                                "007",
+                                "500",
+                                "123456789012345678",
+                                ".",
+                                "\x08"};
   std::mt19937 rng(3);
-  for (int i = 0; i < 20000; ++i) {
+  for (int i = 0; i < 40000; ++i) {
+    const bool v2 = i % 2 == 1;
     std::string line;
     const int n = static_cast<int>(rng() % 12);
     for (int k = 0; k < n; ++k) line += pieces[rng() % std::size(pieces)];
     LineRow r = row;
     if (rng() % 4 == 0) r.trace_id = TraceId{};
     if (rng() % 4 == 0) r.span_id = SpanId{};
-    Coded coded = Encode(line, r);
+    Coded coded = Encode(line, r, v2);
     ASSERT_EQ(Decode(coded, r), line) << i;
-    std::string_view side = coded.side;
-    ASSERT_TRUE(SkipLogLine(coded.text, &side).ok());
+    std::string_view side = coded.side, numbers = coded.numbers;
+    ASSERT_TRUE(SkipLogLine(coded.text, &side, v2 ? &numbers : nullptr).ok());
     EXPECT_TRUE(side.empty());
+    EXPECT_TRUE(numbers.empty());
   }
 }
 
@@ -163,10 +223,14 @@ TEST(LogLineCodecTest, SafeNeedlesMatchEncodedTextExactly) {
                                 "T",
                                 "Z",
                                 "ab",
-                                "\x01"};
+                                "\x01",
+                                "42",
+                                "\x08",
+                                "0.5"};
   std::mt19937 rng(4);
-  int safe = 0;
-  for (int i = 0; i < 20000; ++i) {
+  int safe = 0, safe_v2 = 0;
+  for (int i = 0; i < 40000; ++i) {
+    const bool v2 = i % 2 == 1;
     std::string line, needle_source;
     for (int k = 0; k < 8; ++k) line += pieces[rng() % std::size(pieces)];
     // Needles: substrings of the line (often matching) and of other lines.
@@ -174,13 +238,14 @@ TEST(LogLineCodecTest, SafeNeedlesMatchEncodedTextExactly) {
     const std::string& src = rng() % 2 ? line : needle_source;
     const size_t at = rng() % (src.size() + 1);
     const std::string needle = src.substr(at, rng() % 24);
-    if (!NeedleMatchesEncodedExactly(needle)) continue;
-    ++safe;
-    const Coded coded = Encode(line, row);
+    if (!NeedleMatchesEncodedExactly(needle, v2)) continue;
+    ++(v2 ? safe_v2 : safe);
+    const Coded coded = Encode(line, row, v2);
     EXPECT_EQ(coded.text.find(needle) != std::string::npos, line.find(needle) != std::string::npos)
         << "line " << line << " needle " << needle;
   }
   EXPECT_GT(safe, 2000);
+  EXPECT_GT(safe_v2, 1000);
 }
 
 TEST(LogLineCodecTest, ClassifiesNeedles) {
@@ -198,6 +263,27 @@ TEST(LogLineCodecTest, ClassifiesNeedles) {
   };
   for (const auto& c : kCases) {
     EXPECT_EQ(NeedleMatchesEncodedExactly(c.needle), c.safe) << c.needle;
+  }
+  // Version 2: a needle that may touch a number region decodes first.
+  const struct {
+    const char* needle;
+    bool safe;
+  } kV2Cases[] = {
+      {"error", true},
+      {"\"WARN\"", true},
+      {"level=error", true},
+      {"u-12345\"", false},
+      {"\"user_id\":1234,", false},
+      {"HTTP/1.1 ", false},
+      {"v2", true},
+      {"x1b y", true},
+      {"x 7", false},
+      {"7 x", false},
+      {"\x08", false},
+      {"GET /api/cart", true},
+  };
+  for (const auto& c : kV2Cases) {
+    EXPECT_EQ(NeedleMatchesEncodedExactly(c.needle, true), c.safe) << c.needle;
   }
 }
 
@@ -247,6 +333,33 @@ TEST(LogLineCodecTest, SafeHeadFindsEveryMatch) {
     }
   }
   EXPECT_GT(matched, 1000);
+}
+
+TEST(LogLineCodecTest, RefusesMalformedVersion2Input) {
+  const LineRow row = Row();
+  const struct {
+    std::string text, numbers;
+    const char* error;
+  } kCases[] = {
+      {"\x08", "", "truncated number stream"},
+      {"\x08", "\x81", "truncated number stream"},
+      {"\x08", "\x03", "truncated number stream"},           // zeros promised, missing
+      {"\x08", std::string("\x03\x00", 2), "out of range"},  // zero leading zeros
+      {"\x08", "\x03\x13", "out of range"},                  // 1 + 19 digits
+      {std::string("\x00\x09", 2), "", "needs none"},
+  };
+  for (const auto& c : kCases) {
+    std::string out;
+    std::string_view side, numbers = c.numbers;
+    Status s = DecodeLogLine(c.text, row, &side, &out, &numbers);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << c.error;
+    EXPECT_NE(s.message().find(c.error), std::string_view::npos) << s.ToString();
+  }
+  // Version-1 text holds 0x08 as a literal byte.
+  std::string out;
+  std::string_view side;
+  ASSERT_TRUE(DecodeLogLine("a\x08", row, &side, &out).ok());
+  EXPECT_EQ(out, "a\x08");
 }
 
 TEST(LogLineCodecTest, RefusesMalformedInput) {
