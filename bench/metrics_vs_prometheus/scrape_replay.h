@@ -5,13 +5,15 @@
 // column per series; ScrapeReplay emits one sample per series and step:
 //   - cumulative series (counters; histogram _bucket/_sum/_count; summary
 //     _sum/_count) continue with their recorded increments in a cycle,
-//     value(t) = value(t-1) + delta[i mod n], and a recorded counter reset
+//     value(t) = value(t-1) + delta[i mod n] (a late series stays flat for
+//     the transitions before it appeared), and a recorded counter reset
 //     stays a reset (the value after it is replayed as recorded);
 //   - everything else (gauges, info, summary quantiles) repeats its recorded
 //     values in a cycle.
 // Instance g replays the cycle from a phase of its own, so that no two
-// instances carry the same values at the same time; instance 0 reproduces the
-// recording exactly for its first scrapes. A series that appeared during the
+// instances carry the same values at the same time, or (ReplayOrder::
+// kShuffle) the recorded transitions in a random order of its own; instance
+// 0 reproduces the recording exactly for its first scrapes. A series that appeared during the
 // recording (a first 500 of a route, say) is replayed from that scrape on.
 // Cumulative values are rounded to the decimals the service printed (the
 // recording's text), so that adding decimal increments in binary does not
@@ -31,6 +33,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -185,23 +188,38 @@ inline quartet::Result<Recording> LoadRecording(const std::string& path) {
   return rec;
 }
 
+// The order in which an instance replays the recorded scrape-to-scrape
+// transitions of its cumulative series: kCycle, 0, 1, ... n-2, 0, ... from a
+// phase of its own; kShuffle, a fresh random permutation per instance and
+// cycle (instance 0's first cycle excepted), so that neither the instances
+// nor the cycles repeat each other's increment sequences bit for bit.
+enum class ReplayOrder { kCycle, kShuffle };
+
 // Replays a Recording as `instances` instances of the service, one step (one
-// sample per live series) at a time; see the file comment.
+// sample per live series) at a time; see the file comment. All series of an
+// instance take the same transition in a step, so that a histogram's buckets,
+// _count and _sum stay consistent with each other.
 class ScrapeReplay {
  public:
-  ScrapeReplay(const Recording& rec, int instances) {
+  ScrapeReplay(const Recording& rec, int instances, ReplayOrder order = ReplayOrder::kCycle)
+      : rec_(&rec), order_(order) {
+    const int transitions = rec.scrapes - 1;
     for (int g = 0; g < instances; ++g) {
+      Instance& in = instances_.emplace_back();
+      // 37 scrapes (~9 min) apart, so instances do not move in lockstep.
+      in.phase = static_cast<int>((static_cast<int64_t>(g) * 37) % rec.scrapes);
+      in.rng.seed(1000 + g);
+      for (int t = 0; t < transitions; ++t) in.order.push_back(t);
       for (const RecordedSeries& r : rec.series) {
         Live& l = live_.emplace_back();
         l.rec = &r;
+        l.instance = g;
         l.labels = r.labels;
         l.labels.push_back({"instance", "10.1." + std::to_string(g / 10) + "." +
                                             std::to_string(g % 10) + ":9464"});
         l.labels.push_back({"job", "checkout-" + std::to_string(g / 10)});
         std::sort(l.labels.begin(), l.labels.end(),
                   [](const auto& a, const auto& b) { return a.name < b.name; });
-        // 37 scrapes (~9 min) apart, so instances do not move in lockstep.
-        l.phase = static_cast<int>((static_cast<int64_t>(g) * 37) % rec.scrapes);
       }
     }
   }
@@ -209,21 +227,35 @@ class ScrapeReplay {
 
   // Appends the next step's samples, at t_ms, one TimeSeries each.
   void Step(int64_t t_ms, std::vector<quartet::prometheus::rw::TimeSeries>* out) {
+    const int scrapes = rec_->scrapes, transitions = scrapes - 1;
+    if (step_ > 0) {
+      const int i = step_ - 1;  // this step replays transition i of the instance's sequence
+      for (size_t g = 0; g < instances_.size(); ++g) {
+        Instance& in = instances_[g];
+        if (order_ == ReplayOrder::kCycle) {
+          in.transition = (i + in.phase) % transitions;
+        } else {
+          if (i % transitions == 0 && (g > 0 || i > 0)) {
+            std::shuffle(in.order.begin(), in.order.end(), in.rng);
+          }
+          in.transition = in.order[i % transitions];
+        }
+      }
+    }
     for (Live& l : live_) {
       const RecordedSeries& r = *l.rec;
-      const int k = step_ - r.first;  // steps since the series appeared
-      if (k < 0) continue;
-      const int n = static_cast<int>(r.values.size());
-      if (!r.cumulative || n == 1) {
-        l.value = r.values[(k + l.phase) % n];
-      } else if (k == 0) {
+      if (step_ < r.first) continue;  // not yet seen in the recording
+      const Instance& in = instances_[l.instance];
+      if (!r.cumulative) {
+        const int s = (step_ + in.phase) % scrapes;
+        l.value = r.values[std::max(s, r.first) - r.first];
+      } else if (step_ == r.first) {
         l.value = r.values[0];
-      } else {
-        // Delta i goes from recorded value i to i + 1 (n - 1 of them).
-        const int i = (k - 1 + l.phase) % (n - 1);
-        l.value = r.values[i + 1] < r.values[i]
-                      ? r.values[i + 1]  // a reset
-                      : Round(l.value + (r.values[i + 1] - r.values[i]), r.decimals);
+      } else if (in.transition >= r.first) {  // else: before it appeared, flat
+        const double from = r.values[in.transition - r.first];
+        const double to = r.values[in.transition + 1 - r.first];
+        l.value = to < from ? to  // a reset
+                            : Round(l.value + (to - from), r.decimals);
       }
       auto& ts = out->emplace_back();
       ts.labels = l.labels;
@@ -233,10 +265,16 @@ class ScrapeReplay {
   }
 
  private:
+  struct Instance {
+    int phase = 0;
+    std::mt19937_64 rng;
+    std::vector<int> order;  // kShuffle: this cycle's permutation of the transitions
+    int transition = 0;      // this step's: recorded scrape t -> t + 1
+  };
   struct Live {
     const RecordedSeries* rec = nullptr;
+    int instance = 0;
     std::vector<quartet::prometheus::Label> labels;
-    int phase = 0;
     double value = 0;
   };
 
@@ -249,6 +287,9 @@ class ScrapeReplay {
     return std::strtod(buf, nullptr);
   }
 
+  const Recording* rec_;
+  ReplayOrder order_;
+  std::vector<Instance> instances_;
   std::vector<Live> live_;
   int step_ = 0;
 };
@@ -256,8 +297,8 @@ class ScrapeReplay {
 // Checks that instance 0 of a replay reproduces every recorded value of
 // every scrape exactly (the increments, resets, rounding and series that
 // appear late); the first mismatch otherwise.
-inline quartet::Status CheckReplay(const Recording& rec) {
-  ScrapeReplay replay(rec, 1);
+inline quartet::Status CheckReplay(const Recording& rec, ReplayOrder order) {
+  ScrapeReplay replay(rec, 1, order);
   std::vector<quartet::prometheus::rw::TimeSeries> out;
   for (int k = 0; k < rec.scrapes; ++k) {
     out.clear();
