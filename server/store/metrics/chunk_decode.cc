@@ -268,11 +268,17 @@ Status AppendChunkSamples(uint32_t samples, std::string_view timestamps, std::st
                           ValueCoding coding, int64_t min_t, int64_t max_t, ChunkScratch* scratch,
                           std::vector<Sample>* out) {
   if (samples > kChunkMaxSamples) return Status::DataLoss("chunk claims too many samples");
-  scratch->t.resize(samples);
-  RETURN_IF_ERROR(DecodeTimestamps(timestamps, scratch->t));
+  if (scratch->t_decoded < samples || timestamps != scratch->t_bytes) {
+    scratch->t_decoded = 0;
+    scratch->t.resize(samples);
+    RETURN_IF_ERROR(DecodeTimestamps(timestamps, scratch->t));
+    scratch->t_bytes.assign(timestamps);
+    scratch->t_decoded = samples;
+  }
   const auto first = scratch->t.begin();
-  const size_t begin = std::lower_bound(first, scratch->t.end(), min_t) - first;
-  const size_t end = std::upper_bound(first + begin, scratch->t.end(), max_t) - first;
+  const auto last = first + samples;
+  const size_t begin = std::lower_bound(first, last, min_t) - first;
+  const size_t end = std::upper_bound(first + begin, last, max_t) - first;
   if (begin >= end) return Status::Ok();
   scratch->bits.resize(end);
   RETURN_IF_ERROR(DecodeValues(values, coding, scratch->bits));

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -39,13 +40,19 @@ namespace quartet::store {
                                   std::span<uint64_t> out);
 
 // Buffers for decoding chunks, reused from chunk to chunk by one reader.
+// The series of one target are scraped together, so consecutive chunks
+// often carry the same timestamp stream: the last one decoded is kept with
+// its bytes and reused (decoding is a function of the bytes).
 struct ChunkScratch {
   std::vector<int64_t> t;
   std::vector<uint64_t> bits;
+  std::string t_bytes;   // the stream `t` was decoded from
+  size_t t_decoded = 0;  // how many of its timestamps `t` holds
 };
 
 // Appends the samples of a chunk with min_t <= t <= max_t to `out`, in
-// order: its timestamps are decoded whole, its values only up to the last
+// order: its timestamps are decoded whole (or reused from the previous
+// chunk's when the stream is the same), its values only up to the last
 // sample in the range. DataLoss when malformed (nothing is appended).
 [[nodiscard]] Status AppendChunkSamples(uint32_t samples, std::string_view timestamps,
                                         std::string_view values, ValueCoding coding, int64_t min_t,

@@ -204,6 +204,46 @@ TEST(ChunkDecodeTest, AppendChunkSamplesKeepsOnlyTheRange) {
   EXPECT_TRUE(out.empty());
 }
 
+// Consecutive chunks with the same timestamp stream reuse its decoding; a
+// different stream, or one claiming more samples, is decoded again.
+TEST(ChunkDecodeTest, AppendChunkSamplesReusesOnlyTheSameTimestampStream) {
+  std::vector<S> a, b, c;
+  for (int i = 0; i < 100; ++i) {
+    a.push_back({1000 + i * 15, B(i)});
+    b.push_back({1000 + i * 15, B(i * 7.5)});
+    c.push_back({1003 + i * 16, B(i)});
+  }
+  const Streams sa = Compact(a), sb = Compact(b), sc = Compact(c);
+  ASSERT_EQ(sa.timestamps, sb.timestamps);
+  ASSERT_NE(sa.timestamps, sc.timestamps);
+  struct Case {
+    const Streams* chunk;
+    uint32_t samples;  // claimed: a prefix of the chunk
+    const std::vector<S>* want;
+  };
+  const std::vector<Case> cases = {{&sa, 100, &a}, {&sb, 100, &b}, {&sc, 100, &c}, {&sa, 50, &a},
+                                   {&sb, 100, &b}, {&sc, 60, &c},  {&sc, 100, &c}};
+  ChunkScratch scratch;
+  for (size_t k = 0; k < cases.size(); ++k) {
+    const Case& x = cases[k];
+    std::vector<Sample> out;
+    ASSERT_TRUE(AppendChunkSamples(x.samples, x.chunk->timestamps, x.chunk->values, x.chunk->coding,
+                                   INT64_MIN, INT64_MAX, &scratch, &out)
+                    .ok());
+    ASSERT_EQ(out.size(), x.samples) << k;
+    for (size_t i = 0; i < out.size(); ++i) {
+      ASSERT_EQ(out[i].t_ms, (*x.want)[i].t) << k << " " << i;
+      ASSERT_EQ(B(out[i].v), (*x.want)[i].bits) << k << " " << i;
+    }
+  }
+  // A damaged stream after a good one is not mistaken for it.
+  std::string damaged = sa.timestamps.substr(0, 3);
+  std::vector<Sample> out;
+  EXPECT_FALSE(
+      AppendChunkSamples(100, damaged, sa.values, sa.coding, INT64_MIN, INT64_MAX, &scratch, &out)
+          .ok());
+}
+
 // Consumes n bits in reads of every width.
 void Advance(BitReader* r, uint64_t n) {
   for (int width = 1; n > 0; width = width % 64 + 1) {
