@@ -622,6 +622,16 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
   // Encoded text is searched directly when no needle can meet a codec region
   // (most needles): the page's lines are then decoded only if a row is
   // delivered.
+  // A needle holding a whole number (`u-12345"`) needs that number in the
+  // page's number stream: most pages of a rare needle are ruled out without
+  // decoding a line.
+  if (numbered_ && !lines_ready_) {
+    for (const std::string& n : needles) {
+      for (const std::string& unit : NumbersInNeedle(n)) {
+        if (!MayHoldNumber(unit)) return {};
+      }
+    }
+  }
   bool encoded = coded_ && !lines_ready_;
   for (const std::string& n : needles) {
     encoded = encoded && NeedleMatchesEncodedExactly(n, numbered_);
@@ -632,16 +642,131 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
     DecodeIfMostlyDelivered(out.size(), last - first);
     return out;
   }
+  // Needles refused only for a number at their end (`"status":500`) are
+  // searched as head + number (NumberTailRows), without decoding the page.
+  if (numbered_ && !lines_ready_ && LoadNumbers().ok()) {
+    std::vector<NeedleSplit> splits;
+    for (const std::string& n : needles) {
+      if (NeedleMatchesEncodedExactly(n, true)) {
+        splits.push_back(NeedleSplit{.head = n, .digits = {}, .whole = n});
+        continue;
+      }
+      const size_t k = NumberTailAt(n);
+      if (k == std::string::npos) break;
+      splits.push_back(NeedleSplit{.head = std::string_view(n).substr(0, k),
+                                   .digits = std::string_view(n).substr(k),
+                                   .whole = n});
+    }
+    if (splits.size() == needles.size()) {
+      std::vector<uint32_t> out = NumberTailRows(first, last, splits);
+      DecodeIfMostlyDelivered(out.size(), last - first);
+      return out;
+    }
+  }
   if (!lines_ready_) DecodeLines();
   if (!lines_status_.ok()) return {first};
   return RowsWithAll(first, last, needles, [&](uint32_t i) { return line(i); });
 }
 
+size_t LogPage::NumberTailAt(std::string_view needle) {
+  // The tail: a digit word starting after a non-alphanumeric byte (a region
+  // may start there, and in version 2 will if it is a number); the head must
+  // be searchable as such.
+  size_t k = needle.size();
+  while (k > 0 && needle[k - 1] >= '0' && needle[k - 1] <= '9') --k;
+  if (k == 0 || k == needle.size()) return std::string::npos;
+  const auto before = static_cast<uint8_t>(needle[k - 1]);
+  if ((before >= '0' && before <= '9') || ((before | 0x20) >= 'a' && (before | 0x20) <= 'z')) {
+    return std::string::npos;
+  }
+  return NeedleMatchesEncodedExactly(needle.substr(0, k), true) ? k : std::string::npos;
+}
+
+std::vector<uint32_t> LogPage::NumberTailRows(uint32_t first, uint32_t last,
+                                              std::span<const NeedleSplit> splits) const {
+  std::vector<uint32_t> out;
+  char buf[40];
+  // Whether encoded line i holds head + digits at some match of the head:
+  // literally, as a number whose rendering starts with the digits, or (any
+  // other region) in the decoded line.
+  // memmem: string_view::find compares at every byte equal to the head's
+  // first (every quote of a JSON line).
+  auto find = [](std::string_view l, std::string_view head, size_t from) -> size_t {
+    if (from > l.size()) return std::string_view::npos;
+    const void* hit = memmem(l.data() + from, l.size() - from, head.data(), head.size());
+    return hit == nullptr ? std::string_view::npos : static_cast<const char*>(hit) - l.data();
+  };
+  auto holds = [&](uint32_t i, std::string_view l, const NeedleSplit& n) {
+    for (size_t at = find(l, n.head, 0); at != std::string_view::npos;
+         at = find(l, n.head, at + 1)) {
+      const size_t p = at + n.head.size();
+      if (l.substr(p).starts_with(n.digits)) return true;
+      if (p >= l.size()) return false;
+      const auto code = static_cast<uint8_t>(l[p]);
+      if (code == kLineNumber) {
+        size_t ordinal = 0;  // codes 0x08 before p (a vectorized count), escapes apart
+        for (size_t k = 0; k < p; ++k) ordinal += l[k] == kLineNumber;
+        if (memchr(l.data(), kLineEscape, p) != nullptr) {
+          ordinal = 0;
+          for (size_t k = 0; k < p; ++k) {
+            if (l[k] == kLineEscape) {
+              ++k;
+            } else if (l[k] == kLineNumber) {
+              ++ordinal;
+            }
+          }
+        }
+        const LineNumber& num = numbers_[num_first_[i] + ordinal];
+        char* e = buf + sizeof buf;
+        char* q = e;
+        uint64_t v = num.value;
+        do {
+          *--q = static_cast<char>('0' + v % 10);
+          v /= 10;
+        } while (v != 0);
+        for (uint64_t z = 0; z < num.zeros && q > buf; ++z) *--q = '0';
+        if (std::string_view(q, e - q).starts_with(n.digits)) return true;
+      } else if (code <= kLineLastCodeV2) {
+        return LineOf(i).find(n.whole) != std::string_view::npos;
+      }
+    }
+    return false;
+  };
+  for (uint32_t i = first; i < last; ++i) {
+    const std::string_view l = coded_lines_[i];
+    bool all = true;
+    for (const NeedleSplit& n : splits) {
+      all = n.digits.empty() ? find(l, n.head, 0) != std::string_view::npos : holds(i, l, n);
+      if (!all) break;
+    }
+    if (all) out.push_back(i);
+  }
+  return out;
+}
+
+bool LogPage::MayHoldNumber(const std::string& unit) const {
+  for (const auto& [u, found] : number_checks_) {
+    if (u == unit) return found;
+  }
+  // Entries are parsed in order (the counts first), so a match is a whole
+  // entry; a damaged stream answers "maybe" and decoding reports it.
+  bool found = true;
+  std::string_view in = num_section_, counts, entry;
+  if (GetLengthPrefixed(&in, &counts)) {
+    found = false;
+    while (!found && NextNumber(&in, &entry)) found = entry == unit;
+    found = found || !in.empty();
+  }
+  number_checks_.emplace_back(unit, found);
+  return found;
+}
+
 void LogPage::DecodeIfMostlyDelivered(size_t rows, size_t of) const {
-  // Decoding rows one by one costs about 1 us each (side-run offsets, a
-  // string per row); one pass over the page wins above ~1 row in 20. Judged
-  // per run, as the page's runs are reached one cursor at a time.
-  if (!lines_ready_ && rows * 20 > of) DecodeLines();
+  // Rows decoded one by one (into an arena) cost about what one pass over
+  // the page costs per row, plus a pass to find each row's hex runs and
+  // numbers: the pass wins when most rows are delivered. Judged per run, as
+  // the page's runs are reached one cursor at a time.
+  if (!lines_ready_ && rows * 2 > of) DecodeLines();
 }
 
 std::pair<TraceId, SpanId> LogPage::IdsOf(size_t i) const {
@@ -669,44 +794,31 @@ Status LogPage::LoadNumbers() const {
     // Every number takes at least a byte: bounds the columns before any
     // allocation.
     uint64_t total = 0;
-    uint32_t widest = 0;
-    for (uint32_t c : counts) {
-      total += c;
-      widest = std::max(widest, c);
-    }
-    if (total > in.size()) return bad("truncated numbers");
-    // Column (c, o) holds the o-th number of the rows with c numbers; its
-    // cursor is at first[c] + o.
-    std::vector<uint32_t> rows_with(widest + 1, 0);
-    for (uint32_t c : counts) ++rows_with[c];
-    std::vector<uint64_t> first(widest + 1, 0);
-    uint64_t columns = 0;
-    for (uint32_t c = 1; c <= widest; ++c) {
-      first[c] = columns;
-      if (rows_with[c] != 0) columns += c;
-    }
-    std::vector<std::string_view> cursor(columns);
-    for (uint32_t c = 1; c <= widest; ++c) {
-      if (rows_with[c] == 0) continue;
+    for (uint32_t c : counts) total += c;
+    if (total > in.size()) return bad("truncated number stream");
+    // Column (c, o) holds the o-th number of the rows with c numbers: parsed
+    // straight into place, row r's o-th number at first[r] + o.
+    std::vector<uint32_t>& first = num_first_;
+    first.assign(size() + 1, 0);
+    for (size_t r = 0; r < size(); ++r) first[r + 1] = first[r] + counts[r];
+    std::vector<uint32_t> rows_by_count(size());
+    for (uint32_t r = 0; r < size(); ++r) rows_by_count[r] = r;
+    std::stable_sort(rows_by_count.begin(), rows_by_count.end(),
+                     [&](uint32_t a, uint32_t b) { return counts[a] < counts[b]; });
+    numbers_.resize(total);
+    for (size_t g = 0; g < rows_by_count.size();) {
+      const uint32_t c = counts[rows_by_count[g]];
+      size_t end = g;
+      while (end < rows_by_count.size() && counts[rows_by_count[end]] == c) ++end;
       for (uint32_t o = 0; o < c; ++o) {
-        const std::string_view start = in;
-        std::string_view unit;
-        for (uint32_t k = 0; k < rows_with[c]; ++k) {
-          if (!NextNumber(&in, &unit)) return bad("truncated numbers");
+        for (size_t k = g; k < end; ++k) {
+          Status s = ReadLineNumber(&in, &numbers_[first[rows_by_count[k]] + o]);
+          if (!s.ok()) return bad(s.message());
         }
-        cursor[first[c] + o] = start.substr(0, start.size() - in.size());
       }
+      g = end;
     }
     if (!in.empty()) return bad("unused numbers");
-    numbers_.clear();
-    numbers_.reserve(num_section_.size());
-    for (uint32_t c : counts) {
-      for (uint32_t o = 0; o < c; ++o) {
-        std::string_view unit;
-        (void)NextNumber(&cursor[first[c] + o], &unit);  // counted above
-        numbers_.append(unit);
-      }
-    }
     return Status::Ok();
   }();
   return numbers_status_;
@@ -724,8 +836,9 @@ void LogPage::DecodeLines() const {
   text_.reserve(coded_bytes_.size() + coded_bytes_.size() / 4 + 8 * numbers_.size());
   line_start_.assign(1, 0);
   line_start_.reserve(size() + 1);
-  std::string_view side = hex_side_, numbers = numbers_;
-  std::string_view* num = numbered_ ? &numbers : nullptr;
+  std::string_view side = hex_side_;
+  std::span<const LineNumber> numbers = numbers_;
+  std::span<const LineNumber>* num = numbered_ ? &numbers : nullptr;
   for (size_t i = 0; i < size(); ++i) {
     const auto [trace, span] = IdsOf(i);
     Status s =
@@ -756,14 +869,33 @@ Status LogPage::FindSideRuns() const {
   side_ready_ = true;
   side_status_ = [&]() -> Status {
     RETURN_IF_ERROR(LoadNumbers());
-    std::string_view side = hex_side_, numbers = numbers_;
-    std::string_view* num = numbered_ ? &numbers : nullptr;
+    std::string_view side = hex_side_;
+    std::span<const LineNumber> numbers = numbers_;
+    std::span<const LineNumber>* num = numbered_ ? &numbers : nullptr;
     side_start_.assign(1, 0);
     side_start_.reserve(size() + 1);
     num_start_.assign(1, 0);
     num_start_.reserve(size() + 1);
     for (size_t i = 0; i < size(); ++i) {
-      Status s = SkipLogLine(coded_lines_[i], &side, num);
+      const std::string_view l = coded_lines_[i];
+      Status s;
+      if (num != nullptr && memchr(l.data(), kLineEscape, l.size()) == nullptr) {
+        // Without escapes every byte 0x06 is a hex run, and the numbers are
+        // where the number stream's counts put them: no pass over the codes.
+        const char* end = l.data() + l.size();
+        for (const char* q = l.data();
+             (q = static_cast<const char*>(memchr(q, kLineHexRun, end - q))) != nullptr; ++q) {
+          uint64_t bytes;
+          if (!GetVarint64(&side, &bytes) || bytes < kLineMinHexRun / 2 || bytes > side.size()) {
+            s = Status::InvalidArgument("line codec: truncated hex side stream");
+            break;
+          }
+          side.remove_prefix(bytes);
+        }
+        numbers = std::span<const LineNumber>(numbers_).subspan(num_first_[i + 1]);
+      } else {
+        s = SkipLogLine(l, &side, num);
+      }
       if (!s.ok()) {
         return Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
                                      ": " + std::string(s.message()));
@@ -781,19 +913,23 @@ Status LogPage::FindSideRuns() const {
 }
 
 std::string_view LogPage::LineOf(size_t i) const {
-  auto it = row_lines_.find(static_cast<uint32_t>(i));
-  if (it != row_lines_.end()) return it->second;
-  // Past an eighth of the page, one pass over all of it is cheaper. Views
-  // already handed out stay valid: row_lines_ is kept.
-  if (row_lines_.size() > size() / 8 || !FindSideRuns().ok()) {
+  if (row_done_.empty()) {
+    row_done_.assign(size(), 0);
+    row_views_.resize(size());
+  }
+  if (row_done_[i]) return row_views_[i];
+  // Past half the page, one pass over all of it is cheaper. Views already
+  // handed out stay valid: the arena is kept.
+  if (rows_decoded_ > size() / 2 || !FindSideRuns().ok()) {
     DecodeLines();
     return line(i);
   }
-  std::string& out = row_lines_[static_cast<uint32_t>(i)];
+  std::string& out = row_scratch_;
+  out.clear();
   std::string_view side =
       std::string_view(hex_side_).substr(side_start_[i], side_start_[i + 1] - side_start_[i]);
-  std::string_view numbers =
-      std::string_view(numbers_).substr(num_start_[i], num_start_[i + 1] - num_start_[i]);
+  std::span<const LineNumber> numbers = std::span<const LineNumber>(numbers_).subspan(
+      num_start_[i], num_start_[i + 1] - num_start_[i]);
   const auto [trace, span] = IdsOf(i);
   Status s = DecodeLogLine(
       coded_lines_[i], LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span},
@@ -806,7 +942,19 @@ std::string_view LogPage::LineOf(size_t i) const {
     }
     out.clear();
   }
-  return out;
+  // Into the arena: chunks are never reallocated, so views stay valid.
+  if (row_arena_.empty() ||
+      row_arena_.back()->capacity() - row_arena_.back()->size() < out.size()) {
+    row_arena_.push_back(std::make_unique<std::string>());
+    row_arena_.back()->reserve(std::max<size_t>(64 << 10, out.size()));
+  }
+  std::string& chunk = *row_arena_.back();
+  const size_t at = chunk.size();
+  chunk.append(out);
+  row_views_[i] = std::string_view(chunk.data() + at, out.size());
+  row_done_[i] = 1;
+  ++rows_decoded_;
+  return row_views_[i];
 }
 
 Status LogPage::LineStatus(size_t i) const {

@@ -32,6 +32,7 @@
 #include "server/store/block/catalog.h"
 #include "server/store/block/column.h"
 #include "server/store/interface.h"
+#include "server/store/logs/log_line_codec.h"
 #include "server/store/wal_coverage.h"
 
 namespace quartet::store {
@@ -111,6 +112,16 @@ class LogPage {
   Status LoadIds();
   Status LoadExtras() const;
   Status LoadNumbers() const;
+  bool MayHoldNumber(const std::string& unit) const;
+  // A needle as head + trailing digit word (digits empty: the head alone).
+  struct NeedleSplit {
+    std::string_view head, digits, whole;
+  };
+  // Where a needle's trailing number starts, if the needle is refused for
+  // encoded search only because of it; else npos.
+  static size_t NumberTailAt(std::string_view needle);
+  std::vector<uint32_t> NumberTailRows(uint32_t first, uint32_t last,
+                                       std::span<const NeedleSplit> splits) const;
   void DecodeLines() const;
   void DecodeIfMostlyDelivered(size_t rows, size_t of) const;
   std::string_view LineOf(size_t i) const;
@@ -130,10 +141,14 @@ class LogPage {
   std::string hex_side_;     // coded pages: the lines' packed hex runs
   bool numbered_ = false;    // codec version 2: number regions, their values below
   std::string num_section_;  // the `num` section as stored (numbers by ordinal)
-  // The numbers in line order (varints), from num_section_ on first use.
+  // The numbers in line order, from num_section_ on first use.
   mutable bool numbers_ready_ = false;
   mutable Status numbers_status_;
-  mutable std::string numbers_;
+  mutable std::vector<LineNumber> numbers_;
+  mutable std::vector<uint32_t> num_first_;  // size() + 1: row -> its first number
+  // Number-stream entries looked for by filters (NumbersInNeedle), and
+  // whether the page has them.
+  mutable std::vector<std::pair<std::string, bool>> number_checks_;
   // Decoded lines, back to back (a run's text is contiguous).
   mutable bool lines_ready_ = false;
   mutable Status lines_status_;
@@ -142,7 +157,11 @@ class LogPage {
   // Before a full decode, rows decoded one by one (a filter that matches few
   // rows delivers them without decoding the page), with where each row's
   // hex runs start in hex_side_.
-  mutable std::unordered_map<uint32_t, std::string> row_lines_;
+  mutable std::vector<uint8_t> row_done_;  // size() entries once a row is decoded
+  mutable std::vector<std::string_view> row_views_;
+  mutable std::vector<std::unique_ptr<std::string>> row_arena_;
+  mutable std::string row_scratch_;
+  mutable size_t rows_decoded_ = 0;
   mutable Status row_status_;
   mutable bool side_ready_ = false;
   mutable Status side_status_;

@@ -381,7 +381,7 @@ TEST_F(LogBlockTest, DamagedCodecSectionsAreRefusedWithNamedErrors) {
          std::string& num = (*s)["p0.num"];
          num.resize(num.size() - 3);
        },
-       "truncated numbers in page 0", false},
+       "truncated number stream in page 0", false},
       {"unused numbers", [](auto* s) { (*s)["p0.num"] += std::string("\x02", 1); },
        "unused numbers in page 0", false},
       {"too few lines",

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <array>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -267,18 +269,9 @@ size_t MatchNumber(std::string_view line, size_t i, uint64_t* value, uint64_t* z
   return j - i;
 }
 
-size_t DecimalDigits(uint64_t v) {
-  size_t d = 1;
-  while (v >= 10) {
-    v /= 10;
-    ++d;
-  }
-  return d;
-}
-
 // Appends `zeros` zeros and the decimal digits of v.
 void AppendNumber(uint64_t v, uint64_t zeros, std::string* out) {
-  out->append(zeros, '0');
+  if (zeros != 0) out->append(zeros, '0');
   char buf[20];
   char* p = buf + sizeof buf;
   while (v >= 100) {
@@ -302,20 +295,22 @@ void PutNumber(uint64_t value, uint64_t zeros, std::string* numbers) {
   if (zeros != 0) PutVarint64(numbers, zeros);
 }
 
-Status ReadNumber(std::string_view* numbers, uint64_t* value, uint64_t* zeros) {
-  uint64_t v;
-  if (numbers == nullptr || !GetVarint64(numbers, &v)) {
+// ReadLineNumber, declared for the helpers below.
+}  // namespace
+Status ReadLineNumber(std::string_view* in, LineNumber* number);
+namespace {
+
+// The next number of a stream (varints) or of parsed numbers; null: none.
+Status NextNumber(std::string_view* numbers, LineNumber* n) {
+  if (numbers == nullptr) return Status::InvalidArgument("line codec: truncated number stream");
+  return ReadLineNumber(numbers, n);
+}
+Status NextNumber(std::span<const LineNumber>* numbers, LineNumber* n) {
+  if (numbers == nullptr || numbers->empty()) {
     return Status::InvalidArgument("line codec: truncated number stream");
   }
-  *value = v >> 1;
-  *zeros = 0;
-  if ((v & 1) != 0 && !GetVarint64(numbers, zeros)) {
-    return Status::InvalidArgument("line codec: truncated number stream");
-  }
-  if (((v & 1) != 0 && *zeros == 0) || *zeros > kLineMaxNumberDigits ||
-      *zeros + DecimalDigits(*value) > kLineMaxNumberDigits) {
-    return Status::InvalidArgument("line codec: number out of range");
-  }
+  *n = numbers->front();
+  *numbers = numbers->subspan(1);
   return Status::Ok();
 }
 
@@ -382,8 +377,11 @@ void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text,
   flush();
 }
 
-Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
-                     std::string* out, std::string_view* numbers) {
+namespace {
+
+template <typename Numbers>
+Status Decode(std::string_view text, const LineRow& row, std::string_view* side, std::string* out,
+              Numbers* numbers) {
   Renderings r(row);
   const uint8_t last = numbers != nullptr ? kLineLastCodeV2 : kLineLastCode;
   const char* p = text.data();
@@ -402,9 +400,9 @@ Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view
         out->push_back(*q++);
         break;
       case kLineNumber: {
-        uint64_t v, zeros;
-        RETURN_IF_ERROR(ReadNumber(numbers, &v, &zeros));
-        AppendNumber(v, zeros, out);
+        LineNumber n;
+        RETURN_IF_ERROR(NextNumber(numbers, &n));
+        AppendNumber(n.value, n.zeros, out);
         break;
       }
       case kLineTraceId: {
@@ -453,7 +451,48 @@ Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view
   return Status::Ok();
 }
 
-Status SkipLogLine(std::string_view text, std::string_view* side, std::string_view* numbers) {
+}  // namespace
+
+Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
+                     std::string* out, std::string_view* numbers) {
+  return Decode(text, row, side, out, numbers);
+}
+Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
+                     std::string* out, std::span<const LineNumber>* numbers) {
+  return Decode(text, row, side, out, numbers);
+}
+
+Status ReadLineNumber(std::string_view* in, LineNumber* number) {
+  // 10^k: a value of at most 18 - zeros digits is below kPow10[18 - zeros].
+  static constexpr auto kPow10 = [] {
+    std::array<uint64_t, kLineMaxNumberDigits + 1> p{};
+    p[0] = 1;
+    for (size_t k = 1; k < p.size(); ++k) p[k] = p[k - 1] * 10;
+    return p;
+  }();
+  uint64_t v;
+  if (!in->empty() && static_cast<uint8_t>((*in)[0]) < 0x80) {  // most numbers: one byte
+    v = static_cast<uint8_t>((*in)[0]);
+    in->remove_prefix(1);
+  } else if (!GetVarint64(in, &v)) {
+    return Status::InvalidArgument("line codec: truncated number stream");
+  }
+  number->value = v >> 1;
+  number->zeros = 0;
+  if ((v & 1) != 0 && !GetVarint64(in, &number->zeros)) {
+    return Status::InvalidArgument("line codec: truncated number stream");
+  }
+  if (((v & 1) != 0 && (number->zeros == 0 || number->zeros >= kLineMaxNumberDigits)) ||
+      number->value >= kPow10[kLineMaxNumberDigits - number->zeros]) {
+    return Status::InvalidArgument("line codec: number out of range");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+template <typename Numbers>
+Status Skip(std::string_view text, std::string_view* side, Numbers* numbers) {
   const uint8_t last = numbers != nullptr ? kLineLastCodeV2 : kLineLastCode;
   const char* p = text.data();
   const char* end = p + text.size();
@@ -463,8 +502,8 @@ Status SkipLogLine(std::string_view text, std::string_view* side, std::string_vi
       if (p == end) return Status::InvalidArgument("line codec: dangling escape");
       ++p;
     } else if (code == kLineNumber) {
-      uint64_t v, zeros;
-      RETURN_IF_ERROR(ReadNumber(numbers, &v, &zeros));
+      LineNumber n;
+      RETURN_IF_ERROR(NextNumber(numbers, &n));
     } else if (code == kLineHexRun) {
       uint64_t bytes;
       if (!GetVarint64(side, &bytes) || bytes < kLineMinHexRun / 2 || bytes > side->size()) {
@@ -474,6 +513,42 @@ Status SkipLogLine(std::string_view text, std::string_view* side, std::string_vi
     }
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status SkipLogLine(std::string_view text, std::string_view* side, std::string_view* numbers) {
+  return Skip(text, side, numbers);
+}
+Status SkipLogLine(std::string_view text, std::string_view* side,
+                   std::span<const LineNumber>* numbers) {
+  return Skip(text, side, numbers);
+}
+
+std::vector<std::string> NumbersInNeedle(std::string_view needle) {
+  std::vector<std::string> out;
+  const size_t n = needle.size();
+  auto at = [&](size_t k) { return static_cast<uint8_t>(needle[k]); };
+  // A whole digit word of the line (non-alphanumeric bytes around it) of at
+  // most 12 digits is no id, hex run or epoch time; the whole digit words
+  // of a time are followed by '-', ':' or '.'. Any other is a number region.
+  auto after = [&](size_t k) {
+    return !IsAlnum(at(k)) && at(k) != '-' && at(k) != ':' && at(k) != '.';
+  };
+  for (size_t k = 1; k < n; ++k) {
+    if (!IsDigit(at(k)) || IsAlnum(at(k - 1))) continue;
+    size_t d = k;
+    while (d < n && IsDigit(at(d))) ++d;
+    if (d < n && after(d) && d - k <= 12) {
+      uint64_t value, zeros;
+      MatchNumber(needle.substr(0, d), k, &value, &zeros);
+      std::string unit;
+      PutNumber(value, zeros, &unit);
+      out.push_back(std::move(unit));
+    }
+    k = d;
+  }
+  return out;
 }
 
 bool NeedleMatchesEncodedExactly(std::string_view needle, bool numbers) {

@@ -21,8 +21,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "quartet/context.h"
@@ -77,12 +79,28 @@ void EncodeLogLine(std::string_view line, const LineRow& row, std::string* text,
 Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
                      std::string* out, std::string_view* numbers = nullptr);
 
+// A number-stream entry, parsed: `zeros` zeros, then the digits of `value`.
+struct LineNumber {
+  uint64_t value = 0;
+  uint64_t zeros = 0;
+};
+// Takes one entry off the front of *in; InvalidArgument ("truncated number
+// stream", "number out of range") as DecodeLogLine.
+Status ReadLineNumber(std::string_view* in, LineNumber* number);
+// DecodeLogLine and SkipLogLine with the numbers already parsed (a page
+// parses its stream once): the line's numbers are taken off the front of
+// *numbers.
+Status DecodeLogLine(std::string_view text, const LineRow& row, std::string_view* side,
+                     std::string* out, std::span<const LineNumber>* numbers);
+
 // Advances *side past the hex runs the encoded line `text` takes from it,
 // without decoding (to find where a later line's runs start); the same
 // InvalidArgument as DecodeLogLine for a dangling escape or a short side
 // stream.
 Status SkipLogLine(std::string_view text, std::string_view* side,
                    std::string_view* numbers = nullptr);
+Status SkipLogLine(std::string_view text, std::string_view* side,
+                   std::span<const LineNumber>* numbers);
 
 // True when `needle` occurs in an encoded line exactly when it occurs in the
 // decoded line, so a filter may search encoded text. False when a match
@@ -92,6 +110,15 @@ Status SkipLogLine(std::string_view text, std::string_view* side,
 // region could start or end inside a match: any needle with a digit after a
 // non-alphanumeric byte or at its start (`u-12345"`, `:1234,`).
 bool NeedleMatchesEncodedExactly(std::string_view needle, bool numbers = false);
+
+// The number regions every version-2 encoded line containing `needle`
+// holds, as number-stream entries (varint bytes, as EncodeLogLine writes
+// them): the needle's digit words of at most 12 digits with, inside the
+// needle, a non-alphanumeric byte before and one other than '-', ':', '.'
+// after (`u-12345"` -> 12345, `"user_id":1234,` -> 1234; not `"status":500`,
+// whose word may go on, nor `"2024-` which may be in a time). A page whose
+// number stream lacks one has no line with the needle.
+std::vector<std::string> NumbersInNeedle(std::string_view needle);
 
 // For a needle refused above only because its tail could begin a region
 // (`"status":500`: a region may start at the `5`), the length k of the head

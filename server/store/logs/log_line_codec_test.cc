@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "server/store/block/varint.h"
+
 namespace quartet::store {
 namespace {
 
@@ -285,6 +287,63 @@ TEST(LogLineCodecTest, ClassifiesNeedles) {
   for (const auto& c : kV2Cases) {
     EXPECT_EQ(NeedleMatchesEncodedExactly(c.needle, true), c.safe) << c.needle;
   }
+}
+
+std::vector<std::string> Units(std::initializer_list<std::pair<uint64_t, uint64_t>> values) {
+  std::vector<std::string> out;
+  for (const auto& v : values) out.push_back(Numbers({v}));
+  return out;
+}
+
+TEST(LogLineCodecTest, FindsTheWholeNumbersOfNeedles) {
+  const struct {
+    const char* needle;
+    std::vector<std::string> units;
+  } kCases[] = {
+      {"u-12345\"", Units({{12345, 0}})},
+      {"\"user_id\":1234,", Units({{1234, 0}})},
+      {"\"status\":500", {}},  // the word may go on
+      {"500,", {}},            // ... or begin earlier
+      {"\"2024-", {}},         // may be in a time
+      {"=12:", {}},            // ... or a time
+      {"=12.5 ", Units({{5, 0}})},
+      {"= 007 ,", Units({{7, 2}})},
+      {"=1234567890123 ", {}},                   // 13 digits: maybe epoch millis
+      {"a=1 b=22 c", Units({{1, 0}, {22, 0}})},  // not "c": may go on
+  };
+  for (const auto& c : kCases) EXPECT_EQ(NumbersInNeedle(c.needle), c.units) << c.needle;
+}
+
+// Every line holding a needle holds the needle's numbers as whole entries
+// of its number stream.
+TEST(LogLineCodecTest, LinesWithANeedleHoldItsNumbers) {
+  const LineRow row = Row();
+  const std::string pieces[] = {"\"", "=", " ", ",", "-", ":", "12", "0", "7", "x", "Z", "."};
+  std::mt19937 rng(6);
+  int checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string line;
+    for (int k = 0; k < 10; ++k) line += pieces[rng() % std::size(pieces)];
+    const size_t at = rng() % line.size();
+    const std::string needle = line.substr(at, 2 + rng() % 8);
+    const Coded coded = Encode(line, row, true);
+    for (const std::string& unit : NumbersInNeedle(needle)) {
+      ++checked;
+      bool found = false;
+      std::string_view in = coded.numbers;
+      while (!in.empty() && !found) {
+        const std::string_view start = in;
+        uint64_t v = 0, z = 0;
+        ASSERT_TRUE(GetVarint64(&in, &v));
+        if (v & 1) {
+          ASSERT_TRUE(GetVarint64(&in, &z));
+        }
+        found = start.substr(0, start.size() - in.size()) == unit;
+      }
+      EXPECT_TRUE(found) << line << " / " << needle;
+    }
+  }
+  EXPECT_GT(checked, 1000);
 }
 
 TEST(LogLineCodecTest, FindsTheSafeHeadOfNeedlesWhoseTailMayBeginARegion) {
