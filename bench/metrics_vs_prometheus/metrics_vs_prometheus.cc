@@ -286,6 +286,7 @@ struct Figures {
   size_t rss_before = 0, rss_after = 0;
   double bytes_per_sample = 0;
   uint64_t disk_bytes = 0;
+  uint64_t wal_bytes = 0;  // quartetd: of disk_bytes, the WAL its shutdown leaves
   double disk_samples = 0;
   double rate_p50_ms = 0, quantile_p50_ms = 0;
   double rate_cpu_ms = 0, quantile_cpu_ms = 0;  // server CPU per query, mean
@@ -521,6 +522,7 @@ int main(int argc, char** argv) {
     q.rss_after = RssBytes(pid);
     StopProcess(pid);
     q.disk_bytes = DirBytes(root / "quartetd" / "metrics");
+    q.wal_bytes = DirBytes(root / "quartetd" / "metrics" / "wal");
     q.disk_samples = q.samples;
     // Kept running (idle) for the queries, interleaved with Prometheus's.
     qpid = Spawn(args, (root / "quartetd2.log").string());
@@ -576,11 +578,12 @@ int main(int argc, char** argv) {
   row("quartetd", q);
   row("prometheus", p);
   std::printf(
-      "\ndata %s: %.2fM samples sent, %zu series; disk: quartetd %llu bytes for %.0f samples, "
-      "prometheus %llu bytes for %.0f samples (its first blocks)\n"
+      "\ndata %s: %.2fM samples sent, %zu series; disk: quartetd %llu bytes for %.0f samples "
+      "(WAL %llu), prometheus %llu bytes for %.0f samples (its first blocks)\n"
       "query range 1 h at 15 s step, p50 of %d runs:\n  rate:     %s\n  quantile: %s\n",
       o.data.c_str(), q.samples / 1e6, series, static_cast<unsigned long long>(q.disk_bytes),
-      q.disk_samples, static_cast<unsigned long long>(p.disk_bytes), p.disk_samples, o.runs,
+      q.disk_samples, static_cast<unsigned long long>(q.wal_bytes),
+      static_cast<unsigned long long>(p.disk_bytes), p.disk_samples, o.runs,
       data.rate_query.c_str(), data.quantile_query.c_str());
   if (!o.keep) fs::remove_all(root);
   return 0;
