@@ -58,16 +58,27 @@ void BitWriter::WriteBit(bool bit) {
 }
 
 void BitWriter::WriteBits(uint64_t v, int nbits) {
-  while (nbits > 0) {
-    const int used = static_cast<int>(bits_ % 8);
-    if (used == 0) bytes_.push_back(0);
+  if (nbits <= 0) return;
+  // Fill the partial last byte, then whole bytes, then the tail: one
+  // push_back per byte rather than a loop step per byte boundary.
+  const int used = static_cast<int>(bits_ % 8);
+  if (used != 0) {
     const int free = 8 - used;
     const int take = nbits < free ? nbits : free;
-    const uint64_t chunk = (v >> (nbits - take)) & ((uint64_t{1} << take) - 1);
+    const uint64_t head = (v >> (nbits - take)) & ((uint64_t{1} << take) - 1);
     bytes_.back() = static_cast<char>(static_cast<uint8_t>(bytes_.back()) |
-                                      static_cast<uint8_t>(chunk << (free - take)));
+                                      static_cast<uint8_t>(head << (free - take)));
     nbits -= take;
     bits_ += static_cast<uint64_t>(take);
+  }
+  while (nbits >= 8) {
+    nbits -= 8;
+    bytes_.push_back(static_cast<char>(static_cast<uint8_t>(v >> nbits)));
+    bits_ += 8;
+  }
+  if (nbits > 0) {
+    bytes_.push_back(static_cast<char>(static_cast<uint8_t>(v << (8 - nbits))));
+    bits_ += static_cast<uint64_t>(nbits);
   }
 }
 

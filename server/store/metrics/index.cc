@@ -62,22 +62,32 @@ bool SeriesIndex::Equal(uint32_t id, const Labels& labels) const {
   return true;
 }
 
-std::optional<uint32_t> SeriesIndex::Find(const Labels& labels) const {
-  auto [lo, hi] = by_hash_.equal_range(HashLabels(labels));
-  for (auto it = lo; it != hi; ++it) {
-    if (Equal(it->second, labels)) return it->second;
+std::optional<uint32_t> SeriesIndex::FindHashed(uint64_t h, const Labels& labels) const {
+  if (slots_.empty()) return std::nullopt;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = static_cast<size_t>(h) & mask;; i = (i + 1) & mask) {
+    const uint32_t slot = slots_[i];
+    if (slot == 0) return std::nullopt;
+    if (hashes_[slot - 1] == h && Equal(slot - 1, labels)) return slot - 1;
   }
-  return std::nullopt;
+}
+
+void SeriesIndex::InsertSlot(uint64_t h, uint32_t id) {
+  const size_t mask = slots_.size() - 1;
+  size_t i = static_cast<size_t>(h) & mask;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = id + 1;
+}
+
+std::optional<uint32_t> SeriesIndex::Find(const Labels& labels) const {
+  return FindHashed(HashLabels(labels), labels);
 }
 
 uint32_t SeriesIndex::GetOrAdd(const Labels& labels, bool* created) {
   const uint64_t h = HashLabels(labels);
-  auto [lo, hi] = by_hash_.equal_range(h);
-  for (auto it = lo; it != hi; ++it) {
-    if (Equal(it->second, labels)) {
-      *created = false;
-      return it->second;
-    }
+  if (std::optional<uint32_t> id = FindHashed(h, labels)) {
+    *created = false;
+    return *id;
   }
   const uint32_t id = static_cast<uint32_t>(size());
   for (const auto& [name, value] : labels) {
@@ -89,7 +99,14 @@ uint32_t SeriesIndex::GetOrAdd(const Labels& labels, bool* created) {
     ++postings_entries_;
   }
   offsets_.push_back(static_cast<uint32_t>(label_syms_.size()));
-  by_hash_.emplace(h, id);
+  hashes_.push_back(h);
+  if (2 * hashes_.size() > slots_.size()) {
+    // Rehash from the stored hashes: no label set is hashed again.
+    slots_.assign(std::max<size_t>(64, 2 * slots_.size()), 0);
+    for (uint32_t i = 0; i < hashes_.size(); ++i) InsertSlot(hashes_[i], i);
+  } else {
+    InsertSlot(h, id);
+  }
   *created = true;
   return id;
 }
@@ -223,7 +240,7 @@ Result<std::vector<uint32_t>> SeriesIndex::Select(const std::vector<LabelMatch>&
 
 size_t SeriesIndex::MemoryBytes() const {
   return symbols_.MemoryBytes() + label_syms_.capacity() * 4 + offsets_.capacity() * 4 +
-         by_hash_.size() * 40 + by_hash_.bucket_count() * 8 + postings_entries_ * 6 +
+         hashes_.capacity() * 8 + slots_.capacity() * 4 + postings_entries_ * 6 +
          names_.size() * 64;
 }
 

@@ -73,6 +73,8 @@ class SeriesIndex {
     std::unordered_map<uint32_t, std::vector<uint32_t>> postings;  // value symbol -> ids
   };
   bool Equal(uint32_t id, const Labels& labels) const;
+  std::optional<uint32_t> FindHashed(uint64_t h, const Labels& labels) const;
+  void InsertSlot(uint64_t h, uint32_t id);
   std::vector<uint32_t> AllIds() const;
   std::vector<uint32_t> UnionOf(uint32_t name,
                                 const std::function<bool(std::string_view)>& keep) const;
@@ -80,7 +82,12 @@ class SeriesIndex {
   SymbolTable symbols_;
   std::vector<uint32_t> label_syms_;     // name, value, name, value, ... of every series
   std::vector<uint32_t> offsets_ = {0};  // series i: label_syms_[offsets_[i], offsets_[i+1])
-  std::unordered_multimap<uint64_t, uint32_t> by_hash_;
+  // Series ids by label-set hash: open addressing with linear probing over a
+  // power-of-two table of id + 1 (0 = empty), at most half full. A node-based
+  // multimap cost ~40 bytes and a cache miss or two per lookup, and every
+  // remote_write sample looks its series up here.
+  std::vector<uint64_t> hashes_;  // series i: HashLabels of its labels
+  std::vector<uint32_t> slots_;
   std::unordered_map<uint32_t, NameEntry> names_;  // name symbol -> postings
   size_t postings_entries_ = 0;
 };

@@ -214,15 +214,22 @@ Result<MetricAppendResult> MetricTable::Append(const MetricBatch& batch) {
     std::unique_lock lock(mu_);
     for (const SeriesSamples& s : batch.series) {
       const int64_t n = static_cast<int64_t>(s.samples.size());
-      if (s.labels.empty() || !ValidLabels(s.labels)) {
-        reject(&result.invalid_samples, n,
-               Status::InvalidArgument("invalid label set (labels must be sorted by name, "
-                                       "unique, with non-empty names and values)"));
-        result.dropped_exemplars += static_cast<int64_t>(s.exemplars.size());
-        continue;
+      // A known series is found first: its labels equal a stored (valid)
+      // set, so only new ones are validated; most series of a request exist.
+      bool created = false;
+      Result<uint32_t> ref = Status::NotFound("");
+      if (std::optional<uint32_t> known = head_->index().Find(s.labels)) {
+        ref = *known;
+      } else {
+        if (s.labels.empty() || !ValidLabels(s.labels)) {
+          reject(&result.invalid_samples, n,
+                 Status::InvalidArgument("invalid label set (labels must be sorted by name, "
+                                         "unique, with non-empty names and values)"));
+          result.dropped_exemplars += static_cast<int64_t>(s.exemplars.size());
+          continue;
+        }
+        ref = head_->GetOrCreate(s.labels, /*enforce_limit=*/true, &created);
       }
-      bool created;
-      Result<uint32_t> ref = head_->GetOrCreate(s.labels, /*enforce_limit=*/true, &created);
       if (!ref.ok()) {
         reject(&result.series_limit_samples, n, ref.status());
         result.dropped_exemplars += static_cast<int64_t>(s.exemplars.size());
