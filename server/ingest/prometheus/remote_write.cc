@@ -32,6 +32,10 @@ store::MetricBatch MetricBatchFromWriteRequest(prometheus::rw::WriteRequest requ
     for (const prometheus::rw::Sample& s : ts.samples) {
       series.samples.push_back({.t_ms = s.timestamp_ms, .v = s.value});
     }
+    // Freed as we go: holding both forms of a 10,000-series request at once
+    // doubled its transient heap, which the allocator keeps as RSS.
+    std::vector<prometheus::Label>().swap(ts.labels);
+    std::vector<prometheus::rw::Sample>().swap(ts.samples);
     for (prometheus::rw::Exemplar& e : ts.exemplars) {
       store::Labels labels = ToLabels(std::move(e.labels));
       std::sort(labels.begin(), labels.end());
