@@ -65,7 +65,6 @@ class BitWriter {
   uint64_t bit_count() const { return bits_; }
   size_t MemoryBytes() const { return bytes_.capacity(); }
   void ShrinkToFit() { bytes_.shrink_to_fit(); }
-  void Reserve(size_t bytes) { bytes_.reserve(bytes); }
 
  private:
   std::string bytes_;
@@ -92,12 +91,6 @@ class ChunkAppender {
   void ShrinkToFit() {
     ts_.ShrinkToFit();
     vs_.ShrinkToFit();
-  }
-  // Sizes both streams' buffers up front (the head passes its previous
-  // chunk's sizes): one allocation per chunk instead of a doubling series.
-  void Reserve(size_t timestamp_bytes, size_t value_bytes) {
-    ts_.Reserve(timestamp_bytes);
-    vs_.Reserve(value_bytes);
   }
 
  private:

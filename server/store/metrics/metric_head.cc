@@ -86,15 +86,7 @@ void MetricHead::Cut(HeadSeries* s) {
   } else {
     chunk_bytes_ += s->sealed.emplace_back(nullptr, s->open).MemoryBytes();
   }
-  // The next chunk of a series is about as long as its last one: sized to
-  // that (+1/8) in one allocation, which takes the place the old buffers
-  // just freed, instead of doubling from empty and leaving a trail of freed
-  // small buffers between long-lived chunks (after the scrape-set ingest of
-  // bench/metrics_vs_prometheus, malloc held 40 MB for 16.5 MB in use).
-  const size_t ts_bytes = s->open.timestamp_bytes().size();
-  const size_t value_bytes = s->open.value_bytes().size();
   s->open = ChunkAppender();
-  s->open.Reserve(ts_bytes + ts_bytes / 8 + 2, value_bytes + value_bytes / 8 + 2);
 }
 
 SampleOutcome MetricHead::Append(uint32_t ref, int64_t t_ms, double v) {
