@@ -77,11 +77,10 @@ std::pair<std::string, std::string> EncodeColumn(std::span<const std::string_vie
   return {EncodeStrings(views), std::move(side)};
 }
 
-// The `num` section (docs/formats/logs.md): the rows' number counts, then
-// the numbers in columns keyed by (count of the row, ordinal in the row) in
-// that order, each column in row order: lines of one shape have the same
-// count, so a column holds one field's values (a constant field compresses
-// to nothing).
+// The `num` section (docs/formats/logs.md): the rows' number counts, the
+// columns' byte lengths, then the numbers in columns keyed by (count of the row, ordinal in the
+// row) in that order, each column in row order: lines of one shape have the same count, so a column
+// holds one field's values (a constant field compresses to nothing).
 std::string TransposeNumbers(std::string_view numbers, std::span<const uint32_t> counts) {
   std::map<uint32_t, std::vector<std::string>> columns;  // by count, then ordinal
   for (uint32_t count : counts) {
@@ -94,8 +93,14 @@ std::string TransposeNumbers(std::string_view numbers, std::span<const uint32_t>
       of[o].append(unit);
     }
   }
-  std::string out;
+  // Each column's byte length comes first, so a reader finds one column
+  // without parsing the others.
+  std::string out, lengths;
   PutLengthPrefixed(&out, EncodeUint32s(counts));
+  for (const auto& [count, of] : columns) {
+    for (const std::string& c : of) PutVarint64(&lengths, c.size());
+  }
+  PutLengthPrefixed(&out, lengths);
   for (const auto& [count, of] : columns) {
     for (const std::string& c : of) out += c;
   }
@@ -639,7 +644,7 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
   if (encoded) {
     std::vector<uint32_t> out =
         RowsWithAll(first, last, needles, [&](uint32_t i) { return coded_lines_[i]; });
-    DecodeIfMostlyDelivered(out.size(), last - first);
+    DecodeSelected(out, last - first);
     return out;
   }
   // Needles refused only for a number at their end (`"status":500`) are
@@ -659,7 +664,7 @@ std::vector<uint32_t> LogPage::RowsContaining(uint32_t first, uint32_t last,
     }
     if (splits.size() == needles.size()) {
       std::vector<uint32_t> out = NumberTailRows(first, last, splits);
-      DecodeIfMostlyDelivered(out.size(), last - first);
+      DecodeSelected(out, last - first);
       return out;
     }
   }
@@ -696,50 +701,93 @@ std::vector<uint32_t> LogPage::NumberTailRows(uint32_t first, uint32_t last,
     const void* hit = memmem(l.data() + from, l.size() - from, head.data(), head.size());
     return hit == nullptr ? std::string_view::npos : static_cast<const char*>(hit) - l.data();
   };
-  auto holds = [&](uint32_t i, std::string_view l, const NeedleSplit& n) {
-    for (size_t at = find(l, n.head, 0); at != std::string_view::npos;
-         at = find(l, n.head, at + 1)) {
-      const size_t p = at + n.head.size();
-      if (l.substr(p).starts_with(n.digits)) return true;
-      if (p >= l.size()) return false;
-      const auto code = static_cast<uint8_t>(l[p]);
-      if (code == kLineNumber) {
-        size_t ordinal = 0;  // codes 0x08 before p (a vectorized count), escapes apart
-        for (size_t k = 0; k < p; ++k) ordinal += l[k] == kLineNumber;
-        if (memchr(l.data(), kLineEscape, p) != nullptr) {
-          ordinal = 0;
-          for (size_t k = 0; k < p; ++k) {
-            if (l[k] == kLineEscape) {
-              ++k;
-            } else if (l[k] == kLineNumber) {
-              ++ordinal;
-            }
+  // Whether the match of n.head at l[at] is one of the needle.
+  auto holds_at = [&](uint32_t i, std::string_view l, const NeedleSplit& n, size_t at) {
+    const size_t p = at + n.head.size();
+    if (l.substr(p).starts_with(n.digits)) return true;
+    if (p >= l.size()) return false;
+    const auto code = static_cast<uint8_t>(l[p]);
+    if (code == kLineNumber) {
+      size_t ordinal = 0;  // codes 0x08 before p (a vectorized count), escapes apart
+      for (size_t k = 0; k < p; ++k) ordinal += l[k] == kLineNumber;
+      if (memchr(l.data(), kLineEscape, p) != nullptr) {
+        ordinal = 0;
+        for (size_t k = 0; k < p; ++k) {
+          if (l[k] == kLineEscape) {
+            ++k;
+          } else if (l[k] == kLineNumber) {
+            ++ordinal;
           }
         }
-        const LineNumber& num = numbers_[num_first_[i] + ordinal];
-        char* e = buf + sizeof buf;
-        char* q = e;
-        uint64_t v = num.value;
-        do {
-          *--q = static_cast<char>('0' + v % 10);
-          v /= 10;
-        } while (v != 0);
-        for (uint64_t z = 0; z < num.zeros && q > buf; ++z) *--q = '0';
-        if (std::string_view(q, e - q).starts_with(n.digits)) return true;
-      } else if (code <= kLineLastCodeV2) {
-        return LineOf(i).find(n.whole) != std::string_view::npos;
       }
+      LineNumber num;
+      // A damaged stream: the row is delivered, and delivering it reports
+      // the damage.
+      if (!NumberOf(i, static_cast<uint32_t>(ordinal), &num).ok()) return true;
+      char* e = buf + sizeof buf;
+      char* q = e;
+      uint64_t v = num.value;
+      do {
+        *--q = static_cast<char>('0' + v % 10);
+        v /= 10;
+      } while (v != 0);
+      for (uint64_t z = 0; z < num.zeros && q > buf; ++z) *--q = '0';
+      return std::string_view(q, e - q).starts_with(n.digits);
+    }
+    if (code <= kLineLastCodeV2) return LineOf(i).find(n.whole) != std::string_view::npos;
+    return false;
+  };
+  auto holds = [&](uint32_t i, std::string_view l, const NeedleSplit& n) {
+    if (n.digits.empty()) return find(l, n.head, 0) != std::string_view::npos;
+    for (size_t at = find(l, n.head, 0); at != std::string_view::npos;
+         at = find(l, n.head, at + 1)) {
+      if (holds_at(i, l, n, at)) return true;
     }
     return false;
   };
-  for (uint32_t i = first; i < last; ++i) {
-    const std::string_view l = coded_lines_[i];
+  // The lead needle (one ending in a number) is searched across the run's
+  // contiguous text, one memmem per hit rather than one per line; the others
+  // are checked in the rows it finds.
+  const NeedleSplit* lead = nullptr;
+  for (const NeedleSplit& n : splits) {
+    if (!n.digits.empty() && !n.head.empty()) {
+      lead = &n;
+      break;
+    }
+  }
+  if (lead == nullptr) {
+    for (uint32_t i = first; i < last; ++i) {
+      bool all = true;
+      for (const NeedleSplit& n : splits) {
+        if (all = holds(i, coded_lines_[i], n); !all) break;
+      }
+      if (all) out.push_back(i);
+    }
+    return out;
+  }
+  const std::string_view head = lead->head;
+  const char* pos = coded_lines_[first].data();
+  const char* end = coded_lines_[last - 1].data() + coded_lines_[last - 1].size();
+  uint32_t row = first;
+  while (pos < end) {
+    const void* hit = memmem(pos, end - pos, head.data(), head.size());
+    if (hit == nullptr) break;
+    const char* h = static_cast<const char*>(hit);
+    while (row + 1 < last && coded_lines_[row + 1].data() <= h) ++row;
+    const std::string_view l = coded_lines_[row];
+    const size_t at = h - l.data();
+    if (at + head.size() > l.size() || !holds_at(row, l, *lead, at)) {
+      pos = h + 1;  // straddles two lines, or not this match
+      continue;
+    }
     bool all = true;
     for (const NeedleSplit& n : splits) {
-      all = n.digits.empty() ? find(l, n.head, 0) != std::string_view::npos : holds(i, l, n);
-      if (!all) break;
+      if (&n == lead) continue;
+      if (all = holds(row, l, n); !all) break;
     }
-    if (all) out.push_back(i);
+    if (all) out.push_back(row);
+    if (++row >= last) break;
+    pos = coded_lines_[row].data();
   }
   return out;
 }
@@ -748,11 +796,11 @@ bool LogPage::MayHoldNumber(const std::string& unit) const {
   for (const auto& [u, found] : number_checks_) {
     if (u == unit) return found;
   }
-  // Entries are parsed in order (the counts first), so a match is a whole
+  // Entries are parsed in order (counts and lengths first), so a match is a whole
   // entry; a damaged stream answers "maybe" and decoding reports it.
   bool found = true;
-  std::string_view in = num_section_, counts, entry;
-  if (GetLengthPrefixed(&in, &counts)) {
+  std::string_view in = num_section_, counts, lengths, entry;
+  if (GetLengthPrefixed(&in, &counts) && GetLengthPrefixed(&in, &lengths)) {
     found = false;
     while (!found && NextNumber(&in, &entry)) found = entry == unit;
     found = found || !in.empty();
@@ -761,12 +809,18 @@ bool LogPage::MayHoldNumber(const std::string& unit) const {
   return found;
 }
 
-void LogPage::DecodeIfMostlyDelivered(size_t rows, size_t of) const {
+void LogPage::DecodeSelected(std::span<const uint32_t> rows, size_t of) const {
   // Rows decoded one by one (into an arena) cost about what one pass over
-  // the page costs per row, plus a pass to find each row's hex runs and
-  // numbers: the pass wins when most rows are delivered. Judged per run, as
-  // the page's runs are reached one cursor at a time.
-  if (!lines_ready_ && rows * 2 > of) DecodeLines();
+  // the page costs per row, plus a pass to find each row's hex runs: the
+  // pass wins when most rows are delivered. Judged per run, as the page's
+  // runs are reached one cursor at a time.
+  if (!lines_ready_ && rows.size() * 2 > of) DecodeLines();
+  // Else the selected rows are decoded now, in row order, while the run's
+  // text and number columns are in cache: delivery comes later, one row at
+  // a time interleaved with other pages (a merge of streams and blocks),
+  // when each row would miss the cache once per number column.
+  if (lines_ready_) return;
+  for (uint32_t r : rows) (void)LineOf(r);
 }
 
 std::pair<TraceId, SpanId> LogPage::IdsOf(size_t i) const {
@@ -787,41 +841,119 @@ Status LogPage::LoadNumbers() const {
     auto bad = [&](std::string_view what) {
       return Damaged(*reader_, std::string(what) + " in page " + std::to_string(page_));
     };
-    std::string_view in = num_section_, count_bytes;
+    std::string_view in = num_section_, count_bytes, lengths;
     if (!GetLengthPrefixed(&in, &count_bytes)) return bad("bad number counts");
-    ASSIGN_OR_RETURN(std::vector<uint32_t> counts, DecodeUint32s(count_bytes, size()));
-    if (counts.size() != size()) return bad("wrong number of number counts");
-    // Every number takes at least a byte: bounds the columns before any
-    // allocation.
-    uint64_t total = 0;
-    for (uint32_t c : counts) total += c;
-    if (total > in.size()) return bad("truncated number stream");
-    // Column (c, o) holds the o-th number of the rows with c numbers: parsed
-    // straight into place, row r's o-th number at first[r] + o.
-    std::vector<uint32_t>& first = num_first_;
-    first.assign(size() + 1, 0);
-    for (size_t r = 0; r < size(); ++r) first[r + 1] = first[r] + counts[r];
-    std::vector<uint32_t> rows_by_count(size());
-    for (uint32_t r = 0; r < size(); ++r) rows_by_count[r] = r;
-    std::stable_sort(rows_by_count.begin(), rows_by_count.end(),
-                     [&](uint32_t a, uint32_t b) { return counts[a] < counts[b]; });
-    numbers_.resize(total);
-    for (size_t g = 0; g < rows_by_count.size();) {
-      const uint32_t c = counts[rows_by_count[g]];
-      size_t end = g;
-      while (end < rows_by_count.size() && counts[rows_by_count[end]] == c) ++end;
-      for (uint32_t o = 0; o < c; ++o) {
-        for (size_t k = g; k < end; ++k) {
-          Status s = ReadLineNumber(&in, &numbers_[first[rows_by_count[k]] + o]);
-          if (!s.ok()) return bad(s.message());
-        }
-      }
-      g = end;
+    ASSIGN_OR_RETURN(num_count_, DecodeUint32s(count_bytes, size()));
+    if (num_count_.size() != size()) return bad("wrong number of number counts");
+    if (!GetLengthPrefixed(&in, &lengths)) return bad("bad number column lengths");
+    // The distinct counts, ascending: count group g owns columns
+    // [group_column[g], group_column[g] + its count).
+    std::vector<uint32_t> distinct;
+    for (uint32_t c : num_count_) {
+      if (c != 0) distinct.push_back(c);
     }
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    // Every column's length takes at least a byte: bounds the columns
+    // before any allocation.
+    uint64_t columns = 0;
+    std::vector<uint32_t> group_column(distinct.size());
+    for (size_t g = 0; g < distinct.size(); ++g) {
+      group_column[g] = static_cast<uint32_t>(columns);
+      columns += distinct[g];
+      if (columns > lengths.size()) return bad("bad number column lengths");
+    }
+    std::vector<uint32_t> group_rows(distinct.size(), 0);
+    num_column_.resize(size());
+    num_rank_.resize(size());
+    for (size_t r = 0; r < size(); ++r) {
+      const uint32_t c = num_count_[r];
+      if (c == 0) continue;
+      const size_t g = std::lower_bound(distinct.begin(), distinct.end(), c) - distinct.begin();
+      num_column_[r] = group_column[g];
+      num_rank_[r] = group_rows[g]++;
+    }
+    num_columns_.assign(columns, NumberColumn());
+    for (size_t g = 0; g < distinct.size(); ++g) {
+      for (uint32_t o = 0; o < distinct[g]; ++o) {
+        NumberColumn& col = num_columns_[group_column[g] + o];
+        uint64_t len;
+        if (!GetVarint64(&lengths, &len)) return bad("bad number column lengths");
+        if (len > in.size()) return bad("truncated number stream");
+        // Every number takes at least a byte.
+        if (len < group_rows[g]) return bad("truncated number stream");
+        col.bytes = in.substr(0, len);
+        col.entries = group_rows[g];
+        in.remove_prefix(len);
+      }
+    }
+    if (!lengths.empty()) return bad("bad number column lengths");
     if (!in.empty()) return bad("unused numbers");
     return Status::Ok();
   }();
   return numbers_status_;
+}
+
+namespace {
+
+// Skips one number-stream entry at in[*at] (log_line_codec.h: one varint,
+// two when the first is odd) without parsing it; false when it runs past
+// the end. Values are checked when read (ReadLineNumber).
+inline bool SkipNumber(std::string_view in, uint32_t* at) {
+  size_t k = *at;
+  if (k >= in.size()) return false;
+  const bool zeros = (static_cast<uint8_t>(in[k]) & 1) != 0;
+  for (int varints = zeros ? 2 : 1; varints > 0; --varints) {
+    while (k < in.size() && (static_cast<uint8_t>(in[k]) & 0x80) != 0) ++k;
+    if (k++ >= in.size()) return false;
+  }
+  *at = static_cast<uint32_t>(k);
+  return true;
+}
+
+}  // namespace
+
+Status LogPage::NumberOf(size_t i, uint32_t ordinal, LineNumber* out) const {
+  RETURN_IF_ERROR(LoadNumbers());
+  auto damaged = [&](std::string_view what) {
+    numbers_status_ = Damaged(*reader_, std::string(what) + " in page " + std::to_string(page_));
+    return numbers_status_;
+  };
+  if (ordinal >= num_count_[i]) return damaged("truncated number stream");
+  NumberColumn& col = num_columns_[num_column_[i] + ordinal];
+  if (!col.indexed) {
+    col.indexed = true;
+    col.marks.reserve(col.entries / 16 + 1);
+    uint32_t at = 0;
+    for (uint32_t e = 0; e < col.entries; ++e) {
+      if (e % 16 == 0) col.marks.push_back(at);
+      if (!SkipNumber(col.bytes, &at)) return damaged("truncated number stream");
+    }
+    if (at != col.bytes.size()) return damaged("unused numbers");
+  }
+  const uint32_t rank = num_rank_[i];
+  uint32_t at, from;
+  if (col.last_rank != UINT32_MAX && rank > col.last_rank && rank - col.last_rank <= 16) {
+    at = col.last_end;
+    from = col.last_rank + 1;
+  } else {
+    at = col.marks[rank / 16];
+    from = rank & ~15u;
+  }
+  for (; from < rank; ++from) (void)SkipNumber(col.bytes, &at);  // checked when indexed
+  std::string_view in = col.bytes.substr(at);
+  if (Status s = ReadLineNumber(&in, out); !s.ok()) return damaged(s.message());
+  col.last_rank = rank;
+  col.last_end = static_cast<uint32_t>(col.bytes.size() - in.size());
+  return Status::Ok();
+}
+
+Status LogPage::RowNumbers(size_t i) const {
+  row_numbers_.clear();
+  if (!numbered_) return Status::Ok();
+  row_numbers_.resize(num_count_[i]);
+  for (uint32_t o = 0; o < num_count_[i]; ++o) RETURN_IF_ERROR(NumberOf(i, o, &row_numbers_[o]));
+  return Status::Ok();
 }
 
 void LogPage::DecodeLines() const {
@@ -833,18 +965,25 @@ void LogPage::DecodeLines() const {
     return;
   }
   text_.clear();
-  text_.reserve(coded_bytes_.size() + coded_bytes_.size() / 4 + 8 * numbers_.size());
+  text_.reserve(coded_bytes_.size() + coded_bytes_.size() / 4 + num_section_.size() * 4);
   line_start_.assign(1, 0);
   line_start_.reserve(size() + 1);
   std::string_view side = hex_side_;
-  std::span<const LineNumber> numbers = numbers_;
-  std::span<const LineNumber>* num = numbered_ ? &numbers : nullptr;
+  bool unused_numbers = false;
   for (size_t i = 0; i < size(); ++i) {
     const auto [trace, span] = IdsOf(i);
-    Status s =
-        DecodeLogLine(coded_lines_[i],
+    Status s = RowNumbers(i);
+    if (!s.ok()) {
+      lines_status_ = s;
+      break;
+    }
+    std::span<const LineNumber> numbers = row_numbers_;
+    s = DecodeLogLine(coded_lines_[i],
                       LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span},
-                      &side, &text_, num);
+                      &side, &text_, numbered_ ? &numbers : nullptr);
+    // A row with numbers left over is reported after the codec errors of
+    // the rows (the number stream is the page's, as in version 1's side).
+    unused_numbers = unused_numbers || !numbers.empty();
     if (!s.ok()) {
       lines_status_ =
           Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
@@ -853,9 +992,9 @@ void LogPage::DecodeLines() const {
     }
     line_start_.push_back(text_.size());
   }
-  if (lines_status_.ok() && (!side.empty() || !numbers.empty())) {
+  if (lines_status_.ok() && (!side.empty() || unused_numbers)) {
     lines_status_ =
-        Damaged(*reader_, std::string(side.empty() ? "unused numbers" : "unused hex runs") +
+        Damaged(*reader_, std::string(unused_numbers ? "unused numbers" : "unused hex runs") +
                               " in page " + std::to_string(page_));
   }
   if (!lines_status_.ok()) {
@@ -870,43 +1009,40 @@ Status LogPage::FindSideRuns() const {
   side_status_ = [&]() -> Status {
     RETURN_IF_ERROR(LoadNumbers());
     std::string_view side = hex_side_;
-    std::span<const LineNumber> numbers = numbers_;
-    std::span<const LineNumber>* num = numbered_ ? &numbers : nullptr;
+    const uint8_t last = numbered_ ? kLineLastCodeV2 : kLineLastCode;
     side_start_.assign(1, 0);
     side_start_.reserve(size() + 1);
-    num_start_.assign(1, 0);
-    num_start_.reserve(size() + 1);
     for (size_t i = 0; i < size(); ++i) {
       const std::string_view l = coded_lines_[i];
-      Status s;
-      if (num != nullptr && memchr(l.data(), kLineEscape, l.size()) == nullptr) {
-        // Without escapes every byte 0x06 is a hex run, and the numbers are
-        // where the number stream's counts put them: no pass over the codes.
-        const char* end = l.data() + l.size();
-        for (const char* q = l.data();
-             (q = static_cast<const char*>(memchr(q, kLineHexRun, end - q))) != nullptr; ++q) {
-          uint64_t bytes;
-          if (!GetVarint64(&side, &bytes) || bytes < kLineMinHexRun / 2 || bytes > side.size()) {
-            s = Status::InvalidArgument("line codec: truncated hex side stream");
-            break;
+      const char* end = l.data() + l.size();
+      const bool escapes = memchr(l.data(), kLineEscape, l.size()) != nullptr;
+      // Without escapes every byte 0x06 is a hex run: memchr finds them.
+      for (const char* q = l.data(); q < end; ++q) {
+        if (!escapes) {
+          q = static_cast<const char*>(memchr(q, kLineHexRun, end - q));
+          if (q == nullptr) break;
+        } else if (*q == kLineEscape) {
+          if (++q == end || static_cast<uint8_t>(*q) > last) {
+            return Damaged(*reader_,
+                           "line " + std::to_string(i) + " of page " + std::to_string(page_) +
+                               ": line codec: " +
+                               (q == end ? "dangling escape" : "escape of a byte that needs none"));
           }
-          side.remove_prefix(bytes);
+          continue;
+        } else if (*q != kLineHexRun) {
+          continue;
         }
-        numbers = std::span<const LineNumber>(numbers_).subspan(num_first_[i + 1]);
-      } else {
-        s = SkipLogLine(l, &side, num);
-      }
-      if (!s.ok()) {
-        return Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
-                                     ": " + std::string(s.message()));
+        uint64_t bytes;
+        if (!GetVarint64(&side, &bytes) || bytes < kLineMinHexRun / 2 || bytes > side.size()) {
+          return Damaged(*reader_, "line " + std::to_string(i) + " of page " +
+                                       std::to_string(page_) +
+                                       ": line codec: truncated hex side stream");
+        }
+        side.remove_prefix(bytes);
       }
       side_start_.push_back(hex_side_.size() - side.size());
-      num_start_.push_back(numbers_.size() - numbers.size());
     }
-    if (!side.empty() || !numbers.empty()) {
-      return Damaged(*reader_, std::string(side.empty() ? "unused numbers" : "unused hex runs") +
-                                   " in page " + std::to_string(page_));
-    }
+    if (!side.empty()) return Damaged(*reader_, "unused hex runs in page " + std::to_string(page_));
     return Status::Ok();
   }();
   return side_status_;
@@ -928,18 +1064,22 @@ std::string_view LogPage::LineOf(size_t i) const {
   out.clear();
   std::string_view side =
       std::string_view(hex_side_).substr(side_start_[i], side_start_[i + 1] - side_start_[i]);
-  std::span<const LineNumber> numbers = std::span<const LineNumber>(numbers_).subspan(
-      num_start_[i], num_start_[i + 1] - num_start_[i]);
   const auto [trace, span] = IdsOf(i);
-  Status s = DecodeLogLine(
-      coded_lines_[i], LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span},
-      &side, &out, numbered_ ? &numbers : nullptr);
-  if (!s.ok() || !side.empty() || !numbers.empty()) {
-    if (row_status_.ok()) {
-      row_status_ =
-          Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
-                                ": " + std::string(s.ok() ? "hex runs left over" : s.message()));
+  Status s = RowNumbers(i);
+  std::span<const LineNumber> numbers = row_numbers_;
+  if (s.ok()) {
+    s = DecodeLogLine(coded_lines_[i],
+                      LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span},
+                      &side, &out, numbered_ ? &numbers : nullptr);
+    if (s.ok() && !side.empty()) s = Status::InvalidArgument("hex runs left over");
+    if (s.ok() && !numbers.empty()) s = Status::InvalidArgument("line codec: unused numbers");
+    if (!s.ok()) {
+      s = Damaged(*reader_, "line " + std::to_string(i) + " of page " + std::to_string(page_) +
+                                ": " + std::string(s.message()));
     }
+  }
+  if (!s.ok()) {
+    if (row_status_.ok()) row_status_ = s;
     out.clear();
   }
   // Into the arena: chunks are never reallocated, so views stay valid.

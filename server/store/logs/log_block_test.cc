@@ -282,6 +282,31 @@ TEST_F(LogBlockTest, BlocksWithoutTheCodecStillRead) {
                    .empty());
 }
 
+// Rows decoded one by one read their numbers in place from the number
+// columns: backward (from each column's marks), in strides and forward (from
+// the entry read last) they come back as written.
+TEST_F(LogBlockTest, RowsReadInAnyOrderDecodeTheirNumbers) {
+  MakeRows(2000);
+  auto block = Open(Write());
+  ASSERT_TRUE(block.ok());
+  std::vector<const LogEntry*> want;
+  for (const auto& stream : entries_) {
+    for (const LogEntry& e : stream) want.push_back(&e);
+  }
+  auto page = (*block)->ReadPage(0);
+  ASSERT_TRUE(page.ok());
+  const size_t n = (*page)->size();
+  ASSERT_GT(n, 100u);
+  // Under half the page: rows stay decoded one by one.
+  std::vector<size_t> order;
+  for (size_t i = n / 5; i-- > 0;) order.push_back(i);        // backward
+  for (size_t i = n / 5; i < n; i += 37) order.push_back(i);  // strides
+  for (size_t i = n - 40; i < n; ++i) order.push_back(i);     // forward
+  for (size_t i : order) {
+    ASSERT_EQ((*page)->line(i), want[i]->line) << "row " << i;
+  }
+}
+
 // A block written by version 1 of the line codec (before number regions:
 // no `pN.num`, digits in the text, 0x08 a literal byte) reads as before, and
 // its filters, digits or not, answer as on the raw lines.

@@ -56,6 +56,11 @@ TEST_F(LogScanConcurrencyTest, AppendsAndFlushesProceedWhileAScanDeliversRows) {
 
   std::promise<void> writer_done;
   std::future<void> done = writer_done.get_future();
+  // The writer starts once the scan has delivered its first row (its view
+  // of the table is taken by then): started earlier, it could append
+  // before the scan begins, and the scan would rightly see those rows.
+  std::promise<void> scan_started;
+  std::future<void> started = scan_started.get_future();
   std::atomic<bool> writer_finished_during_scan{false};
   int64_t delivered = 0;
   std::thread scanner([&] {
@@ -66,6 +71,7 @@ TEST_F(LogScanConcurrencyTest, AppendsAndFlushesProceedWhileAScanDeliversRows) {
                     ->Scan(scan,
                            [&](const LogRow& row) {
                              if (delivered == 0) {
+                               scan_started.set_value();
                                // Hold the scan here until the writer is through.
                                writer_finished_during_scan =
                                    done.wait_for(std::chrono::seconds(20)) ==
@@ -78,6 +84,7 @@ TEST_F(LogScanConcurrencyTest, AppendsAndFlushesProceedWhileAScanDeliversRows) {
                     .ok());
   });
   std::thread writer([&] {
+    started.wait();
     for (int i = 0; i < 20; ++i) {
       EXPECT_TRUE(table_->AppendLogs(Batch(1000 + i * 100, 100)).ok());
       if (i % 5 == 4) {
