@@ -51,6 +51,31 @@ TEST_F(SeriesIndexTest, SameLabelsSameId) {
   EXPECT_FALSE(index_.Find({{"__name__", "nope"}}).has_value());
 }
 
+// The lookup table grows by rehashing stored hashes: every series stays
+// findable across growths, and near-misses (one value differs, a label more)
+// are not found.
+TEST(SeriesIndexLookupTest, FindsEverySeriesAcrossGrowth) {
+  SeriesIndex index;
+  auto labels_of = [](int i) {
+    return Labels{{"__name__", "m" + std::to_string(i % 7)}, {"i", std::to_string(i)}};
+  };
+  for (int i = 0; i < 5000; ++i) {
+    bool created = false;
+    ASSERT_EQ(index.GetOrAdd(labels_of(i), &created), static_cast<uint32_t>(i));
+    ASSERT_TRUE(created);
+  }
+  for (int i = 0; i < 5000; ++i) {
+    bool created = true;
+    EXPECT_EQ(index.GetOrAdd(labels_of(i), &created), static_cast<uint32_t>(i));
+    EXPECT_FALSE(created);
+    EXPECT_EQ(index.Find(labels_of(i)), std::optional<uint32_t>(i));
+  }
+  EXPECT_EQ(index.Find({{"__name__", "m0"}, {"i", "5000"}}), std::nullopt);
+  EXPECT_EQ(index.Find({{"__name__", "m1"}, {"i", "0"}}), std::nullopt);
+  EXPECT_EQ(index.Find({{"__name__", "m0"}, {"i", "0"}, {"j", "x"}}), std::nullopt);
+  EXPECT_EQ(index.Find({}), std::nullopt);
+}
+
 TEST_F(SeriesIndexTest, SelectAgreesWithBruteForce) {
   const std::vector<std::vector<LabelMatch>> cases = {
       {},
