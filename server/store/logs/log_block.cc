@@ -921,26 +921,33 @@ Status LogPage::NumberOf(size_t i, uint32_t ordinal, LineNumber* out) const {
   };
   if (ordinal >= num_count_[i]) return damaged("truncated number stream");
   NumberColumn& col = num_columns_[num_column_[i] + ordinal];
-  if (!col.indexed) {
-    col.indexed = true;
-    col.marks.reserve(col.entries / 16 + 1);
-    uint32_t at = 0;
-    for (uint32_t e = 0; e < col.entries; ++e) {
-      if (e % 16 == 0) col.marks.push_back(at);
-      if (!SkipNumber(col.bytes, &at)) return damaged("truncated number stream");
-    }
-    if (at != col.bytes.size()) return damaged("unused numbers");
-  }
   const uint32_t rank = num_rank_[i];
-  uint32_t at, from;
-  if (col.last_rank != UINT32_MAX && rank > col.last_rank && rank - col.last_rank <= 16) {
-    at = col.last_end;
-    from = col.last_rank + 1;
-  } else {
+  if (rank >= col.entries) return damaged("truncated number stream");
+  // Forward from the entry read last (or the column's start): one pass over
+  // the column serves rows read in order. Backward, from the marks.
+  const bool none = col.last_rank == UINT32_MAX;
+  uint32_t at = none ? 0 : col.last_end;
+  uint32_t from = none ? 0 : col.last_rank + 1;
+  if (!none && rank <= col.last_rank) {
+    if (!col.indexed) {
+      col.indexed = true;
+      col.marks.reserve(col.entries / 16 + 1);
+      uint32_t m = 0;
+      for (uint32_t e = 0; e < col.entries; ++e) {
+        if (e % 16 == 0) col.marks.push_back(m);
+        if (!SkipNumber(col.bytes, &m)) return damaged("truncated number stream");
+      }
+      if (m != col.bytes.size()) return damaged("unused numbers");
+    }
+    at = col.marks[rank / 16];
+    from = rank & ~15u;
+  } else if (col.indexed && (rank & ~15u) > from) {
     at = col.marks[rank / 16];
     from = rank & ~15u;
   }
-  for (; from < rank; ++from) (void)SkipNumber(col.bytes, &at);  // checked when indexed
+  for (; from < rank; ++from) {
+    if (!SkipNumber(col.bytes, &at)) return damaged("truncated number stream");
+  }
   std::string_view in = col.bytes.substr(at);
   if (Status s = ReadLineNumber(&in, out); !s.ok()) return damaged(s.message());
   col.last_rank = rank;
@@ -991,6 +998,12 @@ void LogPage::DecodeLines() const {
       break;
     }
     line_start_.push_back(text_.size());
+  }
+  // Every column was read to its last entry: it must end there.
+  for (const NumberColumn& col : num_columns_) {
+    if (!lines_status_.ok()) break;
+    unused_numbers =
+        unused_numbers || col.last_rank + 1 != col.entries || col.last_end != col.bytes.size();
   }
   if (lines_status_.ok() && (!side.empty() || unused_numbers)) {
     lines_status_ =

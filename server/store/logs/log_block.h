@@ -145,12 +145,12 @@ class LogPage {
   // of numbers, its count's first column and its rank among the rows of
   // that count; the columns are parsed one at a time when first needed (a
   // filter on one field parses that field's column alone).
-  // A column is read in place: on first use one pass over its bytes checks
-  // that it holds exactly its entries and marks every 16th entry's offset;
-  // an entry is then read from the nearest mark, or from just after the
-  // entry read last (rows are mostly read in order). No parsed copy of the
-  // page's numbers is made: delivering one row in ten from 16 columns then
-  // stays in cache.
+  // A column is read in place: an entry is read going forward from the
+  // entry read last (rows are mostly read in order); the first read going
+  // back makes one pass over the column that checks it holds exactly its
+  // entries and marks every 16th entry's offset, and later reads start at
+  // the nearest mark. No parsed copy of the page's numbers is made:
+  // delivering one row in ten from 16 columns then stays in cache.
   struct NumberColumn {
     std::string_view bytes;  // into num_section_
     uint32_t entries = 0;
