@@ -500,7 +500,7 @@ Status ParseUnit(const DebugLineSections& s, size_t start, LineTableBuilder* b, 
     switch (op) {
       case 0: {  // extended opcode
         uint64_t len;
-        uint8_t sub;
+        uint8_t sub = 0;
         if (!p.Uleb(&len) || len == 0 || len > p.left()) return truncated("extended opcode");
         const size_t op_end = p.pos() + static_cast<size_t>(len);
         (void)p.U8(&sub);

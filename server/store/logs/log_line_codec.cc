@@ -540,11 +540,12 @@ std::vector<std::string> NumbersInNeedle(std::string_view needle) {
     size_t d = k;
     while (d < n && IsDigit(at(d))) ++d;
     if (d < n && after(d) && d - k <= 12) {
-      uint64_t value, zeros;
-      MatchNumber(needle.substr(0, d), k, &value, &zeros);
-      std::string unit;
-      PutNumber(value, zeros, &unit);
-      out.push_back(std::move(unit));
+      uint64_t value = 0, zeros = 0;
+      if (MatchNumber(needle.substr(0, d), k, &value, &zeros) != 0) {
+        std::string unit;
+        PutNumber(value, zeros, &unit);
+        out.push_back(std::move(unit));
+      }
     }
     k = d;
   }
