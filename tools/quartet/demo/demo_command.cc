@@ -123,10 +123,6 @@ std::optional<std::string> AlertState(httplib::Client& client) {
   return state;
 }
 
-// The window quartetd chose for the report of the demo's alert (unix
-// seconds, from rounded down), asked with `to` fixed so that `quartet
-// incident --alert ... --to` reports on exactly it; nullopt when quartetd
-// does not answer one.
 // quartetd's incident report for `query` (the parameters of
 // /api/v1/incident), or nullopt after printing why there is none.
 std::optional<json::Value> FetchReport(httplib::Client& client, const std::string& query) {
