@@ -19,6 +19,7 @@
 #include "tools/quartet/demo/child.h"
 #include "tools/quartet/demo/load.h"
 #include "tools/quartet/flags.h"
+#include "tools/quartet/incident/incident_command.h"
 #include "tools/quartet/incident/render.h"
 #include "wire/json/json_parser.h"
 
@@ -125,19 +126,15 @@ std::optional<std::string> AlertState(httplib::Client& client) {
 
 // quartetd's incident report for `query` (the parameters of
 // /api/v1/incident), or nullopt after printing why there is none.
-std::optional<json::Value> FetchReport(httplib::Client& client, const std::string& query) {
-  httplib::Result res = client.Get("/api/v1/incident?" + query);
-  if (!res) {
-    std::printf("(no incident report: %s)\n", httplib::to_string(res.error()).c_str());
+std::optional<json::Value> FetchReport(httplib::Client& client, const std::string& base,
+                                       const std::string& query) {
+  Result<cli::FetchedReport> report =
+      cli::FetchIncidentReport(client, base, "/api/v1/incident?" + query);
+  if (!report.ok()) {
+    std::printf("(no incident report: %s)\n", std::string(report.status().message()).c_str());
     return std::nullopt;
   }
-  Result<json::Value> doc = json::Parse(res->body);
-  if (res->status != 200 || !doc.ok()) {
-    std::printf("(no incident report: HTTP %d: %s)\n", res->status,
-                cli::TerminalSafe(res->body.substr(0, 500)).c_str());
-    return std::nullopt;
-  }
-  return std::move(*doc);
+  return std::move(report->doc);
 }
 
 // Sleeps in steps, printing a progress line every 10 s; false when a stop
@@ -390,7 +387,7 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     quartetd_client.set_read_timeout(std::chrono::minutes(2));
     std::optional<json::Value> report;
     if (fired) {
-      report = FetchReport(quartetd_client,
+      report = FetchReport(quartetd_client, url,
                            std::string("alert=") + kAlert + "&to=" + std::to_string(now));
     }
     const json::Value* report_window = report ? report->Find("window") : nullptr;
@@ -398,8 +395,9 @@ int RunDemoCommand(const std::vector<std::string>& args) {
     if (from != nullptr && from->is_number()) {
       incident_from = static_cast<int64_t>(from->double_value());
     } else {
-      report = FetchReport(quartetd_client, "service=checkout&from=" + std::to_string(migrated) +
-                                                "&to=" + std::to_string(now));
+      report = FetchReport(
+          quartetd_client, url,
+          "service=checkout&from=" + std::to_string(migrated) + "&to=" + std::to_string(now));
     }
     if (report) std::fputs(cli::RenderIncidentText(*report, url).c_str(), stdout);
     std::string window = "from=" + std::to_string(started) + "&to=" + std::to_string(now);

@@ -129,11 +129,24 @@ int RunIncidentCommand(const std::vector<std::string>& args) {
     if (times[flag]) query += std::string("&") + param + "=" + Seconds(*times[flag]);
   }
   const std::string path = server->prefix + "/api/v1/incident?" + query.substr(1);
+  Result<FetchedReport> report = FetchIncidentReport(client, server->base, path);
+  if (!report.ok()) {
+    std::fprintf(stderr, "quartet incident: %s\n", std::string(report.status().message()).c_str());
+    return 1;
+  }
+  if (format == "json") {
+    std::printf("%s\n", report->body.c_str());
+  } else {
+    std::fputs(RenderIncidentText(report->doc, server->base + server->prefix).c_str(), stdout);
+  }
+  return 0;
+}
+
+Result<FetchedReport> FetchIncidentReport(httplib::Client& client, const std::string& base,
+                                          const std::string& path) {
   httplib::Result res = client.Get(path);
   if (!res) {
-    std::fprintf(stderr, "quartet incident: GET %s%s: %s\n", server->base.c_str(), path.c_str(),
-                 httplib::to_string(res.error()).c_str());
-    return 1;
+    return Status::Unavailable("GET " + base + path + ": " + httplib::to_string(res.error()));
   }
   Result<json::Value> doc = json::Parse(res->body);
   if (res->status != 200 || !doc.ok()) {
@@ -141,16 +154,9 @@ int RunIncidentCommand(const std::vector<std::string>& args) {
     if (doc.ok() && doc->Find("error") != nullptr && doc->Find("error")->is_string()) {
       message = TerminalSafe(doc->Find("error")->string_value());
     }
-    std::fprintf(stderr, "quartet incident: %s: HTTP %d: %s\n", server->base.c_str(), res->status,
-                 message.c_str());
-    return 1;
+    return Status::Unavailable(base + ": HTTP " + std::to_string(res->status) + ": " + message);
   }
-  if (format == "json") {
-    std::printf("%s\n", res->body.c_str());
-  } else {
-    std::fputs(RenderIncidentText(*doc, server->base + server->prefix).c_str(), stdout);
-  }
-  return 0;
+  return FetchedReport{std::move(res->body), std::move(*doc)};
 }
 
 }  // namespace quartet::cli

@@ -16,8 +16,26 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
+#include "wire/json/json_value.h"
+
+namespace httplib {
+class Client;
+}
+
 namespace quartet::cli {
 
 int RunIncidentCommand(const std::vector<std::string>& args);
+
+// The report quartetd answers to GET `path` (/api/v1/incident?...): its
+// body as sent and parsed. Errors name the request (`base` + path) and the
+// transport error, or the HTTP status and quartetd's own message, made
+// terminal-safe. Shared by `quartet incident` and `quartet demo`.
+struct FetchedReport {
+  std::string body;
+  json::Value doc;
+};
+Result<FetchedReport> FetchIncidentReport(httplib::Client& client, const std::string& base,
+                                          const std::string& path);
 
 }  // namespace quartet::cli
