@@ -36,6 +36,22 @@ struct AlertWindow {
   std::string state;  // "pending", "firing", "resolved", or "" when unknown
 };
 
+// The newest sample of `samples` whose value `real` accepts, or null: a
+// resolved alert's series ends with a stale marker (NaN).
+const store::Sample* NewestSample(std::span<const store::Sample> samples, bool (*real)(double)) {
+  for (size_t i = samples.size(); i > 0; --i) {
+    if (real(samples[i - 1].v)) return &samples[i - 1];
+  }
+  return nullptr;
+}
+
+std::string LabelValue(const store::Labels& series, std::string_view name) {
+  for (const auto& [k, v] : series) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
 // The alertstate label of the ALERTS series of alert `name` sampled last
 // (Prometheus's convention: value 1 while pending or firing), or "".
 Result<std::string> LatestAlertState(store::MetricStore* metrics, const std::string& name,
@@ -47,16 +63,11 @@ Result<std::string> LatestAlertState(store::MetricStore* metrics, const std::str
   RETURN_IF_ERROR(
       metrics->Select(m, (now_ns - kAlertLookbackNs) / 1000000, now_ns / 1000000,
                       [&](const store::Labels& series, std::span<const store::Sample> samples) {
-                        for (size_t i = samples.size(); i > 0; --i) {
-                          if (!std::isfinite(samples[i - 1].v)) continue;
-                          if (samples[i - 1].t_ms > last_ms) {
-                            last_ms = samples[i - 1].t_ms;
-                            state.clear();
-                            for (const auto& [k, v] : series) {
-                              if (k == "alertstate") state = v;
-                            }
-                          }
-                          break;
+                        const store::Sample* last =
+                            NewestSample(samples, [](double v) { return std::isfinite(v); });
+                        if (last != nullptr && last->t_ms > last_ms) {
+                          last_ms = last->t_ms;
+                          state = LabelValue(series, "alertstate");
                         }
                         return true;
                       }));
@@ -79,23 +90,17 @@ Result<AlertWindow> FindAlert(store::MetricStore* metrics, const std::string& na
   RETURN_IF_ERROR(metrics->Select(
       m, (now_ns - kAlertLookbackNs) / 1000000, now_ns / 1000000,
       [&](const store::Labels& series, std::span<const store::Sample> samples) {
-        // The last real sample (a resolved alert's series ends
-        // with a stale marker, NaN).
-        size_t i = samples.size();
-        while (i > 0 && !(std::isfinite(samples[i - 1].v) && samples[i - 1].v > 0)) {
-          --i;
-        }
-        if (i == 0 || samples[i - 1].t_ms <= best_last_ms) return true;
-        resolved = i < samples.size();
-        const double active_s = samples[i - 1].v;
+        const store::Sample* last =
+            NewestSample(samples, [](double v) { return std::isfinite(v) && v > 0; });
+        if (last == nullptr || last->t_ms <= best_last_ms) return true;
+        resolved = last != &samples.back();
+        const double active_s = last->v;
         std::string service;
         for (const char* key : {"service", "service_name", "job"}) {
-          for (const auto& [k, v] : series) {
-            if (service.empty() && k == key) service = v;
-          }
+          if (service.empty()) service = LabelValue(series, key);
         }
         best = {service, static_cast<int64_t>(active_s) * 1000000000};
-        best_last_ms = samples[i - 1].t_ms;
+        best_last_ms = last->t_ms;
         return true;
       }));
   if (best_last_ms < 0)
