@@ -357,6 +357,53 @@ TEST_F(LogBlockTest, BlocksOfCodecVersion1StillRead) {
   }
 }
 
+// A block written by the encoder of commit b56f1d8 (codec version 2 with
+// `pN.ts` as EncodeInt64s and the varint number stream `pN.num`), kept as
+// testdata/log_block_codec2.blk: it reads row for row, and its filters
+// answer as on the raw lines. LOG_BLOCK_GOLDEN_OUT=FILE writes the block
+// today's encoder makes of the same rows (how the file was made).
+TEST_F(LogBlockTest, BlocksOfTheVarintNumberStreamStillRead) {
+  MakeRows(500);
+  const std::string path = Write();
+  if (const char* out = getenv("LOG_BLOCK_GOLDEN_OUT"); out != nullptr) fs::copy_file(path, out);
+  const char* src = getenv("QUARTET_SOURCE_DIR");
+  ASSERT_NE(src, nullptr) << "run through ctest (QUARTET_SOURCE_DIR)";
+  const std::string golden = dir_ + "/golden.blk";
+  fs::copy_file(std::string(src) + "/server/store/logs/testdata/log_block_codec2.blk", golden);
+  {
+    auto r = BlockReader::Open(golden);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE((*r)->HasSection("p0.num"));
+    EXPECT_TRUE((*r)->HasSection("p0.ts"));
+  }
+  auto block = Open(golden);
+  ASSERT_TRUE(block.ok()) << block.status().ToString();
+  ExpectSameRows(**block);
+  std::vector<const LogEntry*> all;
+  for (const auto& stream : entries_) {
+    for (const LogEntry& e : stream) all.push_back(&e);
+  }
+  for (const std::vector<std::string>& needles : std::vector<std::vector<std::string>>{
+           {"db query"}, {"\"status\":500"}, {"05 12"}, {"d=1"}, {"007"}, {"status=500", "t="}}) {
+    std::vector<uint32_t> want, got;
+    for (size_t i = 0; i < all.size(); ++i) {
+      bool has = true;
+      for (const std::string& n : needles) has = has && all[i]->line.find(n) != std::string::npos;
+      if (has) want.push_back(static_cast<uint32_t>(i));
+    }
+    uint32_t first_row = 0;
+    for (uint32_t p = 0; p < (*block)->page_count(); ++p) {
+      auto page = (*block)->ReadPage(p);
+      ASSERT_TRUE(page.ok());
+      for (uint32_t r : (*page)->RowsContaining(0, static_cast<uint32_t>((*page)->size()), needles))
+        got.push_back(first_row + r);
+      first_row += static_cast<uint32_t>((*page)->size());
+    }
+    EXPECT_FALSE(want.empty()) << needles[0];
+    EXPECT_EQ(got, want) << needles[0];
+  }
+}
+
 // Sections whose CRC is right but whose codec content is not: each is
 // refused with a DataLoss naming the block, the page and the problem, and
 // never crashes or returns wrong lines.
