@@ -81,29 +81,41 @@ void Sender::Cancel() noexcept {
   cv_.notify_all();
 }
 
-SendStats Sender::stats() const noexcept {
-  SendStats s;
-  s.exports = exports_.load(std::memory_order_relaxed);
-  s.requests = requests_.load(std::memory_order_relaxed);
-  s.retries = retries_.load(std::memory_order_relaxed);
-  s.successes = successes_.load(std::memory_order_relaxed);
-  s.failures = failures_.load(std::memory_order_relaxed);
-  s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
-  return s;
-}
+SendStats Sender::stats() const noexcept { return counters_.Snapshot(); }
 
 bool Sender::WaitUntil(Clock::time_point until) {
   std::unique_lock<std::mutex> lock(mu_);
   return !cv_.wait_until(lock, until, [this] { return cancelled_; });
 }
 
-milliseconds Sender::NextBackoff(int retry_index) {
-  double backoff = static_cast<double>(policy_.initial_backoff.count()) *
-                   std::pow(policy_.multiplier, retry_index);
-  backoff = std::min(backoff, static_cast<double>(policy_.max_backoff.count()));
-  double jitter = std::clamp(policy_.jitter, 0.0, 1.0);
+void SendCounters::CountAttempt(int attempt, size_t bytes) noexcept {
+  requests.fetch_add(1, std::memory_order_relaxed);
+  if (attempt > 1) retries.fetch_add(1, std::memory_order_relaxed);
+  bytes_sent.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+void SendCounters::CountResult(bool success) noexcept {
+  (success ? successes : failures).fetch_add(1, std::memory_order_relaxed);
+}
+
+SendStats SendCounters::Snapshot() const noexcept {
+  SendStats s;
+  s.exports = exports.load(std::memory_order_relaxed);
+  s.requests = requests.load(std::memory_order_relaxed);
+  s.retries = retries.load(std::memory_order_relaxed);
+  s.successes = successes.load(std::memory_order_relaxed);
+  s.failures = failures.load(std::memory_order_relaxed);
+  s.bytes_sent = bytes_sent.load(std::memory_order_relaxed);
+  return s;
+}
+
+milliseconds BackoffDelay(const RetryPolicy& policy, int retry_index, std::minstd_rand& rng) {
+  double backoff = static_cast<double>(policy.initial_backoff.count()) *
+                   std::pow(policy.multiplier, retry_index);
+  backoff = std::min(backoff, static_cast<double>(policy.max_backoff.count()));
+  double jitter = std::clamp(policy.jitter, 0.0, 1.0);
   std::uniform_real_distribution<double> dist(1.0 - jitter, 1.0);
-  return milliseconds(static_cast<int64_t>(backoff * dist(rng_)));
+  return milliseconds(static_cast<int64_t>(backoff * dist(rng)));
 }
 
 void Sender::ReportPermanent(int status, std::string_view body) {
@@ -135,7 +147,7 @@ void Sender::ReportPermanentError(const Status& error) {
 
 SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadline) noexcept {
   SendOutcome outcome;
-  exports_.fetch_add(1, std::memory_order_relaxed);
+  counters_.exports.fetch_add(1, std::memory_order_relaxed);
   try {
     std::string compressed;
     HttpRequest http{request.url, request.body, request.content_type, "", &request.headers};
@@ -144,7 +156,7 @@ SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadlin
       if (!gz.ok()) {
         outcome.last_error = gz.status();
         diagnostic_("gzip failed: " + gz.status().ToString());
-        failures_.fetch_add(1, std::memory_order_relaxed);
+        counters_.failures.fetch_add(1, std::memory_order_relaxed);
         return outcome;
       }
       compressed = std::move(*gz);
@@ -162,9 +174,7 @@ SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadlin
         break;
       }
       ++outcome.attempts;
-      requests_.fetch_add(1, std::memory_order_relaxed);
-      if (outcome.attempts > 1) retries_.fetch_add(1, std::memory_order_relaxed);
-      bytes_sent_.fetch_add(http.body.size(), std::memory_order_relaxed);
+      counters_.CountAttempt(outcome.attempts, http.body.size());
       http.abort = &abort_;
       auto response = client_.Post(http, left);
 
@@ -203,7 +213,8 @@ SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadlin
       // Retryable. Decide whether another attempt fits.
       outcome.result = ExportResult::kRetryableFailure;
       if (policy_.max_attempts > 0 && outcome.attempts >= policy_.max_attempts) break;
-      milliseconds wait = server_wait ? *server_wait : NextBackoff(outcome.attempts - 1);
+      milliseconds wait =
+          server_wait ? *server_wait : BackoffDelay(policy_, outcome.attempts - 1, rng_);
       auto resume = Clock::now() + wait;
       // Waiting past the deadline only to give up then would hold the
       // exporter's thread for nothing; stop now.
@@ -214,11 +225,7 @@ SendOutcome Sender::Send(const ExportRequest& request, Clock::time_point deadlin
     outcome.result = ExportResult::kPermanentFailure;
     outcome.last_error = Status::Internal("export: out of memory");
   }
-  if (outcome.result == ExportResult::kSuccess) {
-    successes_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    failures_.fetch_add(1, std::memory_order_relaxed);
-  }
+  counters_.CountResult(outcome.result == ExportResult::kSuccess);
   return outcome;
 }
 

@@ -79,6 +79,26 @@ struct SendStats {
   uint64_t bytes_sent = 0;  // request bodies as sent (after compression)
 };
 
+// SendStats as a Transport counts them live: bumped by the sending thread,
+// read by any (relaxed: each counter is a statistic on its own).
+struct SendCounters {
+  std::atomic<uint64_t> exports{0}, requests{0}, retries{0}, successes{0}, failures{0},
+      bytes_sent{0};
+
+  // Attempt number `attempt` (1-based) put `bytes` on the wire.
+  void CountAttempt(int attempt, size_t bytes) noexcept;
+  // A Send() call ended, successfully or not.
+  void CountResult(bool success) noexcept;
+  SendStats Snapshot() const noexcept;
+};
+
+// The wait before retry `retry_index` (0-based): the policy's initial
+// backoff times multiplier^retry_index, capped at its max_backoff, scaled
+// down by a factor drawn from [1 - jitter, 1] so that clients back off out
+// of step.
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int retry_index,
+                                       std::minstd_rand& rng);
+
 // The OTLP/HTTP Transport.
 class Sender final : public Transport {
  public:
@@ -103,7 +123,6 @@ class Sender final : public Transport {
  private:
   // Sleeps until `until` or Cancel(); false when cancelled.
   bool WaitUntil(std::chrono::steady_clock::time_point until);
-  std::chrono::milliseconds NextBackoff(int retry_index);
   void ReportPermanent(int status, std::string_view body);
   void ReportPermanentError(const Status& error);
 
@@ -119,8 +138,7 @@ class Sender final : public Transport {
   bool cancelled_ = false;          // guarded by mu_
   std::atomic<bool> abort_{false};  // set by Cancel(): abandons a request in flight
 
-  std::atomic<uint64_t> exports_{0}, requests_{0}, retries_{0}, successes_{0}, failures_{0},
-      bytes_sent_{0};
+  SendCounters counters_;
 };
 
 // True for the HTTP statuses the OTLP spec calls retryable: 429, 502, 503, 504.

@@ -139,29 +139,11 @@ void GrpcSender::Cancel() noexcept {
   cv_.notify_all();
 }
 
-SendStats GrpcSender::stats() const noexcept {
-  SendStats s;
-  s.exports = exports_.load(std::memory_order_relaxed);
-  s.requests = requests_.load(std::memory_order_relaxed);
-  s.retries = retries_.load(std::memory_order_relaxed);
-  s.successes = successes_.load(std::memory_order_relaxed);
-  s.failures = failures_.load(std::memory_order_relaxed);
-  s.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
-  return s;
-}
+SendStats GrpcSender::stats() const noexcept { return counters_.Snapshot(); }
 
 bool GrpcSender::WaitUntil(Clock::time_point until) {
   std::unique_lock<std::mutex> lock(mu_);
   return !cv_.wait_until(lock, until, [this] { return cancelled_; });
-}
-
-milliseconds GrpcSender::NextBackoff(int retry_index) {
-  double backoff = static_cast<double>(policy_.initial_backoff.count()) *
-                   std::pow(policy_.multiplier, retry_index);
-  backoff = std::min(backoff, static_cast<double>(policy_.max_backoff.count()));
-  double jitter = std::clamp(policy_.jitter, 0.0, 1.0);
-  std::uniform_real_distribution<double> dist(1.0 - jitter, 1.0);
-  return milliseconds(static_cast<int64_t>(backoff * dist(rng_)));
 }
 
 void GrpcSender::ReportPermanent(const Status& error, int code) {
@@ -233,7 +215,7 @@ GrpcSender::Attempt GrpcSender::Call(const ExportRequest& request, Clock::time_p
 
 SendOutcome GrpcSender::Send(const ExportRequest& request, Clock::time_point deadline) noexcept {
   SendOutcome outcome;
-  exports_.fetch_add(1, std::memory_order_relaxed);
+  counters_.exports.fetch_add(1, std::memory_order_relaxed);
   try {
     if (!channel_) {
       outcome.result = ExportResult::kPermanentFailure;
@@ -242,7 +224,7 @@ SendOutcome GrpcSender::Send(const ExportRequest& request, Clock::time_point dea
         reported_setup_ = true;
         diagnostic_("OTLP/gRPC exporter not usable: " + setup_error_.ToString());
       }
-      failures_.fetch_add(1, std::memory_order_relaxed);
+      counters_.failures.fetch_add(1, std::memory_order_relaxed);
       return outcome;
     }
     for (;;) {
@@ -252,9 +234,7 @@ SendOutcome GrpcSender::Send(const ExportRequest& request, Clock::time_point dea
         break;
       }
       ++outcome.attempts;
-      requests_.fetch_add(1, std::memory_order_relaxed);
-      if (outcome.attempts > 1) retries_.fetch_add(1, std::memory_order_relaxed);
-      bytes_sent_.fetch_add(request.body.size(), std::memory_order_relaxed);
+      counters_.CountAttempt(outcome.attempts, request.body.size());
 
       Attempt attempt = Call(request, deadline);
       if (attempt.code == 0) {
@@ -280,8 +260,8 @@ SendOutcome GrpcSender::Send(const ExportRequest& request, Clock::time_point dea
       }
       outcome.result = ExportResult::kRetryableFailure;
       if (policy_.max_attempts > 0 && outcome.attempts >= policy_.max_attempts) break;
-      milliseconds wait =
-          decision.server_delay ? *decision.server_delay : NextBackoff(outcome.attempts - 1);
+      milliseconds wait = decision.server_delay ? *decision.server_delay
+                                                : BackoffDelay(policy_, outcome.attempts - 1, rng_);
       auto resume = Clock::now() + wait;
       if (resume >= deadline) break;  // waiting only to give up then helps nobody
       if (!WaitUntil(resume)) break;  // cancelled
@@ -290,11 +270,7 @@ SendOutcome GrpcSender::Send(const ExportRequest& request, Clock::time_point dea
     outcome.result = ExportResult::kPermanentFailure;
     outcome.last_error = Status::Internal("export: out of memory");
   }
-  if (outcome.result == ExportResult::kSuccess) {
-    successes_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    failures_.fetch_add(1, std::memory_order_relaxed);
-  }
+  counters_.CountResult(outcome.result == ExportResult::kSuccess);
   return outcome;
 }
 

@@ -76,7 +76,6 @@ class GrpcSender final : public Transport {
   };
   Attempt Call(const ExportRequest& request, std::chrono::steady_clock::time_point deadline);
   bool WaitUntil(std::chrono::steady_clock::time_point until);
-  std::chrono::milliseconds NextBackoff(int retry_index);
   void ReportPermanent(const Status& error, int code);
 
   GrpcSenderOptions options_;
@@ -94,8 +93,7 @@ class GrpcSender final : public Transport {
   bool cancelled_ = false;                 // guarded by mu_
   grpc::ClientContext* active_ = nullptr;  // guarded by mu_: the call in flight
 
-  std::atomic<uint64_t> exports_{0}, requests_{0}, retries_{0}, successes_{0}, failures_{0},
-      bytes_sent_{0};
+  SendCounters counters_;
 };
 
 }  // namespace quartet::exporter
