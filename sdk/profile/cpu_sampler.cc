@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "sdk/context/current.h"
+#include "sdk/profile/signal_unwind.h"
 #include "sdk/trace/span_record.h"
 
 namespace quartet::profile_internal {
@@ -39,41 +40,6 @@ struct sigaction g_previous;           // disposition to restore
 // the owner thread arm a timer on another thread's clock.
 clockid_t ThreadCpuClock(pid_t tid) {
   return static_cast<clockid_t>((~static_cast<unsigned>(tid)) << 3) | 6;
-}
-
-uintptr_t InterruptedPc(void* ucontext) {
-  auto* uc = static_cast<ucontext_t*>(ucontext);
-#if defined(__x86_64__)
-  return static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
-#elif defined(__aarch64__)
-  return static_cast<uintptr_t>(uc->uc_mcontext.pc);
-#else
-  (void)uc;
-  return 0;
-#endif
-}
-
-// Frames the handler itself adds below the interrupted one (handler,
-// trampoline) plus room to find the interrupted frame among them.
-constexpr int kRawFrames = kMaxFrames + 8;
-
-struct UnwindBuffer {
-  uintptr_t pcs[kRawFrames];
-  bool signal_frame[kRawFrames];
-  int n = 0;
-};
-
-_Unwind_Reason_Code CollectFrame(_Unwind_Context* ctx, void* arg) {
-  auto* buf = static_cast<UnwindBuffer*>(arg);
-  int before_insn = 0;
-  uintptr_t ip = _Unwind_GetIPInfo(ctx, &before_insn);
-  if (ip == 0) return _URC_END_OF_STACK;
-  // Return addresses point after the call: step back into it, so the frame
-  // symbolizes (and its line would) as the call site.
-  buf->pcs[buf->n] = before_insn ? ip : ip - 1;
-  buf->signal_frame[buf->n] = before_insn != 0;
-  ++buf->n;
-  return buf->n < kRawFrames ? _URC_NO_REASON : _URC_END_OF_STACK;
 }
 
 void CaptureSpan(RawSample* s) {
@@ -111,24 +77,7 @@ void OnSigprof(int, siginfo_t* info, void* ucontext) {
     // loaded machine would be under-counted.
     int overrun = info->si_overrun;
     if (overrun > 0) sample.weight = 1 + static_cast<uint32_t>(overrun < 1000 ? overrun : 1000);
-    // The interrupted frame is the first signal frame (or the one at the
-    // interrupted pc); everything before it is this handler.
-    uintptr_t pc = InterruptedPc(ucontext);
-    int first = -1;
-    for (int i = 0; i < buf.n; ++i) {
-      if (buf.signal_frame[i] || buf.pcs[i] == pc) {
-        first = i;
-        break;
-      }
-    }
-    if (first < 0) {
-      // Could not unwind through the signal frame: keep the leaf alone.
-      if (pc != 0) sample.pcs[sample.depth++] = pc;
-    } else {
-      for (int i = first; i < buf.n && sample.depth < kMaxFrames; ++i) {
-        sample.pcs[sample.depth++] = buf.pcs[i];
-      }
-    }
+    sample.depth = InterruptedFrames(buf, ucontext, sample.pcs);
     CaptureSpan(&sample);
     SampleQueue* queue = g_state.queue.load(std::memory_order_acquire);
     if (sample.depth > 0 && queue != nullptr && counters != nullptr) {
@@ -141,13 +90,6 @@ void OnSigprof(int, siginfo_t* info, void* ucontext) {
   }
   g_state.inflight.fetch_sub(1);
   errno = saved_errno;
-}
-
-_Unwind_Reason_Code CountFrame(_Unwind_Context* ctx, void* arg) {
-  int before = 0;
-  (void)_Unwind_GetIPInfo(ctx, &before);
-  ++*static_cast<int*>(arg);
-  return _URC_NO_REASON;
 }
 
 void RestoreHandler() {
@@ -175,10 +117,7 @@ Status CpuSampler::Start() {
   if (!g_installed.compare_exchange_strong(expected, true)) {
     return Status::FailedPrecondition("a CPU profiler is already running in this process");
   }
-  // Warm the unwinder outside any signal: binds its PLT entries and runs
-  // libgcc's one-time setup here rather than in the handler.
-  int frames = 0;
-  _Unwind_Backtrace(CountFrame, &frames);
+  WarmUnwinder();
 
   g_state.queue.store(queue_, std::memory_order_release);
   g_state.counters.store(counters_, std::memory_order_release);

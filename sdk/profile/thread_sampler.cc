@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "sdk/profile/locations.h"
+#include "sdk/profile/signal_unwind.h"
 #include "wire/pprof/builder.h"
 
 namespace quartet::profile_internal {
@@ -24,7 +25,6 @@ namespace {
 
 constexpr int kSignal = SIGURG;
 constexpr uint32_t kMaxSlots = 4096;
-constexpr int kRawFrames = kMaxFrames + 8;
 
 // Slot state: generation << 2 | phase. A handler writes a slot only after
 // moving it from (its generation, kRequested) to kWriting, so a stale signal
@@ -47,35 +47,6 @@ std::mutex g_install_mu;
 // The pid that is collecting now (0: nobody). A pid other than ours was
 // inherited through fork mid-collection and is stale.
 std::atomic<pid_t> g_collector{0};
-
-struct UnwindBuffer {
-  uintptr_t pcs[kRawFrames];
-  bool signal_frame[kRawFrames];
-  int n = 0;
-};
-
-_Unwind_Reason_Code CollectFrame(_Unwind_Context* ctx, void* arg) {
-  auto* buf = static_cast<UnwindBuffer*>(arg);
-  int before_insn = 0;
-  uintptr_t ip = _Unwind_GetIPInfo(ctx, &before_insn);
-  if (ip == 0) return _URC_END_OF_STACK;
-  buf->pcs[buf->n] = before_insn ? ip : ip - 1;
-  buf->signal_frame[buf->n] = before_insn != 0;
-  ++buf->n;
-  return buf->n < kRawFrames ? _URC_NO_REASON : _URC_END_OF_STACK;
-}
-
-uintptr_t InterruptedPc(void* ucontext) {
-  auto* uc = static_cast<ucontext_t*>(ucontext);
-#if defined(__x86_64__)
-  return static_cast<uintptr_t>(uc->uc_mcontext.gregs[REG_RIP]);
-#elif defined(__aarch64__)
-  return static_cast<uintptr_t>(uc->uc_mcontext.pc);
-#else
-  (void)uc;
-  return 0;
-#endif
-}
 
 void Chain(int sig, siginfo_t* info, void* ucontext) {
   if (g_previous.sa_flags & SA_SIGINFO) {
@@ -111,30 +82,9 @@ void OnSignal(int sig, siginfo_t* info, void* ucontext) {
   }
   UnwindBuffer buf;
   _Unwind_Backtrace(CollectFrame, &buf);
-  uintptr_t pc = InterruptedPc(ucontext);
-  int first = -1;
-  for (int i = 0; i < buf.n; ++i) {
-    if (buf.signal_frame[i] || buf.pcs[i] == pc) {
-      first = i;
-      break;
-    }
-  }
-  uint32_t depth = 0;
-  if (first < 0) {
-    if (pc != 0) slot.pcs[depth++] = pc;
-  } else {
-    for (int i = first; i < buf.n && depth < kMaxFrames; ++i) slot.pcs[depth++] = buf.pcs[i];
-  }
-  slot.depth = depth;
+  slot.depth = InterruptedFrames(buf, ucontext, slot.pcs);
   slot.state.store(generation << 2 | kDone, std::memory_order_release);
   errno = saved_errno;
-}
-
-_Unwind_Reason_Code CountFrame(_Unwind_Context* ctx, void* arg) {
-  int before = 0;
-  (void)_Unwind_GetIPInfo(ctx, &before);
-  ++*static_cast<int*>(arg);
-  return _URC_NO_REASON;
 }
 
 bool Install() {
@@ -145,8 +95,7 @@ bool Install() {
                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED) return false;
   g_slots.store(static_cast<Slot*>(m), std::memory_order_release);
-  int frames = 0;
-  _Unwind_Backtrace(CountFrame, &frames);  // warm the unwinder outside a handler
+  WarmUnwinder();
   struct sigaction action;
   std::memset(&action, 0, sizeof action);
   action.sa_sigaction = OnSignal;
