@@ -356,6 +356,33 @@ class MetricStore {
   virtual std::vector<MetricMetadata> Metadata(std::string_view family = {}) const = 0;
 };
 
+// ---- metrics: appends that borrow their label bytes -------------------------
+// remote_write's hot path: a request names thousands of series, nearly all
+// already stored, one sample each; building a Labels (strings in a vector)
+// per series cost more than storing its sample. A store that also
+// implements MetricRefStore finds known series from borrowed bytes and
+// copies the labels of new series only.
+struct LabelRef {
+  std::string_view name;
+  std::string_view value;
+};
+
+// SeriesSamples by reference, with the same rules for labels and samples.
+struct SeriesSamplesRef {
+  std::span<const LabelRef> labels;
+  std::span<const Sample> samples;
+  std::span<const Exemplar> exemplars;
+};
+
+class MetricRefStore {
+ public:
+  virtual ~MetricRefStore() = default;
+  // MetricStore::Append of these series and metadata; what they reference
+  // need only outlive the call.
+  virtual Result<MetricAppendResult> AppendRefs(std::span<const SeriesSamplesRef> series,
+                                                const std::vector<MetricMetadata>& metadata) = 0;
+};
+
 // ---- profiles ------------------------------------------------------------
 // Profiles: one ingested pprof becomes one profile per sample type.
 struct StoredProfile {

@@ -36,8 +36,12 @@ Status OverBudget() {
       "remote_write: decoded request would exceed the memory budget for its size");
 }
 
-// Reads a Label message (name 1, value 2) into *out, charging its strings.
-Status ReadLabel(const protobuf::Reader& parent, const protobuf::Field& field, Label* out) {
+// The view decoder charges the budget with what the owned form
+// (WriteRequest) would take, so both forms accept the same requests.
+constexpr size_t kLabelCharge = sizeof(Label);
+
+// Reads a Label message (name 1, value 2) as views, charging its owned size.
+Status ReadLabel(const protobuf::Reader& parent, const protobuf::Field& field, LabelView* out) {
   ASSIGN_OR_RETURN(protobuf::Reader r, parent.Message(field));
   protobuf::Field f;
   std::string_view name, value;
@@ -49,10 +53,9 @@ Status ReadLabel(const protobuf::Reader& parent, const protobuf::Field& field, L
     }
   }
   RETURN_IF_ERROR(r.status());
-  // The caller charged sizeof(Label) before making room for it.
-  if (!parent.Charge(name.size() + value.size())) return OverBudget();
-  out->name.assign(name);
-  out->value.assign(value);
+  if (!parent.Charge(kLabelCharge + name.size() + value.size())) return OverBudget();
+  out->name = name;
+  out->value = value;
   return Status::Ok();
 }
 
@@ -69,45 +72,52 @@ Status ReadSample(const protobuf::Reader& parent, const protobuf::Field& field, 
   return r.status();
 }
 
-Status ReadExemplar(const protobuf::Reader& parent, const protobuf::Field& field, Exemplar* out) {
+Status ReadExemplar(const protobuf::Reader& parent, const protobuf::Field& field,
+                    WriteRequestView* view) {
   ASSIGN_OR_RETURN(protobuf::Reader r, parent.Message(field));
+  ExemplarView& out = view->exemplars.back();
+  out.labels_begin = out.labels_end = static_cast<uint32_t>(view->exemplar_labels.size());
   protobuf::Field f;
   while (r.Next(&f)) {
     if (f.number == kExemplarLabels) {
-      if (!r.Charge(sizeof(Label))) return OverBudget();
-      RETURN_IF_ERROR(ReadLabel(r, f, &out->labels.emplace_back()));
+      RETURN_IF_ERROR(ReadLabel(r, f, &view->exemplar_labels.emplace_back()));
+      out.labels_end = static_cast<uint32_t>(view->exemplar_labels.size());
     } else if (f.number == kExemplarValue) {
-      ASSIGN_OR_RETURN(out->value, f.Double());
+      ASSIGN_OR_RETURN(out.value, f.Double());
     } else if (f.number == kExemplarTimestamp) {
-      ASSIGN_OR_RETURN(out->timestamp_ms, f.Int64());
+      ASSIGN_OR_RETURN(out.timestamp_ms, f.Int64());
     }
   }
   return r.status();
 }
 
-// Drops empty values, sorts, and checks names, values and duplicates.
-Status NormalizeSeriesLabels(std::vector<Label>* labels) {
-  std::erase_if(*labels, [](const Label& l) { return l.value.empty(); });
-  auto by_name = [](const Label& a, const Label& b) { return a.name < b.name; };
-  if (!std::is_sorted(labels->begin(), labels->end(), by_name)) {
-    std::stable_sort(labels->begin(), labels->end(), by_name);
-  }
+// Drops empty values, sorts, and checks names, values and duplicates of the
+// labels of the series being read: the tail of view->labels from `begin`.
+Status NormalizeSeriesLabels(WriteRequestView* view, size_t begin) {
+  std::vector<LabelView>& all = view->labels;
+  all.erase(std::remove_if(all.begin() + static_cast<ptrdiff_t>(begin), all.end(),
+                           [](const LabelView& l) { return l.value.empty(); }),
+            all.end());
+  const auto first = all.begin() + static_cast<ptrdiff_t>(begin);
+  auto by_name = [](const LabelView& a, const LabelView& b) { return a.name < b.name; };
+  if (!std::is_sorted(first, all.end(), by_name)) std::stable_sort(first, all.end(), by_name);
   bool has_name = false;
-  for (size_t i = 0; i < labels->size(); ++i) {
-    const Label& l = (*labels)[i];
+  for (size_t i = begin; i < all.size(); ++i) {
+    const LabelView& l = all[i];
     if (!IsValidLabelName(l.name)) {
-      return Status::InvalidArgument("invalid label name \"" + l.name + "\"");
+      return Status::InvalidArgument("invalid label name \"" + std::string(l.name) + "\"");
     }
     if (!IsValidUtf8(l.value)) {
-      return Status::InvalidArgument("label " + l.name + " has a value that is not valid UTF-8");
+      return Status::InvalidArgument("label " + std::string(l.name) +
+                                     " has a value that is not valid UTF-8");
     }
-    if (i > 0 && (*labels)[i - 1].name == l.name) {
-      return Status::InvalidArgument("duplicate label name \"" + l.name + "\"");
+    if (i > begin && all[i - 1].name == l.name) {
+      return Status::InvalidArgument("duplicate label name \"" + std::string(l.name) + "\"");
     }
     if (l.name == kMetricNameLabel) {
       has_name = true;
       if (!IsValidMetricName(l.value)) {
-        return Status::InvalidArgument("invalid metric name \"" + l.value + "\"");
+        return Status::InvalidArgument("invalid metric name \"" + std::string(l.value) + "\"");
       }
     }
   }
@@ -115,18 +125,20 @@ Status NormalizeSeriesLabels(std::vector<Label>* labels) {
   return Status::Ok();
 }
 
-Status ValidateExemplarLabels(const std::vector<Label>& labels) {
+Status ValidateExemplarLabels(std::span<const LabelView> labels) {
   for (size_t i = 0; i < labels.size(); ++i) {
     if (!IsValidLabelName(labels[i].name)) {
-      return Status::InvalidArgument("invalid exemplar label name \"" + labels[i].name + "\"");
+      return Status::InvalidArgument("invalid exemplar label name \"" +
+                                     std::string(labels[i].name) + "\"");
     }
     if (!IsValidUtf8(labels[i].value)) {
-      return Status::InvalidArgument("exemplar label " + labels[i].name +
+      return Status::InvalidArgument("exemplar label " + std::string(labels[i].name) +
                                      " has a value that is not valid UTF-8");
     }
     for (size_t j = 0; j < i; ++j) {
       if (labels[j].name == labels[i].name) {
-        return Status::InvalidArgument("duplicate exemplar label name \"" + labels[i].name + "\"");
+        return Status::InvalidArgument("duplicate exemplar label name \"" +
+                                       std::string(labels[i].name) + "\"");
       }
     }
   }
@@ -134,23 +146,23 @@ Status ValidateExemplarLabels(const std::vector<Label>& labels) {
 }
 
 Status ReadSeriesFields(const protobuf::Reader& parent, const protobuf::Field& field,
-                        TimeSeries* out) {
-  TimeSeries& series = *out;
+                        WriteRequestView* view) {
+  SeriesView& series = view->series.back();
   ASSIGN_OR_RETURN(protobuf::Reader r, parent.Message(field));
   protobuf::Field f;
   while (r.Next(&f)) {
     switch (f.number) {
       case kSeriesLabels:
-        if (!r.Charge(sizeof(Label))) return OverBudget();
-        RETURN_IF_ERROR(ReadLabel(r, f, &series.labels.emplace_back()));
+        RETURN_IF_ERROR(ReadLabel(r, f, &view->labels.emplace_back()));
         break;
       case kSeriesSamples:
         if (!r.Charge(sizeof(Sample))) return OverBudget();
-        RETURN_IF_ERROR(ReadSample(r, f, &series.samples.emplace_back()));
+        RETURN_IF_ERROR(ReadSample(r, f, &view->samples.emplace_back()));
         break;
       case kSeriesExemplars:
         if (!r.Charge(sizeof(Exemplar))) return OverBudget();
-        RETURN_IF_ERROR(ReadExemplar(r, f, &series.exemplars.emplace_back()));
+        view->exemplars.emplace_back();
+        RETURN_IF_ERROR(ReadExemplar(r, f, view));
         break;
       case kSeriesHistograms:
         RETURN_IF_ERROR(f.ExpectType(protobuf::WireType::kLengthDelimited));
@@ -163,33 +175,44 @@ Status ReadSeriesFields(const protobuf::Reader& parent, const protobuf::Field& f
   return r.status();
 }
 
-Status ReadSeries(const protobuf::Reader& parent, const protobuf::Field& field, size_t index,
-                  WriteRequest* request) {
-  TimeSeries& series = request->timeseries.back();
-  Status read = ReadSeriesFields(parent, field, &series);
+Status ReadSeries(const protobuf::Reader& parent, const protobuf::Field& field,
+                  WriteRequestView* view) {
+  const size_t index = view->series.size();
+  SeriesView& series = view->series.emplace_back();
+  series.labels_begin = static_cast<uint32_t>(view->labels.size());
+  series.samples_begin = static_cast<uint32_t>(view->samples.size());
+  series.exemplars_begin = static_cast<uint32_t>(view->exemplars.size());
+  Status read = ReadSeriesFields(parent, field, view);
   if (!read.ok()) return read.Annotate("timeseries " + std::to_string(index));
-  Status labels = NormalizeSeriesLabels(&series.labels);
+  Status labels = NormalizeSeriesLabels(view, series.labels_begin);
+  series.labels_end = static_cast<uint32_t>(view->labels.size());
+  series.samples_end = static_cast<uint32_t>(view->samples.size());
   if (!labels.ok()) {
     return labels.Annotate("timeseries " + std::to_string(index) + " " +
-                           FormatLabels(series.labels));
+                           FormatLabels(view->LabelsOf(series)));
   }
-  request->native_histograms += series.histograms;
-  std::erase_if(series.exemplars, [&](const Exemplar& e) {
-    Status st = ValidateExemplarLabels(e.labels);
-    if (st.ok()) return false;
-    if (request->dropped_exemplars++ == 0) {
-      request->first_exemplar_error =
-          std::string(st.message()) + " in an exemplar of " + FormatLabels(series.labels);
-    }
-    return true;
-  });
+  view->native_histograms += series.histograms;
+  std::vector<ExemplarView>& ex = view->exemplars;
+  ex.erase(std::remove_if(ex.begin() + series.exemplars_begin, ex.end(),
+                          [&](const ExemplarView& e) {
+                            Status st = ValidateExemplarLabels(view->LabelsOf(e));
+                            if (st.ok()) return false;
+                            if (view->dropped_exemplars++ == 0) {
+                              view->first_exemplar_error = std::string(st.message()) +
+                                                           " in an exemplar of " +
+                                                           FormatLabels(view->LabelsOf(series));
+                            }
+                            return true;
+                          }),
+           ex.end());
+  series.exemplars_end = static_cast<uint32_t>(ex.size());
   return Status::Ok();
 }
 
-Status ReadMetadata(const protobuf::Reader& parent, const protobuf::Field& field, Metadata* out) {
+Status ReadMetadata(const protobuf::Reader& parent, const protobuf::Field& field,
+                    MetadataView* out) {
   ASSIGN_OR_RETURN(protobuf::Reader r, parent.Message(field));
   protobuf::Field f;
-  std::string_view family, help, unit;
   while (r.Next(&f)) {
     switch (f.number) {
       case kMetadataType: {
@@ -200,15 +223,15 @@ Status ReadMetadata(const protobuf::Reader& parent, const protobuf::Field& field
         break;
       }
       case kMetadataFamily: {
-        ASSIGN_OR_RETURN(family, f.Bytes());
+        ASSIGN_OR_RETURN(out->metric_family_name, f.Bytes());
         break;
       }
       case kMetadataHelp: {
-        ASSIGN_OR_RETURN(help, f.Bytes());
+        ASSIGN_OR_RETURN(out->help, f.Bytes());
         break;
       }
       case kMetadataUnit: {
-        ASSIGN_OR_RETURN(unit, f.Bytes());
+        ASSIGN_OR_RETURN(out->unit, f.Bytes());
         break;
       }
       default:
@@ -216,11 +239,17 @@ Status ReadMetadata(const protobuf::Reader& parent, const protobuf::Field& field
     }
   }
   RETURN_IF_ERROR(r.status());
-  if (!parent.Charge(family.size() + help.size() + unit.size())) return OverBudget();
-  out->metric_family_name.assign(family);
-  out->help.assign(help);
-  out->unit.assign(unit);
+  if (!parent.Charge(out->metric_family_name.size() + out->help.size() + out->unit.size())) {
+    return OverBudget();
+  }
   return Status::Ok();
+}
+
+std::vector<Label> OwnedLabels(std::span<const LabelView> labels) {
+  std::vector<Label> out;
+  out.reserve(labels.size());
+  for (const LabelView& l : labels) out.push_back(Label{std::string(l.name), std::string(l.value)});
+  return out;
 }
 
 }  // namespace
@@ -259,27 +288,65 @@ std::string_view MetadataTypeName(MetadataType type) {
   return "unknown";
 }
 
-Result<WriteRequest> DecodeWriteRequest(std::string_view protobuf, const DecodeLimits& limits) {
+Status DecodeWriteRequestView(std::string_view protobuf, WriteRequestView* out,
+                              const DecodeLimits& limits) {
+  out->series.clear();
+  out->labels.clear();
+  out->samples.clear();
+  out->exemplars.clear();
+  out->exemplar_labels.clear();
+  out->metadata.clear();
+  out->native_histograms = 0;
+  out->dropped_exemplars = 0;
+  out->first_exemplar_error.clear();
   int64_t budget =
       static_cast<int64_t>(limits.budget_base) +
       static_cast<int64_t>(limits.budget_factor) * static_cast<int64_t>(protobuf.size());
   protobuf::Reader r(protobuf);
   r.set_budget(&budget);
-  WriteRequest request;
   protobuf::Field f;
   while (r.Next(&f)) {
     if (f.number == kRequestTimeseries) {
       if (!r.Charge(sizeof(TimeSeries))) return OverBudget();
-      request.timeseries.emplace_back();
-      RETURN_IF_ERROR(ReadSeries(r, f, request.timeseries.size() - 1, &request));
+      RETURN_IF_ERROR(ReadSeries(r, f, out));
     } else if (f.number == kRequestMetadata) {
       if (!r.Charge(sizeof(Metadata))) return OverBudget();
-      Status st = ReadMetadata(r, f, &request.metadata.emplace_back());
-      if (!st.ok()) return st.Annotate("metadata " + std::to_string(request.metadata.size() - 1));
+      Status st = ReadMetadata(r, f, &out->metadata.emplace_back());
+      if (!st.ok()) return st.Annotate("metadata " + std::to_string(out->metadata.size() - 1));
     }
   }
   if (!r.status().ok()) return r.status().Annotate("remote_write");
+  return Status::Ok();
+}
+
+WriteRequest ToWriteRequest(const WriteRequestView& view) {
+  WriteRequest request;
+  request.timeseries.reserve(view.series.size());
+  for (const SeriesView& s : view.series) {
+    TimeSeries& ts = request.timeseries.emplace_back();
+    ts.labels = OwnedLabels(view.LabelsOf(s));
+    const std::span<const Sample> samples = view.SamplesOf(s);
+    ts.samples.assign(samples.begin(), samples.end());
+    for (const ExemplarView& e : view.ExemplarsOf(s)) {
+      ts.exemplars.push_back(Exemplar{OwnedLabels(view.LabelsOf(e)), e.value, e.timestamp_ms});
+    }
+    ts.histograms = s.histograms;
+  }
+  request.metadata.reserve(view.metadata.size());
+  for (const MetadataView& m : view.metadata) {
+    request.metadata.push_back(Metadata{m.type, std::string(m.metric_family_name),
+                                        std::string(m.help), std::string(m.unit)});
+  }
+  request.native_histograms = view.native_histograms;
+  request.dropped_exemplars = view.dropped_exemplars;
+  request.first_exemplar_error = view.first_exemplar_error;
   return request;
+}
+
+Result<WriteRequest> DecodeWriteRequest(std::string_view protobuf, const DecodeLimits& limits) {
+  WriteRequestView view;
+  RETURN_IF_ERROR(DecodeWriteRequestView(protobuf, &view, limits));
+  return ToWriteRequest(view);
 }
 
 namespace {
@@ -333,7 +400,10 @@ std::string EncodeWriteRequest(const WriteRequest& request) {
   return w.Release();
 }
 
-std::string FormatLabels(const std::vector<Label>& labels) {
+namespace {
+
+template <typename L>
+std::string FormatLabelList(std::span<const L> labels) {
   std::string out = "{";
   for (size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) out.append(", ");
@@ -345,5 +415,13 @@ std::string FormatLabels(const std::vector<Label>& labels) {
   out.push_back('}');
   return out;
 }
+
+}  // namespace
+
+std::string FormatLabels(const std::vector<Label>& labels) {
+  return FormatLabelList(std::span<const Label>(labels));
+}
+
+std::string FormatLabels(std::span<const LabelView> labels) { return FormatLabelList(labels); }
 
 }  // namespace quartet::prometheus::rw

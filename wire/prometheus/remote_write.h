@@ -1,6 +1,9 @@
 // Prometheus remote_write 1.0: the prometheus.WriteRequest message as plain
-// structs, a decoder that validates it the way a Prometheus receiver does,
-// and an encoder (for tests and for peers that forward). The HTTP body
+// structs, a decoder that validates it the way a Prometheus receiver does
+// (into owned structs, or into a WriteRequestView of flat arrays of views
+// into the request bytes, which is what quartetd's receiver uses: no
+// per-series allocation), and an encoder (for tests and for peers that
+// forward). The HTTP body
 // (snappy block + content negotiation) is remote_write_body.h. Spec:
 // https://prometheus.io/docs/concepts/remote_write_spec/ (PROTOCOLS.md
 // "remote_write 1.0"); field numbers from prometheus/prompb/{remote,types}.proto.
@@ -28,6 +31,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -99,6 +103,76 @@ struct DecodeLimits {
   size_t budget_base = 64 * 1024;
 };
 
+// The same request with every string a view into the protobuf bytes it was
+// decoded from (which must outlive it), and every repeated field of every
+// series in one flat array: decoding allocates a handful of arrays per
+// request instead of several strings and vectors per series, which is what
+// a receiver that only looks series up needs. The arrays keep their
+// capacity when a view is decoded into again.
+struct LabelView {
+  std::string_view name;
+  std::string_view value;
+};
+
+struct ExemplarView {
+  uint32_t labels_begin = 0;  // [labels_begin, labels_end) of exemplar_labels
+  uint32_t labels_end = 0;
+  double value = 0;
+  int64_t timestamp_ms = 0;
+};
+
+struct SeriesView {
+  uint32_t labels_begin = 0;  // of WriteRequestView::labels
+  uint32_t labels_end = 0;
+  uint32_t samples_begin = 0;  // of WriteRequestView::samples
+  uint32_t samples_end = 0;
+  uint32_t exemplars_begin = 0;  // of WriteRequestView::exemplars
+  uint32_t exemplars_end = 0;
+  uint32_t histograms = 0;  // native histograms received but not decoded
+};
+
+struct MetadataView {
+  MetadataType type = MetadataType::kUnknown;
+  std::string_view metric_family_name;
+  std::string_view help;
+  std::string_view unit;
+};
+
+struct WriteRequestView {
+  std::vector<SeriesView> series;
+  std::vector<LabelView> labels;  // per series: validated, sorted by name, __name__ included
+  std::vector<Sample> samples;
+  std::vector<ExemplarView> exemplars;  // only those with valid labels
+  std::vector<LabelView> exemplar_labels;
+  std::vector<MetadataView> metadata;
+  size_t native_histograms = 0;
+  size_t dropped_exemplars = 0;
+  std::string first_exemplar_error;
+
+  std::span<const LabelView> LabelsOf(const SeriesView& s) const {
+    return std::span(labels).subspan(s.labels_begin, s.labels_end - s.labels_begin);
+  }
+  std::span<const Sample> SamplesOf(const SeriesView& s) const {
+    return std::span(samples).subspan(s.samples_begin, s.samples_end - s.samples_begin);
+  }
+  std::span<const ExemplarView> ExemplarsOf(const SeriesView& s) const {
+    return std::span(exemplars).subspan(s.exemplars_begin, s.exemplars_end - s.exemplars_begin);
+  }
+  std::span<const LabelView> LabelsOf(const ExemplarView& e) const {
+    return std::span(exemplar_labels).subspan(e.labels_begin, e.labels_end - e.labels_begin);
+  }
+};
+
+// Decodes and validates one WriteRequest into *out (cleared first; its
+// arrays keep their capacity), exactly as DecodeWriteRequest: the same
+// validation, errors and memory budget (charged as for the owned form).
+// On error *out holds an unspecified part of the request.
+Status DecodeWriteRequestView(std::string_view protobuf, WriteRequestView* out,
+                              const DecodeLimits& limits = {});
+
+// The owned form of a decoded view.
+WriteRequest ToWriteRequest(const WriteRequestView& view);
+
 // Decodes and validates one WriteRequest (uncompressed protobuf bytes).
 // Errors: InvalidArgument for malformed protobuf or an invalid series (the
 // message names it), ResourceExhausted when the decoded form would exceed
@@ -113,5 +187,6 @@ std::string EncodeWriteRequest(const WriteRequest& request);
 // `{__name__="up", job="x"}` with label values escaped as in the text
 // format; how errors name a series.
 std::string FormatLabels(const std::vector<Label>& labels);
+std::string FormatLabels(std::span<const LabelView> labels);
 
 }  // namespace quartet::prometheus::rw

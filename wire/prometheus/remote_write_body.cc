@@ -1,6 +1,7 @@
 #include "wire/prometheus/remote_write_body.h"
 
 #include <string>
+#include <utility>
 
 #include "wire/compress/snappy.h"
 
@@ -71,6 +72,16 @@ Result<WriteRequest> DecodeRemoteWriteBody(std::string_view content_type,
   Result<std::string> raw = compress::SnappyDecompress(body, max_decompressed_bytes);
   if (!raw.ok()) return raw.status().Annotate("remote_write body");
   return DecodeWriteRequest(*raw, limits);
+}
+
+Status DecodeRemoteWriteBodyView(std::string_view content_type, std::string_view content_encoding,
+                                 std::string_view body, std::string* raw, WriteRequestView* out,
+                                 size_t max_decompressed_bytes, const DecodeLimits& limits) {
+  RETURN_IF_ERROR(CheckRemoteWriteHeaders(content_type, content_encoding));
+  Result<std::string> decompressed = compress::SnappyDecompress(body, max_decompressed_bytes);
+  if (!decompressed.ok()) return decompressed.status().Annotate("remote_write body");
+  *raw = std::move(*decompressed);
+  return DecodeWriteRequestView(*raw, out, limits);
 }
 
 std::string EncodeRemoteWriteBody(const WriteRequest& request) {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "base/status.h"
@@ -40,6 +41,13 @@ Status CheckRemoteWriteHeaders(std::string_view content_type, std::string_view c
 Result<WriteRequest> DecodeRemoteWriteBody(
     std::string_view content_type, std::string_view content_encoding, std::string_view body,
     size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes, const DecodeLimits& limits = {});
+
+// The same into a view: the decompressed bytes go to *raw, which *out
+// points into (both reused: their capacity is kept across calls).
+Status DecodeRemoteWriteBodyView(std::string_view content_type, std::string_view content_encoding,
+                                 std::string_view body, std::string* raw, WriteRequestView* out,
+                                 size_t max_decompressed_bytes = kDefaultMaxDecompressedBytes,
+                                 const DecodeLimits& limits = {});
 
 // The inverse, for tests and forwarding: snappy(EncodeWriteRequest(request)).
 std::string EncodeRemoteWriteBody(const WriteRequest& request);

@@ -186,6 +186,39 @@ TEST(RemoteWriteTest, HostileInputCannotAllocateFarBeyondItsSize) {
   EXPECT_EQ(out->timeseries[0].samples.size(), 200000u);
 }
 
+TEST(RemoteWriteTest, ViewsPointIntoTheInputAndAViewIsReusable) {
+  WriteRequest req = OneSeries({{"zone", "b"}, {"__name__", "up"}, {"empty", ""}});
+  req.timeseries.push_back(Series({{"__name__", "down"}}, {{1, 2}, {3, 4}}));
+  req.timeseries[1].exemplars.push_back({{{"trace_id", "t1"}}, 5, 6});
+  req.metadata.push_back({MetadataType::kGauge, "up", "help", ""});
+  const std::string bytes = EncodeWriteRequest(req);
+  WriteRequestView view;
+  for (int round = 0; round < 2; ++round) {  // the second decode reuses the arrays
+    ASSERT_TRUE(DecodeWriteRequestView(bytes, &view).ok());
+    ASSERT_EQ(view.series.size(), 2u);
+    EXPECT_EQ(FormatLabels(view.LabelsOf(view.series[0])), R"({__name__="up", zone="b"})");
+    EXPECT_EQ(FormatLabels(view.LabelsOf(view.series[1])), R"({__name__="down"})");
+    ASSERT_EQ(view.SamplesOf(view.series[1]).size(), 2u);
+    EXPECT_EQ(view.SamplesOf(view.series[1])[1].value, 3);  // {value, timestamp}
+    ASSERT_EQ(view.ExemplarsOf(view.series[0]).size(), 0u);
+    ASSERT_EQ(view.ExemplarsOf(view.series[1]).size(), 1u);
+    EXPECT_EQ(view.LabelsOf(view.ExemplarsOf(view.series[1])[0])[0].value, "t1");
+    const std::string_view name = view.LabelsOf(view.series[1])[0].value;
+    EXPECT_GE(name.data(), bytes.data());  // a view, not a copy
+    EXPECT_LT(name.data(), bytes.data() + bytes.size());
+    ASSERT_EQ(view.metadata.size(), 1u);
+    EXPECT_EQ(view.metadata[0].help, "help");
+  }
+  // The owned form of the view is what DecodeWriteRequest returns.
+  Result<WriteRequest> owned = DecodeWriteRequest(bytes);
+  ASSERT_TRUE(owned.ok());
+  EXPECT_EQ(EncodeWriteRequest(ToWriteRequest(view)), EncodeWriteRequest(*owned));
+  // An error leaves the view reusable.
+  EXPECT_FALSE(DecodeWriteRequestView(bytes.substr(0, bytes.size() - 2), &view).ok());
+  ASSERT_TRUE(DecodeWriteRequestView(bytes, &view).ok());
+  EXPECT_EQ(view.series.size(), 2u);
+}
+
 TEST(RemoteWriteTest, NameValidators) {
   EXPECT_TRUE(IsValidMetricName("a:b_c9"));
   EXPECT_TRUE(IsValidMetricName(":x"));

@@ -1,5 +1,7 @@
 #include "server/ingest/prometheus/remote_write.h"
 
+#include <algorithm>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -12,45 +14,46 @@ using server::HttpResponse;
 
 namespace {
 
-store::Labels ToLabels(std::vector<prometheus::Label> labels) {
+store::Labels ToLabels(std::span<const prometheus::rw::LabelView> labels) {
   store::Labels out;
   out.reserve(labels.size());
-  for (prometheus::Label& l : labels) out.emplace_back(std::move(l.name), std::move(l.value));
+  for (const prometheus::rw::LabelView& l : labels) out.emplace_back(l.name, l.value);
   return out;
+}
+
+store::MetricMetadata ToMetadata(const prometheus::rw::MetadataView& m) {
+  // The proto's MetricType numbers are the store's MetricType values.
+  const auto type = static_cast<int32_t>(m.type);
+  return store::MetricMetadata{.family = std::string(m.metric_family_name),
+                               .type = type >= 0 && type <= store::kMaxMetricType
+                                           ? static_cast<store::MetricType>(type)
+                                           : store::MetricType::kUnknown,
+                               .help = std::string(m.help),
+                               .unit = std::string(m.unit)};
 }
 
 }  // namespace
 
-store::MetricBatch MetricBatchFromWriteRequest(prometheus::rw::WriteRequest request) {
+store::MetricBatch MetricBatchFromWriteRequest(const prometheus::rw::WriteRequestView& request) {
   store::MetricBatch batch;
-  batch.series.reserve(request.timeseries.size());
-  for (prometheus::rw::TimeSeries& ts : request.timeseries) {
-    if (ts.samples.empty() && ts.exemplars.empty()) continue;
+  batch.series.reserve(request.series.size());
+  for (const prometheus::rw::SeriesView& ts : request.series) {
+    if (ts.samples_begin == ts.samples_end && ts.exemplars_begin == ts.exemplars_end) continue;
     store::SeriesSamples& series = batch.series.emplace_back();
-    series.labels = ToLabels(std::move(ts.labels));  // validated and sorted by the decoder
-    series.samples.reserve(ts.samples.size());
-    for (const prometheus::rw::Sample& s : ts.samples) {
-      series.samples.push_back({.t_ms = s.timestamp_ms, .v = s.value});
+    series.labels = ToLabels(request.LabelsOf(ts));  // validated and sorted by the decoder
+    const std::span<const prometheus::rw::Sample> samples = request.SamplesOf(ts);
+    series.samples.resize(samples.size());
+    for (size_t i = 0; i < samples.size(); ++i) {
+      series.samples[i] = {.t_ms = samples[i].timestamp_ms, .v = samples[i].value};
     }
-    // Freed as we go: holding both forms of a 10,000-series request at once
-    // doubled its transient heap, which the allocator keeps as RSS.
-    std::vector<prometheus::Label>().swap(ts.labels);
-    std::vector<prometheus::rw::Sample>().swap(ts.samples);
-    for (prometheus::rw::Exemplar& e : ts.exemplars) {
-      store::Labels labels = ToLabels(std::move(e.labels));
+    for (const prometheus::rw::ExemplarView& e : request.ExemplarsOf(ts)) {
+      store::Labels labels = ToLabels(request.LabelsOf(e));
       std::sort(labels.begin(), labels.end());
       series.exemplars.push_back({std::move(labels), e.value, e.timestamp_ms});
     }
   }
-  for (prometheus::rw::Metadata& m : request.metadata) {
-    // The proto's MetricType numbers are the store's MetricType values.
-    const auto type = static_cast<int32_t>(m.type);
-    batch.metadata.push_back(store::MetricMetadata{
-        .family = std::move(m.metric_family_name),
-        .type = type >= 0 && type <= store::kMaxMetricType ? static_cast<store::MetricType>(type)
-                                                           : store::MetricType::kUnknown,
-        .help = std::move(m.help),
-        .unit = std::move(m.unit)});
+  for (const prometheus::rw::MetadataView& m : request.metadata) {
+    batch.metadata.push_back(ToMetadata(m));
   }
   return batch;
 }
@@ -61,26 +64,66 @@ RemoteWriteIngest::RemoteWriteIngest(store::MetricStore* metrics, size_t max_bod
       max_body_bytes_(max_body_bytes),
       retry_after_seconds_(retry_after_seconds) {}
 
+Result<store::MetricAppendResult> RemoteWriteIngest::AppendRefs(
+    const prometheus::rw::WriteRequestView& request) {
+  // Flat arrays over the whole request: the store borrows the label bytes
+  // from the request body and copies those of new series only.
+  std::vector<store::LabelRef> labels(request.labels.size());
+  for (size_t i = 0; i < labels.size(); ++i) {
+    labels[i] = {request.labels[i].name, request.labels[i].value};
+  }
+  std::vector<store::Sample> samples(request.samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    samples[i] = {.t_ms = request.samples[i].timestamp_ms, .v = request.samples[i].value};
+  }
+  std::vector<store::Exemplar> exemplars;
+  exemplars.reserve(request.exemplars.size());
+  std::vector<store::SeriesSamplesRef> series;
+  series.reserve(request.series.size());
+  for (const prometheus::rw::SeriesView& ts : request.series) {
+    if (ts.samples_begin == ts.samples_end && ts.exemplars_begin == ts.exemplars_end) continue;
+    const size_t first_exemplar = exemplars.size();
+    for (const prometheus::rw::ExemplarView& e : request.ExemplarsOf(ts)) {
+      store::Labels l = ToLabels(request.LabelsOf(e));
+      std::sort(l.begin(), l.end());
+      exemplars.push_back({std::move(l), e.value, e.timestamp_ms});
+    }
+    series.push_back(store::SeriesSamplesRef{
+        .labels = std::span(labels).subspan(ts.labels_begin, ts.labels_end - ts.labels_begin),
+        .samples = std::span(samples).subspan(ts.samples_begin, ts.samples_end - ts.samples_begin),
+        .exemplars = std::span(exemplars).subspan(first_exemplar)});
+  }
+  // `exemplars` was reserved whole: the spans into it stay valid.
+  std::vector<store::MetricMetadata> metadata;
+  metadata.reserve(request.metadata.size());
+  for (const prometheus::rw::MetadataView& m : request.metadata) metadata.push_back(ToMetadata(m));
+  return refs_->AppendRefs(series, metadata);
+}
+
 void RemoteWriteIngest::Register(server::Router* router) {
   router->Handle("POST", "/api/v1/write", [this](const HttpRequest& r) { return Write(r); });
 }
 
 HttpResponse RemoteWriteIngest::Write(const HttpRequest& request) {
   requests_.fetch_add(1, std::memory_order_relaxed);
-  Result<prometheus::rw::WriteRequest> decoded = prometheus::rw::DecodeRemoteWriteBody(
-      request.Header("content-type"), request.Header("content-encoding"), request.body,
-      max_body_bytes_);
-  if (!decoded.ok()) {
+  // The decoded request points into `raw`.
+  std::string raw;
+  prometheus::rw::WriteRequestView decoded;
+  Status st = prometheus::rw::DecodeRemoteWriteBodyView(
+      request.Header("content-type"), request.Header("content-encoding"), request.body, &raw,
+      &decoded, max_body_bytes_);
+  if (!st.ok()) {
     bad_requests_.fetch_add(1, std::memory_order_relaxed);
     int status = 400;
-    if (decoded.status().code() == StatusCode::kFailedPrecondition) status = 415;
-    if (decoded.status().code() == StatusCode::kResourceExhausted) status = 413;
-    return HttpResponse::Text(status, std::string(decoded.status().message()) + "\n");
+    if (st.code() == StatusCode::kFailedPrecondition) status = 415;
+    if (st.code() == StatusCode::kResourceExhausted) status = 413;
+    return HttpResponse::Text(status, std::string(st.message()) + "\n");
   }
-  native_histograms_.fetch_add(static_cast<int64_t>(decoded->native_histograms),
+  native_histograms_.fetch_add(static_cast<int64_t>(decoded.native_histograms),
                                std::memory_order_relaxed);
   Result<store::MetricAppendResult> appended =
-      metrics_->Append(MetricBatchFromWriteRequest(std::move(*decoded)));
+      refs_ != nullptr ? AppendRefs(decoded)
+                       : metrics_->Append(MetricBatchFromWriteRequest(decoded));
   if (!appended.ok()) {
     if (appended.status().code() == StatusCode::kInvalidArgument) {
       bad_requests_.fetch_add(1, std::memory_order_relaxed);

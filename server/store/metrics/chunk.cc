@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "server/store/block/varint.h"
@@ -51,33 +52,112 @@ int Ctz(uint64_t x) { return std::countr_zero(x); }
 
 // ---- BitWriter ------------------------------------------------------------------
 
+BitWriter::BitWriter(const BitWriter& other) : arena_(other.arena_) {
+  if (other.size() > 0) {
+    Resize(other.size());  // empty so far: copies nothing
+    std::copy_n(other.data_, other.size(), data_);
+  }
+  bits_ = other.bits_;
+}
+
+BitWriter& BitWriter::operator=(const BitWriter& other) {
+  if (this != &other) *this = BitWriter(other);
+  return *this;
+}
+
+BitWriter::BitWriter(BitWriter&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)),
+      cap_(std::exchange(other.cap_, 0)),
+      bits_(std::exchange(other.bits_, 0)),
+      arena_(other.arena_) {}
+
+BitWriter& BitWriter::operator=(BitWriter&& other) noexcept {
+  if (this != &other) {
+    Release();
+    data_ = std::exchange(other.data_, nullptr);
+    cap_ = std::exchange(other.cap_, 0);
+    bits_ = std::exchange(other.bits_, 0);
+    arena_ = other.arena_;
+  }
+  return *this;
+}
+
+void BitWriter::Release() {
+  if (data_ == nullptr) return;
+  if (arena_ != nullptr) {
+    arena_->Free(data_, cap_);
+  } else {
+    delete[] data_;
+  }
+  data_ = nullptr;
+  cap_ = 0;
+}
+
+// Moves the bytes to a block of (at least) `cap` >= size() bytes.
+void BitWriter::Resize(size_t cap) {
+  char* next;
+  if (arena_ != nullptr) {
+    cap = arena_->Capacity(cap);
+    next = arena_->Allocate(cap);
+  } else {
+    next = new char[cap];
+  }
+  const size_t n = size();
+  if (n > 0) std::copy_n(data_, n, next);
+  const uint64_t bits = bits_;
+  Release();
+  data_ = next;
+  cap_ = static_cast<uint32_t>(cap);
+  bits_ = bits;
+}
+
+void BitWriter::Grow(size_t need) {
+  // 1.5x: an open chunk's buffer is, on average, not far from full.
+  Resize(std::max<size_t>({need, size_t{cap_} + cap_ / 2, 16}));
+}
+
+void BitWriter::ShrinkToFit() {
+  if (size() == 0) {
+    Release();
+  } else if (size() < cap_) {
+    Resize(size());
+  }
+}
+
 void BitWriter::WriteBit(bool bit) {
-  if (bits_ % 8 == 0) bytes_.push_back(0);
-  if (bit) bytes_.back() = static_cast<char>(bytes_.back() | (0x80 >> (bits_ % 8)));
+  const size_t pos = static_cast<size_t>(bits_ / 8);
+  if (bits_ % 8 == 0) {
+    if (pos >= cap_) Grow(pos + 1);
+    data_[pos] = 0;
+  }
+  if (bit) data_[pos] = static_cast<char>(data_[pos] | (0x80 >> (bits_ % 8)));
   ++bits_;
 }
 
 void BitWriter::WriteBits(uint64_t v, int nbits) {
   if (nbits <= 0) return;
-  // Fill the partial last byte, then whole bytes, then the tail: one
-  // push_back per byte rather than a loop step per byte boundary.
+  const size_t need = static_cast<size_t>((bits_ + static_cast<uint64_t>(nbits) + 7) / 8);
+  if (need > cap_) Grow(need);
+  // Fill the partial last byte, then whole bytes, then the tail.
   const int used = static_cast<int>(bits_ % 8);
   if (used != 0) {
     const int free = 8 - used;
     const int take = nbits < free ? nbits : free;
     const uint64_t head = (v >> (nbits - take)) & ((uint64_t{1} << take) - 1);
-    bytes_.back() = static_cast<char>(static_cast<uint8_t>(bytes_.back()) |
-                                      static_cast<uint8_t>(head << (free - take)));
+    char& last = data_[bits_ / 8];
+    last =
+        static_cast<char>(static_cast<uint8_t>(last) | static_cast<uint8_t>(head << (free - take)));
     nbits -= take;
     bits_ += static_cast<uint64_t>(take);
   }
+  char* out = data_ + bits_ / 8;  // byte-aligned here unless nbits is 0
   while (nbits >= 8) {
     nbits -= 8;
-    bytes_.push_back(static_cast<char>(static_cast<uint8_t>(v >> nbits)));
+    *out++ = static_cast<char>(static_cast<uint8_t>(v >> nbits));
     bits_ += 8;
   }
   if (nbits > 0) {
-    bytes_.push_back(static_cast<char>(static_cast<uint8_t>(v << (8 - nbits))));
+    *out = static_cast<char>(static_cast<uint8_t>(v << (8 - nbits)));
     bits_ += static_cast<uint64_t>(nbits);
   }
 }

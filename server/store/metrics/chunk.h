@@ -55,24 +55,54 @@ inline constexpr uint32_t kChunkMaxSamples = 1u << 16;
 // blocks). docs/formats/metrics.md, "Chunks".
 enum class ValueCoding : uint8_t { kStream = 0, kCompact = 1 };
 
-// A growable bit string, most significant bit first.
+// Where a BitWriter keeps its bytes instead of the global heap: the metric
+// head gives its open chunks an arena of their own (head_arena.h).
+class ByteArena {
+ public:
+  virtual ~ByteArena() = default;
+  // A block of at least n (> 0) bytes; Capacity(n) of them are usable.
+  virtual char* Allocate(size_t n) = 0;
+  // Returns a block allocated for n bytes.
+  virtual void Free(char* p, size_t n) = 0;
+  virtual size_t Capacity(size_t n) const = 0;
+};
+
+// A growable bit string, most significant bit first. Its bytes come from
+// `arena` when one is given (which must outlive the writer), else the heap.
 class BitWriter {
  public:
+  explicit BitWriter(ByteArena* arena = nullptr) : arena_(arena) {}
+  ~BitWriter() { Release(); }
+  BitWriter(const BitWriter& other);
+  BitWriter& operator=(const BitWriter& other);
+  BitWriter(BitWriter&& other) noexcept;
+  BitWriter& operator=(BitWriter&& other) noexcept;
+
   void WriteBit(bool bit);
   // The low `nbits` (0..64) of v.
   void WriteBits(uint64_t v, int nbits);
-  const std::string& bytes() const { return bytes_; }
+  std::string_view bytes() const { return {data_, size()}; }
   uint64_t bit_count() const { return bits_; }
-  size_t MemoryBytes() const { return bytes_.capacity(); }
-  void ShrinkToFit() { bytes_.shrink_to_fit(); }
+  size_t MemoryBytes() const { return cap_; }
+  void ShrinkToFit();
 
  private:
-  std::string bytes_;
+  size_t size() const { return static_cast<size_t>((bits_ + 7) / 8); }
+  void Grow(size_t need);
+  void Resize(size_t cap);
+  void Release();
+
+  char* data_ = nullptr;
+  uint32_t cap_ = 0;
   uint64_t bits_ = 0;
+  ByteArena* arena_ = nullptr;
 };
 
 class ChunkAppender {
  public:
+  // The streams' bytes come from `arena` when given (it must outlive this).
+  explicit ChunkAppender(ByteArena* arena = nullptr) : ts_(arena), vs_(arena) {}
+
   // Adds a sample; false (and nothing changes) when t is not after the last
   // timestamp, or the chunk already holds kChunkMaxSamples.
   bool Append(int64_t t_ms, double v);

@@ -25,7 +25,10 @@ std::optional<uint32_t> SymbolTable::Find(std::string_view s) const {
 
 // ---- hashing and sets -----------------------------------------------------------------
 
-uint64_t HashLabels(const Labels& labels) {
+namespace {
+
+template <typename L>
+uint64_t HashLabelList(const L& labels) {
   uint64_t h = 0x9e3779b97f4a7c15ull;
   std::hash<std::string_view> hash;
   for (const auto& [name, value] : labels) {
@@ -35,6 +38,11 @@ uint64_t HashLabels(const Labels& labels) {
   }
   return h;
 }
+
+}  // namespace
+
+uint64_t HashLabels(const Labels& labels) { return HashLabelList(labels); }
+uint64_t HashLabels(std::span<const LabelRef> labels) { return HashLabelList(labels); }
 
 std::vector<uint32_t> IntersectSorted(std::span<const uint32_t> a, std::span<const uint32_t> b) {
   std::vector<uint32_t> out;
@@ -50,19 +58,22 @@ std::vector<uint32_t> SubtractSorted(std::span<const uint32_t> a, std::span<cons
 
 // ---- SeriesIndex ------------------------------------------------------------------------
 
-bool SeriesIndex::Equal(uint32_t id, const Labels& labels) const {
+template <typename L>
+bool SeriesIndex::Equal(uint32_t id, const L& labels) const {
   const uint32_t begin = offsets_[id], end = offsets_[id + 1];
   if (end - begin != 2 * labels.size()) return false;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    if (symbols_.Get(label_syms_[begin + 2 * i]) != labels[i].first ||
-        symbols_.Get(label_syms_[begin + 2 * i + 1]) != labels[i].second) {
+  size_t i = begin;
+  for (const auto& [name, value] : labels) {
+    if (symbols_.Get(label_syms_[i]) != name || symbols_.Get(label_syms_[i + 1]) != value) {
       return false;
     }
+    i += 2;
   }
   return true;
 }
 
-std::optional<uint32_t> SeriesIndex::FindHashed(uint64_t h, const Labels& labels) const {
+template <typename L>
+std::optional<uint32_t> SeriesIndex::FindHashed(uint64_t h, const L& labels) const {
   if (slots_.empty()) return std::nullopt;
   const size_t mask = slots_.size() - 1;
   for (size_t i = static_cast<size_t>(h) & mask;; i = (i + 1) & mask) {
@@ -80,6 +91,10 @@ void SeriesIndex::InsertSlot(uint64_t h, uint32_t id) {
 }
 
 std::optional<uint32_t> SeriesIndex::Find(const Labels& labels) const {
+  return FindHashed(HashLabels(labels), labels);
+}
+
+std::optional<uint32_t> SeriesIndex::FindRefs(std::span<const LabelRef> labels) const {
   return FindHashed(HashLabels(labels), labels);
 }
 

@@ -46,6 +46,8 @@ class SeriesIndex {
   // adding it if new; `created` tells which.
   uint32_t GetOrAdd(const Labels& labels, bool* created);
   std::optional<uint32_t> Find(const Labels& labels) const;
+  // The same for borrowed label bytes (remote_write's known series).
+  std::optional<uint32_t> FindRefs(std::span<const LabelRef> labels) const;
   size_t size() const { return offsets_.size() - 1; }
 
   Labels LabelsOf(uint32_t id) const;
@@ -72,8 +74,10 @@ class SeriesIndex {
   struct NameEntry {
     std::unordered_map<uint32_t, std::vector<uint32_t>> postings;  // value symbol -> ids
   };
-  bool Equal(uint32_t id, const Labels& labels) const;
-  std::optional<uint32_t> FindHashed(uint64_t h, const Labels& labels) const;
+  template <typename L>
+  bool Equal(uint32_t id, const L& labels) const;
+  template <typename L>
+  std::optional<uint32_t> FindHashed(uint64_t h, const L& labels) const;
   void InsertSlot(uint64_t h, uint32_t id);
   std::vector<uint32_t> AllIds() const;
   std::vector<uint32_t> UnionOf(uint32_t name,
@@ -92,8 +96,10 @@ class SeriesIndex {
   size_t postings_entries_ = 0;
 };
 
-// 64-bit hash of a label set (names and values, order-sensitive).
+// 64-bit hash of a label set (names and values, order-sensitive); the
+// same for a set given by reference.
 uint64_t HashLabels(const Labels& labels);
+uint64_t HashLabels(std::span<const LabelRef> labels);
 
 // Sorted-set helpers over ascending id lists.
 std::vector<uint32_t> IntersectSorted(std::span<const uint32_t> a, std::span<const uint32_t> b);

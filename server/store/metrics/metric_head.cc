@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <iterator>
+#include <new>
 
 #include "server/store/label_match.h"
 
@@ -19,7 +21,7 @@ size_t ExemplarBytes(const Exemplar& e) {
 
 }  // namespace
 
-SealedChunk::SealedChunk(const SealedChunk* before, const ChunkAppender& open) {
+SealedChunk* MetricHead::Seal(const SealedChunk* before, const ChunkAppender& open) {
   std::vector<int64_t> t;
   std::vector<uint64_t> bits;
   t.reserve(open.samples() + (before != nullptr ? before->samples_ : 0));
@@ -36,14 +38,22 @@ SealedChunk::SealedChunk(const SealedChunk* before, const ChunkAppender& open) {
   }
   take(ChunkIterator(open.samples(), open.timestamp_bytes(), open.value_bytes()));
   const CompactChunk c = EncodeCompactChunk(t, bits);
-  min_t_ = c.min_t;
-  max_t_ = c.max_t;
-  samples_ = c.samples;
-  ts_bytes_ = static_cast<uint32_t>(c.timestamps.size());
-  value_bytes_ = static_cast<uint32_t>(c.values.size());
-  data_ = std::make_unique_for_overwrite<char[]>(c.timestamps.size() + c.values.size());
-  std::copy(c.timestamps.begin(), c.timestamps.end(), data_.get());
-  std::copy(c.values.begin(), c.values.end(), data_.get() + c.timestamps.size());
+  char* block = arena_.Allocate(sizeof(SealedChunk) + c.timestamps.size() + c.values.size());
+  SealedChunk* out = new (block) SealedChunk();
+  out->min_t_ = c.min_t;
+  out->max_t_ = c.max_t;
+  out->samples_ = c.samples;
+  out->ts_bytes_ = static_cast<uint32_t>(c.timestamps.size());
+  out->value_bytes_ = static_cast<uint32_t>(c.values.size());
+  char* data = block + sizeof(SealedChunk);
+  std::copy(c.timestamps.begin(), c.timestamps.end(), data);
+  std::copy(c.values.begin(), c.values.end(), data + c.timestamps.size());
+  return out;
+}
+
+void MetricHead::FreeSealed(SealedChunk* c) {
+  // SealedChunk is trivially destructible: its block is all there is.
+  arena_.Free(reinterpret_cast<char*>(c), c->MemoryBytes());
 }
 
 Result<uint32_t> MetricHead::GetOrCreate(const Labels& labels, bool enforce_limit, bool* created) {
@@ -62,7 +72,7 @@ Result<uint32_t> MetricHead::GetOrCreate(const Labels& labels, bool enforce_limi
   }
   ++count;
   const uint32_t ref = index_.GetOrAdd(labels, created);
-  series_.emplace_back();
+  series_.emplace_back(&arena_);
   return ref;
 }
 
@@ -74,19 +84,21 @@ SampleOutcome MetricHead::Check(uint32_t ref, int64_t t_ms, uint64_t bits) const
 }
 
 void MetricHead::Cut(HeadSeries* s) {
-  chunk_bytes_ -= std::min(chunk_bytes_, s->open.MemoryBytes());
-  SealedChunk* last = s->sealed.empty() ? nullptr : &s->sealed.back();
+  SealedChunk* last = s->newest;
   if (last != nullptr && last->samples() + s->open.samples() <= kSealedChunkMaxSamples &&
       WindowOf(last->min_t()) == WindowOf(s->open.min_t())) {
     // Grown in place: one chunk per window and series amortizes the chunk's
-    // fixed cost (~80 bytes) over up to 480 samples instead of 120.
-    chunk_bytes_ -= std::min(chunk_bytes_, last->MemoryBytes());
-    *last = SealedChunk(last, s->open);
-    chunk_bytes_ += last->MemoryBytes();
+    // fixed cost over up to 480 samples instead of 120.
+    SealedChunk* grown = Seal(last, s->open);
+    grown->older_ = last->older_;
+    FreeSealed(last);
+    s->newest = grown;
   } else {
-    chunk_bytes_ += s->sealed.emplace_back(nullptr, s->open).MemoryBytes();
+    SealedChunk* c = Seal(nullptr, s->open);
+    c->older_ = last;
+    s->newest = c;
   }
-  s->open = ChunkAppender();
+  s->open = ChunkAppender(&arena_);
 }
 
 SampleOutcome MetricHead::Append(uint32_t ref, int64_t t_ms, double v) {
@@ -98,9 +110,7 @@ SampleOutcome MetricHead::Append(uint32_t ref, int64_t t_ms, double v) {
       (s.open.samples() >= kChunkTargetSamples || WindowOf(t_ms) != WindowOf(s.open.min_t()))) {
     Cut(&s);
   }
-  const size_t before = s.open.MemoryBytes();
   s.open.Append(t_ms, v);  // cannot fail: t_ms > last_t >= the chunk's last
-  chunk_bytes_ += s.open.MemoryBytes() - before;
   s.has_last = true;
   s.last_t = t_ms;
   s.last_bits = bits;
@@ -167,7 +177,7 @@ std::vector<SeriesRecordEntry> MetricHead::AllSeries() const {
 }
 
 size_t MetricHead::bytes() const {
-  return index_.MemoryBytes() + series_.size() * sizeof(HeadSeries) + chunk_bytes_ +
+  return index_.MemoryBytes() + series_.size() * sizeof(HeadSeries) + arena_.MemoryBytes() +
          exemplar_bytes_ + per_metric_.size() * 64;
 }
 
@@ -175,7 +185,23 @@ void MetricHead::AppendSamples(uint32_t ref, int64_t min_t, int64_t max_t, Chunk
                                std::vector<Sample>* out) const {
   const HeadSeries& s = series_[ref];
   if (s.max_t < min_t || s.min_t > max_t) return;
-  for (const SealedChunk& c : s.sealed) {
+  // Oldest first: the list runs newest first, and a series has a few
+  // sealed chunks (one per 2-hour window, or per 480 samples).
+  const SealedChunk* inline_chunks[16];
+  std::vector<const SealedChunk*> more;
+  size_t n = 0;
+  for (const SealedChunk* c = s.newest; c != nullptr; c = c->older()) {
+    if (n < std::size(inline_chunks)) {
+      inline_chunks[n] = c;
+    } else {
+      if (more.empty()) more.assign(inline_chunks, inline_chunks + n);
+      more.push_back(c);
+    }
+    ++n;
+  }
+  const SealedChunk* const* chunks = more.empty() ? inline_chunks : more.data();
+  for (size_t i = n; i-- > 0;) {
+    const SealedChunk& c = *chunks[i];
     if (c.max_t() < min_t || c.min_t() > max_t) continue;
     if (!AppendChunkSamples(c.samples(), c.timestamps(), c.values(), ValueCoding::kCompact, min_t,
                             max_t, scratch, out)

@@ -8,7 +8,9 @@
 // re-coded compactly (chunk.h) into one allocation, and joins the previous
 // sealed chunk of its window until that holds kSealedChunkMaxSamples: a
 // series of counters costs ~1 byte per sample in memory instead of ~3 with
-// the open-chunk code and its per-chunk buffers.
+// the open-chunk code and its per-chunk buffers. Chunk bytes (sealed and
+// open) live in the head's own arena (head_arena.h), away from the heap
+// that requests churn.
 //
 // Thread-safety: none; MetricTable guards a head with its mutex (appends
 // exclusive, queries shared). A frozen head is immutable and may be read
@@ -27,6 +29,7 @@
 #include "base/status.h"
 #include "server/store/metrics/chunk.h"
 #include "server/store/metrics/chunk_decode.h"
+#include "server/store/metrics/head_arena.h"
 #include "server/store/metrics/index.h"
 #include "server/store/metrics/metric_record.h"
 #include "server/store/metrics/metric_types.h"
@@ -45,31 +48,37 @@ enum class SampleOutcome { kAppended, kDuplicate, kOutOfOrder, kConflict };
 // Sealed head chunks grow (by re-coding) up to this many samples.
 inline constexpr uint32_t kSealedChunkMaxSamples = 480;
 
-// A cut (sealed) head chunk: its timestamp stream and compact value stream
-// in one allocation.
+// A cut (sealed) head chunk: a header followed by its timestamp stream and
+// compact value stream, in one block of the head's arena. A series links
+// its sealed chunks newest first.
 class SealedChunk {
  public:
-  // The samples of `before` (may be null) then those of `open`, coded
-  // compactly.
-  SealedChunk(const SealedChunk* before, const ChunkAppender& open);
   int64_t min_t() const { return min_t_; }
   int64_t max_t() const { return max_t_; }
   uint32_t samples() const { return samples_; }
-  std::string_view timestamps() const { return {data_.get(), ts_bytes_}; }
-  std::string_view values() const { return {data_.get() + ts_bytes_, value_bytes_}; }
+  std::string_view timestamps() const { return {data(), ts_bytes_}; }
+  std::string_view values() const { return {data() + ts_bytes_, value_bytes_}; }
   size_t MemoryBytes() const { return sizeof(SealedChunk) + ts_bytes_ + value_bytes_; }
+  const SealedChunk* older() const { return older_; }
 
  private:
-  int64_t min_t_;
-  int64_t max_t_;
-  uint32_t samples_;
-  uint32_t ts_bytes_;
-  uint32_t value_bytes_;
-  std::unique_ptr<char[]> data_;
+  friend class MetricHead;
+  SealedChunk() = default;
+  const char* data() const { return reinterpret_cast<const char*>(this + 1); }
+
+  SealedChunk* older_ = nullptr;
+  int64_t min_t_ = 0;
+  int64_t max_t_ = 0;
+  uint32_t samples_ = 0;
+  uint32_t ts_bytes_ = 0;
+  uint32_t value_bytes_ = 0;
 };
 
 struct HeadSeries {
-  std::vector<SealedChunk> sealed;
+  explicit HeadSeries(ByteArena* arena) : open(arena) {}
+  bool empty() const { return newest == nullptr && open.samples() == 0 && exemplars.empty(); }
+
+  SealedChunk* newest = nullptr;  // sealed chunks, newest first
   ChunkAppender open;
   bool has_last = false;
   int64_t last_t = 0;
@@ -82,6 +91,8 @@ struct HeadSeries {
 class MetricHead {
  public:
   explicit MetricHead(MetricHeadLimits limits) : limits_(limits) {}
+  MetricHead(const MetricHead&) = delete;
+  MetricHead& operator=(const MetricHead&) = delete;
 
   // The series of `labels`, created when new unless its metric already has
   // the limit of series (InvalidArgument "metric X has too many series (limit
@@ -127,8 +138,14 @@ class MetricHead {
 
  private:
   void Cut(HeadSeries* s);
+  // The samples of `before` (may be null) then those of `open`, coded
+  // compactly into a new arena block.
+  SealedChunk* Seal(const SealedChunk* before, const ChunkAppender& open);
+  void FreeSealed(SealedChunk* c);
 
   MetricHeadLimits limits_;
+  // First: chunks hold arena blocks until the series are destroyed.
+  HeadArena arena_;
   SeriesIndex index_;
   std::deque<HeadSeries> series_;
   std::unordered_map<std::string, uint32_t> per_metric_;  // series per __name__
@@ -136,7 +153,6 @@ class MetricHead {
   int64_t exemplars_ = 0;  // held now
   int64_t min_t_ = INT64_MAX;
   int64_t max_t_ = INT64_MIN;
-  size_t chunk_bytes_ = 0;     // sealed chunks
   size_t exemplar_bytes_ = 0;  // approximate
 };
 

@@ -197,6 +197,33 @@ Status MetricTable::WaitForRoom() {
 }
 
 Result<MetricAppendResult> MetricTable::Append(const MetricBatch& batch) {
+  std::vector<LabelRef> labels;
+  size_t n = 0;
+  for (const SeriesSamples& s : batch.series) n += s.labels.size();
+  labels.reserve(n);
+  std::vector<SeriesSamplesRef> refs;
+  refs.reserve(batch.series.size());
+  for (const SeriesSamples& s : batch.series) {
+    const size_t begin = labels.size();
+    for (const auto& [name, value] : s.labels) labels.push_back(LabelRef{name, value});
+    refs.push_back(SeriesSamplesRef{std::span(labels).subspan(begin), s.samples, s.exemplars});
+  }
+  return AppendRefs(refs, batch.metadata);
+}
+
+namespace {
+
+std::string_view MetricNameOf(std::span<const LabelRef> labels) {
+  for (const LabelRef& l : labels) {
+    if (l.name == "__name__") return l.value;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<MetricAppendResult> MetricTable::AppendRefs(
+    std::span<const SeriesSamplesRef> batch, const std::vector<MetricMetadata>& batch_metadata) {
   MetricAppendResult result;
   RETURN_IF_ERROR(WaitForRoom());
   std::vector<SeriesRecordEntry> new_series;
@@ -212,30 +239,34 @@ Result<MetricAppendResult> MetricTable::Append(const MetricBatch& batch) {
   size_t head_bytes;
   {
     std::unique_lock lock(mu_);
-    for (const SeriesSamples& s : batch.series) {
+    for (const SeriesSamplesRef& s : batch) {
       const int64_t n = static_cast<int64_t>(s.samples.size());
-      // A known series is found first: its labels equal a stored (valid)
-      // set, so only new ones are validated; most series of a request exist.
+      // A known series is found first, from the borrowed bytes: its labels
+      // equal a stored (valid) set, so only new ones are copied and
+      // validated; most series of a request exist.
       bool created = false;
       Result<uint32_t> ref = Status::NotFound("");
-      if (std::optional<uint32_t> known = head_->index().Find(s.labels)) {
+      if (std::optional<uint32_t> known = head_->index().FindRefs(s.labels)) {
         ref = *known;
       } else {
-        if (s.labels.empty() || !ValidLabels(s.labels)) {
+        Labels owned;
+        owned.reserve(s.labels.size());
+        for (const LabelRef& l : s.labels) owned.emplace_back(l.name, l.value);
+        if (owned.empty() || !ValidLabels(owned)) {
           reject(&result.invalid_samples, n,
                  Status::InvalidArgument("invalid label set (labels must be sorted by name, "
                                          "unique, with non-empty names and values)"));
           result.dropped_exemplars += static_cast<int64_t>(s.exemplars.size());
           continue;
         }
-        ref = head_->GetOrCreate(s.labels, /*enforce_limit=*/true, &created);
+        ref = head_->GetOrCreate(owned, /*enforce_limit=*/true, &created);
+        if (created) new_series.push_back(SeriesRecordEntry{*ref, std::move(owned)});
       }
       if (!ref.ok()) {
         reject(&result.series_limit_samples, n, ref.status());
         result.dropped_exemplars += static_cast<int64_t>(s.exemplars.size());
         continue;
       }
-      if (created) new_series.push_back(SeriesRecordEntry{*ref, s.labels});
       for (const Sample& sample : s.samples) {
         switch (head_->Append(*ref, sample.t_ms, sample.v)) {
           case SampleOutcome::kAppended:
@@ -248,7 +279,7 @@ Result<MetricAppendResult> MetricTable::Append(const MetricBatch& batch) {
           case SampleOutcome::kOutOfOrder:
             reject(&result.out_of_order_samples, 1,
                    Status::InvalidArgument("out of order sample for series " +
-                                           std::string(LabelValue(s.labels, "__name__")) + " at " +
+                                           std::string(MetricNameOf(s.labels)) + " at " +
                                            std::to_string(sample.t_ms) + " ms"));
             break;
           case SampleOutcome::kConflict:
@@ -272,7 +303,7 @@ Result<MetricAppendResult> MetricTable::Append(const MetricBatch& batch) {
     }
     head_bytes = head_->bytes();
   }
-  SetMetadata(batch.metadata, &metadata);
+  SetMetadata(batch_metadata, &metadata);
   out_of_order_.fetch_add(result.out_of_order_samples, std::memory_order_relaxed);
   conflicting_.fetch_add(result.conflicting_samples, std::memory_order_relaxed);
   series_limited_.fetch_add(result.series_limit_samples, std::memory_order_relaxed);

@@ -60,7 +60,7 @@ WindowedSources SourcesOf(const MetricHead& head) {
   order.reserve(head.series_count());
   for (uint32_t ref = 0; ref < head.series_count(); ++ref) {
     const HeadSeries& s = head.series(ref);
-    if (s.open.samples() == 0 && s.sealed.empty() && s.exemplars.empty()) continue;
+    if (s.empty()) continue;
     order.emplace_back(head.index().LabelsOf(ref), ref);
   }
   std::sort(order.begin(), order.end());
