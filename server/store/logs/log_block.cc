@@ -10,6 +10,7 @@
 #include "server/store/block/block_writer.h"
 #include "server/store/block/varint.h"
 #include "server/store/logs/log_line_codec.h"
+#include "server/store/logs/log_page_columns.h"
 #include "server/store/traces/trace_id_hash.h"
 
 namespace quartet::store {
@@ -77,38 +78,8 @@ std::pair<std::string, std::string> EncodeColumn(std::span<const std::string_vie
   return {EncodeStrings(views), std::move(side)};
 }
 
-// The `num` section (docs/formats/logs.md): the rows' number counts, the
-// columns' byte lengths, then the numbers in columns keyed by (count of the row, ordinal in the
-// row) in that order, each column in row order: lines of one shape have the same count, so a column
-// holds one field's values (a constant field compresses to nothing).
-std::string TransposeNumbers(std::string_view numbers, std::span<const uint32_t> counts) {
-  std::map<uint32_t, std::vector<std::string>> columns;  // by count, then ordinal
-  for (uint32_t count : counts) {
-    if (count == 0) continue;
-    std::vector<std::string>& of = columns[count];
-    of.resize(count);
-    for (uint32_t o = 0; o < count; ++o) {
-      std::string_view unit;
-      (void)NextNumber(&numbers, &unit);  // written just before: well formed
-      of[o].append(unit);
-    }
-  }
-  // Each column's byte length comes first, so a reader finds one column
-  // without parsing the others.
-  std::string out, lengths;
-  PutLengthPrefixed(&out, EncodeUint32s(counts));
-  for (const auto& [count, of] : columns) {
-    for (const std::string& c : of) PutVarint64(&lengths, c.size());
-  }
-  PutLengthPrefixed(&out, lengths);
-  for (const auto& [count, of] : columns) {
-    for (const std::string& c : of) out += c;
-  }
-  return out;
-}
-
 Status WritePage(BlockWriter* w, uint32_t page, int text_level, PageBuffer& buf) {
-  RETURN_IF_ERROR(w->AddSection(PageSection(page, "ts"), EncodeInt64s(buf.timestamps)));
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "time"), EncodePageTimes(buf.timestamps)));
   std::string numbers;
   std::vector<uint32_t> number_counts;
   auto [text, hex] = EncodeColumn(
@@ -116,8 +87,11 @@ Status WritePage(BlockWriter* w, uint32_t page, int text_level, PageBuffer& buf)
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "text"), text, Codec::kZstd, text_level));
   // Random ids barely compress, but zero-padded or repeated ones do.
   RETURN_IF_ERROR(w->AddSection(PageSection(page, "hex"), hex));
-  RETURN_IF_ERROR(w->AddSection(PageSection(page, "num"), TransposeNumbers(numbers, number_counts),
-                                Codec::kZstd, kLogNumberLevel));
+  // Its parts are zstd frames of their own (a reader decompresses only the
+  // columns it reads).
+  RETURN_IF_ERROR(w->AddSection(PageSection(page, "nums"),
+                                EncodeNumberColumns(numbers, number_counts, kLogNumberLevel),
+                                Codec::kNone));
   std::vector<uint32_t> value_row;
   value_row.reserve(buf.meta_values.size());
   for (uint32_t r = 0; r < buf.meta_counts.size(); ++r)
@@ -446,11 +420,22 @@ Result<std::shared_ptr<const LogPage>> LogBlock::ReadPage(uint32_t page) const {
   auto p = std::make_shared<LogPage>();
   p->reader_ = &r;
   p->page_ = page;
-  ASSIGN_OR_RETURN(std::string ts, r.ReadSection(PageSection(page, "ts")));
-  ASSIGN_OR_RETURN(p->timestamps_, DecodeInt64s(ts));
   const uint64_t want =
       (page + 1 < page_first_row_.size() ? page_first_row_[page + 1] : block_->meta.rows) -
       page_first_row_[page];
+  // Times in byte planes (`time`), or before them EncodeInt64s (`ts`).
+  if (const std::string time = PageSection(page, "time"); r.HasSection(time)) {
+    ASSIGN_OR_RETURN(std::string ts, r.ReadSection(time));
+    Result<std::vector<int64_t>> decoded = DecodePageTimes(ts, want);
+    if (!decoded.ok()) {
+      return Damaged(
+          r, "page " + std::to_string(page) + ": " + std::string(decoded.status().message()));
+    }
+    p->timestamps_ = std::move(*decoded);
+  } else {
+    ASSIGN_OR_RETURN(std::string ts, r.ReadSection(PageSection(page, "ts")));
+    ASSIGN_OR_RETURN(p->timestamps_, DecodeInt64s(ts));
+  }
   const std::string text_section = PageSection(page, "text");
   p->coded_ = r.HasSection(text_section);
   size_t lines = 0;
@@ -458,11 +443,13 @@ Result<std::shared_ptr<const LogPage>> LogBlock::ReadPage(uint32_t page) const {
     ASSIGN_OR_RETURN(p->coded_bytes_, r.ReadSection(text_section));
     ASSIGN_OR_RETURN(p->coded_lines_, DecodeStrings(p->coded_bytes_));
     ASSIGN_OR_RETURN(p->hex_side_, r.ReadSection(PageSection(page, "hex")));
-    // Version 2 of the codec (number regions) is told by its number stream.
-    const std::string num_section = PageSection(page, "num");
-    p->numbered_ = r.HasSection(num_section);
+    // Version 2 of the codec (number regions) is told by its number
+    // stream: packed columns (`nums`), or before them varints (`num`).
+    const std::string packed = PageSection(page, "nums"), varints = PageSection(page, "num");
+    p->num_packed_ = r.HasSection(packed);
+    p->numbered_ = p->num_packed_ || r.HasSection(varints);
     if (p->numbered_) {
-      ASSIGN_OR_RETURN(p->num_section_, r.ReadSection(num_section));
+      ASSIGN_OR_RETURN(p->num_section_, r.ReadSection(p->num_packed_ ? packed : varints));
     }
     lines = p->coded_lines_.size();
   } else {
@@ -800,7 +787,44 @@ bool LogPage::MayHoldNumber(const std::string& unit) const {
   // entry; a damaged stream answers "maybe" and decoding reports it.
   bool found = true;
   std::string_view in = num_section_, counts, lengths, entry;
-  if (GetLengthPrefixed(&in, &counts) && GetLengthPrefixed(&in, &lengths)) {
+  LineNumber want;
+  // Plane 0 is searched for the value's low byte; hits compare the rest.
+  auto holds = [&](const NumberColumn& col) {
+    const PackedNumberColumn& pc = col.packed;
+    if ((want.zeros != 0 && !pc.has_zeros) || (pc.width < 8 && (want.value >> (8 * pc.width)) != 0))
+      return false;
+    const char* plane = col.plain.data();
+    const char* end = plane + col.entries;
+    LineNumber n;
+    for (const char* q = plane; q < end; ++q) {
+      q = static_cast<const char*>(memchr(q, static_cast<char>(want.value & 0xff), end - q));
+      if (q == nullptr) return false;
+      if (PackedNumberAt(col.plain, pc.width, pc.has_zeros, col.entries,
+                         static_cast<uint32_t>(q - plane), &n) &&
+          n.value == want.value && n.zeros == want.zeros) {
+        return true;
+      }
+    }
+    return false;
+  };
+  if (num_packed_) {
+    std::string_view u = unit;
+    if (!LoadNumbers().ok() || !ReadLineNumber(&u, &want).ok()) {
+      number_checks_.emplace_back(unit, true);
+      return true;
+    }
+    found = false;
+    for (NumberColumn& col : num_columns_) {
+      if (!col.unpacked) {
+        col.unpacked = true;
+        if (!UnpackNumberColumn(col.packed, col.entries, &col.plain).ok()) col.plain.clear();
+      }
+      // A damaged column answers "maybe"; decoding reports it.
+      if (col.plain.empty() && col.entries != 0) found = true;
+      if (found) break;
+      found = holds(col);
+    }
+  } else if (GetLengthPrefixed(&in, &counts) && GetLengthPrefixed(&in, &lengths)) {
     found = false;
     while (!found && NextNumber(&in, &entry)) found = entry == unit;
     found = found || !in.empty();
@@ -841,19 +865,21 @@ Status LogPage::LoadNumbers() const {
     auto bad = [&](std::string_view what) {
       return Damaged(*reader_, std::string(what) + " in page " + std::to_string(page_));
     };
+    std::vector<PackedNumberColumn> packed;
     std::string_view in = num_section_, count_bytes, lengths;
-    if (!GetLengthPrefixed(&in, &count_bytes)) return bad("bad number counts");
-    ASSIGN_OR_RETURN(num_count_, DecodeUint32s(count_bytes, size()));
-    if (num_count_.size() != size()) return bad("wrong number of number counts");
-    if (!GetLengthPrefixed(&in, &lengths)) return bad("bad number column lengths");
+    if (num_packed_) {
+      if (Status s = ParseNumberColumns(num_section_, size(), &num_count_, &packed); !s.ok()) {
+        return bad(s.message());
+      }
+    } else {
+      if (!GetLengthPrefixed(&in, &count_bytes)) return bad("bad number counts");
+      ASSIGN_OR_RETURN(num_count_, DecodeUint32s(count_bytes, size()));
+      if (num_count_.size() != size()) return bad("wrong number of number counts");
+      if (!GetLengthPrefixed(&in, &lengths)) return bad("bad number column lengths");
+    }
     // The distinct counts, ascending: count group g owns columns
     // [group_column[g], group_column[g] + its count).
-    std::vector<uint32_t> distinct;
-    for (uint32_t c : num_count_) {
-      if (c != 0) distinct.push_back(c);
-    }
-    std::sort(distinct.begin(), distinct.end());
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    const std::vector<uint32_t> distinct = DistinctNumberCounts(num_count_);
     // Every column's length takes at least a byte: bounds the columns
     // before any allocation.
     uint64_t columns = 0;
@@ -861,19 +887,39 @@ Status LogPage::LoadNumbers() const {
     for (size_t g = 0; g < distinct.size(); ++g) {
       group_column[g] = static_cast<uint32_t>(columns);
       columns += distinct[g];
-      if (columns > lengths.size()) return bad("bad number column lengths");
+      if (!num_packed_ && columns > lengths.size()) return bad("bad number column lengths");
     }
     std::vector<uint32_t> group_rows(distinct.size(), 0);
     num_column_.resize(size());
     num_rank_.resize(size());
+    uint32_t group_of_small[256] = {};
+    for (size_t g = 0; g < distinct.size() && distinct[g] < 256; ++g) {
+      group_of_small[distinct[g]] = static_cast<uint32_t>(g);
+    }
     for (size_t r = 0; r < size(); ++r) {
       const uint32_t c = num_count_[r];
       if (c == 0) continue;
-      const size_t g = std::lower_bound(distinct.begin(), distinct.end(), c) - distinct.begin();
+      const size_t g =
+          c < 256 ? group_of_small[c]
+                  : std::lower_bound(distinct.begin(), distinct.end(), c) - distinct.begin();
       num_column_[r] = group_column[g];
       num_rank_[r] = group_rows[g]++;
     }
     num_columns_.assign(columns, NumberColumn());
+    if (num_packed_) {
+      if (packed.size() != columns) return bad("bad number column lengths");
+      for (size_t g = 0; g < distinct.size(); ++g) {
+        for (uint32_t o = 0; o < distinct[g]; ++o) {
+          NumberColumn& col = num_columns_[group_column[g] + o];
+          col.packed = packed[group_column[g] + o];
+          col.entries = group_rows[g];
+          if (Status s = CheckNumberColumn(col.packed, col.entries); !s.ok()) {
+            return bad(s.message());
+          }
+        }
+      }
+      return Status::Ok();
+    }
     for (size_t g = 0; g < distinct.size(); ++g) {
       for (uint32_t o = 0; o < distinct[g]; ++o) {
         NumberColumn& col = num_columns_[group_column[g] + o];
@@ -923,6 +969,22 @@ Status LogPage::NumberOf(size_t i, uint32_t ordinal, LineNumber* out) const {
   NumberColumn& col = num_columns_[num_column_[i] + ordinal];
   const uint32_t rank = num_rank_[i];
   if (rank >= col.entries) return damaged("truncated number stream");
+  if (num_packed_) {
+    if (!col.unpacked) {
+      col.unpacked = true;
+      if (Status s = UnpackNumberColumn(col.packed, col.entries, &col.plain); !s.ok()) {
+        col.plain.clear();
+        return damaged(s.message());
+      }
+    }
+    if (col.plain.empty()) return damaged("bad number column");
+    if (!PackedNumberAt(col.plain, col.packed.width, col.packed.has_zeros, col.entries, rank,
+                        out)) {
+      return damaged("line codec: number out of range");
+    }
+    col.last_rank = rank;
+    return Status::Ok();
+  }
   // Forward from the entry read last (or the column's start): one pass over
   // the column serves rows read in order. Backward, from the marks.
   const bool none = col.last_rank == UINT32_MAX;
@@ -1001,7 +1063,7 @@ void LogPage::DecodeLines() const {
   }
   // Every column was read to its last entry: it must end there.
   for (const NumberColumn& col : num_columns_) {
-    if (!lines_status_.ok()) break;
+    if (!lines_status_.ok() || num_packed_) break;
     unused_numbers =
         unused_numbers || col.last_rank + 1 != col.entries || col.last_end != col.bytes.size();
   }

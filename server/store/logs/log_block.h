@@ -33,6 +33,7 @@
 #include "server/store/block/column.h"
 #include "server/store/interface.h"
 #include "server/store/logs/log_line_codec.h"
+#include "server/store/logs/log_page_columns.h"
 #include "server/store/wal_coverage.h"
 
 namespace quartet::store {
@@ -140,6 +141,7 @@ class LogPage {
   StringColumn coded_lines_;
   std::string hex_side_;     // coded pages: the lines' packed hex runs
   bool numbered_ = false;    // codec version 2: number regions, their values below
+  bool num_packed_ = false;  // ... in packed columns (`nums`), not varints (`num`)
   std::string num_section_;  // the `num` section as stored (numbers by column)
   // The section's index, from num_section_ on first use: per row its count
   // of numbers, its count's first column and its rank among the rows of
@@ -152,7 +154,12 @@ class LogPage {
   // the nearest mark. No parsed copy of the page's numbers is made:
   // delivering one row in ten from 16 columns then stays in cache.
   struct NumberColumn {
-    std::string_view bytes;  // into num_section_
+    // Packed columns (`nums`): the frame, unpacked on first use; entry k
+    // is then a direct read.
+    PackedNumberColumn packed;
+    bool unpacked = false;
+    std::string plain;       // empty after a failed unpack
+    std::string_view bytes;  // varint columns (`num`): into num_section_
     uint32_t entries = 0;
     bool indexed = false;
     std::vector<uint32_t> marks;  // offset of entry 16k

@@ -5,15 +5,18 @@
 #include "server/store/logs/log_block.h"
 
 #include <gtest/gtest.h>
+#include <zstd.h>
 
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
 
 #include "server/store/block/block_reader.h"
 #include "server/store/block/block_writer.h"
 #include "server/store/block/varint.h"
 #include "server/store/logs/log_line_codec.h"
+#include "server/store/logs/log_page_columns.h"
 
 namespace quartet::store {
 namespace {
@@ -314,11 +317,14 @@ TEST_F(LogBlockTest, BlocksOfCodecVersion1StillRead) {
   MakeRows(500);
   const std::string path = Write();
   Rewrite(path, [&](std::map<std::string, std::string>* s) {
-    ASSERT_EQ(s->count("p0.num"), 1u);
+    ASSERT_EQ(s->count("p0.nums"), 1u);
+    ASSERT_EQ(s->count("p0.time"), 1u);
     std::string text, side;
     std::vector<size_t> ends;
+    std::vector<int64_t> times;
     for (const auto& stream : entries_) {
       for (const LogEntry& e : stream) {
+        times.push_back(e.timestamp_ns);
         EncodeLogLine(
             e.line,
             LineRow{.timestamp_ns = e.timestamp_ns, .trace_id = e.trace_id, .span_id = e.span_id},
@@ -332,7 +338,9 @@ TEST_F(LogBlockTest, BlocksOfCodecVersion1StillRead) {
     }
     (*s)["p0.text"] = EncodeStrings(lines);
     (*s)["p0.hex"] = side;
-    s->erase("p0.num");
+    s->erase("p0.nums");
+    s->erase("p0.time");
+    (*s)["p0.ts"] = EncodeInt64s(times);
   });
   auto block = Open(path);
   ASSERT_TRUE(block.ok());
@@ -450,12 +458,49 @@ TEST_F(LogBlockTest, DamagedCodecSectionsAreRefusedWithNamedErrors) {
        "bad metadata of page 0", false},
       {"truncated numbers",
        [](auto* s) {
-         std::string& num = (*s)["p0.num"];
+         std::string& num = (*s)["p0.nums"];
          num.resize(num.size() - 3);
        },
        "truncated number stream in page 0", false},
-      {"unused numbers", [](auto* s) { (*s)["p0.num"] += std::string("\x02", 1); },
+      {"unused numbers", [](auto* s) { (*s)["p0.nums"] += std::string("\x02", 1); },
        "unused numbers in page 0", false},
+      {"number column of the wrong size",
+       [](auto* s) {
+         // The first column of the rows with most numbers, replaced by a
+         // frame of a byte more: found when the page's numbers are first
+         // used, whichever row needs them.
+         std::vector<uint32_t> counts;
+         std::vector<PackedNumberColumn> columns;
+         const std::string num = (*s)["p0.nums"];
+         ASSERT_TRUE(ParseNumberColumns(num, 500, &counts, &columns).ok());
+         const uint32_t most = *std::max_element(counts.begin(), counts.end());
+         std::set<uint32_t> before;
+         for (uint32_t c : counts) {
+           if (c != 0 && c < most) before.insert(c);
+         }
+         size_t column = 0;
+         for (uint32_t c : before) column += c;
+         const PackedNumberColumn& target = columns[column];
+         std::string plain(ZSTD_getFrameContentSize(target.frame.data(), target.frame.size()) + 1,
+                           1);
+         std::string frame(ZSTD_compressBound(plain.size()), '\0');
+         frame.resize(ZSTD_compress(frame.data(), frame.size(), plain.data(), plain.size(), 3));
+         // Up to the frame's length prefix, then the new frame, then the rest.
+         std::string_view prefix(num.data(), target.frame.data() - num.data());
+         do prefix.remove_suffix(1);
+         while (!prefix.empty() && (static_cast<uint8_t>(prefix.back()) & 0x80) != 0);
+         std::string out(prefix);
+         PutLengthPrefixed(&out, frame);
+         out += num.substr(target.frame.data() + target.frame.size() - num.data());
+         (*s)["p0.nums"] = out;
+       },
+       "number column: wrong size in page 0", false},
+      {"damaged times",
+       [](auto* s) {
+         std::string& time = (*s)["p0.time"];
+         time.resize(time.size() - 1);
+       },
+       "page 0: page times: wrong plane size", true},
       {"too few lines",
        [](auto* s) { (*s)["p0.text"] = EncodeStrings(std::vector<std::string>(3, "x")); },
        "page 0 has the wrong number of rows", true},

@@ -19,6 +19,7 @@
 // Thread-safety: pure functions; thread-safe.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -87,6 +88,18 @@ struct LineNumber {
 // Takes one entry off the front of *in; InvalidArgument ("truncated number
 // stream", "number out of range") as DecodeLogLine.
 Status ReadLineNumber(std::string_view* in, LineNumber* number);
+// 10^k for k <= kLineMaxNumberDigits.
+inline constexpr auto kLinePow10 = [] {
+  std::array<uint64_t, kLineMaxNumberDigits + 1> p{};
+  p[0] = 1;
+  for (size_t k = 1; k < p.size(); ++k) p[k] = p[k - 1] * 10;
+  return p;
+}();
+// Whether `n` renders in at most kLineMaxNumberDigits digits, zeros
+// included (what a number region can hold).
+inline bool LineNumberInRange(const LineNumber& n) {
+  return n.zeros < kLineMaxNumberDigits && n.value < kLinePow10[kLineMaxNumberDigits - n.zeros];
+}
 // DecodeLogLine and SkipLogLine with the numbers already parsed (a page
 // parses its stream once): the line's numbers are taken off the front of
 // *numbers.
