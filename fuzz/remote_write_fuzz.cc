@@ -1,9 +1,10 @@
-// Fuzzes the remote_write 1.0 decoder (wire/prometheus/remote_write.h): the
-// input is an uncompressed WriteRequest. Whatever decodes must re-encode and
-// decode again to the same series count (the decoder's output is valid by
+// Fuzzes the remote_write 1.0 decoder (wire/prometheus/remote_write.h), both
+// its owned and view forms: the input is an uncompressed WriteRequest. Whatever decodes must
+// re-encode and decode again to the same series count (the decoder's output is valid by
 // construction), and hostile input must stay within the allocation budget.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "wire/prometheus/remote_write.h"
@@ -18,11 +19,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       again->metadata.size() != req->metadata.size()) {
     __builtin_trap();
   }
+  // The re-encoded request takes the decoder's fast paths (canonical field
+  // order); the input may have taken the general one: both must agree.
   for (size_t i = 0; i < req->timeseries.size(); ++i) {
-    if (again->timeseries[i].labels.size() != req->timeseries[i].labels.size() ||
-        again->timeseries[i].samples.size() != req->timeseries[i].samples.size()) {
+    const rw::TimeSeries& a = req->timeseries[i];
+    const rw::TimeSeries& b = again->timeseries[i];
+    if (a.labels.size() != b.labels.size() || a.samples.size() != b.samples.size()) {
       __builtin_trap();
     }
+    for (size_t j = 0; j < a.labels.size(); ++j) {
+      if (a.labels[j].name != b.labels[j].name || a.labels[j].value != b.labels[j].value) {
+        __builtin_trap();
+      }
+    }
+    for (size_t j = 0; j < a.samples.size(); ++j) {
+      if (a.samples[j].timestamp_ms != b.samples[j].timestamp_ms ||
+          std::memcmp(&a.samples[j].value, &b.samples[j].value, sizeof(double)) != 0) {
+        __builtin_trap();
+      }
+    }
+  }
+  // The view the receiver uses decodes the same request.
+  rw::WriteRequestView view;
+  if (!rw::DecodeWriteRequestView(in, &view).ok() || view.series.size() != req->timeseries.size()) {
+    __builtin_trap();
   }
   return 0;
 }

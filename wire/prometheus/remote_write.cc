@@ -40,8 +40,62 @@ Status OverBudget() {
 // (WriteRequest) would take, so both forms accept the same requests.
 constexpr size_t kLabelCharge = sizeof(Label);
 
+// Fast paths for the encodings every sender uses (fields in number order,
+// each once, short lengths): they read the message bytes directly and
+// decline anything else, which the general Reader path then decodes with
+// its precise errors. Both paths give the same result on what they accept.
+
+// A one-byte-length string field `tag` at *pos.
+bool TakeShortBytes(std::string_view b, char tag, size_t* pos, std::string_view* out) {
+  if (*pos >= b.size() || b[*pos] != tag) return true;  // absent: empty
+  if (*pos + 1 >= b.size()) return false;
+  const auto n = static_cast<uint8_t>(b[*pos + 1]);
+  if (n >= 0x80 || *pos + 2 + n > b.size()) return false;
+  *out = b.substr(*pos + 2, n);
+  *pos += 2 + n;
+  return true;
+}
+
+// Label: 0x0a len name 0x12 len value.
+bool ParseLabelFast(std::string_view b, std::string_view* name, std::string_view* value) {
+  size_t pos = 0;
+  return TakeShortBytes(b, 0x0a, &pos, name) && TakeShortBytes(b, 0x12, &pos, value) &&
+         pos == b.size();
+}
+
+// Sample: 0x09 fixed64 value, 0x10 varint timestamp.
+bool ParseSampleFast(std::string_view b, Sample* out) {
+  size_t pos = 0;
+  double value = 0;
+  if (pos < b.size() && b[pos] == 0x09) {
+    if (b.size() < 9) return false;
+    std::memcpy(&value, b.data() + 1, sizeof(value));
+    pos = 9;
+  }
+  uint64_t ts = 0;
+  if (pos < b.size() && b[pos] == 0x10) {
+    ++pos;
+    for (int shift = 0;; shift += 7) {
+      if (pos >= b.size() || shift > 63) return false;
+      const auto byte = static_cast<uint8_t>(b[pos++]);
+      if (shift == 63 && byte > 1) return false;  // overlong: the Reader says so
+      ts |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+  }
+  if (pos != b.size()) return false;
+  out->value = value;
+  out->timestamp_ms = static_cast<int64_t>(ts);
+  return true;
+}
+
 // Reads a Label message (name 1, value 2) as views, charging its owned size.
 Status ReadLabel(const protobuf::Reader& parent, const protobuf::Field& field, LabelView* out) {
+  if (field.type == protobuf::WireType::kLengthDelimited &&
+      ParseLabelFast(field.bytes, &out->name, &out->value)) {
+    if (!parent.Charge(kLabelCharge + out->name.size() + out->value.size())) return OverBudget();
+    return Status::Ok();
+  }
   ASSIGN_OR_RETURN(protobuf::Reader r, parent.Message(field));
   protobuf::Field f;
   std::string_view name, value;
@@ -60,6 +114,9 @@ Status ReadLabel(const protobuf::Reader& parent, const protobuf::Field& field, L
 }
 
 Status ReadSample(const protobuf::Reader& parent, const protobuf::Field& field, Sample* out) {
+  if (field.type == protobuf::WireType::kLengthDelimited && ParseSampleFast(field.bytes, out)) {
+    return Status::Ok();
+  }
   ASSIGN_OR_RETURN(protobuf::Reader r, parent.Message(field));
   protobuf::Field f;
   while (r.Next(&f)) {
@@ -91,6 +148,20 @@ Status ReadExemplar(const protobuf::Reader& parent, const protobuf::Field& field
   return r.status();
 }
 
+// Label values are nearly always ASCII, which is valid UTF-8: checked a
+// word at a time.
+bool IsAscii(std::string_view s) {
+  size_t i = 0;
+  uint64_t bits = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, sizeof(w));
+    bits |= w;
+  }
+  for (; i < s.size(); ++i) bits |= static_cast<uint8_t>(s[i]);
+  return (bits & 0x8080808080808080ull) == 0;
+}
+
 // Drops empty values, sorts, and checks names, values and duplicates of the
 // labels of the series being read: the tail of view->labels from `begin`.
 Status NormalizeSeriesLabels(WriteRequestView* view, size_t begin) {
@@ -107,7 +178,7 @@ Status NormalizeSeriesLabels(WriteRequestView* view, size_t begin) {
     if (!IsValidLabelName(l.name)) {
       return Status::InvalidArgument("invalid label name \"" + std::string(l.name) + "\"");
     }
-    if (!IsValidUtf8(l.value)) {
+    if (!IsAscii(l.value) && !IsValidUtf8(l.value)) {
       return Status::InvalidArgument("label " + std::string(l.name) +
                                      " has a value that is not valid UTF-8");
     }

@@ -219,6 +219,36 @@ TEST(RemoteWriteTest, ViewsPointIntoTheInputAndAViewIsReusable) {
   EXPECT_EQ(view.series.size(), 2u);
 }
 
+TEST(RemoteWriteTest, UnusualFieldOrderAndLongFieldsDecodeLikeTheCommonEncoding) {
+  const std::string long_value(300, 'v');  // a two-byte length
+  const WriteRequest want = OneSeries({{"__name__", "up"}, {"long", long_value}});
+  protobuf::Writer w;
+  auto ts = w.BeginMessage(1);
+  auto l1 = w.BeginMessage(1);  // value before name, name twice (the last wins)
+  w.String(2, "up");
+  w.String(1, "x");
+  w.String(1, "__name__");
+  w.EndMessage(l1);
+  auto l2 = w.BeginMessage(1);
+  w.String(1, "long");
+  w.String(2, long_value);
+  w.EndMessage(l2);
+  auto s = w.BeginMessage(2);  // timestamp before value
+  w.Int64(2, 1000);
+  w.Double(1, 1.5);
+  w.EndMessage(s);
+  w.EndMessage(ts);
+  Result<WriteRequest> got = DecodeWriteRequest(w.data());
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(EncodeWriteRequest(*got), EncodeWriteRequest(want));
+  // A timestamp varint longer than 10 bytes is refused as before.
+  protobuf::Writer bad;
+  auto ts2 = bad.BeginMessage(1);
+  bad.Bytes(2, std::string("\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 11));
+  bad.EndMessage(ts2);
+  EXPECT_FALSE(DecodeWriteRequest(bad.data()).ok());
+}
+
 TEST(RemoteWriteTest, NameValidators) {
   EXPECT_TRUE(IsValidMetricName("a:b_c9"));
   EXPECT_TRUE(IsValidMetricName(":x"));
