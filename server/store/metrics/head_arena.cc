@@ -24,7 +24,20 @@ void SetNext(char* block, char* next) { std::memcpy(block, &next, sizeof(next));
 
 }  // namespace
 
+// A large block's header: the arena links its large blocks so that its
+// destructor frees those its owners never returned (a head frees nothing
+// when it is destroyed).
+struct HeadArena::LargeBlock {
+  LargeBlock* prev;
+  LargeBlock* next;
+};
+
 HeadArena::~HeadArena() {
+  while (large_ != nullptr) {
+    LargeBlock* next = large_->next;
+    ::operator delete (large_, std::align_val_t{16});
+    large_ = next;
+  }
   for (const Region& r : regions_) munmap(r.base, r.size);
 }
 
@@ -65,8 +78,15 @@ char* HeadArena::Carve(size_t bytes) {
 char* HeadArena::Allocate(size_t n) {
   if (n == 0) return nullptr;
   if (n > kMaxClassBytes) {
+    static_assert(sizeof(LargeBlock) == 16);  // keeps the block 16-byte aligned
     large_bytes_ += n;
-    return static_cast<char*>(::operator new (n, std::align_val_t{16}));
+    auto* block =
+        static_cast<LargeBlock*>(::operator new (sizeof(LargeBlock) + n, std::align_val_t{16}));
+    block->prev = nullptr;
+    block->next = large_;
+    if (large_ != nullptr) large_->prev = block;
+    large_ = block;
+    return reinterpret_cast<char*>(block + 1);
   }
   const int c = ClassOf(n);
   const size_t bytes = ClassBytes(c);
@@ -82,7 +102,14 @@ void HeadArena::Free(char* p, size_t n) {
   if (p == nullptr) return;
   if (n > kMaxClassBytes) {
     large_bytes_ -= n;
-    ::operator delete (p, std::align_val_t{16});
+    auto* block = reinterpret_cast<LargeBlock*>(p) - 1;
+    if (block->prev != nullptr) {
+      block->prev->next = block->next;
+    } else {
+      large_ = block->next;
+    }
+    if (block->next != nullptr) block->next->prev = block->prev;
+    ::operator delete (block, std::align_val_t{16});
     return;
   }
   const int c = ClassOf(n);

@@ -33,7 +33,7 @@ class HeadArena final : public ByteArena {
 
   // A block of at least `n` bytes, 16-byte aligned; `Capacity(n)` bytes are
   // usable. n == 0 returns null. Blocks over kMaxClassBytes come from the
-  // global heap.
+  // global heap (freed with the arena unless returned before).
   char* Allocate(size_t n) override;
   // Returns a block; `n` is the size it was allocated with (or any size
   // with the same Capacity).
@@ -62,6 +62,8 @@ class HeadArena final : public ByteArena {
     size_t size;
   };
   std::vector<Region> regions_;
+  struct LargeBlock;
+  LargeBlock* large_ = nullptr;  // blocks over kMaxClassBytes, from the heap
   char* bump_ = nullptr;
   char* bump_end_ = nullptr;
   size_t used_ = 0;  // carved from regions
