@@ -263,7 +263,6 @@ int Run(const ServerConfig& config) {
   }
   ingest::LokiPushIngest loki(logs->get(), loki::Limits{}, config.max_body_bytes);
   ingest::RemoteWriteIngest remote_write(metrics->get(), config.max_body_bytes);
-  remote_write.UseRefStore(metrics->get());  // known series are looked up without copies
   // Pyroscope's /ingest (pprof, multipart, folded) into the profile table.
   ingest::PyroscopeIngest pyroscope(profiles->get(),
                                     ingest::IngestLimits{.max_body_bytes = config.max_body_bytes});

@@ -302,6 +302,18 @@ struct MetricBatch {
   std::vector<MetricMetadata> metadata;
 };
 
+// A series of an append by reference: its labels and samples are borrowed
+// (they need only outlive the call), with the same rules as SeriesSamples.
+struct LabelRef {
+  std::string_view name;
+  std::string_view value;
+};
+struct SeriesSamplesRef {
+  std::span<const LabelRef> labels;
+  std::span<const Sample> samples;
+  std::span<const Exemplar> exemplars;
+};
+
 // How an append went, per reason. Rejections do not fail the call: every
 // other sample was stored. `error` is the first rejection as a status
 // (InvalidArgument: the request should be answered 400 with its message,
@@ -330,6 +342,25 @@ class MetricStore {
   // Per-sample rejections are counted in the result, the rest is stored.
   virtual Result<MetricAppendResult> Append(const MetricBatch& batch) = 0;
 
+  // Append of borrowed series: remote_write's hot path, where a request
+  // names thousands of series, nearly all known, one sample each, and
+  // building a Labels per series would cost more than storing its sample.
+  // The metric table finds known series from the borrowed bytes and copies
+  // the labels of new series only; this default copies everything.
+  virtual Result<MetricAppendResult> AppendRefs(std::span<const SeriesSamplesRef> series,
+                                                const std::vector<MetricMetadata>& metadata) {
+    MetricBatch batch;
+    batch.series.reserve(series.size());
+    for (const SeriesSamplesRef& ref : series) {
+      SeriesSamples& s = batch.series.emplace_back();
+      for (const LabelRef& l : ref.labels) s.labels.emplace_back(l.name, l.value);
+      s.samples.assign(ref.samples.begin(), ref.samples.end());
+      s.exemplars.assign(ref.exemplars.begin(), ref.exemplars.end());
+    }
+    batch.metadata = metadata;
+    return Append(batch);
+  }
+
   // Calls fn once per series matching `matchers` that has samples in
   // [min_t_ms, max_t_ms] (inclusive, as PromQL selects), series in label
   // order, samples in time order, until fn returns false. InvalidArgument for
@@ -354,33 +385,6 @@ class MetricStore {
 
   // Metadata by metric family, sorted by family; only `family` when given.
   virtual std::vector<MetricMetadata> Metadata(std::string_view family = {}) const = 0;
-};
-
-// ---- metrics: appends that borrow their label bytes -------------------------
-// remote_write's hot path: a request names thousands of series, nearly all
-// already stored, one sample each; building a Labels (strings in a vector)
-// per series cost more than storing its sample. A store that also
-// implements MetricRefStore finds known series from borrowed bytes and
-// copies the labels of new series only.
-struct LabelRef {
-  std::string_view name;
-  std::string_view value;
-};
-
-// SeriesSamples by reference, with the same rules for labels and samples.
-struct SeriesSamplesRef {
-  std::span<const LabelRef> labels;
-  std::span<const Sample> samples;
-  std::span<const Exemplar> exemplars;
-};
-
-class MetricRefStore {
- public:
-  virtual ~MetricRefStore() = default;
-  // MetricStore::Append of these series and metadata; what they reference
-  // need only outlive the call.
-  virtual Result<MetricAppendResult> AppendRefs(std::span<const SeriesSamplesRef> series,
-                                                const std::vector<MetricMetadata>& metadata) = 0;
 };
 
 // ---- profiles ------------------------------------------------------------

@@ -34,30 +34,6 @@ store::MetricMetadata ToMetadata(const prometheus::rw::MetadataView& m) {
 
 }  // namespace
 
-store::MetricBatch MetricBatchFromWriteRequest(const prometheus::rw::WriteRequestView& request) {
-  store::MetricBatch batch;
-  batch.series.reserve(request.series.size());
-  for (const prometheus::rw::SeriesView& ts : request.series) {
-    if (ts.samples_begin == ts.samples_end && ts.exemplars_begin == ts.exemplars_end) continue;
-    store::SeriesSamples& series = batch.series.emplace_back();
-    series.labels = ToLabels(request.LabelsOf(ts));  // validated and sorted by the decoder
-    const std::span<const prometheus::rw::Sample> samples = request.SamplesOf(ts);
-    series.samples.resize(samples.size());
-    for (size_t i = 0; i < samples.size(); ++i) {
-      series.samples[i] = {.t_ms = samples[i].timestamp_ms, .v = samples[i].value};
-    }
-    for (const prometheus::rw::ExemplarView& e : request.ExemplarsOf(ts)) {
-      store::Labels labels = ToLabels(request.LabelsOf(e));
-      std::sort(labels.begin(), labels.end());
-      series.exemplars.push_back({std::move(labels), e.value, e.timestamp_ms});
-    }
-  }
-  for (const prometheus::rw::MetadataView& m : request.metadata) {
-    batch.metadata.push_back(ToMetadata(m));
-  }
-  return batch;
-}
-
 RemoteWriteIngest::RemoteWriteIngest(store::MetricStore* metrics, size_t max_body_bytes,
                                      int retry_after_seconds)
     : metrics_(metrics),
@@ -97,7 +73,7 @@ Result<store::MetricAppendResult> RemoteWriteIngest::AppendRefs(
   std::vector<store::MetricMetadata> metadata;
   metadata.reserve(request.metadata.size());
   for (const prometheus::rw::MetadataView& m : request.metadata) metadata.push_back(ToMetadata(m));
-  return refs_->AppendRefs(series, metadata);
+  return metrics_->AppendRefs(series, metadata);
 }
 
 void RemoteWriteIngest::Register(server::Router* router) {
@@ -121,9 +97,7 @@ HttpResponse RemoteWriteIngest::Write(const HttpRequest& request) {
   }
   native_histograms_.fetch_add(static_cast<int64_t>(decoded.native_histograms),
                                std::memory_order_relaxed);
-  Result<store::MetricAppendResult> appended =
-      refs_ != nullptr ? AppendRefs(decoded)
-                       : metrics_->Append(MetricBatchFromWriteRequest(decoded));
+  Result<store::MetricAppendResult> appended = AppendRefs(decoded);
   if (!appended.ok()) {
     if (appended.status().code() == StatusCode::kInvalidArgument) {
       bad_requests_.fetch_add(1, std::memory_order_relaxed);

@@ -36,10 +36,6 @@ class RemoteWriteIngest {
   RemoteWriteIngest(store::MetricStore* metrics, size_t max_body_bytes,
                     int retry_after_seconds = 1);
 
-  // Appends through `refs` (typically the same store) instead: known series
-  // then cost no label copies. Must outlive this object.
-  void UseRefStore(store::MetricRefStore* refs) { refs_ = refs; }
-
   void Register(server::Router* router);
   server::HttpResponse Write(const server::HttpRequest& request);
   RemoteWriteStats stats() const;
@@ -48,15 +44,10 @@ class RemoteWriteIngest {
   Result<store::MetricAppendResult> AppendRefs(const prometheus::rw::WriteRequestView& request);
 
   store::MetricStore* metrics_;
-  store::MetricRefStore* refs_ = nullptr;
   size_t max_body_bytes_;
   int retry_after_seconds_;
   std::atomic<int64_t> requests_{0}, samples_accepted_{0}, exemplars_accepted_{0},
       samples_rejected_{0}, native_histograms_{0}, bad_requests_{0}, pushed_back_{0};
 };
-
-// The store's form of a decoded request (labels and exemplar labels as
-// store::Labels, metadata types mapped one to one).
-store::MetricBatch MetricBatchFromWriteRequest(const prometheus::rw::WriteRequestView& request);
 
 }  // namespace quartet::ingest

@@ -63,6 +63,11 @@ class RecordingStore : public store::MetricStore {
     return out;
   }
 
+  std::vector<store::MetricBatch> Batches() {
+    std::lock_guard lock(mu_);
+    return batches_;
+  }
+
  private:
   std::mutex mu_;
   std::vector<store::MetricBatch> batches_;
@@ -176,6 +181,28 @@ TEST(ScrapeManager, TimeoutsBodyLimitsAndStopDuringAScrape) {
   ASSERT_TRUE(WaitFor([&] { return !small.Values("up").empty(); }));
   EXPECT_EQ(small.Values("up").at(0), 0);
   EXPECT_EQ(limited.Targets()[0].last_error, "body size limit exceeded");
+}
+
+// A store without its own AppendRefs (every store but the metric table)
+// gets the borrowed series copied into one ordinary batch.
+TEST(MetricStoreDefaults, AppendRefsCopiesTheBorrowedSeriesIntoABatch) {
+  RecordingStore store;
+  std::string name = "up", job = "api";
+  const std::vector<store::LabelRef> labels = {{"__name__", name}, {"job", job}};
+  const std::vector<store::Sample> samples = {{.t_ms = 1000, .v = 1}, {.t_ms = 2000, .v = 0}};
+  const std::vector<store::SeriesSamplesRef> series = {{.labels = labels, .samples = samples}};
+  Result<store::MetricAppendResult> r =
+      store.AppendRefs(series, {{.family = "up", .type = store::MetricType::kGauge}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->accepted_samples, 2);
+  name = "changed";  // the batch owns copies
+  job = "changed";
+  EXPECT_EQ(store.Values("up"), (std::vector<double>{1, 0}));
+  ASSERT_EQ(store.Batches().size(), 1u);
+  EXPECT_EQ(store.Batches()[0].series[0].labels,
+            (store::Labels{{"__name__", "up"}, {"job", "api"}}));
+  ASSERT_EQ(store.Batches()[0].metadata.size(), 1u);
+  EXPECT_EQ(store.Batches()[0].metadata[0].family, "up");
 }
 
 TEST(ScrapeHttp, TimeoutHeaderFormatsLikeGo) {

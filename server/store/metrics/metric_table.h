@@ -84,7 +84,7 @@ struct MetricTableStats {
   int64_t damaged_blocks = 0;  // set aside at Open or when a query hit damage
 };
 
-class MetricTable final : public MetricStore, public MetricRefStore {
+class MetricTable final : public MetricStore {
  public:
   // Opens dir/blocks then dir/wal (replaying it); starts the background
   // thread unless `background` is false (tests drive Flush/Compact/
@@ -100,7 +100,7 @@ class MetricTable final : public MetricStore, public MetricRefStore {
   // error (the samples may still be served until restart; a retry is safe:
   // identical samples are ignored as duplicates).
   Result<MetricAppendResult> Append(const MetricBatch& batch) override;
-  // The same for series by reference (MetricRefStore); Append calls it.
+  // Known series are found from the borrowed bytes; Append calls it.
   Result<MetricAppendResult> AppendRefs(std::span<const SeriesSamplesRef> series,
                                         const std::vector<MetricMetadata>& metadata) override;
 
