@@ -1,10 +1,12 @@
 #include "server/store/logs/log_block.h"
 
 #include <string.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <new>
 #include <unordered_map>
 
 #include "server/store/block/block_writer.h"
@@ -115,6 +117,38 @@ Status WritePage(BlockWriter* w, uint32_t page, int text_level, PageBuffer& buf)
 
 Status Damaged(const BlockReader& r, std::string_view what) {
   return Status::DataLoss("log block " + r.path() + ": " + std::string(what));
+}
+
+// BlockReader::ReadSection into a buffer that is not zeroed first, with
+// this thread's zstd context: for a page's text (~1 MB), zeroing and a
+// context per call cost ~8% of a scan.
+Status ReadUnzeroed(const BlockReader& r, const std::string& name, std::unique_ptr<char[]>* out,
+                    size_t* size) {
+  ASSIGN_OR_RETURN(std::string_view stored, r.StoredSection(name));
+  const SectionInfo* info = nullptr;
+  for (const SectionInfo& s : r.sections()) {
+    if (s.name == name) info = &s;
+  }
+  if (info == nullptr) return Damaged(r, "no section " + name);  // StoredSection found it
+  *size = info->raw_len;
+  // Allocated uninitialized (new char[]), raw_len is checked against the file.
+  if (info->codec == Codec::kNone) {
+    out->reset(new char[stored.size()]);
+    memcpy(out->get(), stored.data(), stored.size());
+    *size = stored.size();
+    return Status::Ok();
+  }
+  // The frame must declare the directory's size before anything is allocated.
+  if (ZSTD_getFrameContentSize(stored.data(), stored.size()) != info->raw_len ||
+      info->raw_len > (uint64_t{1} << 30)) {
+    return Damaged(r, "section '" + name + "' zstd frame does not match its raw length");
+  }
+  out->reset(new (std::nothrow) char[info->raw_len]);
+  if (*out == nullptr) return Damaged(r, "section '" + name + "' too large");
+  if (Status s = DecompressExactly(stored, info->raw_len, out->get()); !s.ok()) {
+    return Damaged(r, "section '" + name + "': " + std::string(s.message()));
+  }
+  return Status::Ok();
 }
 
 // Reads page `page`'s `ids` section for `rows` rows: the bytes, the flags
@@ -440,8 +474,9 @@ Result<std::shared_ptr<const LogPage>> LogBlock::ReadPage(uint32_t page) const {
   p->coded_ = r.HasSection(text_section);
   size_t lines = 0;
   if (p->coded_) {
-    ASSIGN_OR_RETURN(p->coded_bytes_, r.ReadSection(text_section));
-    ASSIGN_OR_RETURN(p->coded_lines_, DecodeStrings(p->coded_bytes_));
+    RETURN_IF_ERROR(ReadUnzeroed(r, text_section, &p->coded_bytes_, &p->coded_size_));
+    ASSIGN_OR_RETURN(p->coded_lines_,
+                     DecodeStrings(std::string_view(p->coded_bytes_.get(), p->coded_size_)));
     ASSIGN_OR_RETURN(p->hex_side_, r.ReadSection(PageSection(page, "hex")));
     // Version 2 of the codec (number regions) is told by its number
     // stream: packed columns (`nums`), or before them varints (`num`).
@@ -678,6 +713,11 @@ std::vector<uint32_t> LogPage::NumberTailRows(uint32_t first, uint32_t last,
                                               std::span<const NeedleSplit> splits) const {
   std::vector<uint32_t> out;
   char buf[40];
+  // Most runs have no escape at all: one look at the run spares one per hit.
+  const char* run_start = coded_lines_[first].data();
+  const size_t run_bytes =
+      coded_lines_[last - 1].data() + coded_lines_[last - 1].size() - run_start;
+  const bool escapes = memchr(run_start, kLineEscape, run_bytes) != nullptr;
   // Whether encoded line i holds head + digits at some match of the head:
   // literally, as a number whose rendering starts with the digits, or (any
   // other region) in the decoded line.
@@ -697,7 +737,7 @@ std::vector<uint32_t> LogPage::NumberTailRows(uint32_t first, uint32_t last,
     if (code == kLineNumber) {
       size_t ordinal = 0;  // codes 0x08 before p (a vectorized count), escapes apart
       for (size_t k = 0; k < p; ++k) ordinal += l[k] == kLineNumber;
-      if (memchr(l.data(), kLineEscape, p) != nullptr) {
+      if (escapes && memchr(l.data(), kLineEscape, p) != nullptr) {
         ordinal = 0;
         for (size_t k = 0; k < p; ++k) {
           if (l[k] == kLineEscape) {
@@ -1034,7 +1074,7 @@ void LogPage::DecodeLines() const {
     return;
   }
   text_.clear();
-  text_.reserve(coded_bytes_.size() + coded_bytes_.size() / 4 + num_section_.size() * 4);
+  text_.reserve(coded_size_ + coded_size_ / 4 + num_section_.size() * 4);
   line_start_.assign(1, 0);
   line_start_.reserve(size() + 1);
   std::string_view side = hex_side_;
@@ -1203,26 +1243,27 @@ Status LogPage::LoadExtras() const {
     if (meta_start_.back() != value_column.size()) {
       return Damaged(r, "metadata counts of page " + std::to_string(page_));
     }
-    meta_value_start_.assign(1, 0);
-    meta_value_start_.reserve(value_column.size() + 1);
-    for (size_t row = 0; row < size(); ++row) {
-      const auto [trace, span] = IdsOf(row);
-      const LineRow line_row{.timestamp_ns = timestamps_[row], .trace_id = trace, .span_id = span};
-      for (uint64_t k = meta_start_[row]; k < meta_start_[row + 1]; ++k) {
-        if (coded_) {
-          Status s = DecodeLogLine(value_column[k], line_row, &side, &meta_text_);
-          if (!s.ok()) {
-            return Damaged(
-                r, "metadata of page " + std::to_string(page_) + ": " + std::string(s.message()));
-          }
-        } else {
-          meta_text_.append(value_column[k]);
+    // Values are decoded when their row is delivered (a filter delivering
+    // one row in ten decoded the whole page's before); here only where each
+    // value's hex runs start, when there are any.
+    meta_values_ = std::move(value_column);
+    meta_side_ = side;
+    meta_side_start_.clear();
+    if (coded_ && !side.empty()) {
+      meta_side_start_.reserve(meta_values_.size() + 1);
+      std::string_view rest = side;
+      for (size_t k = 0; k < meta_values_.size(); ++k) {
+        meta_side_start_.push_back(side.size() - rest.size());
+        if (Status s = SkipLogLine(meta_values_[k], &rest); !s.ok()) {
+          return Damaged(
+              r, "metadata of page " + std::to_string(page_) + ": " + std::string(s.message()));
         }
-        meta_value_start_.push_back(meta_text_.size());
+      }
+      meta_side_start_.push_back(side.size() - rest.size());
+      if (!rest.empty()) {
+        return Damaged(r, "unused metadata hex runs in page " + std::to_string(page_));
       }
     }
-    if (!side.empty())
-      return Damaged(r, "unused metadata hex runs in page " + std::to_string(page_));
     return Status::Ok();
   }();
   return extras_status_;
@@ -1235,9 +1276,25 @@ Status LogPage::Metadata(size_t i, Labels* out) const {
   for (uint64_t k = meta_start_[i]; k < meta_start_[i + 1]; ++k) {
     std::optional<std::string_view> name = meta_names_->Lookup(meta_name_ids_[k]);
     if (!name) return Damaged(*reader_, "metadata name id out of range");
-    out->emplace_back(
-        std::string(*name),
-        meta_text_.substr(meta_value_start_[k], meta_value_start_[k + 1] - meta_value_start_[k]));
+    if (!coded_) {
+      out->emplace_back(std::string(*name), std::string(meta_values_[k]));
+      continue;
+    }
+    std::string_view side;
+    if (!meta_side_start_.empty()) {
+      side = meta_side_.substr(meta_side_start_[k], meta_side_start_[k + 1] - meta_side_start_[k]);
+    }
+    const auto [trace, span] = IdsOf(i);
+    std::string value;
+    Status s = DecodeLogLine(
+        meta_values_[k],
+        LineRow{.timestamp_ns = timestamps_[i], .trace_id = trace, .span_id = span}, &side, &value);
+    if (s.ok() && !side.empty()) s = Status::InvalidArgument("hex runs left over");
+    if (!s.ok()) {
+      return Damaged(*reader_,
+                     "metadata of page " + std::to_string(page_) + ": " + std::string(s.message()));
+    }
+    out->emplace_back(std::string(*name), std::move(value));
   }
   return Status::Ok();
 }

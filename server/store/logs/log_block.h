@@ -137,7 +137,10 @@ class LogPage {
   std::string id_bytes_;
   std::vector<uint32_t> id_flags_;
   std::vector<uint32_t> trace_at_, span_at_;  // row -> offset in id_bytes_
-  std::string coded_bytes_;                   // coded pages: the encoded line column
+  // Coded pages: the encoded line column (not zeroed before decompressing
+  // into it: a page's text is ~1 MB).
+  std::unique_ptr<char[]> coded_bytes_;
+  size_t coded_size_ = 0;
   StringColumn coded_lines_;
   std::string hex_side_;     // coded pages: the lines' packed hex runs
   bool numbered_ = false;    // codec version 2: number regions, their values below
@@ -202,8 +205,9 @@ class LogPage {
   mutable std::optional<StringDictionary> meta_names_;
   mutable std::vector<uint64_t> meta_start_;  // per row + 1: index into meta_name_ids_
   mutable std::vector<uint32_t> meta_name_ids_;
-  mutable std::string meta_text_;                   // decoded values, back to back
-  mutable std::vector<uint64_t> meta_value_start_;  // per value + 1
+  mutable StringColumn meta_values_;               // encoded values, into meta_bytes_
+  mutable std::string_view meta_side_;             // their hex runs, into meta_bytes_
+  mutable std::vector<uint64_t> meta_side_start_;  // per value + 1; empty: no runs
 };
 
 class LogBlock {

@@ -58,12 +58,20 @@ Status Decompress(std::string_view frame, size_t size, std::string* out) {
   const unsigned long long content = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (content != size) return Bad("number column: wrong size");
   out->resize(size);
-  const size_t n = ZSTD_decompressDCtx(Contexts().d, out->data(), size, frame.data(), frame.size());
-  if (ZSTD_isError(n) || n != size) return Bad("number column: bad frame");
+  if (!DecompressExactly(frame, size, out->data()).ok()) return Bad("number column: bad frame");
   return Status::Ok();
 }
 
 }  // namespace
+
+Status DecompressExactly(std::string_view frame, size_t size, char* out) {
+  if (ZSTD_getFrameContentSize(frame.data(), frame.size()) != size) {
+    return Bad("zstd frame does not declare its size");
+  }
+  const size_t n = ZSTD_decompressDCtx(Contexts().d, out, size, frame.data(), frame.size());
+  if (ZSTD_isError(n) || n != size) return Bad("zstd frame does not decompress to its size");
+  return Status::Ok();
+}
 
 std::string EncodePageTimes(std::span<const int64_t> timestamps) {
   std::string out;
