@@ -314,6 +314,14 @@ struct SeriesSamplesRef {
   std::span<const Exemplar> exemplars;
 };
 
+// An owned copy of borrowed labels.
+inline Labels ToLabels(std::span<const LabelRef> labels) {
+  Labels out;
+  out.reserve(labels.size());
+  for (const LabelRef& l : labels) out.emplace_back(l.name, l.value);
+  return out;
+}
+
 // How an append went, per reason. Rejections do not fail the call: every
 // other sample was stored. `error` is the first rejection as a status
 // (InvalidArgument: the request should be answered 400 with its message,
@@ -353,7 +361,7 @@ class MetricStore {
     batch.series.reserve(series.size());
     for (const SeriesSamplesRef& ref : series) {
       SeriesSamples& s = batch.series.emplace_back();
-      for (const LabelRef& l : ref.labels) s.labels.emplace_back(l.name, l.value);
+      s.labels = ToLabels(ref.labels);
       s.samples.assign(ref.samples.begin(), ref.samples.end());
       s.exemplars.assign(ref.exemplars.begin(), ref.exemplars.end());
     }

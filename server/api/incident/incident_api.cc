@@ -7,6 +7,7 @@
 #include "base/duration.h"
 #include "server/api/params.h"
 #include "server/incident/report.h"
+#include "server/store/label_match.h"
 
 namespace quartet::api {
 namespace {
@@ -45,13 +46,6 @@ const store::Sample* NewestSample(std::span<const store::Sample> samples, bool (
   return nullptr;
 }
 
-std::string LabelValue(const store::Labels& series, std::string_view name) {
-  for (const auto& [k, v] : series) {
-    if (k == name) return v;
-  }
-  return "";
-}
-
 // The alertstate label of the ALERTS series of alert `name` sampled last
 // (Prometheus's convention: value 1 while pending or firing), or "".
 Result<std::string> LatestAlertState(store::MetricStore* metrics, const std::string& name,
@@ -67,7 +61,7 @@ Result<std::string> LatestAlertState(store::MetricStore* metrics, const std::str
                             NewestSample(samples, [](double v) { return std::isfinite(v); });
                         if (last != nullptr && last->t_ms > last_ms) {
                           last_ms = last->t_ms;
-                          state = LabelValue(series, "alertstate");
+                          state = store::LabelValue(series, "alertstate");
                         }
                         return true;
                       }));
@@ -97,7 +91,7 @@ Result<AlertWindow> FindAlert(store::MetricStore* metrics, const std::string& na
         const double active_s = last->v;
         std::string service;
         for (const char* key : {"service", "service_name", "job"}) {
-          if (service.empty()) service = LabelValue(series, key);
+          if (service.empty()) service = store::LabelValue(series, key);
         }
         best = {service, static_cast<int64_t>(active_s) * 1000000000};
         best_last_ms = last->t_ms;

@@ -249,9 +249,7 @@ Result<MetricAppendResult> MetricTable::AppendRefs(
       if (std::optional<uint32_t> known = head_->index().FindRefs(s.labels)) {
         ref = *known;
       } else {
-        Labels owned;
-        owned.reserve(s.labels.size());
-        for (const LabelRef& l : s.labels) owned.emplace_back(l.name, l.value);
+        Labels owned = ToLabels(s.labels);
         if (owned.empty() || !ValidLabels(owned)) {
           reject(&result.invalid_samples, n,
                  Status::InvalidArgument("invalid label set (labels must be sorted by name, "
