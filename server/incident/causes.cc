@@ -163,26 +163,53 @@ void FindMeasurementTrends(const Analysis& a, Report* report) {
     std::vector<double> d, v;
     for (const auto& [dur, val] : p) d.push_back(dur), v.push_back(val);
     const double rho = Pearson(Ranks(d), Ranks(v));
-    if (rho < 0.5) continue;
     // The slowest quarter against the fastest half.
     std::vector<double> slow(v.end() - static_cast<std::ptrdiff_t>(v.size() / 4), v.end());
     std::vector<double> fast(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2));
     const double ms = Median(slow), mf = Median(fast);
     if (ms <= 0 || ms < 3 * std::max(mf, 1e-9)) continue;
+    const double threshold = std::round(std::sqrt(std::max(mf, 1.0) * ms));
+    // When the slow mix the heavy requests with those queued behind them in
+    // about equal numbers, the rank correlation stays low although the high
+    // values are nearly all among the slow: then it is their share among the
+    // slow against the others (as "who" tests a value), over the route's
+    // slow threshold.
+    int64_t high_slow = 0, n_slow = 0, high_other = 0, n_other = 0;
+    for (const auto& [dur, val] : p) {
+      const bool is_slow = dur > static_cast<double>(a.verdicts[key_route.second].slow_ns);
+      (is_slow ? n_slow : n_other) += 1;
+      (is_slow ? high_slow : high_other) += val > threshold;
+    }
+    const double share_slow =
+        n_slow > 0 ? static_cast<double>(high_slow) / static_cast<double>(n_slow) : 0;
+    const double share_other =
+        n_other > 0 ? static_cast<double>(high_other) / static_cast<double>(n_other) : 0;
+    const bool over_represented = high_slow >= 5 && share_slow >= 0.25 &&
+                                  Lift(high_slow, n_slow, high_other, n_other) >= 3 &&
+                                  TwoProportionZ(high_slow, n_slow, high_other, n_other) >= 3;
+    if (rho < 0.5 && !over_represented) continue;
     const bool log = from_logs.count(key) > 0;
     Finding f;
-    f.summary = std::string(log ? "log attribute " : "span attribute ") + key +
-                " rises with latency (rank correlation " +
-                FormatNumber(std::round(rho * 100) / 100) + "): " + FormatNumber(ms) +
-                " (median) in the slowest quarter of requests against " + FormatNumber(mf) +
-                " in the fastest half";
+    const std::string what = std::string(log ? "log attribute " : "span attribute ") + key;
+    if (rho >= 0.5) {
+      f.summary = what + " rises with latency (rank correlation " +
+                  FormatNumber(std::round(rho * 100) / 100) + "): " + FormatNumber(ms) +
+                  " (median) in the slowest quarter of requests against " + FormatNumber(mf) +
+                  " in the fastest half";
+    } else {
+      f.summary = what + " is over " + FormatNumber(threshold) + " in " +
+                  FormatPercent(share_slow) + " of the slow requests against " +
+                  FormatPercent(share_other) + " of the others (" + FormatNumber(ms) +
+                  " median in the slowest quarter)";
+    }
     f.signal = log ? "log attribute" : "span attribute";
     f.subject = {{"attribute", key}};
     f.baseline = mf;
     f.incident = ms;
     f.unit = "";
-    f.score = 0.4 + 0.4 * rho * std::min(1.0, std::log10(ms / std::max(mf, 1.0)) / 2);
-    const std::string cmp = " > " + FormatNumber(std::round(std::sqrt(std::max(mf, 1.0) * ms)));
+    const double strength = std::max(rho, share_slow - share_other);
+    f.score = 0.4 + 0.4 * strength * std::min(1.0, std::log10(ms / std::max(mf, 1.0)) / 2);
+    const std::string cmp = " > " + FormatNumber(threshold);
     if (log) {
       f.links = {
           LogsView("{service_name=" + QuoteQueryString(a.query->service) + "} | " + key + cmp,

@@ -411,6 +411,8 @@ Result<Report> IncidentEngine::Analyze(const IncidentQuery& q) const {
     Reservoir<size_t>& group = r.error || r.duration_ns > slow ? suspect_sample : normal_sample;
     if (group.Admit(&slot)) group.Put(slot, i);
   }
+  // Logs are read for a prefix of each sample (log_traces_per_group).
+  for (Reservoir<size_t>* r : {&baseline_sample, &suspect_sample, &normal_sample}) r->Shuffle();
   a.baseline_sample = FetchSample(sources_.traces, q.service, baseline, baseline_sample.items());
   a.suspect_sample = FetchSample(sources_.traces, q.service, incident, suspect_sample.items());
   a.normal_sample = FetchSample(sources_.traces, q.service, incident, normal_sample.items());

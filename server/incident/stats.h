@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace quartet::incident {
@@ -55,6 +56,14 @@ class Reservoir {
       items_.push_back(std::move(item));
     } else {
       items_[slot] = std::move(item);
+    }
+  }
+  // Puts the kept items in random order (Fisher-Yates): algorithm R leaves
+  // them mostly in stream order, so without this a prefix (the first n read
+  // in full) would be the earliest items, not a uniform sample of them.
+  void Shuffle() {
+    for (size_t i = items_.size(); i > 1; --i) {
+      std::swap(items_[i - 1], items_[static_cast<size_t>(Next() % i)]);
     }
   }
   const std::vector<T>& items() const { return items_; }

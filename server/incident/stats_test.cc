@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace quartet::incident {
@@ -65,6 +66,26 @@ TEST(ReservoirTest, KeepsAllUntilFullThenAUniformSample) {
   Reservoir<int> none(0);
   size_t slot;
   EXPECT_FALSE(none.Admit(&slot));
+}
+
+// The engine reads logs for the first items only: after Shuffle any prefix
+// spans the whole stream, even when the reservoir never filled (it then
+// holds the stream in order).
+TEST(ReservoirTest, ShuffleMakesAPrefixUniform) {
+  Reservoir<int> r(1500, 7);
+  for (int i = 0; i < 1000; ++i) {
+    size_t slot;
+    ASSERT_TRUE(r.Admit(&slot));
+    r.Put(slot, i);
+  }
+  r.Shuffle();
+  std::vector<int> all = r.items();
+  std::sort(all.begin(), all.end());
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(all[static_cast<size_t>(i)], i);  // a permutation
+  int late = 0;
+  for (size_t i = 0; i < 100; ++i) late += r.items()[i] >= 500;
+  EXPECT_GT(late, 30);
+  EXPECT_LT(late, 70);
 }
 
 TEST(FindOnsetTest, FirstBucketOfASustainedRise) {
