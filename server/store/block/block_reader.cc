@@ -8,11 +8,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
 #include <set>
 
 #include "base/crc32c.h"
 #include "server/store/block/block_format.h"
 #include "server/store/block/varint.h"
+#include "server/store/block/zstd_context.h"
 
 namespace quartet::store {
 
@@ -158,17 +160,46 @@ Result<std::string> BlockReader::ReadSection(std::string_view name) const {
   ASSIGN_OR_RETURN(std::string_view stored, StoredSection(name));
   const SectionInfo& s = *Find(name);
   if (s.codec == Codec::kNone) return std::string(stored);
-  unsigned long long declared = ZSTD_getFrameContentSize(stored.data(), stored.size());
-  if (declared == ZSTD_CONTENTSIZE_ERROR || declared != s.raw_len) {
+  RETURN_IF_ERROR(CheckFrame(s, stored));
+  std::string out(s.raw_len, '\0');
+  RETURN_IF_ERROR(Decompress(s, stored, out.data()));
+  return out;
+}
+
+Status BlockReader::ReadSectionInto(std::string_view name, std::unique_ptr<char[]>* out,
+                                    size_t* size) const {
+  ASSIGN_OR_RETURN(std::string_view stored, StoredSection(name));
+  const SectionInfo& s = *Find(name);
+  if (s.codec == Codec::kNone) {
+    out->reset(new char[stored.size()]);
+    memcpy(out->get(), stored.data(), stored.size());
+    *size = stored.size();
+    return Status::Ok();
+  }
+  RETURN_IF_ERROR(CheckFrame(s, stored));
+  // new char[] leaves the bytes uninitialized; raw_len was checked above.
+  out->reset(new (std::nothrow) char[s.raw_len]);
+  if (*out == nullptr) return Corrupt("section '" + s.name + "' too large to read");
+  *size = s.raw_len;
+  return Decompress(s, stored, out->get());
+}
+
+Status BlockReader::CheckFrame(const SectionInfo& s, std::string_view stored) const {
+  // The frame must declare the directory's size before anything is
+  // allocated; a section over 1 GiB is no block of ours.
+  if (ZSTD_getFrameContentSize(stored.data(), stored.size()) != s.raw_len ||
+      s.raw_len > (uint64_t{1} << 30)) {
     return Corrupt("section '" + s.name + "' zstd frame does not match its raw length");
   }
-  std::string out(s.raw_len, '\0');
-  size_t n = ZSTD_decompress(out.data(), out.size(), stored.data(), stored.size());
-  if (ZSTD_isError(n) || n != s.raw_len) {
+  return Status::Ok();
+}
+
+Status BlockReader::Decompress(const SectionInfo& s, std::string_view stored, char* out) const {
+  if (Status st = ZstdDecompressExactly(stored, s.raw_len, out); !st.ok()) {
     return Corrupt("section '" + s.name + "' does not decompress to " + std::to_string(s.raw_len) +
-                   " bytes" + (ZSTD_isError(n) ? std::string(": ") + ZSTD_getErrorName(n) : ""));
+                   " bytes: " + std::string(st.message()));
   }
-  return out;
+  return Status::Ok();
 }
 
 }  // namespace quartet::store

@@ -33,6 +33,9 @@ class BlockReader {
 
   // The decompressed section. NotFound if absent; DataLoss if damaged.
   Result<std::string> ReadSection(std::string_view name) const;
+  // The same into a buffer that is not zeroed first (*size bytes): for a
+  // log page's text (~1 MB) zeroing costs ~8% of a scan.
+  Status ReadSectionInto(std::string_view name, std::unique_ptr<char[]>* out, size_t* size) const;
   // The stored (possibly compressed) bytes after checking their CRC: for
   // kNone sections, the data itself without a copy.
   Result<std::string_view> StoredSection(std::string_view name) const;
@@ -49,6 +52,8 @@ class BlockReader {
   Status Parse();
   const SectionInfo* Find(std::string_view name) const;
   Status Corrupt(std::string_view what) const;
+  Status CheckFrame(const SectionInfo& s, std::string_view stored) const;
+  Status Decompress(const SectionInfo& s, std::string_view stored, char* out) const;
 
   std::string path_;
   std::string_view data_;

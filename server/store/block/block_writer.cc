@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include "base/crc32c.h"
 #include "server/store/block/block_format.h"
 #include "server/store/block/varint.h"
+#include "server/store/block/zstd_context.h"
 
 namespace quartet::store {
 namespace {
@@ -79,13 +79,10 @@ Status BlockWriter::AddSection(std::string_view name, std::string_view bytes, Co
   }
   std::string_view stored = bytes;
   if (codec == Codec::kZstd) {
-    scratch_.resize(ZSTD_compressBound(bytes.size()));
-    size_t n = ZSTD_compress(scratch_.data(), scratch_.size(), bytes.data(), bytes.size(), level);
-    if (ZSTD_isError(n)) {
-      return Status::Internal("zstd compress of section '" + std::string(name) +
-                              "': " + ZSTD_getErrorName(n));
+    if (Status s = ZstdCompress(bytes, level, &scratch_); !s.ok()) {
+      return Status::Internal("section '" + std::string(name) + "': " + std::string(s.message()));
     }
-    stored = std::string_view(scratch_.data(), n);
+    stored = scratch_;
   } else if (codec != Codec::kNone) {
     return Status::InvalidArgument("unknown codec");
   }

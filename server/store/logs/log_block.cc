@@ -1,12 +1,10 @@
 #include "server/store/logs/log_block.h"
 
 #include <string.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <charconv>
 #include <map>
-#include <new>
 #include <unordered_map>
 
 #include "server/store/block/block_writer.h"
@@ -117,38 +115,6 @@ Status WritePage(BlockWriter* w, uint32_t page, int text_level, PageBuffer& buf)
 
 Status Damaged(const BlockReader& r, std::string_view what) {
   return Status::DataLoss("log block " + r.path() + ": " + std::string(what));
-}
-
-// BlockReader::ReadSection into a buffer that is not zeroed first, with
-// this thread's zstd context: for a page's text (~1 MB), zeroing and a
-// context per call cost ~8% of a scan.
-Status ReadUnzeroed(const BlockReader& r, const std::string& name, std::unique_ptr<char[]>* out,
-                    size_t* size) {
-  ASSIGN_OR_RETURN(std::string_view stored, r.StoredSection(name));
-  const SectionInfo* info = nullptr;
-  for (const SectionInfo& s : r.sections()) {
-    if (s.name == name) info = &s;
-  }
-  if (info == nullptr) return Damaged(r, "no section " + name);  // StoredSection found it
-  *size = info->raw_len;
-  // Allocated uninitialized (new char[]), raw_len is checked against the file.
-  if (info->codec == Codec::kNone) {
-    out->reset(new char[stored.size()]);
-    memcpy(out->get(), stored.data(), stored.size());
-    *size = stored.size();
-    return Status::Ok();
-  }
-  // The frame must declare the directory's size before anything is allocated.
-  if (ZSTD_getFrameContentSize(stored.data(), stored.size()) != info->raw_len ||
-      info->raw_len > (uint64_t{1} << 30)) {
-    return Damaged(r, "section '" + name + "' zstd frame does not match its raw length");
-  }
-  out->reset(new (std::nothrow) char[info->raw_len]);
-  if (*out == nullptr) return Damaged(r, "section '" + name + "' too large");
-  if (Status s = DecompressExactly(stored, info->raw_len, out->get()); !s.ok()) {
-    return Damaged(r, "section '" + name + "': " + std::string(s.message()));
-  }
-  return Status::Ok();
 }
 
 // Reads page `page`'s `ids` section for `rows` rows: the bytes, the flags
@@ -474,7 +440,7 @@ Result<std::shared_ptr<const LogPage>> LogBlock::ReadPage(uint32_t page) const {
   p->coded_ = r.HasSection(text_section);
   size_t lines = 0;
   if (p->coded_) {
-    RETURN_IF_ERROR(ReadUnzeroed(r, text_section, &p->coded_bytes_, &p->coded_size_));
+    RETURN_IF_ERROR(r.ReadSectionInto(text_section, &p->coded_bytes_, &p->coded_size_));
     ASSIGN_OR_RETURN(p->coded_lines_,
                      DecodeStrings(std::string_view(p->coded_bytes_.get(), p->coded_size_)));
     ASSIGN_OR_RETURN(p->hex_side_, r.ReadSection(PageSection(page, "hex")));

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "server/store/block/varint.h"
+#include "server/store/block/zstd_context.h"
 
 namespace quartet::store {
 namespace {
@@ -29,27 +30,10 @@ void PutPlanes(std::span<const uint64_t> values, uint32_t width, std::string* ou
   }
 }
 
-// A context per thread: ZSTD_compress and ZSTD_decompress set one up per
-// call, which costs more than a small column's frame.
-struct ZstdContexts {
-  ZSTD_CCtx* c = ZSTD_createCCtx();
-  ZSTD_DCtx* d = ZSTD_createDCtx();
-  ~ZstdContexts() {
-    ZSTD_freeCCtx(c);
-    ZSTD_freeDCtx(d);
-  }
-};
-ZstdContexts& Contexts() {
-  thread_local ZstdContexts contexts;
-  return contexts;
-}
-
 std::string Compress(std::string_view bytes, int level) {
-  std::string out(ZSTD_compressBound(bytes.size()), '\0');
-  const size_t n =
-      ZSTD_compressCCtx(Contexts().c, out.data(), out.size(), bytes.data(), bytes.size(), level);
-  // Only invalid parameters fail; the level is one of ours.
-  out.resize(ZSTD_isError(n) ? 0 : n);
+  std::string out;
+  // Only invalid parameters fail (leaving it empty); the level is one of ours.
+  (void)ZstdCompress(bytes, level, &out);
   return out;
 }
 
@@ -58,20 +42,11 @@ Status Decompress(std::string_view frame, size_t size, std::string* out) {
   const unsigned long long content = ZSTD_getFrameContentSize(frame.data(), frame.size());
   if (content != size) return Bad("number column: wrong size");
   out->resize(size);
-  if (!DecompressExactly(frame, size, out->data()).ok()) return Bad("number column: bad frame");
+  if (!ZstdDecompressExactly(frame, size, out->data()).ok()) return Bad("number column: bad frame");
   return Status::Ok();
 }
 
 }  // namespace
-
-Status DecompressExactly(std::string_view frame, size_t size, char* out) {
-  if (ZSTD_getFrameContentSize(frame.data(), frame.size()) != size) {
-    return Bad("zstd frame does not declare its size");
-  }
-  const size_t n = ZSTD_decompressDCtx(Contexts().d, out, size, frame.data(), frame.size());
-  if (ZSTD_isError(n) || n != size) return Bad("zstd frame does not decompress to its size");
-  return Status::Ok();
-}
 
 std::string EncodePageTimes(std::span<const int64_t> timestamps) {
   std::string out;

@@ -56,11 +56,6 @@ Status CheckNumberColumn(const PackedNumberColumn& column, uint32_t entries);
 // holds exactly that many.
 Status UnpackNumberColumn(const PackedNumberColumn& column, uint32_t entries, std::string* out);
 
-// Decompresses a zstd frame that must hold exactly `size` bytes into out[0,
-// size), with this thread's context (ZSTD_decompress sets one up, ~100 KB,
-// per call); InvalidArgument otherwise.
-Status DecompressExactly(std::string_view frame, size_t size, char* out);
-
 // Entry k of an unpacked column of `entries` values. Range-checked as
 // ReadLineNumber: false when out of range (more than 18 digits in all).
 inline bool PackedNumberAt(std::string_view planes, uint8_t width, bool has_zeros, uint32_t entries,
