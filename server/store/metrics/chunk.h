@@ -85,6 +85,10 @@ class BitWriter {
   uint64_t bit_count() const { return bits_; }
   size_t MemoryBytes() const { return cap_; }
   void ShrinkToFit();
+  // Hints the CPU to fetch the byte the next write goes to.
+  void PrefetchTail() const {
+    if (data_ != nullptr) __builtin_prefetch(data_ + bits_ / 8, 1);
+  }
 
  private:
   size_t size() const { return static_cast<size_t>((bits_ + 7) / 8); }
@@ -121,6 +125,12 @@ class ChunkAppender {
   void ShrinkToFit() {
     ts_.ShrinkToFit();
     vs_.ShrinkToFit();
+  }
+  // Prefetches where the next sample's bits go (a batch of appends to
+  // many series does this a few series ahead).
+  void PrefetchTail() const {
+    ts_.PrefetchTail();
+    vs_.PrefetchTail();
   }
 
  private:

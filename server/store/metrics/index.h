@@ -48,6 +48,15 @@ class SeriesIndex {
   std::optional<uint32_t> Find(const Labels& labels) const;
   // The same for borrowed label bytes (remote_write's known series).
   std::optional<uint32_t> FindRefs(std::span<const LabelRef> labels) const;
+  // The same with `hash` = HashLabels(labels) computed by the caller: a batch
+  // hashes its series first and prefetches their slots and entries a few
+  // series ahead (PrefetchSlot, then PrefetchEntry), so that the cache
+  // misses of one lookup overlap those of the next instead of adding up.
+  std::optional<uint32_t> FindRefs(std::span<const LabelRef> labels, uint64_t hash) const;
+  void PrefetchSlot(uint64_t hash) const;
+  // Reads the first slot (prefetched earlier) and prefetches its series'
+  // hash and labels.
+  void PrefetchEntry(uint64_t hash) const;
   size_t size() const { return offsets_.size() - 1; }
 
   Labels LabelsOf(uint32_t id) const;
@@ -97,7 +106,8 @@ class SeriesIndex {
 };
 
 // 64-bit hash of a label set (names and values, order-sensitive); the
-// same for a set given by reference.
+// same for a set given by reference. Seeded per process (hashes live in
+// memory only), so that a sender cannot choose label sets that collide.
 uint64_t HashLabels(const Labels& labels);
 uint64_t HashLabels(std::span<const LabelRef> labels);
 

@@ -222,6 +222,30 @@ std::string_view MetricNameOf(std::span<const LabelRef> labels) {
 
 }  // namespace
 
+namespace {
+
+constexpr uint32_t kUnknownSeries = UINT32_MAX;
+
+}  // namespace
+
+void MetricTable::FindKnown(std::span<const SeriesSamplesRef> batch,
+                            std::span<const uint64_t> hashes, std::vector<uint32_t>* known) const {
+  // A lookup is a chain of cache misses (slot, stored hash, labels) and a
+  // request's series are spread over the whole table: fetching the slot 16
+  // series ahead and the entry 8 ahead overlaps them. Series that are not
+  // found (new, or added earlier in this batch) are looked up again in
+  // order by the append loop.
+  const SeriesIndex& index = head_->index();
+  constexpr size_t kSlotAhead = 16, kEntryAhead = 8;
+  const size_t n = batch.size();
+  for (size_t i = 0; i < std::min(n, kSlotAhead); ++i) index.PrefetchSlot(hashes[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kSlotAhead < n) index.PrefetchSlot(hashes[i + kSlotAhead]);
+    if (i + kEntryAhead < n) index.PrefetchEntry(hashes[i + kEntryAhead]);
+    (*known)[i] = index.FindRefs(batch[i].labels, hashes[i]).value_or(kUnknownSeries);
+  }
+}
+
 Result<MetricAppendResult> MetricTable::AppendRefs(
     std::span<const SeriesSamplesRef> batch, const std::vector<MetricMetadata>& batch_metadata) {
   MetricAppendResult result;
@@ -234,20 +258,36 @@ Result<MetricAppendResult> MetricTable::AppendRefs(
     *counter += n;
     if (result.error.ok()) result.error = why;
   };
+  // Hashed outside the lock; the lookups below then run ahead of the
+  // appends (see FindKnown).
+  std::vector<uint64_t> hashes(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) hashes[i] = HashLabels(batch[i].labels);
+  std::vector<uint32_t> known(batch.size());
   std::shared_lock append(append_mu_);
   if (wal_ == nullptr) return Status::Unavailable("metric table is closed");
   size_t head_bytes;
   {
     std::unique_lock lock(mu_);
-    for (const SeriesSamplesRef& s : batch) {
+    FindKnown(batch, hashes, &known);
+    // The same for the appends: a series' HeadSeries 8 ahead, then (its
+    // fields cached by then) its open chunk's write position 4 ahead.
+    constexpr size_t kSeriesAhead = 8, kChunkAhead = 4;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (i + kSeriesAhead < batch.size() && known[i + kSeriesAhead] != kUnknownSeries) {
+        head_->PrefetchSeries(known[i + kSeriesAhead]);
+      }
+      if (i + kChunkAhead < batch.size() && known[i + kChunkAhead] != kUnknownSeries) {
+        head_->PrefetchOpenChunk(known[i + kChunkAhead]);
+      }
+      const SeriesSamplesRef& s = batch[i];
       const int64_t n = static_cast<int64_t>(s.samples.size());
       // A known series is found first, from the borrowed bytes: its labels
       // equal a stored (valid) set, so only new ones are copied and
       // validated; most series of a request exist.
       bool created = false;
       Result<uint32_t> ref = Status::NotFound("");
-      if (std::optional<uint32_t> known = head_->index().FindRefs(s.labels)) {
-        ref = *known;
+      if (known[i] != kUnknownSeries) {
+        ref = known[i];
       } else {
         Labels owned = ToLabels(s.labels);
         if (owned.empty() || !ValidLabels(owned)) {

@@ -155,6 +155,10 @@ class MetricTable final : public MetricStore {
   Result<std::shared_ptr<const MetricBlock>> OpenBlock(std::shared_ptr<const CatalogBlock> b);
   void SetAside(const CatalogBlock& block, const Status& problem);
   size_t HeadBytesLocked() const;
+  // Under mu_: the live head's id of each series of `batch` (hashes[i] =
+  // HashLabels of its labels), or UINT32_MAX when the head lacks it.
+  void FindKnown(std::span<const SeriesSamplesRef> batch, std::span<const uint64_t> hashes,
+                 std::vector<uint32_t>* known) const;
   void SetMetadata(const std::vector<MetricMetadata>& metadata,
                    std::vector<MetricMetadata>* changed);
   Status WaitForRoom();
