@@ -9,6 +9,7 @@
 
 #include "server/ingest/prometheus/scrape_http.h"
 #include "server/ingest/prometheus/scrape_loop.h"
+#include "server/store/append_only_metric_store.h"
 
 namespace quartet::ingest {
 namespace {
@@ -16,7 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // Records every batch; answers nothing else.
-class RecordingStore : public store::MetricStore {
+class RecordingStore : public store::AppendOnlyMetricStore {
  public:
   Result<store::MetricAppendResult> Append(const store::MetricBatch& batch) override {
     std::lock_guard lock(mu_);
@@ -25,27 +26,6 @@ class RecordingStore : public store::MetricStore {
     for (const auto& s : batch.series) r.accepted_samples += static_cast<int64_t>(s.samples.size());
     return r;
   }
-  Status Select(const std::vector<store::LabelMatch>&, int64_t, int64_t, const SeriesFn&) override {
-    return Status::Ok();
-  }
-  Status SelectExemplars(const std::vector<store::LabelMatch>&, int64_t, int64_t,
-                         const ExemplarFn&) override {
-    return Status::Ok();
-  }
-  Result<std::vector<std::string>> LabelNames(const std::vector<store::LabelMatch>&, int64_t,
-                                              int64_t) override {
-    return std::vector<std::string>{};
-  }
-  Result<std::vector<std::string>> LabelValues(std::string_view,
-                                               const std::vector<store::LabelMatch>&, int64_t,
-                                               int64_t) override {
-    return std::vector<std::string>{};
-  }
-  Result<std::vector<store::Labels>> Series(const std::vector<store::LabelMatch>&, int64_t,
-                                            int64_t) override {
-    return std::vector<store::Labels>{};
-  }
-  std::vector<store::MetricMetadata> Metadata(std::string_view) const override { return {}; }
 
   // Values of series named `name` in order of append.
   std::vector<double> Values(std::string_view name) {

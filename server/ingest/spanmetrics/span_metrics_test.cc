@@ -6,12 +6,13 @@
 #include <thread>
 
 #include "base/clock.h"
+#include "server/store/append_only_metric_store.h"
 
 namespace quartet::ingest {
 namespace {
 
 // Keeps every appended series, keyed by its labels as text.
-class CapturingStore final : public store::MetricStore {
+class CapturingStore final : public store::AppendOnlyMetricStore {
  public:
   Result<store::MetricAppendResult> Append(const store::MetricBatch& batch) override {
     store::MetricAppendResult r;
@@ -27,26 +28,6 @@ class CapturingStore final : public store::MetricStore {
     }
     metadata = batch.metadata;
     return r;
-  }
-  Status Select(const std::vector<store::LabelMatch>&, int64_t, int64_t, const SeriesFn&) override {
-    return Status::Ok();
-  }
-  Status SelectExemplars(const std::vector<store::LabelMatch>&, int64_t, int64_t,
-                         const ExemplarFn&) override {
-    return Status::Ok();
-  }
-  Result<std::vector<std::string>> LabelNames(const std::vector<store::LabelMatch>&, int64_t,
-                                              int64_t) override {
-    return std::vector<std::string>{};
-  }
-  Result<std::vector<std::string>> LabelValues(std::string_view,
-                                               const std::vector<store::LabelMatch>&, int64_t,
-                                               int64_t) override {
-    return std::vector<std::string>{};
-  }
-  Result<std::vector<store::Labels>> Series(const std::vector<store::LabelMatch>&, int64_t,
-                                            int64_t) override {
-    return std::vector<store::Labels>{};
   }
   std::vector<store::MetricMetadata> Metadata(std::string_view) const override { return metadata; }
 
