@@ -113,6 +113,76 @@ TEST(PushTest, JsonErrorsNameThePath) {
   }
 }
 
+// The decoder streams over the body, yet answers as a decoder over a parsed
+// document would: syntax errors anywhere win over schema errors, the first
+// stream with a problem is the one named, labels are checked before values,
+// and of duplicate keys the last one counts.
+TEST(PushTest, JsonErrorPrecedenceAndDuplicateKeys) {
+  struct Case {
+    std::string_view body;
+    std::string_view want;  // empty: accepted
+    StatusCode code = StatusCode::kInvalidArgument;
+  };
+  const std::string deep =
+      R"({"streams":[],"x":)" + std::string(200, '[') + std::string(200, ']') + "}";
+  const Case cases[] = {
+      {R"({"streams":[{"stream":{"a-b":"x"}}],"x":tru})",
+       "json: offset 40: invalid literal (expected true, false or null), got 't'"},
+      {R"({"streams":[1],"more":[1,]})", "json: offset 25: expected a value, got ']'"},
+      {R"({"streams":[{"stream":{"a":"1"}}]} x)",
+       "json: offset 35: expected end of input after the top-level value, got 'x'"},
+      {R"({"streams":[{"stream":{"a":"1"},"values":[["1","a\u00"]]}]})",
+       "expected 4 hex digits after \\u"},
+      {R"({"streams":[1],"streams":[{"stream":{"a":"1"}}]})", ""},
+      {R"({"streams":[{"stream":{"a":"1"}}],"streams":7})",
+       "streams: must be an array, got a number"},
+      {R"({"streams":[{"stream":{"a-b":"1"},"stream":{"a":"1"}}]})", ""},
+      {R"({"streams":[{"values":[["x","y"]],"stream":{"a-b":"1"}}]})",
+       "streams[0].stream: invalid label name \"a-b\""},
+      {R"({"streams":[{"values":[["x","y"]],"stream":{"a":"1"}}]})",
+       "streams[0].values[0][0]: timestamp must be a decimal string of nanoseconds, got \"x\""},
+      {R"({"streams":[{"stream":{"a":"1"},"values":[[true]],"values":null}]})", ""},
+      {R"({"streams":[{"stream":{"a":"1"}},{"stream":{"a":"1"},"values":[["1","x"],[true,"x"]]},{"stream":7}]})",
+       "streams[1].values[1][0]: timestamp must be a decimal string of nanoseconds, got a boolean"},
+      {R"({"streams":[{"stream":{"a":"1"},"values":[[true,2,[],4]]}]})", "got an array of 4"},
+      {R"({"streams":[{"stream":{"a":"1"},"values":[["1",2,[]]]}]})",
+       "streams[0].values[0][1]: log line must be a string, got a number"},
+      {deep, "json: offset 145: nesting deeper than 128", StatusCode::kResourceExhausted},
+  };
+  for (const Case& c : cases) {
+    Result<PushRequest> r = DecodePushJson(c.body);
+    if (c.want.empty()) {
+      EXPECT_TRUE(r.ok()) << c.body << ": " << r.status().ToString();
+      continue;
+    }
+    ASSERT_FALSE(r.ok()) << c.body;
+    EXPECT_EQ(r.status().code(), c.code) << c.body;
+    EXPECT_NE(r.status().message().find(c.want), std::string_view::npos)
+        << c.body << "\n  -> " << r.status().ToString() << "\n  want: " << c.want;
+  }
+  Result<PushRequest> r = DecodePushJson(
+      R"({"streams":[{"stream":{"a":"1"},"values":[["1","x"]],"values":[["2","y"]]}]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, (PushRequest{{Stream{{{"a", "1"}}, {Entry{2, "y", {}}}}}}));
+}
+
+// Escapes are decoded in keys, label values, timestamps, lines and metadata;
+// ill-formed UTF-8 and lone surrogates become U+FFFD, as json::Parse does.
+TEST(PushTest, JsonDecodesEscapesAndRepairsUtf8) {
+  Result<PushRequest> r = DecodePushJson(
+      "{\"str\\u0065ams\":[{\"stre\\u0061m\":{\"\\u0061\":\"\\u00e9\\ud83d\\ude00\",\"b\":"
+      "\"\xc3\xa9\"},"
+      "\"values\":[[\"\\u0031\\u0032\",\"l\\\"ine\\n\\t\\\\\\/ \xff "
+      "\\ud800x\",{\"k\\u0021\":\"\\udc00\"}],"
+      "[\"3\",\"plain \xe2\x82\xac\"]]}]}");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  PushRequest want{
+      {Stream{{{"a", "\xc3\xa9\xf0\x9f\x98\x80"}, {"b", "\xc3\xa9"}},
+              {Entry{12, "l\"ine\n\t\\/ \xef\xbf\xbd \xef\xbf\xbdx", {{"k!", "\xef\xbf\xbd"}}},
+               Entry{3, "plain \xe2\x82\xac", {}}}}}};
+  EXPECT_EQ(*r, want);
+}
+
 // Builders for hand-made protobuf bodies.
 std::string Timestamp(int64_t seconds, int32_t nanos) {
   protobuf::Writer w;

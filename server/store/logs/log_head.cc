@@ -26,6 +26,7 @@ size_t LogHead::CountNewStreams(const std::vector<LogStream>& streams) const {
 
 int64_t LogHead::Add(std::vector<LogStream> streams) {
   int64_t added = 0;
+  const size_t index_bytes = by_trace_.bytes();
   for (LogStream& in : streams) {
     std::string key = loki::FormatLabelSet(in.labels);
     auto [it, inserted] = stream_index_.try_emplace(std::move(key), streams_.size());
@@ -40,10 +41,7 @@ int64_t LogHead::Add(std::vector<LogStream> streams) {
       const int64_t ts = entry.timestamp_ns;
       bytes_ += sizeof(Entry) + entry.line.capacity() + LabelsBytes(entry.structured_metadata) +
                 sizeof(uint32_t);
-      if (entry.trace_id.valid()) {
-        by_trace_[entry.trace_id].push_back(index);
-        bytes_ += sizeof(uint32_t);
-      }
+      if (entry.trace_id.valid()) by_trace_.Add(entry.trace_id, index);
       entries_.push_back(Entry{stream_id, std::move(entry)});
       // Entries mostly arrive in order: append; a late one is inserted after
       // the entries with the same or an earlier timestamp.
@@ -62,6 +60,7 @@ int64_t LogHead::Add(std::vector<LogStream> streams) {
       ++added;
     }
   }
+  bytes_ += by_trace_.bytes() - index_bytes;
   return added;
 }
 
@@ -148,9 +147,7 @@ void LogHead::ForEachStreamSorted(
 
 void LogHead::ScanTrace(const TraceId& trace_id, const SpanId& span_id,
                         const std::function<bool(const LogRow&)>& fn) const {
-  auto it = by_trace_.find(trace_id);
-  if (it == by_trace_.end()) return;
-  std::vector<uint32_t> order = it->second;
+  std::vector<uint32_t> order = by_trace_.Entries(trace_id);
   std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
     return entries_[a].entry.timestamp_ns < entries_[b].entry.timestamp_ns;
   });
@@ -160,10 +157,7 @@ void LogHead::ScanTrace(const TraceId& trace_id, const SpanId& span_id,
   }
 }
 
-int64_t LogHead::CountTrace(const TraceId& trace_id) const {
-  auto it = by_trace_.find(trace_id);
-  return it == by_trace_.end() ? 0 : static_cast<int64_t>(it->second.size());
-}
+int64_t LogHead::CountTrace(const TraceId& trace_id) const { return by_trace_.Count(trace_id); }
 
 void LogHead::ForEachStream(const TimeRange& range,
                             const std::function<void(const Labels&)>& fn) const {

@@ -16,12 +16,11 @@
 #include <functional>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "server/store/interface.h"
 #include "server/store/label_match.h"
-#include "server/store/traces/trace_id_hash.h"
+#include "server/store/logs/log_trace_index.h"
 #include "wire/loki/label_set.h"
 
 namespace quartet::store {
@@ -83,7 +82,7 @@ class LogHead {
   std::deque<Stream> streams_;
   std::map<std::string, uint32_t> stream_index_;  // loki::FormatLabelSet(labels) -> streams_ index
   std::deque<Entry> entries_;
-  std::unordered_map<TraceId, std::vector<uint32_t>, TraceIdHash> by_trace_;
+  LogTraceIndex by_trace_;
   int64_t min_time_ns_ = INT64_MAX;
   int64_t max_time_ns_ = INT64_MIN;
   size_t bytes_ = 0;

@@ -1,21 +1,13 @@
 #include "server/store/logs/log_record.h"
 
+#include <bit>
+#include <cstdlib>
 #include <cstring>
 
 #include "wire/protobuf/reader.h"
-#include "wire/protobuf/writer.h"
 
 namespace quartet::store {
 namespace {
-
-void WriteLabels(protobuf::Writer& w, uint32_t field, const Labels& labels) {
-  for (const auto& [name, value] : labels) {
-    auto mark = w.BeginMessage(field);
-    w.String(1, name);
-    w.String(2, value);
-    w.EndMessage(mark);
-  }
-}
 
 Status ReadLabel(const protobuf::Reader& parent, const protobuf::Field& field, Labels* out) {
   ASSIGN_OR_RETURN(protobuf::Reader r, parent.Message(field));
@@ -69,25 +61,100 @@ Status ReadEntry(const protobuf::Reader& parent, const protobuf::Field& field, L
   return r.status();
 }
 
+size_t VarintSize(uint64_t v) { return static_cast<size_t>(std::bit_width(v | 1) + 6) / 7; }
+
+// A length-delimited field's size: tag (fields here are < 16: one byte),
+// length varint, body.
+size_t FieldSize(size_t body) { return 1 + VarintSize(body) + body; }
+
+size_t LabelSize(const std::pair<std::string, std::string>& label) {
+  return FieldSize(label.first.size()) + FieldSize(label.second.size());
+}
+
+size_t EntrySize(const LogEntry& e) {
+  size_t n = 1 + VarintSize(static_cast<uint64_t>(e.timestamp_ns)) + FieldSize(e.line.size());
+  for (const auto& label : e.structured_metadata) n += FieldSize(LabelSize(label));
+  if (e.trace_id.valid()) n += FieldSize(e.trace_id.bytes.size());
+  if (e.span_id.valid()) n += FieldSize(e.span_id.bytes.size());
+  return n;
+}
+
+// Writes into a buffer already sized for it (no capacity checks per byte).
+class Out {
+ public:
+  explicit Out(char* p) : p_(p) {}
+  char* end() const { return p_; }
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      *p_++ = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    *p_++ = static_cast<char>(v);
+  }
+  void Tag(uint32_t field, uint32_t wire_type) {
+    *p_++ = static_cast<char>(field << 3 | wire_type);
+  }
+  void Bytes(uint32_t field, const void* data, size_t n) {
+    Tag(field, 2);
+    Varint(n);
+    std::memcpy(p_, data, n);
+    p_ += n;
+  }
+  void Bytes(uint32_t field, std::string_view s) { Bytes(field, s.data(), s.size()); }
+  void Header(uint32_t field, size_t body) {
+    Tag(field, 2);
+    Varint(body);
+  }
+  void Label(uint32_t field, const std::pair<std::string, std::string>& label) {
+    Header(field, LabelSize(label));
+    Bytes(1, label.first);
+    Bytes(2, label.second);
+  }
+
+ private:
+  char* p_;
+};
+
 }  // namespace
 
-std::string EncodeLogBatch(const std::vector<LogStream>& streams) {
-  protobuf::Writer w;
+void AppendLogBatch(const std::vector<LogStream>& streams, std::string* out) {
+  // Pass 1: every stream's body size (entry sizes are recomputed in pass 2;
+  // that arithmetic is cheaper than keeping them).
+  size_t total = 0;
+  std::vector<size_t> stream_sizes;
+  stream_sizes.reserve(streams.size());
   for (const LogStream& stream : streams) {
-    auto stream_mark = w.BeginMessage(1);
-    WriteLabels(w, 1, stream.labels);
+    size_t n = 0;
+    for (const auto& label : stream.labels) n += FieldSize(LabelSize(label));
+    for (const LogEntry& e : stream.entries) n += FieldSize(EntrySize(e));
+    stream_sizes.push_back(n);
+    total += FieldSize(n);
+  }
+  const size_t start = out->size();
+  out->resize(start + total);
+  Out w(out->data() + start);
+  for (size_t s = 0; s < streams.size(); ++s) {
+    const LogStream& stream = streams[s];
+    w.Header(1, stream_sizes[s]);
+    for (const auto& label : stream.labels) w.Label(1, label);
     for (const LogEntry& e : stream.entries) {
-      auto entry_mark = w.BeginMessage(2);
-      w.Int64(1, e.timestamp_ns);
+      w.Header(2, EntrySize(e));
+      w.Tag(1, 0);
+      w.Varint(static_cast<uint64_t>(e.timestamp_ns));
       w.Bytes(2, e.line);
-      WriteLabels(w, 3, e.structured_metadata);
+      for (const auto& label : e.structured_metadata) w.Label(3, label);
       if (e.trace_id.valid()) w.Bytes(4, e.trace_id.bytes.data(), e.trace_id.bytes.size());
       if (e.span_id.valid()) w.Bytes(5, e.span_id.bytes.data(), e.span_id.bytes.size());
-      w.EndMessage(entry_mark);
     }
-    w.EndMessage(stream_mark);
   }
-  return w.Release();
+  // The sizes and the bytes come from the same inputs; a mismatch is a bug.
+  if (w.end() != out->data() + out->size()) std::abort();
+}
+
+std::string EncodeLogBatch(const std::vector<LogStream>& streams) {
+  std::string out;
+  AppendLogBatch(streams, &out);
+  return out;
 }
 
 Result<std::vector<LogStream>> DecodeLogBatch(std::string_view bytes) {

@@ -6,6 +6,10 @@
 //   Entry   { int64 timestamp_ns = 1; bytes line = 2; repeated Label metadata = 3;
 //             bytes trace_id = 4; bytes span_id = 5; }
 // Pure functions; thread-safe.
+//
+// The encoder sizes each message before writing it, so nested lengths are
+// written in place (no reserve-and-shift) into a buffer the caller may reuse
+// across batches: steady-state ingest encodes without fresh allocations.
 #pragma once
 
 #include <string>
@@ -18,6 +22,9 @@
 namespace quartet::store {
 
 std::string EncodeLogBatch(const std::vector<LogStream>& streams);
+// Appends the encoding of `streams` to *out (whatever *out already holds, e.g.
+// a record type byte, is kept).
+void AppendLogBatch(const std::vector<LogStream>& streams, std::string* out);
 Result<std::vector<LogStream>> DecodeLogBatch(std::string_view bytes);
 
 }  // namespace quartet::store

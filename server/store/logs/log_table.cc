@@ -13,6 +13,8 @@ namespace quartet::store {
 namespace {
 
 constexpr char kLogsRecord = 'L';  // payload: EncodeLogBatch
+// A thread keeps a WAL record buffer up to this size between appends.
+constexpr size_t kKeptRecordBytes = size_t{8} << 20;
 constexpr auto kCheckInterval = std::chrono::seconds(1);
 constexpr int64_t kRetentionIntervalNs = 60'000'000'000;
 constexpr int64_t kFullHeadWaitNs = 2'000'000'000;
@@ -148,8 +150,16 @@ Result<AppendResult> LogTable::AppendLogs(std::vector<LogStream> streams) {
           std::to_string(options_.max_streams) + "; retry after the next flush to disk");
     }
   }
-  std::string record(1, kLogsRecord);
-  record += EncodeLogBatch(streams);
+  // The record buffer is the thread's, reused across appends: a fresh one
+  // per request cost page faults. One that a huge request grew is dropped.
+  thread_local std::string record;
+  record.assign(1, kLogsRecord);
+  AppendLogBatch(streams, &record);
+  struct Shrink {
+    ~Shrink() {
+      if (record.capacity() > kKeptRecordBytes) std::string().swap(record);
+    }
+  } shrink;
   std::shared_lock append(append_mu_);
   if (wal_ == nullptr) return Status::Unavailable("log table is closed");
   RETURN_IF_ERROR(wal_->Append(record).status());
