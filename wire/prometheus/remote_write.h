@@ -138,9 +138,13 @@ struct MetadataView {
   std::string_view unit;
 };
 
-struct WriteRequestView {
+// LabelT is LabelView here; remote_write_view_decode.h decodes into any
+// struct of two string_views `name` and `value` (a store's own), so that a
+// receiver does not copy the labels into it.
+template <typename LabelT>
+struct BasicWriteRequestView {
   std::vector<SeriesView> series;
-  std::vector<LabelView> labels;  // per series: validated, sorted by name, __name__ included
+  std::vector<LabelT> labels;  // per series: validated, sorted by name, __name__ included
   std::vector<Sample> samples;
   std::vector<ExemplarView> exemplars;  // only those with valid labels
   std::vector<LabelView> exemplar_labels;
@@ -149,7 +153,7 @@ struct WriteRequestView {
   size_t dropped_exemplars = 0;
   std::string first_exemplar_error;
 
-  std::span<const LabelView> LabelsOf(const SeriesView& s) const {
+  std::span<const LabelT> LabelsOf(const SeriesView& s) const {
     return std::span(labels).subspan(s.labels_begin, s.labels_end - s.labels_begin);
   }
   std::span<const Sample> SamplesOf(const SeriesView& s) const {
@@ -162,6 +166,7 @@ struct WriteRequestView {
     return std::span(exemplar_labels).subspan(e.labels_begin, e.labels_end - e.labels_begin);
   }
 };
+using WriteRequestView = BasicWriteRequestView<LabelView>;
 
 // Decodes and validates one WriteRequest into *out (cleared first; its
 // arrays keep their capacity), exactly as DecodeWriteRequest: the same

@@ -9,6 +9,7 @@
 #include "tests/support/fixtures.h"
 #include "wire/compress/snappy.h"
 #include "wire/prometheus/remote_write_body.h"
+#include "wire/prometheus/remote_write_view_decode.h"
 #include "wire/protobuf/writer.h"
 
 namespace quartet::prometheus::rw {
@@ -217,6 +218,64 @@ TEST(RemoteWriteTest, ViewsPointIntoTheInputAndAViewIsReusable) {
   EXPECT_FALSE(DecodeWriteRequestView(bytes.substr(0, bytes.size() - 2), &view).ok());
   ASSERT_TRUE(DecodeWriteRequestView(bytes, &view).ok());
   EXPECT_EQ(view.series.size(), 2u);
+}
+
+// A receiver's own label struct (as quartetd's store::LabelRef): the
+// generic decoder gives it the same labels, order and errors as LabelView.
+struct OtherLabel {
+  std::string_view name;
+  std::string_view value;
+};
+
+TEST(RemoteWriteTest, DecodesIntoAnotherLabelStructLikeTheView) {
+  struct Case {
+    std::vector<Label> labels;
+    bool ok;
+  };
+  const Case cases[] = {
+      {{{"zone", "b"}, {"empty", ""}, {"__name__", "up"}, {"instance", "h:1"}}, true},
+      {{{"__name__", "up"}, {"job", "a"}, {"job", "b"}}, false},
+      {{{"__name__", "up"}, {"v", "\xff"}}, false},
+      {{{"job", "x"}}, false},
+  };
+  for (const Case& c : cases) {
+    WriteRequest req = OneSeries({{"__name__", "first"}, {"a", "1"}});
+    req.timeseries.push_back(Series(c.labels, {{1, 2}, {3, 4}}));
+    const std::string bytes = EncodeWriteRequest(req);
+    WriteRequestView view;
+    BasicWriteRequestView<OtherLabel> other;
+    const Status a = DecodeWriteRequestView(bytes, &view);
+    const Status b = DecodeWriteRequestInto(bytes, &other);
+    ASSERT_EQ(a.ok(), c.ok) << a.ToString();
+    EXPECT_EQ(a.ToString(), b.ToString());
+    if (!c.ok) continue;
+    ASSERT_EQ(view.series.size(), other.series.size());
+    for (size_t i = 0; i < view.series.size(); ++i) {
+      const auto x = view.LabelsOf(view.series[i]);
+      const auto y = other.LabelsOf(other.series[i]);
+      ASSERT_EQ(x.size(), y.size());
+      for (size_t j = 0; j < x.size(); ++j) {
+        EXPECT_EQ(x[j].name, y[j].name);
+        EXPECT_EQ(x[j].value.data(), y[j].value.data());  // both borrow the input
+      }
+      EXPECT_EQ(view.SamplesOf(view.series[i]).size(), other.SamplesOf(other.series[i]).size());
+    }
+  }
+}
+
+TEST(RemoteWriteTest, ReservationsStayWithinTheBudget) {
+  // 300k empty series (2 bytes each): reserving 8 labels for each would be
+  // 77 MB; the decoder reserves (before it reads any series) within what
+  // the budget can charge.
+  protobuf::Writer w;
+  for (int i = 0; i < 300000; ++i) w.Bytes(1, std::string_view());
+  WriteRequestView view;
+  const Status st = DecodeWriteRequestView(w.data(), &view);
+  const size_t budget = DecodeLimits{}.budget_base + DecodeLimits{}.budget_factor * w.data().size();
+  EXPECT_LE(view.labels.capacity() * sizeof(LabelView), 2 * budget);
+  EXPECT_LE(view.series.capacity(), budget / sizeof(TimeSeries) + 1);
+  // The first series has no metric name.
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
 }
 
 TEST(RemoteWriteTest, UnusualFieldOrderAndLongFieldsDecodeLikeTheCommonEncoding) {

@@ -5,7 +5,9 @@
 #include <string>
 #include <utility>
 
+#include "wire/compress/snappy.h"
 #include "wire/prometheus/remote_write_body.h"
+#include "wire/prometheus/remote_write_view_decode.h"
 
 namespace quartet::ingest {
 
@@ -40,17 +42,13 @@ RemoteWriteIngest::RemoteWriteIngest(store::MetricStore* metrics, size_t max_bod
       max_body_bytes_(max_body_bytes),
       retry_after_seconds_(retry_after_seconds) {}
 
-Result<store::MetricAppendResult> RemoteWriteIngest::AppendRefs(
-    const prometheus::rw::WriteRequestView& request) {
+Result<store::MetricAppendResult> RemoteWriteIngest::AppendRefs(const RequestView& request) {
   // Flat arrays over the whole request: the store borrows the label bytes
   // from the request body and copies those of new series only.
-  std::vector<store::LabelRef> labels(request.labels.size());
-  for (size_t i = 0; i < labels.size(); ++i) {
-    labels[i] = {request.labels[i].name, request.labels[i].value};
-  }
-  std::vector<store::Sample> samples(request.samples.size());
-  for (size_t i = 0; i < samples.size(); ++i) {
-    samples[i] = {.t_ms = request.samples[i].timestamp_ms, .v = request.samples[i].value};
+  std::vector<store::Sample> samples;
+  samples.reserve(request.samples.size());
+  for (const prometheus::rw::Sample& s : request.samples) {
+    samples.push_back({.t_ms = s.timestamp_ms, .v = s.value});
   }
   std::vector<store::Exemplar> exemplars;
   exemplars.reserve(request.exemplars.size());
@@ -65,7 +63,7 @@ Result<store::MetricAppendResult> RemoteWriteIngest::AppendRefs(
       exemplars.push_back({std::move(l), e.value, e.timestamp_ms});
     }
     series.push_back(store::SeriesSamplesRef{
-        .labels = std::span(labels).subspan(ts.labels_begin, ts.labels_end - ts.labels_begin),
+        .labels = request.LabelsOf(ts),
         .samples = std::span(samples).subspan(ts.samples_begin, ts.samples_end - ts.samples_begin),
         .exemplars = std::span(exemplars).subspan(first_exemplar)});
   }
@@ -83,11 +81,17 @@ void RemoteWriteIngest::Register(server::Router* router) {
 HttpResponse RemoteWriteIngest::Write(const HttpRequest& request) {
   requests_.fetch_add(1, std::memory_order_relaxed);
   // The decoded request points into `raw`.
-  std::string raw;
-  prometheus::rw::WriteRequestView decoded;
-  Status st = prometheus::rw::DecodeRemoteWriteBodyView(
-      request.Header("content-type"), request.Header("content-encoding"), request.body, &raw,
-      &decoded, max_body_bytes_);
+  Result<std::string> raw = std::string();
+  RequestView decoded;
+  Status st = prometheus::rw::CheckRemoteWriteHeaders(request.Header("content-type"),
+                                                      request.Header("content-encoding"));
+  if (st.ok()) {
+    // SnappyDecompress refuses a claimed length over the limit before
+    // allocating anything.
+    raw = compress::SnappyDecompress(request.body, max_body_bytes_);
+    st = raw.ok() ? prometheus::rw::DecodeWriteRequestInto(*raw, &decoded)
+                  : raw.status().Annotate("remote_write body");
+  }
   if (!st.ok()) {
     bad_requests_.fetch_add(1, std::memory_order_relaxed);
     int status = 400;

@@ -41,7 +41,10 @@ class RemoteWriteIngest {
   RemoteWriteStats stats() const;
 
  private:
-  Result<store::MetricAppendResult> AppendRefs(const prometheus::rw::WriteRequestView& request);
+  // The request decoded straight into the store's LabelRef (the store
+  // borrows the label bytes from the body and copies those of new series).
+  using RequestView = prometheus::rw::BasicWriteRequestView<store::LabelRef>;
+  Result<store::MetricAppendResult> AppendRefs(const RequestView& request);
 
   store::MetricStore* metrics_;
   size_t max_body_bytes_;
