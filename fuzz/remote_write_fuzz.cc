@@ -1,5 +1,7 @@
-// Fuzzes the remote_write 1.0 decoder (wire/prometheus/remote_write.h), both
-// its owned and view forms: the input is an uncompressed WriteRequest. Whatever decodes must
+// Fuzzes the remote_write 1.0 decoder (wire/prometheus/remote_write.h), its
+// owned and view forms and the generic view decoder quartetd's receiver uses
+// (remote_write_view_decode.h, into a label struct of its own): the input is
+// an uncompressed WriteRequest. Whatever decodes must
 // re-encode and decode again to the same series count (the decoder's output is valid by
 // construction), and hostile input must stay within the allocation budget.
 #include <cstddef>
@@ -8,12 +10,42 @@
 #include <string_view>
 
 #include "wire/prometheus/remote_write.h"
+#include "wire/prometheus/remote_write_view_decode.h"
+
+namespace {
+
+// A label struct other than LabelView, as the receiver's store::LabelRef.
+struct RefLabel {
+  std::string_view name;
+  std::string_view value;
+};
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace rw = quartet::prometheus::rw;
   std::string_view in(reinterpret_cast<const char*>(data), size);
   auto req = rw::DecodeWriteRequest(in);
+  // The receiver's decoder accepts and refuses exactly what the owned form
+  // does, with the same labels (views into the input).
+  rw::BasicWriteRequestView<RefLabel> refs;
+  const quartet::Status st = rw::DecodeWriteRequestInto(in, &refs);
+  if (st.ok() != req.ok() || (!st.ok() && st.ToString() != req.status().ToString())) {
+    __builtin_trap();
+  }
   if (!req.ok()) return 0;
+  if (refs.series.size() != req->timeseries.size()) __builtin_trap();
+  for (size_t i = 0; i < refs.series.size(); ++i) {
+    const auto labels = refs.LabelsOf(refs.series[i]);
+    const rw::TimeSeries& ts = req->timeseries[i];
+    if (labels.size() != ts.labels.size()) __builtin_trap();
+    for (size_t j = 0; j < labels.size(); ++j) {
+      if (labels[j].name != ts.labels[j].name || labels[j].value != ts.labels[j].value ||
+          labels[j].value.data() < in.data() || labels[j].value.data() > in.data() + in.size()) {
+        __builtin_trap();
+      }
+    }
+  }
   auto again = rw::DecodeWriteRequest(rw::EncodeWriteRequest(*req));
   if (!again.ok() || again->timeseries.size() != req->timeseries.size() ||
       again->metadata.size() != req->metadata.size()) {
