@@ -143,8 +143,19 @@ class TraceStore {
  public:
   virtual ~TraceStore() = default;
 
-  // Stores every span of `request` (and updates the correlation index).
-  virtual Result<AppendResult> AppendSpans(const otlp::ExportTraceServiceRequest& request) = 0;
+  // Stores every span of `request` (and updates the correlation index). The
+  // store takes the request: its spans are moved in, not copied. `protobuf`,
+  // when not empty, is the OTLP protobuf encoding `request` was decoded from
+  // (the received body, unmodified since): a store that logs appends may
+  // write these bytes instead of encoding the request again, so they must
+  // decode to exactly `request`. Empty: no such bytes (JSON, built).
+  virtual Result<AppendResult> AppendSpans(otlp::ExportTraceServiceRequest request,
+                                           std::string_view protobuf) = 0;
+  // The same without received bytes. Implementations add
+  // `using TraceStore::AppendSpans;` so that it stays visible.
+  Result<AppendResult> AppendSpans(otlp::ExportTraceServiceRequest request) {
+    return AppendSpans(std::move(request), std::string_view());
+  }
 
   // The whole trace, grouped by resource and scope; NotFound when unknown.
   virtual Result<otlp::ExportTraceServiceRequest> GetTrace(const TraceId& id) = 0;

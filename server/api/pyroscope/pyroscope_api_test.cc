@@ -295,7 +295,8 @@ TEST_F(PyroscopeApiTest, LabelsAndProfileTypes) {
 // A trace store holding one trace of two spans.
 class OneTrace : public store::TraceStore {
  public:
-  Result<store::AppendResult> AppendSpans(const otlp::ExportTraceServiceRequest&) override {
+  Result<store::AppendResult> AppendSpans(otlp::ExportTraceServiceRequest,
+                                          std::string_view) override {
     return Status::Unavailable("read-only");
   }
   Result<otlp::ExportTraceServiceRequest> GetTrace(const TraceId& id) override {

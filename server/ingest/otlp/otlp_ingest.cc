@@ -306,8 +306,14 @@ ExportOutcome OtlpIngest::Export(OtlpSignal signal, OtlpFormat format, std::stri
       bad_requests_.fetch_add(1, std::memory_order_relaxed);
       return BadInput(request.status());
     }
-    appended = traces_->AppendSpans(*request);
-    if (appended.ok() && span_observer_ != nullptr) span_observer_->OnSpansStored(*request);
+    // The store takes the spans, so the observer reads them first and
+    // counts them only once they are stored. Protobuf bodies go along as
+    // the store's log record: the request is exactly what they decode to.
+    std::unique_ptr<SpanObserver::Pending> observed;
+    if (span_observer_ != nullptr) observed = span_observer_->Observe(*request);
+    appended = traces_->AppendSpans(std::move(*request),
+                                    format == OtlpFormat::kProtobuf ? body : std::string_view());
+    if (appended.ok() && span_observer_ != nullptr) span_observer_->Commit(std::move(observed));
   } else {
     Result<otlp::ExportLogsServiceRequest> request = DecodeChecked(
         format, body, limits_.max_value_bytes, &otlp::DecodeLogs, &otlp::DecodeLogsJson);

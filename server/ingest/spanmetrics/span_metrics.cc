@@ -10,19 +10,40 @@ namespace quartet::ingest {
 constexpr std::string_view kCallsName = "traces_spanmetrics_calls_total";
 constexpr std::string_view kLatencyName = "traces_spanmetrics_latency";
 
-// One span's contribution, computed outside the lock.
+// One span's contribution, computed outside the lock. It owns its text (the
+// store takes the spans before Commit): the label values are slices of key.
 struct SpanMetrics::Observation {
-  std::string key;  // the label values, '\0'-separated (with presence marks)
-  const std::string* service;
-  const std::string* span_name;
-  std::string_view kind;
-  std::string_view status;
-  const std::string* route;  // null when absent
-  std::string http_status;   // "" when absent
+  // The label values, '\0'-separated, with a presence mark before the route:
+  // service, span name, kind, status, route, HTTP status.
+  std::string key;
+  uint32_t service_size = 0;
+  uint32_t name_size = 0;
+  uint32_t route_size = 0;
+  bool has_route = false;
+  std::string_view kind;    // static text
+  std::string_view status;  // static text
   double seconds = 0;
   int64_t end_ms = 0;
   TraceId trace_id;
   SpanId span_id;
+
+  std::string_view service() const { return std::string_view(key).substr(0, service_size); }
+  std::string_view span_name() const {
+    return std::string_view(key).substr(service_size + 1, name_size);
+  }
+  size_t route_at() const {
+    return service_size + 1 + name_size + 1 + kind.size() + 1 + status.size() + 1 + 1;
+  }
+  std::string_view route() const { return std::string_view(key).substr(route_at(), route_size); }
+  std::string_view http_status() const {
+    return std::string_view(key).substr(route_at() + route_size + 1);
+  }
+};
+
+struct SpanMetrics::Observed final : SpanObserver::Pending {
+  int64_t now_ms = 0;
+  int64_t late = 0;
+  std::vector<Observation> spans;
 };
 
 namespace {
@@ -105,29 +126,32 @@ int64_t SpanMetrics::NowMs() const {
   return options_.now_ms ? options_.now_ms() : UnixNanos() / 1'000'000;
 }
 
-void SpanMetrics::OnSpansStored(const otlp::ExportTraceServiceRequest& request) noexcept {
-  static const std::string kEmpty;
+std::unique_ptr<SpanObserver::Pending> SpanMetrics::Observe(
+    const otlp::ExportTraceServiceRequest& request) noexcept {
   const int64_t now = NowMs();
   const int64_t slack = options_.ingestion_slack.count();
-  std::vector<Observation> batch;
-  int64_t late = 0;
   try {
+    auto observed = std::make_unique<Observed>();
+    observed->now_ms = now;
     for (const otlp::ResourceSpans& rs : request.resource_spans) {
       const std::string* service = StringAttribute(rs.resource.attributes, "service.name");
+      const std::string_view service_name = service ? std::string_view(*service) : "";
       for (const otlp::ScopeSpans& ss : rs.scope_spans) {
         for (const otlp::Span& span : ss.spans) {
           const int64_t end_ms = static_cast<int64_t>(span.end_time_unix_nano / 1'000'000);
           if (end_ms < now - slack || end_ms > now + slack) {
-            ++late;
+            ++observed->late;
             continue;
           }
-          Observation o;
-          o.service = service ? service : &kEmpty;
-          o.span_name = &span.name;
+          Observation& o = observed->spans.emplace_back();
           o.kind = KindName(span.kind);
           o.status = StatusName(span.status.code);
-          o.route = StringAttribute(span.attributes, "http.route");
-          o.http_status = HttpStatus(span.attributes);
+          const std::string* route = StringAttribute(span.attributes, "http.route");
+          const std::string http_status = HttpStatus(span.attributes);
+          o.service_size = static_cast<uint32_t>(service_name.size());
+          o.name_size = static_cast<uint32_t>(span.name.size());
+          o.has_route = route != nullptr;
+          o.route_size = route ? static_cast<uint32_t>(route->size()) : 0;
           o.seconds =
               span.end_time_unix_nano > span.start_time_unix_nano
                   ? static_cast<double>(span.end_time_unix_nano - span.start_time_unix_nano) / 1e9
@@ -136,26 +160,37 @@ void SpanMetrics::OnSpansStored(const otlp::ExportTraceServiceRequest& request) 
           o.trace_id = span.trace_id;
           o.span_id = span.span_id;
           // Presence marks keep "no route" apart from an empty one.
-          o.key.reserve(o.service->size() + span.name.size() + 64);
+          o.key.reserve(service_name.size() + span.name.size() + o.route_size + http_status.size() +
+                        64);
           for (std::string_view part :
-               {std::string_view(*o.service), std::string_view(span.name), o.kind, o.status}) {
+               {service_name, std::string_view(span.name), o.kind, o.status}) {
             o.key.append(part);
             o.key.push_back('\0');
           }
-          o.key.push_back(o.route ? 'r' : '-');
-          if (o.route) o.key.append(*o.route);
+          o.key.push_back(route ? 'r' : '-');
+          if (route) o.key.append(*route);
           o.key.push_back('\0');
-          o.key.append(o.http_status);
-          batch.push_back(std::move(o));
+          o.key.append(http_status);
         }
       }
     }
-    late_spans_.fetch_add(late, std::memory_order_relaxed);
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const Observation& o : batch) Record(o, now);
+    return observed;
   } catch (...) {
     // Out of memory while building keys: these spans are stored, only not
     // counted; the ingest must not fail for it.
+    return nullptr;
+  }
+}
+
+void SpanMetrics::Commit(std::unique_ptr<Pending> pending) noexcept {
+  auto* observed = static_cast<Observed*>(pending.get());
+  if (observed == nullptr) return;
+  late_spans_.fetch_add(observed->late, std::memory_order_relaxed);
+  try {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Observation& o : observed->spans) Record(o, observed->now_ms);
+  } catch (...) {
+    // As in Observe: a series that cannot be allocated is not counted.
   }
 }
 
@@ -168,12 +203,14 @@ void SpanMetrics::Record(const Observation& o, int64_t now_ms) {
       return;
     }
     Series s;
-    if (!o.service->empty()) s.labels.emplace_back("service", *o.service);
-    if (!o.span_name->empty()) s.labels.emplace_back("span_name", *o.span_name);
+    if (!o.service().empty()) s.labels.emplace_back("service", std::string(o.service()));
+    if (!o.span_name().empty()) s.labels.emplace_back("span_name", std::string(o.span_name()));
     s.labels.emplace_back("span_kind", std::string(o.kind));
     s.labels.emplace_back("status_code", std::string(o.status));
-    if (o.route) s.labels.emplace_back("http_route", *o.route);
-    if (!o.http_status.empty()) s.labels.emplace_back("http_response_status_code", o.http_status);
+    if (o.has_route) s.labels.emplace_back("http_route", std::string(o.route()));
+    if (!o.http_status().empty()) {
+      s.labels.emplace_back("http_response_status_code", std::string(o.http_status()));
+    }
     std::sort(s.labels.begin(), s.labels.end());
     s.buckets.assign(options_.buckets.size() + 1, 0);
     s.exemplars.resize(options_.buckets.size() + 1);

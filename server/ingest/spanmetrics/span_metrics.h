@@ -26,7 +26,7 @@
 // of new label sets beyond it are dropped and counted (`on_limit` is told
 // once per flush). A series with no span for `stale_after` is forgotten.
 //
-// Thread-safety: OnSpansStored may be called concurrently from any ingest
+// Thread-safety: Observe and Commit may be called concurrently from any ingest
 // thread (one mutex, held briefly per batch); Flush, Start and Stop from any
 // thread.
 #pragma once
@@ -84,7 +84,11 @@ class SpanMetrics final : public SpanObserver {
   SpanMetrics(store::MetricStore* metrics, SpanMetricsOptions options = {});
   ~SpanMetrics() override;
 
-  void OnSpansStored(const otlp::ExportTraceServiceRequest& request) noexcept override;
+  // Computes each span's series key and values (outside the lock); Commit
+  // counts them, and the spans outside the ingestion slack as late.
+  std::unique_ptr<Pending> Observe(
+      const otlp::ExportTraceServiceRequest& request) noexcept override;
+  void Commit(std::unique_ptr<Pending> pending) noexcept override;
 
   // Writes every series' current values at `now_ms` (and forgets stale ones).
   Status Flush(int64_t now_ms);
@@ -116,6 +120,7 @@ class SpanMetrics final : public SpanObserver {
     std::optional<Exemplar> latest;                // for the calls counter
   };
   struct Observation;
+  struct Observed;
 
   int64_t NowMs() const;
   void Record(const Observation& o, int64_t now_ms);

@@ -142,6 +142,14 @@ struct TraceBlockBuilder::State {
   std::map<std::string, KeyPostings, std::less<>> postings;
   uint32_t ordinal = 0;  // global ordinal of the next span
   TagCounts span_tags, resource_tags;
+  // Groups with a SpanGroup::shared_key: their entries, and their resource
+  // with the spans counted under it (its tags are counted at Finish).
+  std::unordered_map<int64_t, uint32_t> shared_resources, shared_scopes;
+  std::map<int64_t, std::pair<const otlp::Resource*, int64_t>> shared_resource_spans;
+  // Scratch reused across Add calls.
+  std::vector<SpanRef> refs;
+  std::vector<std::string_view> seen;
+  std::unordered_set<std::string_view> seen_set;
   int64_t spans = 0;
   int64_t min_time = INT64_MAX, max_time = INT64_MIN;
 };
@@ -176,28 +184,70 @@ int64_t TraceBlockBuilder::span_count() const { return state_->spans; }
 
 Status TraceBlockBuilder::Add(const TraceSummary& summary,
                               const otlp::ExportTraceServiceRequest& spans) {
+  std::vector<SpanGroup> groups;
+  std::vector<std::vector<const otlp::Span*>> lists;
+  size_t n = 0;
+  for (const otlp::ResourceSpans& rs : spans.resource_spans) n += rs.scope_spans.size();
+  lists.reserve(n);
+  groups.reserve(n);
+  for (const otlp::ResourceSpans& rs : spans.resource_spans) {
+    bool same_resource = false;
+    for (const otlp::ScopeSpans& ss : rs.scope_spans) {
+      std::vector<const otlp::Span*>& list = lists.emplace_back();
+      list.reserve(ss.spans.size());
+      for (const otlp::Span& span : ss.spans) list.push_back(&span);
+      groups.push_back(SpanGroup{.resource = &rs.resource,
+                                 .resource_schema_url = &rs.schema_url,
+                                 .scope = &ss.scope,
+                                 .scope_schema_url = &ss.schema_url,
+                                 .spans = list,
+                                 .same_resource = same_resource});
+      same_resource = true;
+    }
+  }
+  return Add(summary, groups);
+}
+
+uint32_t TraceBlockBuilder::ResourceEntry(const SpanGroup& g) {
+  State& s = *state_;
+  if (g.shared_key < 0)
+    return s.resources.Add(EncodeResourceEntry(*g.resource, *g.resource_schema_url));
+  auto [it, added] = s.shared_resources.try_emplace(g.shared_key, 0);
+  if (added) it->second = s.resources.Add(EncodeResourceEntry(*g.resource, *g.resource_schema_url));
+  return it->second;
+}
+
+uint32_t TraceBlockBuilder::ScopeEntry(const SpanGroup& g) {
+  State& s = *state_;
+  if (g.shared_key < 0) return s.scopes.Add(EncodeScopeEntry(*g.scope, *g.scope_schema_url));
+  auto [it, added] = s.shared_scopes.try_emplace(g.shared_key, 0);
+  if (added) it->second = s.scopes.Add(EncodeScopeEntry(*g.scope, *g.scope_schema_url));
+  return it->second;
+}
+
+Status TraceBlockBuilder::Add(const TraceSummary& summary, std::span<const SpanGroup> groups) {
   State& s = *state_;
   const auto* id = reinterpret_cast<const char*>(summary.trace_id.bytes.data());
   if (!s.ids.empty() && std::memcmp(s.ids.data() + s.ids.size() - 16, id, 16) >= 0) {
     return Status::InvalidArgument("trace block: trace ids not strictly increasing");
   }
-  std::vector<SpanRef> refs;
-  for (const otlp::ResourceSpans& rs : spans.resource_spans) {
-    bool new_resource = true;
-    uint32_t resource = 0;
-    for (const otlp::ScopeSpans& ss : rs.scope_spans) {
-      if (ss.spans.empty()) continue;
-      if (new_resource) resource = s.resources.Add(EncodeResourceEntry(rs.resource, rs.schema_url));
-      const uint32_t scope = s.scopes.Add(EncodeScopeEntry(ss.scope, ss.schema_url));
-      uint32_t bits = (new_resource ? kGroupNewResource : 0) | kGroupNewScope;
-      new_resource = false;
-      for (const otlp::Span& span : ss.spans) {
-        if (span.trace_id != summary.trace_id) {
-          return Status::InvalidArgument("trace block: a span's trace id differs from its trace's");
-        }
-        refs.push_back(SpanRef{&span, resource, scope, bits});
-        bits = 0;
+  std::vector<SpanRef>& refs = s.refs;  // reused: one allocation per block, not per trace
+  refs.clear();
+  bool new_resource = true;
+  uint32_t resource = 0;
+  for (const SpanGroup& g : groups) {
+    if (!g.same_resource) new_resource = true;
+    if (g.spans.empty()) continue;
+    if (new_resource) resource = ResourceEntry(g);
+    const uint32_t scope = ScopeEntry(g);
+    uint32_t bits = (new_resource ? kGroupNewResource : 0) | kGroupNewScope;
+    new_resource = false;
+    for (const otlp::Span* span : g.spans) {
+      if (span->trace_id != summary.trace_id) {
+        return Status::InvalidArgument("trace block: a span's trace id differs from its trace's");
       }
+      refs.push_back(SpanRef{span, resource, scope, bits});
+      bits = 0;
     }
   }
   if (refs.size() > UINT32_MAX - s.ordinal) {
@@ -209,43 +259,46 @@ Status TraceBlockBuilder::Add(const TraceSummary& summary,
   s.durations.push_back(summary.end_ns - summary.start_ns);
   s.span_counts.push_back(static_cast<uint32_t>(summary.span_count));
   bool has_root = false;
-  std::vector<std::string_view> seen;  // keys of the current span, for postings
-  std::unordered_set<std::string_view> seen_set;
+  std::vector<std::string_view>& seen = s.seen;  // keys of the current span, for postings
+  std::unordered_set<std::string_view>& seen_set = s.seen_set;
   uint32_t ordinal = s.ordinal;
-  for (const otlp::ResourceSpans& rs : spans.resource_spans) {
-    int64_t n = 0;
-    for (const otlp::ScopeSpans& ss : rs.scope_spans) {
-      for (const otlp::Span& span : ss.spans) {
-        has_root |= !span.parent_span_id.valid();
-        CountTags(span.attributes, 1, &s.span_tags);
-        // Only a key's first occurrence counts, as FindAttribute does.
-        seen.clear();
-        seen_set.clear();
-        const bool many = span.attributes.size() > 16;
-        for (const otlp::KeyValue& kv : span.attributes) {
-          if (many ? !seen_set.insert(kv.key).second
-                   : std::find(seen.begin(), seen.end(), kv.key) != seen.end()) {
-            continue;
-          }
-          if (!many) seen.push_back(kv.key);
-          std::optional<std::string> text = PostingText(kv.value);
-          if (!text) continue;
-          auto it = s.postings.find(kv.key);
-          if (it == s.postings.end()) it = s.postings.emplace(kv.key, KeyPostings()).first;
-          KeyPostings& p = it->second;
-          if (p.overflow) continue;
-          std::vector<uint32_t>& list = p.values[std::move(*text)];
-          list.push_back(ordinal);
-          if (p.values.size() > kMaxPostingValues) {
-            p.overflow = true;
-            p.values = {};
-          }
+  for (const SpanGroup& g : groups) {
+    for (const otlp::Span* span : g.spans) {
+      has_root |= !span->parent_span_id.valid();
+      CountTags(span->attributes, 1, &s.span_tags);
+      // Only a key's first occurrence counts, as FindAttribute does.
+      seen.clear();
+      seen_set.clear();
+      const bool many = span->attributes.size() > 16;
+      for (const otlp::KeyValue& kv : span->attributes) {
+        if (many ? !seen_set.insert(kv.key).second
+                 : std::find(seen.begin(), seen.end(), kv.key) != seen.end()) {
+          continue;
         }
-        ++ordinal;
+        if (!many) seen.push_back(kv.key);
+        std::optional<std::string> text = PostingText(kv.value);
+        if (!text) continue;
+        auto it = s.postings.find(kv.key);
+        if (it == s.postings.end()) it = s.postings.emplace(kv.key, KeyPostings()).first;
+        KeyPostings& p = it->second;
+        if (p.overflow) continue;
+        std::vector<uint32_t>& list = p.values[std::move(*text)];
+        list.push_back(ordinal);
+        if (p.values.size() > kMaxPostingValues) {
+          p.overflow = true;
+          p.values = {};
+        }
       }
-      n += static_cast<int64_t>(ss.spans.size());
+      ++ordinal;
     }
-    CountTags(rs.resource.attributes, n, &s.resource_tags);
+    // A shared resource's tags are counted once, at Finish, with the sum.
+    const auto n = static_cast<int64_t>(g.spans.size());
+    if (g.shared_key < 0) {
+      CountTags(g.resource->attributes, n, &s.resource_tags);
+    } else {
+      auto [it, added] = s.shared_resource_spans.try_emplace(g.shared_key, g.resource, 0);
+      it->second.second += n;
+    }
   }
   s.flags.push_back((summary.has_error ? kFlagError : 0) | (has_root ? kFlagRoot : 0));
   s.root_service.push_back(s.dict.Add(summary.root_service));
@@ -269,6 +322,9 @@ Result<BlockMeta> TraceBlockBuilder::Finish(BlockMeta meta) {
   State& s = *state_;
   if (s.starts.empty()) return Status::FailedPrecondition("trace block: no traces");
   RETURN_IF_ERROR(FlushRowGroup());
+  for (const auto& [key, resource_spans] : s.shared_resource_spans) {
+    CountTags(resource_spans.first->attributes, resource_spans.second, &s.resource_tags);
+  }
   BlockWriter* w = s.writer.get();
   RETURN_IF_ERROR(w->AddSection("format", kFormat, Codec::kNone));
   RETURN_IF_ERROR(w->AddSection("ids", s.ids, Codec::kNone));

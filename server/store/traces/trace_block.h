@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -72,6 +73,27 @@ class TraceBlockBuilder {
   // `summary` describes exactly the spans in `spans`.
   Status Add(const TraceSummary& summary, const otlp::ExportTraceServiceRequest& spans);
 
+  // The spans of one trace under one (resource, scope) pair, borrowed: a
+  // trace held elsewhere (the head) is added without copying it into a
+  // request first.
+  struct SpanGroup {
+    const otlp::Resource* resource = nullptr;
+    const std::string* resource_schema_url = nullptr;
+    const otlp::InstrumentationScope* scope = nullptr;
+    const std::string* scope_schema_url = nullptr;
+    std::span<const otlp::Span* const> spans;
+    // The group shares the previous group's resource (the next scope of one
+    // ResourceSpans).
+    bool same_resource = false;
+    // >= 0: every group given this key has the same resource, scope and
+    // schema urls, which stay valid until Finish; their table entries and
+    // resource tags are then computed once, not per trace.
+    int64_t shared_key = -1;
+  };
+  // As Add above, for the request the groups spell (a ResourceSpans for each
+  // run of same_resource groups). Groups without spans are skipped.
+  Status Add(const TraceSummary& summary, std::span<const SpanGroup> groups);
+
   size_t trace_count() const;
   int64_t span_count() const;
 
@@ -84,6 +106,8 @@ class TraceBlockBuilder {
   struct State;
   TraceBlockBuilder();
   Status FlushRowGroup();
+  uint32_t ResourceEntry(const SpanGroup& g);
+  uint32_t ScopeEntry(const SpanGroup& g);
   std::unique_ptr<State> state_;
 };
 

@@ -57,16 +57,16 @@ uint32_t TraceHead::InternGroup(const otlp::ResourceSpans& rs, const otlp::Scope
   return it->second;
 }
 
-int64_t TraceHead::Add(const otlp::ExportTraceServiceRequest& request) {
+int64_t TraceHead::Add(otlp::ExportTraceServiceRequest request) {
   int64_t added = 0;
-  for (const otlp::ResourceSpans& rs : request.resource_spans) {
-    for (const otlp::ScopeSpans& ss : rs.scope_spans) {
+  for (otlp::ResourceSpans& rs : request.resource_spans) {
+    for (otlp::ScopeSpans& ss : rs.scope_spans) {
       if (ss.spans.empty()) continue;
       const uint32_t group = InternGroup(rs, ss);
-      for (const otlp::Span& span : ss.spans) {
-        if (!span.trace_id.valid() || !span.span_id.valid()) continue;
+      for (otlp::Span& moved : ss.spans) {
+        if (!moved.trace_id.valid() || !moved.span_id.valid()) continue;
         const auto index = static_cast<uint32_t>(spans_.size());
-        spans_.push_back(StoredSpan{group, span});
+        const otlp::Span& span = spans_.emplace_back(StoredSpan{group, std::move(moved)}).span;
         Trace& trace = traces_[span.trace_id];
         if (trace.spans.empty()) bytes_ += sizeof(Trace) + 64;
         trace.spans.push_back(index);
@@ -115,6 +115,44 @@ otlp::ExportTraceServiceRequest TraceHead::Materialize(const Trace& trace) const
     for (uint32_t index : by_group[g]) ss.spans.push_back(spans_[index].span);
   }
   return out;
+}
+
+void TraceHead::Groups(const Trace& trace, std::vector<TraceBlockBuilder::SpanGroup>* groups,
+                       std::vector<const otlp::Span*>* spans) const {
+  groups->clear();
+  spans->clear();
+  spans->reserve(trace.spans.size());  // no reallocation: groups point into it
+  uint32_t groups_seen[8];
+  size_t ngroups = 0;
+  std::vector<uint32_t> more;  // a trace across more than 8 groups
+  for (uint32_t index : trace.spans) {
+    const uint32_t g = spans_[index].group;
+    if (std::find(groups_seen, groups_seen + ngroups, g) != groups_seen + ngroups ||
+        std::find(more.begin(), more.end(), g) != more.end()) {
+      continue;
+    }
+    if (ngroups < std::size(groups_seen)) {
+      groups_seen[ngroups++] = g;
+    } else {
+      more.push_back(g);
+    }
+  }
+  auto add = [&](uint32_t g) {
+    const size_t begin = spans->size();
+    for (uint32_t index : trace.spans) {
+      if (spans_[index].group == g) spans->push_back(&spans_[index].span);
+    }
+    const Group& group = groups_[g];
+    groups->push_back(TraceBlockBuilder::SpanGroup{
+        .resource = &group.resource,
+        .resource_schema_url = &group.resource_schema_url,
+        .scope = &group.scope,
+        .scope_schema_url = &group.scope_schema_url,
+        .spans = std::span<const otlp::Span* const>(spans->data() + begin, spans->size() - begin),
+        .shared_key = g});
+  };
+  for (size_t i = 0; i < ngroups; ++i) add(groups_seen[i]);
+  for (uint32_t g : more) add(g);
 }
 
 void TraceHead::ForEachTrace(const std::function<bool(const Trace&)>& fn) const {

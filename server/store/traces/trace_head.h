@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "server/store/interface.h"
+#include "server/store/traces/trace_block.h"
 #include "server/store/traces/trace_id_hash.h"
 #include "wire/otlp/model.h"
 
@@ -39,13 +40,19 @@ class TraceHead {
     int64_t start_bucket = INT64_MIN;  // where the start-time index holds it
   };
 
-  // Adds every span with a valid trace id and span id; returns how many were
-  // added (the caller rejects the others before, this is a backstop).
-  int64_t Add(const otlp::ExportTraceServiceRequest& request);
+  // Adds every span with a valid trace id and span id, moving them out of
+  // `request`; returns how many were added (the caller rejects the others
+  // before, this is a backstop).
+  int64_t Add(otlp::ExportTraceServiceRequest request);
 
   const Trace* Find(const TraceId& id) const;
   // The spans of `trace` grouped by resource and scope, in arrival order.
   otlp::ExportTraceServiceRequest Materialize(const Trace& trace) const;
+  // The spans of `trace` as the block builder takes them, grouped as
+  // Materialize groups them, borrowed from this head (which must not change
+  // until the builder is finished); `spans` holds the groups' span lists.
+  void Groups(const Trace& trace, std::vector<TraceBlockBuilder::SpanGroup>* groups,
+              std::vector<const otlp::Span*>* spans) const;
   // Calls fn for every trace (unordered) until it returns false.
   void ForEachTrace(const std::function<bool(const Trace&)>& fn) const;
   // Calls fn, until it returns false, for every trace that may overlap

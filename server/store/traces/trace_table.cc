@@ -93,7 +93,7 @@ Result<std::unique_ptr<TraceTable>> TraceTable::Open(const TableOptions& options
           ++table->undecodable_records_;
           return Status::Ok();
         }
-        table->head_.Add(*request);
+        table->head_.Add(std::move(*request));
         ++table->replayed_records_;
         return Status::Ok();
       },
@@ -104,7 +104,8 @@ Result<std::unique_ptr<TraceTable>> TraceTable::Open(const TableOptions& options
   return table;
 }
 
-Result<AppendResult> TraceTable::AppendSpans(const otlp::ExportTraceServiceRequest& request) {
+Result<AppendResult> TraceTable::AppendSpans(otlp::ExportTraceServiceRequest request,
+                                             std::string_view protobuf) {
   AppendResult result;
   int64_t total = 0;
   for (const otlp::ResourceSpans& rs : request.resource_spans) {
@@ -129,14 +130,24 @@ Result<AppendResult> TraceTable::AppendSpans(const otlp::ExportTraceServiceReque
                                      std::to_string(options_.memory_limit_bytes >> 20) +
                                      " MiB) while it writes to disk; retry later");
   }
-  std::string record(1, kSpansRecord);
-  record += otlp::EncodeTraces(request);
+  // The received bytes are the record when there are some: replay decodes
+  // them as the request was decoded, and encoding again is a fifth of the
+  // append's cost.
+  std::string record;
+  if (protobuf.empty()) {
+    record.assign(1, kSpansRecord);
+    record += otlp::EncodeTraces(request);
+  } else {
+    record.reserve(1 + protobuf.size());
+    record.push_back(kSpansRecord);
+    record.append(protobuf);
+  }
   RETURN_IF_ERROR(wal_->Append(record).status());
   bool flush_now;
   {
     std::unique_lock lock(mu_);
     if (head_.trace_count() == 0) head_started_ns_ = MonotonicNanos();
-    result.accepted = head_.Add(request);
+    result.accepted = head_.Add(std::move(request));
     flush_now = head_.bytes() > FlushThresholdBytes(options_);
   }
   if (flush_now) {

@@ -72,7 +72,10 @@ class TraceTable final : public TraceStore {
       size_t search_cache_bytes = kDefaultSearchCacheBytes);
   ~TraceTable() override;
 
-  Result<AppendResult> AppendSpans(const otlp::ExportTraceServiceRequest& request) override;
+  using TraceStore::AppendSpans;
+  // Logs `protobuf` (when given) as the WAL record, else the request encoded.
+  Result<AppendResult> AppendSpans(otlp::ExportTraceServiceRequest request,
+                                   std::string_view protobuf) override;
   Result<otlp::ExportTraceServiceRequest> GetTrace(const TraceId& id) override;
   Result<TraceSummary> GetTraceSummary(const TraceId& id) override;
   Status SearchTraces(const TraceFilter& filter,

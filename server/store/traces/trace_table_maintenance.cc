@@ -131,8 +131,13 @@ Status TraceTable::WriteFrozen() {
   const std::string path = catalog_->PathFor(meta.id);
   {
     ASSIGN_OR_RETURN(std::unique_ptr<TraceBlockBuilder> builder, TraceBlockBuilder::Create(path));
+    // Straight from the frozen head, which queries keep reading: borrowed,
+    // not copied into a request per trace.
+    std::vector<TraceBlockBuilder::SpanGroup> groups;
+    std::vector<const otlp::Span*> spans;
     for (const TraceHead::Trace* t : traces) {
-      RETURN_IF_ERROR(builder->Add(t->summary, frozen.Materialize(*t)));
+      frozen.Groups(*t, &groups, &spans);
+      RETURN_IF_ERROR(builder->Add(t->summary, groups));
     }
     RETURN_IF_ERROR(builder->Finish(meta).status());
   }
