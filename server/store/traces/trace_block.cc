@@ -15,12 +15,39 @@ namespace {
 constexpr uint32_t kFlagError = 1;
 constexpr uint32_t kFlagRoot = 2;
 
-using TagCounts = std::map<std::string, std::unordered_map<std::string, int64_t>, std::less<>>;
+// Hash maps keyed by text that are probed with string_views: a flush looks
+// up every attribute value of every span, and building a string per probe
+// was a tenth of the flush.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+template <typename V>
+using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
+
+using TagCounts = std::map<std::string, TextMap<int64_t>, std::less<>>;
+
+// TagValueText(value), without a copy for strings; others go through
+// *scratch.
+std::string_view TagText(const otlp::AnyValue& value, std::string* scratch) {
+  if (value.type == otlp::AnyValue::Type::kString) return value.string_value;
+  *scratch = TagValueText(value);
+  return *scratch;
+}
 
 void CountTags(const std::vector<otlp::KeyValue>& attributes, int64_t n, TagCounts* counts) {
+  std::string scratch;
   for (const otlp::KeyValue& kv : attributes) {
-    auto& values = (*counts)[kv.key];
-    if (std::string text = TagValueText(kv.value); !text.empty()) values[text] += n;
+    auto it = counts->find(kv.key);
+    if (it == counts->end()) it = counts->emplace(kv.key, TextMap<int64_t>()).first;
+    const std::string_view text = TagText(kv.value, &scratch);
+    if (text.empty()) continue;
+    auto v = it->second.find(text);
+    if (v == it->second.end()) {
+      it->second.emplace(std::string(text), n);
+    } else {
+      v->second += n;
+    }
   }
 }
 
@@ -96,20 +123,22 @@ namespace {
 
 // Span-attribute postings of one key while a block is built.
 struct KeyPostings {
-  std::unordered_map<std::string, std::vector<uint32_t>> values;
+  TextMap<std::vector<uint32_t>> values;
   bool overflow = false;  // more than kMaxPostingValues values: not indexed
 };
 
 // The text SpanMatches compares a span attribute's value as (trace_filter.cc
-// AttributeEquals): strings as is, ints in decimal, bools as true/false.
-std::optional<std::string> PostingText(const otlp::AnyValue& v) {
+// AttributeEquals): strings as is, ints in decimal, bools as true/false;
+// nullopt for other types. Strings are not copied; others go to *scratch.
+std::optional<std::string_view> PostingText(const otlp::AnyValue& v, std::string* scratch) {
   switch (v.type) {
     case otlp::AnyValue::Type::kString:
-      return v.string_value;
+      return std::string_view(v.string_value);
     case otlp::AnyValue::Type::kInt:
-      return std::to_string(v.int_value);
+      *scratch = std::to_string(v.int_value);
+      return std::string_view(*scratch);
     case otlp::AnyValue::Type::kBool:
-      return std::string(v.bool_value ? "true" : "false");
+      return std::string_view(v.bool_value ? "true" : "false");
     default:
       return std::nullopt;
   }
@@ -262,6 +291,7 @@ Status TraceBlockBuilder::Add(const TraceSummary& summary, std::span<const SpanG
   std::vector<std::string_view>& seen = s.seen;  // keys of the current span, for postings
   std::unordered_set<std::string_view>& seen_set = s.seen_set;
   uint32_t ordinal = s.ordinal;
+  std::string scratch;
   for (const SpanGroup& g : groups) {
     for (const otlp::Span* span : g.spans) {
       has_root |= !span->parent_span_id.valid();
@@ -276,14 +306,17 @@ Status TraceBlockBuilder::Add(const TraceSummary& summary, std::span<const SpanG
           continue;
         }
         if (!many) seen.push_back(kv.key);
-        std::optional<std::string> text = PostingText(kv.value);
+        std::optional<std::string_view> text = PostingText(kv.value, &scratch);
         if (!text) continue;
         auto it = s.postings.find(kv.key);
         if (it == s.postings.end()) it = s.postings.emplace(kv.key, KeyPostings()).first;
         KeyPostings& p = it->second;
         if (p.overflow) continue;
-        std::vector<uint32_t>& list = p.values[std::move(*text)];
-        list.push_back(ordinal);
+        auto list = p.values.find(*text);
+        if (list == p.values.end()) {
+          list = p.values.emplace(std::string(*text), std::vector<uint32_t>()).first;
+        }
+        list->second.push_back(ordinal);
         if (p.values.size() > kMaxPostingValues) {
           p.overflow = true;
           p.values = {};

@@ -67,8 +67,13 @@ int64_t TraceHead::Add(otlp::ExportTraceServiceRequest request) {
         if (!moved.trace_id.valid() || !moved.span_id.valid()) continue;
         const auto index = static_cast<uint32_t>(spans_.size());
         const otlp::Span& span = spans_.emplace_back(StoredSpan{group, std::move(moved)}).span;
-        Trace& trace = traces_[span.trace_id];
-        if (trace.spans.empty()) bytes_ += sizeof(Trace) + 64;
+        const auto [at, inserted] =
+            trace_index_.Insert(span.trace_id, static_cast<uint32_t>(traces_.size()));
+        if (inserted) {
+          traces_.emplace_back();
+          bytes_ += sizeof(Trace) + 64;  // with its index slots
+        }
+        Trace& trace = traces_[at];
         trace.spans.push_back(index);
         AddSpanToSummary(groups_[group].resource, span, &trace.summary);
         const int64_t bucket = trace.summary.start_ns >> kBucketShift;
@@ -89,8 +94,8 @@ int64_t TraceHead::Add(otlp::ExportTraceServiceRequest request) {
 }
 
 const TraceHead::Trace* TraceHead::Find(const TraceId& id) const {
-  auto it = traces_.find(id);
-  return it == traces_.end() ? nullptr : &it->second;
+  const uint32_t at = trace_index_.Find(id);
+  return at == TraceIdIndex::kAbsent ? nullptr : &traces_[at];
 }
 
 otlp::ExportTraceServiceRequest TraceHead::Materialize(const Trace& trace) const {
@@ -156,7 +161,7 @@ void TraceHead::Groups(const Trace& trace, std::vector<TraceBlockBuilder::SpanGr
 }
 
 void TraceHead::ForEachTrace(const std::function<bool(const Trace&)>& fn) const {
-  for (const auto& [id, trace] : traces_) {
+  for (const Trace& trace : traces_) {
     if (!fn(trace)) return;
   }
 }

@@ -9,15 +9,15 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "server/store/interface.h"
 #include "server/store/traces/trace_block.h"
-#include "server/store/traces/trace_id_hash.h"
+#include "server/store/traces/trace_id_index.h"
 #include "wire/otlp/model.h"
 
 namespace quartet::store {
@@ -76,7 +76,8 @@ class TraceHead {
   std::vector<Group> groups_;
   std::map<std::string, uint32_t> group_index_;  // encoded (resource, scope) -> groups_ index
   std::vector<StoredSpan> spans_;
-  std::unordered_map<TraceId, Trace, TraceIdHash> traces_;  // node-based: Trace* stay valid
+  std::deque<Trace> traces_;  // Trace* stay valid as it grows and when the head moves
+  TraceIdIndex trace_index_;  // trace id -> traces_ index
   // Start-time index: traces by summary.start_ns >> kBucketShift (~17 s).
   // A trace whose start moves earlier (a span that began before the others
   // arrives late) is appended to its new bucket; the entry in the old one is

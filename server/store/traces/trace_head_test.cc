@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <random>
 #include <set>
 
@@ -79,6 +80,54 @@ TEST(TraceHeadTest, TimeIndexStopsWhenTheCallbackSaysSo) {
   int visited = 0;
   head.ForEachTraceIn(TimeRange{}, [&](const TraceHead::Trace&) { return ++visited < 3; });
   EXPECT_EQ(visited, 3);
+}
+
+TEST(TraceIdIndexTest, FindsEveryInsertedIdAcrossGrowthAndNothingElse) {
+  // Ids sharing their high half (a sloppy or hostile sender) as well as
+  // random ones: both must stay findable as the table doubles.
+  TraceIdIndex index;
+  std::mt19937_64 rng(7);
+  std::vector<TraceId> ids;
+  for (uint32_t i = 0; i < 5000; ++i) {
+    TraceId id;
+    if (i % 2 == 0) {
+      for (int b = 0; b < 4; ++b) id.bytes[12 + b] = static_cast<uint8_t>(i >> (8 * b));
+    } else {
+      const uint64_t a = rng(), c = rng();
+      std::memcpy(id.bytes.data(), &a, 8);
+      std::memcpy(id.bytes.data() + 8, &c, 8);
+    }
+    ids.push_back(id);
+    const auto [value, inserted] = index.Insert(id, i);
+    ASSERT_TRUE(inserted) << i;
+    EXPECT_EQ(value, i);
+  }
+  EXPECT_EQ(index.size(), ids.size());
+  for (uint32_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(index.Find(ids[i]), i);
+    const auto [value, inserted] = index.Insert(ids[i], 99999);  // present: kept
+    EXPECT_FALSE(inserted);
+    EXPECT_EQ(value, i);
+  }
+  TraceId absent;
+  absent.bytes[0] = 0xee;
+  EXPECT_EQ(index.Find(absent), TraceIdIndex::kAbsent);
+  EXPECT_EQ(TraceIdIndex().Find(absent), TraceIdIndex::kAbsent);
+}
+
+TEST(TraceHeadTest, SpansOfOneTraceAcrossAddsLandInOneTrace) {
+  TraceHead head;
+  for (uint8_t span = 1; span <= 3; ++span) {
+    for (uint32_t t = 0; t < 200; ++t) head.Add(OneSpan(t, span, kT0 + t * kSec, kSec));
+  }
+  EXPECT_EQ(head.trace_count(), 200u);
+  EXPECT_EQ(head.spans().size(), 600u);
+  const TraceHead::Trace* t =
+      head.Find(OneSpan(17, 1, 0, 0).resource_spans[0].scope_spans[0].spans[0].trace_id);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->spans.size(), 3u);
+  EXPECT_EQ(t->summary.span_count, 3);
+  EXPECT_EQ(t->summary.start_ns, kT0 + 17 * kSec);
 }
 
 }  // namespace
