@@ -48,8 +48,19 @@ inline uint64_t HashBytes(uint64_t h, std::string_view s) {
     std::memcpy(&w, p, sizeof(w));
     h = Mix(h, w);
   }
+  // The last 1-7 bytes read into a register (two overlapping 4-byte loads,
+  // or three single bytes): copied byte by byte into a stack word, the
+  // word's load stalled on the stores it could not be forwarded from.
   uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, sizeof(lo));
+    std::memcpy(&hi, p + n - 4, sizeof(hi));
+    tail = lo | (static_cast<uint64_t>(hi) << 32);
+  } else if (n > 0) {
+    const auto byte = [&](size_t i) { return static_cast<uint64_t>(static_cast<uint8_t>(p[i])); };
+    tail = byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16);
+  }
   return Mix(h, tail ^ (static_cast<uint64_t>(s.size()) << 56));
 }
 

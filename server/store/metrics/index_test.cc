@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
+#include <string>
 
 #include "server/store/label_match.h"
 
@@ -10,6 +12,32 @@ namespace quartet::store {
 namespace {
 
 using Op = LabelMatch::Op;
+
+TEST(HashLabelsTest, RefsHashLikeOwnedLabelsAndShortTailsAreDistinct) {
+  // Every value length 0..20 (the word loop and each tail case), and the
+  // same bytes split differently between name and value.
+  std::set<uint64_t> seen;
+  size_t sets = 0;
+  for (size_t len = 0; len <= 20; ++len) {
+    for (char c : {'a', 'b'}) {
+      if (len == 0 && c == 'b') continue;  // the same empty value
+      std::string value(len, 'x');
+      if (len > 0) value[len / 2] = c;  // the middle byte: the 1-3 byte tail reads it
+      const Labels owned = {{"__name__", "up"}, {"k", value}};
+      const LabelRef refs[] = {{"__name__", "up"}, {"k", value}};
+      EXPECT_EQ(HashLabels(owned), HashLabels(std::span<const LabelRef>(refs))) << len;
+      seen.insert(HashLabels(owned));
+      ++sets;
+      // The same bytes with the name taking one more.
+      if (len > 0) {
+        seen.insert(
+            HashLabels(Labels{{"__name__", "up"}, {"k" + value.substr(0, 1), value.substr(1)}}));
+        ++sets;
+      }
+    }
+  }
+  EXPECT_EQ(seen.size(), sets);
+}
 
 class SeriesIndexTest : public ::testing::Test {
  protected:
