@@ -25,7 +25,19 @@ struct TextHash {
 template <typename V>
 using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
 
-using TagCounts = std::map<std::string, TextMap<int64_t>, std::less<>>;
+// Sorted when written (SortedByKey): hashed while counting, as every
+// attribute of every span probes it.
+using TagCounts = TextMap<TextMap<int64_t>>;
+
+// The entries of `m` in key order.
+template <typename V>
+std::vector<const std::pair<const std::string, V>*> SortedByKey(const TextMap<V>& m) {
+  std::vector<const std::pair<const std::string, V>*> sorted;
+  sorted.reserve(m.size());
+  for (const auto& entry : m) sorted.push_back(&entry);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  return sorted;
+}
 
 // TagValueText(value), without a copy for strings; others go through
 // *scratch.
@@ -35,16 +47,50 @@ std::string_view TagText(const otlp::AnyValue& value, std::string* scratch) {
   return *scratch;
 }
 
-void CountTags(const std::vector<otlp::KeyValue>& attributes, int64_t n, TagCounts* counts) {
+// The entry of `key` in a TextMap (inserted when absent), remembered by the
+// attribute's position in its list: spans of one service carry the same
+// keys in the same order, so most lookups are one comparison, not a hash
+// probe. Entries of the map must never be erased (pointers are kept).
+template <typename V>
+class KeyCache {
+ public:
+  V& Get(TextMap<V>* map, size_t position, std::string_view key) {
+    if (position < slots_.size() && slots_[position].second != nullptr &&
+        slots_[position].first == key) {
+      return *slots_[position].second;
+    }
+    auto it = map->find(key);
+    if (it == map->end()) it = map->emplace(std::string(key), V()).first;
+    if (position < kPositions) {
+      if (position >= slots_.size()) slots_.resize(position + 1);
+      slots_[position] = {it->first, &it->second};
+    }
+    return it->second;
+  }
+
+ private:
+  static constexpr size_t kPositions = 64;
+  std::vector<std::pair<std::string_view, V*>> slots_;
+};
+
+void CountTags(const std::vector<otlp::KeyValue>& attributes, int64_t n, TagCounts* counts,
+               KeyCache<TextMap<int64_t>>* cache = nullptr) {
   std::string scratch;
-  for (const otlp::KeyValue& kv : attributes) {
-    auto it = counts->find(kv.key);
-    if (it == counts->end()) it = counts->emplace(kv.key, TextMap<int64_t>()).first;
+  for (size_t i = 0; i < attributes.size(); ++i) {
+    const otlp::KeyValue& kv = attributes[i];
+    TextMap<int64_t>* values;
+    if (cache != nullptr) {
+      values = &cache->Get(counts, i, kv.key);
+    } else {
+      auto it = counts->find(kv.key);
+      if (it == counts->end()) it = counts->emplace(kv.key, TextMap<int64_t>()).first;
+      values = &it->second;
+    }
     const std::string_view text = TagText(kv.value, &scratch);
     if (text.empty()) continue;
-    auto v = it->second.find(text);
-    if (v == it->second.end()) {
-      it->second.emplace(std::string(text), n);
+    auto v = values->find(text);
+    if (v == values->end()) {
+      values->emplace(std::string(text), n);
     } else {
       v->second += n;
     }
@@ -57,7 +103,8 @@ void AddTagSections(const TagCounts& counts, std::string_view prefix,
   std::vector<std::string> names, values;
   std::vector<uint32_t> nvalues;
   std::vector<int64_t> value_counts;
-  for (const auto& [name, by_value] : counts) {
+  for (const auto* entry : SortedByKey(counts)) {
+    const auto& [name, by_value] = *entry;
     std::vector<std::pair<int64_t, std::string_view>> ranked;
     for (const auto& [v, n] : by_value) ranked.emplace_back(-n, v);
     std::sort(ranked.begin(), ranked.end());
@@ -88,11 +135,10 @@ void AddPostingSections(const Postings& postings,
   std::vector<std::string> keys, values;
   std::vector<uint32_t> nvalues;
   std::vector<int64_t> lens;
-  for (const auto& [key, p] : postings) {
+  for (const auto* key_entry : SortedByKey(postings)) {
+    const auto& [key, p] = *key_entry;
     if (p.overflow) continue;
-    std::vector<const std::pair<const std::string, std::vector<uint32_t>>*> sorted;
-    for (const auto& entry : p.values) sorted.push_back(&entry);
-    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    const auto sorted = SortedByKey(p.values);
     std::string bytes;
     for (const auto* entry : sorted) {
       std::vector<int64_t> ordinals(entry->second.begin(), entry->second.end());
@@ -168,9 +214,11 @@ struct TraceBlockBuilder::State {
   std::vector<uint32_t> loc_group, loc_spans, rg_spans;
   SpanColumnsBuilder columns;
   Table resources, scopes;
-  std::map<std::string, KeyPostings, std::less<>> postings;
+  TextMap<KeyPostings> postings;  // sorted when written
+  KeyCache<KeyPostings> posting_keys;
   uint32_t ordinal = 0;  // global ordinal of the next span
   TagCounts span_tags, resource_tags;
+  KeyCache<TextMap<int64_t>> span_tag_keys;
   // Groups with a SpanGroup::shared_key: their entries, and their resource
   // with the spans counted under it (its tags are counted at Finish).
   std::unordered_map<int64_t, uint32_t> shared_resources, shared_scopes;
@@ -295,12 +343,13 @@ Status TraceBlockBuilder::Add(const TraceSummary& summary, std::span<const SpanG
   for (const SpanGroup& g : groups) {
     for (const otlp::Span* span : g.spans) {
       has_root |= !span->parent_span_id.valid();
-      CountTags(span->attributes, 1, &s.span_tags);
+      CountTags(span->attributes, 1, &s.span_tags, &s.span_tag_keys);
       // Only a key's first occurrence counts, as FindAttribute does.
       seen.clear();
       seen_set.clear();
       const bool many = span->attributes.size() > 16;
-      for (const otlp::KeyValue& kv : span->attributes) {
+      for (size_t i = 0; i < span->attributes.size(); ++i) {
+        const otlp::KeyValue& kv = span->attributes[i];
         if (many ? !seen_set.insert(kv.key).second
                  : std::find(seen.begin(), seen.end(), kv.key) != seen.end()) {
           continue;
@@ -308,9 +357,7 @@ Status TraceBlockBuilder::Add(const TraceSummary& summary, std::span<const SpanG
         if (!many) seen.push_back(kv.key);
         std::optional<std::string_view> text = PostingText(kv.value, &scratch);
         if (!text) continue;
-        auto it = s.postings.find(kv.key);
-        if (it == s.postings.end()) it = s.postings.emplace(kv.key, KeyPostings()).first;
-        KeyPostings& p = it->second;
+        KeyPostings& p = s.posting_keys.Get(&s.postings, i, kv.key);
         if (p.overflow) continue;
         auto list = p.values.find(*text);
         if (list == p.values.end()) {
