@@ -219,5 +219,73 @@ TEST_F(OtlpIngestTest, StorePushBackIs429WithRetryAfter) {
   EXPECT_EQ(ingest_->stats().pushed_back, 1);
 }
 
+// The received protobuf bytes are the WAL record (not the request encoded
+// again); after a restart the replayed spans equal what was sent, for
+// protobuf and JSON bodies alike.
+TEST_F(OtlpIngestTest, ReceivedProtobufIsTheWalRecordAndReplaysAsSent) {
+  const std::string protobuf = ReadFixture("otel/0003.bin");
+  const std::string json = ReadFixture("otel/0001.bin");
+  Result<otlp::ExportTraceServiceRequest> from_protobuf = otlp::DecodeTraces(protobuf);
+  Result<otlp::ExportTraceServiceRequest> from_json = otlp::DecodeTracesJson(json);
+  ASSERT_TRUE(from_protobuf.ok() && from_json.ok());
+  ASSERT_EQ(ingest_->Traces(Post("/v1/traces", "application/x-protobuf", protobuf)).status, 200);
+  ASSERT_EQ(ingest_->Traces(Post("/v1/traces", "application/json", json)).status, 200);
+  Open(1u << 30);  // closes the tables without a flush: the WAL replays
+  EXPECT_EQ(traces_->stats().replayed_records, 2);
+  ExpectStored(*from_protobuf);
+  ExpectStored(*from_json);
+  std::string wal;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_ / "traces" / "wal")) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    wal += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_NE(wal.find(protobuf), std::string::npos) << "the body is not in the WAL verbatim";
+}
+
+// An observer that records what it was shown and what was committed.
+class RecordingObserver final : public SpanObserver {
+ public:
+  struct Seen final : Pending {
+    size_t spans = 0;
+  };
+  std::unique_ptr<Pending> Observe(
+      const otlp::ExportTraceServiceRequest& request) noexcept override {
+    auto seen = std::make_unique<Seen>();
+    for (const auto& rs : request.resource_spans) {
+      for (const auto& ss : rs.scope_spans) seen->spans += ss.spans.size();
+    }
+    ++observed;
+    return seen;
+  }
+  void Commit(std::unique_ptr<Pending> pending) noexcept override {
+    committed_spans += static_cast<Seen&>(*pending).spans;
+    ++commits;
+  }
+  int observed = 0, commits = 0;
+  size_t committed_spans = 0;
+};
+
+// The store takes the spans, so the observer reads them before the append
+// and counts them only when the store accepted them (not on a 429).
+TEST_F(OtlpIngestTest, SpanObserverCountsOnlyStoredBatches) {
+  Open(1);  // every append is over the memory limit once anything is stored
+  RecordingObserver observer;
+  ingest_->SetSpanObserver(&observer);
+  const std::string body = ReadFixture("otel/0003.bin");
+  Result<otlp::ExportTraceServiceRequest> sent = otlp::DecodeTraces(body);
+  ASSERT_TRUE(sent.ok());
+  size_t spans = 0;
+  for (const auto& rs : sent->resource_spans) {
+    for (const auto& ss : rs.scope_spans) spans += ss.spans.size();
+  }
+  ASSERT_GT(spans, 0u);
+  ASSERT_EQ(ingest_->Traces(Post("/v1/traces", "application/x-protobuf", body)).status, 200);
+  ASSERT_EQ(ingest_->Traces(Post("/v1/traces", "application/x-protobuf", body)).status, 429);
+  EXPECT_EQ(observer.observed, 2);
+  EXPECT_EQ(observer.commits, 1);
+  EXPECT_EQ(observer.committed_spans, spans);
+  ingest_->SetSpanObserver(nullptr);
+}
+
 }  // namespace
 }  // namespace quartet::ingest

@@ -260,5 +260,39 @@ TEST_F(SpanMetricsTest, StartAndStopFlushInTheBackground) {
   EXPECT_GE(m.stats().flushes, 2);  // at least one in the background and the last one
 }
 
+// The trace store takes the spans between Observe and Commit: what was
+// observed must not point into them. Labels (long ones, beyond any
+// small-string buffer, and a route) come out whole after the request is
+// gone; a batch never committed counts nothing, not even as late.
+TEST_F(SpanMetricsTest, ObservedBatchOutlivesItsRequestAndCountsOnlyOnCommit) {
+  SpanMetrics m = Make();
+  const std::string service(40, 's');
+  const std::string name = "GET /a/rather/long/route/{id}/with/parts";
+  std::unique_ptr<SpanObserver::Pending> observed;
+  {
+    otlp::ExportTraceServiceRequest r =
+        Request({{.service = service,
+                  .name = name,
+                  .attributes = {{"http.route", otlp::AnyValue::String("/route/{id}/long-enough")},
+                                 {"http.response.status_code", otlp::AnyValue::Int(503)}}}});
+    observed = m.Observe(r);
+    otlp::ExportTraceServiceRequest taken = std::move(r);  // as the store does
+  }
+  std::unique_ptr<SpanObserver::Pending> dropped =
+      m.Observe(Request({{}, {.end_ms = kNowMs - 3'600'000}}));
+  dropped.reset();  // the store refused this batch
+  m.Commit(std::move(observed));
+  EXPECT_EQ(m.stats().spans_counted, 1);
+  EXPECT_EQ(m.stats().late_spans, 0);
+  now_ += 1000;
+  ASSERT_TRUE(m.Flush().ok());
+  EXPECT_EQ(Last("__name__=traces_spanmetrics_calls_total,http_response_status_code=503,"
+                 "http_route=/route/{id}/long-enough,service=" +
+                 service + ",span_kind=SPAN_KIND_SERVER,span_name=" + name +
+                 ",status_code=STATUS_CODE_UNSET,"),
+            1);
+  EXPECT_EQ(Last("__name__=traces_spanmetrics_calls_total," + kBase), -1);
+}
+
 }  // namespace
 }  // namespace quartet::ingest
