@@ -16,7 +16,9 @@ uint32_t SymbolTable::Intern(std::string_view s) {
   const uint32_t id = static_cast<uint32_t>(strings_.size());
   const std::string& stored = strings_.emplace_back(s);
   ids_.emplace(stored, id);
-  bytes_ += sizeof(std::string) + (stored.size() > 15 ? stored.capacity() + 1 : 0) + 48;
+  views_.push_back(stored);
+  bytes_ += sizeof(std::string) + sizeof(std::string_view) +
+            (stored.size() > 15 ? stored.capacity() + 1 : 0) + 48;
   return id;
 }
 
@@ -104,13 +106,54 @@ std::vector<uint32_t> SubtractSorted(std::span<const uint32_t> a, std::span<cons
 
 // ---- SeriesIndex ------------------------------------------------------------------------
 
+namespace {
+
+// a == b for the short strings labels are, without a call to memcmp per
+// string (4% of remote_write's CPU): whole words, the last one overlapping,
+// or 4-byte loads for 4-7 bytes; memcmp for long strings.
+inline bool SameBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  if (n >= 8 && n <= 32) {
+    uint64_t u, v;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      std::memcpy(&u, x + i, 8);
+      std::memcpy(&v, y + i, 8);
+      if (u != v) return false;
+    }
+    std::memcpy(&u, x + n - 8, 8);
+    std::memcpy(&v, y + n - 8, 8);
+    return u == v;
+  }
+  if (n >= 4 && n < 8) {
+    uint32_t u0, v0, u1, v1;
+    std::memcpy(&u0, x, 4);
+    std::memcpy(&v0, y, 4);
+    std::memcpy(&u1, x + n - 4, 4);
+    std::memcpy(&v1, y + n - 4, 4);
+    return u0 == v0 && u1 == v1;
+  }
+  if (n < 4) {
+    for (size_t i = 0; i < n; ++i) {
+      if (x[i] != y[i]) return false;
+    }
+    return true;
+  }
+  return std::memcmp(x, y, n) == 0;
+}
+
+}  // namespace
+
 template <typename L>
 bool SeriesIndex::Equal(uint32_t id, const L& labels) const {
   const uint32_t begin = offsets_[id], end = offsets_[id + 1];
   if (end - begin != 2 * labels.size()) return false;
   size_t i = begin;
   for (const auto& [name, value] : labels) {
-    if (symbols_.Get(label_syms_[i]) != name || symbols_.Get(label_syms_[i + 1]) != value) {
+    if (!SameBytes(symbols_.Get(label_syms_[i]), name) ||
+        !SameBytes(symbols_.Get(label_syms_[i + 1]), value)) {
       return false;
     }
     i += 2;

@@ -30,12 +30,16 @@ class SymbolTable {
  public:
   uint32_t Intern(std::string_view s);
   std::optional<uint32_t> Find(std::string_view s) const;
-  std::string_view Get(uint32_t id) const { return strings_[id]; }
+  std::string_view Get(uint32_t id) const { return views_[id]; }
   size_t size() const { return strings_.size(); }
   size_t MemoryBytes() const { return bytes_; }
 
  private:
   std::deque<std::string> strings_;  // stable: the map holds views into it
+  // The same as views: Get is one load, not a deque's block lookup and a
+  // string's data pointer (every lookup of a known series compares its
+  // labels through Get).
+  std::vector<std::string_view> views_;
   std::unordered_map<std::string_view, uint32_t> ids_;
   size_t bytes_ = 0;
 };

@@ -39,6 +39,32 @@ TEST(HashLabelsTest, RefsHashLikeOwnedLabelsAndShortTailsAreDistinct) {
   EXPECT_EQ(seen.size(), sets);
 }
 
+TEST(SeriesIndexLookupTest, FindsEachValueLengthAndNotAOneByteChange) {
+  // Values of every length 0..40 (each word/tail case of the comparison),
+  // then the same sets with one byte changed at each position.
+  SeriesIndex index;
+  std::vector<std::string> values;
+  for (size_t len = 1; len <= 40; ++len) {
+    std::string v;
+    for (size_t i = 0; i < len; ++i) v.push_back(static_cast<char>('a' + i % 26));
+    values.push_back(v);
+    bool created = false;
+    index.GetOrAdd({{"__name__", "up"}, {"v", v}}, &created);
+    ASSERT_TRUE(created);
+  }
+  for (uint32_t id = 0; id < values.size(); ++id) {
+    const std::string& v = values[id];
+    const LabelRef refs[] = {{"__name__", "up"}, {"v", v}};
+    EXPECT_EQ(index.FindRefs(refs), id) << v;
+    for (size_t pos = 0; pos < v.size(); ++pos) {
+      std::string changed = v;
+      changed[pos] = 'Z';
+      const LabelRef other[] = {{"__name__", "up"}, {"v", changed}};
+      EXPECT_FALSE(index.FindRefs(other).has_value()) << changed;
+    }
+  }
+}
+
 class SeriesIndexTest : public ::testing::Test {
  protected:
   void SetUp() override {
