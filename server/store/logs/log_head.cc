@@ -36,7 +36,13 @@ int64_t LogHead::Add(std::vector<LogStream> streams) {
     }
     const uint32_t stream_id = it->second;
     Stream& stream = streams_[stream_id];
-    for (LogEntry& entry : in.entries) {
+    constexpr size_t kPrefetchAhead = 8;
+    for (size_t e = 0; e < in.entries.size(); ++e) {
+      if (e + kPrefetchAhead < in.entries.size()) {
+        const TraceId& ahead = in.entries[e + kPrefetchAhead].trace_id;
+        if (ahead.valid()) by_trace_.Prefetch(ahead);
+      }
+      LogEntry& entry = in.entries[e];
       const auto index = static_cast<uint32_t>(entries_.size());
       const int64_t ts = entry.timestamp_ns;
       bytes_ += sizeof(Entry) + entry.line.capacity() + LabelsBytes(entry.structured_metadata) +

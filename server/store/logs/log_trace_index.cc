@@ -22,6 +22,11 @@ void LogTraceIndex::Add(const TraceId& trace_id, uint32_t index) {
   ++slot.count;
 }
 
+void LogTraceIndex::Prefetch(const TraceId& trace_id) const {
+  if (slots_.empty()) return;
+  __builtin_prefetch(&slots_[TraceIdHash{}(trace_id) & (slots_.size() - 1)]);
+}
+
 const LogTraceIndex::Slot* LogTraceIndex::Find(const TraceId& trace_id) const {
   if (slots_.empty()) return nullptr;
   const size_t mask = slots_.size() - 1;
