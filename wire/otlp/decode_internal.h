@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "wire/otlp/model.h"
@@ -86,6 +87,22 @@ Status Grow(const Reader& r, std::vector<T>* v) {
   }
   v->emplace_back();
   return Status::Ok();
+}
+
+// Before the first element of the repeated field `number` is appended to
+// *list (the field `r` just returned), reserves room for its occurrences
+// left in `r`, so a span's attributes cost one allocation instead of one per
+// doubling. At most kMaxReserved: elements are charged to the budget only as
+// they are appended, and the cap bounds what a hostile message gets ahead.
+inline constexpr size_t kMaxReserved = 64;
+template <typename T>
+void ReserveRepeated(const Reader& r, uint32_t number, std::vector<T>* list) {
+  if (!list->empty()) return;
+  Reader scan = r;
+  Field f;
+  size_t n = 1;
+  while (n < kMaxReserved && scan.Next(&f)) n += f.number == number ? 1 : 0;
+  list->reserve(n);
 }
 
 // The envelope the three signals share (opentelemetry-proto):

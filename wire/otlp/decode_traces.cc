@@ -109,6 +109,7 @@ Status DecodeSpan(Reader& r, Span* out) {
         RETURN_IF_ERROR(Get(f.Fixed64(), "end_time_unix_nano", &out->end_time_unix_nano));
         break;
       case 9:
+        ReserveRepeated(r, 9, &out->attributes);
         RETURN_IF_ERROR(AppendKeyValue(r, f, "attributes", &out->attributes));
         break;
       case 10:
