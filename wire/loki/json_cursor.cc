@@ -13,7 +13,8 @@ namespace {
 // control character or a non-ASCII byte. Eight bytes at a time: the masks
 // flag exactly those bytes (borrows only spill above the lowest flagged
 // byte, so the lowest set bit is exact).
-const char* ScanPlain(const char* p, const char* end) {
+// Inlined: strings with many escapes call it once per escape.
+[[gnu::always_inline]] inline const char* ScanPlain(const char* p, const char* end) {
   constexpr uint64_t kOnes = 0x0101010101010101ull;
   constexpr uint64_t kHigh = 0x8080808080808080ull;
   while (end - p >= 8) {
