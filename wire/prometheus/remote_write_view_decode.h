@@ -228,8 +228,52 @@ Status NormalizeSeriesLabels(View* view, size_t begin) {
 // Checks an exemplar's labels (names, UTF-8 values, duplicates).
 Status ValidateExemplarLabels(std::span<const LabelView> labels);
 
+// The series encoding every sender uses, read directly: only labels and
+// samples, each a message under 128 bytes that its own fast path reads.
+// Declining (the general path then reads the series with its precise
+// errors) takes back what was appended, and nothing is charged until the
+// whole series is read: one charge of the sum fails exactly when the
+// general path's charges one by one would. This skips a Reader step and a
+// varint read per field: a request of 6,500 series carries ~45,000 fields.
+template <typename View>
+bool ReadSeriesFast(const protobuf::Reader& parent, std::string_view b, View* view,
+                    Status* over_budget) {
+  const size_t labels_before = view->labels.size();
+  const size_t samples_before = view->samples.size();
+  auto decline = [&] {
+    view->labels.resize(labels_before);
+    view->samples.resize(samples_before);
+    return false;
+  };
+  size_t charge = 0;
+  for (size_t pos = 0; pos < b.size();) {
+    if (pos + 1 >= b.size()) return decline();
+    const char tag = b[pos];
+    const auto n = static_cast<uint8_t>(b[pos + 1]);
+    if (n >= 0x80 || pos + 2 + n > b.size()) return decline();
+    const std::string_view msg = b.substr(pos + 2, n);
+    if (tag == 0x0a) {
+      auto& l = view->labels.emplace_back();
+      if (!ParseLabelFast(msg, &l.name, &l.value)) return decline();
+      charge += kLabelCharge + l.name.size() + l.value.size();
+    } else if (tag == 0x12) {
+      if (!ParseSampleFast(msg, &view->samples.emplace_back())) return decline();
+      charge += sizeof(Sample);
+    } else {
+      return decline();
+    }
+    pos += 2 + n;
+  }
+  if (!parent.Charge(charge)) *over_budget = OverBudget();
+  return true;
+}
+
 template <typename View>
 Status ReadSeriesFields(const protobuf::Reader& parent, const protobuf::Field& field, View* view) {
+  if (field.type == protobuf::WireType::kLengthDelimited) {
+    Status over_budget;
+    if (ReadSeriesFast(parent, field.bytes, view, &over_budget)) return over_budget;
+  }
   SeriesView& series = view->series.back();
   ASSIGN_OR_RETURN(protobuf::Reader r, parent.Message(field));
   protobuf::Field f;
