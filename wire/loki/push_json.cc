@@ -58,6 +58,7 @@ struct Where {
     return w;
   }
 };
+
 class Decoder {
  public:
   explicit Decoder(std::string_view body) : json_(body) {}
@@ -66,6 +67,7 @@ class Decoder {
     PushRequest push;
     Status schema;
     bool has_streams = false;
+    std::string_view not_an_object;  // the top-level value's type when it is not an object
     json_.SkipSpace();
     bool ok;
     if (json_.At('{')) {
@@ -77,26 +79,24 @@ class Decoder {
         return DecodeStreams(&push, &schema);
       });
     } else {
-      const std::string_view type = json_.TypeAt();
+      not_an_object = json_.TypeAt();
       ok = json_.SkipValue(1);
-      if (ok)
-        schema =
-            Status::InvalidArgument("push body must be a JSON object, got " + std::string(type));
-      has_streams = true;
     }
     if (ok) {
       json_.SkipSpace();
       if (!json_.AtEnd()) ok = json_.Fail("expected end of input after the top-level value");
     }
     if (!ok) return json_.error();
+    if (!not_an_object.empty()) {
+      return Status::InvalidArgument("push body must be a JSON object, got " +
+                                     std::string(not_an_object));
+    }
     if (!has_streams) return Status::InvalidArgument("streams: must be an array, got nothing");
     if (!schema.ok()) return schema;
     return push;
   }
 
  private:
-  // ---- the push schema ----
-
   // A label or metadata value: strings as they are, numbers as their source
   // text and booleans as true/false (pino-loki sends `"level":30`). Other
   // values set *error (when none is set yet) and are skipped.
