@@ -130,5 +130,41 @@ TEST(TraceHeadTest, SpansOfOneTraceAcrossAddsLandInOneTrace) {
   EXPECT_EQ(t->summary.start_ns, kT0 + 17 * kSec);
 }
 
+// Groups() hands the block builder what Materialize() would give: one group
+// per (resource, scope) in first-appearance order, spans in arrival order,
+// also past the 8 groups tracked inline.
+TEST(TraceHeadTest, GroupsMatchMaterializeAcrossManyServices) {
+  TraceHead head;
+  for (int round = 0; round < 2; ++round) {
+    for (uint8_t service = 0; service < 11; ++service) {
+      otlp::ExportTraceServiceRequest r =
+          OneSpan(5, static_cast<uint8_t>(round * 16 + service + 1), kT0 + service * kSec, kSec);
+      r.resource_spans[0].resource.attributes[0].value =
+          otlp::AnyValue::String("svc-" + std::to_string(service));
+      head.Add(std::move(r));
+    }
+  }
+  const TraceHead::Trace* t =
+      head.Find(OneSpan(5, 1, 0, 0).resource_spans[0].scope_spans[0].spans[0].trace_id);
+  ASSERT_NE(t, nullptr);
+  std::vector<TraceBlockBuilder::SpanGroup> groups;
+  std::vector<const otlp::Span*> spans;
+  head.Groups(*t, &groups, &spans);
+  const otlp::ExportTraceServiceRequest want = head.Materialize(*t);
+  ASSERT_EQ(groups.size(), want.resource_spans.size());
+  ASSERT_EQ(groups.size(), 11u);
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const otlp::ResourceSpans& rs = want.resource_spans[g];
+    EXPECT_EQ(*groups[g].resource, rs.resource) << g;
+    EXPECT_EQ(*groups[g].scope, rs.scope_spans[0].scope) << g;
+    EXPECT_FALSE(groups[g].same_resource);
+    EXPECT_GE(groups[g].shared_key, 0);
+    ASSERT_EQ(groups[g].spans.size(), rs.scope_spans[0].spans.size()) << g;
+    for (size_t i = 0; i < groups[g].spans.size(); ++i) {
+      EXPECT_EQ(*groups[g].spans[i], rs.scope_spans[0].spans[i]) << g << " " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace quartet::store
