@@ -1,5 +1,6 @@
 // Parsing JSON text (RFC 8259) into a json::Value (json_value.h), for
-// untrusted input such as OTLP/JSON and Loki push bodies.
+// untrusted input such as OTLP/JSON bodies. The grammar is JsonCursor's
+// (json_cursor.h), which schema decoders use without a DOM.
 //
 // Strict grammar: no comments, trailing commas, single quotes, NaN/Infinity
 // literals, leading zeros, leading '+', unescaped control characters or byte

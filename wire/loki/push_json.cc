@@ -11,13 +11,16 @@
 #include <charconv>
 #include <cstdint>
 
+#include "wire/json/json_cursor.h"
 #include "wire/json/json_parser.h"
 #include "wire/json/json_writer.h"
-#include "wire/loki/json_cursor.h"
 #include "wire/loki/push.h"
 
 namespace quartet::loki {
 namespace {
+
+using json::JsonCursor;
+using json::JsonScratch;
 
 // json::Parse's defaults: the push body is held to the same limits.
 constexpr json::ParseOptions kJsonLimits{};

@@ -1,10 +1,10 @@
-#include "wire/loki/json_cursor.h"
+#include "wire/json/json_cursor.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace quartet::loki {
+namespace quartet::json {
 namespace {
 
 // Strings: a view into the text when nothing needs decoding, the decoded
@@ -82,4 +82,4 @@ TEST(JsonCursorTest, SyntaxErrorsNameOffsetAndByte) {
 }
 
 }  // namespace
-}  // namespace quartet::loki
+}  // namespace quartet::json

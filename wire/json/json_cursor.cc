@@ -1,4 +1,4 @@
-#include "wire/loki/json_cursor.h"
+#include "wire/json/json_cursor.h"
 
 #include <bit>
 #include <cstdio>
@@ -6,7 +6,7 @@
 
 #include "wire/json/utf8.h"
 
-namespace quartet::loki {
+namespace quartet::json {
 namespace {
 
 // The first byte of a string run that needs a closer look: '"', '\\', a
@@ -99,8 +99,8 @@ std::string_view JsonCursor::TypeAt() const {
 }
 
 bool JsonCursor::Enter(int depth) {
-  if (depth <= kMaxDepth) return true;
-  return Fail("nesting deeper than " + std::to_string(kMaxDepth), StatusCode::kResourceExhausted);
+  if (depth <= max_depth_) return true;
+  return Fail("nesting deeper than " + std::to_string(max_depth_), StatusCode::kResourceExhausted);
 }
 
 // Checks and steps over the value at p_ (a container would be at `depth`).
@@ -191,8 +191,8 @@ bool JsonCursor::Hex4(uint32_t* out) {
 bool JsonCursor::WellFormedAt(size_t* n) const {
   uint32_t cp;
   const auto* u = reinterpret_cast<const unsigned char*>(p_);
-  *n = json::DecodeUtf8(u, reinterpret_cast<const unsigned char*>(end_), &cp);
-  return cp != json::kReplacementChar || (*n == 3 && u[0] == 0xEF && u[1] == 0xBF && u[2] == 0xBD);
+  *n = DecodeUtf8(u, reinterpret_cast<const unsigned char*>(end_), &cp);
+  return cp != kReplacementChar || (*n == 3 && u[0] == 0xEF && u[1] == 0xBF && u[2] == 0xBD);
 }
 
 // The string at p_ (at its opening quote), decoded: a view into the body
@@ -239,8 +239,10 @@ bool JsonCursor::Unescape(JsonScratch* out) {
       size_t n;
       if (WellFormedAt(&n)) {
         out->Append(p_, n);
+      } else if (reject_invalid_utf8_) {
+        return Fail("invalid UTF-8 in string");
       } else {
-        out->PushUtf8(json::kReplacementChar);
+        out->PushUtf8(kReplacementChar);
       }
       p_ += n;
       continue;
@@ -284,13 +286,13 @@ bool JsonCursor::Unescape(JsonScratch* out) {
               cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
             } else {
               p_ = save;  // the next escape stands on its own
-              cp = json::kReplacementChar;
+              cp = kReplacementChar;
             }
           } else {
-            cp = json::kReplacementChar;
+            cp = kReplacementChar;
           }
         } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          cp = json::kReplacementChar;  // lone low surrogate
+          cp = kReplacementChar;  // lone low surrogate
         }
         out->PushUtf8(cp);
         break;
@@ -316,7 +318,9 @@ bool JsonCursor::SkipString() {
     }
     if (c < 0x20) return Fail("control characters must be escaped in strings");
     if (c >= 0x80) {
-      ++p_;
+      size_t n = 1;
+      if (reject_invalid_utf8_ && !WellFormedAt(&n)) return Fail("invalid UTF-8 in string");
+      p_ += n;
       continue;
     }
     ++p_;
@@ -332,4 +336,4 @@ bool JsonCursor::SkipString() {
   }
 }
 
-}  // namespace quartet::loki
+}  // namespace quartet::json

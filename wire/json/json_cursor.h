@@ -1,10 +1,10 @@
-// JsonCursor: one pass over JSON text for decoders that map a known schema
-// straight into their structs, with no DOM (the Loki push body). It accepts
-// exactly what json::Parse accepts with its default options — same grammar,
-// nesting limit, syntax messages ("json: offset 17: expected ',' or '}' in
-// object, got 'x'") and U+FFFD repairs of ill-formed UTF-8 and lone
-// surrogates — so a decoder built on it rejects the same documents as one
-// over the DOM. Strings come back as views into the text when they have no
+// JsonCursor: one pass over JSON text (RFC 8259, the strict grammar
+// json_parser.h describes), for decoders that map a known schema straight
+// into their structs with no DOM (the Loki push body) and for json::Parse,
+// which builds its DOM on it — so both accept the same documents, with the
+// same nesting limit, syntax messages ("json: offset 17: expected ',' or '}'
+// in object, got 'x'") and U+FFFD repairs of ill-formed UTF-8 and lone
+// surrogates. Strings come back as views into the text when they have no
 // escapes, else into a JsonScratch; containers are walked with callbacks.
 // The first syntax error is kept (error()); every method returns false once
 // there is one. (json::Parse's input size limit is the caller's to check.)
@@ -26,7 +26,7 @@
 
 #include "base/status.h"
 
-namespace quartet::loki {
+namespace quartet::json {
 
 // The decoded bytes of a string with escapes: a plain buffer rather than a
 // std::string, so that the byte-at-a-time appends of escapes skip its
@@ -87,10 +87,15 @@ class JsonScratch {
 
 class JsonCursor {
  public:
-  static constexpr int kMaxDepth = 128;  // json::ParseOptions::max_depth
-
-  explicit JsonCursor(std::string_view text)
-      : begin_(text.data()), p_(text.data()), end_(text.data() + text.size()) {}
+  // Containers nested deeper than max_depth are RESOURCE_EXHAUSTED; with
+  // reject_invalid_utf8 ill-formed UTF-8 in a string is an error instead
+  // of U+FFFD (json::ParseOptions).
+  explicit JsonCursor(std::string_view text, int max_depth = 128, bool reject_invalid_utf8 = false)
+      : begin_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        max_depth_(max_depth),
+        reject_invalid_utf8_(reject_invalid_utf8) {}
 
   // The first syntax error (OK while there is none).
   const Status& error() const { return error_; }
@@ -108,7 +113,7 @@ class JsonCursor {
   std::string_view TypeAt() const;
 
   // Nesting levels count from 1 at the top-level value; deeper than
-  // kMaxDepth is RESOURCE_EXHAUSTED. Object() calls member(key) with the
+  // max_depth is RESOURCE_EXHAUSTED. Object() calls member(key) with the
   // cursor at each member's value, which member must consume (returning
   // false on a syntax error); Array() likewise calls item(index).
   // p_ at '{' (of nesting level `depth`, the top level being 1); calls
@@ -192,8 +197,10 @@ class JsonCursor {
   const char* begin_;
   const char* p_;
   const char* end_;
+  int max_depth_;
+  bool reject_invalid_utf8_;
   Status error_;
   JsonScratch key_scratch_;  // object keys: used before the next key is read
 };
 
-}  // namespace quartet::loki
+}  // namespace quartet::json
