@@ -304,8 +304,9 @@ bool JsonCursor::Unescape(JsonScratch* out) {
   }
 }
 
-// Checks a string without decoding it: only escapes and control
-// characters can be errors (ill-formed UTF-8 is repaired, not refused).
+// Checks a string without decoding it: escapes and control characters
+// can be errors, and ill-formed UTF-8 when it is refused rather than
+// repaired (reject_invalid_utf8).
 bool JsonCursor::SkipString() {
   ++p_;
   while (true) {
