@@ -1,6 +1,7 @@
 // Wire codec throughput: the SDK's streaming OTLP trace encoder (spans/s for
 // a typical span: 5 attributes, ~20-char name, one batch of 512) and the
-// server's OTLP/protobuf decoder (MB/s over a realistic 512-span request).
+// server's OTLP/protobuf decoder (MB/s over a realistic 512-span request),
+// and the hex decoding of trace and span ids.
 // Run: build/bin/wire_benchmark --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/hex.h"
 #include "wire/otlp/decode.h"
 #include "wire/otlp/encode.h"
 #include "wire/protobuf/reader.h"
@@ -131,6 +133,20 @@ void BM_ReaderWalk(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(body.size()));
 }
 BENCHMARK(BM_ReaderWalk);
+
+// A trace id and a span id from hex, as ingest does for every JSON log line
+// that carries them (server/ingest/trace_link.cc).
+void BM_HexDecodeIds(benchmark::State& state) {
+  const std::string trace = "4bf92f3577b34da6a3ce929d0e0e4736", span = "00f067aa0ba902b7";
+  uint8_t out[16];
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(HexDecode(trace, out, 16));
+    benchmark::DoNotOptimize(HexDecode(span, out, 8));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HexDecodeIds);
 
 }  // namespace
 
