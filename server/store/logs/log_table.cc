@@ -13,8 +13,10 @@ namespace quartet::store {
 namespace {
 
 constexpr char kLogsRecord = 'L';  // payload: EncodeLogBatch
-// A thread keeps a WAL record buffer up to this size between appends.
-constexpr size_t kKeptRecordBytes = size_t{8} << 20;
+// A thread keeps a WAL record buffer up to this size between appends:
+// above a Loki client's usual batch (promtail's 1 MiB), small enough that
+// the HTTP and gRPC workers together keep a few tens of MiB at most.
+constexpr size_t kKeptRecordBytes = size_t{2} << 20;
 constexpr auto kCheckInterval = std::chrono::seconds(1);
 constexpr int64_t kRetentionIntervalNs = 60'000'000'000;
 constexpr int64_t kFullHeadWaitNs = 2'000'000'000;
